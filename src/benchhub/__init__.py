@@ -1,0 +1,45 @@
+"""benchhub: a self-hosted evaluation hub for machine-learning models, transformers first.
+
+`import benchhub` stays light: torch, transformers and scikit-learn load only when a model runs.
+"""
+
+from benchhub._version import __version__
+from benchhub.config import HubConfig
+from benchhub.errors import (
+    BenchhubError,
+    ColumnNotFoundError,
+    DatasetFormatError,
+    DatasetNotFoundError,
+    InvalidInputError,
+    LabelMappingError,
+    ModelNotFoundError,
+    NameTakenError,
+    NotFoundError,
+    PredictionsFormatError,
+    UnsafeModelError,
+)
+from benchhub.hub import Hub
+from benchhub.results import DatasetInfo, Evaluation, Leaderboard, LeaderboardRow, ModelRecord, SplitInfo
+
+__all__ = [
+    "BenchhubError",
+    "ColumnNotFoundError",
+    "DatasetFormatError",
+    "DatasetInfo",
+    "DatasetNotFoundError",
+    "Evaluation",
+    "Hub",
+    "HubConfig",
+    "InvalidInputError",
+    "LabelMappingError",
+    "Leaderboard",
+    "LeaderboardRow",
+    "ModelNotFoundError",
+    "ModelRecord",
+    "NameTakenError",
+    "NotFoundError",
+    "PredictionsFormatError",
+    "SplitInfo",
+    "UnsafeModelError",
+    "__version__",
+]

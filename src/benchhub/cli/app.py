@@ -1,0 +1,304 @@
+"""The `benchhub` command line: a thin shell over `benchhub.Hub`.
+
+Exit codes: 0 ok, 1 user error (one line on stderr), 2 usage error.
+With --json, stdout holds exactly one JSON document; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from benchhub.errors import BenchhubError, InvalidInputError
+
+app = typer.Typer(
+    name="benchhub",
+    help="Evaluate, rank and compare machine-learning models on your own data, next to simple baselines.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+dataset_app = typer.Typer(help="Register and inspect datasets.", no_args_is_help=True)
+model_app = typer.Typer(help="Register and inspect models.", no_args_is_help=True)
+app.add_typer(dataset_app, name="dataset")
+app.add_typer(model_app, name="model")
+
+_state: dict[str, Any] = {"home": None}
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+SplitOption = Annotated[str, typer.Option("--split", help="Split to use.")]
+
+
+@app.callback()
+def _root(
+    home: Annotated[Optional[Path], typer.Option("--home", help="Hub folder (default: $BENCHHUB_HOME or ~/.benchhub).")] = None,
+) -> None:
+    _state["home"] = home
+
+
+def _hub():
+    from benchhub.hub import Hub
+
+    return Hub.open(_state["home"])
+
+
+def _print_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _console():
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:
+        # Piped output should not wrap a wide table into unreadable columns.
+        console = Console(width=160)
+    return console
+
+
+def _split_sources(values: list[str]) -> dict[str, str]:
+    sources = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise InvalidInputError(f"--split {value!r} is not NAME=PATH; write e.g. --split train=train.csv.")
+        if name in sources:
+            raise InvalidInputError(f"--split {name} is given twice; give each split once.")
+        sources[name] = path
+    return sources
+
+
+@dataset_app.command("add")
+def dataset_add(
+    name: Annotated[str, typer.Argument(help="Name to register the dataset under.")],
+    source: Annotated[Optional[str], typer.Argument(help="CSV/JSONL/JSON/Parquet file, save_to_disk folder, or hub id.")] = None,
+    task: Annotated[str, typer.Option("--task", help="Task, e.g. text-classification.")] = "text-classification",
+    text_column: Annotated[str, typer.Option("--text-column", help="Column holding the text.")] = "text",
+    label_column: Annotated[str, typer.Option("--label-column", help="Column holding the gold label.")] = "label",
+    id_column: Annotated[Optional[str], typer.Option("--id-column", help="Column holding example ids (default: row index).")] = None,
+    text_pair_column: Annotated[Optional[str], typer.Option("--text-pair-column", help="Second text column, for sentence pairs.")] = None,
+    split_column: Annotated[Optional[str], typer.Option("--split-column", help="Column whose value names each row's split.")] = None,
+    split: Annotated[Optional[list[str]], typer.Option("--split", help="NAME=PATH, once per split (instead of SOURCE).")] = None,
+    revision: Annotated[Optional[str], typer.Option("--revision", help="Hub revision (for hub ids).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register a dataset. One SOURCE without --split becomes a single split named 'test'."""
+    with _hub() as hub:
+        info = hub.add_dataset(
+            name, source, task=task, splits=_split_sources(split or []) or None, text_column=text_column,
+            label_column=label_column, id_column=id_column, text_pair_column=text_pair_column,
+            split_column=split_column, revision=revision,
+        )
+    if as_json:
+        _print_json(info.to_dict())
+        return
+    from benchhub.cli.render import dataset_lines
+
+    typer.echo(f"Registered dataset {info.name!r}.")
+    typer.echo("\n".join(dataset_lines(info)))
+
+
+@dataset_app.command("list")
+def dataset_list(as_json: JsonOption = False) -> None:
+    """List registered datasets."""
+    with _hub() as hub:
+        datasets = hub.datasets()
+    if as_json:
+        _print_json([d.to_dict() for d in datasets])
+        return
+    from benchhub.cli.render import rich_table
+
+    rows = [[d.name, d.task, str(len(d.labels)), ", ".join(f"{s.name}={s.num_rows}" for s in d.splits), d.fingerprint[:12]] for d in datasets]
+    _console().print(rich_table("Datasets", ["name", "task", "labels", "splits", "fingerprint"], rows))
+
+
+@dataset_app.command("show")
+def dataset_show(name: str, as_json: JsonOption = False) -> None:
+    """Show a dataset: task, labels, splits and label distribution, fingerprint, source."""
+    with _hub() as hub:
+        info = hub.dataset(name)
+    if as_json:
+        _print_json(info.to_dict())
+        return
+    from benchhub.cli.render import dataset_lines
+
+    typer.echo("\n".join(dataset_lines(info)))
+
+
+@model_app.command("add")
+def model_add(
+    name: Annotated[str, typer.Argument(help="Name to register the model under.")],
+    source: Annotated[str, typer.Argument(help="Checkpoint folder or hub id, predictions file (.jsonl/.csv), or rules (.yaml).")],
+    kind: Annotated[Optional[str], typer.Option("--kind", help="transformers | predictions | baseline (default: from SOURCE).")] = None,
+    label_map: Annotated[Optional[str], typer.Option("--label-map", help="MODEL_LABEL=DATASET_LABEL,... when names differ.")] = None,
+    revision: Annotated[Optional[str], typer.Option("--revision", help="Hub revision (for hub ids).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register a model. Built-in baselines (baseline:majority, baseline:keyword, baseline:tfidf-logreg) need no registration."""
+    with _hub() as hub:
+        record = hub.add_model(name, source, kind=kind, label_map=label_map, revision=revision)
+    if as_json:
+        _print_json(record.to_dict())
+        return
+    typer.echo(f"Registered {record.kind} model {record.name!r} (fingerprint {record.fingerprint[:12]}).")
+
+
+@model_app.command("list")
+def model_list(as_json: JsonOption = False) -> None:
+    """List registered models (built-in baselines appear once used)."""
+    with _hub() as hub:
+        models = hub.models()
+    if as_json:
+        _print_json([m.to_dict() for m in models])
+        return
+    from benchhub.cli.render import rich_table
+
+    rows = [[m.name, m.kind, m.source, m.fingerprint[:12]] for m in models]
+    _console().print(rich_table("Models", ["name", "kind", "source", "fingerprint"], rows))
+
+
+@model_app.command("show")
+def model_show(name: str, as_json: JsonOption = False) -> None:
+    """Show a model's kind, source, fingerprint and options."""
+    with _hub() as hub:
+        record = hub.model(name)
+    if as_json:
+        _print_json(record.to_dict())
+        return
+    for key, value in record.to_dict().items():
+        typer.echo(f"{key:<12} {value}")
+
+
+@app.command("eval")
+def eval_command(
+    model: Annotated[list[str], typer.Option("--model", help="Model name; repeat to evaluate several.")],
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset name.")],
+    split: SplitOption = "test",
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Examples per batch.")] = 32,
+    max_length: Annotated[int, typer.Option("--max-length", help="Longest input in tokens (transformers).")] = 512,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Rerun even if an identical evaluation is stored.")] = False,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Evaluate one or more models on a dataset split (cached by model, data, split and task config)."""
+    results = []
+    with _hub() as hub:
+        for name in model:
+            results.append(hub.evaluate(
+                model=name, dataset=dataset, split=split, batch_size=batch_size, max_length=max_length,
+                use_cache=not no_cache, progress=not quiet,
+            ))
+    if as_json:
+        documents = [r.to_dict() for r in results]
+        _print_json(documents[0] if len(documents) == 1 else documents)
+        return
+    from benchhub.cli.render import evaluation_rows, rich_table
+
+    header, rows = evaluation_rows(results)
+    _console().print(rich_table("Evaluations", header, rows))
+
+
+@app.command("score")
+def score_command(
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset name.")],
+    predictions: Annotated[Path, typer.Option("--predictions", help="Predictions file: JSONL {id, label} or CSV id,label.")],
+    split: SplitOption = "test",
+    as_json: JsonOption = False,
+) -> None:
+    """Score a predictions file against a split; nothing is registered or stored."""
+    with _hub() as hub:
+        result = hub.score(dataset=dataset, predictions=predictions, split=split)
+    if as_json:
+        _print_json(result)
+        return
+    from benchhub.cli.render import metric_text
+
+    typer.echo(f"{predictions} on {dataset}/{split}:")
+    for name, metric in result["metrics"].items():
+        typer.echo(f"  {name:<16} {metric_text(metric)}")
+
+
+@app.command("leaderboard")
+def leaderboard_command(
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset name.")],
+    split: SplitOption = "test",
+    metric: Annotated[Optional[str], typer.Option("--metric", help="Rank by this metric (default: the task's primary).")] = None,
+    top: Annotated[Optional[int], typer.Option("--top", help="Show the best N models (baselines always shown).")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table | json | csv | markdown")] = "table",
+    no_baselines: Annotated[bool, typer.Option("--no-baselines", help="Do not evaluate missing built-in baselines first.")] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Rank every model evaluated on a split, with CIs, efficiency and significance against the leader."""
+    formats = ("table", "json", "csv", "markdown")
+    if output_format not in formats:
+        raise InvalidInputError(f"--format {output_format!r} is not supported; use one of {', '.join(formats)}.")
+    with _hub() as hub:
+        board = hub.leaderboard(dataset=dataset, split=split, metric=metric, top=top, baselines=not no_baselines, progress=not quiet)
+    if output_format == "json":
+        _print_json(board.to_dict())
+        return
+    from benchhub.cli.render import leaderboard_rows, rich_table, to_csv, to_markdown
+
+    header, rows = leaderboard_rows(board)
+    if output_format == "csv":
+        sys.stdout.write(to_csv(header, rows))
+    elif output_format == "markdown":
+        sys.stdout.write(to_markdown(header, rows))
+    else:
+        title = f"Leaderboard: {board.dataset}/{board.split} ({board.task}), ranked by {board.metric}"
+        baselines = {i for i, row in enumerate(board.rows) if row.baseline}
+        _console().print(rich_table(title, header, rows, dim_rows=baselines))
+        typer.echo("≈ : not significantly different from the leader (paired bootstrap, p >= 0.05).")
+    for note in board.notes:
+        typer.echo(note, err=True)
+
+
+@app.command("predictions")
+def predictions_command(
+    model: Annotated[str, typer.Option("--model", help="Model name.")],
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset name.")],
+    split: SplitOption = "test",
+    errors: Annotated[bool, typer.Option("--errors", help="Only the examples the model got wrong.")] = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Show at most N rows.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the per-example predictions (gold, predicted, scores) of a model's newest evaluation."""
+    with _hub() as hub:
+        rows = hub.predictions(model=model, dataset=dataset, split=split)
+    if errors:
+        rows = [r for r in rows if not r["correct"]]
+    rows = rows[:limit] if limit is not None else rows
+    if as_json:
+        _print_json(rows)
+        return
+    from benchhub.cli.render import rich_table
+
+    table_rows = [[str(r["id"]), r["gold"], r["predicted"], "yes" if r["correct"] else "no", f"{max(r['scores'].values()):.3f}"] for r in rows]
+    _console().print(rich_table(f"{model} on {dataset}/{split}", ["id", "gold", "predicted", "correct", "score"], table_rows))
+
+
+@app.command("demo")
+def demo_command(
+    quiet: QuietOption = False,
+    epochs: Annotated[float, typer.Option("--epochs", help="Fine-tuning epochs for the demo classifier.")] = 4.0,
+) -> None:
+    """Run the offline tour: sample data, a fine-tuned MiniLM, baselines, leaderboard."""
+    from benchhub.demo import run_demo
+
+    with _hub() as hub:
+        run_demo(hub, progress=not quiet, epochs=epochs, echo=typer.echo)
+
+
+def main() -> None:
+    """Entry point: runs the app, turning benchhub errors into one line on stderr and exit code 1."""
+    try:
+        app()
+    except BenchhubError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise SystemExit(1) from None

@@ -1,0 +1,107 @@
+"""Reading classification predictions files: JSONL `{"id", "label"}` or CSV `id,label`.
+
+Every example id of the split must appear exactly once. The first offending line or id is named.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from benchhub.errors import PredictionsFormatError
+
+MAX_BYTES = 200 * 1024 * 1024
+
+
+def read_label_predictions(
+    path: Path, *, ids: list[Any], labels: list[str], max_bytes: int = MAX_BYTES
+) -> list[str]:
+    """Returns the predicted label of every example of a split, in the split's order."""
+    path = Path(path)
+    if not path.is_file():
+        raise PredictionsFormatError(f"Predictions file {path} does not exist.")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise PredictionsFormatError(f"{path} is {size:,} bytes; the limit is {max_bytes:,}.")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PredictionsFormatError(f"{path} is not valid UTF-8 (byte offset {exc.start}); save it as UTF-8.") from exc
+    if not text.strip():
+        raise PredictionsFormatError(f"{path} is empty; expected one prediction per example.")
+    if path.suffix.lower() == ".csv":
+        pairs = _csv_pairs(path, text)
+    else:
+        pairs = _jsonl_pairs(path, text)
+    return _align(path, pairs, ids, labels)
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _jsonl_pairs(path: Path, text: str) -> list[tuple[str, Any, Any]]:
+    pairs = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path.name}, line {number}"
+        try:
+            row = json.loads(line, parse_constant=_reject_constant)
+        except ValueError as exc:
+            raise PredictionsFormatError(f"{where}: not valid JSON ({exc}); NaN and Infinity are not allowed.") from exc
+        if not isinstance(row, dict) or "id" not in row or "label" not in row:
+            raise PredictionsFormatError(f'{where}: expected an object with "id" and "label", like {{"id": 0, "label": "positive"}}.')
+        pairs.append((where, row["id"], row["label"]))
+    return pairs
+
+
+def _csv_pairs(path: Path, text: str) -> list[tuple[str, Any, Any]]:
+    reader = csv.reader(io.StringIO(text))
+    header = [name.strip() for name in next(reader)]
+    if "id" not in header or "label" not in header:
+        raise PredictionsFormatError(f"{path.name}: the CSV header must name 'id' and 'label' columns; it has {header}.")
+    id_at, label_at = header.index("id"), header.index("label")
+    pairs = []
+    for number, values in enumerate(reader, start=2):
+        if not values:
+            continue
+        if len(values) != len(header):
+            raise PredictionsFormatError(f"{path.name}, line {number}: {len(values)} fields where the header has {len(header)}.")
+        pairs.append((f"{path.name}, line {number}", values[id_at], values[label_at]))
+    return pairs
+
+
+def _align(path: Path, pairs: list[tuple[str, Any, Any]], ids: list[Any], labels: list[str]) -> list[str]:
+    position = {str(example_id): index for index, example_id in enumerate(ids)}
+    allowed = set(labels)
+    predicted: list[str | None] = [None] * len(ids)
+    for where, raw_id, raw_label in pairs:
+        if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
+            raise PredictionsFormatError(f"{where}: id {raw_id!r} is not a string or integer.")
+        key = str(raw_id)
+        if key not in position:
+            raise PredictionsFormatError(f"{where}: unknown id {raw_id!r}; it is not an example of this split.")
+        if predicted[position[key]] is not None:
+            raise PredictionsFormatError(f"{where}: duplicate id {raw_id!r}; give each example exactly once.")
+        label = _label_text(raw_label)
+        if label not in allowed:
+            raise PredictionsFormatError(f"{where}: label {raw_label!r} for id {raw_id!r} is not one of {sorted(allowed)}.")
+        predicted[position[key]] = label
+    missing = [example_id for example_id, label in zip(ids, predicted) if label is None]
+    if missing:
+        raise PredictionsFormatError(
+            f"{path.name}: {len(missing)} example(s) have no prediction, first id {missing[0]!r}; give every example exactly once."
+        )
+    return [label for label in predicted if label is not None]
+
+
+def _label_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dict, list)) or value is None:
+        return repr(value)
+    return str(value)

@@ -1,0 +1,188 @@
+"""Reading raw tables from CSV, JSONL, JSON, Parquet, `save_to_disk` folders and hub ids.
+
+A reader returns `Table`s: column names and rows as dictionaries, plus the label names of
+any `datasets.ClassLabel` column so integer labels can be shown as words.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchhub.errors import DatasetFormatError, MissingDependencyError
+
+FILE_FORMATS = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+
+@dataclass
+class Table:
+    """Rows of one source split, with the column names in source order."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    class_labels: dict[str, list[str]] = field(default_factory=dict)
+
+
+def read_source(source: str, *, revision: str | None = None) -> dict[str, Table] | Table:
+    """Reads a file (one Table), or a folder or hub id (a Table per split when it has splits)."""
+    path = Path(source).expanduser()
+    if path.is_dir():
+        return read_saved_dataset(path)
+    if path.is_file():
+        return read_file(path)
+    if path.suffix.lower() in FILE_FORMATS or os.sep in source.removeprefix("./") and not HUB_ID.match(source):
+        raise DatasetFormatError(f"No such file or folder: {source}. Give a path to a CSV, JSONL, JSON or Parquet file, a save_to_disk folder, or a hub id.")
+    if not HUB_ID.match(source):
+        raise DatasetFormatError(f"{source!r} is neither an existing path nor a hub id like 'owner/name'.")
+    return read_hub_dataset(source, revision=revision)
+
+
+def read_file(path: Path) -> Table:
+    """Reads one data file, chosen by its extension."""
+    suffix = path.suffix.lower()
+    if suffix not in FILE_FORMATS:
+        raise DatasetFormatError(
+            f"{path.name}: unknown file type {suffix or '(none)'!r}; use one of {', '.join(FILE_FORMATS)}."
+        )
+    if path.stat().st_size == 0:
+        raise DatasetFormatError(f"{path} is empty; a dataset file needs a header or at least one row.")
+    if suffix == ".parquet":
+        table = _read_parquet(path)
+    else:
+        text = _read_text(path)
+        if suffix in (".csv", ".tsv"):
+            table = _read_delimited(path, text, "\t" if suffix == ".tsv" else ",")
+        elif suffix == ".json":
+            table = _read_json(path, text)
+        else:
+            table = _read_jsonl(path, text)
+    if not table.rows:
+        raise DatasetFormatError(f"{path} has no rows; add at least one example.")
+    return table
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DatasetFormatError(
+            f"{path} is not valid UTF-8: byte 0x{data[exc.start]:02x} on line {line}; "
+            f"re-save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)."
+        ) from exc
+
+
+def _read_delimited(path: Path, text: str, delimiter: str) -> Table:
+    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DatasetFormatError(f"{path} is empty; a dataset file needs a header and rows.") from None
+    header = [name.strip() for name in header]
+    if len(set(header)) != len(header):
+        raise DatasetFormatError(f"{path}: the header repeats a column name: {header}.")
+    rows = []
+    for line_number, values in enumerate(reader, start=2):
+        if not values:
+            continue
+        if len(values) != len(header):
+            raise DatasetFormatError(
+                f"{path}, line {line_number}: {len(values)} fields where the header has {len(header)}; "
+                f"quote fields that contain '{delimiter}'."
+            )
+        rows.append(dict(zip(header, values)))
+    return Table(header, rows)
+
+
+def _read_jsonl(path: Path, text: str) -> Table:
+    rows = []
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DatasetFormatError(f"{path}, line {line_number}: not valid JSON ({exc.msg}).") from exc
+        if not isinstance(row, dict):
+            raise DatasetFormatError(f"{path}, line {line_number}: expected a JSON object per line, got {type(row).__name__}.")
+        rows.append(row)
+    return Table(_columns_of(rows), rows)
+
+
+def _read_json(path: Path, text: str) -> Table:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DatasetFormatError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
+    if isinstance(document, dict) and isinstance(document.get("data"), list):
+        document = document["data"]
+    if not isinstance(document, list) or not all(isinstance(row, dict) for row in document):
+        raise DatasetFormatError(f"{path}: expected a JSON array of objects (or {{\"data\": [...]}}).")
+    return Table(_columns_of(document), document)
+
+
+def _read_parquet(path: Path) -> Table:
+    import pyarrow.parquet as pq
+    from pyarrow.lib import ArrowInvalid
+
+    try:
+        arrow = pq.read_table(path)
+    except ArrowInvalid as exc:
+        raise DatasetFormatError(f"{path}: not a readable Parquet file ({exc}).") from exc
+    return Table(list(arrow.column_names), arrow.to_pylist())
+
+
+def _columns_of(rows: list[dict[str, Any]]) -> list[str]:
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    return list(columns)
+
+
+def read_saved_dataset(path: Path) -> dict[str, Table] | Table:
+    """Reads a `datasets.save_to_disk` folder (a Dataset or a DatasetDict)."""
+    if not ((path / "dataset_dict.json").exists() or (path / "dataset_info.json").exists() or (path / "state.json").exists()):
+        raise DatasetFormatError(f"{path} is a folder but not a `datasets.save_to_disk` folder; give a data file instead.")
+    datasets = _import_datasets()
+    loaded = datasets.load_from_disk(str(path))
+    return _from_hf(loaded)
+
+
+def read_hub_dataset(hub_id: str, *, revision: str | None = None) -> dict[str, Table]:
+    """Loads a dataset from the Hugging Face hub with `datasets.load_dataset`."""
+    datasets = _import_datasets()
+    try:
+        loaded = datasets.load_dataset(hub_id, revision=revision)
+    except (FileNotFoundError, ConnectionError, ValueError, OSError) as exc:
+        offline = os.environ.get("HF_HUB_OFFLINE") == "1" or os.environ.get("HF_DATASETS_OFFLINE") == "1"
+        hint = " (HF_HUB_OFFLINE=1 is set: only cached datasets load)" if offline else ""
+        raise DatasetFormatError(f"Cannot load hub dataset {hub_id!r}{hint}: {str(exc).splitlines()[0]}") from exc
+    return _from_hf(loaded)
+
+
+def _from_hf(loaded: Any) -> dict[str, Table] | Table:
+    if hasattr(loaded, "keys") and not hasattr(loaded, "features"):
+        return {name: _table_from_hf(part) for name, part in loaded.items()}
+    return _table_from_hf(loaded)
+
+
+def _table_from_hf(part: Any) -> Table:
+    class_labels = {
+        name: list(feature.names) for name, feature in part.features.items() if type(feature).__name__ == "ClassLabel"
+    }
+    return Table(list(part.column_names), part.to_list(), class_labels)
+
+
+def _import_datasets() -> Any:
+    try:
+        import datasets
+    except ImportError as exc:
+        raise MissingDependencyError("Reading save_to_disk folders and hub ids needs `pip install datasets`.") from exc
+    return datasets

@@ -1,0 +1,106 @@
+"""Splits of examples in their canonical form, and their fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ExampleId = str | int
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which source columns hold the text, the optional second text, the label, the id and the split."""
+
+    text: str = "text"
+    label: str | None = "label"
+    id: str | None = None
+    text_pair: str | None = None
+    split: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"text": self.text, "text_pair": self.text_pair, "label": self.label, "id": self.id, "split": self.split}
+
+
+@dataclass
+class Split:
+    """One split in canonical form: parallel lists, one entry per example, in source order."""
+
+    name: str
+    ids: list[ExampleId]
+    texts: list[str]
+    text_pairs: list[str] | None = None
+    labels: list[str] | None = None
+    _fingerprint: str | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def has_labels(self) -> bool:
+        return self.labels is not None
+
+    def label_counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(self.labels or []).items()))
+
+    def rows(self) -> list[dict[str, Any]]:
+        pairs = self.text_pairs or [None] * len(self)
+        labels = self.labels or [None] * len(self)
+        return [
+            {"id": i, "text": t, "text_pair": p, "label": y}
+            for i, t, p, y in zip(self.ids, self.texts, pairs, labels, strict=True)
+        ]
+
+    def joined_texts(self, separator: str = " [SEP] ") -> list[str]:
+        """Texts with the second text appended, for models that read one string."""
+        if self.text_pairs is None:
+            return list(self.texts)
+        return [f"{a}{separator}{b}" for a, b in zip(self.texts, self.text_pairs, strict=True)]
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 over the canonical JSON lines of the rows, in order."""
+        if self._fingerprint is None:
+            digest = hashlib.sha256()
+            for row in self.rows():
+                digest.update(canonical_json(row).encode("utf-8"))
+                digest.update(b"\n")
+            self._fingerprint = digest.hexdigest()
+        return self._fingerprint
+
+    def write_jsonl(self, path: Path) -> None:
+        with path.open("w", encoding="utf-8") as handle:
+            for row in self.rows():
+                handle.write(canonical_json(row) + "\n")
+
+    @classmethod
+    def read_jsonl(cls, name: str, path: Path) -> Split:
+        ids, texts, pairs, labels = [], [], [], []
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                row = json.loads(line)
+                ids.append(row["id"])
+                texts.append(row["text"])
+                pairs.append(row["text_pair"])
+                labels.append(row["label"])
+        has_pairs = any(p is not None for p in pairs)
+        has_labels = bool(labels) and all(y is not None for y in labels)
+        return cls(name, ids, texts, pairs if has_pairs else None, labels if has_labels else None)
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def dataset_fingerprint(task: str, labels: list[str], splits: dict[str, Split]) -> str:
+    """SHA-256 over the task, the label set and every split's fingerprint, by split name."""
+    document = {
+        "task": task,
+        "labels": labels,
+        "splits": {name: splits[name].fingerprint for name in sorted(splits)},
+    }
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()

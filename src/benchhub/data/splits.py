@@ -1,0 +1,129 @@
+"""Turning raw tables into validated canonical splits under a column mapping."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from benchhub.data.readers import Table
+from benchhub.data.records import ColumnMapping, ExampleId, Split
+from benchhub.errors import ColumnNotFoundError, DatasetFormatError
+
+DEFAULT_SPLIT = "test"
+SPLIT_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+
+
+def build_splits(tables: dict[str, Table], mapping: ColumnMapping, *, origin: dict[str, str]) -> tuple[dict[str, Split], list[str]]:
+    """Validates `tables` (split name → table) and returns canonical splits and the sorted label set.
+
+    `origin` names where each table came from, for messages. A split column, when mapped,
+    partitions every table's rows into splits by its value.
+    """
+    parts: dict[str, tuple[str, list[dict[str, Any]], Table]] = {}
+    for name, table in tables.items():
+        _check_columns(table, mapping, origin[name])
+        if mapping.split is None:
+            parts[name] = (origin[name], table.rows, table)
+            continue
+        for row in table.rows:
+            value = row.get(mapping.split)
+            if value in (None, ""):
+                raise DatasetFormatError(f"{origin[name]}: a row has no value in split column {mapping.split!r}.")
+            key = str(value)
+            parts.setdefault(key, (origin[name], [], table))[1].append(row)
+    splits = {}
+    class_names: list[str] | None = None
+    for name, (where, rows, table) in parts.items():
+        _check_split_name(name)
+        class_names = class_names or table.class_labels.get(mapping.label or "")
+        splits[name] = _build_split(name, rows, table, mapping, where)
+    labels = class_names or sorted({y for s in splits.values() for y in s.labels or []}, key=_label_sort_key)
+    return splits, list(labels)
+
+
+def _check_columns(table: Table, mapping: ColumnMapping, where: str) -> None:
+    wanted = {
+        "--text-column": mapping.text,
+        "--text-pair-column": mapping.text_pair,
+        "--label-column": mapping.label,
+        "--id-column": mapping.id,
+        "--split-column": mapping.split,
+    }
+    for option, column in wanted.items():
+        if column is not None and column not in table.columns:
+            raise ColumnNotFoundError(
+                f"Column {column!r} not in {where}. Current columns: {table.columns}. "
+                f"Name the right one with {option}."
+            )
+
+
+def _check_split_name(name: str) -> None:
+    if not name or not set(name) <= SPLIT_NAME_CHARS:
+        raise DatasetFormatError(f"Split name {name!r} is not allowed; use letters, digits, '_', '-' or '.'.")
+
+
+def _build_split(name: str, rows: list[dict[str, Any]], table: Table, mapping: ColumnMapping, where: str) -> Split:
+    ids: list[ExampleId] = []
+    texts: list[str] = []
+    pairs: list[str] | None = [] if mapping.text_pair else None
+    labels: list[str] | None = [] if mapping.label else None
+    seen: set[str] = set()
+    names = table.class_labels.get(mapping.label or "")
+    for index, row in enumerate(rows):
+        example_id = _example_id(row, mapping, index, where)
+        key = str(example_id)
+        if key in seen:
+            raise DatasetFormatError(f"{where}, split {name!r}: duplicate id {example_id!r}; every example id must be unique.")
+        seen.add(key)
+        ids.append(example_id)
+        texts.append(_text(row, mapping.text, example_id, where))
+        if pairs is not None:
+            pairs.append(_text(row, mapping.text_pair, example_id, where))
+        if labels is not None:
+            labels.append(_label(row.get(mapping.label), names, example_id, name, where))
+    if not ids:
+        raise DatasetFormatError(f"{where}: split {name!r} has no rows.")
+    return Split(name, ids, texts, pairs, labels)
+
+
+def _example_id(row: dict[str, Any], mapping: ColumnMapping, index: int, where: str) -> ExampleId:
+    if mapping.id is None:
+        return index
+    value = row.get(mapping.id)
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+        raise DatasetFormatError(
+            f"{where}, row {index}: id {value!r} in column {mapping.id!r} is not a non-empty string or integer."
+        )
+    return value
+
+
+def _text(row: dict[str, Any], column: str | None, example_id: ExampleId, where: str) -> str:
+    value = row.get(column)
+    if not isinstance(value, str):
+        raise DatasetFormatError(
+            f"{where}, example {example_id!r}: column {column!r} holds {value!r}, not text; every example needs a string."
+        )
+    return value
+
+
+def _label(value: Any, names: list[str] | None, example_id: ExampleId, split: str, where: str) -> str:
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        raise DatasetFormatError(
+            f"{where}, split {split!r}: example {example_id!r} has no label; every example of an evaluation split needs one."
+        )
+    if names is not None and isinstance(value, int) and not isinstance(value, bool):
+        if value == -1:
+            raise DatasetFormatError(f"{where}, split {split!r}: example {example_id!r} has label -1 (unlabelled).")
+        return names[value]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (dict, list)):
+        raise DatasetFormatError(f"{where}, example {example_id!r}: label {value!r} is not a single value.")
+    return str(value)
+
+
+def _label_sort_key(label: str) -> tuple[int, float, str]:
+    try:
+        return (0, float(label), label)
+    except ValueError:
+        return (1, 0.0, label)

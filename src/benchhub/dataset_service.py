@@ -1,0 +1,110 @@
+"""Registering datasets: read, validate, fingerprint, copy into the hub, record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from benchhub.data.readers import Table, read_file, read_source
+from benchhub.data.records import ColumnMapping, Split, dataset_fingerprint
+from benchhub.data.splits import DEFAULT_SPLIT, build_splits
+from benchhub.errors import DatasetFormatError, DatasetNotFoundError, InvalidInputError, NameTakenError, SplitNotFoundError
+from benchhub.naming import check_name
+from benchhub.results import DatasetInfo, SplitInfo
+from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.tables import DatasetRow, SplitRow
+from benchhub.tasks.registry import get_task
+
+
+def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: str, source: str | None = None,
+                split_sources: dict[str, str] | None = None, mapping: ColumnMapping = ColumnMapping(),
+                revision: str | None = None) -> DatasetInfo:
+    """Registers a dataset from one source or from one source per split; all or nothing."""
+    check_name(name, "Dataset")
+    get_task(task)
+    if session.scalar(select(DatasetRow.id).where(DatasetRow.name == name)) is not None:
+        raise NameTakenError(f"A dataset named {name!r} already exists; choose another name.")
+    tables, origin, described = _read_tables(source, split_sources, revision)
+    splits, labels = build_splits(tables, mapping, origin=origin)
+    fingerprint = dataset_fingerprint(task, labels, splits)
+    folder = ("datasets", name)
+    with artifacts.new_folder(*folder) as staging:
+        for split in splits.values():
+            split.write_jsonl(staging / f"{split.name}.jsonl")
+    try:
+        row = DatasetRow(
+            name=name, task=task, fingerprint=fingerprint, source=described, columns=mapping.to_dict(),
+            labels=labels, folder="/".join(folder),
+        )
+        row.splits = [
+            SplitRow(
+                name=s.name, num_rows=len(s), has_labels=s.has_labels, label_counts=s.label_counts(),
+                fingerprint=s.fingerprint, path=f"{'/'.join(folder)}/{s.name}.jsonl",
+            )
+            for s in splits.values()
+        ]
+        session.add(row)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        artifacts.remove("/".join(folder))
+        raise
+    return dataset_info(row)
+
+
+def _read_tables(source: str | None, split_sources: dict[str, str] | None,
+                 revision: str | None) -> tuple[dict[str, Table], dict[str, str], dict[str, Any]]:
+    if bool(source) == bool(split_sources):
+        raise InvalidInputError("Give either one PATH or HUB_ID, or --split NAME=PATH once per split, not both.")
+    if split_sources:
+        tables = {}
+        for split_name, path in split_sources.items():
+            if not Path(path).expanduser().is_file():
+                raise DatasetFormatError(f"--split {split_name}={path}: no such file; give a CSV, JSONL, JSON or Parquet file.")
+            tables[split_name] = read_file(Path(path).expanduser())
+        origin = {split_name: str(Path(path).name) for split_name, path in split_sources.items()}
+        described = {"splits": {k: str(Path(v).expanduser().resolve()) for k, v in split_sources.items()}}
+        return tables, origin, described
+    loaded = read_source(source, revision=revision)
+    tables = loaded if isinstance(loaded, dict) else {DEFAULT_SPLIT: loaded}
+    local = Path(source).expanduser()
+    where = str(local.resolve()) if local.exists() else source
+    described = {"path" if local.exists() else "hub_id": where}
+    if revision:
+        described["revision"] = revision
+    origin = {split_name: f"{local.name if local.exists() else source} [{split_name}]" for split_name in tables}
+    return tables, origin, described
+
+
+def get_dataset_row(session: Session, name: str) -> DatasetRow:
+    row = session.scalar(select(DatasetRow).where(DatasetRow.name == name))
+    if row is None:
+        names = session.scalars(select(DatasetRow.name).order_by(DatasetRow.name)).all()
+        known = f"registered datasets: {', '.join(names)}" if names else "no datasets are registered yet"
+        raise DatasetNotFoundError(f"No dataset named {name!r}; {known}. Add one with `benchhub dataset add`.")
+    return row
+
+
+def load_split(artifacts: ArtifactStore, row: DatasetRow, split: str) -> Split:
+    """Reads a registered split back from the hub's copy."""
+    split_row = next((s for s in row.splits if s.name == split), None)
+    if split_row is None:
+        raise SplitNotFoundError(
+            f"Dataset {row.name!r} has no split {split!r}; its splits are {[s.name for s in row.splits]}."
+        )
+    return Split.read_jsonl(split, artifacts.path(split_row.path))
+
+
+def list_datasets(session: Session) -> list[DatasetInfo]:
+    return [dataset_info(row) for row in session.scalars(select(DatasetRow).order_by(DatasetRow.name))]
+
+
+def dataset_info(row: DatasetRow) -> DatasetInfo:
+    return DatasetInfo(
+        name=row.name, task=row.task, fingerprint=row.fingerprint, labels=list(row.labels), columns=dict(row.columns),
+        source=dict(row.source), created_at=row.created_at,
+        splits=[SplitInfo(s.name, s.num_rows, dict(s.label_counts), s.fingerprint) for s in row.splits],
+    )

@@ -1,0 +1,81 @@
+"""The benchhub error tree.
+
+    BenchhubError
+    ├── ConfigError
+    ├── InvalidInputError (ValueError)
+    │   ├── DatasetFormatError
+    │   ├── ColumnNotFoundError
+    │   ├── PredictionsFormatError
+    │   └── LabelMappingError
+    ├── NameTakenError
+    ├── NotFoundError (KeyError)
+    │   ├── DatasetNotFoundError
+    │   ├── ModelNotFoundError
+    │   └── SplitNotFoundError
+    ├── UnsafeModelError
+    └── MissingDependencyError (ImportError)
+
+The command line maps every BenchhubError to exit code 1 and prints its message on one line.
+"""
+
+from __future__ import annotations
+
+
+class BenchhubError(Exception):
+    """Base class of every error benchhub raises on purpose."""
+
+    def __str__(self) -> str:
+        # KeyError quotes its message; a user should read plain text.
+        return " ".join(str(arg) for arg in self.args)
+
+
+class ConfigError(BenchhubError):
+    """The hub's configuration (home, database URL) is unusable."""
+
+
+class InvalidInputError(BenchhubError, ValueError):
+    """A user-supplied value or file is not acceptable."""
+
+
+class DatasetFormatError(InvalidInputError):
+    """A dataset file cannot be read or breaks a rule of its task."""
+
+
+class ColumnNotFoundError(InvalidInputError):
+    """A mapped column is missing from a dataset file."""
+
+
+class PredictionsFormatError(InvalidInputError):
+    """A predictions file is malformed or does not cover the split exactly."""
+
+
+class LabelMappingError(InvalidInputError):
+    """A model's labels cannot be matched to a dataset's labels."""
+
+
+class NameTakenError(BenchhubError):
+    """A dataset or model name is already registered."""
+
+
+class NotFoundError(BenchhubError, KeyError):
+    """Something named by the user does not exist."""
+
+
+class DatasetNotFoundError(NotFoundError):
+    """No dataset is registered under that name."""
+
+
+class ModelNotFoundError(NotFoundError):
+    """No model is registered under that name."""
+
+
+class SplitNotFoundError(NotFoundError):
+    """The dataset has no split of that name."""
+
+
+class UnsafeModelError(BenchhubError):
+    """A model file would need unsafe loading (pickle, remote code)."""
+
+
+class MissingDependencyError(BenchhubError, ImportError):
+    """An optional package needed for this operation is not installed."""

@@ -1,0 +1,134 @@
+"""Evaluating a model on a dataset split, with a cache keyed by everything that fixes the result."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from benchhub._version import __version__
+from benchhub.data.records import canonical_json
+from benchhub.dataset_service import get_dataset_row, load_split
+from benchhub.engine.evaluate import evaluate
+from benchhub.engine.provenance import hardware, package_versions
+from benchhub.errors import InvalidInputError, NotFoundError
+from benchhub.model_service import get_model_row, load_classifier
+from benchhub.results import Evaluation
+from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.tables import DatasetRow, EvaluationRow, ModelRow
+from benchhub.tasks.registry import get_task
+
+TRAIN_SPLIT = "train"
+
+
+def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str = "test",
+                   batch_size: int = 32, max_length: int = 512, use_cache: bool = True,
+                   show_progress: bool = True) -> Evaluation:
+    """Returns the stored evaluation for this key, or runs the model and stores a new one."""
+    if max_length < 1:
+        raise InvalidInputError(f"--max-length must be an int in the range [1, inf). Got {max_length} instead.")
+    dataset_row = get_dataset_row(session, dataset)
+    task = get_task(dataset_row.task)
+    split_data = load_split(artifacts, dataset_row, split)
+    model_row = get_model_row(session, model)
+    task_config = {"max_length": max_length} if model_row.kind == "transformers" else {}
+    key = cache_key(model_row, dataset_row, split, task, task_config)
+    if use_cache:
+        cached = session.scalar(select(EvaluationRow).where(EvaluationRow.cache_key == key).order_by(EvaluationRow.id.desc()))
+        if cached is not None:
+            return evaluation_record(cached, cached=True)
+    train = load_split(artifacts, dataset_row, TRAIN_SPLIT) if _has_split(dataset_row, TRAIN_SPLIT) else None
+    classifier = load_classifier(model_row, dataset_row, artifacts=artifacts, train=train, max_length=max_length)
+    output = evaluate(
+        classifier, split_data, task=task, labels=list(dataset_row.labels), batch_size=batch_size,
+        show_progress=show_progress, description=f"{model_row.name} on {dataset_row.name}/{split}",
+    )
+    provenance = {
+        "benchhub": __version__,
+        "task": {"name": task.name, "version": task.version},
+        "metrics": task.metric_versions,
+        "model": {"name": model_row.name, "kind": model_row.kind, "fingerprint": model_row.fingerprint, **classifier.info.extra},
+        "dataset": {"name": dataset_row.name, "fingerprint": dataset_row.fingerprint, "split": split,
+                    "split_fingerprint": split_data.fingerprint},
+        "packages": package_versions(),
+        "hardware": hardware(),
+        "batch_size": batch_size,
+        "task_config": task_config,
+        "seed": task.seed,
+        "created_at": datetime.now(timezone.utc).isoformat(),
+    }
+    relative = f"evaluations/{key[:16]}-{os.getpid()}-{int(datetime.now().timestamp() * 1e6)}.jsonl.gz"
+    artifacts.write_jsonl_gz(output.examples, relative)
+    try:
+        session.execute(delete(EvaluationRow).where(EvaluationRow.cache_key == key))
+        row = EvaluationRow(
+            cache_key=key, model_id=model_row.id, dataset_id=dataset_row.id, split=split, task=task.name,
+            task_version=task.version, task_config=task_config, metrics=output.metrics, details=output.details,
+            efficiency=output.efficiency, provenance=provenance, predictions_path=relative,
+        )
+        session.add(row)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        artifacts.remove(relative)
+        raise
+    return evaluation_record(row, cached=False)
+
+
+def cache_key(model: ModelRow, dataset: DatasetRow, split: str, task: Any, task_config: dict[str, Any]) -> str:
+    """SHA-256 of the model and dataset fingerprints, the split, and the task's name, version and config."""
+    document = {
+        "model": model.fingerprint,
+        "dataset": dataset.fingerprint,
+        "split": split,
+        "task": task.name,
+        "task_version": task.version,
+        "metric_versions": task.metric_versions,
+        "task_config": task_config,
+    }
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+
+
+def _has_split(dataset: DatasetRow, name: str) -> bool:
+    return any(s.name == name for s in dataset.splits)
+
+
+def evaluation_record(row: EvaluationRow, *, cached: bool = False) -> Evaluation:
+    return Evaluation(
+        id=row.id, model=row.model.name, model_kind=row.model.kind, dataset=row.dataset.name, split=row.split,
+        task=row.task, task_version=row.task_version, task_config=dict(row.task_config), metrics=dict(row.metrics),
+        details=dict(row.details), efficiency=dict(row.efficiency), provenance=dict(row.provenance),
+        predictions_path=row.predictions_path, created_at=row.created_at, cached=cached,
+    )
+
+
+def latest_evaluations(session: Session, dataset: DatasetRow, split: str) -> list[EvaluationRow]:
+    """The newest evaluation of each model on one split."""
+    rows = session.scalars(
+        select(EvaluationRow)
+        .where(EvaluationRow.dataset_id == dataset.id, EvaluationRow.split == split)
+        .order_by(EvaluationRow.id.desc())
+    ).all()
+    newest: dict[int, EvaluationRow] = {}
+    for row in rows:
+        newest.setdefault(row.model_id, row)
+    return list(newest.values())
+
+
+def find_evaluation(session: Session, *, model: str, dataset: str, split: str) -> EvaluationRow:
+    dataset_row = get_dataset_row(session, dataset)
+    model_row = get_model_row(session, model)
+    row = session.scalar(
+        select(EvaluationRow)
+        .where(EvaluationRow.dataset_id == dataset_row.id, EvaluationRow.model_id == model_row.id, EvaluationRow.split == split)
+        .order_by(EvaluationRow.id.desc())
+    )
+    if row is None:
+        raise NotFoundError(
+            f"Model {model!r} has no evaluation on {dataset}/{split}; run `benchhub eval --model {model} --dataset {dataset} --split {split}`."
+        )
+    return row

@@ -1,0 +1,109 @@
+"""`Hub`: the Python API of one benchhub installation; the command line is a thin shell over it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from benchhub import dataset_service, evaluation_service, leaderboard, model_service
+from benchhub.config import HubConfig
+from benchhub.data.records import ColumnMapping
+from benchhub.results import DatasetInfo, Evaluation, Leaderboard, ModelRecord
+from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.database import open_database
+
+
+class Hub:
+    """A hub: a database of datasets, models and evaluations, plus an artifact folder.
+
+    >>> hub = Hub.open()                      # $BENCHHUB_HOME, default ~/.benchhub
+    >>> hub.add_dataset("reviews", "reviews.csv", task="text-classification")
+    >>> hub.evaluate(model="baseline:majority", dataset="reviews")
+    """
+
+    def __init__(self, config: HubConfig) -> None:
+        self.config = config
+        config.home.mkdir(parents=True, exist_ok=True)
+        self.artifacts = ArtifactStore(config.artifacts)
+        self._sessions: sessionmaker[Session] = open_database(config.database_url)
+
+    @classmethod
+    def open(cls, home: str | Path | None = None, *, database_url: str | None = None) -> Hub:
+        """Opens (creating and migrating as needed) the hub at `home`, or where the environment says."""
+        return cls(HubConfig.from_env(home, database_url))
+
+    def close(self) -> None:
+        self._sessions.kw["bind"].dispose()
+
+    def __enter__(self) -> Hub:
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+    def add_dataset(self, name: str, source: str | Path | None = None, *, task: str = "text-classification",
+                    splits: dict[str, str | Path] | None = None, text_column: str = "text",
+                    label_column: str = "label", id_column: str | None = None, text_pair_column: str | None = None,
+                    split_column: str | None = None, revision: str | None = None) -> DatasetInfo:
+        """Registers a dataset from one file, folder or hub id, or from one file per split."""
+        mapping = ColumnMapping(text=text_column, label=label_column, id=id_column, text_pair=text_pair_column, split=split_column)
+        with self._sessions() as session:
+            return dataset_service.add_dataset(
+                session, self.artifacts, name, task=task, source=str(source) if source is not None else None,
+                split_sources={k: str(v) for k, v in splits.items()} if splits else None, mapping=mapping, revision=revision,
+            )
+
+    def datasets(self) -> list[DatasetInfo]:
+        with self._sessions() as session:
+            return dataset_service.list_datasets(session)
+
+    def dataset(self, name: str) -> DatasetInfo:
+        with self._sessions() as session:
+            return dataset_service.dataset_info(dataset_service.get_dataset_row(session, name))
+
+    def add_model(self, name: str, source: str | Path, *, kind: str | None = None, label_map: str | None = None,
+                  revision: str | None = None) -> ModelRecord:
+        """Registers a transformers checkpoint, a predictions file or a regex-rules baseline."""
+        with self._sessions() as session:
+            return model_service.add_model(session, self.artifacts, name, str(source), kind=kind, label_map=label_map, revision=revision)
+
+    def models(self) -> list[ModelRecord]:
+        with self._sessions() as session:
+            return model_service.list_models(session)
+
+    def model(self, name: str) -> ModelRecord:
+        with self._sessions() as session:
+            return model_service.model_record(model_service.get_model_row(session, name))
+
+    def evaluate(self, *, model: str, dataset: str, split: str = "test", batch_size: int = 32, max_length: int = 512,
+                 use_cache: bool = True, progress: bool = True) -> Evaluation:
+        """Evaluates `model` on a split; an identical earlier evaluation is returned from the cache."""
+        with self._sessions() as session:
+            return evaluation_service.run_evaluation(
+                session, self.artifacts, model=model, dataset=dataset, split=split, batch_size=batch_size,
+                max_length=max_length, use_cache=use_cache, show_progress=progress,
+            )
+
+    def score(self, *, dataset: str, predictions: str | Path, split: str = "test") -> dict[str, Any]:
+        """Scores a predictions file against a split without registering or storing anything."""
+        from benchhub.scoring import score_predictions_file
+
+        with self._sessions() as session:
+            return score_predictions_file(session, self.artifacts, dataset=dataset, predictions=Path(predictions), split=split)
+
+    def leaderboard(self, *, dataset: str, split: str = "test", metric: str | None = None, top: int | None = None,
+                    baselines: bool = True, progress: bool = True) -> Leaderboard:
+        """Ranks every model evaluated on the split; built-in baselines are evaluated first if needed."""
+        with self._sessions() as session:
+            return leaderboard.build_leaderboard(
+                session, self.artifacts, dataset=dataset, split=split, metric=metric, top=top,
+                with_baselines=baselines, show_progress=progress,
+            )
+
+    def predictions(self, *, model: str, dataset: str, split: str = "test") -> list[dict[str, Any]]:
+        """The per-example rows (id, gold, predicted, correct, scores) of the newest evaluation."""
+        with self._sessions() as session:
+            row = evaluation_service.find_evaluation(session, model=model, dataset=dataset, split=split)
+            return self.artifacts.read_jsonl_gz(self.artifacts.path(row.predictions_path))

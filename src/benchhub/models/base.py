@@ -1,0 +1,42 @@
+"""The model adapter protocol: what the engine needs from anything that classifies text.
+
+An adapter is loaded once, encodes a whole split into items (token ids, texts, row
+positions), and scores batches of items. The engine owns batching, ordering and timing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Sequence
+
+import numpy as np
+
+from benchhub.data.records import Split
+
+KINDS = ("transformers", "baseline", "predictions")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Facts about a loaded model, reported with every evaluation."""
+
+    parameters: int | None = None
+    size_bytes: int | None = None
+    load_seconds: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Classifier(Protocol):
+    """A loaded text classifier whose score columns follow the dataset's label order."""
+
+    labels: tuple[str, ...]
+    info: ModelInfo
+
+    def encode(self, split: Split) -> list[Any]:
+        """Turns every example of the split into one item, in split order."""
+
+    def length(self, item: Any) -> int:
+        """The cost of an item, used to group items of similar length into batches."""
+
+    def predict(self, items: Sequence[Any]) -> np.ndarray:
+        """Scores a batch: an array (len(items), len(labels)) of probabilities."""

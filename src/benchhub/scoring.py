@@ -1,0 +1,35 @@
+"""Scoring a predictions file against a registered split, storing nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from benchhub.dataset_service import get_dataset_row, load_split
+from benchhub.engine.evaluate import evaluate
+from benchhub.models.checkpoints import file_sha256
+from benchhub.models.simple_adapters import PredictionsClassifier
+from benchhub.store.artifacts import ArtifactStore
+from benchhub.tasks.registry import get_task
+
+
+def score_predictions_file(session: Session, artifacts: ArtifactStore, *, dataset: str, predictions: Path,
+                           split: str = "test") -> dict[str, Any]:
+    """Returns metrics (with CIs) and details for a predictions file; nothing is written."""
+    dataset_row = get_dataset_row(session, dataset)
+    split_data = load_split(artifacts, dataset_row, split)
+    task = get_task(dataset_row.task)
+    labels = list(dataset_row.labels)
+    classifier = PredictionsClassifier(predictions, dataset_labels=labels)
+    output = evaluate(classifier, split_data, task=task, labels=labels, batch_size=max(len(split_data), 1), show_progress=False)
+    return {
+        "dataset": dataset,
+        "split": split,
+        "task": task.name,
+        "task_version": task.version,
+        "predictions": {"path": str(predictions.resolve()), "sha256": file_sha256(predictions)},
+        "metrics": output.metrics,
+        "details": output.details,
+    }
