@@ -196,7 +196,7 @@ def test_load_refuses_another_baseline_or_version(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "baseline.json").read_text(encoding="utf-8"))
     manifest["version"] = "0"
     (tmp_path / "baseline.json").write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(InvalidInputError, match="saved by majority baseline version '0', this is version '1';"):
+    with pytest.raises(InvalidInputError, match="saved by majority baseline version '0', this is version '1'"):
         MajorityBaseline.load(tmp_path)
     with pytest.raises(InvalidInputError, match="cannot read"):
         load_baseline(tmp_path / "missing")
@@ -371,7 +371,7 @@ BAD_RULE_FILES = {
         "rules:\n  - {pattern: a, label: refunds}\n",
         "rule 1: label 'refunds' is not a dataset label; allowed: billing, shipping, account",
     ),
-    "label-not-a-string": ("rules:\n  - {pattern: a, label: 7}\n", "rule 1: label must be a string, got an int"),
+    "label-not-a-string": ("rules:\n  - {pattern: a, label: 7}\n", "label must be a string, got an int"),
     "empty-pattern": ("rules:\n  - {pattern: '', label: billing}\n", "rule 1: pattern must be a non-empty"),
     "invalid-regex": (
         "rules:\n  - {pattern: a, label: billing}\n  - {pattern: '(refund', label: billing}\n",

@@ -243,7 +243,7 @@ def leaderboard_command(
     if output_format == "json":
         _print_json(board.to_dict())
         return
-    from benchhub.cli.render import leaderboard_rows, rich_table, to_csv, to_markdown
+    from benchhub.cli.render import leaderboard_rows, to_csv, to_markdown
 
     header, rows = leaderboard_rows(board)
     if output_format == "csv":
@@ -251,10 +251,7 @@ def leaderboard_command(
     elif output_format == "markdown":
         sys.stdout.write(to_markdown(header, rows))
     else:
-        title = f"Leaderboard: {board.dataset}/{board.split} ({board.task}), ranked by {board.metric}"
-        baselines = {i for i, row in enumerate(board.rows) if row.baseline}
-        _console().print(rich_table(title, header, rows, dim_rows=baselines))
-        typer.echo("≈ : not significantly different from the leader (paired bootstrap, p >= 0.05).")
+        _print_leaderboard(board)
     for note in board.notes:
         typer.echo(note, err=True)
 
@@ -292,7 +289,17 @@ def demo_command(
     from benchhub.demo import run_demo
 
     with _hub() as hub:
-        run_demo(hub, progress=not quiet, epochs=epochs, echo=typer.echo)
+        run_demo(hub, progress=not quiet, epochs=epochs, echo=typer.echo, show_leaderboard=_print_leaderboard)
+
+
+def _print_leaderboard(board) -> None:
+    from benchhub.cli.render import leaderboard_rows, rich_table
+
+    header, rows = leaderboard_rows(board)
+    title = f"Leaderboard: {board.dataset}/{board.split} ({board.task}), ranked by {board.metric}"
+    baselines = {i for i, row in enumerate(board.rows) if row.baseline}
+    _console().print(rich_table(title, header, rows, dim_rows=baselines))
+    typer.echo("≈ : not significantly different from the leader (paired bootstrap, p >= 0.05).")
 
 
 def main() -> None:

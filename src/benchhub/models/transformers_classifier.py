@@ -10,7 +10,7 @@ import numpy as np
 
 from benchhub.data.records import Split
 from benchhub.models.base import ModelInfo
-from benchhub.models.checkpoints import folder_size, vet_checkpoint
+from benchhub.models.checkpoints import folder_size, quiet_transformers, vet_checkpoint
 from benchhub.models.labels import match_labels
 
 
@@ -28,7 +28,8 @@ class TransformersClassifier:
             torch.set_num_threads(threads)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
-        self.model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True)
+        with quiet_transformers():
+            self.model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True)
         self.model.to(self.device).eval()
         model_labels = [self.model.config.id2label[i] for i in range(self.model.config.num_labels)]
         self.columns = match_labels(model_labels, list(dataset_labels), label_map)

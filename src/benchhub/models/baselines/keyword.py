@@ -53,10 +53,12 @@ class KeywordBaseline:
         documents = [tokenize(text) for text in text_list]
         vocabulary = sorted({word for document in documents for word in document})
         position = {word: index for index, word in enumerate(vocabulary)}
+        rows = np.repeat(indices, [len(document) for document in documents])
+        columns = np.fromiter(
+            (position[word] for document in documents for word in document), dtype=np.int64, count=len(rows)
+        )
         counts = np.zeros((len(self.labels), len(vocabulary)), dtype=np.int64)
-        for document, label in zip(documents, indices):
-            for word in document:
-                counts[label, position[word]] += 1
+        np.add.at(counts, (rows, columns), 1)
         self._keywords = self._select_keywords(counts, vocabulary)
         self._counts = label_counts(indices, len(self.labels))
         return self
