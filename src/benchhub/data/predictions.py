@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from benchhub.data.readers import json_lines
 from benchhub.errors import PredictionsFormatError
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -45,7 +46,7 @@ def _reject_constant(name: str) -> None:
 
 def _jsonl_pairs(path: Path, text: str) -> list[tuple[str, Any, Any]]:
     pairs = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(json_lines(text), start=1):
         if not line.strip():
             continue
         where = f"{path.name}, line {number}"

@@ -7,6 +7,7 @@ any `datasets.ClassLabel` column so integer labels can be shown as words.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -80,7 +81,8 @@ def _read_text(path: Path) -> str:
 
 
 def _read_delimited(path: Path, text: str, delimiter: str) -> Table:
-    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    # newline="" keeps line breaks inside quoted fields; str.splitlines would also break rows at U+2028 and kin.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -89,12 +91,12 @@ def _read_delimited(path: Path, text: str, delimiter: str) -> Table:
     if len(set(header)) != len(header):
         raise DatasetFormatError(f"{path}: the header repeats a column name: {header}.")
     rows = []
-    for line_number, values in enumerate(reader, start=2):
+    for values in reader:
         if not values:
             continue
         if len(values) != len(header):
             raise DatasetFormatError(
-                f"{path}, line {line_number}: {len(values)} fields where the header has {len(header)}; "
+                f"{path}, line {reader.line_num}: {len(values)} fields where the header has {len(header)}; "
                 f"quote fields that contain '{delimiter}'."
             )
         rows.append(dict(zip(header, values)))
@@ -103,7 +105,7 @@ def _read_delimited(path: Path, text: str, delimiter: str) -> Table:
 
 def _read_jsonl(path: Path, text: str) -> Table:
     rows = []
-    for line_number, line in enumerate(text.splitlines(), start=1):
+    for line_number, line in enumerate(json_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -137,6 +139,11 @@ def _read_parquet(path: Path) -> Table:
     except ArrowInvalid as exc:
         raise DatasetFormatError(f"{path}: not a readable Parquet file ({exc}).") from exc
     return Table(list(arrow.column_names), arrow.to_pylist())
+
+
+def json_lines(text: str) -> list[str]:
+    """Splits JSON Lines text at line breaks (\\n, \\r\\n, \\r) only, never at a U+2028 inside a string."""
+    return list(io.StringIO(text, newline=None))
 
 
 def _columns_of(rows: list[dict[str, Any]]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -24,8 +25,7 @@ class TransformersClassifier:
 
         vet_checkpoint(folder)
         started = time.perf_counter()
-        if threads:
-            torch.set_num_threads(threads)
+        torch.set_num_threads(threads or available_cpus())
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
         with quiet_transformers():
@@ -83,6 +83,14 @@ class TransformersClassifier:
         if types is not None:
             batch["token_type_ids"] = types
         return {name: tensor.to(self.device) for name, tensor in batch.items()}
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (respects affinity masks and container CPU sets)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
 
 
 def _tokenizer_limit(tokenizer: Any) -> int:

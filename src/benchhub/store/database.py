@@ -7,10 +7,11 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
+from benchhub.config import DATABASE_VARIABLE
 from benchhub.errors import ConfigError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -24,10 +25,21 @@ def create_hub_engine(url: str) -> Engine:
         raise ConfigError(f"Cannot parse database URL {url!r}: {exc}.") from exc
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed)
+    try:
+        engine = create_engine(parsed)
+    except (ArgumentError, ImportError) as exc:
+        # An unknown dialect (NoSuchModuleError) or a database driver that is not installed.
+        raise ConfigError(
+            f"Cannot use database URL {_shown(parsed)!r}: {exc}. Check the dialect and driver in {DATABASE_VARIABLE} "
+            f"and that the driver is installed (e.g. `pip install psycopg` for postgresql+psycopg)."
+        ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _shown(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -49,5 +61,9 @@ def upgrade(engine: Engine) -> None:
 def open_database(url: str) -> sessionmaker[Session]:
     """Opens (creating and upgrading as needed) the database at `url`."""
     engine = create_hub_engine(url)
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except DatabaseError as exc:
+        engine.dispose()
+        raise ConfigError(f"Cannot open the hub database at {_shown(engine.url)!r}: {exc.orig}. Check {DATABASE_VARIABLE}.") from exc
     return sessionmaker(engine, expire_on_commit=False)
