@@ -49,15 +49,15 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
         p_value = None
         if rank > 1 and leader_codes is not None:
             gold, predicted = _codes(artifacts, evaluation, task, labels)
-            p_value = paired_bootstrap_pvalue(
+            p_value = float(paired_bootstrap_pvalue(
                 references=gold, predictions_a=leader_codes[1], predictions_b=predicted, n_labels=len(labels),
                 metric=metric, n_resamples=task.n_resamples, seed=task.seed,
-            )
+            ))
         rows.append(LeaderboardRow(
             rank=rank, model=evaluation.model.name, kind=evaluation.model.kind,
             baseline=evaluation.model.kind == "baseline", metrics=dict(evaluation.metrics),
             efficiency=dict(evaluation.efficiency), evaluation_id=evaluation.id, p_value_vs_leader=p_value,
-            tied_with_leader=p_value is not None and p_value >= ALPHA,
+            tied_with_leader=bool(p_value is not None and p_value >= ALPHA),
         ))
     if top is not None:
         kept, models = [], 0

@@ -1,0 +1,43 @@
+"""The offline tour with the real all-MiniLM-L6-v2 (about a minute on 2 cores)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchhub import Hub
+from benchhub.demo import DATASET, MODEL, run_demo, sample_folder
+
+
+def test_sample_dataset_matches_its_data_card():
+    folder = sample_folder()
+    rows = {name: [json.loads(line) for line in (folder / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+            for name in ("train", "test")}
+    assert len(rows["train"]) + len(rows["test"]) >= 500
+    texts = [r["text"].casefold() for split in rows.values() for r in split]
+    assert len(set(texts)) == len(texts)
+    assert len({r["label"] for r in rows["test"]}) == 6
+    assert "## " in (folder / "DATA_CARD.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_demo_fine_tunes_a_transformer_that_clearly_beats_the_keyword_baseline():
+    hub = Hub.open()
+    lines: list[str] = []
+    result = run_demo(hub, progress=False, echo=lines.append)
+    board = result["leaderboard"]
+    assert board.rows[0].model == MODEL
+    ours = board.rows[0].metrics["macro_f1"]
+    keyword = next(r for r in board.rows if r.model == "baseline:keyword").metrics["macro_f1"]
+    assert result["beats_keyword"] and ours["ci_low"] > keyword["ci_high"]
+    assert ours["value"] > 0.9
+    assert any("clearly beats the keyword baseline" in line for line in lines)
+    checkpoint = hub.model(MODEL).source
+    assert (hub.artifacts.root / "checkpoints").as_posix() in checkpoint
+
+    again: list[str] = []
+    second = run_demo(hub, progress=False, echo=again.append)
+    assert second["evaluation"].cached
+    assert any("reusing the fine-tuned checkpoint" in line for line in again)
+    assert hub.dataset(DATASET).splits[0].num_rows == 462

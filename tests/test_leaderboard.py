@@ -1,0 +1,109 @@
+"""Leaderboards: ranking, significance against the leader, baselines as reference rows."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from benchhub import Hub, InvalidInputError
+from benchhub.metrics.bootstrap import paired_bootstrap_pvalue
+from tests.conftest import review_rows, write_jsonl
+
+N = 200
+
+
+def _predictions_file(path, rows, wrong: set[int]):
+    flip = {"positive": "negative", "negative": "positive"}
+    lines = [{"id": r["id"], "label": flip[r["label"]] if i in wrong else r["label"]} for i, r in enumerate(rows)]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return path
+
+
+@pytest.fixture
+def ranked_hub(tmp_path):
+    hub = Hub.open()
+    train = write_jsonl(tmp_path / "train.jsonl", review_rows(60, seed=1, prefix="train"))
+    test_rows = review_rows(N, seed=2, prefix="test")
+    test = write_jsonl(tmp_path / "test.jsonl", test_rows)
+    hub.add_dataset("reviews", splits={"train": train, "test": test}, id_column="id")
+    rng = np.random.default_rng(0)
+    for name, errors in (("strong", 10), ("close", 12), ("weak", 80)):
+        wrong = set(rng.choice(N, size=errors, replace=False).tolist())
+        hub.add_model(name, _predictions_file(tmp_path / f"{name}.jsonl", test_rows, wrong))
+        hub.evaluate(model=name, dataset="reviews", progress=False)
+    return hub
+
+
+def test_rows_rank_by_primary_metric_with_significance(ranked_hub):
+    board = ranked_hub.leaderboard(dataset="reviews", progress=False)
+    assert board.metric == "macro_f1"
+    values = [row.metrics["macro_f1"]["value"] for row in board.rows]
+    assert values == sorted(values, reverse=True)
+    by_name = {row.model: row for row in board.rows}
+    assert set(by_name) == {"strong", "close", "weak", "baseline:majority", "baseline:keyword", "baseline:tfidf-logreg"}
+    leader = board.rows[0]
+    assert leader.rank == 1 and leader.p_value_vs_leader is None and not leader.tied_with_leader
+    assert by_name["weak"].p_value_vs_leader < 0.01 and not by_name["weak"].tied_with_leader
+    assert by_name["baseline:majority"].tied_with_leader is False
+    assert isinstance(by_name["weak"].p_value_vs_leader, float)
+    assert [row.rank for row in board.rows] == list(range(1, len(board.rows) + 1))
+
+
+def test_p_values_come_from_the_paired_bootstrap_on_stored_predictions(ranked_hub):
+    board = ranked_hub.leaderboard(dataset="reviews", progress=False)
+    leader = board.rows[0]
+    other = next(r for r in board.rows if r.model in ("close", "strong") and r.rank > 1)
+    labels = ["negative", "positive"]
+    def codes(model):
+        rows = ranked_hub.predictions(model=model, dataset="reviews")
+        return (np.array([labels.index(r["gold"]) for r in rows]), np.array([labels.index(r["predicted"]) for r in rows]))
+    gold, a = codes(leader.model)
+    _, b = codes(other.model)
+    expected = paired_bootstrap_pvalue(references=gold, predictions_a=a, predictions_b=b, n_labels=2, metric="macro_f1")
+    assert other.p_value_vs_leader == pytest.approx(expected)
+    assert other.tied_with_leader == (expected >= 0.05)
+
+
+def test_close_models_are_marked_tied_with_the_leader(ranked_hub):
+    board = ranked_hub.leaderboard(dataset="reviews", baselines=False, progress=False)
+    assert [row.model for row in board.rows] == ["strong", "close", "weak"]
+    strong, close, weak = board.rows
+    assert strong.metrics["accuracy"]["value"] == pytest.approx(0.95)
+    assert close.tied_with_leader and close.p_value_vs_leader >= 0.05
+    assert not weak.tied_with_leader and weak.p_value_vs_leader < 0.01
+
+
+def test_top_keeps_baselines_as_reference_rows(ranked_hub):
+    board = ranked_hub.leaderboard(dataset="reviews", top=1, progress=False)
+    models = [row.model for row in board.rows if not row.baseline]
+    assert len(models) == 1
+    assert {row.model for row in board.rows if row.baseline} == {"baseline:majority", "baseline:keyword", "baseline:tfidf-logreg"}
+
+
+def test_another_metric_reorders(ranked_hub):
+    board = ranked_hub.leaderboard(dataset="reviews", metric="accuracy", progress=False)
+    values = [row.metrics["accuracy"]["value"] for row in board.rows]
+    assert board.metric == "accuracy" and values == sorted(values, reverse=True)
+    assert {row.model: row for row in board.rows}["weak"].metrics["accuracy"]["value"] == pytest.approx(0.6)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"metric": "bleu"}, r"Metric 'bleu' is not reported for text-classification; choose one of accuracy, macro_f1"),
+    ({"top": 0}, r"--top must be an int in the range \[1, inf\)"),
+    ({"split": "dev"}, r"has no split 'dev'; its splits are \['train', 'test'\]"),
+], ids=["unknown-metric", "top-zero", "unknown-split"])
+def test_bad_requests_say_what_is_allowed(ranked_hub, kwargs, message):
+    with pytest.raises(Exception, match=message):
+        ranked_hub.leaderboard(dataset="reviews", progress=False, **kwargs)
+
+
+def test_dataset_without_train_split_has_no_baselines_and_says_why(tmp_path):
+    hub = Hub.open()
+    hub.add_dataset("only-test", write_jsonl(tmp_path / "t.jsonl", review_rows(10, seed=5, prefix="t")), id_column="id")
+    board = hub.leaderboard(dataset="only-test", progress=False)
+    assert board.rows == []
+    assert board.notes == ["No baselines: dataset 'only-test' has no 'train' split to train them on."]
+    with pytest.raises(InvalidInputError, match="trains on a split named 'train'"):
+        hub.evaluate(model="baseline:keyword", dataset="only-test", progress=False)
