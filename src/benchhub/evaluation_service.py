@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from benchhub._version import __version__
 from benchhub.data.records import canonical_json
 from benchhub.dataset_service import get_dataset_row, load_split
-from benchhub.engine.evaluate import evaluate
+from benchhub.engine.evaluate import DatasetFacts, evaluate
 from benchhub.engine.provenance import hardware, package_versions
 from benchhub.errors import InvalidInputError, NotFoundError
 from benchhub.model_service import get_model_row, load_classifier
@@ -38,13 +38,13 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
     task_config = {"max_length": max_length} if model_row.kind == "transformers" else {}
     key = cache_key(model_row, dataset_row, split, task, task_config)
     if use_cache:
-        cached = session.scalar(select(EvaluationRow).where(EvaluationRow.cache_key == key).order_by(EvaluationRow.id.desc()))
+        cached = session.scalar(same_evaluation(select(EvaluationRow), key, model_row, dataset_row).order_by(EvaluationRow.id.desc()))
         if cached is not None:
             return evaluation_record(cached, cached=True)
     train = load_split(artifacts, dataset_row, TRAIN_SPLIT) if _has_split(dataset_row, TRAIN_SPLIT) else None
     classifier = load_classifier(model_row, dataset_row, artifacts=artifacts, train=train, max_length=max_length)
     output = evaluate(
-        classifier, split_data, task=task, labels=list(dataset_row.labels), batch_size=batch_size,
+        classifier, split_data, task=task, facts=dataset_facts(dataset_row), batch_size=batch_size,
         show_progress=show_progress, description=f"{model_row.name} on {dataset_row.name}/{split}",
     )
     provenance = {
@@ -64,7 +64,8 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
     relative = f"evaluations/{key[:16]}-{os.getpid()}-{int(datetime.now().timestamp() * 1e6)}.jsonl.gz"
     artifacts.write_jsonl_gz(output.examples, relative)
     try:
-        session.execute(delete(EvaluationRow).where(EvaluationRow.cache_key == key))
+        replaced = session.scalars(same_evaluation(select(EvaluationRow.predictions_path), key, model_row, dataset_row)).all()
+        session.execute(same_evaluation(delete(EvaluationRow), key, model_row, dataset_row))
         row = EvaluationRow(
             cache_key=key, model_id=model_row.id, dataset_id=dataset_row.id, split=split, task=task.name,
             task_version=task.version, task_config=task_config, metrics=output.metrics, details=output.details,
@@ -76,7 +77,19 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
         session.rollback()
         artifacts.remove(relative)
         raise
+    for path in replaced:
+        artifacts.remove(path)
     return evaluation_record(row, cached=False)
+
+
+def same_evaluation(statement: Any, key: str, model: ModelRow, dataset: DatasetRow) -> Any:
+    """Restricts a statement to evaluations of this key for this model and dataset.
+
+    Two names may share fingerprints (the same file registered twice); their results stay apart.
+    """
+    return statement.where(
+        EvaluationRow.cache_key == key, EvaluationRow.model_id == model.id, EvaluationRow.dataset_id == dataset.id
+    )
 
 
 def cache_key(model: ModelRow, dataset: DatasetRow, split: str, task: Any, task_config: dict[str, Any]) -> str:
@@ -91,6 +104,10 @@ def cache_key(model: ModelRow, dataset: DatasetRow, split: str, task: Any, task_
         "task_config": task_config,
     }
     return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+
+
+def dataset_facts(dataset: DatasetRow) -> DatasetFacts:
+    return DatasetFacts(labels=list(dataset.labels))
 
 
 def _has_split(dataset: DatasetRow, name: str) -> bool:

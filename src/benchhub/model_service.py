@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benchhub.data.records import Split
+from benchhub.data.records import Split, canonical_json
 from benchhub.errors import InvalidInputError, ModelNotFoundError, NameTakenError
 from benchhub.models.base import KINDS, Classifier
 from benchhub.models.checkpoints import checkpoint_fingerprint, file_sha256, resolve_checkpoint
@@ -38,11 +38,13 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         raise InvalidInputError(f"Model kind {kind!r} is not supported; use one of {', '.join(KINDS)}.")
     options: dict[str, Any] = {}
     if label_map:
+        if kind != "transformers":
+            raise InvalidInputError(f"--label-map applies to transformers models; a {kind} model already names dataset labels.")
         options["label_map"] = parse_label_map(label_map)
     copied: str | None = None
     if kind == "transformers":
         folder = resolve_checkpoint(source, revision=revision)
-        fingerprint = checkpoint_fingerprint(folder)
+        fingerprint = transformers_fingerprint(folder, options)
         info = _checkpoint_info(folder)
         stored_source = str(folder)
         if revision:
@@ -68,6 +70,15 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
             artifacts.remove(str(Path(copied).parent))
         raise
     return model_record(row)
+
+
+def transformers_fingerprint(folder: Path, options: dict[str, Any]) -> str:
+    """Fingerprints a checkpoint with its label map: under another map the same weights predict other labels."""
+    fingerprint = checkpoint_fingerprint(folder)
+    if not options.get("label_map"):
+        return fingerprint
+    document = {"checkpoint": fingerprint, "label_map": options["label_map"]}
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
 
 
 def infer_kind(source: str) -> str:
@@ -160,7 +171,7 @@ def load_classifier(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactSt
         from benchhub.models.transformers_classifier import TransformersClassifier
 
         folder = resolve_checkpoint(row.source, revision=row.options.get("revision"))
-        if checkpoint_fingerprint(folder) != row.fingerprint:
+        if transformers_fingerprint(folder, row.options) != row.fingerprint:
             raise InvalidInputError(
                 f"The files of model {row.name!r} in {folder} changed since it was registered; "
                 f"register the new version under a new name."

@@ -44,6 +44,11 @@ class Split:
     def has_labels(self) -> bool:
         return self.labels is not None
 
+    @property
+    def has_references(self) -> bool:
+        """Whether the split carries what a task scores against (gold labels or gold answers)."""
+        return self.labels is not None
+
     def label_counts(self) -> dict[str, int]:
         return dict(sorted(Counter(self.labels or []).items()))
 

@@ -37,16 +37,18 @@ def resolve_checkpoint(source: str, *, revision: str | None = None) -> Path:
 
 
 def vet_checkpoint(folder: Path) -> None:
-    """Refuses folders without config.json or whose weights exist only as pickles."""
+    """Refuses folders whose weights exist only as pickles, or without config.json or safetensors weights."""
+    has_safetensors = any(folder.glob("*.safetensors"))
+    # The safety refusal comes first: it is the one message a user must not miss.
+    pickles = [] if has_safetensors else sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
+    if pickles:
+        raise UnsafeModelError(
+            f"{folder} holds weights only as pickle files ({', '.join(pickles)}), which benchhub never loads; "
+            f"convert them to safetensors (e.g. `model.save_pretrained(dir, safe_serialization=True)` in a trusted environment)."
+        )
     if not (folder / "config.json").is_file():
         raise InvalidInputError(f"{folder} has no config.json; is it a transformers checkpoint folder?")
-    if not any(folder.glob("*.safetensors")):
-        pickles = sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
-        if pickles:
-            raise UnsafeModelError(
-                f"{folder} holds weights only as pickle files ({', '.join(pickles)}), which benchhub never loads; "
-                f"convert them to safetensors (e.g. `model.save_pretrained(dir, safe_serialization=True)` in a trusted environment)."
-            )
+    if not has_safetensors:
         raise InvalidInputError(f"{folder} has no *.safetensors weights.")
 
 

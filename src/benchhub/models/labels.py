@@ -26,6 +26,13 @@ def match_labels(model_labels: list[str], dataset_labels: list[str], explicit: d
     An explicit map wins; otherwise labels match case-insensitively. Every model output must
     land on a dataset label, or predictions could name labels the dataset does not have.
     """
+    unknown = [key for key in explicit or {} if key not in model_labels]
+    if unknown:
+        # Otherwise a misspelt key is ignored and its model label silently falls back to matching by name.
+        raise LabelMappingError(
+            f"--label-map names {unknown[0]!r}, which is not a model label. Model labels: {model_labels}; "
+            f"dataset labels: {dataset_labels}."
+        )
     by_folded = {label.casefold(): index for index, label in enumerate(dataset_labels)}
     if len(by_folded) != len(dataset_labels):
         by_folded = {}

@@ -9,12 +9,25 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend; SQLite stores no offset and reads back naive values."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.astimezone(timezone.utc) if value is not None and value.tzinfo is not None else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
 
 
 class Base(DeclarativeBase):
@@ -32,7 +45,7 @@ class DatasetRow(Base):
     columns: Mapped[dict[str, Any]] = mapped_column(JSON)
     labels: Mapped[list[Any]] = mapped_column(JSON)
     folder: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     splits: Mapped[list[SplitRow]] = relationship(
         back_populates="dataset", cascade="all, delete-orphan", order_by="SplitRow.id"
@@ -66,11 +79,13 @@ class ModelRow(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON)
     info: Mapped[dict[str, Any]] = mapped_column(JSON)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("models.id"), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class EvaluationRow(Base):
     __tablename__ = "evaluations"
+    # Ids are never reused: a rerun must not inherit the id of the result it replaced.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cache_key: Mapped[str] = mapped_column(String(64), index=True)
@@ -85,7 +100,7 @@ class EvaluationRow(Base):
     efficiency: Mapped[dict[str, Any]] = mapped_column(JSON)
     provenance: Mapped[dict[str, Any]] = mapped_column(JSON)
     predictions_path: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     model: Mapped[ModelRow] = relationship()
     dataset: Mapped[DatasetRow] = relationship()
