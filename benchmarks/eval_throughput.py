@@ -37,7 +37,7 @@ def main() -> None:
     from benchhub import Hub
     from benchhub.data.records import Split
     from benchhub.demo import MODEL, run_demo, sample_folder
-    from benchhub.engine.runner import run_classifier
+    from benchhub.engine.runner import run_model
     from benchhub.models.transformers_classifier import TransformersClassifier
 
     hub = Hub.open(args.home)
@@ -55,7 +55,7 @@ def main() -> None:
                     device=-1, batch_size=args.batch_size, truncation=True, max_length=512)
 
     def run_ours() -> list[str]:
-        scores = run_classifier(ours, split, batch_size=args.batch_size, show_progress=False).scores
+        scores = run_model(ours, split, batch_size=args.batch_size, show_progress=False).scores
         return [labels[i] for i in scores.argmax(axis=1)]
 
     def run_peer() -> list[str]:

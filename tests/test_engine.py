@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from benchhub.data.records import Split
-from benchhub.engine.evaluate import evaluate
-from benchhub.engine.runner import run_classifier
+from benchhub.engine.evaluate import DatasetFacts, evaluate
+from benchhub.engine.runner import run_model
 from benchhub.errors import InvalidInputError
 from benchhub.models.base import ModelInfo
 from benchhub.tasks.text_classification import TextClassification
@@ -40,7 +40,7 @@ TEXTS = ["a", "a much longer text here", "bb", "medium size!", "ccc", "another l
 def test_batches_group_similar_lengths_and_order_is_restored():
     model = LengthEcho()
     split = Split("test", list(range(len(TEXTS))), TEXTS)
-    output = run_classifier(model, split, batch_size=3, show_progress=False)
+    output = run_model(model, split, batch_size=3, show_progress=False)
     assert model.batches[0] == ["a much longer text here", "another long sentence", "medium size!"]
     assert [len(b) for b in model.batches] == [3, 3, 1]
     assert output.batch_sizes == [3, 3, 1]
@@ -50,7 +50,8 @@ def test_batches_group_similar_lengths_and_order_is_restored():
 def test_evaluate_reports_efficiency_and_metrics():
     labels = ["short" if len(t) <= 10 else "long" for t in TEXTS]
     split = Split("test", list(range(len(TEXTS))), TEXTS, None, labels)
-    output = evaluate(LengthEcho(), split, task=TextClassification(), labels=["short", "long"], batch_size=2, show_progress=False)
+    output = evaluate(LengthEcho(), split, task=TextClassification(), facts=DatasetFacts(["short", "long"]), batch_size=2,
+                      show_progress=False)
     assert output.metrics["accuracy"]["value"] == 1.0
     assert output.efficiency["examples"] == 7
     assert output.efficiency["batches"] == 4
@@ -65,10 +66,10 @@ def test_evaluate_reports_efficiency_and_metrics():
 def test_batch_size_must_be_positive():
     split = Split("test", [0], ["x"])
     with pytest.raises(InvalidInputError, match=r"batch size must be an int in the range \[1, inf\)\. Got 0"):
-        run_classifier(LengthEcho(), split, batch_size=0, show_progress=False)
+        run_model(LengthEcho(), split, batch_size=0, show_progress=False)
 
 
 def test_unlabelled_split_cannot_be_scored():
     split = Split("hidden", [0], ["x"])
     with pytest.raises(InvalidInputError, match="has no labels"):
-        evaluate(LengthEcho(), split, task=TextClassification(), labels=["short", "long"], show_progress=False)
+        evaluate(LengthEcho(), split, task=TextClassification(), facts=DatasetFacts(["short", "long"]), show_progress=False)

@@ -6,12 +6,13 @@ paired bootstrap on per-example outcomes (p >= 0.05) are marked as tied with the
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from benchhub.dataset_service import get_dataset_row, load_split
 from benchhub.errors import BenchhubError, InvalidInputError
-from benchhub.evaluation_service import TRAIN_SPLIT, latest_evaluations, run_evaluation
-from benchhub.metrics.bootstrap import paired_bootstrap_pvalue
+from benchhub.evaluation_service import TRAIN_SPLIT, dataset_facts, latest_evaluations, run_evaluation
 from benchhub.model_service import BASELINE_PREFIX, BUILTIN_BASELINES
 from benchhub.results import Leaderboard, LeaderboardRow
 from benchhub.store.artifacts import ArtifactStore
@@ -42,17 +43,13 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
         else:
             notes.append(f"No baselines: dataset {dataset!r} has no {TRAIN_SPLIT!r} split to train them on.")
     evaluations = sorted(latest_evaluations(session, dataset_row, split), key=lambda r: (-r.metrics[metric]["value"], r.id))
-    labels = list(dataset_row.labels)
-    leader_codes = _codes(artifacts, evaluations[0], task, labels) if evaluations else None
+    facts = dataset_facts(dataset_row)
+    leader_rows = _examples(artifacts, evaluations[0]) if evaluations else None
     rows = []
     for rank, evaluation in enumerate(evaluations, start=1):
         p_value = None
-        if rank > 1 and leader_codes is not None:
-            gold, predicted = _codes(artifacts, evaluation, task, labels)
-            p_value = float(paired_bootstrap_pvalue(
-                references=gold, predictions_a=leader_codes[1], predictions_b=predicted, n_labels=len(labels),
-                metric=metric, n_resamples=task.n_resamples, seed=task.seed,
-            ))
+        if rank > 1 and leader_rows is not None:
+            p_value = task.paired_pvalue(leader_rows, _examples(artifacts, evaluation), metric, facts)
         rows.append(LeaderboardRow(
             rank=rank, model=evaluation.model.name, kind=evaluation.model.kind,
             baseline=evaluation.model.kind == "baseline", metrics=dict(evaluation.metrics),
@@ -69,7 +66,7 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
     return Leaderboard(dataset=dataset, split=split, task=task.name, metric=metric, rows=rows, notes=notes)
 
 
-def _codes(artifacts: ArtifactStore, evaluation: EvaluationRow, task, labels: list[str]):
+def _examples(artifacts: ArtifactStore, evaluation: EvaluationRow) -> list[dict[str, Any]]:
     try:
         examples = artifacts.read_jsonl_gz(artifacts.path(evaluation.predictions_path))
     except OSError as exc:
@@ -77,4 +74,4 @@ def _codes(artifacts: ArtifactStore, evaluation: EvaluationRow, task, labels: li
             f"Per-example predictions of evaluation {evaluation.id} are missing ({evaluation.predictions_path}); "
             f"rerun it with --no-cache."
         ) from exc
-    return task.outcome_codes(examples, labels)
+    return examples

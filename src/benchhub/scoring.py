@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from benchhub.dataset_service import get_dataset_row, load_split
 from benchhub.engine.evaluate import evaluate
+from benchhub.evaluation_service import dataset_facts
 from benchhub.models.checkpoints import file_sha256
 from benchhub.models.simple_adapters import PredictionsClassifier
 from benchhub.store.artifacts import ArtifactStore
@@ -23,7 +24,8 @@ def score_predictions_file(session: Session, artifacts: ArtifactStore, *, datase
     task = get_task(dataset_row.task)
     labels = list(dataset_row.labels)
     classifier = PredictionsClassifier(predictions, dataset_labels=labels)
-    output = evaluate(classifier, split_data, task=task, labels=labels, batch_size=max(len(split_data), 1), show_progress=False)
+    output = evaluate(classifier, split_data, task=task, facts=dataset_facts(dataset_row),
+                      batch_size=max(len(split_data), 1), show_progress=False)
     return {
         "dataset": dataset,
         "split": split,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from benchhub.data.records import Split
-from benchhub.engine.runner import run_classifier
+from benchhub.engine.runner import run_model
 from benchhub.models.baselines import create_baseline
 from benchhub.models.simple_adapters import BaselineClassifier, PredictionsClassifier
 from benchhub.models.transformers_classifier import TransformersClassifier
@@ -83,5 +83,5 @@ def test_batching_does_not_change_scores_or_order(adapter, batch_size):
     split = _split(17, 2, "test")
     items = adapter.encode(split)
     one_by_one = np.vstack([adapter.predict([item]) for item in items])
-    batched = run_classifier(adapter, split, batch_size=batch_size, show_progress=False).scores
+    batched = run_model(adapter, split, batch_size=batch_size, show_progress=False).scores
     np.testing.assert_allclose(batched, one_by_one, atol=1e-5)

@@ -1,17 +1,17 @@
-"""One evaluation, top to bottom: run the model over the split, score it, measure it."""
+"""One evaluation, top to bottom: run the model over the split, collect predictions, score, measure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from benchhub.data.records import Split
-from benchhub.engine.runner import RunOutput, run_classifier
+from benchhub.engine.runner import RunOutput, run_model
 from benchhub.errors import InvalidInputError
-from benchhub.models.base import Classifier
-from benchhub.tasks.text_classification import TaskScore, TextClassification
+from benchhub.models.base import Model
+from benchhub.tasks.base import Task
 
 
 @dataclass(frozen=True)
@@ -24,23 +24,34 @@ class EvaluationOutput:
     examples: list[dict[str, Any]]
 
 
-def evaluate(classifier: Classifier, split: Split, *, task: TextClassification, labels: list[str],
-             batch_size: int = 32, show_progress: bool = True, description: str = "evaluating") -> EvaluationOutput:
-    """Runs `classifier` over `split` and scores it with `task`."""
-    if not split.has_labels:
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What a task needs to know about the dataset beyond the split: its labels and options."""
+
+    labels: list[str] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def evaluate(model: Model, split: Split, *, task: Task, facts: DatasetFacts, batch_size: int = 32,
+             show_progress: bool = True, description: str = "evaluating") -> EvaluationOutput:
+    """Runs `model` over `split` and scores its predictions with `task`."""
+    if not split.has_references:
         raise InvalidInputError(f"Split {split.name!r} has no labels to score against; evaluate a labelled split.")
-    run = run_classifier(classifier, split, batch_size=batch_size, show_progress=show_progress, description=description)
-    scored: TaskScore = task.score(split, labels, run.scores)
-    return EvaluationOutput(scored.metrics, scored.details, efficiency(run, classifier), scored.examples)
+    run = run_model(model, split, batch_size=batch_size, show_progress=show_progress, description=description)
+    predictions = task.collect(model, split, run)
+    scored = task.score(split, predictions, facts)
+    return EvaluationOutput(scored.metrics, scored.details, efficiency(run, model), scored.examples)
 
 
-def efficiency(run: RunOutput, classifier: Classifier) -> dict[str, Any]:
+def efficiency(run: RunOutput, model: Model) -> dict[str, Any]:
     """Throughput, batch latency percentiles, memory and model size of one run."""
-    examples = int(sum(run.batch_sizes))
+    items = int(sum(run.batch_sizes))
     batch_ms = np.array(run.batch_seconds) * 1000.0
     total = run.encode_seconds + run.predict_seconds
+    examples = run.examples
     return {
         "examples": examples,
+        "items": items,
         "examples_per_second": examples / total if total > 0 else None,
         "encode_seconds": run.encode_seconds,
         "predict_seconds": run.predict_seconds,
@@ -48,7 +59,7 @@ def efficiency(run: RunOutput, classifier: Classifier) -> dict[str, Any]:
         "batch_latency_ms_p95": float(np.percentile(batch_ms, 95)) if len(batch_ms) else None,
         "batches": len(run.batch_sizes),
         "peak_memory_bytes": run.peak_memory_bytes,
-        "load_seconds": classifier.info.load_seconds,
-        "parameters": classifier.info.parameters,
-        "size_bytes": classifier.info.size_bytes,
+        "load_seconds": model.info.load_seconds,
+        "parameters": model.info.parameters,
+        "size_bytes": model.info.size_bytes,
     }

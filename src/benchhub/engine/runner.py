@@ -1,4 +1,9 @@
-"""Running a classifier over a split: length-sorted batches, timing, original order restored."""
+"""Running a model over a split: length-sorted batches, timing, original order restored.
+
+A model encodes a split into items (one per example for classifiers; several per example when
+long inputs are split into windows) and returns one output per item; batches mix items of
+different examples freely, grouped only by length.
+"""
 
 from __future__ import annotations
 
@@ -6,50 +11,61 @@ import resource
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from benchhub.data.records import Split
 from benchhub.engine.progress import Progress
 from benchhub.errors import InvalidInputError
-from benchhub.models.base import Classifier
+from benchhub.models.base import Model
 
 
 @dataclass(frozen=True)
 class RunOutput:
-    """Scores in split order, with how long the work took."""
+    """One output per item, in item order, with the items and how long the work took."""
 
-    scores: np.ndarray
+    examples: int
+    items: list[Any]
+    outputs: list[Any]
     encode_seconds: float
     predict_seconds: float
     batch_seconds: list[float]
     batch_sizes: list[int]
     peak_memory_bytes: int
 
+    @property
+    def scores(self) -> np.ndarray:
+        """The outputs stacked into one array, for models whose items are examples."""
+        return np.vstack(self.outputs) if self.outputs else np.zeros((0, 0))
 
-def run_classifier(classifier: Classifier, split: Split, *, batch_size: int = 32, show_progress: bool = True,
-                   description: str = "evaluating") -> RunOutput:
-    """Scores every example, batching items of similar length to minimise padding."""
+
+def run_model(model: Model, split: Split, *, batch_size: int = 32, show_progress: bool = True,
+              description: str = "evaluating") -> RunOutput:
+    """Runs `model` over every item of `split`, batching items of similar length to minimise padding."""
     if batch_size < 1:
         raise InvalidInputError(f"The batch size must be an int in the range [1, inf). Got {batch_size} instead.")
     started = time.perf_counter()
-    items = classifier.encode(split)
+    items = model.encode(split)
     encode_seconds = time.perf_counter() - started
     # A stable sort, longest first: the largest batch runs first, so memory trouble shows early.
-    order = np.argsort([-classifier.length(item) for item in items], kind="stable")
-    scores = np.zeros((len(items), len(classifier.labels)))
+    order = np.argsort([-model.length(item) for item in items], kind="stable")
+    outputs: list[Any] = [None] * len(items)
     batch_seconds, batch_sizes = [], []
     predict_started = time.perf_counter()
     with Progress(description, len(items), enabled=show_progress) as progress:
         for start in range(0, len(items), batch_size):
             positions = order[start : start + batch_size]
             tick = time.perf_counter()
-            scores[positions] = classifier.predict([items[p] for p in positions])
+            for position, output in zip(positions, model.predict([items[p] for p in positions]), strict=True):
+                outputs[position] = output
             batch_seconds.append(time.perf_counter() - tick)
             batch_sizes.append(len(positions))
             progress.advance(len(positions))
     return RunOutput(
-        scores=scores,
+        examples=len(split),
+        items=items,
+        outputs=outputs,
         encode_seconds=encode_seconds,
         predict_seconds=time.perf_counter() - predict_started,
         batch_seconds=batch_seconds,

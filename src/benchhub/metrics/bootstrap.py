@@ -139,3 +139,81 @@ def _check_counts(*, n: int, n_resamples: int) -> None:
         raise InvalidInputError(f"n must be at least 1 example; got {n}.")
     if n_resamples < 1:
         raise InvalidInputError(f"n_resamples must be at least 1; got {n_resamples}.")
+
+
+def mean_intervals(
+    values: dict[str, np.ndarray],
+    *,
+    scale: float = 1.0,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> dict[str, Interval]:
+    """Return percentile-bootstrap intervals of ``scale * mean`` for each array of per-example scores.
+
+    All arrays share the resamples, the rows of ``resample_indices(n, n_resamples=...,
+    seed=...)``, so e.g. exact and F1 of one system come from the same resampled
+    questions. Bounds are taken as in ``bootstrap_intervals``; ``scale=100`` turns
+    0-1 per-example scores into percentages.
+    """
+    if not 0 < confidence < 1:
+        raise InvalidInputError(f"confidence must lie strictly between 0 and 1; got {confidence!r}.")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float, np.number)) or not np.isfinite(scale):
+        raise InvalidInputError(f"scale must be a finite number; got {scale!r}.")
+    if not isinstance(values, dict) or not values:
+        raise InvalidInputError("values must be a non-empty dict of per-example score arrays.")
+    arrays = {name: _per_example_scores(array, name=f"values[{name!r}]") for name, array in values.items()}
+    lengths = {name: len(array) for name, array in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        raise InvalidInputError(f"values must hold arrays of one length, one entry per example; got lengths {lengths}.")
+    n = next(iter(lengths.values()))
+    means: dict[str, list[np.ndarray]] = {name: [] for name in arrays}
+    for indices in _index_blocks(n, n_resamples=n_resamples, seed=seed):
+        for name, array in arrays.items():
+            means[name].append(np.take(array, indices).mean(axis=1))
+    alpha = (1 - confidence) / 2
+    intervals = {}
+    for name, blocks in means.items():
+        low, high = np.quantile(scale * np.concatenate(blocks), [alpha, 1 - alpha])
+        intervals[name] = Interval(low=float(low), high=float(high))
+    return intervals
+
+
+def paired_mean_pvalue(a: np.ndarray, b: np.ndarray, *, n_resamples: int = 1000, seed: int = 0) -> float:
+    """Return the two-sided paired-bootstrap p-value that per-example scores a and b have equal means.
+
+    The same formula as ``paired_bootstrap_pvalue``, with ``d = mean(a - b)`` on the
+    full data and ``d_b`` on resample b::
+
+        p = (1 + #{b : |d_b - d| >= |d|}) / (1 + n_resamples)
+
+    Identical scores give p = 1.0.
+    """
+    a = _per_example_scores(a, name="a")
+    b = _per_example_scores(b, name="b")
+    if len(a) != len(b):
+        raise InvalidInputError(f"a and b must score the same examples; got lengths {len(a)} and {len(b)}.")
+    _check_counts(n=len(a), n_resamples=n_resamples)
+    differences = a - b
+    observed = float(differences.mean())
+    deltas = np.concatenate(
+        [
+            np.take(differences, indices).mean(axis=1)
+            for indices in _index_blocks(len(differences), n_resamples=n_resamples, seed=seed)
+        ]
+    )
+    extreme = np.count_nonzero(np.abs(deltas - observed) >= abs(observed))
+    return (1 + extreme) / (1 + n_resamples)
+
+
+def _per_example_scores(values: np.ndarray, *, name: str) -> np.ndarray:
+    """Return finite per-example scores as a 1-D float64 array, or raise."""
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise InvalidInputError(f"{name} must be a 1-D array of per-example scores; got shape {array.shape}.")
+    if array.size and array.dtype.kind not in "biuf":
+        raise InvalidInputError(f"{name} must hold real numbers; got dtype {array.dtype}.")
+    array = array.astype(np.float64, copy=False)
+    if not np.isfinite(array).all():
+        raise InvalidInputError(f"{name} must hold finite numbers; got {float(array[~np.isfinite(array)][0])}.")
+    return array

@@ -26,17 +26,25 @@ class ModelInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Classifier(Protocol):
-    """A loaded text classifier whose score columns follow the dataset's label order."""
+class Model(Protocol):
+    """A loaded model: encodes a split into items, and maps a batch of items to one output each."""
 
-    labels: tuple[str, ...]
     info: ModelInfo
 
     def encode(self, split: Split) -> list[Any]:
-        """Turns every example of the split into one item, in split order."""
+        """Turns the split into items (one per example, or several for long inputs), in split order."""
 
     def length(self, item: Any) -> int:
         """The cost of an item, used to group items of similar length into batches."""
+
+    def predict(self, items: Sequence[Any]) -> Sequence[Any]:
+        """Runs a batch; returns one output per item."""
+
+
+class Classifier(Model, Protocol):
+    """A text classifier: one item per example; each output is a row of label probabilities."""
+
+    labels: tuple[str, ...]
 
     def predict(self, items: Sequence[Any]) -> np.ndarray:
         """Scores a batch: an array (len(items), len(labels)) of probabilities."""

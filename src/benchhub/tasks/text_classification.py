@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from benchhub.data.records import Split
 from benchhub.metrics import bootstrap, classification
+from benchhub.tasks.base import TaskScore, metric_entry, plain
+
+if TYPE_CHECKING:
+    from benchhub.engine.evaluate import DatasetFacts
+    from benchhub.engine.runner import RunOutput
+    from benchhub.models.base import Model
 
 HEADLINE = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall")
-
-
-@dataclass(frozen=True)
-class TaskScore:
-    """Metrics (each with a CI), details for humans, and one outcome row per example."""
-
-    metrics: dict[str, dict[str, float]]
-    details: dict[str, Any]
-    examples: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -36,8 +33,16 @@ class TextClassification:
     def metric_versions(self) -> dict[str, str]:
         return {"classification": classification.VERSION, "bootstrap": bootstrap.VERSION}
 
-    def score(self, split: Split, labels: list[str], scores: np.ndarray) -> TaskScore:
+    def metric_names(self, facts: DatasetFacts) -> tuple[str, ...]:
+        return self.metrics
+
+    def collect(self, model: Model, split: Split, run: RunOutput) -> np.ndarray:
+        """Stacks per-example probability rows into an (n, labels) array."""
+        return run.scores
+
+    def score(self, split: Split, scores: np.ndarray, facts: DatasetFacts) -> TaskScore:
         """Scores argmax predictions against the split's gold labels."""
+        labels = facts.labels
         column = {label: index for index, label in enumerate(labels)}
         references = np.array([column[label] for label in split.labels or []], dtype=np.int64)
         predictions = scores.argmax(axis=1).astype(np.int64)
@@ -48,14 +53,13 @@ class TextClassification:
             n_resamples=self.n_resamples, confidence=self.confidence, seed=self.seed,
         )
         metrics = {
-            name: {"value": values[name], "ci_low": intervals[name].low, "ci_high": intervals[name].high}
-            for name in self.metrics
+            name: metric_entry(values[name], intervals[name].low, intervals[name].high) for name in self.metrics
         }
         per_class = classification.per_class_scores(predictions=predictions, references=references, n_labels=n_labels)
         details = {
             "labels": labels,
             "per_class": {
-                label: {key: _plain(per_class[key][i]) for key in ("precision", "recall", "f1", "support")}
+                label: {key: plain(per_class[key][i]) for key in ("precision", "recall", "f1", "support")}
                 for i, label in enumerate(labels)
             },
             "confusion_matrix": classification.confusion_matrix(
@@ -75,14 +79,14 @@ class TextClassification:
         ]
         return TaskScore(metrics, details, examples)
 
-    @staticmethod
-    def outcome_codes(examples: list[dict[str, Any]], labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Gold and predicted label indices of stored per-example rows, for paired tests."""
-        column = {label: index for index, label in enumerate(labels)}
-        gold = np.array([column[row["gold"]] for row in examples], dtype=np.int64)
-        predicted = np.array([column[row["predicted"]] for row in examples], dtype=np.int64)
-        return gold, predicted
-
-
-def _plain(value: Any) -> float | int:
-    return value.item() if hasattr(value, "item") else value
+    def paired_pvalue(self, leader: list[dict[str, Any]], other: list[dict[str, Any]], metric: str,
+                      facts: DatasetFacts) -> float:
+        """Paired bootstrap on the two systems' predicted labels for the same examples."""
+        column = {label: index for index, label in enumerate(facts.labels)}
+        gold = np.array([column[row["gold"]] for row in leader], dtype=np.int64)
+        return float(bootstrap.paired_bootstrap_pvalue(
+            references=gold,
+            predictions_a=np.array([column[row["predicted"]] for row in leader], dtype=np.int64),
+            predictions_b=np.array([column[row["predicted"]] for row in other], dtype=np.int64),
+            n_labels=len(facts.labels), metric=metric, n_resamples=self.n_resamples, seed=self.seed,
+        ))

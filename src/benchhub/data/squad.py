@@ -1,0 +1,79 @@
+"""SQuAD-format question answering data: flattening v1.1/v2.0 JSON, and validating QA splits.
+
+A QA split keeps questions in `Split.texts`, contexts in `Split.text_pairs` and gold answers in
+`Split.answers` as `{"text": [...], "answer_start": [...]}` (empty lists: unanswerable).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchhub.data.records import ExampleId, Split
+from benchhub.errors import DatasetFormatError
+
+
+def is_squad_document(document: Any) -> bool:
+    """Whether a parsed JSON document has the SQuAD shape data → paragraphs → qas."""
+    return (
+        isinstance(document, dict)
+        and isinstance(document.get("data"), list)
+        and all(isinstance(article, dict) and "paragraphs" in article for article in document["data"])
+    )
+
+
+def flatten_squad(document: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    """One row per question: id, title, context, question, answers, is_impossible."""
+    rows = []
+    for a, article in enumerate(document["data"]):
+        for p, paragraph in enumerate(article.get("paragraphs") or []):
+            if not isinstance(paragraph, dict) or "qas" not in paragraph:
+                raise DatasetFormatError(f"{where}: data[{a}].paragraphs[{p}] has no 'qas' list.")
+            for q, qa in enumerate(paragraph["qas"]):
+                if not isinstance(qa, dict):
+                    raise DatasetFormatError(f"{where}: data[{a}].paragraphs[{p}].qas[{q}] is not an object.")
+                answers = qa.get("answers") or []
+                if qa.get("is_impossible") and answers:
+                    raise DatasetFormatError(
+                        f"{where}: question {qa.get('id')!r} is marked is_impossible but lists answers; "
+                        f"SQuAD v2.0 keeps answers empty for unanswerable questions."
+                    )
+                rows.append({
+                    "id": qa.get("id"),
+                    "title": article.get("title"),
+                    "context": paragraph.get("context"),
+                    "question": qa.get("question"),
+                    "answers": {
+                        "text": [answer.get("text") for answer in answers],
+                        "answer_start": [answer.get("answer_start") for answer in answers],
+                    },
+                    "is_impossible": bool(qa.get("is_impossible", False)),
+                })
+    return rows
+
+
+def qa_answers(value: Any, example_id: ExampleId, context: str, where: str) -> dict[str, list]:
+    """Validates one question's answers: every answer_start must point at its text in the context."""
+    if isinstance(value, list) and all(isinstance(a, dict) for a in value):
+        value = {"text": [a.get("text") for a in value], "answer_start": [a.get("answer_start") for a in value]}
+    if not isinstance(value, dict) or not isinstance(value.get("text"), list) or not isinstance(value.get("answer_start"), list):
+        raise DatasetFormatError(
+            f"{where}: question {example_id!r} has answers {value!r}; expected "
+            f"{{\"text\": [...], \"answer_start\": [...]}} (empty lists for an unanswerable question)."
+        )
+    texts, starts = value["text"], value["answer_start"]
+    if len(texts) != len(starts):
+        raise DatasetFormatError(f"{where}: question {example_id!r} has {len(texts)} answer texts but {len(starts)} answer_start values.")
+    for text, start in zip(texts, starts):
+        if not isinstance(text, str) or not text:
+            raise DatasetFormatError(f"{where}: question {example_id!r} has an empty or non-text answer {text!r}.")
+        if isinstance(start, bool) or not isinstance(start, int) or context[start : start + len(text)] != text:
+            found = context.find(text)
+            hint = f" (the text occurs at {found})" if found >= 0 else " (the text does not occur in the context)"
+            raise DatasetFormatError(
+                f"{where}: question {example_id!r}: answer_start {start!r} does not point at answer {text!r} in the context{hint}."
+            )
+    return {"text": list(texts), "answer_start": list(starts)}
+
+
+def unanswerable_count(split: Split) -> int:
+    return sum(1 for answers in split.answers or [] if not answers["text"])

@@ -1,0 +1,58 @@
+"""What every task provides: how to collect a model's outputs into predictions and score them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from benchhub.data.records import Split
+
+if TYPE_CHECKING:
+    from benchhub.engine.evaluate import DatasetFacts
+    from benchhub.engine.runner import RunOutput
+    from benchhub.models.base import Model
+
+
+@dataclass(frozen=True)
+class TaskScore:
+    """Metrics (each with a CI), details for humans, and one outcome row per example."""
+
+    metrics: dict[str, dict[str, float]]
+    details: dict[str, Any]
+    examples: list[dict[str, Any]]
+
+
+class Task(Protocol):
+    """A versioned task spec; the version is stored with every result it scores."""
+
+    name: str
+    version: str
+    primary_metric: str
+    n_resamples: int
+    seed: int
+
+    @property
+    def metric_versions(self) -> dict[str, str]: ...
+
+    def metric_names(self, facts: DatasetFacts) -> tuple[str, ...]:
+        """The metrics reported for a dataset with these facts, in display order."""
+
+    def collect(self, model: Model, split: Split, run: RunOutput) -> Any:
+        """Turns the per-item outputs of a run into per-example predictions."""
+
+    def score(self, split: Split, predictions: Any, facts: DatasetFacts) -> TaskScore:
+        """Scores predictions against the split's references."""
+
+    def paired_pvalue(self, leader: list[dict[str, Any]], other: list[dict[str, Any]], metric: str,
+                      facts: DatasetFacts) -> float:
+        """Paired bootstrap p-value that two systems' stored per-example rows score the same on `metric`."""
+
+
+def metric_entry(value: float, low: float, high: float) -> dict[str, float]:
+    return {"value": float(value), "ci_low": float(low), "ci_high": float(high)}
+
+
+def plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
