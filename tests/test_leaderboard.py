@@ -90,7 +90,7 @@ def test_another_metric_reorders(ranked_hub):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"metric": "bleu"}, r"Metric 'bleu' is not reported for text-classification; choose one of accuracy, macro_f1"),
+    ({"metric": "bleu"}, r"Metric 'bleu' is not reported for text-classification on 'reviews'; choose one of accuracy, macro_f1"),
     ({"top": 0}, r"--top must be an int in the range \[1, inf\)"),
     ({"split": "dev"}, r"has no split 'dev'; its splits are \['train', 'test'\]"),
 ], ids=["unknown-metric", "top-zero", "unknown-split"])

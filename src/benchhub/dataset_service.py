@@ -24,11 +24,12 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
                 revision: str | None = None) -> DatasetInfo:
     """Registers a dataset from one source or from one source per split; all or nothing."""
     check_name(name, "Dataset")
-    get_task(task)
+    task_spec = get_task(task)
     if session.scalar(select(DatasetRow.id).where(DatasetRow.name == name)) is not None:
         raise NameTakenError(f"A dataset named {name!r} already exists; choose another name.")
     tables, origin, described = _read_tables(source, split_sources, revision)
     splits, labels = build_splits(tables, mapping, origin=origin)
+    options = task_spec.dataset_options(splits)
     fingerprint = dataset_fingerprint(task, labels, splits)
     folder = ("datasets", name)
     with artifacts.new_folder(*folder) as staging:
@@ -37,7 +38,7 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
     try:
         row = DatasetRow(
             name=name, task=task, fingerprint=fingerprint, source=described, columns=mapping.to_dict(),
-            labels=labels, folder="/".join(folder),
+            labels=labels, options=options, folder="/".join(folder),
         )
         row.splits = [
             SplitRow(
@@ -104,7 +105,8 @@ def list_datasets(session: Session) -> list[DatasetInfo]:
 
 def dataset_info(row: DatasetRow) -> DatasetInfo:
     return DatasetInfo(
-        name=row.name, task=row.task, fingerprint=row.fingerprint, labels=list(row.labels), columns=dict(row.columns),
+        name=row.name, task=row.task, fingerprint=row.fingerprint, labels=list(row.labels), options=dict(row.options or {}),
+        columns=dict(row.columns),
         source=dict(row.source), created_at=row.created_at,
         splits=[SplitInfo(s.name, s.num_rows, dict(s.label_counts), s.fingerprint) for s in row.splits],
     )

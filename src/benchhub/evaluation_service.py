@@ -16,7 +16,8 @@ from benchhub.dataset_service import get_dataset_row, load_split
 from benchhub.engine.evaluate import DatasetFacts, evaluate
 from benchhub.engine.provenance import hardware, package_versions
 from benchhub.errors import InvalidInputError, NotFoundError
-from benchhub.model_service import get_model_row, load_classifier
+from benchhub.model_loading import load_model
+from benchhub.model_service import get_model_row
 from benchhub.results import Evaluation
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import DatasetRow, EvaluationRow, ModelRow
@@ -26,23 +27,25 @@ TRAIN_SPLIT = "train"
 
 
 def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str = "test",
-                   batch_size: int = 32, max_length: int = 512, use_cache: bool = True,
+                   batch_size: int = 32, settings: dict[str, Any] | None = None, use_cache: bool = True,
                    show_progress: bool = True) -> Evaluation:
-    """Returns the stored evaluation for this key, or runs the model and stores a new one."""
-    if max_length < 1:
-        raise InvalidInputError(f"--max-length must be an int in the range [1, inf). Got {max_length} instead.")
+    """Returns the stored evaluation for this key, or runs the model and stores a new one.
+
+    `settings` override the task's defaults for transformers models (max_length; for question
+    answering also doc_stride, n_best, max_answer_length, null_threshold); None values are ignored.
+    """
     dataset_row = get_dataset_row(session, dataset)
     task = get_task(dataset_row.task)
     split_data = load_split(artifacts, dataset_row, split)
     model_row = get_model_row(session, model)
-    task_config = {"max_length": max_length} if model_row.kind == "transformers" else {}
+    task_config = model_settings(task, model_row.kind, settings or {})
     key = cache_key(model_row, dataset_row, split, task, task_config)
     if use_cache:
         cached = session.scalar(same_evaluation(select(EvaluationRow), key, model_row, dataset_row).order_by(EvaluationRow.id.desc()))
         if cached is not None:
             return evaluation_record(cached, cached=True)
     train = load_split(artifacts, dataset_row, TRAIN_SPLIT) if _has_split(dataset_row, TRAIN_SPLIT) else None
-    classifier = load_classifier(model_row, dataset_row, artifacts=artifacts, train=train, max_length=max_length)
+    classifier = load_model(model_row, dataset_row, artifacts=artifacts, train=train, settings=task_config)
     output = evaluate(
         classifier, split_data, task=task, facts=dataset_facts(dataset_row), batch_size=batch_size,
         show_progress=show_progress, description=f"{model_row.name} on {dataset_row.name}/{split}",
@@ -92,6 +95,23 @@ def same_evaluation(statement: Any, key: str, model: ModelRow, dataset: DatasetR
     )
 
 
+def model_settings(task: Any, kind: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The task's transformers settings with the given overrides; other kinds take none."""
+    defaults = dict(task.transformers_defaults)
+    given = {name: value for name, value in overrides.items() if value is not None}
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        option = "--" + unknown[0].replace("_", "-")
+        raise InvalidInputError(
+            f"{option} does not apply to {task.name}; its settings are {', '.join('--' + d.replace('_', '-') for d in defaults)}."
+        )
+    for name, value in given.items():
+        if name != "null_threshold" and (isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "doc_stride" else 1)):
+            low = 0 if name == "doc_stride" else 1
+            raise InvalidInputError(f"--{name.replace('_', '-')} must be an int in the range [{low}, inf). Got {value!r} instead.")
+    return {**defaults, **given} if kind == "transformers" else {}
+
+
 def cache_key(model: ModelRow, dataset: DatasetRow, split: str, task: Any, task_config: dict[str, Any]) -> str:
     """SHA-256 of the model and dataset fingerprints, the split, and the task's name, version and config."""
     document = {
@@ -107,7 +127,7 @@ def cache_key(model: ModelRow, dataset: DatasetRow, split: str, task: Any, task_
 
 
 def dataset_facts(dataset: DatasetRow) -> DatasetFacts:
-    return DatasetFacts(labels=list(dataset.labels))
+    return DatasetFacts(labels=list(dataset.labels), options=dict(dataset.options or {}))
 
 
 def _has_split(dataset: DatasetRow, name: str) -> bool:

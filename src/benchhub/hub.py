@@ -46,9 +46,20 @@ class Hub:
     def add_dataset(self, name: str, source: str | Path | None = None, *, task: str = "text-classification",
                     splits: dict[str, str | Path] | None = None, text_column: str = "text",
                     label_column: str = "label", id_column: str | None = None, text_pair_column: str | None = None,
-                    split_column: str | None = None, revision: str | None = None) -> DatasetInfo:
-        """Registers a dataset from one file, folder or hub id, or from one file per split."""
-        mapping = ColumnMapping(text=text_column, label=label_column, id=id_column, text_pair=text_pair_column, split=split_column)
+                    split_column: str | None = None, question_column: str = "question", context_column: str = "context",
+                    answers_column: str = "answers", revision: str | None = None) -> DatasetInfo:
+        """Registers a dataset from one file, folder or hub id, or from one file per split.
+
+        Text classification reads text/label (and optional second text) columns; question answering
+        reads SQuAD-style question/context/answers/id columns, or SQuAD v1.1/v2.0 JSON directly.
+        """
+        if task == "question-answering":
+            mapping = ColumnMapping.question_answering(
+                question=question_column, context=context_column, answers=answers_column, id=id_column or "id",
+                split=split_column,
+            )
+        else:
+            mapping = ColumnMapping(text=text_column, label=label_column, id=id_column, text_pair=text_pair_column, split=split_column)
         with self._sessions() as session:
             return dataset_service.add_dataset(
                 session, self.artifacts, name, task=task, source=str(source) if source is not None else None,
@@ -64,10 +75,14 @@ class Hub:
             return dataset_service.dataset_info(dataset_service.get_dataset_row(session, name))
 
     def add_model(self, name: str, source: str | Path, *, kind: str | None = None, label_map: str | None = None,
-                  revision: str | None = None) -> ModelRecord:
-        """Registers a transformers checkpoint, a predictions file or a regex-rules baseline."""
+                  na_probs: str | Path | None = None, revision: str | None = None) -> ModelRecord:
+        """Registers a transformers checkpoint, a predictions file (with optional QA no-answer probabilities)
+        or a regex-rules baseline."""
         with self._sessions() as session:
-            return model_service.add_model(session, self.artifacts, name, str(source), kind=kind, label_map=label_map, revision=revision)
+            return model_service.add_model(
+                session, self.artifacts, name, str(source), kind=kind, label_map=label_map,
+                na_probs=str(na_probs) if na_probs else None, revision=revision,
+            )
 
     def models(self) -> list[ModelRecord]:
         with self._sessions() as session:
@@ -77,21 +92,29 @@ class Hub:
         with self._sessions() as session:
             return model_service.model_record(model_service.get_model_row(session, name))
 
-    def evaluate(self, *, model: str, dataset: str, split: str = "test", batch_size: int = 32, max_length: int = 512,
-                 use_cache: bool = True, progress: bool = True) -> Evaluation:
-        """Evaluates `model` on a split; an identical earlier evaluation is returned from the cache."""
+    def evaluate(self, *, model: str, dataset: str, split: str = "test", batch_size: int = 32, max_length: int | None = None,
+                 use_cache: bool = True, progress: bool = True, **settings: Any) -> Evaluation:
+        """Evaluates `model` on a split; an identical earlier evaluation is returned from the cache.
+
+        Transformers settings default per task: `max_length` (512 for classification, 384 for QA) and,
+        for question answering, `doc_stride=128`, `n_best=20`, `max_answer_length=30`, `null_threshold=0.0`.
+        """
         with self._sessions() as session:
             return evaluation_service.run_evaluation(
                 session, self.artifacts, model=model, dataset=dataset, split=split, batch_size=batch_size,
-                max_length=max_length, use_cache=use_cache, show_progress=progress,
+                settings={"max_length": max_length, **settings}, use_cache=use_cache, show_progress=progress,
             )
 
-    def score(self, *, dataset: str, predictions: str | Path, split: str = "test") -> dict[str, Any]:
-        """Scores a predictions file against a split without registering or storing anything."""
+    def score(self, *, dataset: str, predictions: str | Path, split: str = "test",
+              na_probs: str | Path | None = None) -> dict[str, Any]:
+        """Scores a predictions file (and, for QA, optional no-answer probabilities) without storing anything."""
         from benchhub.scoring import score_predictions_file
 
         with self._sessions() as session:
-            return score_predictions_file(session, self.artifacts, dataset=dataset, predictions=Path(predictions), split=split)
+            return score_predictions_file(
+                session, self.artifacts, dataset=dataset, predictions=Path(predictions), split=split,
+                na_probs=Path(na_probs) if na_probs else None,
+            )
 
     def leaderboard(self, *, dataset: str, split: str = "test", metric: str | None = None, top: int | None = None,
                     baselines: bool = True, progress: bool = True) -> Leaderboard:

@@ -6,6 +6,7 @@ paired bootstrap on per-example outcomes (p >= 0.05) are marked as tied with the
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -13,7 +14,8 @@ from sqlalchemy.orm import Session
 from benchhub.dataset_service import get_dataset_row, load_split
 from benchhub.errors import BenchhubError, InvalidInputError
 from benchhub.evaluation_service import TRAIN_SPLIT, dataset_facts, latest_evaluations, run_evaluation
-from benchhub.model_service import BASELINE_PREFIX, BUILTIN_BASELINES
+from benchhub.engine.evaluate import DatasetFacts
+from benchhub.model_service import BASELINE_PREFIX, BUILTIN_BASELINES, builtin_registry
 from benchhub.results import Leaderboard, LeaderboardRow
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import EvaluationRow
@@ -29,32 +31,38 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
     dataset_row = get_dataset_row(session, dataset)
     load_split(artifacts, dataset_row, split)
     task = get_task(dataset_row.task)
+    facts = dataset_facts(dataset_row)
     metric = metric or task.primary_metric
-    if metric not in task.metrics:
-        raise InvalidInputError(f"Metric {metric!r} is not reported for {task.name}; choose one of {', '.join(task.metrics)}.")
+    allowed = task.metric_names(facts)
+    if metric not in allowed:
+        raise InvalidInputError(f"Metric {metric!r} is not reported for {task.name} on {dataset!r}; choose one of {', '.join(allowed)}.")
     if top is not None and top < 1:
         raise InvalidInputError(f"--top must be an int in the range [1, inf). Got {top} instead.")
     notes = []
     if with_baselines:
         if any(s.name == TRAIN_SPLIT for s in dataset_row.splits):
-            for baseline in BUILTIN_BASELINES:
+            for baseline in reference_baselines(task.name, facts):
                 run_evaluation(session, artifacts, model=BASELINE_PREFIX + baseline, dataset=dataset, split=split,
                                show_progress=show_progress)
         else:
             notes.append(f"No baselines: dataset {dataset!r} has no {TRAIN_SPLIT!r} split to train them on.")
-    evaluations = sorted(latest_evaluations(session, dataset_row, split), key=lambda r: (-r.metrics[metric]["value"], r.id))
-    facts = dataset_facts(dataset_row)
+    evaluations = sorted(latest_evaluations(session, dataset_row, split), key=lambda r: (-_value(r, metric), r.id))
+    shortcut = _best_partial_input(evaluations, metric)
+    if shortcut is not None:
+        notes.append(f"shortcut gap: {metric} minus the best partial-input baseline ({shortcut[0]}, {shortcut[1]:.2f}).")
     leader_rows = _examples(artifacts, evaluations[0]) if evaluations else None
     rows = []
     for rank, evaluation in enumerate(evaluations, start=1):
         p_value = None
         if rank > 1 and leader_rows is not None:
             p_value = task.paired_pvalue(leader_rows, _examples(artifacts, evaluation), metric, facts)
+        value = _value(evaluation, metric)
         rows.append(LeaderboardRow(
             rank=rank, model=evaluation.model.name, kind=evaluation.model.kind,
             baseline=evaluation.model.kind == "baseline", metrics=dict(evaluation.metrics),
             efficiency=dict(evaluation.efficiency), evaluation_id=evaluation.id, p_value_vs_leader=p_value,
             tied_with_leader=bool(p_value is not None and p_value >= ALPHA),
+            shortcut_gap=value - shortcut[1] if shortcut is not None and value > -math.inf else None,
         ))
     if top is not None:
         kept, models = [], 0
@@ -64,6 +72,30 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
                 models += not row.baseline
         rows = kept
     return Leaderboard(dataset=dataset, split=split, task=task.name, metric=metric, rows=rows, notes=notes)
+
+
+def reference_baselines(task: str, facts: DatasetFacts) -> tuple[str, ...]:
+    """The built-in baselines every leaderboard of this task shows; always-no-answer only under SQuAD v2.0."""
+    names = BUILTIN_BASELINES[task]
+    if task == "question-answering" and facts.options.get("squad_version") != "2.0":
+        names = tuple(name for name in names if name != "always-no-answer")
+    return names
+
+
+def _value(evaluation: EvaluationRow, metric: str) -> float:
+    entry = evaluation.metrics.get(metric)
+    return float(entry["value"]) if entry else -math.inf
+
+
+def _best_partial_input(evaluations: list[EvaluationRow], metric: str) -> tuple[str, float] | None:
+    """The best baseline that reads only part of the input (e.g. context-only), if the task has one."""
+    registry = builtin_registry()
+    partial = [
+        (e.model.name, _value(e, metric)) for e in evaluations
+        if e.model.kind == "baseline" and getattr(registry.get(e.model.source), "partial_input", False)
+        and e.model.name.startswith(BASELINE_PREFIX) and _value(e, metric) > -math.inf
+    ]
+    return max(partial, key=lambda pair: pair[1]) if partial else None
 
 
 def _examples(artifacts: ArtifactStore, evaluation: EvaluationRow) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Registering models and turning a registered (or built-in) model into a loaded classifier."""
+"""Registering models, and finding registered or built-in ones by name."""
 
 from __future__ import annotations
 
@@ -11,25 +11,28 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benchhub.data.records import Split, canonical_json
+from benchhub.data.records import canonical_json
 from benchhub.errors import InvalidInputError, ModelNotFoundError, NameTakenError
-from benchhub.models.base import KINDS, Classifier
+from benchhub.models.base import KINDS
 from benchhub.models.checkpoints import checkpoint_fingerprint, file_sha256, resolve_checkpoint
 from benchhub.models.labels import parse_label_map
 from benchhub.naming import check_name
 from benchhub.results import ModelRecord
 from benchhub.store.artifacts import ArtifactStore
-from benchhub.store.tables import DatasetRow, ModelRow
+from benchhub.store.tables import ModelRow
 
 BASELINE_PREFIX = "baseline:"
-BUILTIN_BASELINES = ("majority", "keyword", "tfidf-logreg")
-PREDICTION_SUFFIXES = (".jsonl", ".csv")
+BUILTIN_BASELINES = {
+    "text-classification": ("majority", "keyword", "tfidf-logreg"),
+    "question-answering": ("sliding-window", "context-only", "question-only", "always-no-answer"),
+}
+PREDICTION_SUFFIXES = (".jsonl", ".csv", ".json")
 RULE_SUFFIXES = (".yaml", ".yml")
 
 
 def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str, *, kind: str | None = None,
-              label_map: str | None = None, revision: str | None = None) -> ModelRecord:
-    """Registers a model; predictions files and rule files are copied into the hub."""
+              label_map: str | None = None, na_probs: str | None = None, revision: str | None = None) -> ModelRecord:
+    """Registers a model; predictions files (and no-answer probabilities) and rule files are copied into the hub."""
     check_name(name, "Model")
     if session.scalar(select(ModelRow.id).where(ModelRow.name == name)) is not None:
         raise NameTakenError(f"A model named {name!r} already exists; choose another name.")
@@ -41,6 +44,8 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         if kind != "transformers":
             raise InvalidInputError(f"--label-map applies to transformers models; a {kind} model already names dataset labels.")
         options["label_map"] = parse_label_map(label_map)
+    if na_probs and kind != "predictions":
+        raise InvalidInputError(f"--na-probs belongs to a SQuAD predictions file (kind predictions), not a {kind} model.")
     copied: str | None = None
     if kind == "transformers":
         folder = resolve_checkpoint(source, revision=revision)
@@ -60,6 +65,11 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         shutil.copyfile(path, target)
         stored_source = copied
         info = {"original": str(path.resolve()), "size_bytes": path.stat().st_size}
+        if na_probs:
+            probabilities = _existing_file(na_probs, (".json",), "no-answer probabilities")
+            fingerprint = hashlib.sha256(f"{fingerprint}:{file_sha256(probabilities)}".encode()).hexdigest()
+            options["na_probs"] = f"models/{name}/na_probs.json"
+            shutil.copyfile(probabilities, artifacts.path(options["na_probs"]))
     try:
         row = ModelRow(name=name, kind=kind, source=stored_source, fingerprint=fingerprint, options=options, info=info)
         session.add(row)
@@ -94,10 +104,14 @@ def infer_kind(source: str) -> str:
 def _existing_file(source: str, suffixes: tuple[str, ...], kind: str) -> Path:
     path = Path(source).expanduser()
     if not path.is_file():
-        raise InvalidInputError(f"No such file: {source}; a {kind} model is a {' or '.join(suffixes)} file.")
+        raise InvalidInputError(f"No such file: {source}; a {kind} model is a {_either(suffixes)} file.")
     if path.suffix.lower() not in suffixes:
-        raise InvalidInputError(f"{path.name}: a {kind} model must be a {' or '.join(suffixes)} file.")
+        raise InvalidInputError(f"{path.name}: a {kind} model must be a {_either(suffixes)} file.")
     return path
+
+
+def _either(suffixes: tuple[str, ...]) -> str:
+    return suffixes[0] if len(suffixes) == 1 else f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
 
 
 def _check_rules(path: Path) -> None:
@@ -135,14 +149,12 @@ def get_model_row(session: Session, name: str) -> ModelRow:
         return row
     if name.startswith(BASELINE_PREFIX):
         baseline = name.removeprefix(BASELINE_PREFIX)
-        if baseline not in BUILTIN_BASELINES:
+        if builtin_task(baseline) is None:
             raise ModelNotFoundError(
-                f"No built-in baseline {name!r}; built-ins are {', '.join(BASELINE_PREFIX + b for b in BUILTIN_BASELINES)} "
+                f"No built-in baseline {name!r}; built-ins are {', '.join(_builtin_names())} "
                 f"(a regex baseline is registered from its YAML rules: `benchhub model add NAME rules.yaml`)."
             )
-        from benchhub.models.baselines import BASELINES
-
-        version = BASELINES[baseline].version
+        version = builtin_registry()[baseline].version
         fingerprint = hashlib.sha256(f"{name}:{version}".encode()).hexdigest()
         row = ModelRow(name=name, kind="baseline", source=baseline, fingerprint=fingerprint, options={}, info={"builtin": True, "version": version})
         session.add(row)
@@ -151,7 +163,7 @@ def get_model_row(session: Session, name: str) -> ModelRow:
     names = session.scalars(select(ModelRow.name).where(ModelRow.kind != "baseline").order_by(ModelRow.name)).all()
     known = f"registered models: {', '.join(names)}" if names else "no models are registered yet"
     raise ModelNotFoundError(
-        f"No model named {name!r}; {known}. Built-in baselines: {', '.join(BASELINE_PREFIX + b for b in BUILTIN_BASELINES)}."
+        f"No model named {name!r}; {known}. Built-in baselines: {', '.join(_builtin_names())}."
     )
 
 
@@ -163,54 +175,17 @@ def model_record(row: ModelRow) -> ModelRecord:
     return ModelRecord(row.name, row.kind, row.source, row.fingerprint, dict(row.options), dict(row.info), row.created_at)
 
 
-def load_classifier(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train: Split | None,
-                    max_length: int) -> Classifier:
-    """Loads the model behind `row`, ready to score examples of `dataset`."""
-    labels = list(dataset.labels)
-    if row.kind == "transformers":
-        from benchhub.models.transformers_classifier import TransformersClassifier
+def builtin_registry() -> dict[str, type]:
+    """Every built-in baseline class by name, across tasks."""
+    from benchhub.models.baselines import BASELINES
+    from benchhub.models.qa_baselines import QA_BASELINES
 
-        folder = resolve_checkpoint(row.source, revision=row.options.get("revision"))
-        if transformers_fingerprint(folder, row.options) != row.fingerprint:
-            raise InvalidInputError(
-                f"The files of model {row.name!r} in {folder} changed since it was registered; "
-                f"register the new version under a new name."
-            )
-        return TransformersClassifier(folder, dataset_labels=labels, label_map=row.options.get("label_map"), max_length=max_length)
-    from benchhub.models.simple_adapters import BaselineClassifier, PredictionsClassifier
-
-    if row.kind == "predictions":
-        return PredictionsClassifier(artifacts.path(row.source), dataset_labels=labels)
-    baseline, size = _fitted_baseline(row, dataset, artifacts=artifacts, train=train)
-    return BaselineClassifier(baseline, size_bytes=size)
+    return {**BASELINES, **QA_BASELINES}
 
 
-def _fitted_baseline(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train: Split | None) -> tuple[Any, int]:
-    """Fits a baseline on the train split once per dataset version; later calls load the saved parameters."""
-    from benchhub.models.baselines import BASELINES, create_baseline
-    from benchhub.models.baselines.base import MANIFEST_FILE
-    from benchhub.models.baselines.regex import RegexBaseline
-
-    labels = list(dataset.labels)
-    builtin = row.source in BUILTIN_BASELINES and row.name.startswith(BASELINE_PREFIX)
-    cls = BASELINES[row.source] if builtin else RegexBaseline
-    folder = artifacts.path("baselines", f"{dataset.name}-{dataset.fingerprint[:12]}", f"{row.name.replace(':', '-')}-{row.fingerprint[:12]}")
-    if (folder / MANIFEST_FILE).exists():
-        return cls.load(folder), _size(folder)
-    if builtin:
-        baseline = create_baseline(row.source, labels)
-    else:
-        baseline = RegexBaseline.from_yaml(artifacts.path(row.source), labels)
-    if train is None:
-        raise InvalidInputError(
-            f"Baseline {row.name!r} trains on a split named 'train', and dataset {dataset.name!r} has none; "
-            f"register the dataset with --split train=PATH."
-        )
-    baseline.fit(train.joined_texts(), train.labels or [])
-    with artifacts.new_folder(*folder.relative_to(artifacts.root).parts) as staging:
-        baseline.save(staging)
-    return baseline, _size(folder)
+def builtin_task(baseline: str) -> str | None:
+    return next((task for task, names in BUILTIN_BASELINES.items() if baseline in names), None)
 
 
-def _size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+def _builtin_names() -> list[str]:
+    return [BASELINE_PREFIX + b for names in BUILTIN_BASELINES.values() for b in names]

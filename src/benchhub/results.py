@@ -25,6 +25,7 @@ class DatasetInfo:
     source: dict[str, Any]
     splits: list[SplitInfo]
     created_at: datetime
+    options: dict[str, Any] = field(default_factory=dict)
 
     def split(self, name: str) -> SplitInfo | None:
         return next((s for s in self.splits if s.name == name), None)
@@ -80,6 +81,7 @@ class LeaderboardRow:
     evaluation_id: int
     p_value_vs_leader: float | None
     tied_with_leader: bool
+    shortcut_gap: float | None = None
 
 
 @dataclass(frozen=True)

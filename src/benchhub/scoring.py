@@ -9,29 +9,40 @@ from sqlalchemy.orm import Session
 
 from benchhub.dataset_service import get_dataset_row, load_split
 from benchhub.engine.evaluate import evaluate
+from benchhub.errors import InvalidInputError
 from benchhub.evaluation_service import dataset_facts
 from benchhub.models.checkpoints import file_sha256
-from benchhub.models.simple_adapters import PredictionsClassifier
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.tasks.registry import get_task
 
 
 def score_predictions_file(session: Session, artifacts: ArtifactStore, *, dataset: str, predictions: Path,
-                           split: str = "test") -> dict[str, Any]:
+                           split: str = "test", na_probs: Path | None = None) -> dict[str, Any]:
     """Returns metrics (with CIs) and details for a predictions file; nothing is written."""
     dataset_row = get_dataset_row(session, dataset)
     split_data = load_split(artifacts, dataset_row, split)
     task = get_task(dataset_row.task)
-    labels = list(dataset_row.labels)
-    classifier = PredictionsClassifier(predictions, dataset_labels=labels)
-    output = evaluate(classifier, split_data, task=task, facts=dataset_facts(dataset_row),
+    if dataset_row.task == "question-answering":
+        from benchhub.models.qa_adapters import QAPredictionsModel
+
+        model = QAPredictionsModel(predictions, na_probs=na_probs)
+    else:
+        from benchhub.models.simple_adapters import PredictionsClassifier
+
+        if na_probs is not None:
+            raise InvalidInputError("--na-probs applies to question-answering datasets only.")
+        model = PredictionsClassifier(predictions, dataset_labels=list(dataset_row.labels))
+    output = evaluate(model, split_data, task=task, facts=dataset_facts(dataset_row),
                       batch_size=max(len(split_data), 1), show_progress=False)
+    files = {"path": str(predictions.resolve()), "sha256": file_sha256(predictions)}
+    if na_probs is not None:
+        files["na_probs"] = {"path": str(na_probs.resolve()), "sha256": file_sha256(na_probs)}
     return {
         "dataset": dataset,
         "split": split,
         "task": task.name,
         "task_version": task.version,
-        "predictions": {"path": str(predictions.resolve()), "sha256": file_sha256(predictions)},
+        "predictions": files,
         "metrics": output.metrics,
         "details": output.details,
     }

@@ -58,7 +58,7 @@ def _console():
     console = Console()
     if not console.is_terminal:
         # Piped output should not wrap a wide table into unreadable columns.
-        console = Console(width=160)
+        console = Console(width=200)
     return console
 
 
@@ -85,15 +85,23 @@ def dataset_add(
     text_pair_column: Annotated[Optional[str], typer.Option("--text-pair-column", help="Second text column, for sentence pairs.")] = None,
     split_column: Annotated[Optional[str], typer.Option("--split-column", help="Column whose value names each row's split.")] = None,
     split: Annotated[Optional[list[str]], typer.Option("--split", help="NAME=PATH, once per split (instead of SOURCE).")] = None,
+    question_column: Annotated[str, typer.Option("--question-column", help="QA: column holding the question.")] = "question",
+    context_column: Annotated[str, typer.Option("--context-column", help="QA: column holding the context.")] = "context",
+    answers_column: Annotated[str, typer.Option("--answers-column", help="QA: column holding {text: [...], answer_start: [...]}.")] = "answers",
     revision: Annotated[Optional[str], typer.Option("--revision", help="Hub revision (for hub ids).")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Register a dataset. One SOURCE without --split becomes a single split named 'test'."""
+    """Register a dataset. One SOURCE without --split becomes a single split named 'test'.
+
+    Question answering (--task question-answering) reads SQuAD v1.1/v2.0 JSON, or JSONL/Parquet/
+    save_to_disk/hub data with SQuAD-style columns (id, question, context, answers).
+    """
     with _hub() as hub:
         info = hub.add_dataset(
             name, source, task=task, splits=_split_sources(split or []) or None, text_column=text_column,
             label_column=label_column, id_column=id_column, text_pair_column=text_pair_column,
-            split_column=split_column, revision=revision,
+            split_column=split_column, question_column=question_column, context_column=context_column,
+            answers_column=answers_column, revision=revision,
         )
     if as_json:
         _print_json(info.to_dict())
@@ -137,12 +145,17 @@ def model_add(
     source: Annotated[str, typer.Argument(help="Checkpoint folder or hub id, predictions file (.jsonl/.csv), or rules (.yaml).")],
     kind: Annotated[Optional[str], typer.Option("--kind", help="transformers | predictions | baseline (default: from SOURCE).")] = None,
     label_map: Annotated[Optional[str], typer.Option("--label-map", help="MODEL_LABEL=DATASET_LABEL,... when names differ.")] = None,
+    na_probs: Annotated[Optional[Path], typer.Option("--na-probs", help="QA predictions: no-answer probabilities JSON {id: p}.")] = None,
     revision: Annotated[Optional[str], typer.Option("--revision", help="Hub revision (for hub ids).")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Register a model. Built-in baselines (baseline:majority, baseline:keyword, baseline:tfidf-logreg) need no registration."""
+    """Register a model. Built-in baselines (e.g. baseline:tfidf-logreg, baseline:sliding-window) need no registration.
+
+    SOURCE is a transformers checkpoint folder or hub id (safetensors only); a predictions file
+    (.jsonl/.csv {id, label} for classification, SQuAD .json {id: answer} for QA); or regex rules (.yaml).
+    """
     with _hub() as hub:
-        record = hub.add_model(name, source, kind=kind, label_map=label_map, revision=revision)
+        record = hub.add_model(name, source, kind=kind, label_map=label_map, na_probs=na_probs, revision=revision)
     if as_json:
         _print_json(record.to_dict())
         return
@@ -181,18 +194,22 @@ def eval_command(
     dataset: Annotated[str, typer.Option("--dataset", help="Dataset name.")],
     split: SplitOption = "test",
     batch_size: Annotated[int, typer.Option("--batch-size", help="Examples per batch.")] = 32,
-    max_length: Annotated[int, typer.Option("--max-length", help="Longest input in tokens (transformers).")] = 512,
+    max_length: Annotated[Optional[int], typer.Option("--max-length", help="Longest input in tokens (transformers; default 512, QA 384).")] = None,
+    doc_stride: Annotated[Optional[int], typer.Option("--doc-stride", help="QA: tokens of overlap between windows of a long context (default 128).")] = None,
+    max_answer_length: Annotated[Optional[int], typer.Option("--max-answer-length", help="QA: longest answer in tokens (default 30).")] = None,
+    null_threshold: Annotated[Optional[float], typer.Option("--null-threshold", help="QA (SQuAD v2.0): abstain when null score - best span > this (default 0).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Rerun even if an identical evaluation is stored.")] = False,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Evaluate one or more models on a dataset split (cached by model, data, split and task config)."""
+    settings = {"doc_stride": doc_stride, "max_answer_length": max_answer_length, "null_threshold": null_threshold}
     results = []
     with _hub() as hub:
         for name in model:
             results.append(hub.evaluate(
                 model=name, dataset=dataset, split=split, batch_size=batch_size, max_length=max_length,
-                use_cache=not no_cache, progress=not quiet,
+                use_cache=not no_cache, progress=not quiet, **settings,
             ))
     if as_json:
         documents = [r.to_dict() for r in results]
@@ -207,21 +224,23 @@ def eval_command(
 @app.command("score")
 def score_command(
     dataset: Annotated[str, typer.Option("--dataset", help="Dataset name.")],
-    predictions: Annotated[Path, typer.Option("--predictions", help="Predictions file: JSONL {id, label} or CSV id,label.")],
+    predictions: Annotated[Path, typer.Option("--predictions", help="JSONL {id, label} or CSV id,label; for QA a SQuAD JSON {id: answer}.")],
     split: SplitOption = "test",
+    na_probs: Annotated[Optional[Path], typer.Option("--na-probs", help="QA: no-answer probabilities JSON {id: p}.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Score a predictions file against a split; nothing is registered or stored."""
     with _hub() as hub:
-        result = hub.score(dataset=dataset, predictions=predictions, split=split)
+        result = hub.score(dataset=dataset, predictions=predictions, split=split, na_probs=na_probs)
     if as_json:
         _print_json(result)
         return
     from benchhub.cli.render import metric_text
 
     typer.echo(f"{predictions} on {dataset}/{split}:")
+    percent = result["task"] == "question-answering"
     for name, metric in result["metrics"].items():
-        typer.echo(f"  {name:<16} {metric_text(metric)}")
+        typer.echo(f"  {name:<18} {metric_text(metric, scaled=percent)}")
 
 
 @app.command("leaderboard")
@@ -261,7 +280,7 @@ def predictions_command(
     model: Annotated[str, typer.Option("--model", help="Model name.")],
     dataset: Annotated[str, typer.Option("--dataset", help="Dataset name.")],
     split: SplitOption = "test",
-    errors: Annotated[bool, typer.Option("--errors", help="Only the examples the model got wrong.")] = False,
+    errors: Annotated[bool, typer.Option("--errors", help="Only the examples the model got wrong (QA: F1 below 1).")] = False,
     limit: Annotated[Optional[int], typer.Option("--limit", help="Show at most N rows.")] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -269,15 +288,17 @@ def predictions_command(
     with _hub() as hub:
         rows = hub.predictions(model=model, dataset=dataset, split=split)
     if errors:
-        rows = [r for r in rows if not r["correct"]]
+        rows = [r for r in rows if not r.get("correct", r.get("f1", 0.0) == 1.0)]
     rows = rows[:limit] if limit is not None else rows
     if as_json:
         _print_json(rows)
         return
     from benchhub.cli.render import rich_table
 
-    table_rows = [[str(r["id"]), r["gold"], r["predicted"], "yes" if r["correct"] else "no", f"{max(r['scores'].values()):.3f}"] for r in rows]
-    _console().print(rich_table(f"{model} on {dataset}/{split}", ["id", "gold", "predicted", "correct", "score"], table_rows))
+    from benchhub.cli.render import prediction_rows
+
+    header, table_rows = prediction_rows(rows)
+    _console().print(rich_table(f"{model} on {dataset}/{split}", header, table_rows))
 
 
 @app.command("demo")

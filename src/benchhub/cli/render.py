@@ -9,12 +9,14 @@ from typing import Any
 from benchhub.results import DatasetInfo, Evaluation, Leaderboard
 
 
-def metric_text(metric: dict[str, float] | None, *, percent: bool = False) -> str:
+def metric_text(metric: dict[str, float] | None, *, scaled: bool = False) -> str:
+    """`value [low, high]`; `scaled` metrics are already on a 0–100 scale (SQuAD) and get one decimal."""
     if not metric:
         return "-"
-    scale = 100.0 if percent else 1.0
-    digits = 1 if percent else 3
-    return f"{metric['value'] * scale:.{digits}f} [{metric['ci_low'] * scale:.{digits}f}, {metric['ci_high'] * scale:.{digits}f}]"
+    digits = 1 if scaled else 3
+    if metric.get("ci_low") is None:
+        return f"{metric['value']:.{digits}f}"
+    return f"{metric['value']:.{digits}f} [{metric['ci_low']:.{digits}f}, {metric['ci_high']:.{digits}f}]"
 
 
 def human_count(value: float | int | None) -> str:
@@ -37,22 +39,35 @@ def human_bytes(value: int | None) -> str:
 
 def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
     """The leaderboard as header and text rows, shared by every tabular format."""
-    secondary = "accuracy" if board.metric != "accuracy" else "macro_f1"
-    header = ["#", "model", "kind", f"{board.metric} [95% CI]", f"{secondary} [95% CI]", "vs leader",
-              "ex/s", "p50 ms", "params", "size"]
+    qa = board.task == "question-answering"
+    if qa:
+        exact = "exact" if any("exact" in row.metrics for row in board.rows) else "exact_match"
+        extra = [name for name in (exact, "HasAns_f1", "NoAns_f1", "best_f1") if name != board.metric]
+        extra = [name for name in extra if any(name in row.metrics for row in board.rows)]
+    else:
+        extra = ["accuracy" if board.metric != "accuracy" else "macro_f1"]
+    shortcut = any(row.shortcut_gap is not None for row in board.rows)
+    header = ["#", "model", "kind", f"{board.metric} [95% CI]", *(f"{name}{' [95% CI]' if not qa or name == extra[0] else ''}" for name in extra),
+              "vs leader", *(["shortcut gap"] if shortcut else []), "ex/s", "p50 ms", "params", "size"]
     rows = []
     for row in board.rows:
         if row.rank == 1:
             versus = "leader"
+        elif row.p_value_vs_leader is None:
+            versus = "-"
         elif row.tied_with_leader:
             versus = f"≈ (p={row.p_value_vs_leader:.2f})"
         else:
             versus = f"worse (p={row.p_value_vs_leader:.3f})"
         efficiency = row.efficiency
         p50 = efficiency.get("batch_latency_ms_p50")
+        cells = [metric_text(row.metrics.get(board.metric), scaled=qa)]
+        for index, name in enumerate(extra):
+            metric = row.metrics.get(name)
+            cells.append(metric_text(metric, scaled=qa) if index == 0 or not qa else (f"{metric['value']:.1f}" if metric else "-"))
+        gap = [f"{row.shortcut_gap:+.1f}" if row.shortcut_gap is not None else "-"] if shortcut else []
         rows.append([
-            str(row.rank), row.model, "baseline" if row.baseline else row.kind,
-            metric_text(row.metrics.get(board.metric)), metric_text(row.metrics.get(secondary)), versus,
+            str(row.rank), row.model, "baseline" if row.baseline else row.kind, *cells, versus, *gap,
             human_count(efficiency.get("examples_per_second")), f"{p50:.1f}" if p50 is not None else "-",
             human_count(efficiency.get("parameters")), human_bytes(efficiency.get("size_bytes")),
         ])
@@ -86,20 +101,41 @@ def rich_table(title: str, header: list[str], rows: list[list[str]], *, dim_rows
 
 
 def evaluation_rows(evaluations: list[Evaluation]) -> tuple[list[str], list[list[str]]]:
-    header = ["model", "dataset/split", "accuracy [95% CI]", "macro_f1 [95% CI]", "examples/s", "cached", "id"]
-    rows = [
-        [e.model, f"{e.dataset}/{e.split}", metric_text(e.metrics.get("accuracy")), metric_text(e.metrics.get("macro_f1")),
-         human_count(e.efficiency.get("examples_per_second")), "yes" if e.cached else "no", str(e.id)]
-        for e in evaluations
-    ]
+    header = ["model", "dataset/split", "primary [95% CI]", "second [95% CI]", "examples/s", "cached", "id"]
+    rows = []
+    for e in evaluations:
+        qa = e.task == "question-answering"
+        names = ("f1", "exact" if "exact" in e.metrics else "exact_match") if qa else ("macro_f1", "accuracy")
+        rows.append([
+            e.model, f"{e.dataset}/{e.split}", f"{names[0]} {metric_text(e.metrics.get(names[0]), scaled=qa)}",
+            f"{names[1]} {metric_text(e.metrics.get(names[1]), scaled=qa)}",
+            human_count(e.efficiency.get("examples_per_second")), "yes" if e.cached else "no", str(e.id),
+        ])
     return header, rows
+
+
+def prediction_rows(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Per-example rows of a classification or QA evaluation, as table text."""
+    if rows and "has_answer" in rows[0]:
+        header = ["id", "gold answers", "predicted", "no-answer p", "f1"]
+        return header, [
+            [str(r["id"]), " | ".join(r["gold"]) or "(no answer)", r["predicted"] or "(no answer)",
+             "-" if r.get("no_answer_probability") is None else f"{r['no_answer_probability']:.3f}", f"{r['f1']:.2f}"]
+            for r in rows
+        ]
+    header = ["id", "gold", "predicted", "correct", "score"]
+    return header, [
+        [str(r["id"]), r["gold"], r["predicted"], "yes" if r["correct"] else "no", f"{max(r['scores'].values()):.3f}"]
+        for r in rows
+    ]
 
 
 def dataset_lines(info: DatasetInfo) -> list[str]:
     lines = [
         f"dataset      {info.name}",
         f"task         {info.task}",
-        f"labels       {', '.join(info.labels)}",
+        *([f"labels       {', '.join(info.labels)}"] if info.labels else []),
+        *([f"options      {', '.join(f'{k}={v}' for k, v in info.options.items())}"] if info.options else []),
         f"fingerprint  {info.fingerprint}",
         f"source       {info.source}",
         f"columns      {', '.join(f'{k}={v}' for k, v in info.columns.items() if v)}",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchhub.data.squad import flatten_squad, is_squad_document
 from benchhub.errors import DatasetFormatError, MissingDependencyError
 
 FILE_FORMATS = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
@@ -123,6 +124,9 @@ def _read_json(path: Path, text: str) -> Table:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DatasetFormatError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
+    if is_squad_document(document):
+        rows = flatten_squad(document, str(path))
+        return Table(_columns_of(rows), rows)
     if isinstance(document, dict) and isinstance(document.get("data"), list):
         document = document["data"]
     if not isinstance(document, list) or not all(isinstance(row, dict) for row in document):

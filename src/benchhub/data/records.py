@@ -21,8 +21,17 @@ class ColumnMapping:
     id: str | None = None
     text_pair: str | None = None
     split: str | None = None
+    answers: str | None = None
+
+    @classmethod
+    def question_answering(cls, *, question: str = "question", context: str = "context", answers: str = "answers",
+                           id: str | None = "id", split: str | None = None) -> ColumnMapping:
+        """The mapping of a QA dataset: questions as texts, contexts as second texts, gold answers."""
+        return cls(text=question, text_pair=context, label=None, id=id, split=split, answers=answers)
 
     def to_dict(self) -> dict[str, str | None]:
+        if self.answers is not None:
+            return {"question": self.text, "context": self.text_pair, "answers": self.answers, "id": self.id, "split": self.split}
         return {"text": self.text, "text_pair": self.text_pair, "label": self.label, "id": self.id, "split": self.split}
 
 
@@ -35,6 +44,7 @@ class Split:
     texts: list[str]
     text_pairs: list[str] | None = None
     labels: list[str] | None = None
+    answers: list[dict[str, list[Any]]] | None = None
     _fingerprint: str | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -47,18 +57,27 @@ class Split:
     @property
     def has_references(self) -> bool:
         """Whether the split carries what a task scores against (gold labels or gold answers)."""
-        return self.labels is not None
+        return self.labels is not None or self.answers is not None
 
     def label_counts(self) -> dict[str, int]:
+        """Examples per gold label; for question answering, answerable vs unanswerable questions."""
+        if self.answers is not None:
+            unanswerable = sum(1 for answer in self.answers if not answer["text"])
+            return {"answerable": len(self.answers) - unanswerable, "unanswerable": unanswerable}
         return dict(sorted(Counter(self.labels or []).items()))
 
     def rows(self) -> list[dict[str, Any]]:
         pairs = self.text_pairs or [None] * len(self)
         labels = self.labels or [None] * len(self)
-        return [
+        rows = [
             {"id": i, "text": t, "text_pair": p, "label": y}
             for i, t, p, y in zip(self.ids, self.texts, pairs, labels, strict=True)
         ]
+        if self.answers is not None:
+            # Only QA rows carry the key, so classification fingerprints stay as they were.
+            for row, answers in zip(rows, self.answers, strict=True):
+                row["answers"] = answers
+        return rows
 
     def joined_texts(self, separator: str = " [SEP] ") -> list[str]:
         """Texts with the second text appended, for models that read one string."""
@@ -84,7 +103,7 @@ class Split:
 
     @classmethod
     def read_jsonl(cls, name: str, path: Path) -> Split:
-        ids, texts, pairs, labels = [], [], [], []
+        ids, texts, pairs, labels, answers = [], [], [], [], []
         with path.open(encoding="utf-8") as handle:
             for line in handle:
                 row = json.loads(line)
@@ -92,9 +111,12 @@ class Split:
                 texts.append(row["text"])
                 pairs.append(row["text_pair"])
                 labels.append(row["label"])
+                answers.append(row.get("answers"))
         has_pairs = any(p is not None for p in pairs)
         has_labels = bool(labels) and all(y is not None for y in labels)
-        return cls(name, ids, texts, pairs if has_pairs else None, labels if has_labels else None)
+        has_answers = bool(answers) and all(a is not None for a in answers)
+        return cls(name, ids, texts, pairs if has_pairs else None, labels if has_labels else None,
+                   answers if has_answers else None)
 
 
 def canonical_json(value: Any) -> str:

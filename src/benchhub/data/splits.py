@@ -7,6 +7,7 @@ from typing import Any
 
 from benchhub.data.readers import Table
 from benchhub.data.records import ColumnMapping, ExampleId, Split
+from benchhub.data.squad import qa_answers
 from benchhub.errors import ColumnNotFoundError, DatasetFormatError
 
 DEFAULT_SPLIT = "test"
@@ -42,13 +43,22 @@ def build_splits(tables: dict[str, Table], mapping: ColumnMapping, *, origin: di
 
 
 def _check_columns(table: Table, mapping: ColumnMapping, where: str) -> None:
-    wanted = {
-        "--text-column": mapping.text,
-        "--text-pair-column": mapping.text_pair,
-        "--label-column": mapping.label,
-        "--id-column": mapping.id,
-        "--split-column": mapping.split,
-    }
+    if mapping.answers is not None:
+        wanted = {
+            "--question-column": mapping.text,
+            "--context-column": mapping.text_pair,
+            "--answers-column": mapping.answers,
+            "--id-column": mapping.id,
+            "--split-column": mapping.split,
+        }
+    else:
+        wanted = {
+            "--text-column": mapping.text,
+            "--text-pair-column": mapping.text_pair,
+            "--label-column": mapping.label,
+            "--id-column": mapping.id,
+            "--split-column": mapping.split,
+        }
     for option, column in wanted.items():
         if column is not None and column not in table.columns:
             raise ColumnNotFoundError(
@@ -67,6 +77,7 @@ def _build_split(name: str, rows: list[dict[str, Any]], table: Table, mapping: C
     texts: list[str] = []
     pairs: list[str] | None = [] if mapping.text_pair else None
     labels: list[str] | None = [] if mapping.label else None
+    answers: list[dict[str, list[Any]]] | None = [] if mapping.answers else None
     seen: set[str] = set()
     names = table.class_labels.get(mapping.label or "")
     for index, row in enumerate(rows):
@@ -81,9 +92,14 @@ def _build_split(name: str, rows: list[dict[str, Any]], table: Table, mapping: C
             pairs.append(_text(row, mapping.text_pair, example_id, where))
         if labels is not None:
             labels.append(_label(row.get(mapping.label), names, example_id, name, where))
+        if answers is not None:
+            if not texts[-1].strip() or not pairs[-1].strip():
+                what = "question" if not texts[-1].strip() else "context"
+                raise DatasetFormatError(f"{where}, split {name!r}: question {example_id!r} has an empty {what}.")
+            answers.append(qa_answers(row.get(mapping.answers), example_id, pairs[-1], where))
     if not ids:
         raise DatasetFormatError(f"{where}: split {name!r} has no rows.")
-    return Split(name, ids, texts, pairs, labels)
+    return Split(name, ids, texts, pairs, labels, answers)
 
 
 def _example_id(row: dict[str, Any], mapping: ColumnMapping, index: int, where: str) -> ExampleId:

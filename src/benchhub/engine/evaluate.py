@@ -38,7 +38,7 @@ def evaluate(model: Model, split: Split, *, task: Task, facts: DatasetFacts, bat
     if not split.has_references:
         raise InvalidInputError(f"Split {split.name!r} has no labels to score against; evaluate a labelled split.")
     run = run_model(model, split, batch_size=batch_size, show_progress=show_progress, description=description)
-    predictions = task.collect(model, split, run)
+    predictions = task.collect(model, split, run, facts)
     scored = task.score(split, predictions, facts)
     return EvaluationOutput(scored.metrics, scored.details, efficiency(run, model), scored.examples)
 

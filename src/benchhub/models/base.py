@@ -26,6 +26,14 @@ class ModelInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class QAPrediction:
+    """One question's answer ("" abstains) and, when the model gives one, its no-answer probability."""
+
+    text: str
+    no_answer_probability: float | None = None
+
+
 class Model(Protocol):
     """A loaded model: encodes a split into items, and maps a batch of items to one output each."""
 

@@ -44,6 +44,7 @@ class DatasetRow(Base):
     source: Mapped[dict[str, Any]] = mapped_column(JSON)
     columns: Mapped[dict[str, Any]] = mapped_column(JSON)
     labels: Mapped[list[Any]] = mapped_column(JSON)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     folder: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -32,14 +32,18 @@ class Task(Protocol):
     primary_metric: str
     n_resamples: int
     seed: int
+    transformers_defaults: tuple[tuple[str, Any], ...]
 
     @property
     def metric_versions(self) -> dict[str, str]: ...
 
+    def dataset_options(self, splits: dict[str, Split]) -> dict[str, Any]:
+        """Options fixed at registration from the data itself (stored with the dataset)."""
+
     def metric_names(self, facts: DatasetFacts) -> tuple[str, ...]:
         """The metrics reported for a dataset with these facts, in display order."""
 
-    def collect(self, model: Model, split: Split, run: RunOutput) -> Any:
+    def collect(self, model: Model, split: Split, run: RunOutput, facts: DatasetFacts) -> Any:
         """Turns the per-item outputs of a run into per-example predictions."""
 
     def score(self, split: Split, predictions: Any, facts: DatasetFacts) -> TaskScore:

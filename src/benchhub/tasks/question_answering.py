@@ -14,6 +14,7 @@ import numpy as np
 
 from benchhub.data.records import Split
 from benchhub.metrics import bootstrap, squad
+from benchhub.models.base import QAPrediction
 from benchhub.tasks.base import TaskScore, metric_entry
 
 if TYPE_CHECKING:
@@ -27,18 +28,13 @@ V1_METRICS = ("f1", "exact_match")
 
 
 @dataclass(frozen=True)
-class QAPrediction:
-    """One question's answer ("" abstains) and, when the model gives one, its no-answer probability."""
-
-    text: str
-    no_answer_probability: float | None = None
-
-
-@dataclass(frozen=True)
 class QuestionAnswering:
     name: str = "question-answering"
     version: str = "1"
     primary_metric: str = "f1"
+    transformers_defaults: tuple[tuple[str, Any], ...] = (
+        ("max_length", 384), ("doc_stride", 128), ("n_best", 20), ("max_answer_length", 30), ("null_threshold", 0.0),
+    )
     n_resamples: int = 1000
     confidence: float = 0.95
     seed: int = 0
@@ -51,15 +47,23 @@ class QuestionAnswering:
     def metrics(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(V2_METRICS + V1_METRICS))
 
+    def dataset_options(self, splits: dict[str, Split]) -> dict[str, Any]:
+        """SQuAD v2.0 semantics when any split has an unanswerable question, else v1.1."""
+        unanswerable = any(not answer["text"] for split in splits.values() for answer in split.answers or [])
+        return {"squad_version": "2.0" if unanswerable else "1.1"}
+
     def metric_names(self, facts: DatasetFacts) -> tuple[str, ...]:
         return V2_METRICS if is_v2(facts) else V1_METRICS
 
-    def collect(self, model: Model, split: Split, run: RunOutput) -> list[QAPrediction]:
-        """Decodes windowed features of transformers models; other models answer one item per question."""
+    def collect(self, model: Model, split: Split, run: RunOutput, facts: DatasetFacts) -> list[QAPrediction]:
+        """Decodes windowed features of transformers models; other models answer one item per question.
+
+        Under v1.1 every question has an answer, so a transformers model never abstains there.
+        """
         decode = getattr(model, "decode", None)
         if decode is not None:
-            allow = bool(getattr(model, "allow_no_answer", True))
-            return [QAPrediction(a.text, a.no_answer_probability) for a in decode(split, run.items, run.outputs, allow_no_answer=allow)]
+            answers = decode(split, run.items, run.outputs, allow_no_answer=is_v2(facts))
+            return [QAPrediction(a.text, a.no_answer_probability if is_v2(facts) else None) for a in answers]
         return [output if isinstance(output, QAPrediction) else QAPrediction(*output) for output in run.outputs]
 
     def score(self, split: Split, predictions: list[QAPrediction], facts: DatasetFacts) -> TaskScore:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from benchhub.errors import InvalidInputError
+from benchhub.tasks.base import Task
+from benchhub.tasks.question_answering import QuestionAnswering
 from benchhub.tasks.text_classification import TextClassification
 
-TASKS = {task.name: task for task in (TextClassification(),)}
+TASKS: dict[str, Task] = {task.name: task for task in (TextClassification(), QuestionAnswering())}
 
 
-def get_task(name: str) -> TextClassification:
+def get_task(name: str) -> Task:
     try:
         return TASKS[name]
     except KeyError:

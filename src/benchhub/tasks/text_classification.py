@@ -24,6 +24,7 @@ class TextClassification:
     name: str = "text-classification"
     version: str = "1"
     primary_metric: str = "macro_f1"
+    transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", 512),)
     metrics: tuple[str, ...] = HEADLINE
     n_resamples: int = 1000
     confidence: float = 0.95
@@ -33,10 +34,13 @@ class TextClassification:
     def metric_versions(self) -> dict[str, str]:
         return {"classification": classification.VERSION, "bootstrap": bootstrap.VERSION}
 
+    def dataset_options(self, splits: dict[str, Split]) -> dict[str, Any]:
+        return {}
+
     def metric_names(self, facts: DatasetFacts) -> tuple[str, ...]:
         return self.metrics
 
-    def collect(self, model: Model, split: Split, run: RunOutput) -> np.ndarray:
+    def collect(self, model: Model, split: Split, run: RunOutput, facts: DatasetFacts) -> np.ndarray:
         """Stacks per-example probability rows into an (n, labels) array."""
         return run.scores
 

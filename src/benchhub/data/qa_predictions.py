@@ -1,0 +1,76 @@
+"""Reading SQuAD-convention predictions: `{"<question id>": "answer text"}` ("" = no answer),
+and the optional no-answer-probability file of the same shape.
+
+Every question id of the split must appear exactly once; the first offending id is named.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from benchhub.errors import PredictionsFormatError
+
+MAX_BYTES = 200 * 1024 * 1024
+
+
+def read_answer_predictions(path: Path, *, ids: list[Any], max_bytes: int = MAX_BYTES) -> list[str]:
+    """Returns each question's predicted answer text, in split order."""
+    document = _read_object(path, max_bytes)
+    for key, value in document:
+        if not isinstance(value, str):
+            raise PredictionsFormatError(f"{path.name}: the answer for id {key!r} is {value!r}, not a string; use \"\" for no answer.")
+    return _align(path, document, ids)
+
+
+def read_no_answer_probabilities(path: Path, *, ids: list[Any], max_bytes: int = MAX_BYTES) -> list[float]:
+    """Returns each question's no-answer probability, in split order."""
+    document = _read_object(path, max_bytes)
+    for key, value in document:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise PredictionsFormatError(f"{path.name}: the no-answer probability for id {key!r} is {value!r}, not a finite number.")
+    return [float(v) for v in _align(path, document, ids)]
+
+
+def _read_object(path: Path, max_bytes: int) -> list[tuple[str, Any]]:
+    path = Path(path)
+    if not path.is_file():
+        raise PredictionsFormatError(f"Predictions file {path} does not exist.")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise PredictionsFormatError(f"{path} is {size:,} bytes; the limit is {max_bytes:,}.")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+        document = json.loads(text, object_pairs_hook=list, parse_constant=_reject_constant)
+    except UnicodeDecodeError as exc:
+        raise PredictionsFormatError(f"{path} is not valid UTF-8 (byte offset {exc.start}); save it as UTF-8.") from exc
+    except ValueError as exc:
+        raise PredictionsFormatError(f"{path.name}: not valid JSON ({exc}); NaN and Infinity are not allowed.") from exc
+    if not isinstance(document, list) or (document and not isinstance(document[0], tuple)):
+        raise PredictionsFormatError(f'{path.name}: expected one JSON object {{"<question id>": "answer", ...}}.')
+    return document
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _align(path: Path, pairs: list[tuple[str, Any]], ids: list[Any]) -> list[Any]:
+    position = {str(example_id): index for index, example_id in enumerate(ids)}
+    values: list[Any] = [None] * len(ids)
+    seen: set[str] = set()
+    for key, value in pairs:
+        if key not in position:
+            raise PredictionsFormatError(f"{path.name}: unknown id {key!r}; it is not a question of this split.")
+        if key in seen:
+            raise PredictionsFormatError(f"{path.name}: duplicate id {key!r}; give each question exactly once.")
+        seen.add(key)
+        values[position[key]] = value
+    missing = [example_id for example_id in ids if str(example_id) not in seen]
+    if missing:
+        raise PredictionsFormatError(
+            f"{path.name}: {len(missing)} question(s) have no prediction, first id {missing[0]!r}; give every question exactly once."
+        )
+    return values

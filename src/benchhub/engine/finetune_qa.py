@@ -1,0 +1,166 @@
+"""Fine-tuning an encoder into an extractive question-answering model (SQuAD v2.0 style, seeded, CPU-friendly).
+
+Training features follow the Hugging Face `prepare_train_features` recipe: each question/context
+pair becomes overlapping windows; a window is labelled with the token span of the first gold
+answer when that answer lies wholly inside the window's context, else with [CLS] (no answer).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from benchhub.engine.progress import Progress
+from benchhub.errors import InvalidInputError
+from benchhub.models.checkpoints import quiet_transformers, vet_checkpoint
+from benchhub.models.torch_runtime import tokenizer_limit
+
+
+@dataclass(frozen=True)
+class QAFinetuneConfig:
+    epochs: float = 3.0
+    batch_size: int = 16
+    learning_rate: float = 1e-4
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    max_length: int = 384
+    doc_stride: int = 128
+    seed: int = 0
+
+
+def finetune_qa(base: Path, questions: list[str], contexts: list[str], answers: list[dict], output: Path, *,
+                config: QAFinetuneConfig = QAFinetuneConfig(), show_progress: bool = True) -> dict[str, Any]:
+    """Trains a span-prediction head (and the encoder) on question/context/answers; saves a safetensors checkpoint.
+
+    `answers[i]` is `{"text": [...], "answer_start": [...]}`; empty lists mark an unanswerable question.
+    """
+    import torch
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    _check_inputs(questions, contexts, answers, config)
+    vet_checkpoint(base)
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    with quiet_transformers():  # the "newly initialized qa_outputs" notice is expected here
+        model = AutoModelForQuestionAnswering.from_pretrained(base, use_safetensors=True)
+    max_length = min(config.max_length, tokenizer_limit(tokenizer))
+    if not 0 <= config.doc_stride < max_length:
+        raise InvalidInputError(
+            f"--doc-stride must be an int in the range [0, {max_length}) for max_length {max_length}. "
+            f"Got {config.doc_stride} instead."
+        )
+    features = train_features(tokenizer, questions, contexts, answers, max_length=max_length, doc_stride=config.doc_stride)
+    steps_per_epoch = math.ceil(len(features) / config.batch_size)
+    total_steps = max(1, int(round(config.epochs * steps_per_epoch)))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    warmup = int(config.warmup_ratio * total_steps)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / max(1, warmup), max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
+    )
+    model.train()
+    losses, started, step = [], time.perf_counter(), 0
+    with Progress("fine-tuning", total_steps, enabled=show_progress) as progress:
+        while step < total_steps:
+            order = rng.permutation(len(features))
+            for start in range(0, len(features), config.batch_size):
+                if step >= total_steps:
+                    break
+                batch = tokenizer.pad([features[i] for i in order[start : start + config.batch_size]], return_tensors="pt")
+                loss = model(**batch).loss
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                schedule.step()
+                optimizer.zero_grad()
+                losses.append(loss.item())
+                step += 1
+                progress.advance()
+    model.eval()
+    output.mkdir(parents=True, exist_ok=True)
+    with quiet_transformers():
+        model.save_pretrained(output, safe_serialization=True)
+    tokenizer.save_pretrained(output)
+    summary = {
+        "base": str(base), "examples": len(questions), "features": len(features), "steps": step,
+        "seconds": time.perf_counter() - started, "final_loss": float(np.mean(losses[-10:])), "config": asdict(config),
+    }
+    (output / "benchhub_training.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return summary
+
+
+def train_features(tokenizer: Any, questions: Sequence[str], contexts: Sequence[str], answers: Sequence[dict], *,
+                   max_length: int, doc_stride: int) -> list[dict[str, Any]]:
+    """Windows each pair like `make_features`; labels each window with the first answer's token span, or [CLS]."""
+    try:
+        encoded = tokenizer(
+            list(questions), list(contexts), truncation="only_second", max_length=max_length, stride=doc_stride,
+            return_overflowing_tokens=True, return_offsets_mapping=True,
+        )
+    except Exception as exc:  # tokenizers raise plain Exceptions for impossible truncation
+        if "truncat" not in str(exc).lower():
+            raise
+        raise InvalidInputError(
+            f"A question is too long to leave room for its context within {max_length} tokens; "
+            f"raise max_length or shorten the question ({exc})."
+        ) from exc
+    features = []
+    for index, example in enumerate(encoded["overflow_to_sample_mapping"]):
+        ids = encoded["input_ids"][index]
+        cls_index = ids.index(tokenizer.cls_token_id) if tokenizer.cls_token_id in ids else 0
+        start, end = _answer_tokens(answers[example], encoded["offset_mapping"][index], encoded.sequence_ids(index))
+        feature = {key: encoded[key][index] for key in ("input_ids", "token_type_ids", "attention_mask") if key in encoded}
+        feature["start_positions"] = cls_index if start is None else start
+        feature["end_positions"] = cls_index if end is None else end
+        features.append(feature)
+    return features
+
+
+def _answer_tokens(answer: dict, offsets: Sequence[tuple[int, int]],
+                   sequence_ids: Sequence[int | None]) -> tuple[int | None, int | None]:
+    """The first and last context token of the first gold answer, or (None, None) when it is not wholly inside."""
+    if not answer["answer_start"]:
+        return None, None
+    start_char = answer["answer_start"][0]
+    end_char = start_char + len(answer["text"][0])
+    context = [position for position, sequence in enumerate(sequence_ids) if sequence == 1]
+    first, last = context[0], context[-1]
+    if not (offsets[first][0] <= start_char and offsets[last][1] >= end_char):
+        return None, None
+    start = max(position for position in context if offsets[position][0] <= start_char)
+    end = min(position for position in context if offsets[position][1] >= end_char)
+    return start, end
+
+
+def _check_inputs(questions: Sequence[str], contexts: Sequence[str], answers: Sequence[dict],
+                  config: QAFinetuneConfig) -> None:
+    if not questions:
+        raise InvalidInputError("finetune_qa got no questions; pass at least one question with its context and answers.")
+    if not len(questions) == len(contexts) == len(answers):
+        raise InvalidInputError(
+            f"finetune_qa got {len(questions)} questions, {len(contexts)} contexts and {len(answers)} answers; "
+            "pass one context and one answers entry per question."
+        )
+    if config.epochs <= 0:
+        raise InvalidInputError(f"--epochs must be a number in the range (0, inf). Got {config.epochs} instead.")
+    if config.batch_size < 1:
+        raise InvalidInputError(f"--batch-size must be an int in the range [1, inf). Got {config.batch_size} instead.")
+    for index, (context, answer) in enumerate(zip(contexts, answers, strict=True)):
+        texts, starts = (answer.get("text"), answer.get("answer_start")) if isinstance(answer, dict) else (None, None)
+        if not isinstance(texts, list) or not isinstance(starts, list) or len(texts) != len(starts):
+            raise InvalidInputError(
+                f"answers[{index}] must be {{'text': [...], 'answer_start': [...]}} with lists of equal length "
+                f"(empty for no answer). Got {answer!r} instead."
+            )
+        if texts and not (isinstance(starts[0], int) and starts[0] >= 0 and texts[0]
+                          and context[starts[0] : starts[0] + len(texts[0])] == texts[0]):
+            raise InvalidInputError(
+                f"answers[{index}]: the context at answer_start {starts[0]} reads "
+                f"{context[starts[0] : starts[0] + len(texts[0])]!r}, not the answer {texts[0]!r}; fix the offset."
+            )

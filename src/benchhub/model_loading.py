@@ -1,0 +1,96 @@
+"""Turning a registered (or built-in) model into a loaded model for one dataset's task."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from benchhub.data.records import Split
+from benchhub.errors import InvalidInputError
+from benchhub.model_service import BASELINE_PREFIX, BUILTIN_BASELINES, builtin_registry, builtin_task, transformers_fingerprint
+from benchhub.models.base import Model
+from benchhub.models.checkpoints import resolve_checkpoint
+from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.tables import DatasetRow, ModelRow
+
+QA = "question-answering"
+
+
+def load_model(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train: Split | None,
+               settings: dict[str, Any]) -> Model:
+    """Loads the model behind `row`, ready to run on examples of `dataset` with the task's `settings`."""
+    if row.kind == "transformers":
+        return _transformers(row, dataset, settings)
+    if row.kind == "predictions":
+        if dataset.task == QA:
+            from benchhub.models.qa_adapters import QAPredictionsModel
+
+            na_probs = row.options.get("na_probs")
+            return QAPredictionsModel(artifacts.path(row.source), na_probs=artifacts.path(na_probs) if na_probs else None)
+        from benchhub.models.simple_adapters import PredictionsClassifier
+
+        return PredictionsClassifier(artifacts.path(row.source), dataset_labels=list(dataset.labels))
+    baseline, size = _fitted_baseline(row, dataset, artifacts=artifacts, train=train)
+    if dataset.task == QA:
+        from benchhub.models.qa_adapters import QABaselineModel
+
+        return QABaselineModel(baseline, size_bytes=size)
+    from benchhub.models.simple_adapters import BaselineClassifier
+
+    return BaselineClassifier(baseline, size_bytes=size)
+
+
+def _transformers(row: ModelRow, dataset: DatasetRow, settings: dict[str, Any]) -> Model:
+    folder = resolve_checkpoint(row.source, revision=row.options.get("revision"))
+    if transformers_fingerprint(folder, row.options) != row.fingerprint:
+        raise InvalidInputError(
+            f"The files of model {row.name!r} in {folder} changed since it was registered; "
+            f"register the new version under a new name."
+        )
+    if dataset.task == QA:
+        from benchhub.models.transformers_qa import TransformersQA
+
+        return TransformersQA(folder, **settings)
+    from benchhub.models.transformers_classifier import TransformersClassifier
+
+    return TransformersClassifier(folder, dataset_labels=list(dataset.labels), label_map=row.options.get("label_map"), **settings)
+
+
+def _fitted_baseline(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train: Split | None) -> tuple[Any, int]:
+    """Fits a baseline on the train split once per dataset version; later calls load the saved parameters."""
+    from benchhub.models.baselines.base import MANIFEST_FILE
+    from benchhub.models.baselines.regex import RegexBaseline
+
+    builtin = row.name.startswith(BASELINE_PREFIX) and builtin_task(row.source) is not None
+    if builtin and builtin_task(row.source) != dataset.task:
+        raise InvalidInputError(
+            f"{row.name} is a {builtin_task(row.source)} baseline and dataset {dataset.name!r} is {dataset.task}; "
+            f"use one of {', '.join(BASELINE_PREFIX + b for b in BUILTIN_BASELINES[dataset.task])}."
+        )
+    if not builtin and dataset.task == QA:
+        raise InvalidInputError(f"Regex-rule baseline {row.name!r} classifies text; dataset {dataset.name!r} is {dataset.task}.")
+    cls = builtin_registry()[row.source] if builtin else RegexBaseline
+    folder = artifacts.path("baselines", f"{dataset.name}-{dataset.fingerprint[:12]}", f"{row.name.replace(':', '-')}-{row.fingerprint[:12]}")
+    if (folder / MANIFEST_FILE).exists():
+        return cls.load(folder), _size(folder)
+    if train is None:
+        raise InvalidInputError(
+            f"Baseline {row.name!r} trains on a split named 'train', and dataset {dataset.name!r} has none; "
+            f"register the dataset with --split train=PATH."
+        )
+    if dataset.task == QA:
+        baseline = cls().fit(
+            train.texts, train.text_pairs or [], [a["text"] for a in train.answers or []],
+            [a["answer_start"] for a in train.answers or []],
+        )
+    else:
+        labels = list(dataset.labels)
+        baseline = cls(labels) if builtin else RegexBaseline.from_yaml(artifacts.path(row.source), labels)
+        baseline.fit(train.joined_texts(), train.labels or [])
+    with artifacts.new_folder(*folder.relative_to(artifacts.root).parts) as staging:
+        baseline.save(staging)
+    return baseline, _size(folder)
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
