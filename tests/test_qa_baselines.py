@@ -136,9 +136,16 @@ def test_registry_names_every_baseline_with_its_version_and_input_ablation() -> 
         "question-only": True,
         "always-no-answer": False,
     }
+    versions = {name: baseline.version for name, baseline in QA_BASELINES.items()}
+    # The sliding window's version 2 added the distance term and the candidate runs.
+    assert versions == {
+        "sliding-window": "2",
+        "context-only": "1",
+        "question-only": "1",
+        "always-no-answer": "1",
+    }
     for name, baseline in QA_BASELINES.items():
         assert baseline.name == name
-        assert baseline.version == "1"
         assert isinstance(create_qa_baseline(name), QABaseline)
 
 
@@ -184,7 +191,7 @@ def test_save_and_load_round_trip_without_pickle(name: str, tmp_path: Path) -> N
         with np.load(path, allow_pickle=False) as archive:
             assert all(archive[key].dtype != object for key in archive.files)
     manifest = json.loads((tmp_path / name / "baseline.json").read_text(encoding="utf-8"))
-    assert (manifest["name"], manifest["version"]) == (name, "1")
+    assert (manifest["name"], manifest["version"]) == (name, QA_BASELINES[name].version)
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES), ids=sorted(FACTORIES))
@@ -240,6 +247,15 @@ def test_load_rejects_a_folder_of_another_baseline(tmp_path: Path) -> None:
         SlidingWindowBaseline.load(tmp_path)
 
 
+def test_load_rejects_a_sliding_window_saved_by_version_1(tmp_path: Path) -> None:
+    manifest = {"name": "sliding-window", "version": "1", "hyperparameters": {"max_span": 4, "window": None}}
+    (tmp_path / "baseline.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(
+        InvalidInputError, match="saved by sliding-window baseline version '1', this is version '2'"
+    ):
+        load_qa_baseline(tmp_path)
+
+
 @pytest.mark.parametrize("name", ["context-only", "question-only"])
 def test_learning_baselines_refuse_to_predict_before_fit(name: str) -> None:
     with pytest.raises(NotFittedError, match=f"the {name} QA baseline is not fitted"):
@@ -285,14 +301,47 @@ def test_candidate_spans_stay_in_one_sentence_and_skip_stopword_only_spans() -> 
 
 
 # Sliding window.
+#
+# score = sliding_window - distance; sliding_window sums IC(w) = log(1 + 1/count) over the question
+# words in the window, distance averages each found question word's word distance to the span over
+# (context words - 1), and the no-answer probability is exp(-(score + 1)).
+
+
+def sliding_window(question: str, context: str, **options: int) -> tuple[str, float]:
+    [prediction] = SlidingWindowBaseline(**options).predict([question], [context])
+    return prediction
 
 
 def test_sliding_window_answers_next_to_the_question_words() -> None:
     context = "The bridge was completed in 1887. Tourists like the view."
-    [(answer, no_answer)] = SlidingWindowBaseline().predict(["When was the bridge completed?"], [context])
+    answer, no_answer = sliding_window("When was the bridge completed?", context)
     assert answer == "1887"
-    # bridge and completed each occur once: score 2 log 2, no-answer probability exp(-score) = 1/4.
-    assert no_answer == pytest.approx(0.25)
+    # bridge and completed each occur once: sliding_window 2 log 2. The context has 10 words; 1887 is
+    # word 5, bridge word 1 and completed word 3: distance (4 + 2) / 2 / 9 = 1/3.
+    assert no_answer == pytest.approx(math.exp(-(2 * math.log(2) - 1 / 3 + 1)))
+    assert no_answer == pytest.approx(0.25 * math.exp(-2 / 3))
+
+
+def test_sliding_window_the_candidate_nearest_the_question_words_wins_a_tie() -> None:
+    context = "Anna Berg, Peter Olsen and Mary Stone founded the club."
+    # A 20-token window sees founded and club from every name, so each scores 2 log 2 before the
+    # distance; version 1 broke that tie with "shorter, then earlier" and answered "Anna". The words
+    # are Anna Berg Peter Olsen and Mary Stone founded the club: Mary Stone ends at word 6, founded
+    # is word 7 and club word 9, so its distance is (1 + 3) / 2 / 9; Peter Olsen's is (4 + 6) / 2 / 9.
+    answer, no_answer = sliding_window("Who founded the club?", context, window=20)
+    assert answer == "Mary Stone"
+    assert no_answer == pytest.approx(math.exp(-(2 * math.log(2) - 2 / 9 + 1)))
+
+
+def test_sliding_window_distance_averages_nearest_occurrences_over_the_context_words() -> None:
+    context = "Leeds, famously, hosted the final. The final was long."
+    # Words: Leeds famously hosted the final The final was long (9; commas and full stops do not
+    # count). Question words city and tournament do not occur and are left out of the mean; final's
+    # nearest occurrence is word 4. Distance of Leeds: (2 + 4) / 2 / (9 - 1) = 3/8, where the
+    # minimum over question words would give 2/8. hosted occurs once, final twice.
+    answer, no_answer = sliding_window("Which city hosted the final tournament?", context)
+    assert answer == "Leeds"  # the only name; "famously" and "long" are lowercase phrases
+    assert no_answer == pytest.approx(math.exp(-(math.log(2) + math.log(1.5) - 3 / 8 + 1)))
 
 
 def test_sliding_window_weights_rare_question_words_above_frequent_ones() -> None:
@@ -301,42 +350,83 @@ def test_sliding_window_weights_rare_question_words_above_frequent_ones() -> Non
         "Millford sits beside the quarry."
     )
     baseline = SlidingWindowBaseline()
-    # Both towns match three question words; "river" occurs three times and "quarry" once.
+    # Both towns match three question words; "river" occurs three times and "quarry" once. The
+    # context has 18 words: Oakton is word 0, Millford word 13, sits, beside and quarry words 14, 15
+    # and 17, and river's nearest occurrences words 4 and 10.
     [(rare, rare_no_answer), (frequent, frequent_no_answer)] = baseline.predict(
         ["Which town sits beside the river quarry?", "Which town sits beside the river?"], [context, context]
     )
     assert rare == "Millford"
-    assert rare_no_answer == pytest.approx(math.exp(-(2 * math.log(1.5) + math.log(2))))
+    millford_distance = (1 + 2 + 3 + 4) / 4 / 17
+    assert rare_no_answer == pytest.approx(
+        math.exp(-(2 * math.log(1.5) + math.log(2) - millford_distance + 1))
+    )
+    # Without quarry Millford sees only sits and beside, and Oakton's rarer match outweighs its distance.
     assert frequent == "Oakton"
-    assert frequent_no_answer == pytest.approx(math.exp(-(2 * math.log(1.5) + math.log(4 / 3))))
+    oakton_distance = (1 + 2 + 4) / 3 / 17
+    assert frequent_no_answer == pytest.approx(
+        math.exp(-(2 * math.log(1.5) + math.log(4 / 3) - oakton_distance + 1))
+    )
+    assert rare_no_answer < frequent_no_answer  # the higher score gets the lower probability
 
 
 def test_sliding_window_window_and_max_span_bound_the_candidates() -> None:
-    context = "Oakton lies past green rolling hills and the quarry."
-    question = ["Which town has a quarry?"]
-    # "quarry" is token 8; a one-token candidate at i sees it when 8 - (i + 1) < window.
+    context = "the ferry crossed wide grey choppy water near the quarry."
+    question = "Which boat reached the quarry?"
+    # One run of seven lowercase words, ferry..near (words 1-7), and quarry is word 9 of 10. With
+    # max_span 4 the candidates are its four 4-word stretches; the last ends 2 words before quarry.
+    near = math.exp(-(math.log(2) - 2 / 9 + 1))
+    assert sliding_window(question, context) == ("grey choppy water near", pytest.approx(near))
+    # A one-token window sees only "the" after the span: no stretch matches, the distance alone ranks.
+    assert sliding_window(question, context, window=1) == (
+        "grey choppy water near",
+        pytest.approx(math.exp(-(0 - 2 / 9 + 1))),
+    )
+    assert sliding_window(question, context, max_span=2) == ("water near", pytest.approx(near))
+    assert sliding_window(question, context, max_span=10) == (
+        "ferry crossed wide grey choppy water near",
+        pytest.approx(near),
+    )
 
-    def predict(**options: int) -> tuple[str, float]:
-        return SlidingWindowBaseline(**options).predict(question, [context])[0]
 
-    assert predict(window=3) == ("hills", 0.5)
-    assert predict() == ("green", 0.5)  # the question has five words, so the window is 5
-    assert predict(window=8) == ("Oakton", 0.5)
-    # With a one-token window only a span ending at "the" reaches "quarry".
-    assert predict(window=1, max_span=3) == ("hills and the", 0.5)
-    assert predict(window=1, max_span=2) == ("Oakton", 1.0)
+def test_sliding_window_candidates_are_runs_and_prefer_names_and_numbers() -> None:
+    # A capitalized word next to a lowercase one splits a run: "museum curator" | "Anna Berg".
+    curator = "The museum curator Anna Berg restored the organ."
+    assert sliding_window("Who restored the organ?", curator)[0] == "Anna Berg"
+    # Glued punctuation joins a run. Words: Traffic carried about 400 000 tons of coal (8); the span
+    # 400,000 tons (words 3-5) is 2 words from carried and from coal, Traffic 1 and 7 words away.
+    traffic = "Traffic carried about 400,000 tons of coal."
+    answer, no_answer = sliding_window("How much coal was carried?", traffic)
+    assert answer == "400,000 tons"
+    assert no_answer == pytest.approx(math.exp(-(2 * math.log(2) - 2 / 7 + 1)))
+
+
+def test_sliding_window_breaks_exact_ties_by_shorter_then_earlier() -> None:
+    # Both names are 1 word from met and see it in their windows: log 2 - 1/3 (4 words) each.
+    assert sliding_window("Who met?", "Anna Berg met Olsen.") == (
+        "Olsen",
+        pytest.approx(math.exp(-(math.log(2) - 1 / 3 + 1))),
+    )
+    assert sliding_window("Who met?", "Anna met Olsen.") == (
+        "Anna",
+        pytest.approx(math.exp(-(math.log(2) - 1 / 2 + 1))),
+    )
 
 
 def test_sliding_window_without_overlap_still_answers_with_no_answer_probability_one() -> None:
     context = PARAGRAPHS[0][0]
-    assert SlidingWindowBaseline().predict(["Who painted the ceiling?"], [context]) == [("Kelvin", 1.0)]
+    # No question word occurs: every candidate scores 0 - 1, and the shortest, earliest name or number wins.
+    assert SlidingWindowBaseline().predict(["Who painted the ceiling?"], [context]) == [("1887", 1.0)]
     assert SlidingWindowBaseline().predict(["Who painted the ceiling?"], ["the and of."]) == [("", 1.0)]
 
 
 def test_sliding_window_never_answers_with_a_question_word() -> None:
     context = "Thomas Bouch designed the bridge."
     [(answer, _)] = SlidingWindowBaseline().predict(["Who designed the bridge?"], [context])
-    assert answer == "Thomas"
+    assert answer == "Thomas Bouch"
+    # A question word splits a run: "Bouch" alone, not "Thomas Bouch".
+    [(answer, _)] = SlidingWindowBaseline().predict(["Which Thomas designed the bridge?"], [context])
+    assert answer == "Bouch"
 
 
 # Context only.

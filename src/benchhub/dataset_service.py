@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from benchhub.data.readers import Table, read_file, read_source
 from benchhub.data.records import ColumnMapping, Split, dataset_fingerprint
-from benchhub.data.splits import DEFAULT_SPLIT, build_splits
+from benchhub.data.splits import DEFAULT_SPLIT, build_splits, effective_mapping
 from benchhub.errors import DatasetFormatError, DatasetNotFoundError, InvalidInputError, NameTakenError, SplitNotFoundError
 from benchhub.naming import check_name
 from benchhub.results import DatasetInfo, SplitInfo
@@ -28,6 +28,7 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
     if session.scalar(select(DatasetRow.id).where(DatasetRow.name == name)) is not None:
         raise NameTakenError(f"A dataset named {name!r} already exists; choose another name.")
     tables, origin, described = _read_tables(source, split_sources, revision)
+    mapping = effective_mapping(tables, mapping)
     splits, labels = build_splits(tables, mapping, origin=origin)
     options = task_spec.dataset_options(splits)
     fingerprint = dataset_fingerprint(task, labels, splits)

@@ -55,7 +55,7 @@ class Hub:
         """
         if task == "question-answering":
             mapping = ColumnMapping.question_answering(
-                question=question_column, context=context_column, answers=answers_column, id=id_column or "id",
+                question=question_column, context=context_column, answers=answers_column, id=id_column,
                 split=split_column,
             )
         else:

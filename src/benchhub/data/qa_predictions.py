@@ -43,18 +43,15 @@ def _read_object(path: Path, max_bytes: int) -> list[tuple[str, Any]]:
         raise PredictionsFormatError(f"{path} is {size:,} bytes; the limit is {max_bytes:,}.")
     try:
         text = path.read_bytes().decode("utf-8-sig")
-        document = json.loads(text, object_pairs_hook=list, parse_constant=_reject_constant)
+        # NaN/Infinity parse as floats so the per-id checks below can name the offending id.
+        document = json.loads(text, object_pairs_hook=list, parse_constant=float)
     except UnicodeDecodeError as exc:
         raise PredictionsFormatError(f"{path} is not valid UTF-8 (byte offset {exc.start}); save it as UTF-8.") from exc
     except ValueError as exc:
-        raise PredictionsFormatError(f"{path.name}: not valid JSON ({exc}); NaN and Infinity are not allowed.") from exc
+        raise PredictionsFormatError(f"{path.name}: not valid JSON ({exc}).") from exc
     if not isinstance(document, list) or (document and not isinstance(document[0], tuple)):
         raise PredictionsFormatError(f'{path.name}: expected one JSON object {{"<question id>": "answer", ...}}.')
     return document
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not allowed")
 
 
 def _align(path: Path, pairs: list[tuple[str, Any]], ids: list[Any]) -> list[Any]:

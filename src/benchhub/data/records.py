@@ -25,8 +25,11 @@ class ColumnMapping:
 
     @classmethod
     def question_answering(cls, *, question: str = "question", context: str = "context", answers: str = "answers",
-                           id: str | None = "id", split: str | None = None) -> ColumnMapping:
-        """The mapping of a QA dataset: questions as texts, contexts as second texts, gold answers."""
+                           id: str | None = None, split: str | None = None) -> ColumnMapping:
+        """The mapping of a QA dataset: questions as texts, contexts as second texts, gold answers.
+
+        Without an id column the "id" column is used when every source has one, else the row index.
+        """
         return cls(text=question, text_pair=context, label=None, id=id, split=split, answers=answers)
 
     def to_dict(self) -> dict[str, str | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from benchhub.data.readers import Table
@@ -21,6 +22,7 @@ def build_splits(tables: dict[str, Table], mapping: ColumnMapping, *, origin: di
     partitions every table's rows into splits by its value.
     """
     parts: dict[str, tuple[str, list[dict[str, Any]], Table]] = {}
+    mapping = effective_mapping(tables, mapping)
     for name, table in tables.items():
         _check_columns(table, mapping, origin[name])
         if mapping.split is None:
@@ -40,6 +42,13 @@ def build_splits(tables: dict[str, Table], mapping: ColumnMapping, *, origin: di
         splits[name] = _build_split(name, rows, table, mapping, where)
     labels = class_names or sorted({y for s in splits.values() for y in s.labels or []}, key=_label_sort_key)
     return splits, list(labels)
+
+
+def effective_mapping(tables: dict[str, Table], mapping: ColumnMapping) -> ColumnMapping:
+    """The mapping actually used: QA data without a named id column uses its "id" column when every source has one."""
+    if mapping.answers is not None and mapping.id is None and all("id" in table.columns for table in tables.values()):
+        return replace(mapping, id="id")
+    return mapping
 
 
 def _check_columns(table: Table, mapping: ColumnMapping, where: str) -> None:
@@ -96,7 +105,7 @@ def _build_split(name: str, rows: list[dict[str, Any]], table: Table, mapping: C
             if not texts[-1].strip() or not pairs[-1].strip():
                 what = "question" if not texts[-1].strip() else "context"
                 raise DatasetFormatError(f"{where}, split {name!r}: question {example_id!r} has an empty {what}.")
-            answers.append(qa_answers(row.get(mapping.answers), example_id, pairs[-1], where))
+            answers.append(qa_answers(row.get(mapping.answers), example_id, pairs[-1], where, impossible=row.get("is_impossible")))
     if not ids:
         raise DatasetFormatError(f"{where}: split {name!r} has no rows.")
     return Split(name, ids, texts, pairs, labels, answers)

@@ -31,28 +31,24 @@ def flatten_squad(document: dict[str, Any], where: str) -> list[dict[str, Any]]:
             for q, qa in enumerate(paragraph["qas"]):
                 if not isinstance(qa, dict):
                     raise DatasetFormatError(f"{where}: data[{a}].paragraphs[{p}].qas[{q}] is not an object.")
-                answers = qa.get("answers") or []
-                if qa.get("is_impossible") and answers:
-                    raise DatasetFormatError(
-                        f"{where}: question {qa.get('id')!r} is marked is_impossible but lists answers; "
-                        f"SQuAD v2.0 keeps answers empty for unanswerable questions."
-                    )
                 rows.append({
                     "id": qa.get("id"),
                     "title": article.get("title"),
                     "context": paragraph.get("context"),
                     "question": qa.get("question"),
-                    "answers": {
-                        "text": [answer.get("text") for answer in answers],
-                        "answer_start": [answer.get("answer_start") for answer in answers],
-                    },
+                    # Validated later, with the other formats, by qa_answers.
+                    "answers": qa.get("answers") or [],
                     "is_impossible": bool(qa.get("is_impossible", False)),
                 })
     return rows
 
 
-def qa_answers(value: Any, example_id: ExampleId, context: str, where: str) -> dict[str, list]:
-    """Validates one question's answers: every answer_start must point at its text in the context."""
+def qa_answers(value: Any, example_id: ExampleId, context: str, where: str, *, impossible: Any = None) -> dict[str, list]:
+    """Validates one question's answers: every answer_start must point at its text in the context.
+
+    Accepts SQuAD's list of {"text", "answer_start"} objects or the column form
+    {"text": [...], "answer_start": [...]}.
+    """
     if isinstance(value, list) and all(isinstance(a, dict) for a in value):
         value = {"text": [a.get("text") for a in value], "answer_start": [a.get("answer_start") for a in value]}
     if not isinstance(value, dict) or not isinstance(value.get("text"), list) or not isinstance(value.get("answer_start"), list):
@@ -61,6 +57,11 @@ def qa_answers(value: Any, example_id: ExampleId, context: str, where: str) -> d
             f"{{\"text\": [...], \"answer_start\": [...]}} (empty lists for an unanswerable question)."
         )
     texts, starts = value["text"], value["answer_start"]
+    if impossible and texts:
+        raise DatasetFormatError(
+            f"{where}: question {example_id!r} is marked is_impossible but lists answers; "
+            f"SQuAD v2.0 keeps answers empty for unanswerable questions."
+        )
     if len(texts) != len(starts):
         raise DatasetFormatError(f"{where}: question {example_id!r} has {len(texts)} answer texts but {len(starts)} answer_start values.")
     for text, start in zip(texts, starts):
