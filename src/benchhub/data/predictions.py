@@ -22,15 +22,7 @@ def read_label_predictions(
 ) -> list[str]:
     """Returns the predicted label of every example of a split, in the split's order."""
     path = Path(path)
-    if not path.is_file():
-        raise PredictionsFormatError(f"Predictions file {path} does not exist.")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise PredictionsFormatError(f"{path} is {size:,} bytes; the limit is {max_bytes:,}.")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PredictionsFormatError(f"{path} is not valid UTF-8 (byte offset {exc.start}); save it as UTF-8.") from exc
+    text = read_predictions_text(path, max_bytes)
     if not text.strip():
         raise PredictionsFormatError(f"{path} is empty; expected one prediction per example.")
     if path.suffix.lower() == ".csv":
@@ -38,6 +30,19 @@ def read_label_predictions(
     else:
         pairs = _jsonl_pairs(path, text)
     return _align(path, pairs, ids, labels)
+
+
+def read_predictions_text(path: Path, max_bytes: int) -> str:
+    """The text of a predictions file that exists, fits the size limit and is UTF-8."""
+    if not path.is_file():
+        raise PredictionsFormatError(f"Predictions file {path} does not exist.")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise PredictionsFormatError(f"{path} is {size:,} bytes; the limit is {max_bytes:,}.")
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PredictionsFormatError(f"{path} is not valid UTF-8 (byte offset {exc.start}); save it as UTF-8.") from exc
 
 
 def _reject_constant(name: str) -> None:

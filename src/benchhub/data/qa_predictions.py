@@ -11,9 +11,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+from benchhub.data.predictions import MAX_BYTES, read_predictions_text
 from benchhub.errors import PredictionsFormatError
 
-MAX_BYTES = 200 * 1024 * 1024
 
 
 def read_answer_predictions(path: Path, *, ids: list[Any], max_bytes: int = MAX_BYTES) -> list[str]:
@@ -36,17 +36,10 @@ def read_no_answer_probabilities(path: Path, *, ids: list[Any], max_bytes: int =
 
 def _read_object(path: Path, max_bytes: int) -> list[tuple[str, Any]]:
     path = Path(path)
-    if not path.is_file():
-        raise PredictionsFormatError(f"Predictions file {path} does not exist.")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise PredictionsFormatError(f"{path} is {size:,} bytes; the limit is {max_bytes:,}.")
+    text = read_predictions_text(path, max_bytes)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
         # NaN/Infinity parse as floats so the per-id checks below can name the offending id.
         document = json.loads(text, object_pairs_hook=list, parse_constant=float)
-    except UnicodeDecodeError as exc:
-        raise PredictionsFormatError(f"{path} is not valid UTF-8 (byte offset {exc.start}); save it as UTF-8.") from exc
     except ValueError as exc:
         raise PredictionsFormatError(f"{path.name}: not valid JSON ({exc}).") from exc
     if not isinstance(document, list) or (document and not isinstance(document[0], tuple)):
