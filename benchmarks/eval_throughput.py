@@ -42,7 +42,7 @@ def main() -> None:
 
     hub = Hub.open(args.home)
     if not any(m.name == MODEL for m in hub.models()):
-        run_demo(hub, progress=False, echo=lambda line: None)
+        run_demo(hub, progress=False, echo=lambda line: None, tasks=("text-classification",))
     checkpoint = Path(hub.model(MODEL).source)
     labels = hub.dataset("support-intents").labels
     texts = [json.loads(line)["text"] for name in ("train", "test")

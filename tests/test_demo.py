@@ -25,19 +25,45 @@ def test_sample_dataset_matches_its_data_card():
 def test_demo_fine_tunes_a_transformer_that_clearly_beats_the_keyword_baseline():
     hub = Hub.open()
     lines: list[str] = []
-    result = run_demo(hub, progress=False, echo=lines.append)
-    board = result["leaderboard"]
+    result = run_demo(hub, progress=False, echo=lines.append, tasks=("text-classification",))
+    assert set(result) == {"text-classification", "beats_keyword"}
+    board = result["text-classification"]["leaderboard"]
     assert board.rows[0].model == MODEL
     ours = board.rows[0].metrics["macro_f1"]
     keyword = next(r for r in board.rows if r.model == "baseline:keyword").metrics["macro_f1"]
     assert result["beats_keyword"] and ours["ci_low"] > keyword["ci_high"]
     assert ours["value"] > 0.9
-    assert any("clearly beats the keyword baseline" in line for line in lines)
+    assert any("clearly beats baseline:keyword (the 95% CIs do not overlap)" in line for line in lines)
     checkpoint = hub.model(MODEL).source
     assert (hub.artifacts.root / "checkpoints").as_posix() in checkpoint
 
     again: list[str] = []
-    second = run_demo(hub, progress=False, echo=again.append)
-    assert second["evaluation"].cached
+    second = run_demo(hub, progress=False, echo=again.append, tasks=("text-classification",))
+    assert second["text-classification"]["evaluation"].cached
     assert any("reusing the fine-tuned checkpoint" in line for line in again)
     assert hub.dataset(DATASET).splits[0].num_rows == 462
+
+
+@pytest.mark.slow
+def test_qa_tour_fine_tunes_and_states_the_verdict_against_sliding_window():
+    hub = Hub.open()
+    lines: list[str] = []
+    result = run_demo(hub, progress=False, echo=lines.append, tasks=("question-answering",), epochs=1.0)
+    tour = result["question-answering"]
+    board = tour["leaderboard"]
+    names = [row.model for row in board.rows]
+    assert set(names) == {"minilm-qa-sample", "baseline:sliding-window", "baseline:context-only",
+                          "baseline:question-only", "baseline:always-no-answer"}
+    values = [row.metrics["f1"]["value"] for row in board.rows]
+    assert values == sorted(values, reverse=True)
+    verdict = next(line for line in lines if line.startswith("5. f1: minilm-qa-sample"))
+    ours = next(row for row in board.rows if row.model == "minilm-qa-sample").metrics["f1"]
+    rival = next(row for row in board.rows if row.model == "baseline:sliding-window").metrics["f1"]
+    if ours["ci_low"] > rival["ci_high"]:
+        assert "clearly beats baseline:sliding-window" in verdict
+    elif ours["value"] > rival["value"]:
+        assert "NOT clearly better" in verdict
+    else:
+        assert "does NOT beat baseline:sliding-window" in verdict
+    assert any(line.startswith("   shortcut gap") for line in lines)
+    assert hub.dataset("qa-sample").options == {"squad_version": "2.0"}

@@ -1,8 +1,9 @@
 """The offline end-to-end tour behind `benchhub demo` and `make demo`.
 
-Registers the bundled support-intents dataset, fine-tunes all-MiniLM-L6-v2 into a classifier
-(cached after the first run), evaluates it next to every built-in baseline and prints the
-leaderboard. Everything runs locally on CPU.
+Two tours, one per task. Each registers a bundled sample dataset, fine-tunes all-MiniLM-L6-v2
+on its train split (cached after the first run), evaluates the result next to every built-in
+baseline and prints the leaderboard with a plain verdict against the named baseline — also when
+the transformer loses. Everything runs locally on CPU.
 """
 
 from __future__ import annotations
@@ -10,104 +11,173 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
-from benchhub.data.records import Split
-from benchhub.engine.finetune import FinetuneConfig, finetune_classifier
 from benchhub.errors import BenchhubError, DatasetNotFoundError, ModelNotFoundError
 from benchhub.hub import Hub
-from benchhub.results import Leaderboard
 from benchhub.models.pretrained import MINILM_SHA256, minilm_folder
+from benchhub.results import Leaderboard
 
-DATASET = "support-intents"
-MODEL = "minilm-support-intents"
-
-
-def sample_folder() -> Path:
-    return Path(str(resources.files("benchhub") / "resources" / "sample"))
+Echo = Callable[[str], None]
 
 
-def run_demo(hub: Hub, *, progress: bool = True, epochs: float = 4.0, echo: Callable[[str], None] = print,
-             show_leaderboard: Callable[[Leaderboard], None] | None = None) -> dict:
-    """Runs the tour; returns the leaderboard and the fine-tuned model's evaluation."""
+@dataclass(frozen=True)
+class Tour:
+    """One task's part of the demo."""
+
+    task: str
+    dataset: str
+    model: str
+    sample: str
+    files: tuple[str, str]
+    rival: str
+    metric: str
+
+
+CLASSIFICATION = Tour("text-classification", "support-intents", "minilm-support-intents", "sample",
+                      ("train.jsonl", "test.jsonl"), "baseline:keyword", "macro_f1")
+QUESTION_ANSWERING = Tour("question-answering", "qa-sample", "minilm-qa-sample", "qa_sample",
+                          ("train.json", "test.json"), "baseline:sliding-window", "f1")
+# Kept for callers that name the classification tour's parts directly.
+DATASET, MODEL = CLASSIFICATION.dataset, CLASSIFICATION.model
+
+
+def sample_folder(name: str = "sample") -> Path:
+    return Path(str(resources.files("benchhub") / "resources" / name))
+
+
+def run_demo(hub: Hub, *, progress: bool = True, epochs: float | None = None, echo: Echo = print,
+             show_leaderboard: Callable[[Leaderboard], None] | None = None,
+             tasks: tuple[str, ...] = ("text-classification", "question-answering")) -> dict[str, Any]:
+    """Runs the tours; returns, per task, the leaderboard, the fine-tuned model's evaluation and the verdict."""
     started = time.perf_counter()
     echo(f"benchhub demo — hub at {hub.config.home}")
-    sample = sample_folder()
-    dataset = _ensure_dataset(hub, sample)
-    echo(f"1. dataset {dataset.name!r}: {', '.join(f'{s.name}={s.num_rows}' for s in dataset.splits)} examples, "
-         f"{len(dataset.labels)} labels (data card: {sample / 'DATA_CARD.md'})")
-
     base = minilm_folder()
-    echo(f"2. encoder all-MiniLM-L6-v2 from {base} (SHA-256 {MINILM_SHA256[:12]}… verified)")
-    config = FinetuneConfig(epochs=epochs)
-    checkpoint = _ensure_checkpoint(hub, base, dataset.fingerprint, config, progress=progress, echo=echo)
-    model = _ensure_model(hub, checkpoint)
-    echo(f"3. registered model {model.name!r} (safetensors checkpoint at {checkpoint})")
-
-    evaluation = hub.evaluate(model=MODEL, dataset=DATASET, split="test", progress=progress)
-    echo(f"4. evaluated {MODEL} on {DATASET}/test"
-         f"{' (from cache)' if evaluation.cached else ''}: {evaluation.efficiency['examples_per_second']:.0f} examples/s")
-    board = hub.leaderboard(dataset=DATASET, split="test", progress=progress)
-    echo("5. leaderboard (built-in baselines trained on the train split and evaluated as reference rows):")
-    (show_leaderboard or (lambda b: echo(json.dumps(b.to_dict(), indent=2))))(board)
-
-    keyword = next(row for row in board.rows if row.model == "baseline:keyword")
-    ours = next(row for row in board.rows if row.model == MODEL)
-    mine, theirs = ours.metrics["macro_f1"], keyword.metrics["macro_f1"]
-    separated = mine["ci_low"] > theirs["ci_high"]
-    echo(f"6. {MODEL} macro-F1 {mine['value']:.3f} [{mine['ci_low']:.3f}, {mine['ci_high']:.3f}] vs keyword baseline "
-         f"{theirs['value']:.3f} [{theirs['ci_low']:.3f}, {theirs['ci_high']:.3f}]: "
-         + ("the transformer clearly beats the keyword baseline (CIs do not overlap)." if separated
-            else "the CIs overlap: the transformer is NOT clearly better than the keyword baseline."))
-    echo(f"   artifacts: {hub.artifacts.root} (datasets/, checkpoints/, baselines/, evaluations/)")
-    echo(f"   per-example predictions: benchhub predictions --model {MODEL} --dataset {DATASET} --errors")
-    echo(f"   the same leaderboard as CSV: benchhub leaderboard --dataset {DATASET} --format csv")
+    echo(f"encoder all-MiniLM-L6-v2 from {base} (SHA-256 {MINILM_SHA256[:12]}… verified)")
+    show = show_leaderboard or (lambda board: echo(json.dumps(board.to_dict(), indent=2)))
+    results = {}
+    for tour in (CLASSIFICATION, QUESTION_ANSWERING):
+        if tour.task in tasks:
+            results[tour.task] = _run_tour(hub, tour, base, progress=progress, epochs=epochs, echo=echo, show=show)
+    echo(f"artifacts: {hub.artifacts.root} (datasets/, checkpoints/, baselines/, evaluations/)")
+    echo(f"per-example predictions: benchhub predictions --model {CLASSIFICATION.model} --dataset {CLASSIFICATION.dataset} --errors")
+    echo(f"the same leaderboard as CSV: benchhub leaderboard --dataset {QUESTION_ANSWERING.dataset} --format csv")
     echo(f"done in {time.perf_counter() - started:.0f} s")
-    return {"leaderboard": board, "evaluation": evaluation, "beats_keyword": separated}
+    results["beats_keyword"] = results.get("text-classification", {}).get("beats_rival")
+    return results
 
 
-def _ensure_dataset(hub: Hub, sample: Path):
+def _run_tour(hub: Hub, tour: Tour, base: Path, *, progress: bool, epochs: float | None, echo: Echo,
+              show: Callable[[Leaderboard], None]) -> dict[str, Any]:
+    sample = sample_folder(tour.sample)
+    echo(f"\n== {tour.task} ==")
+    dataset = _ensure_dataset(hub, tour, sample)
+    if tour.task == "question-answering":
+        counts = ", ".join(f"{s.name} {s.num_rows} ({s.label_counts['unanswerable']} unanswerable)" for s in dataset.splits)
+    else:
+        counts = ", ".join(f"{s.name} {s.num_rows}" for s in dataset.splits) + f" examples, {len(dataset.labels)} labels"
+    echo(f"1. dataset {dataset.name!r}: {counts} (data card: {sample / 'DATA_CARD.md'})")
+    checkpoint = _ensure_checkpoint(hub, tour, base, dataset.fingerprint, epochs=epochs, progress=progress, echo=echo)
+    model = _ensure_model(hub, tour, checkpoint)
+    echo(f"2. registered model {model.name!r} (safetensors checkpoint at {checkpoint})")
+    evaluation = hub.evaluate(model=tour.model, dataset=tour.dataset, split="test", progress=progress)
+    echo(f"3. evaluated {tour.model} on {tour.dataset}/test"
+         f"{' (from cache)' if evaluation.cached else ''}: {evaluation.efficiency['examples_per_second']:.0f} examples/s")
+    board = hub.leaderboard(dataset=tour.dataset, split="test", progress=progress)
+    echo("4. leaderboard (built-in baselines trained on the train split, shown as reference rows):")
+    show(board)
+    rival = next(row for row in board.rows if row.model == tour.rival).metrics[tour.metric]
+    ours_row = next(row for row in board.rows if row.model == tour.model)
+    ours = ours_row.metrics[tour.metric]
+    separated = ours["ci_low"] > rival["ci_high"]
+    if separated:
+        verdict = f"{tour.model} clearly beats {tour.rival} (the 95% CIs do not overlap)."
+    elif ours["value"] > rival["value"]:
+        verdict = f"{tour.model} scores higher than {tour.rival}, but the CIs overlap: NOT clearly better."
+    else:
+        verdict = f"{tour.model} does NOT beat {tour.rival}; a model this weak is not worth its cost here."
+    echo(f"5. {tour.metric}: {tour.model} {_interval(ours)} vs {tour.rival} {_interval(rival)}: {verdict}")
+    matched = [row.model for row in board.rows if row.baseline and row.model != tour.rival and _not_worse(row, ours_row)]
+    if matched:
+        echo(f"   but {tour.model} is not significantly better than {', '.join(matched)}: "
+             f"on this data it has not learned more than that baseline does.")
+    if ours_row.shortcut_gap is not None:
+        echo(f"   shortcut gap (over the best partial-input baseline): {ours_row.shortcut_gap:+.1f} {tour.metric}")
+    return {"leaderboard": board, "evaluation": evaluation, "beats_rival": separated}
+
+
+def _not_worse(baseline: Any, ours: Any) -> bool:
+    """Whether a baseline row ranks above the model or is tied with it under the leaderboard's paired test."""
+    if baseline.rank < ours.rank:
+        return True
+    return ours.rank == 1 and baseline.tied_with_leader
+
+
+def _interval(metric: dict[str, float]) -> str:
+    return f"{metric['value']:.3g} [{metric['ci_low']:.3g}, {metric['ci_high']:.3g}]"
+
+
+def _ensure_dataset(hub: Hub, tour: Tour, sample: Path):
     try:
-        return hub.dataset(DATASET)
+        return hub.dataset(tour.dataset)
     except DatasetNotFoundError:
-        return hub.add_dataset(
-            DATASET, splits={"train": sample / "train.jsonl", "test": sample / "test.jsonl"},
-            task="text-classification", id_column="id",
-        )
+        train, test = (sample / name for name in tour.files)
+        return hub.add_dataset(tour.dataset, splits={"train": train, "test": test}, task=tour.task, id_column="id")
 
 
-def _ensure_checkpoint(hub: Hub, base: Path, dataset_fingerprint: str, config: FinetuneConfig, *,
-                       progress: bool, echo: Callable[[str], None]) -> Path:
-    recipe = json.dumps({"base": MINILM_SHA256, "data": dataset_fingerprint, "config": config.__dict__}, sort_keys=True)
-    folder = hub.artifacts.path("checkpoints", f"{MODEL}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}")
+def _ensure_checkpoint(hub: Hub, tour: Tour, base: Path, dataset_fingerprint: str, *, epochs: float | None,
+                       progress: bool, echo: Echo) -> Path:
+    config = _config(tour, epochs)
+    recipe = json.dumps({"base": MINILM_SHA256, "data": dataset_fingerprint, "config": asdict(config)}, sort_keys=True)
+    folder = hub.artifacts.path("checkpoints", f"{tour.model}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}")
     if (folder / "model.safetensors").is_file():
         echo(f"   reusing the fine-tuned checkpoint from an earlier run ({folder.name})")
         return folder
-    train = _train_split(hub)
+    train = _train_split(hub, tour)
     echo(f"   fine-tuning on {len(train)} train examples ({config.epochs:g} epochs, seed {config.seed}, CPU)…")
     with hub.artifacts.new_folder(*folder.relative_to(hub.artifacts.root).parts) as staging:
-        summary = finetune_classifier(base, train, list(hub.dataset(DATASET).labels), staging, config=config, show_progress=progress)
+        if tour.task == "question-answering":
+            from benchhub.engine.finetune_qa import finetune_qa
+
+            summary = finetune_qa(base, train.texts, train.text_pairs or [], train.answers or [], staging,
+                                  config=config, show_progress=progress)
+        else:
+            from benchhub.engine.finetune import finetune_classifier
+
+            summary = finetune_classifier(base, train, list(hub.dataset(tour.dataset).labels), staging,
+                                          config=config, show_progress=progress)
     echo(f"   fine-tuned in {summary['seconds']:.0f} s ({summary['steps']} steps, final loss {summary['final_loss']:.3f})")
     return folder
 
 
-def _train_split(hub: Hub) -> Split:
+def _config(tour: Tour, epochs: float | None) -> Any:
+    if tour.task == "question-answering":
+        from benchhub.engine.finetune_qa import QAFinetuneConfig
+
+        return QAFinetuneConfig() if epochs is None else QAFinetuneConfig(epochs=epochs)
+    from benchhub.engine.finetune import FinetuneConfig
+
+    return FinetuneConfig() if epochs is None else FinetuneConfig(epochs=epochs)
+
+
+def _train_split(hub: Hub, tour: Tour):
     from benchhub.dataset_service import get_dataset_row, load_split
 
     with hub._sessions() as session:
-        return load_split(hub.artifacts, get_dataset_row(session, DATASET), "train")
+        return load_split(hub.artifacts, get_dataset_row(session, tour.dataset), "train")
 
 
-def _ensure_model(hub: Hub, checkpoint: Path):
+def _ensure_model(hub: Hub, tour: Tour, checkpoint: Path):
     try:
-        existing = hub.model(MODEL)
+        existing = hub.model(tour.model)
     except ModelNotFoundError:
-        return hub.add_model(MODEL, checkpoint, kind="transformers")
+        return hub.add_model(tour.model, checkpoint, kind="transformers")
     if Path(existing.source) != checkpoint.resolve():
         raise BenchhubError(
-            f"Model {MODEL!r} in this hub points at {existing.source}, not the demo checkpoint {checkpoint}; "
+            f"Model {tour.model!r} in this hub points at {existing.source}, not the demo checkpoint {checkpoint}; "
             f"run the demo in a fresh hub (e.g. BENCHHUB_HOME=/tmp/benchhub-demo benchhub demo)."
         )
     return existing

@@ -304,13 +304,15 @@ def predictions_command(
 @app.command("demo")
 def demo_command(
     quiet: QuietOption = False,
-    epochs: Annotated[float, typer.Option("--epochs", help="Fine-tuning epochs for the demo classifier.")] = 4.0,
+    epochs: Annotated[Optional[float], typer.Option("--epochs", help="Fine-tuning epochs (default: 4 classification, QA's own default).")] = None,
+    task: Annotated[Optional[list[str]], typer.Option("--task", help="Run only this task's tour (repeatable).")] = None,
 ) -> None:
-    """Run the offline tour: sample data, a fine-tuned MiniLM, baselines, leaderboard."""
+    """Run the offline tour: sample data, fine-tuned MiniLM models, baselines, leaderboards (classification and QA)."""
     from benchhub.demo import run_demo
 
     with _hub() as hub:
-        run_demo(hub, progress=not quiet, epochs=epochs, echo=typer.echo, show_leaderboard=_print_leaderboard)
+        run_demo(hub, progress=not quiet, epochs=epochs, echo=typer.echo, show_leaderboard=_print_leaderboard,
+                 tasks=tuple(task) if task else ("text-classification", "question-answering"))
 
 
 def _print_leaderboard(board) -> None:
