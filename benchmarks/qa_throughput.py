@@ -32,6 +32,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
+    import transformers
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer, pipeline
 
     from benchhub import Hub
@@ -51,7 +52,11 @@ def main() -> None:
 
     ours = TransformersQA(checkpoint, max_length=384, doc_stride=128, max_answer_length=30)
     model = AutoModelForQuestionAnswering.from_pretrained(checkpoint, use_safetensors=True).eval()
-    peer = pipeline("question-answering", model=model, tokenizer=AutoTokenizer.from_pretrained(checkpoint), device=-1)
+    try:
+        peer = pipeline("question-answering", model=model, tokenizer=AutoTokenizer.from_pretrained(checkpoint), device=-1)
+    except KeyError as exc:
+        # transformers 5 removed the question-answering pipeline; the peer only exists in transformers 4.x.
+        raise SystemExit(f"The peer is unavailable with transformers {transformers.__version__}: {exc}") from None
 
     def run_ours() -> list[str]:
         run = run_model(ours, split, batch_size=args.batch_size, show_progress=False)
