@@ -7,10 +7,7 @@ answer when that answer lies wholly inside the window's context, else with [CLS]
 
 from __future__ import annotations
 
-import json
-import math
 import numbers
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from benchhub.engine.progress import Progress
+from benchhub.engine.training import train_and_save, write_summary
 from benchhub.errors import InvalidInputError
 from benchhub.models.checkpoints import quiet_transformers, vet_checkpoint
 from benchhub.models.torch_runtime import tokenizer_limit
@@ -62,45 +59,13 @@ def finetune_qa(base: Path, questions: list[str], contexts: list[str], answers: 
             f"Got {config.doc_stride} instead."
         )
     features = train_features(tokenizer, questions, contexts, answers, max_length=max_length, doc_stride=config.doc_stride)
-    steps_per_epoch = math.ceil(len(features) / config.batch_size)
-    total_steps = max(1, int(round(config.epochs * steps_per_epoch)))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    warmup = int(config.warmup_ratio * total_steps)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min((step + 1) / max(1, warmup), max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
-    )
     bf16 = _native_bf16() if config.bf16 is None else config.bf16
-    model.train()
-    losses, started, step = [], time.perf_counter(), 0
-    with Progress("fine-tuning", total_steps, enabled=show_progress) as progress:
-        while step < total_steps:
-            order = rng.permutation(len(features))
-            for start in range(0, len(features), config.batch_size):
-                if step >= total_steps:
-                    break
-                batch = tokenizer.pad([features[i] for i in order[start : start + config.batch_size]], return_tensors="pt")
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                    loss = model(**batch).loss
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                schedule.step()
-                optimizer.zero_grad()
-                losses.append(loss.item())
-                step += 1
-                progress.advance()
-    model.eval()
-    output.mkdir(parents=True, exist_ok=True)
-    with quiet_transformers():
-        model.save_pretrained(output, safe_serialization=True)
-    tokenizer.save_pretrained(output)
-    summary = {
-        "base": str(base), "examples": len(questions), "features": len(features), "steps": step,
-        "seconds": time.perf_counter() - started, "final_loss": float(np.mean(losses[-10:])), "bf16": bf16,
+    result = train_and_save(model, tokenizer, features, output, config=config, rng=rng, bf16=bf16,
+                            show_progress=show_progress)
+    return write_summary(output, {
+        "base": str(base), "examples": len(questions), "features": len(features), **result, "bf16": bf16,
         "config": asdict(config),
-    }
-    (output / "benchhub_training.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    return summary
+    })
 
 
 def train_features(tokenizer: Any, questions: Sequence[str], contexts: Sequence[str], answers: Sequence[dict], *,

@@ -1,0 +1,67 @@
+"""The fine-tuning loop both tasks share: seeded shuffles, AdamW, linear warm-up and decay, safetensors output."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from benchhub.engine.progress import Progress
+from benchhub.models.checkpoints import quiet_transformers
+
+
+def train_and_save(model: Any, tokenizer: Any, features: Sequence[dict[str, Any]], output: Path, *, config: Any,
+                   rng: np.random.Generator, labels: np.ndarray | None = None, bf16: bool = False,
+                   show_progress: bool = True) -> dict[str, Any]:
+    """Trains `model` on tokenized `features` for `config.epochs`, then saves model and tokenizer to `output`.
+
+    `labels`, when given, adds one class target per feature; otherwise the features carry their own
+    targets (e.g. QA start/end positions). The caller seeds torch before building the model (the new
+    head's initialisation draws from it) and hands over the shuffling `rng`. Returns steps, seconds and
+    the mean loss of the last 10 steps.
+    """
+    import torch
+
+    total_steps = max(1, int(round(config.epochs * math.ceil(len(features) / config.batch_size))))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    warmup = int(config.warmup_ratio * total_steps)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / max(1, warmup), max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
+    )
+    model.train()
+    losses, started, step = [], time.perf_counter(), 0
+    with Progress("fine-tuning", total_steps, enabled=show_progress) as progress:
+        while step < total_steps:
+            order = rng.permutation(len(features))
+            for start in range(0, len(features), config.batch_size):
+                if step >= total_steps:
+                    break
+                rows = order[start : start + config.batch_size]
+                batch = tokenizer.pad([features[i] for i in rows], return_tensors="pt")
+                if labels is not None:
+                    batch["labels"] = torch.tensor(labels[rows])
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                    loss = model(**batch).loss
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                schedule.step()
+                optimizer.zero_grad()
+                losses.append(loss.item())
+                step += 1
+                progress.advance()
+    model.eval()
+    output.mkdir(parents=True, exist_ok=True)
+    with quiet_transformers():
+        model.save_pretrained(output, safe_serialization=True)
+    tokenizer.save_pretrained(output)
+    return {"steps": step, "seconds": time.perf_counter() - started, "final_loss": float(np.mean(losses[-10:]))}
+
+
+def write_summary(output: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    (output / "benchhub_training.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return summary
