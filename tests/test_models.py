@@ -147,7 +147,7 @@ def test_a_label_map_key_the_model_lacks_is_refused_not_ignored(hub, relabelled_
 def test_a_label_map_for_a_model_that_is_not_transformers_is_refused(hub, tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text("rules:\n  - pattern: good\n    label: positive\n")
-    with pytest.raises(InvalidInputError, match=r"^--label-map applies to transformers models; a baseline model already names dataset labels\.$"):
+    with pytest.raises(InvalidInputError, match=r"^--label-map applies to transformers and ONNX models; a baseline model already names dataset labels\.$"):
         hub.add_model("rules", rules, label_map="good=positive")
     assert hub.models() == []
 
@@ -369,7 +369,7 @@ def test_unknown_models_list_the_built_ins(name, message, hub):
     [
         ("p", "missing.jsonl", None, InvalidInputError, r"^No such file: missing\.jsonl; a predictions model is a \.jsonl, \.csv or \.json file\.$"),
         ("p", "rules.yaml", "predictions", InvalidInputError, r"rules\.yaml: a predictions model must be a \.jsonl, \.csv or \.json file\."),
-        ("p", "rules.yaml", "onnx", InvalidInputError, r"^Model kind 'onnx' is not supported; use one of transformers, baseline, predictions\.$"),
+        ("p", "rules.yaml", "http", InvalidInputError, r"^Model kind 'http' is not supported; use one of transformers, onnx, baseline, predictions\.$"),
         ("bad name", "rules.yaml", None, InvalidInputError, r"^Model name 'bad name' is not allowed"),
     ],
     ids=["missing-file", "wrong-suffix-for-kind", "unsupported-kind", "invalid-name"],

@@ -7,7 +7,10 @@ from typing import Any
 
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
-from benchhub.model_service import BASELINE_PREFIX, BUILTIN_BASELINES, builtin_registry, builtin_task, transformers_fingerprint
+from benchhub.model_service import (
+    BASELINE_PREFIX, BUILTIN_BASELINES, builtin_registry, builtin_task, model_folder, onnx_model_fingerprint,
+    transformers_fingerprint,
+)
 from benchhub.models.base import Model
 from benchhub.models.checkpoints import resolve_checkpoint
 from benchhub.store.artifacts import ArtifactStore
@@ -21,6 +24,8 @@ def load_model(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, 
     """Loads the model behind `row`, ready to run on examples of `dataset` with the task's `settings`."""
     if row.kind == "transformers":
         return _transformers(row, dataset, settings)
+    if row.kind == "onnx":
+        return _onnx(row, dataset, artifacts, settings)
     if row.kind == "predictions":
         if dataset.task == QA:
             from benchhub.models.qa_adapters import QAPredictionsModel
@@ -47,13 +52,30 @@ def _transformers(row: ModelRow, dataset: DatasetRow, settings: dict[str, Any]) 
             f"The files of model {row.name!r} in {folder} changed since it was registered; "
             f"register the new version under a new name."
         )
+    return load_network(folder, dataset, label_map=row.options.get("label_map"), settings=settings, runtime="torch")
+
+
+def load_network(folder: Path, dataset: DatasetRow, *, label_map: dict[str, str] | None, settings: dict[str, Any],
+                 runtime: str) -> Model:
+    """The task's transformers adapter for a checkpoint (runtime "torch") or an ONNX folder (runtime "onnx")."""
     if dataset.task == QA:
         from benchhub.models.transformers_qa import TransformersQA
 
-        return TransformersQA(folder, **settings)
+        return TransformersQA(folder, runtime=runtime, **settings)
     from benchhub.models.transformers_classifier import TransformersClassifier
 
-    return TransformersClassifier(folder, dataset_labels=list(dataset.labels), label_map=row.options.get("label_map"), **settings)
+    return TransformersClassifier(folder, dataset_labels=list(dataset.labels), label_map=label_map, runtime=runtime,
+                                  **settings)
+
+
+def _onnx(row: ModelRow, dataset: DatasetRow, artifacts: ArtifactStore, settings: dict[str, Any]) -> Model:
+    folder = model_folder(row, artifacts)
+    if onnx_model_fingerprint(folder, row.options) != row.fingerprint:
+        raise InvalidInputError(
+            f"The files of ONNX model {row.name!r} in {folder} changed since it was registered; "
+            f"register the new version under a new name."
+        )
+    return load_network(folder, dataset, label_map=row.options.get("label_map"), settings=settings, runtime="onnx")
 
 
 def _fitted_baseline(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train: Split | None) -> tuple[Any, int]:

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from benchhub.data.records import canonical_json
 from benchhub.errors import InvalidInputError, ModelNotFoundError, NameTakenError
-from benchhub.models.base import KINDS
-from benchhub.models.checkpoints import checkpoint_fingerprint, file_sha256, resolve_checkpoint
+from benchhub.models.base import KINDS, NETWORK_KINDS
+from benchhub.models.checkpoints import checkpoint_fingerprint, file_sha256, folder_size, resolve_checkpoint
 from benchhub.models.labels import parse_label_map
 from benchhub.naming import check_name
 from benchhub.results import ModelRecord
@@ -41,8 +41,8 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         raise InvalidInputError(f"Model kind {kind!r} is not supported; use one of {', '.join(KINDS)}.")
     options: dict[str, Any] = {}
     if label_map:
-        if kind != "transformers":
-            raise InvalidInputError(f"--label-map applies to transformers models; a {kind} model already names dataset labels.")
+        if kind not in NETWORK_KINDS:
+            raise InvalidInputError(f"--label-map applies to transformers and ONNX models; a {kind} model already names dataset labels.")
         options["label_map"] = parse_label_map(label_map)
     if na_probs and kind != "predictions":
         raise InvalidInputError(f"--na-probs belongs to a SQuAD predictions file (kind predictions), not a {kind} model.")
@@ -54,6 +54,11 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         stored_source = str(folder)
         if revision:
             options["revision"] = revision
+    elif kind == "onnx":
+        folder = Path(source).expanduser()
+        fingerprint = onnx_model_fingerprint(folder, options)
+        info = {**_checkpoint_info(folder), "size_bytes": folder_size(folder)}
+        stored_source = str(folder.resolve())
     else:
         path = _existing_file(source, PREDICTION_SUFFIXES if kind == "predictions" else RULE_SUFFIXES, kind)
         if kind == "baseline":
@@ -91,8 +96,26 @@ def transformers_fingerprint(folder: Path, options: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
 
 
+def onnx_model_fingerprint(folder: Path, options: dict[str, Any]) -> str:
+    """Fingerprints a vetted ONNX folder (graph, external data, config) with its label map, as for checkpoints."""
+    from benchhub.models.onnx_files import onnx_fingerprint, vet_onnx_folder
+
+    fingerprint = onnx_fingerprint(folder, vet_onnx_folder(folder))
+    if not options.get("label_map"):
+        return fingerprint
+    document = {"onnx": fingerprint, "label_map": options["label_map"]}
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+
+
+def model_folder(row: ModelRow, artifacts: ArtifactStore) -> Path:
+    """Where an ONNX model's files are: in the hub for models benchhub made, else where they were registered."""
+    return artifacts.path(row.source) if row.options.get("in_hub") else Path(row.source)
+
+
 def infer_kind(source: str) -> str:
     path = Path(source).expanduser()
+    if (path / "model.onnx").is_file():
+        return "onnx"
     suffix = path.suffix.lower()
     if suffix in PREDICTION_SUFFIXES:
         return "predictions"
@@ -172,7 +195,10 @@ def list_models(session: Session) -> list[ModelRecord]:
 
 
 def model_record(row: ModelRow) -> ModelRecord:
-    return ModelRecord(row.name, row.kind, row.source, row.fingerprint, dict(row.options), dict(row.info), row.created_at)
+    parent = None
+    if row.parent_id is not None and (session := object_session(row)) is not None:
+        parent = session.scalar(select(ModelRow.name).where(ModelRow.id == row.parent_id))
+    return ModelRecord(row.name, row.kind, row.source, row.fingerprint, dict(row.options), dict(row.info), row.created_at, parent)
 
 
 def builtin_registry() -> dict[str, type]:

@@ -13,7 +13,8 @@ import numpy as np
 
 from benchhub.data.records import Split
 
-KINDS = ("transformers", "baseline", "predictions")
+KINDS = ("transformers", "onnx", "baseline", "predictions")
+NETWORK_KINDS = ("transformers", "onnx")  # models that take the task's transformers settings (max_length, ...)
 
 
 @dataclass(frozen=True)

@@ -1,28 +1,21 @@
-"""What every PyTorch transformers adapter shares: loading a checkpoint safely, and padding batches."""
+"""The PyTorch runtime: loading a vetted checkpoint (safetensors only, never remote code) and running it."""
 
 from __future__ import annotations
 
-import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
+
 from benchhub.models.base import ModelInfo
 from benchhub.models.checkpoints import folder_size, quiet_transformers, vet_checkpoint
+from benchhub.models.runtime import LoadedRuntime, available_cpus
 
 
-@dataclass
-class LoadedCheckpoint:
-    tokenizer: Any
-    model: Any
-    device: Any
-    info: ModelInfo
-
-
-def load_checkpoint(folder: Path, auto_class_name: str, *, device: str | None = None,
-                    threads: int | None = None) -> LoadedCheckpoint:
-    """Loads tokenizer and model from a vetted folder: safetensors only, never remote code."""
+def load_torch(folder: Path, auto_class_name: str, *, outputs: Sequence[str], device: str | None = None,
+               threads: int | None = None) -> LoadedRuntime:
+    """Loads tokenizer and model from a vetted folder onto `device` (CUDA when available)."""
     import torch
     import transformers
 
@@ -39,39 +32,21 @@ def load_checkpoint(folder: Path, auto_class_name: str, *, device: str | None = 
         parameters=sum(p.numel() for p in model.parameters()),
         size_bytes=folder_size(folder),
         load_seconds=time.perf_counter() - started,
-        extra={"architecture": type(model).__name__, "device": str(chosen)},
+        extra={"architecture": type(model).__name__, "device": str(chosen), "runtime": "torch"},
     )
-    return LoadedCheckpoint(tokenizer, model, chosen, info)
+    return LoadedRuntime(tokenizer, model.config, TorchForward(model, chosen, outputs), info)
 
 
-def pad_batch(sequences: Sequence[Sequence[int]], type_ids: Sequence[Sequence[int]] | None, *, pad_id: int,
-              device: Any) -> dict[str, Any]:
-    """Right-pads token id lists to the longest in the batch; returns model inputs on `device`."""
-    import torch
+class TorchForward:
+    """Runs a transformers model on numpy batches under inference mode; returns float32 numpy outputs."""
 
-    width = max(len(ids) for ids in sequences)
-    input_ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
-    attention = torch.zeros((len(sequences), width), dtype=torch.long)
-    types = torch.zeros((len(sequences), width), dtype=torch.long) if type_ids is not None else None
-    for row, ids in enumerate(sequences):
-        input_ids[row, : len(ids)] = torch.tensor(ids)
-        attention[row, : len(ids)] = 1
-        if types is not None:
-            types[row, : len(ids)] = torch.tensor(type_ids[row])
-    batch = {"input_ids": input_ids, "attention_mask": attention}
-    if types is not None:
-        batch["token_type_ids"] = types
-    return {name: tensor.to(device) for name, tensor in batch.items()}
+    def __init__(self, model: Any, device: Any, outputs: Sequence[str]) -> None:
+        self.model, self.device, self.outputs = model, device, tuple(outputs)
 
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        import torch
 
-def available_cpus() -> int:
-    """CPUs this process may run on (respects affinity masks and container CPU sets)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
-
-
-def tokenizer_limit(tokenizer: Any) -> int:
-    limit = getattr(tokenizer, "model_max_length", 512) or 512
-    return int(limit) if limit < 100_000 else 512
+        tensors = {name: torch.from_numpy(array).to(self.device) for name, array in batch.items()}
+        with torch.inference_mode():
+            result = self.model(**tensors)
+        return {name: getattr(result, name).float().cpu().numpy() for name in self.outputs}

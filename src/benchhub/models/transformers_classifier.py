@@ -1,4 +1,4 @@
-"""A transformers sequence classifier as a benchhub adapter (PyTorch, safetensors only)."""
+"""A transformers sequence classifier as a benchhub adapter, on PyTorch or ONNX Runtime."""
 
 from __future__ import annotations
 
@@ -10,17 +10,26 @@ import numpy as np
 from benchhub.data.records import Split
 from benchhub.models.base import ModelInfo
 from benchhub.models.labels import match_labels
-from benchhub.models.torch_runtime import load_checkpoint, pad_batch, tokenizer_limit
+from benchhub.models.runtime import load_runtime, pad_batch, tokenizer_limit
+
+OUTPUTS = ("logits",)
 
 
 class TransformersClassifier:
-    """Scores examples with AutoModelForSequenceClassification, mapping outputs to dataset labels."""
+    """Scores examples with a sequence classification network, mapping its labels to the dataset's.
+
+    `runtime="torch"` runs the safetensors checkpoint; `runtime="onnx"` runs an exported model.onnx
+    in the same folder layout, with the same tokenization and the same label mapping.
+    """
 
     def __init__(self, folder: Path, *, dataset_labels: Sequence[str], label_map: dict[str, str] | None = None,
-                 max_length: int = 512, device: str | None = None, threads: int | None = None) -> None:
-        loaded = load_checkpoint(folder, "AutoModelForSequenceClassification", device=device, threads=threads)
-        self.tokenizer, self.model, self.device = loaded.tokenizer, loaded.model, loaded.device
-        model_labels = [self.model.config.id2label[i] for i in range(self.model.config.num_labels)]
+                 max_length: int = 512, device: str | None = None, threads: int | None = None,
+                 runtime: str = "torch") -> None:
+        loaded = load_runtime(folder, runtime, auto_class_name="AutoModelForSequenceClassification", outputs=OUTPUTS,
+                              device=device, threads=threads)
+        self.tokenizer, self.forward_batch = loaded.tokenizer, loaded.forward
+        config = loaded.config
+        model_labels = [config.id2label[i] for i in range(config.num_labels)]
         self.columns = match_labels(model_labels, list(dataset_labels), label_map)
         self.labels = tuple(dataset_labels)
         self.max_length = min(max_length, tokenizer_limit(self.tokenizer))
@@ -41,17 +50,19 @@ class TransformersClassifier:
     def length(self, item: Any) -> int:
         return len(item[0]) if isinstance(item, tuple) else len(item)
 
-    def predict(self, items: Sequence[Any]) -> np.ndarray:
-        import torch
-
+    def forward(self, items: Sequence[Any]) -> dict[str, np.ndarray]:
+        """The network's raw outputs (`logits`) for a batch of items."""
         paired = isinstance(items[0], tuple)
         batch = pad_batch(
             [item[0] for item in items] if paired else items, [item[1] for item in items] if paired else None,
-            pad_id=self.tokenizer.pad_token_id or 0, device=self.device,
+            pad_id=self.tokenizer.pad_token_id or 0,
         )
-        with torch.inference_mode():
-            logits = self.model(**batch).logits.float()
-            probabilities = torch.softmax(logits, dim=-1).cpu().numpy().astype(np.float64)
+        return self.forward_batch(batch)
+
+    def predict(self, items: Sequence[Any]) -> np.ndarray:
+        logits = self.forward(items)["logits"].astype(np.float64)
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probabilities = shifted / shifted.sum(axis=1, keepdims=True)
         scores = np.zeros((len(items), len(self.labels)))
         scores[:, self.columns] = probabilities
         return scores

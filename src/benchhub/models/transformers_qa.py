@@ -1,4 +1,4 @@
-"""A transformers extractive question-answering model as a benchhub adapter (PyTorch, safetensors only)."""
+"""A transformers extractive question-answering model as a benchhub adapter, on PyTorch or ONNX Runtime."""
 
 from __future__ import annotations
 
@@ -12,17 +12,24 @@ from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.models.base import ModelInfo
 from benchhub.models.qa_spans import QAFeature, SpanAnswer, decode_spans, make_features
-from benchhub.models.torch_runtime import load_checkpoint, pad_batch, tokenizer_limit
+from benchhub.models.runtime import load_runtime, pad_batch, tokenizer_limit
+
+OUTPUTS = ("start_logits", "end_logits")
 
 
 class TransformersQA:
-    """AutoModelForQuestionAnswering over windowed features; n-best decoding across all windows of a question."""
+    """An extractive QA network over windowed features; n-best decoding across all windows of a question.
+
+    `runtime="torch"` runs the safetensors checkpoint; `runtime="onnx"` runs an exported model.onnx
+    with the same features and the same decoding.
+    """
 
     def __init__(self, folder: Path, *, max_length: int = 384, doc_stride: int = 128, n_best: int = 20,
                  max_answer_length: int = 30, null_threshold: float | None = 0.0, device: str | None = None,
-                 threads: int | None = None) -> None:
-        loaded = load_checkpoint(folder, "AutoModelForQuestionAnswering", device=device, threads=threads)
-        self.tokenizer, self.model, self.device = loaded.tokenizer, loaded.model, loaded.device
+                 threads: int | None = None, runtime: str = "torch") -> None:
+        loaded = load_runtime(folder, runtime, auto_class_name="AutoModelForQuestionAnswering", outputs=OUTPUTS,
+                              device=device, threads=threads)
+        self.tokenizer, self.forward_batch = loaded.tokenizer, loaded.forward
         self.max_length = min(max_length, tokenizer_limit(self.tokenizer))
         if not 0 <= doc_stride < self.max_length:
             raise InvalidInputError(
@@ -55,15 +62,15 @@ class TransformersQA:
     def length(self, item: QAFeature) -> int:
         return len(item.input_ids)
 
-    def predict(self, items: Sequence[QAFeature]) -> list[tuple[np.ndarray, np.ndarray]]:
-        import torch
-
+    def forward(self, items: Sequence[QAFeature]) -> dict[str, np.ndarray]:
+        """The network's raw outputs (`start_logits`, `end_logits`, padded) for a batch of features."""
         types = [item.token_type_ids for item in items] if items[0].token_type_ids is not None else None
-        batch = pad_batch([item.input_ids for item in items], types, pad_id=self.tokenizer.pad_token_id or 0, device=self.device)
-        with torch.inference_mode():
-            output = self.model(**batch)
-            starts = output.start_logits.float().cpu().numpy()
-            ends = output.end_logits.float().cpu().numpy()
+        batch = pad_batch([item.input_ids for item in items], types, pad_id=self.tokenizer.pad_token_id or 0)
+        return self.forward_batch(batch)
+
+    def predict(self, items: Sequence[QAFeature]) -> list[tuple[np.ndarray, np.ndarray]]:
+        output = self.forward(items)
+        starts, ends = output["start_logits"], output["end_logits"]
         return [(starts[row, : len(item.input_ids)], ends[row, : len(item.input_ids)]) for row, item in enumerate(items)]
 
     def decode(self, split: Split, items: Sequence[QAFeature], outputs: Sequence[Any], *,

@@ -1,0 +1,93 @@
+"""ONNX model folders: what one must hold, where its external data may live, and its fingerprint.
+
+An ONNX folder holds `model.onnx`, the transformers `config.json` (labels, architecture) and the
+tokenizer files. Weights may sit in external data files; every such path must stay inside the
+folder: absolute paths, `..` and symlinks that lead out are refused before anything reads them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+
+from benchhub.errors import InvalidInputError, UnsafeModelError
+from benchhub.models.checkpoints import file_sha256
+
+ONNX_FILE = "model.onnx"
+
+
+def vet_onnx_folder(folder: Path) -> list[Path]:
+    """Checks an ONNX folder; returns the external data files its model reads (inside the folder)."""
+    if not folder.is_dir():
+        raise InvalidInputError(f"{folder} is not a folder; an ONNX model is a folder with {ONNX_FILE} and config.json.")
+    model = folder / ONNX_FILE
+    if not model.is_file():
+        raise InvalidInputError(f"{folder} has no {ONNX_FILE}; export one with `benchhub optimize MODEL`.")
+    root = folder.resolve()
+    if not model.resolve().is_relative_to(root):
+        raise UnsafeModelError(f"{model} is a link to {model.resolve()}, outside the model folder; copy the file in instead.")
+    if not (folder / "config.json").is_file():
+        raise InvalidInputError(f"{folder} has no config.json; save the transformers config next to {ONNX_FILE}.")
+    return external_data_files(model)
+
+
+def external_data_files(model_path: Path) -> list[Path]:
+    """The external data files `model_path` refers to, each checked to stay inside its folder."""
+    import onnx
+
+    try:
+        model = onnx.load(str(model_path), load_external_data=False)
+    except Exception as exc:  # onnx raises DecodeError and others for corrupt files
+        raise InvalidInputError(f"{model_path} is not a readable ONNX model: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}.") from exc
+    root = model_path.parent.resolve()
+    files: dict[str, Path] = {}
+    for tensor in _tensors(model.graph):
+        if tensor.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        location = next((entry.value for entry in tensor.external_data if entry.key == "location"), "")
+        files.setdefault(location, _inside(root, location, tensor.name))
+    return list(files.values())
+
+
+def onnx_fingerprint(folder: Path, external: list[Path]) -> str:
+    """SHA-256 over model.onnx, its external data files and config.json, by name relative to the folder."""
+    digest = hashlib.sha256()
+    for file in [folder / ONNX_FILE, *sorted(external), folder / "config.json"]:
+        digest.update(str(file.relative_to(folder)).encode() + b"\0")
+        digest.update(file_sha256(file).encode())
+    return digest.hexdigest()
+
+
+def _inside(root: Path, location: str, tensor: str) -> Path:
+    windows = PureWindowsPath(location)
+    if not location or PurePosixPath(location).is_absolute() or windows.is_absolute() or windows.drive:
+        raise UnsafeModelError(
+            f"Tensor {tensor!r} keeps its data at {location!r}; external data must be a relative path inside the model folder."
+        )
+    if ".." in PurePosixPath(location.replace("\\", "/")).parts:
+        raise UnsafeModelError(f"Tensor {tensor!r} keeps its data at {location!r}, which climbs out of the model folder with '..'.")
+    path = root / location
+    if not path.resolve().is_relative_to(root):
+        raise UnsafeModelError(f"Tensor {tensor!r} keeps its data at {location!r}, a link that leads outside the model folder.")
+    if not path.is_file():
+        raise InvalidInputError(f"Tensor {tensor!r} keeps its data in {location!r}, which is missing from {root}.")
+    return path
+
+
+def _tensors(graph: Any) -> Iterator[Any]:
+    """Every tensor stored in a graph: initializers, sparse initializers and constant attributes, subgraphs included."""
+    yield from graph.initializer
+    for sparse in graph.sparse_initializer:
+        yield sparse.values
+        yield sparse.indices
+    for node in graph.node:
+        for attribute in node.attribute:
+            if attribute.HasField("t"):
+                yield attribute.t
+            yield from attribute.tensors
+            if attribute.HasField("g"):
+                yield from _tensors(attribute.g)
+            for subgraph in attribute.graphs:
+                yield from _tensors(subgraph)
