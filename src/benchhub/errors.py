@@ -79,3 +79,11 @@ class UnsafeModelError(BenchhubError):
 
 class MissingDependencyError(BenchhubError, ImportError):
     """An optional package needed for this operation is not installed."""
+
+
+class ExportError(BenchhubError):
+    """A model could not be exported or optimized (unsupported architecture, exporter failure)."""
+
+
+class AccuracyGateError(BenchhubError):
+    """An optimized model lost more accuracy than allowed, so it was not registered."""

@@ -30,6 +30,8 @@ class Task(Protocol):
     name: str
     version: str
     primary_metric: str
+    # The value of a perfect score: 1.0 for fractions, 100.0 for the SQuAD scripts' percentages.
+    metric_scale: float
     n_resamples: int
     seed: int
     transformers_defaults: tuple[tuple[str, Any], ...]

@@ -31,6 +31,7 @@ V1_METRICS = ("f1", "exact_match")
 class QuestionAnswering:
     name: str = "question-answering"
     version: str = "1"
+    metric_scale: float = 100.0
     primary_metric: str = "f1"
     transformers_defaults: tuple[tuple[str, Any], ...] = (
         ("max_length", 384), ("doc_stride", 128), ("n_best", 20), ("max_answer_length", 30), ("null_threshold", 0.0),

@@ -23,6 +23,7 @@ HEADLINE = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_rec
 class TextClassification:
     name: str = "text-classification"
     version: str = "1"
+    metric_scale: float = 1.0
     primary_metric: str = "macro_f1"
     transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", 512),)
     metrics: tuple[str, ...] = HEADLINE
