@@ -2,6 +2,8 @@
 
 Every row carries its CI; rows whose difference from the leader is not significant under a
 paired bootstrap on per-example outcomes (p >= 0.05) are marked as tied with the leader.
+Benched models also show their speed (see `speed_service`) and whether they sit on the
+accuracy-latency Pareto front.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from benchhub.evaluation_service import TRAIN_SPLIT, dataset_facts, latest_evalu
 from benchhub.engine.evaluate import DatasetFacts
 from benchhub.model_service import BASELINE_PREFIX, BUILTIN_BASELINES, builtin_registry
 from benchhub.results import Leaderboard, LeaderboardRow
+from benchhub.speed_service import latest_speed_runs
 from benchhub.store.artifacts import ArtifactStore
-from benchhub.store.tables import EvaluationRow
+from benchhub.store.tables import EvaluationRow, SpeedRunRow
 from benchhub.tasks.registry import get_task
 
 ALPHA = 0.05
+LATENCY_BATCH, THROUGHPUT_BATCH, SPEED_SEQ_LEN = 1, 32, 128
 
 
 def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: str, split: str = "test",
@@ -51,6 +55,16 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
     if shortcut is not None:
         notes.append(f"shortcut gap: {metric} minus the best partial-input baseline ({shortcut[0]}, {shortcut[1]:.2f}).")
     leader_rows = _examples(artifacts, evaluations[0]) if evaluations else None
+    speeds = latest_speed_runs(session, [e.model_id for e in evaluations])
+    latency = {e.id: _speed(speeds, e, LATENCY_BATCH, notes) for e in evaluations}
+    throughput = {e.id: _speed(speeds, e, THROUGHPUT_BATCH, notes) for e in evaluations}
+    benched = [e for e in evaluations if latency[e.id] is not None and _value(e, metric) > -math.inf]
+    front = dict(zip((e.id for e in benched), pareto_front([(_value(e, metric), latency[e.id].latency_p50_ms) for e in benched])))
+    if benched:
+        notes.append(
+            f"Pareto (◆): no other benched model is at least as good on {metric} and at least as fast "
+            f"(median latency at batch {LATENCY_BATCH}) while better on one of them."
+        )
     rows = []
     for rank, evaluation in enumerate(evaluations, start=1):
         p_value = None
@@ -63,6 +77,10 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
             efficiency=dict(evaluation.efficiency), evaluation_id=evaluation.id, p_value_vs_leader=p_value,
             tied_with_leader=bool(p_value is not None and p_value >= ALPHA),
             shortcut_gap=value - shortcut[1] if shortcut is not None and value > -math.inf else None,
+            latency_ms=latency[evaluation.id].latency_p50_ms if latency[evaluation.id] else None,
+            throughput=throughput[evaluation.id].throughput if throughput[evaluation.id] else None,
+            size_bytes=_size_bytes(evaluation, latency[evaluation.id] or throughput[evaluation.id]),
+            pareto=front.get(evaluation.id, False),
         ))
     if top is not None:
         kept, models = [], 0
@@ -72,6 +90,46 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
                 models += not row.baseline
         rows = kept
     return Leaderboard(dataset=dataset, split=split, task=task.name, metric=metric, rows=rows, notes=notes)
+
+
+def pareto_front(points: list[tuple[float, float]]) -> list[bool]:
+    """Which (score, latency) points no other point dominates: higher score is better, lower latency is better.
+
+    A point is dominated by one at least as good on both and strictly better on one; equal points
+    do not dominate each other, so ties on the front are all on it.
+    """
+    return [
+        not any(
+            other_score >= score and other_latency <= latency and (other_score > score or other_latency < latency)
+            for other_score, other_latency in points
+        )
+        for score, latency in points
+    ]
+
+
+def _speed(speeds: dict[tuple[int, int, int], SpeedRunRow], evaluation: EvaluationRow, batch: int,
+           notes: list[str]) -> SpeedRunRow | None:
+    """The newest run at `batch` and sequence length 128, else at the longest length benched (said in a note)."""
+    exact = speeds.get((evaluation.model_id, batch, SPEED_SEQ_LEN))
+    if exact is not None:
+        return exact
+    runs = [run for (model_id, size, _), run in speeds.items() if model_id == evaluation.model_id and size == batch]
+    if not runs:
+        return None
+    chosen = max(runs, key=lambda run: run.seq_len)
+    measure = "latency" if batch == LATENCY_BATCH else "throughput"
+    notes.append(
+        f"{evaluation.model.name}: {measure} at batch {batch} is from sequence length {chosen.seq_len} "
+        f"(not benched at {SPEED_SEQ_LEN})."
+    )
+    return chosen
+
+
+def _size_bytes(evaluation: EvaluationRow, speed: SpeedRunRow | None) -> int | None:
+    size = evaluation.efficiency.get("size_bytes")
+    if size is None and speed is not None:
+        size = speed.size_bytes
+    return int(size) if size is not None else None
 
 
 def reference_baselines(task: str, facts: DatasetFacts) -> tuple[str, ...]:

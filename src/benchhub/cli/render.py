@@ -6,7 +6,9 @@ import csv
 import io
 from typing import Any
 
-from benchhub.results import DatasetInfo, Evaluation, Leaderboard
+from benchhub.results import DatasetInfo, Evaluation, Leaderboard, SpeedResult
+
+PARETO_MARK = "◆"
 
 
 def metric_text(metric: dict[str, float] | None, *, scaled: bool = False) -> str:
@@ -47,8 +49,11 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
     else:
         extra = ["accuracy" if board.metric != "accuracy" else "macro_f1"]
     shortcut = any(row.shortcut_gap is not None for row in board.rows)
+    # Speed from `benchhub bench`, next to the evaluation's own timing columns (ex/s, p50 ms of its batches).
+    speed = any(row.latency_ms is not None or row.throughput is not None for row in board.rows)
     header = ["#", "model", "kind", f"{board.metric} [95% CI]", *(f"{name}{' [95% CI]' if not qa or name == extra[0] else ''}" for name in extra),
-              "vs leader", *(["shortcut gap"] if shortcut else []), "ex/s", "p50 ms", "params", "size"]
+              "vs leader", *(["shortcut gap"] if shortcut else []), "ex/s", "p50 ms", "params", "size",
+              *(["latency ms (b1)", "throughput ex/s (b32)", "size MB", "pareto"] if speed else [])]
     rows = []
     for row in board.rows:
         if row.rank == 1:
@@ -66,10 +71,16 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
             metric = row.metrics.get(name)
             cells.append(metric_text(metric, scaled=qa) if index == 0 or not qa else (f"{metric['value']:.1f}" if metric else "-"))
         gap = [f"{row.shortcut_gap:+.1f}" if row.shortcut_gap is not None else "-"] if shortcut else []
+        speed_cells = [
+            f"{row.latency_ms:.2f}" if row.latency_ms is not None else "-",
+            f"{row.throughput:.1f}" if row.throughput is not None else "-",
+            f"{row.size_bytes / 1e6:.2f}" if row.size_bytes is not None else "-",
+            PARETO_MARK if row.pareto else "",
+        ] if speed else []
         rows.append([
             str(row.rank), row.model, "baseline" if row.baseline else row.kind, *cells, versus, *gap,
             human_count(efficiency.get("examples_per_second")), f"{p50:.1f}" if p50 is not None else "-",
-            human_count(efficiency.get("parameters")), human_bytes(efficiency.get("size_bytes")),
+            human_count(efficiency.get("parameters")), human_bytes(efficiency.get("size_bytes")), *speed_cells,
         ])
     return header, rows
 
@@ -112,6 +123,23 @@ def evaluation_rows(evaluations: list[Evaluation]) -> tuple[list[str], list[list
             human_count(e.efficiency.get("examples_per_second")), "yes" if e.cached else "no", str(e.id),
         ])
     return header, rows
+
+
+def speed_rows(results: list[SpeedResult]) -> tuple[list[str], list[list[str]]]:
+    """`benchhub bench` results as table text, one row per model x batch size x sequence length."""
+    header = ["model", "batch", "seq len", "p50 ms", "p90 ms", "p99 ms", "ex/s", "timings", "size"]
+    return header, [
+        [r.model, str(r.batch_size), str(r.seq_len), f"{r.latency_ms_p50:.2f}", f"{r.latency_ms_p90:.2f}",
+         f"{r.latency_ms_p99:.2f}", f"{r.throughput:.1f}", str(r.timings), human_bytes(r.size_bytes)]
+        for r in results
+    ]
+
+
+def hardware_line(hardware: dict[str, Any], threads: int | None) -> str:
+    """One line naming the machine a benchmark ran on."""
+    gpu = f", GPU {hardware['gpu']}" if hardware.get("gpu") else ""
+    return (f"hardware: {hardware.get('cpu', 'unknown CPU')} ({hardware.get('cpu_count', '?')} CPUs, {hardware.get('machine', '?')}{gpu}); "
+            f"threads: {threads if threads is not None else '-'}")
 
 
 def prediction_rows(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -105,3 +105,31 @@ class EvaluationRow(Base):
 
     model: Mapped[ModelRow] = relationship()
     dataset: Mapped[DatasetRow] = relationship()
+
+
+class SpeedRunRow(Base):
+    """One (model, batch size, sequence length) measurement of a `benchhub bench` run; rows of one run share `run_id`.
+
+    Rows are kept; the newest per (model, batch_size, seq_len) is the one leaderboards show.
+    """
+
+    __tablename__ = "speed_runs"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(32), index=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
+    batch_size: Mapped[int] = mapped_column(Integer)
+    seq_len: Mapped[int] = mapped_column(Integer)
+    threads: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    latency_p50_ms: Mapped[float] = mapped_column(Float)
+    latency_p90_ms: Mapped[float] = mapped_column(Float)
+    latency_p99_ms: Mapped[float] = mapped_column(Float)
+    throughput: Mapped[float] = mapped_column(Float)
+    timings: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    hardware: Mapped[dict[str, Any]] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    model: Mapped[ModelRow] = relationship()

@@ -1,0 +1,155 @@
+"""Benchmarking how fast registered models answer, and keeping the results.
+
+Each model is loaded for a dataset, which fixes its task and labels: the one named, or else the
+dataset of the model's newest evaluation. Every measurement of one call shares a run id; rows are
+kept, and the newest per (model, batch size, sequence length) is the one that counts.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from dataclasses import asdict
+from typing import Any, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from benchhub.dataset_service import get_dataset_row
+from benchhub.engine.latency import BenchBudget, Subject, measure
+from benchhub.engine.provenance import hardware, package_versions
+from benchhub.errors import InvalidInputError
+from benchhub.evaluation_service import model_settings, train_split
+from benchhub.model_loading import load_model
+from benchhub.model_service import get_model_row
+from benchhub.results import SpeedResult
+from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.tables import DatasetRow, EvaluationRow, ModelRow, SpeedRunRow
+from benchhub.tasks.registry import get_task
+
+QA = "question-answering"
+DEFAULT_BATCH_SIZES = (1, 8, 32)
+DEFAULT_SEQ_LENS = (32, 128)
+
+
+def bench_models(session: Session, artifacts: ArtifactStore, *, models: Sequence[str], dataset: str | None = None,
+                 batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES, seq_lens: Sequence[int] = DEFAULT_SEQ_LENS,
+                 threads: int | None = None, budget: BenchBudget | None = None,
+                 show_progress: bool = True) -> list[SpeedResult]:
+    """Measures every model at every batch size and sequence length, interleaved; stores and returns the results.
+
+    `threads` sets the intra-op threads of network models (transformers, ONNX); None leaves the runtime's
+    default (every available CPU). Nothing is stored unless every measurement succeeds.
+    """
+    batch_sizes = _positive_ints("--batch-sizes", batch_sizes)
+    seq_lens = _positive_ints("--seq-lens", seq_lens)
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise InvalidInputError(f"--threads must be an int in the range [1, inf). Got {threads!r} instead.")
+    names = list(models)
+    if not names:
+        raise InvalidInputError("Name at least one model to bench, e.g. `benchhub bench baseline:tfidf-logreg --dataset D`.")
+    repeated = next((name for i, name in enumerate(names) if name in names[:i]), None)
+    if repeated is not None:
+        raise InvalidInputError(f"Model {repeated!r} is given twice; give each model once.")
+    named_dataset = get_dataset_row(session, dataset) if dataset is not None else None
+    plans = [_plan(session, get_model_row(session, name), named_dataset) for name in names]
+    subjects = [_load(artifacts, model_row, dataset_row, threads) for model_row, dataset_row in plans]
+    stats = measure(subjects, batch_sizes=batch_sizes, seq_lens=seq_lens, budget=budget, show_progress=show_progress)
+    machine = hardware()
+    run_id = uuid.uuid4().hex
+    packages = package_versions()
+    by_name = {model_row.name: (model_row, dataset_row, subject) for (model_row, dataset_row), subject in zip(plans, subjects, strict=True)}
+    rows = []
+    for stat in stats:
+        model_row, dataset_row, subject = by_name[stat.model]
+        rows.append(SpeedRunRow(
+            run_id=run_id, model_id=model_row.id, batch_size=stat.batch_size, seq_len=stat.seq_len,
+            threads=_threads(subject.model, threads), latency_p50_ms=stat.p50_ms, latency_p90_ms=stat.p90_ms,
+            latency_p99_ms=stat.p99_ms, throughput=stat.throughput, timings=stat.timings,
+            size_bytes=subject.model.info.size_bytes, hardware=machine,
+            details={
+                "dataset": dataset_row.name, "task": dataset_row.task, "threads_requested": threads,
+                "timed_seconds": stat.seconds, "throughput_from": "p50", "budget": _budget_dict(budget),
+                "packages": packages, "model": {"kind": model_row.kind, "fingerprint": model_row.fingerprint,
+                                                **subject.model.info.extra},
+            },
+        ))
+    try:
+        session.add_all(rows)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return [speed_record(row) for row in rows]
+
+
+def latest_speed_runs(session: Session, model_ids: Sequence[int]) -> dict[tuple[int, int, int], SpeedRunRow]:
+    """The newest run of each (model id, batch size, sequence length) among `model_ids`."""
+    if not model_ids:
+        return {}
+    rows = session.scalars(
+        select(SpeedRunRow).where(SpeedRunRow.model_id.in_(list(model_ids))).order_by(SpeedRunRow.id.desc())
+    ).all()
+    newest: dict[tuple[int, int, int], SpeedRunRow] = {}
+    for row in rows:
+        newest.setdefault((row.model_id, row.batch_size, row.seq_len), row)
+    return newest
+
+
+def speed_record(row: SpeedRunRow) -> SpeedResult:
+    return SpeedResult(
+        id=row.id, run_id=row.run_id, model=row.model.name, model_kind=row.model.kind,
+        dataset=row.details.get("dataset", ""), task=row.details.get("task", ""), batch_size=row.batch_size,
+        seq_len=row.seq_len, threads=row.threads, latency_ms_p50=row.latency_p50_ms, latency_ms_p90=row.latency_p90_ms,
+        latency_ms_p99=row.latency_p99_ms, throughput=row.throughput, timings=row.timings, size_bytes=row.size_bytes,
+        hardware=dict(row.hardware), details=dict(row.details), created_at=row.created_at,
+    )
+
+
+def _positive_ints(option: str, values: Sequence[int]) -> list[int]:
+    values = list(values)
+    if not values:
+        raise InvalidInputError(f"{option} is empty; give at least one size, e.g. {option} 1,8,32.")
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidInputError(f"{option} must hold ints in the range [1, inf). Got {value!r} instead.")
+    return sorted(set(values))
+
+
+def _plan(session: Session, model: ModelRow, dataset: DatasetRow | None) -> tuple[ModelRow, DatasetRow]:
+    """The dataset whose task and labels `model` runs with: the named one, else its newest evaluation's."""
+    if model.kind == "predictions":
+        raise InvalidInputError(f"Model {model.name!r} is a predictions file; it computes nothing, so it has no speed to bench.")
+    if dataset is not None:
+        return model, dataset
+    newest = session.scalar(select(EvaluationRow).where(EvaluationRow.model_id == model.id).order_by(EvaluationRow.id.desc()))
+    if newest is None:
+        raise InvalidInputError(
+            f"Model {model.name!r} has no evaluation to take its task and labels from; pass --dataset D to name the dataset it runs on."
+        )
+    return model, newest.dataset
+
+
+def _load(artifacts: ArtifactStore, model: ModelRow, dataset: DatasetRow, threads: int | None) -> Subject:
+    task = get_task(dataset.task)
+    settings = model_settings(task, model.kind, {})
+    if threads is not None and settings:
+        # Only network models take settings, and their loaders take `threads` next to the task's.
+        settings["threads"] = threads
+    loaded = load_model(model, dataset, artifacts=artifacts, train=train_split(artifacts, dataset), settings=settings)
+    return Subject(model.name, loaded, question_answering=dataset.task == QA)
+
+
+def _threads(model: Any, requested: int | None) -> int | None:
+    """The threads the model ran with: as its runtime reports, else torch's count when torch runs it, else as requested."""
+    extra = model.info.extra
+    if extra.get("threads") is not None:
+        return int(extra["threads"])
+    torch = sys.modules.get("torch")
+    if torch is not None and extra.get("runtime", "torch") == "torch" and "device" in extra:
+        return int(torch.get_num_threads())
+    return requested
+
+
+def _budget_dict(budget: BenchBudget | None) -> dict[str, Any]:
+    return asdict(budget or BenchBudget())
