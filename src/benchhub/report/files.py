@@ -1,0 +1,28 @@
+"""Writing report files so that a reader never sees half of one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from benchhub.errors import InvalidInputError
+
+
+def write_atomically(path: str | Path, text: str) -> Path:
+    """Writes `text` (UTF-8) to a temporary file beside `path`, then renames it over `path`."""
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise InvalidInputError(f"{target} is a folder; give a file name, e.g. {target / 'report.html'}.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        # mkstemp creates the file private (0600); a report is meant to be shared.
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target.resolve()

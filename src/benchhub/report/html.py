@@ -1,0 +1,284 @@
+"""One self-contained HTML page per leaderboard: dataset facts, the ranked table, accuracy against latency.
+
+The page opens offline: its CSS and the plotly.js bundle are inlined, and nothing is fetched.
+Every user-supplied string (model, dataset and split names, notes) is escaped.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from html import escape
+from typing import Any
+
+from benchhub.results import DatasetInfo, Leaderboard, LeaderboardRow
+
+QA = "question-answering"
+# Secondary metrics shown beside the ranking metric, where the rows report them.
+EXTRA_METRICS = {
+    QA: ("exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "NoAns_f1"),
+    "text-classification": ("accuracy", "macro_f1", "weighted_f1"),
+}
+NO_SPEED = "No speed measurements yet — run `benchhub bench MODEL ...` to place models on an accuracy-vs-latency plot."
+PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+
+CSS = """
+:root { --ink: #1f2933; --muted: #6b7785; --line: #dde3ea; --band: #f5f7fa; --accent: #2f6fde; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 1280px; padding: 2rem 1.5rem 4rem; color: var(--ink);
+       font: 15px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.15rem; margin: 2.25rem 0 .75rem; }
+.meta, .legend, .empty { color: var(--muted); }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1.25rem; margin: 1rem 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; }
+code { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+th, td { padding: .45rem .65rem; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; }
+th { position: sticky; top: 0; background: #fff; font-weight: 600; border-bottom: 2px solid var(--ink); }
+td.num, th.num { text-align: right; }
+tbody tr:nth-child(even) { background: var(--band); }
+tr.baseline td { color: var(--muted); font-style: italic; }
+.badge { display: inline-block; padding: 0 .4rem; border-radius: .6rem; font-size: 12px; font-style: normal;
+         background: var(--line); color: var(--ink); }
+.tied { color: var(--accent); font-weight: 600; }
+.pareto { color: var(--accent); }
+ul.notes { padding-left: 1.25rem; }
+"""
+
+
+def render_html(leaderboard: Leaderboard, *, dataset: DatasetInfo, generated_at: datetime | str, version: str) -> str:
+    """The leaderboard as one HTML document that needs no network to open."""
+    board = leaderboard
+    split = dataset.split(board.split)
+    facts = [
+        ("task", escape(board.task)),
+        ("split", escape(board.split)),
+        ("rows", f"{split.num_rows:,}" if split else "-"),
+        ("dataset fingerprint", f"<code>{escape(dataset.fingerprint)}</code>"),
+        *([("split fingerprint", f"<code>{escape(split.fingerprint)}</code>")] if split else []),
+        *([("labels", escape(", ".join(dataset.labels)))] if dataset.labels else []),
+        ("ranked by", escape(board.metric)),
+    ]
+    when = generated_at.isoformat(timespec="seconds") if isinstance(generated_at, datetime) else str(generated_at)
+    title = f"Leaderboard: {board.dataset}/{board.split}"
+    parts = [
+        "<!doctype html>",
+        '<html lang="en">',
+        '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title><style>{CSS}</style></head>",
+        "<body>",
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="meta">Generated {escape(when)} by benchhub {escape(version)}.</p>',
+        '<dl class="facts">' + "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts) + "</dl>",
+        "<h2>Ranking</h2>",
+        _table(board),
+        *_notes(board),
+        "<h2>Accuracy vs latency</h2>",
+        *_plot_section(board),
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def accuracy_latency_figure(board: Leaderboard) -> Any | None:
+    """Ranking metric against latency (log scale), with the Pareto front as a step line; None when nothing is benched."""
+    import plotly.graph_objects as go
+
+    points = [(row, value) for row in board.rows if (value := _value(row, board.metric)) is not None and row.latency_ms]
+    if not points:
+        return None
+    figure = go.Figure()
+    for label, baseline, marker in (
+        ("models", False, {"size": 11, "color": "#2f6fde", "symbol": "circle"}),
+        ("baselines", True, {"size": 11, "color": "#8a94a3", "symbol": "diamond-open", "line": {"width": 2}}),
+    ):
+        chosen = [(row, value) for row, value in points if row.baseline is baseline]
+        if chosen:
+            figure.add_trace(go.Scatter(
+                name=label, mode="markers", marker=marker,
+                x=[row.latency_ms for row, _ in chosen], y=[value for _, value in chosen],
+                text=[escape(row.model) for row, _ in chosen],
+                hovertemplate=f"<b>%{{text}}</b><br>{escape(board.metric)}: %{{y:{_format(board)}}}<br>"
+                              "latency: %{x:.2f} ms<extra></extra>",
+            ))
+    front = sorted((row.latency_ms, value) for row, value in points if row.pareto)
+    if front:
+        # A step: the best accuracy reachable within a latency budget holds until the next faster-is-worse point.
+        figure.add_trace(go.Scatter(
+            name="Pareto front", mode="lines", line={"shape": "hv", "dash": "dash", "color": "#e4572e"},
+            x=[x for x, _ in front], y=[y for _, y in front], hoverinfo="skip",
+        ))
+    figure.update_layout(
+        template="plotly_white", height=480, margin={"l": 60, "r": 20, "t": 30, "b": 60},
+        xaxis={"type": "log", "title": {"text": "latency per example, ms (log scale; lower is better)"}},
+        yaxis={"title": {"text": f"{escape(board.metric)} (higher is better)"}},
+        legend={"orientation": "h", "y": -0.18},
+    )
+    return figure
+
+
+def _accuracy_bars(board: Leaderboard) -> Any | None:
+    """The ranking metric per model with its CI, for boards without speed measurements."""
+    import plotly.graph_objects as go
+
+    rows = [(row, value) for row in board.rows if (value := _value(row, board.metric)) is not None]
+    if not rows:
+        return None
+    low = [value - _bound(row.metrics[board.metric], "ci_low", value) for row, value in rows]
+    high = [_bound(row.metrics[board.metric], "ci_high", value) - value for row, value in rows]
+    figure = go.Figure(go.Bar(
+        x=[escape(row.model) for row, _ in rows], y=[value for _, value in rows],
+        marker={"color": ["#8a94a3" if row.baseline else "#2f6fde" for row, _ in rows]},
+        error_y={"type": "data", "symmetric": False, "array": high, "arrayminus": low},
+        hovertemplate=f"<b>%{{x}}</b><br>{escape(board.metric)}: %{{y:{_format(board)}}}<extra></extra>",
+    ))
+    figure.update_layout(template="plotly_white", height=420, margin={"l": 60, "r": 20, "t": 30, "b": 120},
+                         yaxis={"title": {"text": f"{escape(board.metric)} [95% CI]"}})
+    return figure
+
+
+def _plot_section(board: Leaderboard) -> list[str]:
+    import plotly.offline
+
+    figure = accuracy_latency_figure(board)
+    parts = []
+    if figure is None:
+        parts.append(f'<p class="empty">{_inline_code(NO_SPEED)}</p>')
+        figure = _accuracy_bars(board)
+        if figure is None:
+            return parts
+        parts.append(f"<p class=\"legend\">{escape(board.metric)} per model with its 95% CI (baselines in grey).</p>")
+    # The bundle goes right before the first plot, so the table shows while the browser parses it.
+    parts.append(f"<script>{plotly.offline.get_plotlyjs()}</script>")
+    parts.append('<div class="plot">' + figure.to_html(
+        include_plotlyjs=False, full_html=False, div_id="benchhub-plot", config=PLOT_CONFIG,
+    ) + "</div>")
+    return parts
+
+
+def _table(board: Leaderboard) -> str:
+    if not board.rows:
+        return ('<p class="empty">' + _inline_code(
+            f"No evaluations yet — run `benchhub eval --model MODEL --dataset {board.dataset} --split {board.split}`."
+        ) + "</p>")
+    extra = _extra_metrics(board)
+    shortcut = any(row.shortcut_gap is not None for row in board.rows)
+    header = [("#", True), ("model", False), ("kind", False), (f"{board.metric} [95% CI]", True),
+              *((name, True) for name in extra), ("vs leader", False), *([("shortcut gap", True)] if shortcut else []),
+              ("latency ms", True), ("throughput ex/s", True), ("size", True), ("Pareto", False)]
+    lines = ['<div class="scroll"><table><thead><tr>']
+    lines.append("".join(f'<th{" class=num" if numeric else ""}>{escape(name)}</th>' for name, numeric in header))
+    lines.append("</tr></thead><tbody>")
+    for row in board.rows:
+        cells = [
+            _td(str(row.rank), numeric=True),
+            _td(escape(row.model)),
+            _td('<span class="badge">baseline</span>' if row.baseline else escape(row.kind)),
+            _td(escape(_metric_text(board, row.metrics.get(board.metric))), numeric=True),
+            *(_extra_cell(board, row.metrics.get(name)) for name in extra),
+            _td(_versus(row)),
+            *([_td("-" if row.shortcut_gap is None else f"{row.shortcut_gap:+.{_digits(board)}f}", numeric=True)] if shortcut else []),
+            _td(_number(row.latency_ms, ".2f"), numeric=True),
+            _td(_number(row.throughput, ",.1f"), numeric=True),
+            _td(_bytes(_size(row)), numeric=True),
+            _td('<span class="pareto" title="on the accuracy-latency Pareto front">◆</span>' if row.pareto else ""),
+        ]
+        lines.append(f'<tr{" class=baseline" if row.baseline else ""}>' + "".join(cells) + "</tr>")
+    lines.append("</tbody></table></div>")
+    lines.append(
+        '<p class="legend">≈ : not significantly different from the leader (paired bootstrap, p ≥ 0.05). '
+        "Latency (one example, sequence length 128), throughput (batch 32) and size come from "
+        "<code>benchhub bench</code>; ◆ marks the Pareto front: no other benched model is both more accurate and faster.</p>"
+    )
+    return "\n".join(lines)
+
+
+def _notes(board: Leaderboard) -> list[str]:
+    if not board.notes:
+        return []
+    return ["<h2>Notes</h2>", '<ul class="notes">' + "".join(f"<li>{escape(note)}</li>" for note in board.notes) + "</ul>"]
+
+
+def _extra_metrics(board: Leaderboard) -> list[str]:
+    present = [name for row in board.rows for name in row.metrics]
+    preferred = EXTRA_METRICS.get(board.task, tuple(dict.fromkeys(present)))
+    return [name for name in preferred if name != board.metric and name in present]
+
+
+def _extra_cell(board: Leaderboard, metric: dict[str, float] | None) -> str:
+    """A secondary metric's value, its CI in the tooltip to keep the table narrow."""
+    if not metric or metric.get("value") is None:
+        return _td("-", numeric=True)
+    ci = _metric_text(board, metric)
+    return f'<td class="num" title="{escape(ci)}">{metric["value"]:.{_digits(board)}f}</td>'
+
+
+def _versus(row: LeaderboardRow) -> str:
+    if row.rank == 1:
+        return "leader"
+    if row.p_value_vs_leader is None:
+        return "-"
+    if row.tied_with_leader:
+        return f'<span class="tied">≈</span> (p={row.p_value_vs_leader:.2f})'
+    return f"worse (p={row.p_value_vs_leader:.3f})"
+
+
+def _metric_text(board: Leaderboard, metric: dict[str, float] | None) -> str:
+    """`value [low, high]`; QA metrics are on a 0–100 scale and get one decimal, others three."""
+    if not metric or metric.get("value") is None:
+        return "-"
+    digits = _digits(board)
+    if metric.get("ci_low") is None or metric.get("ci_high") is None:
+        return f"{metric['value']:.{digits}f}"
+    return f"{metric['value']:.{digits}f} [{metric['ci_low']:.{digits}f}, {metric['ci_high']:.{digits}f}]"
+
+
+def _value(row: LeaderboardRow, metric: str) -> float | None:
+    entry = row.metrics.get(metric)
+    value = entry.get("value") if entry else None
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _bound(metric: dict[str, float], name: str, value: float) -> float:
+    return value if metric.get(name) is None else float(metric[name])
+
+
+def _size(row: LeaderboardRow) -> int | None:
+    """The benched size on disk, else the size the evaluation recorded."""
+    return row.size_bytes if row.size_bytes is not None else row.efficiency.get("size_bytes")
+
+
+def _number(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _bytes(value: int | None) -> str:
+    """Decimal units (1 MB = 10^6 bytes), as model hubs report sizes."""
+    if value is None:
+        return "-"
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if value >= size:
+            return f"{value / size:.1f} {unit}"
+    return f"{value} B"
+
+
+def _digits(board: Leaderboard) -> int:
+    return 1 if board.task == QA else 3
+
+
+def _format(board: Leaderboard) -> str:
+    return f".{_digits(board)}f"
+
+
+def _td(content: str, *, numeric: bool = False) -> str:
+    return f'<td class="num">{content}</td>' if numeric else f"<td>{content}</td>"
+
+
+def _inline_code(text: str) -> str:
+    """Escapes `text` and sets its `backticked` parts as code."""
+    pieces = escape(text).split("`")
+    return "".join(f"<code>{piece}</code>" if index % 2 else piece for index, piece in enumerate(pieces))
