@@ -6,10 +6,12 @@
 from benchhub._version import __version__
 from benchhub.config import HubConfig
 from benchhub.errors import (
+    AccuracyGateError,
     BenchhubError,
     ColumnNotFoundError,
     DatasetFormatError,
     DatasetNotFoundError,
+    ExportError,
     InvalidInputError,
     LabelMappingError,
     ModelNotFoundError,
@@ -19,15 +21,17 @@ from benchhub.errors import (
     UnsafeModelError,
 )
 from benchhub.hub import Hub
-from benchhub.results import DatasetInfo, Evaluation, Leaderboard, LeaderboardRow, ModelRecord, SplitInfo
+from benchhub.results import DatasetInfo, Evaluation, Leaderboard, LeaderboardRow, ModelRecord, OptimizeResult, SpeedResult, SplitInfo
 
 __all__ = [
+    "AccuracyGateError",
     "BenchhubError",
     "ColumnNotFoundError",
     "DatasetFormatError",
     "DatasetInfo",
     "DatasetNotFoundError",
     "Evaluation",
+    "ExportError",
     "Hub",
     "HubConfig",
     "InvalidInputError",
@@ -38,7 +42,9 @@ __all__ = [
     "ModelRecord",
     "NameTakenError",
     "NotFoundError",
+    "OptimizeResult",
     "PredictionsFormatError",
+    "SpeedResult",
     "SplitInfo",
     "UnsafeModelError",
     "__version__",

@@ -11,13 +11,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from benchhub._version import __version__
-from benchhub.data.records import canonical_json
+from benchhub.data.records import Split, canonical_json
 from benchhub.dataset_service import get_dataset_row, load_split
 from benchhub.engine.evaluate import DatasetFacts, evaluate
 from benchhub.engine.provenance import hardware, package_versions
 from benchhub.errors import InvalidInputError, NotFoundError
 from benchhub.model_loading import load_model
 from benchhub.model_service import get_model_row
+from benchhub.models.base import NETWORK_KINDS
 from benchhub.results import Evaluation
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import DatasetRow, EvaluationRow, ModelRow
@@ -44,7 +45,7 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
         cached = session.scalar(same_evaluation(select(EvaluationRow), key, model_row, dataset_row).order_by(EvaluationRow.id.desc()))
         if cached is not None:
             return evaluation_record(cached, cached=True)
-    train = load_split(artifacts, dataset_row, TRAIN_SPLIT) if _has_split(dataset_row, TRAIN_SPLIT) else None
+    train = train_split(artifacts, dataset_row)
     classifier = load_model(model_row, dataset_row, artifacts=artifacts, train=train, settings=task_config)
     output = evaluate(
         classifier, split_data, task=task, facts=dataset_facts(dataset_row), batch_size=batch_size,
@@ -96,7 +97,7 @@ def same_evaluation(statement: Any, key: str, model: ModelRow, dataset: DatasetR
 
 
 def model_settings(task: Any, kind: str, overrides: dict[str, Any]) -> dict[str, Any]:
-    """The task's transformers settings with the given overrides; other kinds take none."""
+    """The task's transformers settings with the given overrides, for transformers and ONNX models; other kinds take none."""
     defaults = dict(task.transformers_defaults)
     given = {name: value for name, value in overrides.items() if value is not None}
     unknown = sorted(set(given) - set(defaults))
@@ -109,7 +110,7 @@ def model_settings(task: Any, kind: str, overrides: dict[str, Any]) -> dict[str,
         if name != "null_threshold" and (isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "doc_stride" else 1)):
             low = 0 if name == "doc_stride" else 1
             raise InvalidInputError(f"--{name.replace('_', '-')} must be an int in the range [{low}, inf). Got {value!r} instead.")
-    return {**defaults, **given} if kind == "transformers" else {}
+    return {**defaults, **given} if kind in NETWORK_KINDS else {}
 
 
 def cache_key(model: ModelRow, dataset: DatasetRow, split: str, task: Any, task_config: dict[str, Any]) -> str:
@@ -132,6 +133,11 @@ def dataset_facts(dataset: DatasetRow) -> DatasetFacts:
 
 def _has_split(dataset: DatasetRow, name: str) -> bool:
     return any(s.name == name for s in dataset.splits)
+
+
+def train_split(artifacts: ArtifactStore, dataset: DatasetRow) -> Split | None:
+    """The split baselines train on, or None when the dataset has none."""
+    return load_split(artifacts, dataset, TRAIN_SPLIT) if _has_split(dataset, TRAIN_SPLIT) else None
 
 
 def evaluation_record(row: EvaluationRow, *, cached: bool = False) -> Evaluation:

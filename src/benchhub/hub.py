@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchhub import dataset_service, evaluation_service, leaderboard, model_service
 from benchhub.config import HubConfig
 from benchhub.data.records import ColumnMapping
-from benchhub.results import DatasetInfo, Evaluation, Leaderboard, ModelRecord
+from benchhub.results import DatasetInfo, Evaluation, Leaderboard, ModelRecord, OptimizeResult, SpeedResult
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import open_database
+
+if TYPE_CHECKING:
+    from benchhub.engine.latency import BenchBudget
 
 
 class Hub:
@@ -130,3 +133,55 @@ class Hub:
         with self._sessions() as session:
             row = evaluation_service.find_evaluation(session, model=model, dataset=dataset, split=split)
             return self.artifacts.read_jsonl_gz(self.artifacts.path(row.predictions_path))
+
+    def optimize(self, model: str, *, quantize: str = "none", fuse: bool = True, name: str | None = None,
+                 dataset: str | None = None, split: str = "test", tolerance: float = 1.0, force: bool = False,
+                 batch_size: int = 32, progress: bool = True, echo: Any = None, **settings: Any) -> OptimizeResult:
+        """Exports a transformers model to ONNX (fused; int8 with `quantize="dynamic-int8"`), gates its accuracy
+        on `dataset`/`split` (default: where the model was last evaluated), registers it as `MODEL@onnx` or
+        `MODEL@onnx-int8` (or `name`) with its lineage, and evaluates it.
+
+        fp32 exports must match PyTorch's logits to 1e-4; int8 exports must keep the primary metric within
+        `tolerance` points. A failing variant is not registered unless `force`. `settings` are evaluation
+        settings as for `evaluate` (max_length; for QA doc_stride, max_answer_length, null_threshold).
+        """
+        from benchhub.optimize_service import optimize_model
+
+        with self._sessions() as session:
+            return optimize_model(
+                session, self.artifacts, model=model, quantize=quantize, fuse=fuse, name=name, dataset=dataset,
+                split=split, tolerance=tolerance, force=force, batch_size=batch_size, settings=settings,
+                show_progress=progress, echo=echo or (lambda line: None),
+            )
+
+    def report_html(self, *, dataset: str, split: str = "test", path: str | Path, metric: str | None = None,
+                    baselines: bool = True, progress: bool = True) -> Path:
+        """Writes the split's leaderboard as one self-contained HTML page (table and accuracy-vs-latency plot)."""
+        from benchhub.report_service import write_report
+
+        board = self.leaderboard(dataset=dataset, split=split, metric=metric, baselines=baselines, progress=progress)
+        return write_report(board, self.dataset(dataset), path)
+
+    def export_card(self, model: str, *, output: str | Path | None = None) -> str:
+        """The model's results as Hugging Face `model-index` YAML; with `output`, also writes a README.md card there."""
+        from benchhub.report_service import export_card
+
+        with self._sessions() as session:
+            return export_card(session, model, output=output)
+
+    def bench(self, models: Sequence[str], *, dataset: str | None = None, batch_sizes: Sequence[int] = (1, 8, 32),
+              seq_lens: Sequence[int] = (32, 128), threads: int | None = None, budget: BenchBudget | None = None,
+              progress: bool = True) -> list[SpeedResult]:
+        """Measures latency (p50/p90/p99) and throughput of each model at each batch size and sequence length.
+
+        Models run interleaved, round by round, on synthetic inputs of exactly `seq_len` tokens; each
+        runs with the task and labels of `dataset`, else of its newest evaluation. Results are stored
+        and feed the leaderboards' speed columns. `budget` sets warm-up and repetitions.
+        """
+        from benchhub.speed_service import bench_models
+
+        with self._sessions() as session:
+            return bench_models(
+                session, self.artifacts, models=list(models), dataset=dataset, batch_sizes=list(batch_sizes),
+                seq_lens=list(seq_lens), threads=threads, budget=budget, show_progress=progress,
+            )

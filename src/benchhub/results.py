@@ -43,6 +43,7 @@ class ModelRecord:
     options: dict[str, Any]
     info: dict[str, Any]
     created_at: datetime
+    parent: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -82,6 +83,13 @@ class LeaderboardRow:
     p_value_vs_leader: float | None
     tied_with_leader: bool
     shortcut_gap: float | None = None
+    # Speed from the model's newest `benchhub bench` run (None until benched): median latency of one
+    # example at sequence length 128, examples/second at batch 32, and the model's size on disk.
+    latency_ms: float | None = None
+    throughput: float | None = None
+    size_bytes: int | None = None
+    # On the accuracy-latency Pareto front: no other benched row is both more accurate and faster.
+    pareto: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,53 @@ class Leaderboard:
     metric: str
     rows: list[LeaderboardRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class SpeedResult:
+    """How fast one model answers at one batch size and sequence length (one row of `benchhub bench`).
+
+    Latencies are milliseconds per call (encode + predict of `batch_size` synthetic examples of
+    `seq_len` tokens); `throughput` is examples per second at the median call, batch_size / p50.
+    `threads` is the intra-op thread count the model ran with (None when nothing reports one).
+    """
+
+    id: int
+    run_id: str
+    model: str
+    model_kind: str
+    dataset: str
+    task: str
+    batch_size: int
+    seq_len: int
+    threads: int | None
+    latency_ms_p50: float
+    latency_ms_p90: float
+    latency_ms_p99: float
+    throughput: float
+    timings: int
+    size_bytes: int | None
+    hardware: dict[str, Any]
+    details: dict[str, Any]
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class OptimizeResult:
+    """What `benchhub optimize` made: the new model, its gate checks, and its evaluation next to its source's."""
+
+    model: ModelRecord
+    source: str
+    steps: dict[str, Any]
+    gate: dict[str, Any]
+    evaluation: Evaluation
+    source_evaluation: Evaluation
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))

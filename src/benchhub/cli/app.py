@@ -142,8 +142,8 @@ def dataset_show(name: str, as_json: JsonOption = False) -> None:
 @model_app.command("add")
 def model_add(
     name: Annotated[str, typer.Argument(help="Name to register the model under.")],
-    source: Annotated[str, typer.Argument(help="Checkpoint folder or hub id, predictions file (.jsonl/.csv), or rules (.yaml).")],
-    kind: Annotated[Optional[str], typer.Option("--kind", help="transformers | predictions | baseline (default: from SOURCE).")] = None,
+    source: Annotated[str, typer.Argument(help="Checkpoint folder or hub id, ONNX folder (model.onnx), predictions file (.jsonl/.csv), or rules (.yaml).")],
+    kind: Annotated[Optional[str], typer.Option("--kind", help="transformers | onnx | predictions | baseline (default: from SOURCE).")] = None,
     label_map: Annotated[Optional[str], typer.Option("--label-map", help="MODEL_LABEL=DATASET_LABEL,... when names differ.")] = None,
     na_probs: Annotated[Optional[Path], typer.Option("--na-probs", help="QA predictions: no-answer probabilities JSON {id: p}.")] = None,
     revision: Annotated[Optional[str], typer.Option("--revision", help="Hub revision (for hub ids).")] = None,
@@ -151,7 +151,8 @@ def model_add(
 ) -> None:
     """Register a model. Built-in baselines (e.g. baseline:tfidf-logreg, baseline:sliding-window) need no registration.
 
-    SOURCE is a transformers checkpoint folder or hub id (safetensors only); a predictions file
+    SOURCE is a transformers checkpoint folder or hub id (safetensors only); an ONNX folder
+    (model.onnx with config.json and tokenizer files; external data must stay inside it); a predictions file
     (.jsonl/.csv {id, label} for classification, SQuAD .json {id: answer} for QA); or regex rules (.yaml).
     """
     with _hub() as hub:
@@ -323,6 +324,19 @@ def _print_leaderboard(board) -> None:
     baselines = {i for i, row in enumerate(board.rows) if row.baseline}
     _console().print(rich_table(title, header, rows, dim_rows=baselines))
     typer.echo("≈ : not significantly different from the leader (paired bootstrap, p >= 0.05).")
+
+
+from benchhub.cli import report_commands  # noqa: E402  (registers onto `app`, defined above)
+
+report_commands.register(app)
+
+from benchhub.cli.bench_command import register as register_bench  # noqa: E402
+
+register_bench(app)
+
+from benchhub.cli.optimize_command import register as register_optimize  # noqa: E402
+
+register_optimize(app)
 
 
 def main() -> None:
