@@ -9,8 +9,13 @@ STAMP := $(VENV)/.benchhub-installed
 TORCH_SPEC ?= torch==2.13.0
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
+# benchmarks/qa_throughput.py's peer, transformers.pipeline("question-answering"), exists only in
+# transformers 4.x, so it runs in a second virtualenv (see benchmarks/README.md).
+PEER_VENV ?= benchmarks/.peer-venv
+PEER_SPEC ?= torch==2.13.0 transformers==4.57.6
+PEER_STAMP := $(PEER_VENV)/.peer-installed
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench peer-venv bench-qa clean
 
 install: $(STAMP)
 
@@ -29,6 +34,18 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/eval_throughput.py
+	$(PY) benchmarks/onnx_speedup.py
+
+peer-venv: $(PEER_STAMP)
+
+$(PEER_STAMP):
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install --quiet $(PEER_SPEC)
+	touch $(PEER_STAMP)
+
+# The QA sample's checkpoint comes from the hub at $BENCHHUB_HOME (the demo's QA tour runs there if it has none).
+bench-qa: $(STAMP) $(PEER_STAMP)
+	$(PY) benchmarks/qa_throughput.py --peer-python $(PEER_VENV)/bin/python
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

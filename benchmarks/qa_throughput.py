@@ -1,12 +1,24 @@
 """benchhub's QA engine vs `transformers.pipeline("question-answering")`.
 
 Same fine-tuned MiniLM QA model (the demo's), same questions (the QA sample's train + test),
-same batch size, window (384 tokens, stride 128) and longest answer (30 tokens), same process
-and threads; rounds interleave the two. Both answer every question (no abstention), so the
-answer strings are comparable. Prints questions/second for each, the ratio, and the share of
-questions with the same answer string.
+same batch size, window (384 tokens, stride 128) and longest answer (30 tokens), same torch
+thread count; rounds interleave the two, order alternating, never both at once. Both answer
+every question (no abstention), so the answer strings are comparable. Prints questions/second
+for each, the ratio, and the share of questions with the same answer string.
 
-    python benchmarks/qa_throughput.py [--batch-size 32] [--rounds 5] [--home DIR]
+    python benchmarks/qa_throughput.py [--batch-size 32] [--rounds 5] [--home DIR] [--peer-python PATH] [--exact-spans]
+
+transformers 5 removed the question-answering pipeline, so the peer runs in a second
+virtualenv with transformers 4.x (--peer-python, default benchmarks/.peer-venv/bin/python;
+`make peer-venv` builds it): benchmarks/qa_peer_worker.py loads the pipeline once and answers
+every question on request, timing itself. The pipeline's rate uses the seconds the worker
+measures around the pipeline call alone; the round trip (sending the request, the JSON reply)
+is printed beside it. benchhub is timed in this process around encoding, the model and decoding.
+
+By default the pipeline keeps its own default align_to_words=True: it widens each candidate span
+to whole words and adds up the scores of candidates whose widened text is the same, where benchhub
+(like the official run_qa postprocessing) returns the best-scoring token span as it is.
+--exact-spans passes align_to_words=False, so both decode the same way.
 
 The demo checkpoint is taken from the hub at --home (default $BENCHHUB_HOME); if that hub has
 none, the demo's QA tour runs there first (a few minutes on 2 cores).
@@ -15,13 +27,72 @@ none, the demo's QA tour runs there first (a few minutes on 2 cores).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+HERE = Path(__file__).resolve().parent
+WORKER = HERE / "qa_peer_worker.py"
+PEER_VERSIONS = "torch==2.13.0 transformers==4.57.6"
+
+
+class Peer:
+    """The pipeline in its own interpreter (qa_peer_worker.py), one JSON line per request and reply."""
+
+    def __init__(self, python: Path, checkpoint: Path, threads: int, questions: list[str], contexts: list[str]) -> None:
+        self.process = subprocess.Popen(
+            [str(python), str(WORKER), "--checkpoint", str(checkpoint), "--threads", str(threads)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1,
+        )
+        self._send({"questions": questions, "contexts": contexts})
+        self.info: dict | None = None
+
+    def wait_ready(self) -> dict:
+        self.info = self._receive()
+        return self.info
+
+    def run(self, batch_size: int, align_to_words: bool = True) -> tuple[float, float, list[str]]:
+        """Returns (worker-measured seconds, round-trip seconds, answers)."""
+        started = time.perf_counter()
+        self._send({"cmd": "run", "batch_size": batch_size, "align_to_words": align_to_words})
+        reply = self._receive()
+        return reply["seconds"], time.perf_counter() - started, reply["answers"]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            try:
+                self._send({"cmd": "quit"})
+                self.process.stdin.close()
+                self.process.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+
+    def _send(self, message: dict) -> None:
+        try:
+            self.process.stdin.write(json.dumps(message) + "\n")
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            raise SystemExit(self._exited()) from None
+
+    def _receive(self) -> dict:
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(self._exited())
+        reply = json.loads(line)
+        if "error" in reply:
+            raise SystemExit(f"The peer worker failed: {reply['error']}")
+        return reply
+
+    def _exited(self) -> str:
+        return f"The peer worker exited early (status {self.process.wait()}); see its messages above."
 
 
 def main() -> None:
@@ -29,11 +100,22 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--home", type=Path, default=None)
+    parser.add_argument("--peer-python", type=Path, default=HERE / ".peer-venv" / "bin" / "python",
+                        help="python of a virtualenv with transformers 4.x (default: benchmarks/.peer-venv/bin/python)")
+    parser.add_argument("--exact-spans", action="store_true",
+                        help="run the pipeline with align_to_words=False (no widening to whole words, no merging of "
+                             "candidates with the same text), as benchhub decodes")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    if not args.peer_python.exists():
+        raise SystemExit(
+            f"No peer python at {args.peer_python}; create it with `python3 -m venv benchmarks/.peer-venv && "
+            f"benchmarks/.peer-venv/bin/pip install {PEER_VERSIONS}` (or `make peer-venv`), or pass --peer-python."
+        )
 
     import torch
     import transformers
-    from transformers import AutoModelForQuestionAnswering, AutoTokenizer, pipeline
 
     from benchhub import Hub
     from benchhub.data.readers import read_file
@@ -51,40 +133,59 @@ def main() -> None:
     split = Split("all", list(range(len(rows))), questions, contexts)
 
     ours = TransformersQA(checkpoint, max_length=384, doc_stride=128, max_answer_length=30)
-    model = AutoModelForQuestionAnswering.from_pretrained(checkpoint, use_safetensors=True).eval()
+    threads = torch.get_num_threads()  # as loading benchhub's model set it; the worker is told the same
+    peer = Peer(args.peer_python, checkpoint, threads, questions, contexts)
     try:
-        peer = pipeline("question-answering", model=model, tokenizer=AutoTokenizer.from_pretrained(checkpoint), device=-1)
-    except KeyError as exc:
-        # transformers 5 removed the question-answering pipeline; the peer only exists in transformers 4.x.
-        raise SystemExit(f"The peer is unavailable with transformers {transformers.__version__}: {exc}") from None
+        peer_info = peer.wait_ready()
+        if peer_info["threads"] != threads:
+            raise SystemExit(f"torch threads differ: benchhub {threads}, peer {peer_info['threads']}")
 
-    def run_ours() -> list[str]:
-        run = run_model(ours, split, batch_size=args.batch_size, show_progress=False)
-        return [answer.text for answer in ours.decode(split, run.items, run.outputs, allow_no_answer=False)]
-
-    def run_peer() -> list[str]:
-        outputs = peer(question=questions, context=contexts, batch_size=args.batch_size, max_seq_len=384,
-                       doc_stride=128, max_answer_len=30, handle_impossible_answer=False)
-        return [out["answer"] for out in outputs]
-
-    run_ours(), run_peer()  # warm-up
-    rates = {"benchhub": [], "pipeline": []}
-    answers = {}
-    for round_number in range(args.rounds):
-        order = [("benchhub", run_ours), ("pipeline", run_peer)]
-        for name, run in order if round_number % 2 == 0 else order[::-1]:
+        def run_ours() -> tuple[float, list[str]]:
             started = time.perf_counter()
-            answers[name] = run()
-            rates[name].append(len(rows) / (time.perf_counter() - started))
+            run = run_model(ours, split, batch_size=args.batch_size, show_progress=False)
+            texts = [answer.text for answer in ours.decode(split, run.items, run.outputs, allow_no_answer=False)]
+            return time.perf_counter() - started, texts
+
+        align_to_words = not args.exact_spans
+        run_ours(), peer.run(args.batch_size, align_to_words)  # warm-up
+        seconds: dict[str, list[float]] = {"benchhub": [], "pipeline": [], "round trip": []}
+        answers: dict[str, list[str]] = {}
+        for round_number in range(args.rounds):
+            for name in ("benchhub", "pipeline") if round_number % 2 == 0 else ("pipeline", "benchhub"):
+                if name == "benchhub":
+                    elapsed, answers[name] = run_ours()
+                    seconds[name].append(elapsed)
+                else:
+                    elapsed, round_trip, answers[name] = peer.run(args.batch_size, align_to_words)
+                    seconds[name].append(elapsed)
+                    seconds["round trip"].append(round_trip)
+    finally:
+        peer.close()
+
+    rates = {name: [len(rows) / s for s in values] for name, values in seconds.items()}
     ours_rate, peer_rate = statistics.median(rates["benchhub"]), statistics.median(rates["pipeline"])
+    trip_rate = statistics.median(rates["round trip"])
     same = sum(a == b for a, b in zip(answers["benchhub"], answers["pipeline"])) / len(rows)
-    print(f"questions: {len(rows)}, batch size {args.batch_size}, rounds {args.rounds}, torch threads {torch.get_num_threads()}")
-    print(f"benchhub engine        {ours_rate:8.1f} questions/s  (rounds: {', '.join(f'{r:.0f}' for r in rates['benchhub'])})")
-    print(f"transformers.pipeline  {peer_rate:8.1f} questions/s  (rounds: {', '.join(f'{r:.0f}' for r in rates['pipeline'])})")
-    print(f"ratio benchhub/pipeline: {ours_rate / peer_rate:.2f}x; same answer string: {same:.2%} of questions")
+
+    def listed(values: list[float], digits: int) -> str:
+        return ", ".join(f"{v:.{digits}f}" for v in values)
+
+    print(f"questions: {len(rows)}, batch size {args.batch_size}, rounds {args.rounds} (median), "
+          f"torch threads {threads}")
+    print(f"benchhub: transformers {transformers.__version__}, torch {torch.__version__} (this process)")
+    print(f"pipeline: transformers {peer_info['transformers']}, torch {peer_info['torch']} ({args.peer_python}), "
+          f"align_to_words={align_to_words}")
+    print(f"benchhub engine        {ours_rate:8.1f} questions/s  (rounds: {listed(rates['benchhub'], 0)}; "
+          f"seconds: {listed(seconds['benchhub'], 2)})")
+    print(f"transformers.pipeline  {peer_rate:8.1f} questions/s  (rounds: {listed(rates['pipeline'], 0)}; "
+          f"seconds in the worker: {listed(seconds['pipeline'], 2)})")
+    print(f"  with the round trip  {trip_rate:8.1f} questions/s  (seconds: {listed(seconds['round trip'], 2)})")
+    print(f"ratio benchhub/pipeline: {ours_rate / peer_rate:.2f}x (worker-measured peer seconds; "
+          f"{ours_rate / trip_rate:.2f}x against the round trip); same answer string: {same:.2%} of questions")
     for a, b, q in zip(answers["benchhub"], answers["pipeline"], questions):
         if a != b:
             print(f"  differs: {q!r}: benchhub {a!r} vs pipeline {b!r}")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine
 
 from benchhub import BenchhubError, DatasetNotFoundError, Hub, InvalidInputError, ModelNotFoundError
-from benchhub.cli.render import PARETO_MARK, leaderboard_rows, speed_rows
+from benchhub.cli.render import PARETO_MARK, human_bytes, leaderboard_rows, speed_rows
 from benchhub.engine.latency import (
     QUESTION,
     BenchBudget,
@@ -218,12 +218,12 @@ def test_bench_measures_stores_and_feeds_the_leaderboard(hub, isolated_hub):
     assert any(note.startswith("Pareto (◆): no other benched model is at least as good on macro_f1") for note in board.notes)
 
     header, table = leaderboard_rows(board)
-    assert header[-4:] == ["latency ms (b1)", "throughput ex/s (b32)", "size MB", "pareto"]
+    assert header[-4:] == ["size", "latency ms (b1)", "throughput ex/s (b32)", "pareto"]
     cells = {line[1]: line[-4:] for line in table}
-    assert cells["tiny"][0] == f"{rows['tiny'].latency_ms:.2f}"
-    assert cells["tiny"][2] == f"{evaluation.efficiency['size_bytes'] / 1e6:.2f}"
+    assert cells["tiny"][1] == f"{rows['tiny'].latency_ms:.2f}"
+    assert cells["tiny"][0] == human_bytes(evaluation.efficiency["size_bytes"])
     assert [cells[row.model][3] == PARETO_MARK for row in benched] == expected
-    assert cells["baseline:keyword"][:2] == ["-", "-"]
+    assert cells["baseline:keyword"][1:3] == ["-", "-"]
     assert speed_rows(second)[1][1][:3] == ["tiny", "32", "16"]
 
 

@@ -36,11 +36,27 @@ def test_demo_fine_tunes_a_transformer_that_clearly_beats_the_keyword_baseline()
     assert any("clearly beats baseline:keyword (the 95% CIs do not overlap)" in line for line in lines)
     checkpoint = hub.model(MODEL).source
     assert (hub.artifacts.root / "checkpoints").as_posix() in checkpoint
+    # Optimized twice behind the gates, benched side by side, reported.
+    speed = result["text-classification"]["speed"]
+    assert [(r["model"], r["runtime"]) for r in speed] == [
+        (MODEL, "PyTorch"), (f"{MODEL}@onnx", "ONNX fp32"), (f"{MODEL}@onnx-int8", "ONNX int8")]
+    assert speed[1]["macro_f1"] == speed[0]["macro_f1"]  # fp32 logits match to 1e-4: the same predictions
+    assert abs(speed[2]["macro_f1"] - speed[0]["macro_f1"]) <= 0.01
+    assert speed[2]["size_bytes"] < 0.4 * speed[0]["size_bytes"]
+    assert all(r["latency_ms"] > 0 and r["throughput"] > 0 for r in speed)
+    assert hub.model(f"{MODEL}@onnx-int8").parent == MODEL
+    assert any(line.startswith(f"   {MODEL}@onnx: logits match PyTorch to ") for line in lines)
+    report = result["text-classification"]["report"]
+    html = report.read_text(encoding="utf-8")
+    assert f"{MODEL}@onnx-int8" in html and "<script src=" not in html
+    ranked = hub.leaderboard(dataset=DATASET, progress=False)
+    assert {row.model for row in ranked.rows if row.latency_ms is not None} == {r["model"] for r in speed}
 
     again: list[str] = []
     second = run_demo(hub, progress=False, echo=again.append, tasks=("text-classification",))
     assert second["text-classification"]["evaluation"].cached
     assert any("reusing the fine-tuned checkpoint" in line for line in again)
+    assert any(line == f"   {MODEL}@onnx-int8: registered by an earlier run" for line in again)
     assert hub.dataset(DATASET).splits[0].num_rows == 462
 
 

@@ -3,7 +3,9 @@
 Two tours, one per task. Each registers a bundled sample dataset, fine-tunes all-MiniLM-L6-v2
 on its train split (cached after the first run), evaluates the result next to every built-in
 baseline and prints the leaderboard with a plain verdict against the named baseline — also when
-the transformer loses. Everything runs locally on CPU.
+the transformer loses. The classification tour then exports its model to ONNX and int8 (each
+behind its accuracy gate), measures the three side by side and writes an HTML report.
+Everything runs locally on CPU.
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ class Tour:
     files: tuple[str, str]
     rival: str
     metric: str
+    optimize: bool = False  # export to ONNX (fp32, int8) and bench the three side by side
 
 
 CLASSIFICATION = Tour("text-classification", "support-intents", "minilm-support-intents", "sample",
-                      ("train.jsonl", "test.jsonl"), "baseline:keyword", "macro_f1")
+                      ("train.jsonl", "test.jsonl"), "baseline:keyword", "macro_f1", optimize=True)
 QUESTION_ANSWERING = Tour("question-answering", "qa-sample", "minilm-qa-sample", "qa_sample",
                           ("train.json", "test.json"), "baseline:sliding-window", "f1")
 # Kept for callers that name the classification tour's parts directly.
@@ -106,7 +109,49 @@ def _run_tour(hub: Hub, tour: Tour, base: Path, *, progress: bool, epochs: float
              f"on this data it has not learned more than that baseline does.")
     if ours_row.shortcut_gap is not None:
         echo(f"   shortcut gap (over the best partial-input baseline): {ours_row.shortcut_gap:+.1f} {tour.metric}")
-    return {"leaderboard": board, "evaluation": evaluation, "beats_rival": separated}
+    result = {"leaderboard": board, "evaluation": evaluation, "beats_rival": separated}
+    if tour.optimize:
+        result["speed"] = _optimize_and_bench(hub, tour, progress=progress, echo=echo)
+        result["report"] = hub.report_html(dataset=tour.dataset, path=hub.config.home / f"report-{tour.dataset}.html",
+                                           progress=progress)
+        echo(f"8. report with the leaderboard and an accuracy-vs-latency plot (opens offline): {result['report']}")
+    return result
+
+
+def _optimize_and_bench(hub: Hub, tour: Tour, *, progress: bool, echo: Echo) -> list[dict[str, Any]]:
+    """Exports the fine-tuned model to ONNX (fp32, int8), each behind its accuracy gate, and benches all three."""
+    names = {model.name for model in hub.models()}
+    variants = [(tour.model, "PyTorch"), (f"{tour.model}@onnx", "ONNX fp32"), (f"{tour.model}@onnx-int8", "ONNX int8")]
+    echo(f"6. optimize {tour.model}: ONNX export (fused), then int8 weights, each checked on {tour.dataset}/test")
+    for (name, label), quantize in zip(variants[1:], ("none", "dynamic-int8")):
+        if name in names:
+            echo(f"   {name}: registered by an earlier run")
+            continue
+        made = hub.optimize(tour.model, quantize=quantize, dataset=tour.dataset, progress=progress)
+        gate = made.gate.get("int8_metric") or made.gate["fp32_parity"]
+        if "max_abs_diff" in gate:
+            echo(f"   {name}: logits match PyTorch to {gate['max_abs_diff']:.1e} (gate 1e-4)")
+        else:
+            echo(f"   {name}: {gate['metric']} {gate['candidate']:.3f} vs {gate['source']:.3f}, "
+                 f"{gate['agreement']:.1%} of predictions identical (gate: drop <= {gate['tolerance_points']:g} point)")
+    from benchhub.engine.latency import BenchBudget
+
+    echo("7. speed, side by side (interleaved rounds; 128-token inputs; tokenization included):")
+    budget = BenchBudget(min_timings=10, min_seconds=1.0, slice_seconds=0.2, max_seconds=30.0)
+    speeds = hub.bench([name for name, _ in variants], dataset=tour.dataset, batch_sizes=(1, 32), seq_lens=(128,),
+                       budget=budget, progress=progress)
+    by_key = {(r.model, r.batch_size): r for r in speeds}
+    rows = []
+    base_latency = by_key[(tour.model, 1)].latency_ms_p50
+    echo(f"   {'runtime':<10} {tour.metric:>8} {'latency b1':>11} {'speed-up':>8} {'ex/s b32':>9} {'size MB':>8}")
+    for name, label in variants:
+        one, many = by_key[(name, 1)], by_key[(name, 32)]
+        metric = hub.evaluate(model=name, dataset=tour.dataset, progress=False).metrics[tour.metric]["value"]
+        rows.append({"model": name, "runtime": label, tour.metric: metric, "latency_ms": one.latency_ms_p50,
+                     "throughput": many.throughput, "size_bytes": one.size_bytes})
+        echo(f"   {label:<10} {metric:>8.3f} {one.latency_ms_p50:>8.1f} ms {base_latency / one.latency_ms_p50:>7.1f}x "
+             f"{many.throughput:>9.0f} {(one.size_bytes or 0) / 1e6:>8.1f}")
+    return rows
 
 
 def _not_worse(baseline: Any, ours: Any) -> bool:

@@ -69,18 +69,16 @@ def optimize_model(session: Session, artifacts: ArtifactStore, *, model: str, qu
     gate: dict[str, Any] = {"dataset": dataset_row.name, "split": split}
     with artifacts.new_folder(relative) as staging, tempfile.TemporaryDirectory(dir=artifacts.root, prefix=".export-") as scratch:
         from benchhub.optimize.export import export_onnx
-        from benchhub.optimize.graph import fuse as fuse_graph
         from benchhub.optimize.graph import quantize_int8
 
         fp32 = Path(scratch) / "fp32"
-        echo(f"Exporting {model} to ONNX ...")
-        exported = export_onnx(checkpoint, task.name, fp32)
-        steps["export"] = {"exporter": "torch.onnx.export(dynamo=True)", "opset": exported.opset,
+        echo(f"Exporting {model} to ONNX{' and fusing it for ONNX Runtime' if fuse else ''} ...")
+        exported = export_onnx(checkpoint, task.name, fp32, fuse=fuse)
+        steps["export"] = {"exporter": exported.exporter, "opset": exported.opset,
                            "architecture": exported.architecture, "inputs": list(exported.inputs),
                            "outputs": list(exported.outputs), "seconds": round(exported.seconds, 2)}
         if fuse:
-            echo("Fusing the graph for ONNX Runtime ...")
-            steps["fusions"] = fuse_graph(exported.path)
+            steps["fusions"] = exported.fusions
         echo(f"Checking fp32 parity with PyTorch on {dataset_row.name}/{split} ...")
         parity = logits_parity(_adapter(checkpoint, dataset_row, source, settings, "torch"),
                                _adapter(fp32, dataset_row, source, settings, "onnx"), split_data, batch_size=batch_size)

@@ -53,7 +53,7 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
     speed = any(row.latency_ms is not None or row.throughput is not None for row in board.rows)
     header = ["#", "model", "kind", f"{board.metric} [95% CI]", *(f"{name}{' [95% CI]' if not qa or name == extra[0] else ''}" for name in extra),
               "vs leader", *(["shortcut gap"] if shortcut else []), "ex/s", "p50 ms", "params", "size",
-              *(["latency ms (b1)", "throughput ex/s (b32)", "size MB", "pareto"] if speed else [])]
+              *(["latency ms (b1)", "throughput ex/s (b32)", "pareto"] if speed else [])]
     rows = []
     for row in board.rows:
         if row.rank == 1:
@@ -74,7 +74,6 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
         speed_cells = [
             f"{row.latency_ms:.2f}" if row.latency_ms is not None else "-",
             f"{row.throughput:.1f}" if row.throughput is not None else "-",
-            f"{row.size_bytes / 1e6:.2f}" if row.size_bytes is not None else "-",
             PARETO_MARK if row.pareto else "",
         ] if speed else []
         rows.append([

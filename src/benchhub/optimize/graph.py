@@ -12,8 +12,8 @@ from benchhub.errors import ExportError
 from benchhub.optimize.export import root_cause
 
 
-def fuse(path: Path) -> dict[str, int]:
-    """Fuses attention, layer norms and GELU in place (onnxscript's ORT fusions); returns counts per fusion."""
+def fuse_dynamo(path: Path) -> dict[str, int]:
+    """Fuses a dynamo-exported graph in place with onnxscript's ORT fusions; returns counts per fusion."""
     import onnx_ir
     from onnxscript.rewriter.ort_fusions import optimize_for_ort
 
@@ -24,6 +24,24 @@ def fuse(path: Path) -> dict[str, int]:
         raise ExportError(f"Graph fusion failed: {root_cause(exc)}; rerun with --no-fuse.") from exc
     _save_atomically(lambda target: onnx_ir.save(model, str(target)), path)
     return {name: int(count) for name, count in counts.items() if count}
+
+
+def fuse_bert(path: Path, model_type: str, *, heads: int, hidden: int) -> dict[str, int]:
+    """Fuses a TorchScript-exported BERT-family graph in place with onnxruntime.transformers' optimizer."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the optimizer logs each fusion pass
+    try:
+        optimized = optimize_model(str(path), model_type=model_type, num_heads=heads, hidden_size=hidden)
+    except Exception as exc:  # the optimizer raises many types; each means "this graph did not fuse"
+        raise ExportError(f"Graph fusion failed: {root_cause(exc)}; rerun with --no-fuse.") from exc
+    finally:
+        root.setLevel(level)
+    counts = {name: int(count) for name, count in optimized.get_fused_operator_statistics().items() if count}
+    _save_atomically(lambda target: optimized.save_model_to_file(str(target)), path)
+    return counts
 
 
 def quantize_int8(source: Path, target: Path) -> dict[str, Any]:
