@@ -15,6 +15,7 @@ from benchhub.errors import DatasetFormatError, DatasetNotFoundError, InvalidInp
 from benchhub.naming import check_name
 from benchhub.results import DatasetInfo, SplitInfo
 from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.database import commit_or_undo
 from benchhub.store.tables import DatasetRow, SplitRow
 from benchhub.tasks.registry import get_task
 
@@ -36,24 +37,18 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
     with artifacts.new_folder(*folder) as staging:
         for split in splits.values():
             split.write_jsonl(staging / f"{split.name}.jsonl")
-    try:
-        row = DatasetRow(
-            name=name, task=task, fingerprint=fingerprint, source=described, columns=mapping.to_dict(),
-            labels=labels, options=options, folder="/".join(folder),
+    row = DatasetRow(
+        name=name, task=task, fingerprint=fingerprint, source=described, columns=mapping.to_dict(),
+        labels=labels, options=options, folder="/".join(folder),
+    )
+    row.splits = [
+        SplitRow(
+            name=s.name, num_rows=len(s), has_labels=s.has_labels, label_counts=s.label_counts(),
+            fingerprint=s.fingerprint, path=f"{'/'.join(folder)}/{s.name}.jsonl",
         )
-        row.splits = [
-            SplitRow(
-                name=s.name, num_rows=len(s), has_labels=s.has_labels, label_counts=s.label_counts(),
-                fingerprint=s.fingerprint, path=f"{'/'.join(folder)}/{s.name}.jsonl",
-            )
-            for s in splits.values()
-        ]
-        session.add(row)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        artifacts.remove("/".join(folder))
-        raise
+        for s in splits.values()
+    ]
+    commit_or_undo(session, row, undo=lambda: artifacts.remove("/".join(folder)))
     return dataset_info(row)
 
 

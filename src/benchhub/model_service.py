@@ -19,6 +19,7 @@ from benchhub.models.labels import parse_label_map
 from benchhub.naming import check_name
 from benchhub.results import ModelRecord
 from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.database import commit_or_undo
 from benchhub.store.tables import ModelRow
 
 BASELINE_PREFIX = "baseline:"
@@ -75,15 +76,8 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
             fingerprint = hashlib.sha256(f"{fingerprint}:{file_sha256(probabilities)}".encode()).hexdigest()
             options["na_probs"] = f"models/{name}/na_probs.json"
             shutil.copyfile(probabilities, artifacts.path(options["na_probs"]))
-    try:
-        row = ModelRow(name=name, kind=kind, source=stored_source, fingerprint=fingerprint, options=options, info=info)
-        session.add(row)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        if copied:
-            artifacts.remove(str(Path(copied).parent))
-        raise
+    row = ModelRow(name=name, kind=kind, source=stored_source, fingerprint=fingerprint, options=options, info=info)
+    commit_or_undo(session, row, undo=lambda: artifacts.remove(str(Path(copied).parent)) if copied else None)
     return model_record(row)
 
 

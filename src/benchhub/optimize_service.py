@@ -26,6 +26,7 @@ from benchhub.naming import check_name
 from benchhub.optimize.gate import METRIC_TOLERANCE_POINTS, PARITY_TOLERANCE, logits_parity, metric_check
 from benchhub.results import OptimizeResult
 from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.database import commit_or_undo
 from benchhub.store.tables import DatasetRow, EvaluationRow, ModelRow
 from benchhub.tasks.registry import get_task
 
@@ -118,15 +119,9 @@ def optimize_model(session: Session, artifacts: ArtifactStore, *, model: str, qu
         info = {**dict(source.info), "runtime": "onnx", "quantization": quantize, "fused": fuse,
                 "size_bytes": folder_size(staging), "source_size_bytes": folder_size(checkpoint)}
     # The folder is in place; registering is one commit, undone (folder removed) if it fails.
-    try:
-        row = ModelRow(name=name, kind="onnx", source=relative, fingerprint=fingerprint, options=options, info=info,
-                       parent_id=source.id)
-        session.add(row)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        artifacts.remove(relative)
-        raise
+    row = ModelRow(name=name, kind="onnx", source=relative, fingerprint=fingerprint, options=options, info=info,
+                   parent_id=source.id)
+    commit_or_undo(session, row, undo=lambda: artifacts.remove(relative))
     echo(f"Registered {name}; evaluating it on {dataset_row.name}/{split} ...")
     evaluation = run_evaluation(session, artifacts, model=name, dataset=dataset_row.name, split=split,
                                 batch_size=batch_size, settings=overrides, show_progress=show_progress)

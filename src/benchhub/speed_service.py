@@ -24,6 +24,7 @@ from benchhub.model_loading import load_model
 from benchhub.model_service import get_model_row
 from benchhub.results import SpeedResult
 from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.database import commit_or_undo
 from benchhub.store.tables import DatasetRow, EvaluationRow, ModelRow, SpeedRunRow
 from benchhub.tasks.registry import get_task
 
@@ -74,12 +75,7 @@ def bench_models(session: Session, artifacts: ArtifactStore, *, models: Sequence
                                                 **subject.model.info.extra},
             },
         ))
-    try:
-        session.add_all(rows)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    commit_or_undo(session, *rows)
     return [speed_record(row) for row in rows]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -67,3 +68,14 @@ def open_database(url: str) -> sessionmaker[Session]:
         engine.dispose()
         raise ConfigError(f"Cannot open the hub database at {_shown(engine.url)!r}: {exc.orig}. Check {DATABASE_VARIABLE}.") from exc
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def commit_or_undo(session: Session, *rows: object, undo: Callable[[], None] = lambda: None) -> None:
+    """Adds `rows` and commits; on any failure rolls back, runs `undo` (e.g. removes the rows' files) and re-raises."""
+    try:
+        session.add_all(rows)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        undo()
+        raise
