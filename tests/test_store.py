@@ -22,7 +22,7 @@ from benchhub.errors import ConfigError
 from benchhub.store.database import MIGRATIONS
 from tests.conftest import review_rows, write_jsonl
 
-TABLES = ["alembic_version", "dataset_splits", "datasets", "evaluations", "models", "speed_runs"]
+TABLES = ["alembic_version", "api_tokens", "dataset_splits", "datasets", "evaluations", "models", "speed_runs", "users"]
 
 
 def alembic_config() -> Config:
@@ -47,8 +47,8 @@ def test_opening_a_hub_creates_the_database_at_the_newest_schema(isolated_hub):
         assert hub.config.database_url == f"sqlite:///{isolated_hub / 'hub.db'}"
     db = isolated_hub / "hub.db"
     assert db.is_file()
-    assert head_revision() == "0004"
-    assert read(db, "SELECT version_num FROM alembic_version") == [("0004",)]
+    assert head_revision() == "0005"
+    assert read(db, "SELECT version_num FROM alembic_version") == [("0005",)]
     assert [name for (name,) in read(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")] == TABLES
 
 
@@ -60,7 +60,7 @@ def test_opening_twice_is_idempotent_and_keeps_the_data(isolated_hub, tmp_path):
         assert hub.datasets() == [first]
     with Hub.open(isolated_hub) as hub:
         assert hub.dataset("reviews") == first
-    assert read(isolated_hub / "hub.db", "SELECT version_num FROM alembic_version") == [("0004",)]
+    assert read(isolated_hub / "hub.db", "SELECT version_num FROM alembic_version") == [("0005",)]
     assert read(isolated_hub / "hub.db", "SELECT sql FROM sqlite_master ORDER BY name") == schema
 
 
@@ -82,7 +82,7 @@ def test_an_older_database_is_upgraded_in_place_keeping_its_rows(isolated_hub):
         """)
     assert "AUTOINCREMENT" not in read(db, "SELECT sql FROM sqlite_master WHERE name = 'evaluations'")[0][0]
     Hub.open().close()
-    assert read(db, "SELECT version_num FROM alembic_version") == [("0004",)]
+    assert read(db, "SELECT version_num FROM alembic_version") == [("0005",)]
     assert read(db, "SELECT id, cache_key, predictions_path FROM evaluations") == [(7, "k", "evaluations/x.jsonl.gz")]
     assert "AUTOINCREMENT" in read(db, "SELECT sql FROM sqlite_master WHERE name = 'evaluations'")[0][0]
     assert {name for (name,) in read(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'evaluations'")} >= {

@@ -87,3 +87,19 @@ class ExportError(BenchhubError):
 
 class AccuracyGateError(BenchhubError):
     """An optimized model lost more accuracy than allowed, so it was not registered."""
+
+
+class AuthenticationError(BenchhubError):
+    """No valid credentials: a missing, unknown or revoked API token (HTTP 401)."""
+
+
+class PermissionDeniedError(BenchhubError):
+    """Valid credentials without the role this action needs (HTTP 403)."""
+
+
+class LimitExceededError(BenchhubError):
+    """A submission limit (per day or in total) is reached (HTTP 429)."""
+
+
+class ConflictError(BenchhubError):
+    """The request conflicts with the current state, e.g. a closed phase or a reused idempotency key (HTTP 409)."""
