@@ -66,7 +66,8 @@ def open_database(url: str) -> sessionmaker[Session]:
         upgrade(engine)
     except DatabaseError as exc:
         engine.dispose()
-        raise ConfigError(f"Cannot open the hub database at {_shown(engine.url)!r}: {exc.orig}. Check {DATABASE_VARIABLE}.") from exc
+        reason = " ".join(str(exc.orig).split()) or type(exc.orig).__name__  # drivers write several lines
+        raise ConfigError(f"Cannot open the hub database at {_shown(engine.url)!r}: {reason}. Check {DATABASE_VARIABLE}.") from exc
     return sessionmaker(engine, expire_on_commit=False)
 
 
