@@ -372,3 +372,14 @@ def test_bad_input_is_one_clear_line_and_registers_nothing(make, error, message,
         assert "Traceback" not in str(caught.value)
         assert hub.datasets() == []
     assert dataset_leftovers(isolated_hub) == []
+
+
+def test_a_split_name_longer_than_the_store_allows_is_refused(tmp_path):
+    from benchhub import DatasetFormatError, Hub
+    from tests.conftest import review_rows, write_jsonl
+
+    rows = [dict(row, split="s" * 101) for row in review_rows(4, seed=1, prefix="x")]
+    with Hub.open() as hub:
+        with pytest.raises(DatasetFormatError, match=r"^Split name 'ssssssssssssssssssss'\.\.\. is 101 characters long; use at most 100\.$"):
+            hub.add_dataset("long", write_jsonl(tmp_path / "long.jsonl", rows), split_column="split")
+        assert hub.datasets() == []

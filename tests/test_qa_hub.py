@@ -613,6 +613,9 @@ def test_tiny_transformers_qa_model_windows_long_contexts_and_caches_per_setting
     assert narrower.task_config["doc_stride"] == 8
     with pytest.raises(InvalidInputError, match=r"^--doc-stride must be an int in the range \[0, 48\) for max_length 48\. Got 48 instead\.$"):
         hub.evaluate(model="tiny-qa", dataset="qa", max_length=48, doc_stride=48, progress=False)
+    for bad in (float("inf"), float("nan"), True):
+        with pytest.raises(InvalidInputError, match=r"^--null-threshold must be a finite number\. Got .* instead\.$"):
+            hub.evaluate(model="tiny-qa", dataset="qa", max_length=48, doc_stride=16, null_threshold=bad, progress=False)
 
 
 def test_a_transformers_model_never_abstains_under_squad_v1_1(files, tiny_qa):

@@ -76,9 +76,14 @@ def _check_columns(table: Table, mapping: ColumnMapping, where: str) -> None:
             )
 
 
+SPLIT_NAME_MAX = 100  # the store's column width
+
+
 def _check_split_name(name: str) -> None:
     if not name or not set(name) <= SPLIT_NAME_CHARS:
         raise DatasetFormatError(f"Split name {name!r} is not allowed; use letters, digits, '_', '-' or '.'.")
+    if len(name) > SPLIT_NAME_MAX:
+        raise DatasetFormatError(f"Split name {name[:20]!r}... is {len(name)} characters long; use at most {SPLIT_NAME_MAX}.")
 
 
 def _build_split(name: str, rows: list[dict[str, Any]], table: Table, mapping: ColumnMapping, where: str) -> Split:
