@@ -15,7 +15,7 @@ PEER_VENV ?= benchmarks/.peer-venv
 PEER_SPEC ?= torch==2.13.0 transformers==4.57.6
 PEER_STAMP := $(PEER_VENV)/.peer-installed
 
-.PHONY: install demo test bench peer-venv bench-qa clean
+.PHONY: install demo test chromium bench peer-venv bench-qa clean
 
 install: $(STAMP)
 
@@ -29,8 +29,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/benchhub demo
 
-test: $(STAMP)
-	$(PY) -m pytest -q
+# The store tests run on SQLite and on PostgreSQL: at $$BENCHHUB_TEST_POSTGRES_URL when set, else on a
+# throwaway PostgreSQL 15 server that scripts/postgres.sh starts for the run and removes after it.
+test: $(STAMP) chromium
+	bash scripts/postgres.sh run $(PY) -m pytest -q
+
+# The browser tests use Debian's chromium (Playwright's own browser download cannot work offline).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "The browser tests need chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
 bench: $(STAMP)
 	$(PY) benchmarks/eval_throughput.py

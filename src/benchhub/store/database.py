@@ -36,6 +36,8 @@ def create_hub_engine(url: str) -> Engine:
         ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgresql_utc)
     return engine
 
 
@@ -48,6 +50,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _postgresql_utc(dbapi_connection, _record) -> None:
+    # Timestamps then read back in UTC (tzinfo=timezone.utc), as on SQLite, whatever the server's or database's timezone.
+    # Outside a transaction: a rollback would undo the SET.
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET TIME ZONE 'UTC'")
+    cursor.close()
+    dbapi_connection.autocommit = autocommit
 
 
 def upgrade(engine: Engine) -> None:
@@ -80,3 +93,21 @@ def commit_or_undo(session: Session, *rows: object, undo: Callable[[], None] = l
         session.rollback()
         undo()
         raise
+
+
+def immediate_transaction(session: Session) -> None:
+    """Starts the session's transaction as a writer, so that a check and the write it guards run alone.
+
+    SQLite: `BEGIN IMMEDIATE` takes the database's write lock now, not at the first write, so no other
+    writer can slip in between this transaction's reads and its writes (waiting up to the busy timeout).
+    Other backends: a no-op; callers lock the rows they depend on with `SELECT ... FOR UPDATE`.
+    The lock is held until the session commits or rolls back. Call it before the transaction has written.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if driver.in_transaction:
+        # pysqlite opens a (deferred) transaction at the first write; IMMEDIATE must come before it.
+        raise RuntimeError("immediate_transaction() must start the transaction: commit or roll back the session first.")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -163,3 +163,150 @@ class ApiTokenRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     user: Mapped[UserRow] = relationship()
+
+
+class BenchmarkRow(Base):
+    """A hosted benchmark over one registered dataset; its phases say which splits take submissions, and when.
+
+    `split_seed` fixes each hidden split's public/private halves; it never leaves the server.
+    """
+
+    __tablename__ = "benchmarks"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    task: Mapped[str] = mapped_column(String(64))
+    primary_metric: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    split_seed: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    dataset: Mapped[DatasetRow] = relationship()
+    creator: Mapped[UserRow | None] = relationship()
+    phases: Mapped[list[BenchmarkPhaseRow]] = relationship(
+        back_populates="benchmark", cascade="all, delete-orphan", order_by="BenchmarkPhaseRow.id"
+    )
+
+
+class BenchmarkPhaseRow(Base):
+    """A stage of a benchmark on one split (e.g. `dev` with public labels, `test` with hidden ones)."""
+
+    __tablename__ = "benchmark_phases"
+    __table_args__ = (UniqueConstraint("benchmark_id", "name"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    benchmark_id: Mapped[int] = mapped_column(ForeignKey("benchmarks.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    split: Mapped[str] = mapped_column(String(100))
+    labels_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    benchmark: Mapped[BenchmarkRow] = relationship(back_populates="phases")
+
+
+class BenchmarkMemberRow(Base):
+    """A user's role in one benchmark: `maintainer` or `participant`. Submissions lock this row."""
+
+    __tablename__ = "benchmark_members"
+    __table_args__ = (UniqueConstraint("benchmark_id", "user_id"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    benchmark_id: Mapped[int] = mapped_column(ForeignKey("benchmarks.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[UserRow] = relationship()
+
+
+class SubmissionRow(Base):
+    """A predictions file sent to a benchmark phase; the file itself lives in the artifact folder."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        # NULL keys are distinct on every backend, so submissions without a key never collide.
+        UniqueConstraint("user_id", "benchmark_id", "idempotency_key"),
+        Index("ix_submissions_phase_user", "phase_id", "user_id", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    benchmark_id: Mapped[int] = mapped_column(ForeignKey("benchmarks.id", ondelete="CASCADE"))
+    phase_id: Mapped[int] = mapped_column(ForeignKey("benchmark_phases.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))  # queued | scoring | scored | failed
+    filename: Mapped[str] = mapped_column(String(200))
+    file_path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    disqualified: Mapped[bool] = mapped_column(Boolean, default=False)
+    moderation_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    selected_final: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    benchmark: Mapped[BenchmarkRow] = relationship()
+    phase: Mapped[BenchmarkPhaseRow] = relationship()
+    user: Mapped[UserRow] = relationship()
+
+
+class SubmissionScoreRow(Base):
+    """One scoring of a submission; a rescore adds a version and moves `is_current`, keeping the history."""
+
+    __tablename__ = "submission_scores"
+    __table_args__ = (UniqueConstraint("submission_id", "version"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    # Unique: a job writes at most one score, however often its result is delivered.
+    job_id: Mapped[int] = mapped_column(ForeignKey("scoring_jobs.id", ondelete="CASCADE"), unique=True)
+    version: Mapped[int] = mapped_column(Integer)
+    public_metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    private_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ScoringJobRow(Base):
+    """A unit of work in the database-backed scoring queue; a worker holds it under a lease while it scores."""
+
+    __tablename__ = "scoring_jobs"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(16))  # submit | rescore
+    state: Mapped[str] = mapped_column(String(16), index=True)  # queued | running | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class AuditLogRow(Base):
+    """One action on a benchmark (who, what, when, with what details); rows are only ever added."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    benchmark_id: Mapped[int] = mapped_column(ForeignKey("benchmarks.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    action: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[UserRow | None] = relationship()
