@@ -1,0 +1,138 @@
+"""`benchhub serve`, `benchhub user ...` and `benchhub token ...`: the hub server and its accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from benchhub.results import TokenRecord
+
+SHOWN_ONCE = "Shown only now: benchhub stores only its hash. Send it as 'Authorization: Bearer TOKEN'."
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+user_app = typer.Typer(help="Manage hub accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens (shown once, stored hashed).", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Adds `serve`, `user` and `token` to `app`."""
+    app.command("serve")(serve_command)
+    app.add_typer(user_app, name="user")
+    app.add_typer(token_app, name="token")
+
+
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+) -> None:
+    """Serve the hub: the JSON API under /api (OpenAPI at /openapi.json, docs at /api/docs)."""
+    import uvicorn
+
+    from benchhub.cli.app import _state
+    from benchhub.config import HubConfig
+    from benchhub.server import create_app
+
+    config = HubConfig.from_env(_state["home"])
+    app = create_app(config)
+    typer.echo(f"Serving the hub at {config.home} on http://{host}:{port} (API docs: /api/docs).", err=True)
+    uvicorn.run(app, host=host, port=port)
+
+
+@user_app.command("create")
+def user_create(
+    name: Annotated[str, typer.Argument(help="User name: letters, digits, '_', '-', '.'.")],
+    admin: Annotated[bool, typer.Option("--admin", help="Make the user an admin.")] = False,
+    no_token: Annotated[bool, typer.Option("--no-token", help="Do not create a first API token.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a user and, unless --no-token, a first API token (printed once)."""
+    from benchhub.cli.app import _hub, _print_json
+
+    with _hub() as hub:
+        user = hub.create_user(name, admin=admin)
+        created = None if no_token else hub.create_token(name, label="created with the user")
+    if as_json:
+        _print_json({"user": user.to_dict(), "token": _token_document(*created) if created else None})
+        return
+    typer.echo(f"Created {'admin' if user.is_admin else 'user'} {user.name!r}.")
+    if created:
+        _echo_token(*created)
+
+
+@user_app.command("list")
+def user_list(as_json: JsonOption = False) -> None:
+    """List users."""
+    from benchhub.cli.app import _console, _hub, _print_json
+
+    with _hub() as hub:
+        users = hub.users()
+        tokens = hub.tokens()
+    if as_json:
+        _print_json([u.to_dict() for u in users])
+        return
+    from benchhub.cli.render import rich_table
+
+    active = {u.name: sum(t.user == u.name and t.revoked_at is None for t in tokens) for u in users}
+    rows = [[u.name, "yes" if u.is_admin else "", str(active[u.name]), u.created_at.strftime("%Y-%m-%d %H:%M")] for u in users]
+    _console().print(rich_table("Users", ["name", "admin", "active tokens", "created"], rows))
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Argument(help="Whose token.")],
+    label: Annotated[str, typer.Option("--label", help="What the token is for.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Create an API token for USER and print it once."""
+    from benchhub.cli.app import _hub, _print_json
+
+    with _hub() as hub:
+        record, token = hub.create_token(user, label=label)
+    if as_json:
+        _print_json(_token_document(record, token))
+        return
+    _echo_token(record, token)
+
+
+@token_app.command("list")
+def token_list(
+    user: Annotated[Optional[str], typer.Argument(help="Only this user's tokens.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List API tokens by prefix (the tokens themselves are not stored)."""
+    from benchhub.cli.app import _console, _hub, _print_json
+
+    with _hub() as hub:
+        tokens = hub.tokens(user)
+    if as_json:
+        _print_json([t.to_dict() for t in tokens])
+        return
+    from benchhub.cli.render import rich_table
+
+    def when(moment) -> str:
+        return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    rows = [[t.prefix, t.user, t.label, when(t.created_at), when(t.last_used_at), when(t.revoked_at)] for t in tokens]
+    _console().print(rich_table("API tokens", ["prefix", "user", "label", "created", "last used", "revoked"], rows))
+
+
+@token_app.command("revoke")
+def token_revoke(prefix: Annotated[str, typer.Argument(help="The token's prefix (as `token list` shows it) or the whole token.")]) -> None:
+    """Revoke an API token; requests with it are refused from now on."""
+    from benchhub.cli.app import _hub
+
+    with _hub() as hub:
+        record = hub.revoke_token(prefix)
+    typer.echo(f"Revoked token {record.prefix} of {record.user!r}.")
+
+
+def _token_document(record: TokenRecord, token: str) -> dict:
+    return {**record.to_dict(), "token": token, "note": SHOWN_ONCE}
+
+
+def _echo_token(record: TokenRecord, token: str) -> None:
+    typer.echo(f"API token for {record.user!r} (prefix {record.prefix}):")
+    typer.echo(token)
+    typer.echo(SHOWN_ONCE)

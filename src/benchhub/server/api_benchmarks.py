@@ -1,0 +1,218 @@
+"""Hosted benchmarks over HTTP: benchmarks, submissions (multipart, `Idempotency-Key`), boards, maintainer actions.
+
+Participants see their own submissions with public scores; private scores and the private board
+appear when a phase closes. Nothing here returns hidden labels, per-example results of a hidden
+split, or the seed of the public/private split. Submissions are scored by the in-process worker
+(woken after each submission) unless BENCHHUB_IN_PROCESS_SCORING=0, when `benchhub worker`
+processes do it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, File, Form, Header, Query, Request, Response, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+
+from benchhub import benchmark_service, submission_service
+from benchhub.benchmark_board import benchmark_board
+from benchhub.data.submission_files import check_size
+from benchhub.errors import NotFoundError
+from benchhub.server.auth import AdminUser, OptionalUser, RequiredUser
+from benchhub.server.dependencies import HubDep, SessionDep
+
+IN_PROCESS_VARIABLE = "BENCHHUB_IN_PROCESS_SCORING"
+_worker_lock = threading.Lock()
+
+
+@asynccontextmanager
+async def _stop_scoring(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # Before the hub closes: a job cut short here is taken over by a worker when its lease expires.
+    worker = getattr(app.state, "scoring_worker", None)
+    if worker is not None:
+        await asyncio.to_thread(worker.stop)
+
+
+router = APIRouter(prefix="/api/benchmarks", tags=["benchmarks"], lifespan=_stop_scoring)
+
+
+class NewPhase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    split: str
+    labels_public: bool = Field(False, description="True for a split whose labels participants have (e.g. dev).")
+    opens_at: datetime | None = Field(None, description="ISO 8601 with a timezone; default: open now.")
+    closes_at: datetime | None = Field(None, description="ISO 8601 with a timezone; default: open until closed.")
+
+
+class NewBenchmark(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    dataset: str
+    phases: list[NewPhase]
+    title: str | None = None
+    description: str = ""
+    primary_metric: str | None = None
+    settings: dict[str, Any] = Field(default_factory=dict, description="Overrides of the default limits and options.")
+
+
+class NewMember(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user: str
+    role: str = Field(benchmark_service.PARTICIPANT, description="maintainer or participant")
+
+
+class FinalSelection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    submissions: list[int] = Field(description="Ids of your submissions for the private ranking; [] picks your best public one.")
+    phase: str | None = None
+
+
+class Moderation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(description="hide, unhide, disqualify or reinstate")
+    reason: str = ""
+
+
+class Rescore(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phase: str | None = None
+
+
+@router.get("")
+def list_benchmarks(session: SessionDep, user: OptionalUser) -> list[dict[str, Any]]:
+    return [record.to_dict() for record in benchmark_service.list_benchmarks(session)]
+
+
+@router.post("", status_code=201)
+def create_benchmark(body: NewBenchmark, session: SessionDep, hub: HubDep, user: AdminUser) -> dict[str, Any]:
+    """Hosts a benchmark over a registered dataset (admins); its creator becomes a maintainer."""
+    phases = [benchmark_service.PhaseSpec(**phase.model_dump()) for phase in body.phases]
+    return benchmark_service.create_benchmark(
+        session, hub.artifacts, body.name, actor_id=user.id, dataset=body.dataset, phases=phases, title=body.title,
+        description=body.description, primary_metric=body.primary_metric, settings=body.settings,
+    ).to_dict()
+
+
+@router.get("/{name}")
+def get_benchmark(name: str, session: SessionDep, user: OptionalUser) -> dict[str, Any]:
+    return benchmark_service.benchmark_record(benchmark_service.get_benchmark_row(session, name)).to_dict()
+
+
+@router.post("/{name}/members", status_code=204)
+def add_member(name: str, body: NewMember, session: SessionDep, user: RequiredUser) -> Response:
+    benchmark_service.add_member(session, name, actor_id=user.id, user=body.user, role=body.role)
+    return Response(status_code=204)
+
+
+@router.post("/{name}/submissions", status_code=201)
+def submit(name: str, request: Request, response: Response, session: SessionDep, hub: HubDep, user: RequiredUser,
+           file: Annotated[UploadFile, File(description="The predictions file: JSONL or CSV (classification), JSON (QA).")],
+           phase: Annotated[str | None, Form(description="Default: the phase that is open now.")] = None,
+           idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> dict[str, Any]:
+    """Submits a predictions file. A repeated Idempotency-Key answers with the first submission and charges nothing."""
+    limit = benchmark_service.get_benchmark_row(session, name).settings["max_bytes"]
+    filename = file.filename or ""
+    file.file.seek(0, os.SEEK_END)
+    check_size(filename or "the file", file.file.tell(), limit)
+    file.file.seek(0)
+    outcome = submission_service.submit(
+        session, hub.artifacts, name, actor_id=user.id, content=file.file.read(), filename=filename, phase=phase,
+        idempotency_key=idempotency_key,
+    )
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        _wake_scoring(request, hub)
+    return outcome.submission.to_dict()
+
+
+@router.get("/{name}/submissions")
+def list_submissions(name: str, session: SessionDep, user: RequiredUser, phase: str | None = None,
+                     of: Annotated[str | None, Query(alias="user", description="Maintainers: this user's submissions.")] = None,
+                     ) -> list[dict[str, Any]]:
+    """Your submissions, newest first (maintainers: everyone's, or one user's)."""
+    found = submission_service.list_submissions(session, name, actor_id=user.id, phase=phase, user=of)
+    return [submission.to_dict() for submission in found]
+
+
+@router.get("/{name}/submissions/{submission_id}")
+def get_submission(name: str, submission_id: int, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
+    submission = submission_service.get_submission(session, submission_id, actor_id=user.id)
+    _same_benchmark(name, submission.benchmark, submission_id)
+    return submission.to_dict()
+
+
+@router.get("/{name}/submissions/{submission_id}/scores")
+def get_score_history(name: str, submission_id: int, session: SessionDep, user: RequiredUser) -> list[dict[str, Any]]:
+    """Every version of a submission's scores (maintainers)."""
+    history = submission_service.score_history(session, submission_id, actor_id=user.id)
+    _same_benchmark(name, submission_service.get_submission(session, submission_id, actor_id=user.id).benchmark, submission_id)
+    return [score.to_dict() for score in history]
+
+
+@router.post("/{name}/submissions/{submission_id}/moderation")
+def moderate(name: str, submission_id: int, body: Moderation, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
+    """Hides, unhides, disqualifies or reinstates a submission, with a reason (maintainers)."""
+    submission = submission_service.moderate(session, submission_id, actor_id=user.id, action=body.action, reason=body.reason)
+    _same_benchmark(name, submission.benchmark, submission_id)
+    return submission.to_dict()
+
+
+@router.put("/{name}/final-selection")
+def select_final(name: str, body: FinalSelection, session: SessionDep, user: RequiredUser) -> list[dict[str, Any]]:
+    chosen = submission_service.select_final(session, name, body.submissions, actor_id=user.id, phase=body.phase)
+    return [submission.to_dict() for submission in chosen]
+
+
+@router.get("/{name}/board")
+def get_board(name: str, session: SessionDep, user: OptionalUser, phase: str | None = None,
+              kind: Annotated[str, Query(description="public, or private once the phase is closed")] = "public") -> dict[str, Any]:
+    return benchmark_board(session, name, phase=phase, kind=kind, viewer_id=user.id if user else None).to_dict()
+
+
+@router.post("/{name}/phases/{phase}/close")
+def close_phase(name: str, phase: str, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
+    return benchmark_service.close_phase(session, name, phase, actor_id=user.id).to_dict()
+
+
+@router.post("/{name}/rescore")
+def rescore(name: str, body: Rescore, request: Request, session: SessionDep, hub: HubDep, user: RequiredUser) -> dict[str, Any]:
+    """Queues every submission for scoring again (maintainers); old scores stay in each submission's history."""
+    queued = submission_service.rescore(session, name, actor_id=user.id, phase=body.phase)
+    _wake_scoring(request, hub)
+    return {"queued": queued}
+
+
+@router.get("/{name}/audit")
+def get_audit_log(name: str, session: SessionDep, user: RequiredUser) -> list[dict[str, Any]]:
+    return [entry.to_dict() for entry in benchmark_service.audit_log(session, name, actor_id=user.id)]
+
+
+def _same_benchmark(name: str, actual: str, submission_id: int) -> None:
+    if actual != name:
+        raise NotFoundError(f"Benchmark {name!r} has no submission {submission_id}.")
+
+
+def _wake_scoring(request: Request, hub: Any) -> None:
+    """Starts (once) and wakes the in-process scoring worker, unless scoring is left to `benchhub worker` processes."""
+    if os.environ.get(IN_PROCESS_VARIABLE, "1") == "0":
+        return
+    with _worker_lock:
+        worker = getattr(request.app.state, "scoring_worker", None)
+        if worker is None:
+            worker = request.app.state.scoring_worker = hub.start_scoring_worker()
+    worker.wake()

@@ -1,0 +1,99 @@
+"""Errors as JSON: `{"error": {"type": ..., "message": ...}}`, with the status the error's class implies.
+
+    NotFoundError                   404
+    InvalidInputError               422   (also FastAPI's request validation)
+    NameTakenError, ConflictError   409
+    AuthenticationError             401   (with WWW-Authenticate: Bearer)
+    PermissionDeniedError           403
+    LimitExceededError              429
+    UnsafeModelError                400
+    any other BenchhubError         400
+    anything unexpected             500   (a generic message; the traceback goes to the server's log)
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from benchhub.errors import (
+    AuthenticationError,
+    BenchhubError,
+    ConflictError,
+    InvalidInputError,
+    LimitExceededError,
+    NameTakenError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnsafeModelError,
+)
+
+STATUSES: tuple[tuple[type[BenchhubError], int], ...] = (
+    (NotFoundError, 404),
+    (InvalidInputError, 422),
+    (NameTakenError, 409),
+    (ConflictError, 409),
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (LimitExceededError, 429),
+    (UnsafeModelError, 400),
+)
+
+
+def status_of(error: BenchhubError) -> int:
+    return next((status for cls, status in STATUSES if isinstance(error, cls)), 400)
+
+
+def error_response(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"type": kind, "message": message}}, status_code=status, headers=headers)
+
+
+def wants_page(request: Request) -> bool:
+    """Browser routes answer errors as pages; everything under /api answers JSON."""
+    return not request.url.path.startswith(("/api/", "/openapi.json", "/static/"))
+
+
+def page_response(request: Request, status: int, message: str) -> Response:
+    from benchhub.server.web import error_page
+
+    return error_page(request, status, message)
+
+
+async def benchhub_error(request: Request, error: BenchhubError) -> Response:
+    status = status_of(error)
+    if wants_page(request):
+        return page_response(request, status, str(error))
+    headers = {"WWW-Authenticate": 'Bearer realm="benchhub"'} if status == 401 else None
+    return error_response(status, type(error).__name__, str(error), headers)
+
+
+async def validation_error(request: Request, error: RequestValidationError) -> Response:
+    problems = []
+    for problem in error.errors():
+        where = ".".join(str(part) for part in problem.get("loc", ()) if part != "body") or "request"
+        problems.append(f"{where}: {problem.get('msg', 'invalid')}")
+    if wants_page(request):
+        return page_response(request, 422, "; ".join(problems) or "The request is not valid.")
+    return error_response(422, "InvalidInputError", "; ".join(problems) or "The request is not valid.")
+
+
+async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+    if wants_page(request):
+        return page_response(request, error.status_code, "There is no such page." if error.status_code == 404 else str(error.detail))
+    return error_response(error.status_code, "HTTPError", str(error.detail), dict(error.headers or {}))
+
+
+async def unexpected_error(request: Request, error: Exception) -> Response:
+    # Starlette re-raises the exception after this response, so the ASGI server logs its traceback.
+    if wants_page(request):
+        return page_response(request, 500, "Internal server error; the server's log has the details.")
+    return error_response(500, "InternalError", "Internal server error; the server's log has the details.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(BenchhubError, benchhub_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected_error)

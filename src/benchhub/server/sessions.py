@@ -1,0 +1,66 @@
+"""Web sessions and CSRF protection for the browser UI.
+
+Signing in with an API token sets `benchhub_session`: the token's row id and an expiry, signed
+with HMAC-SHA256 under a secret kept in the hub home (`server-secret`, created 0600 on first
+use). The cookie is HttpOnly and SameSite=Lax, and never holds the token itself; revoking the
+token ends every session opened with it. Form posts carry a CSRF token that must equal the
+`benchhub_csrf` cookie (double submit; SameSite=Strict); JSON API calls authenticated by the
+session cookie must send it as `X-CSRF-Token`. Requests with `Authorization: Bearer` need neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from pathlib import Path
+
+SESSION_COOKIE = "benchhub_session"
+CSRF_COOKIE = "benchhub_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SESSION_SECONDS = 14 * 24 * 3600
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def load_secret(home: Path) -> bytes:
+    """The server's signing secret, created on first use (readable by its owner only)."""
+    path = home / "server-secret"
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(32))
+    return bytes.fromhex(path.read_text(encoding="ascii").strip())
+
+
+def sign_session(secret: bytes, token_id: int, *, now: float | None = None) -> str:
+    expires = int((now if now is not None else time.time()) + SESSION_SECONDS)
+    payload = f"{token_id}.{expires}"
+    return f"{payload}.{_mac(secret, payload)}"
+
+
+def read_session(secret: bytes, value: str | None, *, now: float | None = None) -> int | None:
+    """The token id of a valid, unexpired session cookie; None for anything else."""
+    if not value or value.count(".") != 2:
+        return None
+    token_id, expires, mac = value.split(".")
+    if not hmac.compare_digest(mac, _mac(secret, f"{token_id}.{expires}")):
+        return None
+    if not (token_id.isdigit() and expires.isdigit()) or int(expires) < (now if now is not None else time.time()):
+        return None
+    return int(token_id)
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def csrf_matches(cookie: str | None, submitted: str | None) -> bool:
+    return bool(cookie) and bool(submitted) and hmac.compare_digest(cookie, submitted)
+
+
+def _mac(secret: bytes, payload: str) -> str:
+    return hmac.new(secret, payload.encode("ascii"), hashlib.sha256).hexdigest()

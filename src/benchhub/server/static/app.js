@@ -1,0 +1,48 @@
+// Sortable tables (buttons in the headers, so a keyboard works too) and the leaderboard chart.
+(function () {
+  "use strict";
+  function cellValue(row, index) {
+    var cell = row.cells[index];
+    var raw = cell.getAttribute("data-value");
+    if (raw === null) raw = cell.textContent.trim();
+    var number = parseFloat(raw);
+    return raw !== "" && !isNaN(number) && isFinite(number) ? number : raw.toLowerCase();
+  }
+  function sortBy(table, index, header) {
+    var body = table.tBodies[0];
+    var ascending = header.getAttribute("aria-sort") !== "ascending";
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = cellValue(a, index), y = cellValue(b, index);
+      if (x === "" && y !== "") return 1;
+      if (y === "" && x !== "") return -1;
+      if (x < y) return ascending ? -1 : 1;
+      if (x > y) return ascending ? 1 : -1;
+      return 0;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (cell) { cell.removeAttribute("aria-sort"); });
+    header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  }
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (header, index) {
+      var button = header.querySelector("button");
+      if (!button) {
+        button = document.createElement("button");
+        button.type = "button";
+        button.textContent = header.textContent;
+        header.textContent = "";
+        header.appendChild(button);
+      }
+      button.addEventListener("click", function () { sortBy(table, index, header); });
+    });
+  });
+  var chart = document.getElementById("chart");
+  if (chart) {
+    window.addEventListener("load", function () {
+      if (!window.Plotly) return;
+      var figure = JSON.parse(chart.getAttribute("data-figure"));
+      window.Plotly.newPlot(chart, figure.data, figure.layout, { responsive: true, displaylogo: false });
+    });
+  }
+})();

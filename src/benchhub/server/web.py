@@ -1,0 +1,213 @@
+"""The browser UI: server-rendered pages over the same services as the JSON API.
+
+Pages read stored results only (no GET runs a model). Signing in takes an API token and sets the
+session cookie; every form post carries the CSRF token (see `sessions.py`). Tables sort in the
+browser by header buttons, so the keyboard works as well as a mouse; layouts reflow at phone width.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from benchhub import accounts_service, benchmark_service, dataset_service, leaderboard, model_service, task_ranking
+from benchhub._version import __version__
+from benchhub.errors import AuthenticationError, ModelNotFoundError, PermissionDeniedError
+from benchhub.report_service import model_evaluations
+from benchhub.server import sessions
+from benchhub.server.auth import OptionalUser
+from benchhub.server.dependencies import HubDep, SessionDep
+from benchhub.store.tables import DatasetRow, ModelRow, UserRow
+from benchhub.tasks.registry import TASKS, get_task
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+HOME_TOP = 5
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """An error as a page, for browser routes (the API answers JSON)."""
+    headings = {401: "Sign in needed", 403: "Not allowed", 404: "Not found", 409: "Conflict", 422: "Not valid",
+                429: "Limit reached", 500: "Something went wrong"}
+    return render(request, "error.html", None, status=status, heading=headings.get(status, "Request refused"),
+                  message=message)
+
+
+def render(request: Request, template: str, user: UserRow | None, status: int = 200, **context: Any) -> HTMLResponse:
+    """Renders a page with what every page needs; sets the CSRF cookie when the browser has none."""
+    csrf = request.cookies.get(sessions.CSRF_COOKIE) or sessions.new_csrf_token()
+    response = templates.TemplateResponse(request, template, {
+        "user": user, "csrf": csrf, "version": __version__, "flash": request.query_params.get("flash"),
+        "fmt": _fmt, "ci": _ci, "bytes": _bytes, "value": _value, "versus": _versus, **context,
+    }, status_code=status)
+    if request.cookies.get(sessions.CSRF_COOKIE) != csrf:
+        response.set_cookie(sessions.CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=_https(request))
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep, user: OptionalUser) -> HTMLResponse:
+    tasks = []
+    for name in sorted({task for task in session.scalars(select(DatasetRow.task))}):
+        ranking = task_ranking.top_models_for_task(session, task=name, n=HOME_TOP)
+        tasks.append({"task": name, "metric": ranking.metric, "rows": ranking.rows,
+                      "dataset_names": [leader.dataset for leader in ranking.leaders]})
+    return render(request, "home.html", user, tasks=tasks, benchmarks=_benchmarks(session))
+
+
+@router.get("/datasets", response_class=HTMLResponse)
+def datasets(request: Request, session: SessionDep, user: OptionalUser) -> HTMLResponse:
+    return render(request, "datasets.html", user, datasets=dataset_service.list_datasets(session))
+
+
+@router.get("/datasets/{name}", response_class=HTMLResponse)
+def dataset(name: str, request: Request, session: SessionDep, user: OptionalUser) -> HTMLResponse:
+    info = dataset_service.dataset_info(dataset_service.get_dataset_row(session, name))
+    return render(request, "dataset.html", user, dataset=info, hidden=_hidden_splits(session, name))
+
+
+@router.get("/models", response_class=HTMLResponse)
+def models(request: Request, session: SessionDep, user: OptionalUser) -> HTMLResponse:
+    return render(request, "models.html", user, models=model_service.list_models(session))
+
+
+@router.get("/models/{name}", response_class=HTMLResponse)
+def model(name: str, request: Request, session: SessionDep, user: OptionalUser) -> HTMLResponse:
+    row = session.scalar(select(ModelRow).where(ModelRow.name == name))
+    if row is None:
+        raise ModelNotFoundError(f"No model named {name!r}.")
+    shown = []
+    for evaluation in model_evaluations(session, row):
+        if evaluation.split in _hidden_splits(session, evaluation.dataset):
+            continue
+        task = get_task(evaluation.task)
+        shown.append({**evaluation.__dict__, "primary": task.primary_metric, "scale": task.metric_scale})
+    return render(request, "model.html", user, model=model_service.model_record(row), evaluations=shown)
+
+
+@router.get("/leaderboards/{dataset}", response_class=HTMLResponse)
+def leaderboard_page(dataset: str, request: Request, session: SessionDep, hub: HubDep, user: OptionalUser,
+                     split: str = "test", metric: str | None = None) -> HTMLResponse:
+    if split in _hidden_splits(session, dataset):
+        raise PermissionDeniedError(f"The labels of {dataset}/{split} are hidden; its rankings are on its benchmark's page.")
+    board = leaderboard.build_leaderboard(session, hub.artifacts, dataset=dataset, split=split, metric=metric,
+                                          with_baselines=False, show_progress=False)
+    task = TASKS[board.task]
+    qa = board.task == "question-answering"
+    candidates = ("exact", "HasAns_f1", "NoAns_f1") if qa else ("accuracy",)
+    extra = [m for m in candidates if m != board.metric and any(m in row.metrics for row in board.rows)]
+    figure = None
+    if any(row.latency_ms is not None for row in board.rows):
+        from benchhub.report.html import accuracy_latency_figure
+
+        chart = accuracy_latency_figure(board)
+        figure = chart.to_json() if chart is not None else None
+    return render(request, "leaderboard.html", user, board=board, extra=extra, scale=task.metric_scale,
+                  shortcut=any(row.shortcut_gap is not None for row in board.rows),
+                  speed=any(row.latency_ms is not None or row.throughput is not None for row in board.rows),
+                  figure=figure)
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(request: Request, user: OptionalUser, next: str = "/") -> HTMLResponse:
+    return render(request, "signin.html", user, next=_local(next), error=None)
+
+
+@router.post("/signin")
+def signin(request: Request, session: SessionDep, token: str = Form(...), csrf: str = Form(""),
+           next: str = Form("/")) -> Response:
+    check_csrf(request, csrf)
+    try:
+        row = accounts_service.authenticated_token(session, token.strip())
+    except AuthenticationError as error:
+        return render(request, "signin.html", None, status=401, next=_local(next), error=str(error))
+    response = RedirectResponse(_local(next), status_code=303)
+    response.set_cookie(sessions.SESSION_COOKIE, sessions.sign_session(request.app.state.secret, row.id),
+                        max_age=sessions.SESSION_SECONDS, httponly=True, samesite="lax", secure=_https(request))
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, csrf: str = Form("")) -> Response:
+    check_csrf(request, csrf)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(sessions.SESSION_COOKIE)
+    return response
+
+
+@router.get("/static/plotly.min.js")
+def plotly_bundle() -> FileResponse:
+    """plotly.js from the installed plotly package: the chart works offline, with no CDN."""
+    import plotly
+
+    return FileResponse(Path(plotly.__file__).parent / "package_data" / "plotly.min.js", media_type="text/javascript")
+
+
+def check_csrf(request: Request, submitted: str) -> None:
+    """Refuses a form post whose CSRF field does not match the browser's CSRF cookie."""
+    if not sessions.csrf_matches(request.cookies.get(sessions.CSRF_COOKIE), submitted):
+        raise PermissionDeniedError("The form's CSRF token is missing or stale; reload the page and try again.")
+
+
+def _benchmarks(session: Any) -> list[Any]:
+    return benchmark_service.list_benchmarks(session)
+
+
+def _hidden_splits(session: Any, dataset: str) -> set[str]:
+    """Splits of `dataset` whose labels a hosted benchmark keeps hidden (their rankings live on the benchmark)."""
+    return benchmark_service.hidden_splits(session, dataset)
+
+
+def _local(target: str) -> str:
+    """Only same-site redirect targets: a path, never another host."""
+    parts = urlsplit(target)
+    return target if target.startswith("/") and not target.startswith("//") and not parts.netloc else "/"
+
+
+def _https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _fmt(value: float | None, spec: str = ".3f") -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, spec)
+
+
+def _ci(metric: dict[str, float] | None, scale: float = 1.0) -> str:
+    if not metric:
+        return "–"
+    digits = ".1f" if scale == 100.0 else ".3f"
+    text = format(metric["value"], digits)
+    if metric.get("ci_low") is not None and metric.get("ci_high") is not None:
+        text += f" [{format(metric['ci_low'], digits)}, {format(metric['ci_high'], digits)}]"
+    return text
+
+
+def _value(row: Any, name: str) -> str:
+    metric = row.metrics.get(name)
+    return "" if not metric else repr(float(metric["value"]))
+
+
+def _versus(row: Any) -> str:
+    if row.rank == 1:
+        return "leader"
+    if row.p_value_vs_leader is None:
+        return "–"
+    return f"≈ (p={row.p_value_vs_leader:.2f})" if row.tied_with_leader else f"worse (p={row.p_value_vs_leader:.3f})"
+
+
+def _bytes(value: int | None) -> str:
+    if not value:
+        return "–"
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
+        if value >= size:
+            return f"{value / size:.1f} {unit}"
+    return f"{value} B"
+
+
