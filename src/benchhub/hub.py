@@ -7,14 +7,19 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from benchhub import dataset_service, evaluation_service, leaderboard, model_service
+from benchhub import accounts_service, dataset_service, evaluation_service, leaderboard, model_service
 from benchhub.config import HubConfig
 from benchhub.data.records import ColumnMapping
-from benchhub.results import DatasetInfo, Evaluation, Leaderboard, ModelRecord, OptimizeResult, SpeedResult
+from benchhub.results import (
+    DatasetInfo, Evaluation, Leaderboard, ModelRecord, OptimizeResult, SpeedResult, TokenRecord, UserRecord,
+)
+from benchhub.results import AuditEntry, Benchmark, BenchmarkPhase, Board, Submission
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import open_database
 
 if TYPE_CHECKING:
+    from benchhub.benchmark_service import PhaseSpec
+    from benchhub.scoring_queue import BackgroundWorker
     from benchhub.engine.latency import BenchBudget
 
 
@@ -45,6 +50,10 @@ class Hub:
 
     def __exit__(self, *_: Any) -> None:
         self.close()
+
+    def session(self) -> Session:
+        """A new database session; the caller closes it (the server opens one per request)."""
+        return self._sessions()
 
     def add_dataset(self, name: str, source: str | Path | None = None, *, task: str = "text-classification",
                     splits: dict[str, str | Path] | None = None, text_column: str = "text",
@@ -94,6 +103,31 @@ class Hub:
     def model(self, name: str) -> ModelRecord:
         with self._sessions() as session:
             return model_service.model_record(model_service.get_model_row(session, name))
+
+    def create_user(self, name: str, *, admin: bool = False) -> UserRecord:
+        """Creates a hub account; admins manage everything, other roles are per benchmark."""
+        with self._sessions() as session:
+            return accounts_service.create_user(session, name, admin=admin)
+
+    def users(self) -> list[UserRecord]:
+        with self._sessions() as session:
+            return accounts_service.list_users(session)
+
+    def create_token(self, user: str, *, label: str = "") -> tuple[TokenRecord, str]:
+        """Creates an API token for `user`: its record and the token itself, which only this call returns."""
+        with self._sessions() as session:
+            return accounts_service.create_token(session, accounts_service.get_user(session, user), label)
+
+    def tokens(self, user: str | None = None) -> list[TokenRecord]:
+        """Every API token (of `user`, if given): prefixes, labels and dates, never the tokens."""
+        with self._sessions() as session:
+            owner = accounts_service.get_user(session, user) if user is not None else None
+            return accounts_service.list_tokens(session, owner)
+
+    def revoke_token(self, prefix: str) -> TokenRecord:
+        """Revokes the API token with this prefix (or this whole token)."""
+        with self._sessions() as session:
+            return accounts_service.revoke_token(session, prefix)
 
     def evaluate(self, *, model: str, dataset: str, split: str = "test", batch_size: int = 32, max_length: int | None = None,
                  use_cache: bool = True, progress: bool = True, **settings: Any) -> Evaluation:
@@ -185,3 +219,118 @@ class Hub:
                 session, self.artifacts, models=list(models), dataset=dataset, batch_sizes=list(batch_sizes),
                 seq_lens=list(seq_lens), threads=threads, budget=budget, show_progress=progress,
             )
+
+    def create_benchmark(self, name: str, *, dataset: str, phases: Sequence[PhaseSpec], user: str, title: str | None = None,
+                         description: str = "", primary_metric: str | None = None,
+                         settings: dict[str, Any] | None = None) -> Benchmark:
+        """Hosts a benchmark over a registered dataset; `user` (an admin) becomes its first maintainer.
+
+        `settings` override `benchmark_service.DEFAULT_SETTINGS` (limits per day and in total, the failed-scoring
+        cap, how many final selections, the public share of hidden splits, the file size limit).
+        """
+        from benchhub import benchmark_service
+
+        with self._sessions() as session:
+            return benchmark_service.create_benchmark(
+                session, self.artifacts, name, actor_id=self._user_id(session, user), dataset=dataset, phases=phases,
+                title=title, description=description, primary_metric=primary_metric, settings=settings,
+            )
+
+    def benchmark(self, name: str) -> Benchmark:
+        from benchhub import benchmark_service
+
+        with self._sessions() as session:
+            return benchmark_service.benchmark_record(benchmark_service.get_benchmark_row(session, name))
+
+    def add_member(self, benchmark: str, member: str, *, user: str, role: str = "participant") -> None:
+        """Gives `member` a role (`maintainer` or `participant`) in the benchmark, acting as `user`."""
+        from benchhub import benchmark_service
+
+        with self._sessions() as session:
+            benchmark_service.add_member(session, benchmark, actor_id=self._user_id(session, user), user=member, role=role)
+
+    def submit(self, benchmark: str, predictions: str | Path, *, user: str, phase: str | None = None,
+               idempotency_key: str | None = None) -> Submission:
+        """Submits a predictions file as `user` (to the open phase unless `phase` is given); it is scored by a worker.
+
+        A repeated `idempotency_key` returns the first submission and charges nothing.
+        """
+        from benchhub import benchmark_service, submission_service
+        from benchhub.data.submission_files import check_size
+
+        path = Path(predictions)
+        with self._sessions() as session:
+            check_size(path.name, path.stat().st_size, benchmark_service.get_benchmark_row(session, benchmark).settings["max_bytes"])
+            return submission_service.submit(
+                session, self.artifacts, benchmark, actor_id=self._user_id(session, user), content=path.read_bytes(),
+                filename=path.name, phase=phase, idempotency_key=idempotency_key,
+            ).submission
+
+    def submissions(self, benchmark: str, *, user: str, phase: str | None = None) -> list[Submission]:
+        """`user`'s submissions, newest first (a maintainer sees everyone's)."""
+        from benchhub import submission_service
+
+        with self._sessions() as session:
+            return submission_service.list_submissions(session, benchmark, actor_id=self._user_id(session, user), phase=phase)
+
+    def select_final(self, benchmark: str, submission_ids: Sequence[int], *, user: str, phase: str | None = None) -> list[Submission]:
+        """Picks `user`'s submissions for the private ranking (at most the benchmark's `final_selections`)."""
+        from benchhub import submission_service
+
+        with self._sessions() as session:
+            return submission_service.select_final(session, benchmark, submission_ids, actor_id=self._user_id(session, user), phase=phase)
+
+    def benchmark_board(self, benchmark: str, *, phase: str | None = None, kind: str = "public", user: str | None = None) -> Board:
+        """The `public` ranking, or the `private` one once the phase is closed (maintainers: at any time)."""
+        from benchhub.benchmark_board import benchmark_board
+
+        with self._sessions() as session:
+            viewer = self._user_id(session, user) if user is not None else None
+            return benchmark_board(session, benchmark, phase=phase, kind=kind, viewer_id=viewer)
+
+    def close_phase(self, benchmark: str, phase: str, *, user: str) -> BenchmarkPhase:
+        from benchhub import benchmark_service
+
+        with self._sessions() as session:
+            return benchmark_service.close_phase(session, benchmark, phase, actor_id=self._user_id(session, user))
+
+    def rescore(self, benchmark: str, *, user: str, phase: str | None = None) -> int:
+        """Queues every submission for scoring again (after a metric fix); returns how many. Old scores are kept."""
+        from benchhub import submission_service
+
+        with self._sessions() as session:
+            return submission_service.rescore(session, benchmark, actor_id=self._user_id(session, user), phase=phase)
+
+    def hide_submission(self, submission_id: int, *, reason: str, user: str) -> Submission:
+        return self._moderate(submission_id, "hide", reason, user)
+
+    def disqualify_submission(self, submission_id: int, *, reason: str, user: str) -> Submission:
+        return self._moderate(submission_id, "disqualify", reason, user)
+
+    def _moderate(self, submission_id: int, action: str, reason: str, user: str) -> Submission:
+        from benchhub import submission_service
+
+        with self._sessions() as session:
+            return submission_service.moderate(session, submission_id, actor_id=self._user_id(session, user), action=action, reason=reason)
+
+    def audit_log(self, benchmark: str, *, user: str) -> list[AuditEntry]:
+        from benchhub import benchmark_service
+
+        with self._sessions() as session:
+            return benchmark_service.audit_log(session, benchmark, actor_id=self._user_id(session, user))
+
+    def run_worker(self, *, once: bool = False, poll_seconds: float = 1.0, lease_seconds: float = 60.0) -> int:
+        """Scores queued submissions (with `once`, until none is left); returns how many jobs it handled."""
+        from benchhub.scoring_queue import run_worker
+
+        return run_worker(self._sessions, self.artifacts, once=once, poll_seconds=poll_seconds, lease_seconds=lease_seconds)
+
+    def start_scoring_worker(self, *, poll_seconds: float = 5.0, lease_seconds: float = 60.0) -> BackgroundWorker:
+        """Starts scoring queued submissions in a thread of this process (the server's default); `wake()` it after a submission."""
+        from benchhub.scoring_queue import BackgroundWorker
+
+        return BackgroundWorker(self._sessions, self.artifacts, poll_seconds=poll_seconds, lease_seconds=lease_seconds).start()
+
+    @staticmethod
+    def _user_id(session: Session, name: str) -> int:
+        return accounts_service.get_user(session, name).id

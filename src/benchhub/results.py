@@ -152,6 +152,193 @@ class OptimizeResult:
         return _jsonable(asdict(self))
 
 
+@dataclass(frozen=True)
+class UserRecord:
+    """A hub account; roles beyond admin are per benchmark."""
+
+    id: int
+    name: str
+    is_admin: bool
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """An API token as listings show it: its prefix and dates, never the token or its hash."""
+
+    id: int
+    user: str
+    prefix: str
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class TaskLeader:
+    """The best non-baseline model on one dataset of a task (None while no model is evaluated there)."""
+
+    dataset: str
+    model: str | None
+    value: float | None
+    evaluation_id: int | None
+
+
+@dataclass(frozen=True)
+class TaskRankingRow:
+    """One model's mean of the task's primary metric over the datasets it was evaluated on, and each value."""
+
+    rank: int
+    model: str
+    kind: str
+    mean: float
+    values: dict[str, float]
+
+
+@dataclass(frozen=True)
+class TaskRanking:
+    """'Top N models for task T' across every dataset of the task (see `task_ranking` for the rule)."""
+
+    task: str
+    split: str
+    metric: str
+    rule: str
+    leaders: list[TaskLeader] = field(default_factory=list)
+    rows: list[TaskRankingRow] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+
+@dataclass(frozen=True)
+class BenchmarkPhase:
+    """A stage of a hosted benchmark: the split it scores, whether its labels are public, and its window."""
+
+    name: str
+    split: str
+    labels_public: bool
+    opens_at: datetime | None
+    closes_at: datetime | None
+    closed_at: datetime | None
+    is_open: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A hosted benchmark as anyone may see it: no hidden labels, no split seed."""
+
+    name: str
+    title: str
+    description: str
+    dataset: str
+    task: str
+    primary_metric: str
+    settings: dict[str, Any]
+    phases: list[BenchmarkPhase]
+    created_by: str | None
+    created_at: datetime
+
+    def phase(self, name: str) -> BenchmarkPhase | None:
+        return next((p for p in self.phases if p.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A submission as its participant (or a maintainer) sees it.
+
+    `public_metrics` come from the public half of a hidden split (the whole split when its labels are
+    public); `private_metrics` stay None until the phase closes. Per-example results are never included.
+    """
+
+    id: int
+    benchmark: str
+    phase: str
+    user: str
+    status: str
+    filename: str
+    sha256: str
+    size_bytes: int
+    created_at: datetime
+    hidden: bool
+    disqualified: bool
+    moderation_reason: str | None
+    selected_final: bool
+    error: str | None
+    public_metrics: dict[str, Any] | None
+    private_metrics: dict[str, Any] | None
+    score_version: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class SubmissionScore:
+    """One version of a submission's scores (a rescore adds one; older versions stay as history)."""
+
+    version: int
+    public_metrics: dict[str, Any]
+    private_metrics: dict[str, Any] | None
+    is_current: bool
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    rank: int
+    user: str
+    submission_id: int
+    submitted_at: datetime
+    score: float
+    metrics: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Board:
+    """A benchmark phase's ranking: `public` (best public score per user) or `private` (final selections, after close).
+
+    Equal scores rank the earlier submission higher.
+    """
+
+    benchmark: str
+    phase: str
+    kind: str
+    metric: str
+    rows: list[BoardRow] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    benchmark: str
+    user: str | None
+    action: str
+    details: dict[str, Any]
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()

@@ -338,6 +338,14 @@ from benchhub.cli.optimize_command import register as register_optimize  # noqa:
 
 register_optimize(app)
 
+from benchhub.cli.server_commands import register as register_server  # noqa: E402
+
+register_server(app)
+
+from benchhub.cli.worker_command import register as register_worker  # noqa: E402
+
+register_worker(app)
+
 
 def main() -> None:
     """Entry point: runs the app, turning benchhub errors into one line on stderr and exit code 1."""

@@ -1,0 +1,313 @@
+"""Hosted benchmarks: creation from a registered dataset, phases, members and roles, the audit log.
+
+Each hidden split is cut into a public and a private half by a seeded hash of the example ids
+(`public_mask`). The seed is made once, when the benchmark is created, and never leaves the server:
+records, messages and logs show neither the seed nor which ids fall in which half.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from benchhub.accounts_service import get_user as get_user_by_name
+from benchhub.dataset_service import get_dataset_row, load_split
+from benchhub.errors import ConflictError, InvalidInputError, NameTakenError, NotFoundError, PermissionDeniedError
+from benchhub.evaluation_service import dataset_facts
+from benchhub.naming import check_name
+from benchhub.results import AuditEntry, Benchmark, BenchmarkPhase
+from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.database import commit_or_undo, immediate_transaction
+from benchhub.store.tables import AuditLogRow, BenchmarkMemberRow, BenchmarkPhaseRow, BenchmarkRow, DatasetRow, UserRow, utcnow
+from benchhub.tasks.registry import get_task
+
+MAINTAINER = "maintainer"
+PARTICIPANT = "participant"
+ROLES = (MAINTAINER, PARTICIPANT)
+
+# Every setting, with its default. None means "no limit".
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "max_per_day": 5,            # submissions per user and phase since midnight UTC (failed scorings excepted)
+    "max_total": None,           # submissions per user and phase, ever (failed scorings excepted)
+    "max_failed_per_day": 10,    # submissions per user and phase since midnight UTC that failed scoring
+    "final_selections": 2,       # K: submissions a participant may pick for the private ranking
+    "public_fraction": 0.5,      # share of each hidden split in its public half
+    "max_bytes": 10 * 1024 * 1024,
+    "max_scoring_attempts": 3,
+    "open_enrollment": True,     # anyone signed in may submit (and so becomes a participant)
+}
+_OPTIONAL = {"max_total", "max_per_day", "max_failed_per_day"}
+
+
+@dataclass(frozen=True)
+class PhaseSpec:
+    """What a maintainer gives for one phase; times are timezone-aware, None means "no bound"."""
+
+    name: str
+    split: str
+    labels_public: bool = False
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+
+
+def create_benchmark(session: Session, artifacts: ArtifactStore, name: str, *, actor_id: int, dataset: str,
+                     phases: Sequence[PhaseSpec], title: str | None = None, description: str = "",
+                     primary_metric: str | None = None, settings: dict[str, Any] | None = None) -> Benchmark:
+    """Creates a benchmark over a registered dataset; its creator (an admin) becomes its first maintainer."""
+    actor = get_user(session, actor_id)
+    if not actor.is_admin:
+        raise PermissionDeniedError(f"Only admins may create benchmarks; user {actor.name!r} is not an admin.")
+    check_name(name, "Benchmark")
+    if session.scalar(select(BenchmarkRow.id).where(BenchmarkRow.name == name)) is not None:
+        raise NameTakenError(f"A benchmark named {name!r} already exists; choose another name.")
+    dataset_row = get_dataset_row(session, dataset)
+    task = get_task(dataset_row.task)
+    metrics = [m for m in task.metric_names(dataset_facts(dataset_row)) if not m.endswith("_thresh")]
+    metric = primary_metric or task.primary_metric
+    if metric not in metrics:
+        raise InvalidInputError(f"Primary metric {metric!r} is not reported for this dataset; choose one of {metrics}.")
+    chosen = checked_settings(settings or {})
+    seed = secrets.token_hex(16)
+    row = BenchmarkRow(
+        name=name, title=title or name, description=description, dataset_id=dataset_row.id, task=dataset_row.task,
+        primary_metric=metric, created_by=actor.id, settings=chosen, split_seed=seed,
+    )
+    row.phases = [_phase_row(artifacts, dataset_row, spec, seed, chosen["public_fraction"]) for spec in _unique(phases)]
+    session.add(row)
+    session.flush()
+    session.add(BenchmarkMemberRow(benchmark_id=row.id, user_id=actor.id, role=MAINTAINER))
+    add_audit(session, row, actor.id, "create_benchmark", {
+        "dataset": dataset_row.name, "title": row.title, "primary_metric": metric, "settings": chosen,
+        "phases": [_phase_details(p) for p in row.phases],
+    })
+    try:
+        commit_or_undo(session)
+    except IntegrityError as exc:  # created concurrently
+        raise NameTakenError(f"A benchmark named {name!r} already exists; choose another name.") from exc
+    return benchmark_record(row)
+
+
+def checked_settings(given: dict[str, Any]) -> dict[str, Any]:
+    """The defaults overridden by `given`, each value checked."""
+    unknown = sorted(set(given) - set(DEFAULT_SETTINGS))
+    if unknown:
+        raise InvalidInputError(f"Unknown benchmark setting {unknown[0]!r}; the settings are {sorted(DEFAULT_SETTINGS)}.")
+    chosen = {**DEFAULT_SETTINGS, **given}
+    for key, value in chosen.items():
+        if key == "open_enrollment":
+            if not isinstance(value, bool):
+                raise InvalidInputError(f"Setting 'open_enrollment' must be true or false. Got {value!r} instead.")
+        elif key == "public_fraction":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+                raise InvalidInputError(f"Setting 'public_fraction' must be a number in the range (0, 1). Got {value!r} instead.")
+        elif not (value is None and key in _OPTIONAL) and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            allowed = " or null for no limit" if key in _OPTIONAL else ""
+            raise InvalidInputError(f"Setting {key!r} must be an int in the range [1, inf){allowed}. Got {value!r} instead.")
+    return chosen
+
+
+def _unique(phases: Sequence[PhaseSpec]) -> Sequence[PhaseSpec]:
+    if not phases:
+        raise InvalidInputError("A benchmark needs at least one phase, e.g. PhaseSpec('test', split='test').")
+    names = [p.name for p in phases]
+    repeated = next((n for n in names if names.count(n) > 1), None)
+    if repeated is not None:
+        raise InvalidInputError(f"Phase {repeated!r} is given twice; give each phase once.")
+    return phases
+
+
+def _phase_row(artifacts: ArtifactStore, dataset_row: Any, spec: PhaseSpec, seed: str, fraction: float) -> BenchmarkPhaseRow:
+    check_name(spec.name, "Phase")
+    for label, moment in (("opens_at", spec.opens_at), ("closes_at", spec.closes_at)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidInputError(f"Phase {spec.name!r}: {label} must be timezone-aware, e.g. 2026-12-01T00:00:00+00:00.")
+    if spec.opens_at and spec.closes_at and spec.closes_at <= spec.opens_at:
+        raise InvalidInputError(f"Phase {spec.name!r} closes ({spec.closes_at.isoformat()}) before it opens ({spec.opens_at.isoformat()}).")
+    split = load_split(artifacts, dataset_row, spec.split)
+    if not split.has_references:
+        raise InvalidInputError(f"Split {spec.split!r} has no labels, so phase {spec.name!r} could not score anything.")
+    if not spec.labels_public:
+        halves = set(public_mask(seed, split.ids, fraction))
+        if halves != {True, False}:
+            raise InvalidInputError(
+                f"Split {spec.split!r} ({len(split)} examples) is too small to cut into a public and a private half; "
+                f"use a split of at least 10 examples."
+            )
+    return BenchmarkPhaseRow(name=spec.name, split=spec.split, labels_public=spec.labels_public,
+                             opens_at=spec.opens_at, closes_at=spec.closes_at)
+
+
+def public_mask(seed: str, ids: Sequence[Any], fraction: float) -> list[bool]:
+    """Whether each example is in its split's public half: SHA-256 of seed and id, read as a number in [0, 1)."""
+    threshold = int(fraction * 2**64)
+    return [
+        int.from_bytes(hashlib.sha256(f"{seed}\x00{example_id}".encode("utf-8")).digest()[:8], "big") < threshold
+        for example_id in ids
+    ]
+
+
+def get_benchmark_row(session: Session, name: str) -> BenchmarkRow:
+    row = session.scalar(select(BenchmarkRow).where(BenchmarkRow.name == name))
+    if row is None:
+        raise NotFoundError(f"No benchmark named {name!r}.")
+    return row
+
+
+def get_phase_row(benchmark: BenchmarkRow, name: str | None, *, now: datetime | None = None) -> BenchmarkPhaseRow:
+    """The named phase; without a name, the one phase that is open now."""
+    if name is not None:
+        phase = next((p for p in benchmark.phases if p.name == name), None)
+        if phase is None:
+            raise NotFoundError(f"Benchmark {benchmark.name!r} has no phase {name!r}; its phases are {[p.name for p in benchmark.phases]}.")
+        return phase
+    now = now or utcnow()
+    open_phases = [p for p in benchmark.phases if phase_state(p, now) == "open"]
+    if len(open_phases) != 1:
+        state = "no phase is open" if not open_phases else f"phases {[p.name for p in open_phases]} are open"
+        raise InvalidInputError(f"Benchmark {benchmark.name!r}: {state}; name the phase (its phases are {[p.name for p in benchmark.phases]}).")
+    return open_phases[0]
+
+
+def phase_state(phase: BenchmarkPhaseRow, now: datetime) -> str:
+    """`upcoming`, `open` or `closed` at `now`."""
+    if phase.closed_at is not None or (phase.closes_at is not None and now >= phase.closes_at):
+        return "closed"
+    if phase.opens_at is not None and now < phase.opens_at:
+        return "upcoming"
+    return "open"
+
+
+def list_benchmarks(session: Session) -> list[Benchmark]:
+    return [benchmark_record(row) for row in session.scalars(select(BenchmarkRow).order_by(BenchmarkRow.name))]
+
+
+def add_member(session: Session, benchmark: str, *, actor_id: int, user: str, role: str = PARTICIPANT) -> None:
+    """Gives `user` a role in the benchmark (changing the role they had); maintainers and admins only."""
+    row = get_benchmark_row(session, benchmark)
+    actor = require_maintainer(session, row, actor_id, "add members")
+    if role not in ROLES:
+        raise InvalidInputError(f"Role {role!r} is not one of {list(ROLES)}.")
+    member_user = get_user_by_name(session, user)
+    member = session.scalar(select(BenchmarkMemberRow).where(
+        BenchmarkMemberRow.benchmark_id == row.id, BenchmarkMemberRow.user_id == member_user.id))
+    if member is None:
+        session.add(BenchmarkMemberRow(benchmark_id=row.id, user_id=member_user.id, role=role))
+    else:
+        member.role = role
+    add_audit(session, row, actor.id, "add_member", {"user": member_user.name, "role": role})
+    try:
+        commit_or_undo(session)
+    except IntegrityError as exc:
+        raise ConflictError(f"User {member_user.name!r} joined benchmark {benchmark!r} at this moment; set the role again.") from exc
+
+
+def role_of(session: Session, benchmark: BenchmarkRow, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    return session.scalar(select(BenchmarkMemberRow.role).where(
+        BenchmarkMemberRow.benchmark_id == benchmark.id, BenchmarkMemberRow.user_id == user_id))
+
+
+def is_maintainer(session: Session, benchmark: BenchmarkRow, user_id: int | None) -> bool:
+    """Whether the user may manage the benchmark: an admin, or one of its maintainers."""
+    if user_id is None:
+        return False
+    user = session.get(UserRow, user_id)
+    return user is not None and (user.is_admin or role_of(session, benchmark, user_id) == MAINTAINER)
+
+
+def may_see_labels(session: Session, user: UserRow | None, dataset_id: int, split: str) -> bool:
+    """Whether `user` may read a split's gold labels (e.g. per-example results): not where a benchmark phase
+    hides them, unless the user is an admin or a maintainer of every benchmark that does."""
+    hiding = session.scalars(
+        select(BenchmarkRow).join(BenchmarkPhaseRow)
+        .where(BenchmarkRow.dataset_id == dataset_id, BenchmarkPhaseRow.split == split, ~BenchmarkPhaseRow.labels_public)
+    ).unique().all()
+    if not hiding:
+        return True
+    return user is not None and all(is_maintainer(session, benchmark, user.id) for benchmark in hiding)
+
+
+def require_maintainer(session: Session, benchmark: BenchmarkRow, actor_id: int, action: str) -> UserRow:
+    actor = get_user(session, actor_id)
+    if not is_maintainer(session, benchmark, actor_id):
+        raise PermissionDeniedError(f"Only maintainers of benchmark {benchmark.name!r} (or admins) may {action}; user {actor.name!r} is not one.")
+    return actor
+
+
+def close_phase(session: Session, benchmark: str, phase: str, *, actor_id: int) -> BenchmarkPhase:
+    """Closes a phase now: submissions stop and its private ranking appears."""
+    row = get_benchmark_row(session, benchmark)
+    actor = require_maintainer(session, row, actor_id, "close a phase")
+    phase_id = get_phase_row(row, phase).id
+    session.commit()  # the checks above only read; the lock below starts a fresh transaction
+    immediate_transaction(session)
+    # Submissions hold this row FOR SHARE while they insert; closing waits for them, and later ones see it closed.
+    phase_row = session.scalar(select(BenchmarkPhaseRow).where(BenchmarkPhaseRow.id == phase_id)
+                               .with_for_update().execution_options(populate_existing=True))
+    if phase_row.closed_at is not None:
+        session.rollback()
+        raise ConflictError(f"Phase {phase!r} of benchmark {benchmark!r} was closed already, at {phase_row.closed_at.isoformat()}.")
+    phase_row.closed_at = utcnow()
+    add_audit(session, row, actor.id, "close_phase", {"phase": phase})
+    commit_or_undo(session)
+    return phase_record(phase_row)
+
+
+def add_audit(session: Session, benchmark: BenchmarkRow, user_id: int | None, action: str, details: dict[str, Any]) -> None:
+    """Adds an audit entry to the session's transaction: it is written with the action, or not at all."""
+    session.add(AuditLogRow(benchmark_id=benchmark.id, user_id=user_id, action=action, details=details))
+
+
+def audit_log(session: Session, benchmark: str, *, actor_id: int) -> list[AuditEntry]:
+    """Every recorded action on the benchmark, oldest first; maintainers and admins only."""
+    row = get_benchmark_row(session, benchmark)
+    require_maintainer(session, row, actor_id, "read the audit log")
+    entries = session.scalars(select(AuditLogRow).where(AuditLogRow.benchmark_id == row.id).order_by(AuditLogRow.id))
+    return [AuditEntry(e.id, row.name, e.user.name if e.user else None, e.action, dict(e.details), e.created_at) for e in entries]
+
+
+def get_user(session: Session, user_id: int) -> UserRow:
+    user = session.get(UserRow, user_id)
+    if user is None:
+        raise NotFoundError(f"No user with id {user_id}.")
+    return user
+
+
+def benchmark_record(row: BenchmarkRow) -> Benchmark:
+    return Benchmark(
+        name=row.name, title=row.title, description=row.description, dataset=row.dataset.name, task=row.task,
+        primary_metric=row.primary_metric, settings=dict(row.settings), phases=[phase_record(p) for p in row.phases],
+        created_by=row.creator.name if row.creator else None, created_at=row.created_at,
+    )
+
+
+def phase_record(row: BenchmarkPhaseRow, now: datetime | None = None) -> BenchmarkPhase:
+    return BenchmarkPhase(
+        name=row.name, split=row.split, labels_public=row.labels_public, opens_at=row.opens_at,
+        closes_at=row.closes_at, closed_at=row.closed_at, is_open=phase_state(row, now or utcnow()) == "open",
+    )
+
+
+def _phase_details(row: BenchmarkPhaseRow) -> dict[str, Any]:
+    return {
+        "name": row.name, "split": row.split, "labels_public": row.labels_public,
+        "opens_at": row.opens_at.isoformat() if row.opens_at else None,
+        "closes_at": row.closes_at.isoformat() if row.closes_at else None,
+    }
+
+
+def hidden_splits(session: Session, dataset: str) -> set[str]:
+    """The splits of `dataset` whose labels a hosted benchmark phase keeps hidden."""
+    return set(session.scalars(
+        select(BenchmarkPhaseRow.split).join(BenchmarkRow).join(DatasetRow, DatasetRow.id == BenchmarkRow.dataset_id)
+        .where(DatasetRow.name == dataset, ~BenchmarkPhaseRow.labels_public)
+    ))

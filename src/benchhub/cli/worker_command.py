@@ -1,0 +1,40 @@
+"""`benchhub worker`: a scoring worker that pulls benchmark submissions from the hub's database queue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from benchhub.errors import InvalidInputError
+
+
+def register(app: typer.Typer) -> None:
+    """Adds the `worker` command to `app`."""
+    app.command("worker")(worker_command)
+
+
+def worker_command(
+    once: Annotated[bool, typer.Option("--once", help="Stop when no job is left instead of waiting for more.")] = False,
+    poll_seconds: Annotated[float, typer.Option("--poll-seconds", help="Seconds between looks at an empty queue.")] = 1.0,
+    lease_seconds: Annotated[float, typer.Option("--lease-seconds", help="Seconds a claimed job stays ours; "
+                                                 "after that another worker may take it over.")] = 60.0,
+) -> None:
+    """Score queued benchmark submissions.
+
+    Run as many workers as you like, on any machine that reaches the hub's database and artifact folder:
+    each job is claimed by one worker at a time, and a worker that dies loses its job to another once
+    its lease expires. Each score is written exactly once.
+    """
+    from benchhub.cli.app import _hub
+
+    if poll_seconds <= 0 or lease_seconds <= 0:
+        raise InvalidInputError("--poll-seconds and --lease-seconds must be numbers in the range (0, inf).")
+    with _hub() as hub:
+        try:
+            handled = hub.run_worker(once=once, poll_seconds=poll_seconds, lease_seconds=lease_seconds)
+        except KeyboardInterrupt:
+            # A job it was scoring goes to another worker when its lease expires.
+            typer.echo("Worker stopped.", err=True)
+            return
+    typer.echo(f"Handled {handled} scoring job(s).", err=True)

@@ -1,0 +1,93 @@
+"""Scoring one submission against its phase's split, hidden labels included, on the server only.
+
+The file is read by the same predictions adapters and scored by the same engine and task code as
+`benchhub score`; a hidden split is scored twice, once on each half of `public_mask`. Only metrics
+come out: no per-example rows, no details that would tell which examples are in which half.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from sqlalchemy.orm import Session
+
+from benchhub.benchmark_service import public_mask
+from benchhub.data.records import Split
+from benchhub.dataset_service import load_split
+from benchhub.engine.evaluate import DatasetFacts, evaluate
+from benchhub.evaluation_service import dataset_facts
+from benchhub.models.base import Model
+from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.tables import DatasetRow, SubmissionRow
+from benchhub.tasks.base import Task
+from benchhub.tasks.registry import get_task
+
+
+@dataclass(frozen=True)
+class HalfScores:
+    """Metrics on the public half (the whole split when its labels are public) and on the private half."""
+
+    public: dict[str, Any]
+    private: dict[str, Any] | None
+    details: dict[str, Any]
+
+
+def score_submission(session: Session, artifacts: ArtifactStore, submission: SubmissionRow) -> HalfScores:
+    benchmark, phase = submission.benchmark, submission.phase
+    dataset_row = benchmark.dataset
+    split = load_split(artifacts, dataset_row, phase.split)
+    task = get_task(dataset_row.task)
+    facts = dataset_facts(dataset_row)
+    replay = _Replay(_predictions_model(dataset_row, artifacts.path(submission.file_path)), split)
+    details: dict[str, Any] = {"task": task.name, "task_version": task.version, "metric_versions": task.metric_versions}
+    if phase.labels_public:
+        return HalfScores(_metrics(replay, split, task, facts), None, {**details, "examples": {"public": len(split)}})
+    mask = public_mask(benchmark.split_seed, split.ids, benchmark.settings["public_fraction"])
+    public, private = _subset(split, mask), _subset(split, [not keep for keep in mask])
+    return HalfScores(
+        _metrics(replay, public, task, facts), _metrics(replay, private, task, facts),
+        {**details, "examples": {"public": len(public), "private": len(private)}},
+    )
+
+
+def _predictions_model(dataset_row: DatasetRow, path: Path) -> Model:
+    if dataset_row.task == "question-answering":
+        from benchhub.models.qa_adapters import QAPredictionsModel
+
+        return QAPredictionsModel(path)
+    from benchhub.models.simple_adapters import PredictionsClassifier
+
+    return PredictionsClassifier(path, dataset_labels=list(dataset_row.labels))
+
+
+def _metrics(model: Model, split: Split, task: Task, facts: DatasetFacts) -> dict[str, Any]:
+    output = evaluate(model, split, task=task, facts=facts, batch_size=max(len(split), 1), show_progress=False)
+    return output.metrics
+
+
+def _subset(split: Split, keep: Sequence[bool]) -> Split:
+    def pick(values: list[Any] | None) -> list[Any] | None:
+        return None if values is None else [value for value, wanted in zip(values, keep, strict=True) if wanted]
+
+    return Split(split.name, pick(split.ids), pick(split.texts), pick(split.text_pairs), pick(split.labels), pick(split.answers))
+
+
+class _Replay:
+    """A predictions adapter read once over the whole split, answering for any subset of its examples."""
+
+    def __init__(self, model: Model, split: Split) -> None:
+        self.model = model
+        self.info = model.info
+        self.labels = getattr(model, "labels", ())
+        self._items = dict(zip((str(i) for i in split.ids), model.encode(split), strict=True))
+
+    def encode(self, split: Split) -> list[Any]:
+        return [self._items[str(example_id)] for example_id in split.ids]
+
+    def length(self, item: Any) -> int:
+        return self.model.length(item)
+
+    def predict(self, items: Sequence[Any]) -> Any:
+        return self.model.predict(items)

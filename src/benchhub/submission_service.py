@@ -1,0 +1,329 @@
+"""Submissions to hosted benchmarks: checked before anything is charged, then limits and insert as one atomic step.
+
+Order of `submit`:
+1. an `Idempotency-Key` seen before returns the first submission (same file and phase) or a ConflictError;
+2. the file is checked (size, format, every id once, finite numbers, depth): a bad file costs nothing;
+3. one transaction, serialised per (user, benchmark): SQLite takes the write lock up front (`BEGIN
+   IMMEDIATE`); PostgreSQL locks the phase row FOR SHARE (so closing waits) and the user's member row
+   FOR UPDATE. Under that lock the key is looked up again, the phase must be open, the limits are
+   counted, and the submission and its scoring job are inserted together. A concurrent insert of the
+   same key that still slips through hits the unique constraint and is answered as a repeat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from benchhub import benchmark_service as benchmarks
+from benchhub.data.submission_files import check_size, check_submission_file
+from benchhub.dataset_service import load_split
+from benchhub.errors import ConflictError, InvalidInputError, LimitExceededError, NotFoundError, PermissionDeniedError
+from benchhub.results import Submission, SubmissionScore
+from benchhub.scoring_queue import QUEUED, SCORED, SCORING_FAILED, SUBMITTED, new_job
+from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.database import commit_or_undo, immediate_transaction
+from benchhub.store.tables import (
+    BenchmarkMemberRow,
+    BenchmarkPhaseRow,
+    BenchmarkRow,
+    ScoringJobRow,
+    SubmissionRow,
+    SubmissionScoreRow,
+    UserRow,
+    utcnow,
+)
+
+_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+MODERATION = {"hide": ("hidden", True), "unhide": ("hidden", False),
+              "disqualify": ("disqualified", True), "reinstate": ("disqualified", False)}
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """The submission, and whether it is the answer to a repeated idempotency key (nothing new was charged)."""
+
+    submission: Submission
+    replayed: bool
+
+
+def submit(session: Session, artifacts: ArtifactStore, benchmark: str, *, actor_id: int, content: bytes, filename: str,
+           phase: str | None = None, idempotency_key: str | None = None) -> SubmitOutcome:
+    """Checks a predictions file and, within the limits, queues it for scoring."""
+    bench = benchmarks.get_benchmark_row(session, benchmark)
+    actor = benchmarks.get_user(session, actor_id)
+    digest = hashlib.sha256(content).hexdigest()
+    if idempotency_key is not None:
+        if not _KEY.match(idempotency_key):
+            raise InvalidInputError("An Idempotency-Key must be 1-200 printable ASCII characters without spaces.")
+        existing = _by_key(session, bench, actor, idempotency_key)
+        if existing is not None:
+            return _replay(session, existing, digest, phase, idempotency_key)
+    phase_row = benchmarks.get_phase_row(bench, phase)
+    _check_open(bench, phase_row, utcnow())
+    enrol = _needs_enrolment(session, bench, actor)
+    settings = bench.settings
+    name = _stored_name(filename, bench.task)
+    check_size(name, len(content), settings["max_bytes"])
+    folder = f"submissions/{bench.name}/{uuid.uuid4().hex}"
+    path = artifacts.path(folder, name)
+    path.parent.mkdir(parents=True)
+    try:
+        path.write_bytes(content)
+        split = load_split(artifacts, bench.dataset, phase_row.split)
+        check_submission_file(path, task=bench.task, ids=split.ids, labels=list(bench.dataset.labels),
+                              max_bytes=settings["max_bytes"])
+        if enrol:
+            _enrol(session, bench, actor)
+        outcome = _insert(session, bench, phase_row.id, actor, idempotency_key, phase, digest=digest, name=name,
+                          relative=f"{folder}/{name}", size=len(content))
+    except BaseException:
+        session.rollback()
+        artifacts.remove(folder)
+        raise
+    if outcome.replayed:
+        artifacts.remove(folder)
+    return outcome
+
+
+def _insert(session: Session, bench: BenchmarkRow, phase_id: int, actor: UserRow, key: str | None, phase: str | None, *,
+            digest: str, name: str, relative: str, size: int) -> SubmitOutcome:
+    session.commit()  # the checks above only read; the lock must start the writing transaction
+    try:
+        immediate_transaction(session)
+        phase_row = session.scalar(select(BenchmarkPhaseRow).where(BenchmarkPhaseRow.id == phase_id)
+                                   .with_for_update(read=True).execution_options(populate_existing=True))
+        session.scalar(select(BenchmarkMemberRow.id).where(
+            BenchmarkMemberRow.benchmark_id == bench.id, BenchmarkMemberRow.user_id == actor.id).with_for_update())
+        existing = _by_key(session, bench, actor, key) if key is not None else None
+        if existing is None:
+            now = utcnow()
+            _check_open(bench, phase_row, now)
+            _check_limits(session, bench, phase_row, actor, now)
+            row = SubmissionRow(
+                benchmark_id=bench.id, phase_id=phase_row.id, user_id=actor.id, status=SUBMITTED, filename=name,
+                file_path=relative, sha256=digest, size_bytes=size, idempotency_key=key, hidden=False,
+                disqualified=False, selected_final=False, created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            session.add(new_job(row.id, reason="submit", max_attempts=bench.settings["max_scoring_attempts"]))
+            session.commit()
+            return SubmitOutcome(submission_record(session, row, reveal_private=False), replayed=False)
+        session.rollback()
+    except IntegrityError:
+        # Only the idempotency key is unique among a submission's columns: a concurrent repeat won.
+        session.rollback()
+        existing = _by_key(session, bench, actor, key) if key is not None else None
+        if existing is None:
+            raise
+    return _replay(session, existing, digest, phase, key)
+
+
+def _by_key(session: Session, bench: BenchmarkRow, actor: UserRow, key: str) -> SubmissionRow | None:
+    return session.scalar(select(SubmissionRow).where(
+        SubmissionRow.user_id == actor.id, SubmissionRow.benchmark_id == bench.id, SubmissionRow.idempotency_key == key,
+    ).execution_options(populate_existing=True))
+
+
+def _replay(session: Session, row: SubmissionRow, digest: str, phase: str | None, key: str) -> SubmitOutcome:
+    if row.sha256 != digest or (phase is not None and row.phase.name != phase):
+        raise ConflictError(
+            f"Idempotency key {key!r} was used for submission {row.id} with a different file or phase; "
+            f"use a new key for a new submission."
+        )
+    return SubmitOutcome(submission_record(session, row, reveal_private=False), replayed=True)
+
+
+def _check_open(bench: BenchmarkRow, phase: BenchmarkPhaseRow, now: datetime) -> None:
+    state = benchmarks.phase_state(phase, now)
+    if state == "upcoming":
+        raise ConflictError(f"Phase {phase.name!r} of benchmark {bench.name!r} opens at {phase.opens_at.isoformat()}; submit then.")
+    if state == "closed":
+        raise ConflictError(f"Phase {phase.name!r} of benchmark {bench.name!r} is closed; it takes no more submissions.")
+
+
+def _needs_enrolment(session: Session, bench: BenchmarkRow, actor: UserRow) -> bool:
+    """Whether the actor must first become a participant (refused where enrolment is closed)."""
+    if benchmarks.role_of(session, bench, actor.id) is not None:
+        return False
+    if not bench.settings["open_enrollment"]:
+        raise PermissionDeniedError(f"Benchmark {bench.name!r} takes submissions from its members only; ask a maintainer to add {actor.name!r}.")
+    return True
+
+
+def _enrol(session: Session, bench: BenchmarkRow, actor: UserRow) -> None:
+    # Committed on its own: the submission's transaction locks this row.
+    try:
+        session.add(BenchmarkMemberRow(benchmark_id=bench.id, user_id=actor.id, role=benchmarks.PARTICIPANT))
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # a concurrent request of the same user joined first
+
+
+def _check_limits(session: Session, bench: BenchmarkRow, phase: BenchmarkPhaseRow, actor: UserRow, now: datetime) -> None:
+    settings = bench.settings
+    midnight = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    mine = select(func.count()).select_from(SubmissionRow).where(
+        SubmissionRow.phase_id == phase.id, SubmissionRow.user_id == actor.id)
+    charged = mine.where(SubmissionRow.status != SCORING_FAILED)
+    where = f"phase {phase.name!r} of benchmark {bench.name!r}"
+    tomorrow = (midnight + timedelta(days=1)).isoformat()
+    if settings["max_total"] is not None and (total := session.scalar(charged)) >= settings["max_total"]:
+        raise LimitExceededError(f"You have made {total} submissions to {where}; the limit is {settings['max_total']} in total.")
+    if settings["max_per_day"] is not None and (today := session.scalar(charged.where(SubmissionRow.created_at >= midnight))) >= settings["max_per_day"]:
+        raise LimitExceededError(
+            f"You have made {today} submissions to {where} today (UTC); the limit is {settings['max_per_day']} a day. "
+            f"Submit again after {tomorrow}."
+        )
+    failed_cap = settings["max_failed_per_day"]
+    if failed_cap is not None:
+        failed = session.scalar(mine.where(SubmissionRow.status == SCORING_FAILED, SubmissionRow.created_at >= midnight))
+        if failed >= failed_cap:
+            raise LimitExceededError(
+                f"{failed} of your submissions to {where} failed scoring today (UTC); the cap is {failed_cap} a day. "
+                f"Submit again after {tomorrow}."
+            )
+
+
+def _stored_name(filename: str, task: str) -> str:
+    """The sender's file name without folders or unusual characters; the suffix picks the format, as in scoring."""
+    cleaned = _UNSAFE.sub("_", Path(filename.replace("\\", "/")).name).lstrip("._")[-100:]
+    return cleaned or ("predictions.json" if task == "question-answering" else "predictions.jsonl")
+
+
+def list_submissions(session: Session, benchmark: str, *, actor_id: int, phase: str | None = None,
+                     user: str | None = None) -> list[Submission]:
+    """The actor's own submissions, newest first; maintainers may list anyone's (`user`) or everyone's."""
+    bench = benchmarks.get_benchmark_row(session, benchmark)
+    actor = benchmarks.get_user(session, actor_id)
+    maintainer = benchmarks.is_maintainer(session, bench, actor.id)
+    statement = select(SubmissionRow).where(SubmissionRow.benchmark_id == bench.id).order_by(SubmissionRow.id.desc())
+    if user is not None and user != actor.name:
+        if not maintainer:
+            raise PermissionDeniedError(f"Only maintainers of benchmark {bench.name!r} may list other users' submissions.")
+        statement = statement.where(SubmissionRow.user_id == benchmarks.get_user_by_name(session, user).id)
+    elif not maintainer or user == actor.name:
+        statement = statement.where(SubmissionRow.user_id == actor.id)
+    if phase is not None:
+        statement = statement.where(SubmissionRow.phase_id == benchmarks.get_phase_row(bench, phase).id)
+    return [submission_record(session, row, reveal_private=maintainer) for row in session.scalars(statement)]
+
+
+def get_submission(session: Session, submission_id: int, *, actor_id: int) -> Submission:
+    """One submission, for its participant or a maintainer."""
+    row = _submission_row(session, submission_id)
+    maintainer = benchmarks.is_maintainer(session, row.benchmark, actor_id)
+    if row.user_id != actor_id and not maintainer:
+        raise NotFoundError(f"No submission {submission_id} of yours.")
+    return submission_record(session, row, reveal_private=maintainer)
+
+
+def select_final(session: Session, benchmark: str, submission_ids: Sequence[int], *, actor_id: int,
+                 phase: str | None = None) -> list[Submission]:
+    """Picks the actor's submissions for the private ranking (at most K; none: the best public one counts)."""
+    bench = benchmarks.get_benchmark_row(session, benchmark)
+    actor = benchmarks.get_user(session, actor_id)
+    phase_row = benchmarks.get_phase_row(bench, phase)
+    _check_open(bench, phase_row, utcnow())
+    limit = bench.settings["final_selections"]
+    chosen = sorted(set(submission_ids))
+    if len(chosen) > limit:
+        raise InvalidInputError(f"Pick at most {limit} submissions for the final ranking; {len(chosen)} were given.")
+    mine = session.scalars(select(SubmissionRow).where(
+        SubmissionRow.phase_id == phase_row.id, SubmissionRow.user_id == actor.id)).all()
+    by_id = {row.id: row for row in mine}
+    for submission_id in chosen:
+        row = by_id.get(submission_id)
+        if row is None:
+            raise NotFoundError(f"No submission {submission_id} of yours in phase {phase_row.name!r}.")
+        if row.status != SCORED or row.disqualified:
+            raise InvalidInputError(f"Submission {submission_id} cannot be picked: it is {'disqualified' if row.disqualified else row.status}.")
+    for row in mine:
+        row.selected_final = row.id in chosen
+    benchmarks.add_audit(session, bench, actor.id, "select_final", {"phase": phase_row.name, "submissions": chosen})
+    commit_or_undo(session)
+    return [submission_record(session, by_id[i], reveal_private=False) for i in chosen]
+
+
+def moderate(session: Session, submission_id: int, *, actor_id: int, action: str, reason: str = "") -> Submission:
+    """Hides, unhides, disqualifies or reinstates a submission, with a reason; maintainers and admins only."""
+    if action not in MODERATION:
+        raise InvalidInputError(f"Action {action!r} is not one of {sorted(MODERATION)}.")
+    row = _submission_row(session, submission_id)
+    actor = benchmarks.require_maintainer(session, row.benchmark, actor_id, f"{action} submissions")
+    reason = reason.strip()
+    if action in ("hide", "disqualify") and not reason:
+        raise InvalidInputError(f"Give a reason to {action} submission {submission_id}; the participant will see it.")
+    flag, value = MODERATION[action]
+    setattr(row, flag, value)
+    if value or not (row.hidden or row.disqualified):
+        row.moderation_reason = reason or None  # lifting one flag keeps the reason for the other
+    benchmarks.add_audit(session, row.benchmark, actor.id, action, {"submission": row.id, "user": row.user.name, "reason": reason})
+    commit_or_undo(session)
+    return submission_record(session, row, reveal_private=True)
+
+
+def rescore(session: Session, benchmark: str, *, actor_id: int, phase: str | None = None) -> int:
+    """Queues every submission (of one phase, or all) for scoring again; old scores stay as history."""
+    bench = benchmarks.get_benchmark_row(session, benchmark)
+    actor = benchmarks.require_maintainer(session, bench, actor_id, "rescore submissions")
+    statement = select(SubmissionRow).where(SubmissionRow.benchmark_id == bench.id).order_by(SubmissionRow.id)
+    if phase is not None:
+        statement = statement.where(SubmissionRow.phase_id == benchmarks.get_phase_row(bench, phase).id)
+    waiting = set(session.scalars(select(ScoringJobRow.submission_id).join(SubmissionRow)
+                                  .where(SubmissionRow.benchmark_id == bench.id, ScoringJobRow.state == QUEUED)))
+    queued = 0
+    for row in session.scalars(statement).all():
+        if row.id in waiting:
+            continue  # its queued job will score it with the current code anyway
+        session.add(new_job(row.id, reason="rescore", max_attempts=bench.settings["max_scoring_attempts"]))
+        if row.status == SCORING_FAILED:
+            row.status, row.error = SUBMITTED, None
+        queued += 1
+    benchmarks.add_audit(session, bench, actor.id, "rescore", {"phase": phase, "jobs": queued})
+    commit_or_undo(session)
+    return queued
+
+
+def score_history(session: Session, submission_id: int, *, actor_id: int) -> list[SubmissionScore]:
+    """Every version of a submission's scores, oldest first; maintainers and admins only."""
+    row = _submission_row(session, submission_id)
+    benchmarks.require_maintainer(session, row.benchmark, actor_id, "read score histories")
+    scores = session.scalars(select(SubmissionScoreRow).where(SubmissionScoreRow.submission_id == row.id)
+                             .order_by(SubmissionScoreRow.version))
+    return [SubmissionScore(s.version, dict(s.public_metrics), s.private_metrics, s.is_current, s.created_at) for s in scores]
+
+
+def _submission_row(session: Session, submission_id: int) -> SubmissionRow:
+    row = session.get(SubmissionRow, submission_id)
+    if row is None:
+        raise NotFoundError(f"No submission {submission_id}.")
+    return row
+
+
+def submission_record(session: Session, row: SubmissionRow, *, reveal_private: bool) -> Submission:
+    """The participant's view of a submission; private metrics only once the phase is closed (or for maintainers)."""
+    score = session.scalar(select(SubmissionScoreRow).where(
+        SubmissionScoreRow.submission_id == row.id, SubmissionScoreRow.is_current))
+    closed = benchmarks.phase_state(row.phase, utcnow()) == "closed"
+    private = score.private_metrics if score is not None and (reveal_private or closed) else None
+    return Submission(
+        id=row.id, benchmark=row.benchmark.name, phase=row.phase.name, user=row.user.name, status=row.status,
+        filename=row.filename, sha256=row.sha256, size_bytes=row.size_bytes, created_at=row.created_at,
+        hidden=row.hidden, disqualified=row.disqualified, moderation_reason=row.moderation_reason,
+        selected_final=row.selected_final, error=row.error,
+        public_metrics=dict(score.public_metrics) if score is not None else None,
+        private_metrics=dict(private) if private is not None else None,
+        score_version=score.version if score is not None else None,
+    )

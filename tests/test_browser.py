@@ -1,0 +1,71 @@
+"""The web UI in a real browser (headless Chromium): sign in, browse and sort a leaderboard, phone width, keyboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchhub import Hub
+from benchhub.config import HubConfig
+from tests.browser_support import browser, live_server
+from tests.conftest import review_rows, write_jsonl
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    """A hub with `reviews`, a predictions model and two baselines evaluated, user pat; and its live server."""
+    home = tmp_path / "hub"
+    config = HubConfig(home=home, database_url=f"sqlite:///{home / 'hub.db'}")
+    with Hub(config) as hub:
+        test = review_rows(24, seed=2, prefix="test")
+        hub.add_dataset("reviews", splits={"train": write_jsonl(tmp_path / "train.jsonl", review_rows(40, seed=1, prefix="train")),
+                                           "test": write_jsonl(tmp_path / "test.jsonl", test)}, id_column="id")
+        wrong = {r["id"] for r in test[:6]}
+        flip = {"positive": "negative", "negative": "positive"}
+        hub.add_model("decent", write_jsonl(tmp_path / "decent.jsonl",
+                                            [{"id": r["id"], "label": flip[r["label"]] if r["id"] in wrong else r["label"]} for r in test]))
+        for model in ("decent", "baseline:majority", "baseline:keyword"):
+            hub.evaluate(model=model, dataset="reviews", progress=False)
+        hub.create_user("pat")
+        token = hub.create_token("pat")[1]
+        ranked = [row.model for row in hub.leaderboard(dataset="reviews", baselines=False, progress=False).rows]
+    with live_server(config) as url:
+        yield url, token, ranked
+
+
+def test_sign_in_browse_and_sort_a_leaderboard_by_keyboard(served, tmp_path):
+    url, token, ranked = served
+    with browser() as chromium:
+        page = chromium.new_page()
+        page.goto(url + "/signin")
+        page.fill("#token", token)
+        page.keyboard.press("Enter")
+        page.wait_for_url(url + "/")
+        assert page.inner_text("nav .who") == "pat"
+        page.click("text=reviews")
+        page.wait_for_url(url + "/leaderboards/reviews")
+        models = page.locator("#leaderboard tbody tr td:nth-child(2) a")
+        assert models.all_inner_texts() == ranked and len(ranked) == 3
+        # Sort by model name with the keyboard alone: focus the header button, press Enter.
+        header = page.locator("#leaderboard thead th:nth-child(2) button")
+        header.focus()
+        page.keyboard.press("Enter")
+        names = models.all_inner_texts()
+        assert names == sorted(names)
+        assert page.get_attribute("#leaderboard thead th:nth-child(2)", "aria-sort") == "ascending"
+        page.keyboard.press("Enter")
+        assert models.all_inner_texts() == sorted(names, reverse=True)
+        page.screenshot(path=str(tmp_path / "leaderboard.png"), full_page=True)
+
+
+def test_pages_fit_a_phone_screen(served):
+    url, _, _ = served
+    with browser() as chromium:
+        page = chromium.new_page(viewport={"width": 375, "height": 740})
+        for path in ("/", "/leaderboards/reviews", "/datasets/reviews", "/models", "/signin"):
+            page.goto(url + path)
+            # The page itself never scrolls sideways; wide tables scroll inside their own box.
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
