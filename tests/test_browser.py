@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,41 @@ def test_pages_fit_a_phone_screen(served):
             page.goto(url + path)
             # The page itself never scrolls sideways; wide tables scroll inside their own box.
             assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+
+
+def test_submit_a_file_watch_it_scored_and_see_nothing_hidden(tmp_path):
+    from tests.fixtures.benchmarks import BENCHMARK, make_benchmark
+
+    home = tmp_path / "bench-hub"
+    config = HubConfig(home=home, database_url=f"sqlite:///{home / 'hub.db'}")
+    with Hub(config) as hub:
+        setup = make_benchmark(hub, tmp_path / "files")
+        token = hub.create_token("alice")[1]
+        predictions = setup.predictions("alice.jsonl", wrong={setup.test_rows[0]["id"]})
+    with live_server(config) as url, browser() as chromium:
+        page = chromium.new_page()
+        page.goto(f"{url}/signin?next=/benchmarks/{BENCHMARK}")
+        page.fill("#token", token)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{url}/benchmarks/{BENCHMARK}")
+        page.select_option("#phase", "test")
+        page.set_input_files("#file", str(predictions))
+        page.click("form[action$='/submit'] button[type=submit]")
+        page.wait_for_url(re.compile(r".*flash=Submission.*"))
+        assert "it is being scored" in page.inner_text("p.flash")
+        # The in-process worker scores it; reload until the status says so (bounded).
+        for _ in range(50):
+            if page.get_attribute("#my-submissions tbody tr", "data-status") == "scored":
+                break
+            page.wait_for_timeout(200)
+            page.reload()
+        assert page.get_attribute("#my-submissions tbody tr", "data-status") == "scored"
+        board = page.locator("table[aria-label='test public ranking'] tbody tr")
+        assert board.count() == 1 and "alice" in board.first.inner_text()
+        # Hidden split: no ranking page, no per-example rows, and the dataset page says why.
+        page.goto(f"{url}/leaderboards/reviews?split=test")
+        assert "hidden" in page.inner_text("main")
+        page.goto(f"{url}/datasets/reviews")
+        assert "hidden labels (hosted benchmark)" in page.inner_text("main")
+        for row in setup.test_rows[:3]:
+            assert row["text"] not in page.content()

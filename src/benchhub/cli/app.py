@@ -347,6 +347,10 @@ from benchhub.cli.worker_command import register as register_worker  # noqa: E40
 register_worker(app)
 
 
+from benchhub.cli.benchmark_commands import register as register_benchmarks  # noqa: E402
+
+register_benchmarks(app)
+
 def main() -> None:
     """Entry point: runs the app, turning benchhub errors into one line on stderr and exit code 1."""
     try:

@@ -136,7 +136,7 @@ def submit(name: str, request: Request, response: Response, session: SessionDep,
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     else:
-        _wake_scoring(request, hub)
+        wake_scoring(request, hub)
     return outcome.submission.to_dict()
 
 
@@ -193,7 +193,7 @@ def close_phase(name: str, phase: str, session: SessionDep, user: RequiredUser) 
 def rescore(name: str, body: Rescore, request: Request, session: SessionDep, hub: HubDep, user: RequiredUser) -> dict[str, Any]:
     """Queues every submission for scoring again (maintainers); old scores stay in each submission's history."""
     queued = submission_service.rescore(session, name, actor_id=user.id, phase=body.phase)
-    _wake_scoring(request, hub)
+    wake_scoring(request, hub)
     return {"queued": queued}
 
 
@@ -207,7 +207,7 @@ def _same_benchmark(name: str, actual: str, submission_id: int) -> None:
         raise NotFoundError(f"Benchmark {name!r} has no submission {submission_id}.")
 
 
-def _wake_scoring(request: Request, hub: Any) -> None:
+def wake_scoring(request: Request, hub: Any) -> None:
     """Starts (once) and wakes the in-process scoring worker, unless scoring is left to `benchhub worker` processes."""
     if os.environ.get(IN_PROCESS_VARIABLE, "1") == "0":
         return

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from benchhub._version import __version__
 from benchhub.config import HubConfig
 from benchhub.hub import Hub
-from benchhub.server import api_accounts, api_benchmarks, api_catalog, web
+from benchhub.server import api_accounts, api_benchmarks, api_catalog, web, web_benchmarks
 from benchhub.server.sessions import load_secret
 from benchhub.server.dependencies import SessionDep
 from benchhub.server.errors import install_error_handlers
@@ -45,6 +45,7 @@ def create_app(config: HubConfig | None = None) -> FastAPI:
     app.include_router(api_accounts.router)
     app.include_router(api_benchmarks.router)
     app.include_router(web.router)
+    app.include_router(web_benchmarks.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     app.add_api_route("/api/health", health, methods=["GET"], tags=["server"])
     return app

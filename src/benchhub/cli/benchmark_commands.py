@@ -1,0 +1,209 @@
+"""`benchhub benchmark ...` (host and run a benchmark on this hub) and `benchhub submit` (locally or to a server)."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from benchhub.errors import BenchhubError, InvalidInputError
+
+benchmark_app = typer.Typer(help="Host benchmarks: phases, hidden test labels, limits, boards.", no_args_is_help=True)
+TOKEN_VARIABLE = "BENCHHUB_TOKEN"
+UserOption = Annotated[str, typer.Option("--user", help="Act as this user (on this hub, without a server).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(benchmark_app, name="benchmark")
+    app.command("submit")(submit_command)
+
+
+@benchmark_app.command("create")
+def create_command(
+    name: Annotated[str, typer.Argument(help="Benchmark name (used in URLs).")],
+    dataset: Annotated[str, typer.Option("--dataset", help="A registered dataset.")],
+    phase: Annotated[list[str], typer.Option("--phase", help="NAME=SPLIT[:public][,opens=ISO][,closes=ISO]; repeat per phase.")],
+    user: UserOption,
+    title: Annotated[Optional[str], typer.Option("--title")] = None,
+    description: Annotated[str, typer.Option("--description")] = "",
+    metric: Annotated[Optional[str], typer.Option("--metric", help="Primary metric (default: the task's).")] = None,
+    setting: Annotated[list[str], typer.Option("--setting", help="KEY=VALUE, e.g. max_per_day=3, max_total=20, final_selections=2.")] = [],
+    as_json: JsonOption = False,
+) -> None:
+    """Host a benchmark over a registered dataset (admins); phases whose labels are not :public stay hidden."""
+    from benchhub.cli.app import _hub, _print_json
+
+    phases = [parse_phase(value) for value in phase]
+    with _hub() as hub:
+        record = hub.create_benchmark(name, dataset=dataset, phases=phases, user=user, title=title, description=description,
+                                      primary_metric=metric, settings=dict(parse_setting(value) for value in setting))
+    if as_json:
+        _print_json(record.to_dict())
+        return
+    typer.echo(f"Hosting benchmark {record.name!r} on {record.dataset} ({record.task}, ranked by {record.primary_metric}); "
+               f"phases: {', '.join(p.name + (' (public labels)' if p.labels_public else ' (hidden labels)') for p in record.phases)}.")
+
+
+@benchmark_app.command("list")
+def list_command(as_json: JsonOption = False) -> None:
+    from benchhub.cli.app import _console, _hub, _print_json
+
+    with _hub() as hub, hub.session() as session:
+        from benchhub.benchmark_service import list_benchmarks
+
+        found = list_benchmarks(session)
+    if as_json:
+        _print_json([b.to_dict() for b in found])
+        return
+    from benchhub.cli.render import rich_table
+
+    rows = [[b.name, b.title, b.task, b.dataset, ", ".join(p.name for p in b.phases)] for b in found]
+    _console().print(rich_table("Benchmarks", ["name", "title", "task", "dataset", "phases"], rows))
+
+
+@benchmark_app.command("board")
+def board_command(
+    name: str,
+    phase: Annotated[Optional[str], typer.Option("--phase")] = None,
+    private: Annotated[bool, typer.Option("--private", help="The private ranking (after the phase closes).")] = False,
+    user: Annotated[Optional[str], typer.Option("--user", help="View as this user (maintainers see private boards early).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A phase's ranking: best public score per participant, or the private ranking of final selections."""
+    from benchhub.cli.app import _console, _hub, _print_json
+    from benchhub.cli.render import rich_table
+
+    with _hub() as hub:
+        board = hub.benchmark_board(name, phase=phase, kind="private" if private else "public", user=user)
+    if as_json:
+        _print_json(board.to_dict())
+        return
+    rows = [[str(r.rank), r.user, f"{r.score:.4f}", str(r.submission_id), r.submitted_at.strftime("%Y-%m-%d %H:%M")] for r in board.rows]
+    _console().print(rich_table(f"{board.benchmark} / {board.phase}: {board.kind} ranking by {board.metric}",
+                                ["#", "participant", board.metric, "submission", "submitted (UTC)"], rows))
+
+
+@benchmark_app.command("close")
+def close_command(name: str, phase: str, user: UserOption) -> None:
+    """Close a phase now (maintainers): submissions stop and its private ranking appears."""
+    from benchhub.cli.app import _hub
+
+    with _hub() as hub:
+        hub.close_phase(name, phase, user=user)
+    typer.echo(f"Closed phase {phase!r} of {name!r}.")
+
+
+@benchmark_app.command("member")
+def member_command(name: str, member: str, user: UserOption,
+                   role: Annotated[str, typer.Option("--role", help="participant | maintainer")] = "participant") -> None:
+    """Give a user a role in the benchmark (maintainers)."""
+    from benchhub.cli.app import _hub
+
+    with _hub() as hub:
+        hub.add_member(name, member, user=user, role=role)
+    typer.echo(f"{member} is a {role} of {name!r}.")
+
+
+@benchmark_app.command("rescore")
+def rescore_command(name: str, user: UserOption, phase: Annotated[Optional[str], typer.Option("--phase")] = None) -> None:
+    """Queue every submission for scoring again (maintainers; after a metric fix). Old scores stay in history."""
+    from benchhub.cli.app import _hub
+
+    with _hub() as hub:
+        queued = hub.rescore(name, user=user, phase=phase)
+    typer.echo(f"Queued {queued} submission(s); `benchhub worker` (or the server) scores them.")
+
+
+def submit_command(
+    benchmark: Annotated[str, typer.Argument(help="The benchmark's name.")],
+    file: Annotated[Path, typer.Argument(help="Predictions: JSONL {id, label} or CSV (classification), SQuAD JSON (QA).")],
+    phase: Annotated[Optional[str], typer.Option("--phase", help="Default: the phase that is open now.")] = None,
+    server: Annotated[Optional[str], typer.Option("--server", help="A benchhub server's URL; without it, this hub.")] = None,
+    token: Annotated[Optional[str], typer.Option("--token", help=f"API token for --server (default: ${TOKEN_VARIABLE}).")] = None,
+    user: Annotated[Optional[str], typer.Option("--user", help="Without --server: submit as this user of this hub.")] = None,
+    key: Annotated[Optional[str], typer.Option("--idempotency-key", help="Retries with the same key are charged once (default: a new one).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Submit a predictions file to a benchmark phase; it is validated first (a bad file costs nothing), then scored."""
+    from benchhub.cli.app import _hub, _print_json
+
+    if not file.is_file():
+        raise InvalidInputError(f"No such file: {file}.")
+    if server is not None:
+        document = submit_over_http(server, benchmark, file, phase=phase, token=token or os.environ.get(TOKEN_VARIABLE),
+                                    key=key or uuid.uuid4().hex)
+    else:
+        if user is None:
+            raise InvalidInputError("Say who submits: --user NAME on this hub, or --server URL --token T for a server.")
+        with _hub() as hub:
+            document = hub.submit(benchmark, file, user=user, phase=phase, idempotency_key=key).to_dict()
+    if as_json:
+        _print_json(document)
+        return
+    typer.echo(f"Submission {document['id']} to {document['benchmark']}/{document['phase']}: {document['status']}.")
+
+
+def submit_over_http(server: str, benchmark: str, file: Path, *, phase: str | None, token: str | None, key: str,
+                     attempts: int = 3) -> dict[str, Any]:
+    """POSTs the file; network failures are retried with the same Idempotency-Key, so nothing is charged twice."""
+    import httpx
+
+    if not token:
+        raise InvalidInputError(f"Submitting to a server needs an API token: --token T or ${TOKEN_VARIABLE}.")
+    url = f"{server.rstrip('/')}/api/benchmarks/{benchmark}/submissions"
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+    for attempt in range(1, attempts + 1):
+        try:
+            with file.open("rb") as handle:
+                response = httpx.post(url, headers=headers, files={"file": (file.name, handle)},
+                                      data={"phase": phase} if phase else {}, timeout=120)
+            break
+        except httpx.TransportError as error:
+            if attempt == attempts:
+                raise BenchhubError(f"Cannot reach {server}: {error}.") from error
+    if response.status_code >= 400:
+        try:
+            message = response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = response.text.strip()[:200] or response.reason_phrase
+        raise BenchhubError(f"The server refused the submission ({response.status_code}): {message}")
+    return response.json()
+
+
+def parse_phase(value: str) -> Any:
+    """NAME=SPLIT[:public][,opens=ISO][,closes=ISO] -> PhaseSpec."""
+    from benchhub.benchmark_service import PhaseSpec
+
+    head, *options = value.split(",")
+    name, sep, split = head.partition("=")
+    if not sep or not name or not split:
+        raise InvalidInputError(f"--phase {value!r} is not NAME=SPLIT[:public][,opens=ISO][,closes=ISO]; e.g. --phase test=test.")
+    split, _, visibility = split.partition(":")
+    if visibility not in ("", "public"):
+        raise InvalidInputError(f"--phase {value!r}: after the split only ':public' may follow.")
+    times: dict[str, datetime] = {}
+    for option in options:
+        key, _, text = option.partition("=")
+        if key not in ("opens", "closes"):
+            raise InvalidInputError(f"--phase {value!r}: {key!r} is not opens or closes.")
+        try:
+            times[f"{key}_at"] = datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidInputError(f"--phase {value!r}: {text!r} is not an ISO time such as 2026-12-01T00:00Z.") from None
+    return PhaseSpec(name, split, labels_public=visibility == "public", **times)
+
+
+def parse_setting(value: str) -> tuple[str, Any]:
+    key, sep, text = value.partition("=")
+    if not sep or not key:
+        raise InvalidInputError(f"--setting {value!r} is not KEY=VALUE.")
+    try:
+        return key, json.loads(text)
+    except ValueError:
+        return key, text

@@ -1,0 +1,143 @@
+"""The browser pages of hosted benchmarks: rules, phases and time left, the submit form, my submissions,
+the public board (and the private one after close), and the maintainers' page with its audit log.
+
+Every form post checks the CSRF token; the services decide who may do what (the page only hides
+buttons a user could not use anyway). Nothing here reads a hidden label: boards and submissions
+carry metrics only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from benchhub import benchmark_service, submission_service
+from benchhub.benchmark_board import benchmark_board
+from benchhub.errors import BenchhubError, InvalidInputError
+from benchhub.server.api_benchmarks import wake_scoring
+from benchhub.server.auth import OptionalUser, RequiredUser
+from benchhub.server.dependencies import HubDep, SessionDep
+from benchhub.server.web import check_csrf, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/benchmarks", response_class=HTMLResponse)
+def benchmarks(request: Request, session: SessionDep, user: OptionalUser) -> HTMLResponse:
+    return render(request, "benchmarks.html", user, benchmarks=benchmark_service.list_benchmarks(session), now=_now())
+
+
+@router.get("/benchmarks/{name}", response_class=HTMLResponse)
+def benchmark(name: str, request: Request, session: SessionDep, user: OptionalUser) -> HTMLResponse:
+    row = benchmark_service.get_benchmark_row(session, name)
+    record = benchmark_service.benchmark_record(row)
+    maintainer = user is not None and benchmark_service.is_maintainer(session, row, user.id)
+    boards = []
+    for phase in record.phases:
+        public = benchmark_board(session, name, phase=phase.name, kind="public", viewer_id=user.id if user else None)
+        private = None
+        if not phase.labels_public and _closed(phase):
+            private = benchmark_board(session, name, phase=phase.name, kind="private", viewer_id=user.id if user else None)
+        boards.append({"phase": phase, "public": public, "private": private})
+    mine = []
+    if user is not None:
+        mine = submission_service.list_submissions(session, name, actor_id=user.id, user=user.name)
+    return render(request, "benchmark.html", user, benchmark=record, boards=boards, mine=mine, maintainer=maintainer,
+                  open_phases=[p for p in record.phases if p.is_open], now=_now(), left=_time_left)
+
+
+@router.post("/benchmarks/{name}/submit")
+async def submit(name: str, request: Request, session: SessionDep, hub: HubDep, user: RequiredUser,
+                 file: UploadFile = File(...), phase: str = Form(""), csrf: str = Form("")) -> Response:
+    check_csrf(request, csrf)
+    content = await file.read()
+    try:
+        outcome = submission_service.submit(session, hub.artifacts, name, actor_id=user.id, content=content,
+                                            filename=file.filename or "", phase=phase or None)
+    except BenchhubError as error:
+        return _back(name, f"Not submitted: {error}")
+    wake_scoring(request, hub)
+    return _back(name, f"Submission {outcome.submission.id} received; it is being scored.")
+
+
+@router.post("/benchmarks/{name}/final")
+def select_final(name: str, request: Request, session: SessionDep, user: RequiredUser, csrf: str = Form(""),
+                 phase: str = Form(""), chosen: list[int] = Form(default=[])) -> Response:
+    check_csrf(request, csrf)
+    try:
+        submission_service.select_final(session, name, chosen, actor_id=user.id, phase=phase or None)
+    except BenchhubError as error:
+        return _back(name, f"Final selection not changed: {error}")
+    return _back(name, f"Final selection saved ({len(chosen)} submission{'s' if len(chosen) != 1 else ''}).")
+
+
+@router.get("/benchmarks/{name}/maintain", response_class=HTMLResponse)
+def maintain(name: str, request: Request, session: SessionDep, user: RequiredUser) -> HTMLResponse:
+    audit = benchmark_service.audit_log(session, name, actor_id=user.id)  # maintainers and admins only
+    record = benchmark_service.benchmark_record(benchmark_service.get_benchmark_row(session, name))
+    submissions = submission_service.list_submissions(session, name, actor_id=user.id)
+    return render(request, "maintain.html", user, benchmark=record, submissions=submissions, audit=audit)
+
+
+@router.post("/benchmarks/{name}/maintain/close")
+def close_phase(name: str, request: Request, session: SessionDep, user: RequiredUser, csrf: str = Form(""),
+                phase: str = Form(...)) -> Response:
+    check_csrf(request, csrf)
+    benchmark_service.close_phase(session, name, phase, actor_id=user.id)
+    return _back(name, f"Phase {phase!r} closed; its private ranking is now shown.", maintain=True)
+
+
+@router.post("/benchmarks/{name}/maintain/rescore")
+def rescore(name: str, request: Request, session: SessionDep, hub: HubDep, user: RequiredUser,
+            csrf: str = Form(""), phase: str = Form("")) -> Response:
+    check_csrf(request, csrf)
+    queued = submission_service.rescore(session, name, actor_id=user.id, phase=phase or None)
+    wake_scoring(request, hub)
+    return _back(name, f"{queued} submission{'s' if queued != 1 else ''} queued for rescoring; old scores stay in history.",
+                 maintain=True)
+
+
+@router.post("/benchmarks/{name}/maintain/moderate")
+def moderate(name: str, request: Request, session: SessionDep, user: RequiredUser, csrf: str = Form(""),
+             submission: int = Form(...), action: str = Form(...), reason: str = Form("")) -> Response:
+    check_csrf(request, csrf)
+    record = submission_service.get_submission(session, submission, actor_id=user.id)
+    if record.benchmark != name:
+        raise InvalidInputError(f"Benchmark {name!r} has no submission {submission}.")
+    submission_service.moderate(session, submission, actor_id=user.id, action=action, reason=reason)
+    return _back(name, f"Submission {submission}: {action} recorded in the audit log.", maintain=True)
+
+
+def _back(name: str, message: str, *, maintain: bool = False) -> RedirectResponse:
+    from urllib.parse import quote
+
+    target = f"/benchmarks/{quote(name)}{'/maintain' if maintain else ''}?flash={quote(message)}"
+    return RedirectResponse(target, status_code=303)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _closed(phase: Any) -> bool:
+    return phase.closed_at is not None or (phase.closes_at is not None and phase.closes_at <= _now())
+
+
+def _time_left(phase: Any) -> str:
+    """'closes in 3 d 4 h', 'opens in ...', or 'closed'."""
+    now = _now()
+    if _closed(phase):
+        return "closed"
+    if phase.opens_at is not None and phase.opens_at > now:
+        return f"opens in {_span(phase.opens_at - now)}"
+    return f"closes in {_span(phase.closes_at - now)}" if phase.closes_at is not None else "open, no closing date"
+
+
+def _span(delta: Any) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, hours, minutes = minutes // 1440, (minutes % 1440) // 60, minutes % 60
+    return f"{days} d {hours} h" if days else f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
