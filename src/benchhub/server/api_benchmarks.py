@@ -22,10 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from benchhub import benchmark_service, submission_service
 from benchhub.benchmark_board import benchmark_board
-from benchhub.data.submission_files import check_size
 from benchhub.errors import NotFoundError
 from benchhub.server.auth import AdminUser, OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
+from benchhub.server.uploads import read_upload
 
 IN_PROCESS_VARIABLE = "BENCHHUB_IN_PROCESS_SCORING"
 _worker_lock = threading.Lock()
@@ -124,13 +124,9 @@ def submit(name: str, request: Request, response: Response, session: SessionDep,
            phase: Annotated[str | None, Form(description="Default: the phase that is open now.")] = None,
            idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> dict[str, Any]:
     """Submits a predictions file. A repeated Idempotency-Key answers with the first submission and charges nothing."""
-    limit = benchmark_service.get_benchmark_row(session, name).settings["max_bytes"]
-    filename = file.filename or ""
-    file.file.seek(0, os.SEEK_END)
-    check_size(filename or "the file", file.file.tell(), limit)
-    file.file.seek(0)
+    content = read_upload(file, benchmark_service.get_benchmark_row(session, name).settings["max_bytes"])
     outcome = submission_service.submit(
-        session, hub.artifacts, name, actor_id=user.id, content=file.file.read(), filename=filename, phase=phase,
+        session, hub.artifacts, name, actor_id=user.id, content=content, filename=file.filename or "", phase=phase,
         idempotency_key=idempotency_key,
     )
     if outcome.replayed:

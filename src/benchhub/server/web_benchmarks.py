@@ -20,6 +20,7 @@ from benchhub.errors import BenchhubError, InvalidInputError
 from benchhub.server.api_benchmarks import wake_scoring
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
+from benchhub.server.uploads import read_upload
 from benchhub.server.web import check_csrf, render
 
 router = APIRouter(include_in_schema=False)
@@ -50,11 +51,11 @@ def benchmark(name: str, request: Request, session: SessionDep, user: OptionalUs
 
 
 @router.post("/benchmarks/{name}/submit")
-async def submit(name: str, request: Request, session: SessionDep, hub: HubDep, user: RequiredUser,
-                 file: UploadFile = File(...), phase: str = Form(""), csrf: str = Form("")) -> Response:
+def submit(name: str, request: Request, session: SessionDep, hub: HubDep, user: RequiredUser,
+           file: UploadFile = File(...), phase: str = Form(""), csrf: str = Form("")) -> Response:
     check_csrf(request, csrf)
-    content = await file.read()
     try:
+        content = read_upload(file, benchmark_service.get_benchmark_row(session, name).settings["max_bytes"])
         outcome = submission_service.submit(session, hub.artifacts, name, actor_id=user.id, content=content,
                                             filename=file.filename or "", phase=phase or None)
     except BenchhubError as error:
