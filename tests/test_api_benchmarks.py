@@ -1,16 +1,22 @@
-"""Hosted benchmarks over HTTP: multipart submissions with Idempotency-Key, 422/429/409, boards, maintainer
-actions, the in-process scoring worker, and no hidden label in any response."""
+"""Hosted benchmarks over HTTP: every route for each role, multipart submissions with Idempotency-Key,
+422/429/409, boards, maintainer actions, the in-process scoring worker, and no hidden label in any response."""
 
 from __future__ import annotations
 
 import json
+import logging
 import time
+import uuid
 
 import pytest
 from fastapi.testclient import TestClient
 
+from benchhub import Hub, submission_scoring
+from benchhub.benchmark_service import PhaseSpec
+from benchhub.config import HubConfig
 from benchhub.server import create_app
 from tests.conftest import write_jsonl
+from tests.fixtures.benchmarks import state
 from tests.test_benchmarks import CANARY, qa_rows
 
 URL = "/api/benchmarks"
@@ -120,4 +126,139 @@ def test_the_server_scores_submissions_in_process_and_maintainers_act_over_http(
     actions = [entry["action"] for entry in client.get(f"{URL}/codes/audit", headers=root).json()]
     assert actions == ["create_benchmark", "select_final", "hide", "unhide", "rescore", "close_phase"]
     for text in (json.dumps(current), json.dumps(private), json.dumps(history)):
+        assert CANARY not in text
+
+
+# Every /api/benchmarks route × role. Each case runs on a benchmark of its own (so that closing a phase or
+# hiding a submission does not change the next case), where "pat" has one scored submission, "mia" is a
+# maintainer without being an admin, "olga" is a signed-in user with no part in it, and "ada" an admin who
+# is not a member (the creator, "root", is an admin and its first maintainer).
+ROLES = {"anonymous": None, "participant": "pat", "outsider": "olga", "maintainer": "mia", "admin": "ada"}
+
+
+@pytest.fixture(scope="module")
+def hosted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hosted")
+    home = folder / "hub"
+    hub = Hub(HubConfig(home=home, database_url=f"sqlite:///{home / 'hub.db'}"))
+    hub.add_dataset("codes", write_jsonl(folder / "codes.jsonl", qa_rows(30)), task="question-answering")
+    hub.create_user("root", admin=True)
+    hub.create_user("ada", admin=True)
+    for name in ("pat", "olga", "mia"):
+        hub.create_user(name)
+    (folder / "answers.json").write_bytes(answers())
+    tokens = {role: {"Authorization": f"Bearer {hub.create_token(user)[1]}"} if user else {} for role, user in ROLES.items()}
+    with TestClient(create_app(hub.config)) as client:
+        yield hub, client, tokens, folder
+    hub.close()
+
+
+def fresh_benchmark(hub: Hub, folder) -> tuple[str, int]:
+    name = f"b-{uuid.uuid4().hex[:8]}"
+    hub.create_benchmark(name, dataset="codes", phases=[PhaseSpec("test", "test")], user="root")
+    hub.add_member(name, "mia", user="root", role="maintainer")
+    submission = hub.submit(name, folder / "answers.json", user="pat", phase="test")
+    hub.run_worker(once=True)
+    return name, submission.id
+
+
+def statuses(anonymous: int, participant: int, outsider: int, maintainer: int, admin: int) -> dict[str, int]:
+    return dict(zip(ROLES, (anonymous, participant, outsider, maintainer, admin)))
+
+
+ALL_200 = statuses(200, 200, 200, 200, 200)
+MAINTAINERS = statuses(401, 403, 403, 200, 200)
+BENCHMARK_ROUTES = [
+    ("GET", "", None, ALL_200),
+    ("POST", "", "new benchmark", statuses(401, 403, 403, 403, 201)),
+    ("GET", "/{b}", None, ALL_200),
+    ("GET", "/{b}/board", None, ALL_200),
+    ("GET", "/{b}/board?kind=private", None, statuses(409, 409, 409, 200, 200)),  # before close: maintainers only
+    ("POST", "/{b}/members", {"user": "olga"}, statuses(401, 403, 403, 204, 204)),
+    ("POST", "/{b}/submissions", "file", statuses(401, 201, 201, 201, 201)),  # open enrolment: olga joins by submitting
+    ("GET", "/{b}/submissions", None, statuses(401, 200, 200, 200, 200)),
+    ("GET", "/{b}/submissions?user=pat", None, statuses(401, 200, 403, 200, 200)),
+    ("GET", "/{b}/submissions/{s}", None, statuses(401, 200, 404, 200, 200)),
+    ("GET", "/{b}/submissions/{s}/scores", None, MAINTAINERS),
+    ("POST", "/{b}/submissions/{s}/moderation", {"action": "hide", "reason": "spam"}, MAINTAINERS),
+    ("PUT", "/{b}/final-selection", {"submissions": []}, statuses(401, 200, 403, 200, 403)),  # members only
+    ("POST", "/{b}/phases/test/close", None, MAINTAINERS),
+    ("POST", "/{b}/rescore", {}, MAINTAINERS),
+    ("GET", "/{b}/audit", None, MAINTAINERS),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path", "body", "expected"), BENCHMARK_ROUTES,
+                         ids=[f"{method} {URL}{path}" for method, path, _, _ in BENCHMARK_ROUTES])
+def test_every_benchmark_route_answers_each_role_as_allowed(hosted, monkeypatch, role, method, path, body, expected):
+    monkeypatch.setenv("BENCHHUB_IN_PROCESS_SCORING", "0")
+    hub, client, tokens, folder = hosted
+    name, submission_id = fresh_benchmark(hub, folder)
+    url = URL + path.format(b=name, s=submission_id)
+    before = state(hub)
+    if body == "file":
+        response = client.post(url, headers=tokens[role], data={"phase": "test"},
+                               files={"file": ("answers.json", answers(), "application/json")})
+    elif body == "new benchmark":
+        response = client.post(url, headers=tokens[role], json={
+            "name": f"{name}-new", "dataset": "codes", "phases": [{"name": "test", "split": "test"}]})
+    else:
+        response = client.request(method, url, headers=tokens[role], json=body)
+    assert response.status_code == expected[role], response.text
+    assert CANARY not in response.text
+    if response.status_code >= 400:
+        assert set(response.json()) == {"error"} and response.json()["error"]["message"]
+        assert state(hub) == before  # a refusal changes nothing
+    elif method != "GET":
+        assert state(hub) != before
+
+
+def test_each_role_sees_only_what_it_may_of_a_hosted_benchmark(hosted, monkeypatch):
+    monkeypatch.setenv("BENCHHUB_IN_PROCESS_SCORING", "0")
+    hub, client, tokens, folder = hosted
+    name, submission_id = fresh_benchmark(hub, folder)
+
+    def get(role: str, path: str):
+        response = client.get(f"{URL}/{name}{path}", headers=tokens[role])
+        assert response.status_code == 200, (role, path, response.text)
+        return response.json()
+
+    assert [s["id"] for s in get("participant", "/submissions")] == [submission_id]
+    assert get("outsider", "/submissions") == []
+    assert [s["id"] for s in get("maintainer", "/submissions")] == [submission_id]
+    # Private scores: the maintainers' before the phase closes, everyone's after.
+    assert get("participant", f"/submissions/{submission_id}")["private_metrics"] is None
+    assert get("maintainer", f"/submissions/{submission_id}")["private_metrics"]["f1"]["value"] == 0.0
+    public = get("anonymous", "/board")
+    assert [(row["rank"], row["user"], row["submission_id"]) for row in public["rows"]] == [(1, "pat", submission_id)]
+    assert "split_seed" not in json.dumps(get("anonymous", "")) and "seed" not in get("anonymous", "")["settings"]
+    hub.close_phase(name, "test", user="mia")
+    assert get("participant", f"/submissions/{submission_id}")["private_metrics"]["f1"]["value"] == 0.0
+    private = get("anonymous", "/board?kind=private")
+    assert [(row["rank"], row["user"]) for row in private["rows"]] == [(1, "pat")]
+    assert [entry["action"] for entry in get("maintainer", "/audit")] == ["create_benchmark", "add_member", "close_phase"]
+
+
+def test_a_failing_scoring_in_the_server_logs_and_answers_no_gold_answer(served, monkeypatch, caplog):
+    client, tokens = served
+    monkeypatch.setenv("BENCHHUB_IN_PROCESS_SCORING", "1")
+    create(client, tokens)
+
+    def failing(model, split, task, facts):
+        raise RuntimeError(f"the gold answers were {[answer['text'] for answer in split.answers]}")
+
+    monkeypatch.setattr(submission_scoring, "_metrics", failing)
+    with caplog.at_level(logging.DEBUG):
+        submitted = upload(client, tokens["pat"], answers()).json()
+        deadline = time.monotonic() + 60
+        while (current := client.get(f"{URL}/codes/submissions/{submitted['id']}", headers=tokens["pat"])).json()["status"] != "failed":
+            assert time.monotonic() < deadline, current.text
+            time.sleep(0.1)
+        seen = [current.text, client.get(f"{URL}/codes/submissions", headers=tokens["root"]).text,
+                client.get(f"{URL}/codes/audit", headers=tokens["root"]).text, client.get("/benchmarks/codes").text]
+    assert current.json()["error"] == "Scoring failed after 3 attempt(s); the maintainers can see the cause."
+    assert caplog.text.count("failed: RuntimeError") == 3  # the worker did log each attempt, by the error's type only
+    assert CANARY not in caplog.text
+    for text in seen:
         assert CANARY not in text

@@ -77,4 +77,13 @@ def test_no_get_response_carries_a_hidden_label(tmp_path: Path, monkeypatch):
     assert client.get(f"/api/evaluations/{evaluation.id}").json()["details"] == {
         "hidden": "this split's labels are hidden by a hosted benchmark"}
     assert client.get("/leaderboards/codes?split=test").status_code == 403
+    # The hub's own ranking of the hidden split is its maintainers' (the benchmark's boards are everyone's).
+    refused = client.get("/api/leaderboards/codes?split=test")
+    assert refused.status_code == 403 and "hidden by a hosted benchmark" in refused.json()["error"]["message"]
+    anonymous = TestClient(create_app(config))
+    assert anonymous.get("/api/leaderboards/codes?split=test").status_code == 403
+    assert anonymous.get("/api/leaderboards/codes?split=train").status_code == 200
+    admin = {"Authorization": f"Bearer {hub.create_token('admin')[1]}"}
+    ranked = client.get("/api/leaderboards/codes?split=test", headers=admin).json()["rows"]
+    assert sorted(row["model"] for row in ranked) == ["baseline:sliding-window", "guesser"]
     hub.close()

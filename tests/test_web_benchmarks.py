@@ -4,6 +4,7 @@ the maintainers' page and its audit log; nothing of the hidden labels on any pag
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,8 @@ from fastapi.testclient import TestClient
 from benchhub import Hub
 from benchhub.config import HubConfig
 from benchhub.server import create_app
-from benchhub.server.sessions import CSRF_COOKIE
-from tests.fixtures.benchmarks import BENCHMARK, make_benchmark
+from benchhub.server.sessions import CSRF_COOKIE, SESSION_COOKIE
+from tests.fixtures.benchmarks import BENCHMARK, make_benchmark, state
 
 
 @pytest.fixture
@@ -48,6 +49,11 @@ def test_anonymous_visitors_see_the_rules_phases_and_public_board(setup):
     assert "Sentiment" in page.text and "5 submissions per day (midnight UTC)" in page.text
     assert "hidden (public/private halves)" in page.text and "open, no closing date" in page.text
     assert "Sign in</a> to submit" in page.text and "My submissions" not in page.text
+    assert "private ranking" not in page.text  # not before the phase closes
+    assert client.get(f"/benchmarks/{BENCHMARK}/maintain").status_code == 401
+    with setup.predictions().open("rb") as handle:
+        refused = client.post(f"/benchmarks/{BENCHMARK}/submit", data={"phase": "test"}, files={"file": ("p.jsonl", handle)})
+    assert refused.status_code == 401 and "Sign in first" in refused.text
     assert client.get("/benchmarks").status_code == 200 and "Sentiment" in client.get("/benchmarks").text
 
 
@@ -105,3 +111,121 @@ def test_maintainers_close_a_phase_moderate_and_read_the_audit_log(setup):
     assert "<td>close_phase</td>" in closed.text
     public_page = TestClient(create_app(setup.hub.config)).get(f"/benchmarks/{BENCHMARK}")
     assert "test: private ranking" in public_page.text
+
+
+def csrf_forms(setup, submission: int) -> list[tuple[str, dict, dict | None]]:
+    """Every form post of the browser UI with genuine field values: (path, fields, files)."""
+    return [
+        ("/signin", {"token": setup.hub.create_token("admin")[1], "next": "/"}, None),
+        ("/signout", {}, None),
+        (f"/benchmarks/{BENCHMARK}/submit", {"phase": "test"}, {"file": ("p.jsonl", setup.predictions().read_bytes(), "application/jsonl")}),
+        (f"/benchmarks/{BENCHMARK}/final", {"phase": "test", "chosen": str(submission)}, None),
+        (f"/benchmarks/{BENCHMARK}/maintain/close", {"phase": "test"}, None),
+        (f"/benchmarks/{BENCHMARK}/maintain/rescore", {"phase": "test"}, None),
+        (f"/benchmarks/{BENCHMARK}/maintain/moderate", {"submission": str(submission), "action": "hide", "reason": "spam"}, None),
+    ]
+
+
+FORGERIES = ["forged", "missing", "no-cookie"]
+
+
+@pytest.mark.parametrize("forgery", FORGERIES)
+@pytest.mark.parametrize("form", range(7), ids=["signin", "signout", "submit", "final", "close", "rescore", "moderate"])
+def test_every_form_post_without_the_csrf_token_is_refused_and_changes_nothing(setup, form, forgery):
+    admin = signed_in(setup, "admin")  # an admin maintains every benchmark: every form is allowed to them
+    submission = setup.hub.submit(BENCHMARK, setup.predictions(), user="admin", phase="test")
+    setup.hub.run_worker(once=True)
+    path, fields, files = csrf_forms(setup, submission.id)[form]
+    genuine = admin.cookies[CSRF_COOKIE]
+    if forgery == "no-cookie":  # a cross-site post: the SameSite=Strict CSRF cookie is not sent
+        admin.cookies.delete(CSRF_COOKIE)
+    before, session = state(setup.hub), admin.cookies[SESSION_COOKIE]
+    sent = {**fields, "csrf": "x" * len(genuine)} if forgery != "missing" else fields
+    refused = admin.post(path, data=sent, files=files, follow_redirects=False)
+    assert refused.status_code == 403 and "CSRF token is missing or stale" in refused.text
+    assert state(setup.hub) == before and SESSION_COOKIE not in refused.headers.get("set-cookie", "")
+    assert admin.cookies[SESSION_COOKIE] == session
+    # The same post with the token goes through, so the refusal above was the CSRF check's doing.
+    done = admin.post(path, data={**fields, "csrf": admin.cookies[CSRF_COOKIE]}, files=files, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    assert state(setup.hub) != before or path in ("/signin", "/signout")
+    assert ("set-cookie" in done.headers) == (path in ("/signin", "/signout"))
+
+
+def labelled_controls(page: str) -> list[tuple[str, str]]:
+    """(control, its accessible name) for every form control a person fills in or operates on the page."""
+    class Controls(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.controls: list[dict] = []
+            self.labels: dict[str, str] = {}
+            self.label_for: str | None = None
+            self.button: dict | None = None
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            attributes = dict(attrs)
+            if tag in ("input", "select", "textarea") and attributes.get("type") != "hidden":
+                self.controls.append({"tag": tag, **attributes})
+            elif tag == "label":
+                self.label_for = attributes.get("for")
+                self.labels.setdefault(self.label_for, "")
+            elif tag == "button":
+                self.button = {"tag": "button", "text": "", **attributes}
+                self.controls.append(self.button)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "label":
+                self.label_for = None
+            elif tag == "button":
+                self.button = None
+
+        def handle_data(self, data: str) -> None:
+            if self.label_for is not None:
+                self.labels[self.label_for] += data
+            if self.button is not None:
+                self.button["text"] += data
+
+    parser = Controls()
+    parser.feed(page)
+    named = []
+    for control in parser.controls:
+        name = control.get("aria-label") or parser.labels.get(control.get("id"), "") or control.get("text", "")
+        assert control.get("tabindex") != "-1", control  # reachable by the Tab key
+        named.append((f"{control['tag']} {control.get('name', '')}".strip(), " ".join(name.split())))
+    return named
+
+
+def test_benchmark_and_maintainer_forms_are_labelled_for_keyboard_and_screen_reader_users(setup):
+    admin = signed_in(setup, "admin")
+    submission = setup.hub.submit(BENCHMARK, setup.predictions(), user="admin", phase="test")
+    setup.hub.run_worker(once=True)
+    benchmark = labelled_controls(admin.get(f"/benchmarks/{BENCHMARK}").text)
+    maintain = labelled_controls(admin.get(f"/benchmarks/{BENCHMARK}/maintain").text)
+    for control, name in benchmark + maintain:
+        assert name, f"{control} has no label"
+    assert ("select phase", "Phase") in benchmark
+    assert ("input file", "Predictions file (JSONL {\"id\", \"label\"} or CSV id,label)") in benchmark
+    assert ("input chosen", f"use submission {submission.id} in the final ranking of phase test") in benchmark
+    assert ("button", "Save final selection for phase test") in benchmark
+    assert ("select action", f"action for submission {submission.id}") in maintain
+    assert ("input reason", f"reason for submission {submission.id}") in maintain
+    assert [name for control, name in maintain if control == "button"][:4] == [
+        "Sign out", "Close phase dev", "Close phase test", "Rescore every submission"]
+    page = admin.get(f"/benchmarks/{BENCHMARK}").text
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page  # laid out for phone width
+
+
+def test_a_participant_picks_final_submissions_with_the_form_while_two_phases_are_open(setup):
+    alice = signed_in(setup, "alice")
+    submit(alice, setup.predictions("a.jsonl"))
+    submit(alice, setup.predictions("dev.jsonl", rows=setup.dev_rows), phase="dev")
+    setup.hub.run_worker(once=True)
+    test_id, dev_id = (s.id for s in sorted(setup.hub.submissions(BENCHMARK, user="alice"), key=lambda s: s.phase != "test"))
+    page = alice.get(f"/benchmarks/{BENCHMARK}").text
+    assert f'value="{test_id}" form="final-test"' in page and f'value="{dev_id}"' not in page  # dev has no private ranking
+    form = re.search(r'<form id="final-test" method="post" action="/benchmarks/sentiment/final".*?</form>', page, re.S).group()
+    assert '<input type="hidden" name="phase" value="test">' in form  # both phases are open: the form names its phase
+    saved = alice.post(f"/benchmarks/{BENCHMARK}/final", follow_redirects=True,
+                       data={"csrf": alice.cookies[CSRF_COOKIE], "phase": "test", "chosen": str(test_id)})
+    assert "Final selection saved (1 submission)." in saved.text
+    assert [s.selected_final for s in setup.hub.submissions(BENCHMARK, user="alice", phase="test")] == [True]

@@ -234,6 +234,9 @@ def select_final(session: Session, benchmark: str, submission_ids: Sequence[int]
     """Picks the actor's submissions for the private ranking (at most K; none: the best public one counts)."""
     bench = benchmarks.get_benchmark_row(session, benchmark)
     actor = benchmarks.get_user(session, actor_id)
+    if benchmarks.role_of(session, bench, actor.id) is None:
+        # Nothing to pick, and it would write an audit entry on a benchmark the user has no part in.
+        raise PermissionDeniedError(f"User {actor.name!r} has not submitted to benchmark {bench.name!r}, so has nothing to pick.")
     phase_row = benchmarks.get_phase_row(bench, phase)
     _check_open(bench, phase_row, utcnow())
     limit = bench.settings["final_selections"]

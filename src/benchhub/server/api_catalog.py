@@ -17,7 +17,7 @@ from benchhub.errors import ModelNotFoundError, PermissionDeniedError
 from benchhub.evaluation_service import evaluation_record
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
-from benchhub.server.permissions import can_see_details, can_see_examples
+from benchhub.server.permissions import can_see_details, can_see_examples, can_see_ranking
 from benchhub.server.views import dataset_view, evaluation_view, model_view
 from benchhub.store.tables import ModelRow
 
@@ -98,8 +98,12 @@ def get_leaderboard(dataset: str, session: SessionDep, hub: HubDep, user: Option
                     ) -> dict[str, Any]:
     """A split's ranking of stored evaluations, with CIs, significance against the leader and speed.
 
-    Baselines appear once evaluated (`benchhub leaderboard` evaluates missing ones; this GET does not).
+    Baselines appear once evaluated (`benchhub leaderboard` evaluates missing ones; this GET does not). A split
+    whose labels a hosted benchmark hides is ranked on the benchmark's boards instead (its maintainers see both).
     """
+    if not can_see_ranking(session, user, dataset, split):
+        raise PermissionDeniedError(f"The labels of {dataset}/{split} are hidden by a hosted benchmark; "
+                                    f"its rankings are the benchmark's boards (GET /api/benchmarks/NAME/board).")
     board = leaderboard.build_leaderboard(
         session, hub.artifacts, dataset=dataset, split=split, metric=metric, top=top, with_baselines=False,
         show_progress=False,

@@ -24,6 +24,7 @@ from benchhub.report_service import model_evaluations
 from benchhub.server import sessions
 from benchhub.server.auth import OptionalUser
 from benchhub.server.dependencies import HubDep, SessionDep
+from benchhub.server.permissions import can_see_ranking
 from benchhub.store.tables import DatasetRow, ModelRow, UserRow
 from benchhub.tasks.registry import TASKS, get_task
 
@@ -34,8 +35,8 @@ HOME_TOP = 5
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     """An error as a page, for browser routes (the API answers JSON)."""
-    headings = {401: "Sign in needed", 403: "Not allowed", 404: "Not found", 409: "Conflict", 422: "Not valid",
-                429: "Limit reached", 500: "Something went wrong"}
+    headings = {401: "Sign in needed", 403: "Not allowed", 404: "Not found", 409: "Conflict", 413: "Too large",
+                422: "Not valid", 429: "Limit reached", 500: "Something went wrong"}
     return render(request, "error.html", None, status=status, heading=headings.get(status, "Request refused"),
                   message=message)
 
@@ -95,7 +96,7 @@ def model(name: str, request: Request, session: SessionDep, user: OptionalUser) 
 @router.get("/leaderboards/{dataset}", response_class=HTMLResponse)
 def leaderboard_page(dataset: str, request: Request, session: SessionDep, hub: HubDep, user: OptionalUser,
                      split: str = "test", metric: str | None = None) -> HTMLResponse:
-    if split in _hidden_splits(session, dataset):
+    if not can_see_ranking(session, user, dataset, split):
         raise PermissionDeniedError(f"The labels of {dataset}/{split} are hidden; its rankings are on its benchmark's page.")
     board = leaderboard.build_leaderboard(session, hub.artifacts, dataset=dataset, split=split, metric=metric,
                                           with_baselines=False, show_progress=False)
