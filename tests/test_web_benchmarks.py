@@ -229,3 +229,27 @@ def test_a_participant_picks_final_submissions_with_the_form_while_two_phases_ar
                        data={"csrf": alice.cookies[CSRF_COOKIE], "phase": "test", "chosen": str(test_id)})
     assert "Final selection saved (1 submission)." in saved.text
     assert [s.selected_final for s in setup.hub.submissions(BENCHMARK, user="alice", phase="test")] == [True]
+
+
+def test_the_benchmark_page_shows_maintainers_actions_to_everyone_but_not_participants_choices(setup):
+    alice = signed_in(setup, "alice")
+    submit(alice, setup.predictions("alice.jsonl"))
+    setup.hub.run_worker(once=True)
+    submission = setup.hub.submissions(BENCHMARK, user="alice")[0]
+    setup.hub.select_final(BENCHMARK, [submission.id], user="alice", phase="test")
+    setup.hub.hide_submission(submission.id, reason="duplicate of another team's entry", user="admin")
+    page = TestClient(create_app(setup.hub.config)).get(f"/benchmarks/{BENCHMARK}")
+    audit = page.text.split('<table id="audit">')[1]
+    actions = re.findall(r"<td>(create_benchmark|add_member|select_final|hide|close_phase|rescore)</td>", audit)
+    assert actions == ["hide", "create_benchmark"]  # newest first; alice's final selection is not shown
+    assert "reason: duplicate of another team&#39;s entry" in audit
+
+
+def test_task_rankings_leave_out_hidden_splits(setup):
+    from benchhub.task_ranking import top_models_for_task
+
+    setup.hub.add_model("oracle", setup.predictions("oracle.jsonl"))  # the gold labels of the hidden split
+    setup.hub.evaluate(model="oracle", dataset="reviews", split="test", progress=False)
+    with setup.hub.session() as session:
+        ranking = top_models_for_task(session, task="text-classification", split="test")
+    assert ranking.rows == [] and ranking.leaders == []  # tests/test_server_api.py covers rankings of open splits

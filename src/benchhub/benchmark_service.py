@@ -267,12 +267,28 @@ def add_audit(session: Session, benchmark: BenchmarkRow, user_id: int | None, ac
     session.add(AuditLogRow(benchmark_id=benchmark.id, user_id=user_id, action=action, details=details))
 
 
+# Maintainers' actions, which anyone may read on the benchmark page; a participant's own choices are not among them.
+MAINTAINER_ACTIONS = ("create_benchmark", "add_member", "close_phase", "rescore", "hide", "unhide", "disqualify", "reinstate")
+
+
 def audit_log(session: Session, benchmark: str, *, actor_id: int) -> list[AuditEntry]:
     """Every recorded action on the benchmark, oldest first; maintainers and admins only."""
     row = get_benchmark_row(session, benchmark)
     require_maintainer(session, row, actor_id, "read the audit log")
-    entries = session.scalars(select(AuditLogRow).where(AuditLogRow.benchmark_id == row.id).order_by(AuditLogRow.id))
-    return [AuditEntry(e.id, row.name, e.user.name if e.user else None, e.action, dict(e.details), e.created_at) for e in entries]
+    return _entries(session, row, None)
+
+
+def public_audit_log(session: Session, benchmark: str) -> list[AuditEntry]:
+    """The maintainers' actions (closing, rescoring, moderation with its reason), oldest first, for everyone."""
+    return _entries(session, get_benchmark_row(session, benchmark), MAINTAINER_ACTIONS)
+
+
+def _entries(session: Session, row: BenchmarkRow, actions: Sequence[str] | None) -> list[AuditEntry]:
+    statement = select(AuditLogRow).where(AuditLogRow.benchmark_id == row.id).order_by(AuditLogRow.id)
+    if actions is not None:
+        statement = statement.where(AuditLogRow.action.in_(actions))
+    return [AuditEntry(e.id, row.name, e.user.name if e.user else None, e.action, dict(e.details), e.created_at)
+            for e in session.scalars(statement)]
 
 
 def get_user(session: Session, user_id: int) -> UserRow:

@@ -2,7 +2,7 @@
 
 The rule: take the newest evaluation of each model on `split` of each dataset of the task, and
 the task's primary metric of each (macro_f1 for text classification, f1 for question answering).
-Baselines (models of kind `baseline`) are left out. A model's score is the mean of its values over
+Baselines (models of kind `baseline`) are left out, and so are splits whose labels a hosted benchmark hides. A model's score is the mean of its values over
 the datasets it was evaluated on; models rank by that mean, then by how many datasets they cover
 (more first), then by name. Each row shows its per-dataset values, so a model seen on one easy
 dataset can be told from one seen everywhere. `leaders` names the best model on each dataset.
@@ -16,6 +16,7 @@ import math
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from benchhub.benchmark_service import hidden_splits
 from benchhub.errors import InvalidInputError, NotFoundError
 from benchhub.evaluation_service import latest_evaluations
 from benchhub.results import TaskLeader, TaskRanking, TaskRankingRow
@@ -39,8 +40,8 @@ def top_models_for_task(session: Session, *, task: str, split: str = "test", n: 
     values: dict[str, dict[str, float]] = {}
     kinds: dict[str, str] = {}
     for dataset in session.scalars(select(DatasetRow).where(DatasetRow.task == task).order_by(DatasetRow.name)):
-        if not any(s.name == split for s in dataset.splits):
-            continue
+        if not any(s.name == split for s in dataset.splits) or split in hidden_splits(session, dataset.name):
+            continue  # no such split, or its ranking belongs to a hosted benchmark
         scored = [(e, _value(e, metric)) for e in latest_evaluations(session, dataset, split) if e.model.kind != "baseline"]
         scored = sorted(((e, v) for e, v in scored if v is not None), key=lambda pair: (-pair[1], pair[0].model.name))
         best = scored[0] if scored else None

@@ -46,7 +46,8 @@ def benchmark(name: str, request: Request, session: SessionDep, user: OptionalUs
     mine = []
     if user is not None:
         mine = submission_service.list_submissions(session, name, actor_id=user.id, user=user.name)
-    return render(request, "benchmark.html", user, benchmark=record, boards=boards, mine=mine, maintainer=maintainer,
+    audit = benchmark_service.public_audit_log(session, name)
+    return render(request, "benchmark.html", user, benchmark=record, boards=boards, mine=mine, maintainer=maintainer, audit=audit,
                   open_phases=[p for p in record.phases if p.is_open], now=_now(), left=_time_left)
 
 
