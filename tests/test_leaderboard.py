@@ -107,3 +107,22 @@ def test_dataset_without_train_split_has_no_baselines_and_says_why(tmp_path):
     assert board.notes == ["No baselines: dataset 'only-test' has no 'train' split to train them on."]
     with pytest.raises(InvalidInputError, match="trains on a split named 'train'"):
         hub.evaluate(model="baseline:keyword", dataset="only-test", progress=False)
+
+
+def test_p_values_are_computed_once_per_pair_and_recomputed_for_a_rerun(ranked_hub, monkeypatch):
+    from benchhub.tasks.text_classification import TextClassification
+
+    first = {row.model: row.p_value_vs_leader for row in ranked_hub.leaderboard(dataset="reviews", progress=False).rows}
+    calls = []
+    real = TextClassification.paired_pvalue
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(TextClassification, "paired_pvalue", counted)
+    again = {row.model: row.p_value_vs_leader for row in ranked_hub.leaderboard(dataset="reviews", progress=False).rows}
+    assert again == first and calls == []  # every pair was seen: no bootstrap, no file read
+    ranked_hub.evaluate(model="weak", dataset="reviews", use_cache=False, progress=False)  # a new row, a new file
+    rerun = {row.model: row.p_value_vs_leader for row in ranked_hub.leaderboard(dataset="reviews", progress=False).rows}
+    assert len(calls) == 1 and rerun == first

@@ -9,6 +9,8 @@ accuracy-latency Pareto front.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -54,7 +56,7 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
     shortcut = _best_partial_input(evaluations, metric)
     if shortcut is not None:
         notes.append(f"shortcut gap: {metric} minus the best partial-input baseline ({shortcut[0]}, {shortcut[1]:.2f}).")
-    leader_rows = _examples(artifacts, evaluations[0]) if evaluations else None
+    leader = evaluations[0] if evaluations else None
     speeds = latest_speed_runs(session, [e.model_id for e in evaluations])
     latency = {e.id: _speed(speeds, e, LATENCY_BATCH, notes) for e in evaluations}
     throughput = {e.id: _speed(speeds, e, THROUGHPUT_BATCH, notes) for e in evaluations}
@@ -68,8 +70,8 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
     rows = []
     for rank, evaluation in enumerate(evaluations, start=1):
         p_value = None
-        if rank > 1 and leader_rows is not None:
-            p_value = task.paired_pvalue(leader_rows, _examples(artifacts, evaluation), metric, facts)
+        if rank > 1 and leader is not None:
+            p_value = _paired_pvalue(task, facts, artifacts, leader, evaluation, metric)
         value = _value(evaluation, metric)
         rows.append(LeaderboardRow(
             rank=rank, model=evaluation.model.name, kind=evaluation.model.kind,
@@ -154,6 +156,32 @@ def _best_partial_input(evaluations: list[EvaluationRow], metric: str) -> tuple[
         and e.model.name.startswith(BASELINE_PREFIX) and _value(e, metric) > -math.inf
     ]
     return max(partial, key=lambda pair: pair[1]) if partial else None
+
+
+def _paired_pvalue(task: Any, facts: DatasetFacts, artifacts: ArtifactStore, leader: EvaluationRow,
+                   other: EvaluationRow, metric: str) -> float:
+    """The paired-bootstrap p-value of `other` against `leader`, computed once per pair.
+
+    Evaluations are immutable (a rerun is a new row with a new predictions file), so the pair's
+    predictions files, the metric and the task version fix the value; leaderboard reads then
+    cost no bootstrap and no file reads for pairs seen before.
+    """
+    key = (str(artifacts.root), leader.predictions_path, other.predictions_path, metric, task.name, task.version)
+    with _PVALUE_LOCK:
+        if key in _PVALUES:
+            _PVALUES.move_to_end(key)
+            return _PVALUES[key]
+    value = task.paired_pvalue(_examples(artifacts, leader), _examples(artifacts, other), metric, facts)
+    with _PVALUE_LOCK:
+        _PVALUES[key] = value
+        while len(_PVALUES) > PVALUE_CACHE_SIZE:
+            _PVALUES.popitem(last=False)
+    return value
+
+
+PVALUE_CACHE_SIZE = 50_000
+_PVALUES: OrderedDict[tuple[str, ...], float] = OrderedDict()
+_PVALUE_LOCK = threading.Lock()
 
 
 def _examples(artifacts: ArtifactStore, evaluation: EvaluationRow) -> list[dict[str, Any]]:
