@@ -322,6 +322,14 @@ def test_failed_scoring_is_retried_then_reported_without_its_cause_and_has_its_o
     with hub.session() as session:
         job = session.scalar(select(ScoringJobRow))
     assert (job.state, job.attempts) == ("failed", 3) and "does not exist" in job.last_error
+    # The maintainers can see the cause; participants cannot ask for it.
+    from benchhub import submission_service
+
+    with hub.session() as session:
+        admin, alice = (hub._user_id(session, name) for name in ("admin", "alice"))
+        assert submission_service.scoring_errors(session, BENCHMARK, actor_id=admin) == {first: job.last_error}
+        with pytest.raises(PermissionDeniedError):
+            submission_service.scoring_errors(session, BENCHMARK, actor_id=alice)
     # A failed scoring does not count against the limit of one a day ...
     doomed_submission()
     hub.run_worker(once=True)

@@ -330,3 +330,20 @@ def submission_record(session: Session, row: SubmissionRow, *, reveal_private: b
         private_metrics=dict(private) if private is not None else None,
         score_version=score.version if score is not None else None,
     )
+
+
+def scoring_errors(session: Session, benchmark: str, *, actor_id: int) -> dict[int, str]:
+    """The last scoring error of each submission whose scoring failed at least once (maintainers only).
+
+    These messages can quote hidden labels (an exception about a gold answer), so participants see
+    only "scoring failed"; the benchmark's maintainers need the cause to fix a scorer.
+    """
+    bench = benchmarks.get_benchmark_row(session, benchmark)
+    benchmarks.require_maintainer(session, bench, actor_id, "read scoring errors")
+    rows = session.execute(
+        select(ScoringJobRow.submission_id, ScoringJobRow.last_error)
+        .join(SubmissionRow, SubmissionRow.id == ScoringJobRow.submission_id)
+        .where(SubmissionRow.benchmark_id == bench.id, ScoringJobRow.last_error.is_not(None))
+        .order_by(ScoringJobRow.id)
+    )
+    return {submission_id: error for submission_id, error in rows}

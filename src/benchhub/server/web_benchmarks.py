@@ -81,7 +81,8 @@ def maintain(name: str, request: Request, session: SessionDep, user: RequiredUse
     audit = benchmark_service.audit_log(session, name, actor_id=user.id)  # maintainers and admins only
     record = benchmark_service.benchmark_record(benchmark_service.get_benchmark_row(session, name))
     submissions = submission_service.list_submissions(session, name, actor_id=user.id)
-    return render(request, "maintain.html", user, benchmark=record, submissions=submissions, audit=audit)
+    errors = submission_service.scoring_errors(session, name, actor_id=user.id)
+    return render(request, "maintain.html", user, benchmark=record, submissions=submissions, audit=audit, errors=errors)
 
 
 @router.post("/benchmarks/{name}/maintain/close")
