@@ -143,3 +143,32 @@ def test_the_job_of_a_killed_worker_is_finished_once_by_another_after_its_lease(
         scores = score_submission(session, hub.artifacts, session.get(SubmissionRow, submitted.id))
         assert complete(session, late, scores) is False
     assert count(hub, SubmissionScoreRow) == 1
+
+
+def test_fifty_concurrent_http_submissions_at_a_limit_of_five(open_hub, database_url, tmp_path, monkeypatch):
+    """Over HTTP against a live server: exactly 5 answered 201, 45 answered 429, 5 rows."""
+    import asyncio
+
+    import httpx
+
+    from tests.browser_support import live_server
+    from tests.fixtures.benchmarks import BENCHMARK, make_benchmark
+
+    monkeypatch.setenv("BENCHHUB_IN_PROCESS_SCORING", "0")
+    hub = open_hub()
+    setup = make_benchmark(hub, tmp_path / "files", settings={"max_per_day": 5})
+    token = hub.create_token("alice")[1]
+    content = setup.predictions().read_bytes()
+
+    async def burst(url: str) -> list[int]:
+        async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+            async def one() -> int:
+                response = await client.post(f"/api/benchmarks/{BENCHMARK}/submissions", data={"phase": "test"},
+                                             files={"file": ("p.jsonl", content)}, headers={"Authorization": f"Bearer {token}"})
+                return response.status_code
+            return await asyncio.gather(*(one() for _ in range(50)))
+
+    with live_server(hub.config) as url:
+        statuses = asyncio.run(burst(url))
+    assert sorted(statuses) == [201] * 5 + [429] * 45
+    assert len(hub.submissions(BENCHMARK, user="alice")) == 5
