@@ -1,0 +1,53 @@
+"""What every probe shares: the perturbed split it produces, and the protocols of the three probe kinds.
+
+- INV (invariance): a label-preserving change of the inputs (typos, case, names, filler, a QA
+  distractor sentence...). Gold labels and answers stay valid (QA answer offsets are moved with the
+  text); the engine reports the prediction flip rate and the metric on the changed split.
+- DIR (directional): a change with an expected direction of the scores (appending a strongly negative
+  clause must not raise the positive score); `violations` says, per example, whether it was broken.
+- MFT (minimum functionality): template-generated examples with their expected labels (a new split).
+
+Perturbations are deterministic given `seed`: the same split and seed give the same output, on any
+machine (use `random.Random(f"{seed}:{name}:{example id}")`-style per-example generators, never the
+global RNG, so one example's change does not depend on the others).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from benchhub.data.records import Split
+
+
+@dataclass(frozen=True)
+class Perturbed:
+    """A probe's version of a split: the same ids in the same order; `changed[i]` says whether example i
+    was altered (unchanged examples still run, so flip rates are over changed examples only)."""
+
+    split: Split
+    changed: list[bool]
+
+    def __post_init__(self) -> None:
+        if len(self.changed) != len(self.split):
+            raise ValueError(f"changed has {len(self.changed)} entries for {len(self.split)} examples")
+
+
+class Perturbation(Protocol):
+    """An INV or DIR change of a split's inputs."""
+
+    name: str   # short, stable, used in stored results: "typos", "name-swap", "qa-distractor", ...
+    kind: str   # "INV" or "DIR"
+    task: str   # "text-classification" or "question-answering"
+
+    def apply(self, split: Split, *, seed: int) -> Perturbed:
+        """The changed split (same ids, gold kept valid)."""
+
+
+class Directional(Perturbation, Protocol):
+    """A DIR probe: besides the change, an expectation on how the scores may move."""
+
+    def violations(self, original: np.ndarray, perturbed: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+        """Per example, whether the expectation is broken; `original`/`perturbed` are (n, len(labels)) probabilities."""
