@@ -11,7 +11,7 @@ from benchhub import accounts_service, dataset_service, evaluation_service, lead
 from benchhub.config import HubConfig
 from benchhub.data.records import ColumnMapping
 from benchhub.results import (
-    DatasetInfo, Evaluation, Leaderboard, ModelRecord, OptimizeResult, SpeedResult, TokenRecord, UserRecord,
+    DatasetInfo, Evaluation, Leaderboard, ModelRecord, OptimizeResult, ProbeReport, SpeedResult, TokenRecord, UserRecord,
 )
 from benchhub.results import AuditEntry, Benchmark, BenchmarkPhase, Board, Submission
 from benchhub.store.artifacts import ArtifactStore
@@ -187,6 +187,20 @@ class Hub:
                 split=split, tolerance=tolerance, force=force, batch_size=batch_size, settings=settings,
                 show_progress=progress, echo=echo or (lambda line: None),
             )
+
+    def probe(self, *, model: str, dataset: str, split: str = "test", suite: str = "default", seed: int = 0,
+              batch_size: int = 32, use_cache: bool = True, progress: bool = True) -> ProbeReport:
+        """Runs a probe suite (`default`, or a YAML suite file) through the evaluation engine; stores and returns it.
+
+        Text classification: invariance (typos, case, punctuation, contractions, names, filler), directional
+        (appended clauses) and template tests; question answering: distractor sentences, moved answer
+        sentences, removed answer sentences; both: calibration (ECE, reliability, risk-coverage).
+        """
+        from benchhub.probe_service import run_probes
+
+        with self._sessions() as session:
+            return run_probes(session, self.artifacts, model=model, dataset=dataset, split=split, suite=suite, seed=seed,
+                              batch_size=batch_size, use_cache=use_cache, show_progress=progress)
 
     def report_html(self, *, dataset: str, split: str = "test", path: str | Path, metric: str | None = None,
                     baselines: bool = True, progress: bool = True) -> Path:

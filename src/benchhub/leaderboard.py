@@ -21,6 +21,7 @@ from benchhub.evaluation_service import TRAIN_SPLIT, dataset_facts, latest_evalu
 from benchhub.engine.evaluate import DatasetFacts
 from benchhub.model_service import BASELINE_PREFIX, BUILTIN_BASELINES, builtin_registry
 from benchhub.results import Leaderboard, LeaderboardRow
+from benchhub.probe_service import latest_probe_summaries
 from benchhub.speed_service import latest_speed_runs
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import EvaluationRow, SpeedRunRow
@@ -58,6 +59,10 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
         notes.append(f"shortcut gap: {metric} minus the best partial-input baseline ({shortcut[0]}, {shortcut[1]:.2f}).")
     leader = evaluations[0] if evaluations else None
     speeds = latest_speed_runs(session, [e.model_id for e in evaluations])
+    robustness = latest_probe_summaries(session, dataset_row.id, split)
+    if robustness:
+        notes.append("robustness: from each model's newest `benchhub probe` run (flip rate under invariance probes, "
+                      "worst metric drop in points, ECE).")
     latency = {e.id: _speed(speeds, e, LATENCY_BATCH, notes) for e in evaluations}
     throughput = {e.id: _speed(speeds, e, THROUGHPUT_BATCH, notes) for e in evaluations}
     benched = [e for e in evaluations if latency[e.id] is not None and _value(e, metric) > -math.inf]
@@ -83,6 +88,7 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
             throughput=throughput[evaluation.id].throughput if throughput[evaluation.id] else None,
             size_bytes=_size_bytes(evaluation, latency[evaluation.id] or throughput[evaluation.id]),
             pareto=front.get(evaluation.id, False),
+            robustness=robustness.get(evaluation.model_id),
         ))
     if top is not None:
         kept, models = [], 0

@@ -90,6 +90,9 @@ class LeaderboardRow:
     size_bytes: int | None = None
     # On the accuracy-latency Pareto front: no other benched row is both more accurate and faster.
     pareto: bool = False
+    # The newest `benchhub probe` run's summary (None until probed): mean flip rate under the
+    # invariance probes, the worst metric drop (points) and which probe caused it, ECE, ...
+    robustness: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -338,6 +341,24 @@ class AuditEntry:
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
+
+@dataclass(frozen=True)
+class ProbeReport:
+    """A probe suite run: per-probe results, calibration, and the summary leaderboards show."""
+
+    id: int
+    model: str
+    dataset: str
+    split: str
+    suite: dict[str, Any]
+    summary: dict[str, Any]
+    results: dict[str, Any]
+    created_at: datetime
+    cached: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):

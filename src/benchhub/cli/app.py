@@ -351,6 +351,10 @@ from benchhub.cli.benchmark_commands import register as register_benchmarks  # n
 
 register_benchmarks(app)
 
+from benchhub.cli.probe_command import register as register_probe  # noqa: E402
+
+register_probe(app)
+
 def main() -> None:
     """Entry point: runs the app, turning benchhub errors into one line on stderr and exit code 1."""
     try:

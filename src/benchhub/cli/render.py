@@ -51,9 +51,11 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
     shortcut = any(row.shortcut_gap is not None for row in board.rows)
     # Speed from `benchhub bench`, next to the evaluation's own timing columns (ex/s, p50 ms of its batches).
     speed = any(row.latency_ms is not None or row.throughput is not None for row in board.rows)
+    robust = any(row.robustness for row in board.rows)
     header = ["#", "model", "kind", f"{board.metric} [95% CI]", *(f"{name}{' [95% CI]' if not qa or name == extra[0] else ''}" for name in extra),
               "vs leader", *(["shortcut gap"] if shortcut else []), "ex/s", "p50 ms", "params", "size",
-              *(["latency ms (b1)", "throughput ex/s (b32)", "pareto"] if speed else [])]
+              *(["latency ms (b1)", "throughput ex/s (b32)", "pareto"] if speed else []),
+              *(["flip rate", "worst drop", "ECE"] if robust else [])]
     rows = []
     for row in board.rows:
         if row.rank == 1:
@@ -80,8 +82,23 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
             str(row.rank), row.model, "baseline" if row.baseline else row.kind, *cells, versus, *gap,
             human_count(efficiency.get("examples_per_second")), f"{p50:.1f}" if p50 is not None else "-",
             human_count(efficiency.get("parameters")), human_bytes(efficiency.get("size_bytes")), *speed_cells,
+            *(robustness_cells(row.robustness) if robust else []),
         ])
     return header, rows
+
+
+def robustness_cells(summary: dict[str, Any] | None) -> list[str]:
+    """Flip rate under the invariance probes, the worst metric drop (points, and which probe), ECE."""
+    if not summary:
+        return ["-", "-", "-"]
+    flip = summary.get("flip_rate")
+    drop = summary.get("worst_drop_points")
+    ece = summary.get("ece")
+    return [
+        f"{flip:.1%}" if flip is not None else "-",
+        f"{drop:+.1f} ({summary.get('worst_probe')})" if drop is not None else "-",
+        f"{ece:.3f}" if ece is not None else "-",
+    ]
 
 
 def to_csv(header: list[str], rows: list[list[str]]) -> str:

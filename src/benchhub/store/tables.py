@@ -310,3 +310,23 @@ class AuditLogRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[UserRow | None] = relationship()
+
+
+class ProbeRunRow(Base):
+    """One probe suite run of a model on a dataset split: per-probe results and a summary for leaderboards."""
+
+    __tablename__ = "probe_runs"
+    __table_args__ = (Index("ix_probe_runs_dataset_split", "dataset_id", "split"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cache_key: Mapped[str] = mapped_column(String(64), index=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    split: Mapped[str] = mapped_column(String(100))
+    suite: Mapped[dict[str, Any]] = mapped_column(JSON)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    results: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    model: Mapped[ModelRow] = relationship()
+    dataset: Mapped[DatasetRow] = relationship()

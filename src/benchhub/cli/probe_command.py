@@ -1,0 +1,59 @@
+"""`benchhub probe`: behavioural tests through the evaluation engine, stored next to the evaluation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("probe")(probe_command)
+
+
+def probe_command(
+    model: Annotated[str, typer.Option("--model", help="Model name.")],
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset name.")],
+    split: Annotated[str, typer.Option("--split", help="Split to probe.")] = "test",
+    suite: Annotated[str, typer.Option("--suite", help="default, or a YAML suite file (see README, Probes).")] = "default",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every perturbation.")] = 0,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Rerun even if an identical run is stored.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+) -> None:
+    """Probe a model: invariance, directional and template tests (QA: distractors, moved and removed
+    answer sentences) and calibration, each run through the same engine as `eval`."""
+    from benchhub.cli.app import _console, _hub, _print_json
+    from benchhub.cli.render import rich_table
+
+    with _hub() as hub:
+        report = hub.probe(model=model, dataset=dataset, split=split, suite=suite, seed=seed, use_cache=not no_cache,
+                           progress=not quiet)
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    rows = []
+    for result in report.results["probes"]:
+        if result["kind"] == "MFT":
+            rows.append([result["probe"], "MFT", str(result["examples"]), "-", "-", _rate(result, "failure_rate")])
+            continue
+        if "flip_rate" not in result:
+            rows.append([result["probe"], result["kind"], "0", "-", "-", result.get("note", "")])
+            continue
+        value = result["value"]
+        extra = _rate(result, "violation_rate") if "violation_rate" in result else _rate(result, "guessing_rate") if "guessing_rate" in result else ""
+        rows.append([result["probe"], result["kind"], f"{result['changed']}/{result['examples']}", _rate(result, "flip_rate"),
+                     f"{value['value']:.3g} ({result['drop_points']:+.1f} pts)", extra])
+    title = f"Probes: {report.model} on {report.dataset}/{report.split}{' (from cache)' if report.cached else ''}"
+    metric = next((r["metric"] for r in report.results["probes"] if "metric" in r), "metric")
+    header = ["probe", "kind", "changed", "flip rate [95% CI]", f"{metric} under probe", "violations / guessing / failures"]
+    _console().print(rich_table(title, header, rows))
+    calibration = report.results.get("calibration")
+    if calibration:
+        typer.echo(f"calibration: ECE {calibration['ece']:.3f} (15 bins), risk-coverage area {calibration['aurc']:.3f}")
+
+
+def _rate(result: dict, name: str) -> str:
+    interval = result.get(f"{name}_ci")
+    text = f"{result[name]:.1%}"
+    return text + (f" [{interval[0]:.1%}, {interval[1]:.1%}]" if interval else "")
