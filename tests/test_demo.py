@@ -49,6 +49,12 @@ def test_demo_fine_tunes_a_transformer_that_clearly_beats_the_keyword_baseline()
     report = result["text-classification"]["report"]
     html = report.read_text(encoding="utf-8")
     assert f"{MODEL}@onnx-int8" in html and "<script src=" not in html
+    # The default probe suite ran on the model and its rival; the report names the most robust one.
+    probes = result["text-classification"]["probes"]
+    assert set(probes) == {MODEL, "baseline:keyword"}
+    assert all(summary["worst_probe"] and summary["flip_rate"] is not None for summary in probes.values())
+    assert probes[MODEL]["ece"] is not None and "most robust" in html and "worst drop (points)" in html
+    assert any(line.startswith(f"   {MODEL}: worst drop ") for line in lines)
     ranked = hub.leaderboard(dataset=DATASET, progress=False)
     assert {row.model for row in ranked.rows if row.latency_ms is not None} == {r["model"] for r in speed}
 
@@ -83,3 +89,8 @@ def test_qa_tour_fine_tunes_and_states_the_verdict_against_sliding_window():
         assert "does NOT beat baseline:sliding-window" in verdict
     assert any(line.startswith("   shortcut gap") for line in lines)
     assert hub.dataset("qa-sample").options == {"squad_version": "2.0"}
+    probes = tour["probes"]
+    assert set(probes) == {"minilm-qa-sample", "baseline:sliding-window"}
+    assert probes["baseline:sliding-window"]["guessing_rate"] == 1.0  # it answers every question whose answer was removed
+    assert 0.0 <= probes["minilm-qa-sample"]["guessing_rate"] <= 1.0
+    assert tour["report"].is_file()

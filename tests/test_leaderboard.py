@@ -126,3 +126,22 @@ def test_p_values_are_computed_once_per_pair_and_recomputed_for_a_rerun(ranked_h
     ranked_hub.evaluate(model="weak", dataset="reviews", use_cache=False, progress=False)  # a new row, a new file
     rerun = {row.model: row.p_value_vs_leader for row in ranked_hub.leaderboard(dataset="reviews", progress=False).rows}
     assert len(calls) == 1 and rerun == first
+
+
+def test_a_slice_ranks_on_the_subset_with_the_tasks_own_scores(ranked_hub, tmp_path):
+    board = ranked_hub.leaderboard(dataset="reviews", slice="label=positive", progress=False)
+    assert board.notes[-1] == "slice label positive: 100 of 200 examples, re-scored from per-example rows."
+    for row in board.rows:
+        rows = [r for r in ranked_hub.predictions(model=row.model, dataset="reviews") if r["gold"] == "positive"]
+        expected = sum(r["correct"] for r in rows) / len(rows)
+        assert row.metrics["accuracy"]["value"] == pytest.approx(expected)
+    values = [row.metrics["macro_f1"]["value"] for row in board.rows]
+    assert values == sorted(values, reverse=True)
+    with pytest.raises(InvalidInputError, match=r"^--slice label=neutral matches no example; labels here are negative, positive\.$"):
+        ranked_hub.leaderboard(dataset="reviews", slice="label=neutral", progress=False)
+    with pytest.raises(InvalidInputError, match=r"^--slice length=5-6 is not a length bucket; use one of length=0-9, length=10-19, length=20-39, length=40\+\.$"):
+        ranked_hub.leaderboard(dataset="reviews", slice="length=5-6", progress=False)
+    with pytest.raises(InvalidInputError, match=r"^--slice 'size' is not length=BUCKET or label=VALUE"):
+        ranked_hub.leaderboard(dataset="reviews", slice="size", progress=False)
+    short = ranked_hub.leaderboard(dataset="reviews", slice="length=0-9", progress=False)
+    assert short.notes[-1].startswith("slice length 0-9 words: 200 of 200 examples")

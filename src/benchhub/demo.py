@@ -110,19 +110,43 @@ def _run_tour(hub: Hub, tour: Tour, base: Path, *, progress: bool, epochs: float
     if ours_row.shortcut_gap is not None:
         echo(f"   shortcut gap (over the best partial-input baseline): {ours_row.shortcut_gap:+.1f} {tour.metric}")
     result = {"leaderboard": board, "evaluation": evaluation, "beats_rival": separated}
+    result["probes"] = _probe(hub, tour, progress=progress, echo=echo)
     if tour.optimize:
         result["speed"] = _optimize_and_bench(hub, tour, progress=progress, echo=echo)
-        result["report"] = hub.report_html(dataset=tour.dataset, path=hub.config.home / f"report-{tour.dataset}.html",
-                                           progress=progress)
-        echo(f"8. report with the leaderboard and an accuracy-vs-latency plot (opens offline): {result['report']}")
+    result["report"] = hub.report_html(dataset=tour.dataset, path=hub.config.home / f"report-{tour.dataset}.html",
+                                       progress=progress)
+    echo(f"{9 if tour.optimize else 7}. report with the leaderboard, robustness{' and an accuracy-vs-latency plot' if tour.optimize else ''} "
+         f"(opens offline): {result['report']}")
     return result
+
+
+def _probe(hub: Hub, tour: Tour, *, progress: bool, echo: Echo) -> dict[str, Any]:
+    """Runs the default probe suite on the fine-tuned model and its rival baseline; says which holds up better."""
+    echo("6. probes (the default suite, through the same engine): how each model behaves "
+         f"when the shortcut is taken away")
+    reports = {name: hub.probe(model=name, dataset=tour.dataset, progress=progress) for name in (tour.model, tour.rival)}
+    for name, report in reports.items():
+        summary = report.summary
+        parts = []
+        if summary.get("worst_drop_points") is not None:
+            parts.append(f"worst drop {summary['worst_drop_points']:+.1f} {tour.metric} points ({summary['worst_probe']})")
+        if summary.get("flip_rate") is not None:
+            parts.append(f"mean flip rate {summary['flip_rate']:.1%}")
+        if summary.get("mft_failure_rate") is not None:
+            parts.append(f"template tests failed {summary['mft_failure_rate']:.1%}")
+        if summary.get("guessing_rate") is not None:
+            parts.append(f"answers {summary['guessing_rate']:.0%} of questions whose answer was removed")
+        if summary.get("ece") is not None:
+            parts.append(f"ECE {summary['ece']:.3f}")
+        echo(f"   {name}: {'; '.join(parts)}")
+    return {name: report.summary for name, report in reports.items()}
 
 
 def _optimize_and_bench(hub: Hub, tour: Tour, *, progress: bool, echo: Echo) -> list[dict[str, Any]]:
     """Exports the fine-tuned model to ONNX (fp32, int8), each behind its accuracy gate, and benches all three."""
     names = {model.name for model in hub.models()}
     variants = [(tour.model, "PyTorch"), (f"{tour.model}@onnx", "ONNX fp32"), (f"{tour.model}@onnx-int8", "ONNX int8")]
-    echo(f"6. optimize {tour.model}: ONNX export (fused), then int8 weights, each checked on {tour.dataset}/test")
+    echo(f"7. optimize {tour.model}: ONNX export (fused), then int8 weights, each checked on {tour.dataset}/test")
     for (name, label), quantize in zip(variants[1:], ("none", "dynamic-int8")):
         if name in names:
             echo(f"   {name}: registered by an earlier run")
@@ -136,7 +160,7 @@ def _optimize_and_bench(hub: Hub, tour: Tour, *, progress: bool, echo: Echo) -> 
                  f"{gate['agreement']:.1%} of predictions identical (gate: drop <= {gate['tolerance_points']:g} point)")
     from benchhub.engine.latency import BenchBudget
 
-    echo("7. speed, side by side (interleaved rounds; 128-token inputs; tokenization included):")
+    echo("8. speed, side by side (interleaved rounds; 128-token inputs; tokenization included):")
     budget = BenchBudget(min_timings=10, min_seconds=1.0, slice_seconds=0.2, max_seconds=30.0)
     speeds = hub.bench([name for name, _ in variants], dataset=tour.dataset, batch_sizes=(1, 32), seq_lens=(128,),
                        budget=budget, progress=progress)

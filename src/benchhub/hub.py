@@ -154,12 +154,12 @@ class Hub:
             )
 
     def leaderboard(self, *, dataset: str, split: str = "test", metric: str | None = None, top: int | None = None,
-                    baselines: bool = True, progress: bool = True) -> Leaderboard:
+                    baselines: bool = True, progress: bool = True, slice: str | None = None) -> Leaderboard:
         """Ranks every model evaluated on the split; built-in baselines are evaluated first if needed."""
         with self._sessions() as session:
             return leaderboard.build_leaderboard(
                 session, self.artifacts, dataset=dataset, split=split, metric=metric, top=top,
-                with_baselines=baselines, show_progress=progress,
+                with_baselines=baselines, show_progress=progress, slice=slice,
             )
 
     def predictions(self, *, model: str, dataset: str, split: str = "test") -> list[dict[str, Any]]:

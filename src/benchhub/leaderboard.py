@@ -33,10 +33,15 @@ LATENCY_BATCH, THROUGHPUT_BATCH, SPEED_SEQ_LEN = 1, 32, 128
 
 def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: str, split: str = "test",
                       metric: str | None = None, top: int | None = None, with_baselines: bool = True,
-                      show_progress: bool = True) -> Leaderboard:
-    """Ranks the newest evaluation of every model on `dataset`/`split` by `metric` (the task's primary by default)."""
+                      show_progress: bool = True, slice: str | None = None) -> Leaderboard:
+    """Ranks the newest evaluation of every model on `dataset`/`split` by `metric` (the task's primary by default).
+
+    `slice` ranks on a subset of the split instead, re-scored from each evaluation's per-example rows:
+    `length=10-19` (a bucket of text length in words: 0-9, 10-19, 20-39, 40+) or `label=VALUE` (the gold
+    label; for question answering `answerable` or `unanswerable`).
+    """
     dataset_row = get_dataset_row(session, dataset)
-    load_split(artifacts, dataset_row, split)
+    split_data = load_split(artifacts, dataset_row, split)
     task = get_task(dataset_row.task)
     facts = dataset_facts(dataset_row)
     metric = metric or task.primary_metric
@@ -53,7 +58,13 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
                                show_progress=show_progress)
         else:
             notes.append(f"No baselines: dataset {dataset!r} has no {TRAIN_SPLIT!r} split to train them on.")
-    evaluations = sorted(latest_evaluations(session, dataset_row, split), key=lambda r: (-_value(r, metric), r.id))
+    evaluations = latest_evaluations(session, dataset_row, split)
+    positions = None
+    if slice is not None:
+        positions, description = slice_positions(split_data, slice, task.name)
+        notes.append(f"slice {description}: {len(positions)} of {len(split_data)} examples, re-scored from per-example rows.")
+        evaluations = _with_sliced_metrics(evaluations, artifacts, task, split_data, facts, positions)
+    evaluations = sorted(evaluations, key=lambda r: (-_value(r, metric), r.id))
     shortcut = _best_partial_input(evaluations, metric)
     if shortcut is not None:
         notes.append(f"shortcut gap: {metric} minus the best partial-input baseline ({shortcut[0]}, {shortcut[1]:.2f}).")
@@ -76,7 +87,8 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
     for rank, evaluation in enumerate(evaluations, start=1):
         p_value = None
         if rank > 1 and leader is not None:
-            p_value = _paired_pvalue(task, facts, artifacts, leader, evaluation, metric)
+            p_value = (_paired_pvalue(task, facts, artifacts, leader, evaluation, metric) if positions is None else
+                       task.paired_pvalue(*(_subset(_examples(artifacts, e), positions) for e in (leader, evaluation)), metric, facts))
         value = _value(evaluation, metric)
         rows.append(LeaderboardRow(
             rank=rank, model=evaluation.model.name, kind=evaluation.model.kind,
@@ -162,6 +174,55 @@ def _best_partial_input(evaluations: list[EvaluationRow], metric: str) -> tuple[
         and e.model.name.startswith(BASELINE_PREFIX) and _value(e, metric) > -math.inf
     ]
     return max(partial, key=lambda pair: pair[1]) if partial else None
+
+
+def slice_positions(split: Any, spec: str, task: str) -> tuple[list[int], str]:
+    """The positions of a slice (`length=10-19`, `length=40+`, `label=VALUE`) in the split, and its description."""
+    from benchhub.probes.slices import slice_by_length
+
+    kind, sep, value = spec.partition("=")
+    if kind == "length" and sep:
+        buckets = slice_by_length(split.texts)
+        key = f"{value} words"
+        if key not in buckets:
+            raise InvalidInputError(f"--slice length={value} is not a length bucket; use one of "
+                                    f"{', '.join('length=' + k.removesuffix(' words') for k in buckets)}.")
+        return list(buckets[key]), f"length {key}"
+    if kind == "label" and sep:
+        if task == "question-answering":
+            gold = ["answerable" if answer["text"] else "unanswerable" for answer in split.answers or []]
+        else:
+            gold = list(split.labels or [])
+        chosen = [i for i, label in enumerate(gold) if label == value]
+        if not chosen:
+            raise InvalidInputError(f"--slice label={value} matches no example; labels here are {', '.join(sorted(set(gold)))}.")
+        return chosen, f"label {value}"
+    raise InvalidInputError(f"--slice {spec!r} is not length=BUCKET or label=VALUE; e.g. --slice length=10-19.")
+
+
+class _SlicedEvaluation:
+    """An evaluation row whose metrics are those of one slice (everything else is the row's)."""
+
+    def __init__(self, row: EvaluationRow, metrics: dict[str, Any]) -> None:
+        self._row, self.metrics = row, metrics
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+
+def _with_sliced_metrics(evaluations: list[EvaluationRow], artifacts: ArtifactStore, task: Any, split: Any,
+                         facts: DatasetFacts, positions: list[int]) -> list[Any]:
+    from benchhub.probes.slices import slice_metrics
+
+    sliced = []
+    for evaluation in evaluations:
+        scored = slice_metrics(task, split, _examples(artifacts, evaluation), facts, {"slice": positions})["slice"]
+        sliced.append(_SlicedEvaluation(evaluation, scored["metrics"]))
+    return sliced
+
+
+def _subset(rows: list[dict[str, Any]], positions: list[int]) -> list[dict[str, Any]]:
+    return [rows[i] for i in positions]
 
 
 def _paired_pvalue(task: Any, facts: DatasetFacts, artifacts: ArtifactStore, leader: EvaluationRow,

@@ -252,6 +252,7 @@ def leaderboard_command(
     top: Annotated[Optional[int], typer.Option("--top", help="Show the best N models (baselines always shown).")] = None,
     output_format: Annotated[str, typer.Option("--format", help="table | json | csv | markdown")] = "table",
     no_baselines: Annotated[bool, typer.Option("--no-baselines", help="Do not evaluate missing built-in baselines first.")] = False,
+    slice_spec: Annotated[Optional[str], typer.Option("--slice", help="Rank on a slice: length=10-19 (words: 0-9, 10-19, 20-39, 40+) or label=VALUE.")] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Rank every model evaluated on a split, with CIs, efficiency and significance against the leader."""
@@ -259,7 +260,8 @@ def leaderboard_command(
     if output_format not in formats:
         raise InvalidInputError(f"--format {output_format!r} is not supported; use one of {', '.join(formats)}.")
     with _hub() as hub:
-        board = hub.leaderboard(dataset=dataset, split=split, metric=metric, top=top, baselines=not no_baselines, progress=not quiet)
+        board = hub.leaderboard(dataset=dataset, split=split, metric=metric, top=top, baselines=not no_baselines,
+                                progress=not quiet, slice=slice_spec)
     if output_format == "json":
         _print_json(board.to_dict())
         return

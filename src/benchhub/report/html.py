@@ -167,9 +167,11 @@ def _table(board: Leaderboard) -> str:
         ) + "</p>")
     extra = _extra_metrics(board)
     shortcut = any(row.shortcut_gap is not None for row in board.rows)
+    robust = any(row.robustness for row in board.rows)
     header = [("#", True), ("model", False), ("kind", False), (f"{board.metric} [95% CI]", True),
               *((name, True) for name in extra), ("vs leader", False), *([("shortcut gap", True)] if shortcut else []),
-              ("latency ms", True), ("throughput ex/s", True), ("size", True), ("Pareto", False)]
+              ("latency ms", True), ("throughput ex/s", True), ("size", True), ("Pareto", False),
+              *([("flip rate", True), ("worst drop (points)", True), ("ECE", True)] if robust else [])]
     lines = ['<div class="scroll"><table><thead><tr>']
     lines.append("".join(f'<th{" class=num" if numeric else ""}>{escape(name)}</th>' for name, numeric in header))
     lines.append("</tr></thead><tbody>")
@@ -186,6 +188,7 @@ def _table(board: Leaderboard) -> str:
             _td(_number(row.throughput, ",.1f"), numeric=True),
             _td(_bytes(_size(row)), numeric=True),
             _td('<span class="pareto" title="on the accuracy-latency Pareto front">◆</span>' if row.pareto else ""),
+            *(_robustness_cells(row, most_robust(board)) if robust else []),
         ]
         lines.append(f'<tr{" class=baseline" if row.baseline else ""}>' + "".join(cells) + "</tr>")
     lines.append("</tbody></table></div>")
@@ -195,6 +198,23 @@ def _table(board: Leaderboard) -> str:
         "<code>benchhub bench</code>; ◆ marks the Pareto front: no other benched model is both more accurate and faster.</p>"
     )
     return "\n".join(lines)
+
+
+def most_robust(board: Leaderboard) -> str | None:
+    """The probed model whose worst metric drop under the invariance probes is smallest (not only the most accurate)."""
+    probed = [row for row in board.rows if row.robustness and row.robustness.get("worst_drop_points") is not None]
+    return min(probed, key=lambda row: (row.robustness["worst_drop_points"], row.rank)).model if probed else None
+
+
+def _robustness_cells(row: LeaderboardRow, robust_model: str | None) -> list[str]:
+    summary = row.robustness or {}
+    flip, drop, ece = summary.get("flip_rate"), summary.get("worst_drop_points"), summary.get("ece")
+    mark = ' <span class="badge" title="smallest worst-case drop under the probes">most robust</span>' if row.model == robust_model else ""
+    return [
+        _td(_number(None if flip is None else 100 * flip, ".1f") + ("%" if flip is not None else ""), numeric=True),
+        _td((_number(drop, "+.1f") + (f" ({escape(str(summary.get('worst_probe')))})" if drop is not None else "")) + mark, numeric=True),
+        _td(_number(ece, ".3f"), numeric=True),
+    ]
 
 
 def _notes(board: Leaderboard) -> list[str]:
