@@ -151,3 +151,16 @@ def test_user_text_is_escaped(tmp_path):
         hub.add_dataset("odd", write_jsonl(tmp_path / "odd.jsonl", rows), id_column="id")
         page = TestClient(create_app(hub.config)).get("/datasets/odd")
     assert LABEL_CANARY not in page.text and "&lt;script&gt;" in page.text
+
+
+def test_leaderboards_rank_on_a_slice_in_the_api_and_the_page(client):
+    api = client.get("/api/leaderboards/reviews", params={"slice": "label=positive"})
+    assert api.status_code == 200
+    assert api.json()["notes"][-1] == "slice label positive: 12 of 24 examples, re-scored from per-example rows."
+    oracle = next(row for row in api.json()["rows"] if row["model"] == "oracle")
+    assert oracle["metrics"]["accuracy"]["value"] == 1.0
+    page = client.get("/leaderboards/reviews", params={"slice": "label=negative"})
+    assert page.status_code == 200 and "slice label negative: 12 of 24 examples" in page.text
+    assert '<option value="label=negative" selected>' in page.text
+    bad = client.get("/api/leaderboards/reviews", params={"slice": "length=3-4"})
+    assert bad.status_code == 422 and "is not a length bucket" in bad.json()["error"]["message"]

@@ -95,6 +95,7 @@ def get_evaluation_examples(evaluation_id: int, session: SessionDep, hub: HubDep
 def get_leaderboard(dataset: str, session: SessionDep, hub: HubDep, user: OptionalUser, split: str = "test",
                     metric: str | None = None,
                     top: Annotated[int | None, Query(ge=1, description="The best N models; baselines always shown.")] = None,
+                    slice: Annotated[str | None, Query(description="length=10-19 (words) or label=VALUE: rank on that slice.")] = None,
                     ) -> dict[str, Any]:
     """A split's ranking of stored evaluations, with CIs, significance against the leader and speed.
 
@@ -106,7 +107,7 @@ def get_leaderboard(dataset: str, session: SessionDep, hub: HubDep, user: Option
                                     f"its rankings are the benchmark's boards (GET /api/benchmarks/NAME/board).")
     board = leaderboard.build_leaderboard(
         session, hub.artifacts, dataset=dataset, split=split, metric=metric, top=top, with_baselines=False,
-        show_progress=False,
+        show_progress=False, slice=slice,
     )
     return board.to_dict()
 

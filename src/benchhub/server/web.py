@@ -95,11 +95,11 @@ def model(name: str, request: Request, session: SessionDep, user: OptionalUser) 
 
 @router.get("/leaderboards/{dataset}", response_class=HTMLResponse)
 def leaderboard_page(dataset: str, request: Request, session: SessionDep, hub: HubDep, user: OptionalUser,
-                     split: str = "test", metric: str | None = None) -> HTMLResponse:
+                     split: str = "test", metric: str | None = None, slice: str | None = None) -> HTMLResponse:
     if not can_see_ranking(session, user, dataset, split):
         raise PermissionDeniedError(f"The labels of {dataset}/{split} are hidden; its rankings are on its benchmark's page.")
     board = leaderboard.build_leaderboard(session, hub.artifacts, dataset=dataset, split=split, metric=metric,
-                                          with_baselines=False, show_progress=False)
+                                          with_baselines=False, show_progress=False, slice=slice or None)
     task = TASKS[board.task]
     qa = board.task == "question-answering"
     candidates = ("exact", "HasAns_f1", "NoAns_f1") if qa else ("accuracy",)
@@ -110,7 +110,10 @@ def leaderboard_page(dataset: str, request: Request, session: SessionDep, hub: H
 
         chart = accuracy_latency_figure(board)
         figure = chart.to_json() if chart is not None else None
+    labels = ["answerable", "unanswerable"] if qa else list(dataset_service.get_dataset_row(session, dataset).labels)
+    slices = ["length=0-9", "length=10-19", "length=20-39", "length=40+", *(f"label={label}" for label in labels)]
     return render(request, "leaderboard.html", user, board=board, extra=extra, scale=task.metric_scale,
+                  slices=slices, current_slice=slice or "",
                   shortcut=any(row.shortcut_gap is not None for row in board.rows),
                   speed=any(row.latency_ms is not None or row.throughput is not None for row in board.rows),
                   figure=figure)
