@@ -120,3 +120,19 @@ def test_qa_probes_show_who_answers_questions_whose_answer_was_removed(tmp_path)
     assert guesser["qa-unanswerable"]["changed"] == removed["changed"]
     assert guesser["qa-unanswerable"]["guessing_rate"] == 1.0  # the sliding window always answers: it is guessing
     assert guesser["qa-distractor"]["metric"] == "f1"
+
+
+def test_the_report_draws_the_reliability_diagram_of_probed_models_with_scores(hub, tiny_bert, tmp_path):
+    hub.add_model("tiny", tiny_bert)
+    report = hub.probe(model="tiny", dataset="reviews", progress=False)
+    hard = hub.probe(model="words", dataset="reviews", progress=False)  # one-hot scores: every confidence is 1
+    bins = report.results["calibration"]["reliability"]
+    page = hub.report_html(dataset="reviews", path=tmp_path / "report.html", progress=False).read_text(encoding="utf-8")
+    assert "<h2>Calibration</h2>" in page and 'id="benchhub-reliability"' in page
+    section = page.split('id="benchhub-reliability"')[1]
+    assert '"name":"tiny"' in section and '"name":"words"' in section
+    assert [b["count"] for b in hard.results["calibration"]["reliability"]] == [0] * 14 + [60]
+    assert hard.results["calibration"]["ece"] == 0.0  # always sure and, here, always right
+    counted = [b for b in bins if b["count"]]
+    assert json.dumps(counted[0]["confidence"])[:6] in section  # the first non-empty bin's point is plotted
+    assert "most robust" in page

@@ -208,7 +208,11 @@ class Hub:
         from benchhub.report_service import write_report
 
         board = self.leaderboard(dataset=dataset, split=split, metric=metric, baselines=baselines, progress=progress)
-        return write_report(board, self.dataset(dataset), path)
+        from benchhub.report_service import probed_reliability
+
+        with self._sessions() as session:
+            reliability = probed_reliability(session, dataset, split, [row.model for row in board.rows])
+        return write_report(board, self.dataset(dataset), path, reliability)
 
     def export_card(self, model: str, *, output: str | Path | None = None) -> str:
         """The model's results as Hugging Face `model-index` YAML; with `output`, also writes a README.md card there."""

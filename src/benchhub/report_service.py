@@ -17,13 +17,31 @@ from benchhub.results import DatasetInfo, Evaluation, Leaderboard
 from benchhub.store.tables import EvaluationRow, ModelRow
 
 
-def write_report(board: Leaderboard, dataset: DatasetInfo, path: str | Path) -> Path:
+def write_report(board: Leaderboard, dataset: DatasetInfo, path: str | Path,
+                 reliability: dict[str, list[dict]] | None = None) -> Path:
     """Renders the leaderboard as a self-contained HTML page and writes it atomically; returns its path."""
     from benchhub.report.files import write_atomically
     from benchhub.report.html import render_html
 
-    page = render_html(board, dataset=dataset, generated_at=datetime.now(timezone.utc), version=__version__)
+    page = render_html(board, dataset=dataset, generated_at=datetime.now(timezone.utc), version=__version__,
+                       reliability=reliability)
     return write_atomically(path, page)
+
+
+def probed_reliability(session: Session, dataset: str, split: str, models: list[str]) -> dict[str, list[dict]]:
+    """The reliability bins of each model's newest probe run on the split (models without scores have none)."""
+    from benchhub.dataset_service import get_dataset_row
+    from benchhub.store.tables import ProbeRunRow
+
+    dataset_row = get_dataset_row(session, dataset)
+    found: dict[str, list[dict]] = {}
+    runs = session.scalars(select(ProbeRunRow).where(ProbeRunRow.dataset_id == dataset_row.id, ProbeRunRow.split == split)
+                           .order_by(ProbeRunRow.id.desc()))
+    for run in runs:
+        calibration = (run.results or {}).get("calibration")
+        if run.model.name in models and run.model.name not in found and calibration:
+            found[run.model.name] = calibration["reliability"]
+    return found
 
 
 def export_card(session: Session, model: str, *, output: str | Path | None = None) -> str:

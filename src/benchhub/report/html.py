@@ -49,8 +49,13 @@ ul.notes { padding-left: 1.25rem; }
 """
 
 
-def render_html(leaderboard: Leaderboard, *, dataset: DatasetInfo, generated_at: datetime | str, version: str) -> str:
-    """The leaderboard as one HTML document that needs no network to open."""
+def render_html(leaderboard: Leaderboard, *, dataset: DatasetInfo, generated_at: datetime | str, version: str,
+                reliability: dict[str, list[dict[str, Any]]] | None = None) -> str:
+    """The leaderboard as one HTML document that needs no network to open.
+
+    `reliability` maps probed models to their reliability bins (from `benchhub probe`), drawn as a
+    reliability diagram under the plots.
+    """
     board = leaderboard
     split = dataset.split(board.split)
     facts = [
@@ -78,6 +83,7 @@ def render_html(leaderboard: Leaderboard, *, dataset: DatasetInfo, generated_at:
         *_notes(board),
         "<h2>Accuracy vs latency</h2>",
         *_plot_section(board),
+        *_reliability_section(reliability or {}),
         "</body>",
         "</html>",
     ]
@@ -158,6 +164,39 @@ def _plot_section(board: Leaderboard) -> list[str]:
         include_plotlyjs=False, full_html=False, div_id="benchhub-plot", config=PLOT_CONFIG,
     ) + "</div>")
     return parts
+
+
+def reliability_figure(reliability: dict[str, list[dict[str, Any]]]) -> Any | None:
+    """Accuracy against confidence per bin for each probed model, with the diagonal of perfect calibration."""
+    import plotly.graph_objects as go
+
+    if not reliability:
+        return None
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfectly calibrated",
+                                line={"dash": "dot", "color": "#9aa3b2"}))
+    for model, bins in reliability.items():
+        shown = [b for b in bins if b.get("count")]
+        figure.add_trace(go.Scatter(
+            x=[b["confidence"] for b in shown], y=[b["accuracy"] for b in shown], mode="lines+markers", name=model,
+            text=[f"{b['count']} examples" for b in shown], hovertemplate="%{fullData.name}<br>confidence %{x:.2f}, accuracy %{y:.2f}<br>%{text}<extra></extra>",
+        ))
+    figure.update_layout(xaxis_title="confidence (mean per bin, 15 bins)", yaxis_title="accuracy", template="plotly_white",
+                         xaxis_range=[0, 1], yaxis_range=[0, 1.02], margin={"t": 20}, height=420)
+    return figure
+
+
+def _reliability_section(reliability: dict[str, list[dict[str, Any]]]) -> list[str]:
+    figure = reliability_figure(reliability)
+    if figure is None:
+        return []
+    return [
+        "<h2>Calibration</h2>",
+        '<p class="legend">Reliability diagram from <code>benchhub probe</code>: in each of 15 equal-width confidence bins, '
+        "the share of correct predictions against the mean confidence; points under the diagonal are overconfident.</p>",
+        '<div class="plot">' + figure.to_html(include_plotlyjs=False, full_html=False, div_id="benchhub-reliability",
+                                              config=PLOT_CONFIG) + "</div>",
+    ]
 
 
 def _table(board: Leaderboard) -> str:
