@@ -164,3 +164,12 @@ def test_leaderboards_rank_on_a_slice_in_the_api_and_the_page(client):
     assert '<option value="label=negative" selected>' in page.text
     bad = client.get("/api/leaderboards/reviews", params={"slice": "length=3-4"})
     assert bad.status_code == 422 and "is not a length bucket" in bad.json()["error"]["message"]
+
+
+def test_the_leaderboard_page_shows_robustness_once_models_are_probed(client, hub):
+    assert "worst drop" not in client.get("/leaderboards/reviews").text
+    hub.probe(model="baseline:keyword", dataset="reviews", progress=False)
+    page = client.get("/leaderboards/reviews").text
+    summary = next(r for r in hub.leaderboard(dataset="reviews", baselines=False, progress=False).rows
+                   if r.model == "baseline:keyword").robustness
+    assert "worst drop" in page and f"{summary['worst_drop_points']:+.1f} ({summary['worst_probe']})" in page

@@ -113,7 +113,7 @@ def leaderboard_page(dataset: str, request: Request, session: SessionDep, hub: H
     labels = ["answerable", "unanswerable"] if qa else list(dataset_service.get_dataset_row(session, dataset).labels)
     slices = ["length=0-9", "length=10-19", "length=20-39", "length=40+", *(f"label={label}" for label in labels)]
     return render(request, "leaderboard.html", user, board=board, extra=extra, scale=task.metric_scale,
-                  slices=slices, current_slice=slice or "",
+                  slices=slices, current_slice=slice or "", robust=any(row.robustness for row in board.rows),
                   shortcut=any(row.shortcut_gap is not None for row in board.rows),
                   speed=any(row.latency_ms is not None or row.throughput is not None for row in board.rows),
                   figure=figure)
