@@ -141,7 +141,40 @@ def test_a_slice_ranks_on_the_subset_with_the_tasks_own_scores(ranked_hub, tmp_p
         ranked_hub.leaderboard(dataset="reviews", slice="label=neutral", progress=False)
     with pytest.raises(InvalidInputError, match=r"^--slice length=5-6 is not a length bucket; use one of length=0-9, length=10-19, length=20-39, length=40\+\.$"):
         ranked_hub.leaderboard(dataset="reviews", slice="length=5-6", progress=False)
-    with pytest.raises(InvalidInputError, match=r"^--slice 'size' is not length=BUCKET or label=VALUE"):
+    with pytest.raises(InvalidInputError, match=r"^--slice 'size' is not length=BUCKET, label=VALUE or column=NAME:VALUE"):
         ranked_hub.leaderboard(dataset="reviews", slice="size", progress=False)
     short = ranked_hub.leaderboard(dataset="reviews", slice="length=0-9", progress=False)
     assert short.notes[-1].startswith("slice length 0-9 words: 200 of 200 examples")
+
+
+def test_a_source_column_slices_the_ranking_without_changing_the_fingerprint(tmp_path):
+    rows = review_rows(60, seed=4, prefix="c")
+    tagged = [dict(row, source="web" if i % 3 else "phone", score=i / 7) for i, row in enumerate(rows)]
+    with Hub.open() as hub:
+        plain = hub.add_dataset("plain", write_jsonl(tmp_path / "plain.jsonl", rows), id_column="id")
+        info = hub.add_dataset("tagged", write_jsonl(tmp_path / "tagged.jsonl", tagged), id_column="id")
+        assert info.fingerprint == plain.fingerprint  # slicing columns live beside the rows, not in them
+        sidecar = json.loads((hub.artifacts.path("datasets", "tagged", "test.columns.json")).read_text())
+        assert sorted(sidecar) == ["score", "source"] and sidecar["source"][:3] == ["phone", "web", "web"]
+        hub.add_model("copy", _predictions_file(tmp_path / "copy.jsonl", rows, {0, 1, 2, 3}))
+        hub.evaluate(model="copy", dataset="tagged", progress=False)
+        board = hub.leaderboard(dataset="tagged", baselines=False, slice="column=source:phone", progress=False)
+        assert board.notes[-1] == "slice source = phone: 20 of 60 examples, re-scored from per-example rows."
+        # Examples 0 and 3 are phone examples (i % 3 == 0) and wrong: 18 of 20 right.
+        assert board.rows[0].metrics["accuracy"]["value"] == pytest.approx(18 / 20)
+        with pytest.raises(InvalidInputError, match=r"^--slice column=place:x names no slicing column of this split \(column=NAME:VALUE\); its columns are score, source\.$"):
+            hub.leaderboard(dataset="tagged", baselines=False, slice="column=place:x", progress=False)
+        with pytest.raises(InvalidInputError, match=r"^--slice column=source:tv matches no example; source takes phone, web\.$"):
+            hub.leaderboard(dataset="tagged", baselines=False, slice="column=source:tv", progress=False)
+
+
+def test_only_categorical_scalar_source_columns_are_kept_for_slicing():
+    from benchhub.data.readers import Table
+    from benchhub.data.records import ColumnMapping
+    from benchhub.data.splits import build_splits
+
+    rows = [{"id": f"r{i}", "text": "t", "label": "a", "free": f"note {i}", "kind": "x" if i % 2 else "y",
+             "nested": {"a": i}, "part": "test"} for i in range(150)]
+    table = Table(["id", "text", "label", "free", "kind", "nested", "part"], rows)
+    splits, _ = build_splits({"all": table}, ColumnMapping(id="id", split="part"), origin={"all": "rows.jsonl"})
+    assert splits["test"].columns == {"kind": ["y" if i % 2 == 0 else "x" for i in range(150)]}

@@ -37,6 +37,7 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
     with artifacts.new_folder(*folder) as staging:
         for split in splits.values():
             split.write_jsonl(staging / f"{split.name}.jsonl")
+            split.write_columns(staging / f"{split.name}.columns.json")
     row = DatasetRow(
         name=name, task=task, fingerprint=fingerprint, source=described, columns=mapping.to_dict(),
         labels=labels, options=options, folder="/".join(folder),

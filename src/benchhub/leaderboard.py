@@ -37,8 +37,9 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
     """Ranks the newest evaluation of every model on `dataset`/`split` by `metric` (the task's primary by default).
 
     `slice` ranks on a subset of the split instead, re-scored from each evaluation's per-example rows:
-    `length=10-19` (a bucket of text length in words: 0-9, 10-19, 20-39, 40+) or `label=VALUE` (the gold
-    label; for question answering `answerable` or `unanswerable`).
+    `length=10-19` (a bucket of text length in words: 0-9, 10-19, 20-39, 40+), `label=VALUE` (the gold
+    label; for question answering `answerable` or `unanswerable`) or `column=NAME:VALUE` (a categorical
+    column of the source kept at registration, e.g. a SQuAD article's `title`).
     """
     dataset_row = get_dataset_row(session, dataset)
     split_data = load_split(artifacts, dataset_row, split)
@@ -197,7 +198,18 @@ def slice_positions(split: Any, spec: str, task: str) -> tuple[list[int], str]:
         if not chosen:
             raise InvalidInputError(f"--slice label={value} matches no example; labels here are {', '.join(sorted(set(gold)))}.")
         return chosen, f"label {value}"
-    raise InvalidInputError(f"--slice {spec!r} is not length=BUCKET or label=VALUE; e.g. --slice length=10-19.")
+    if kind == "column" and sep:
+        column, colon, wanted = value.partition(":")
+        available = sorted(split.columns or {})
+        if not colon or column not in available:
+            raise InvalidInputError(f"--slice column={value} names no slicing column of this split (column=NAME:VALUE); "
+                                    f"its columns are {', '.join(available) or 'none (only categorical source columns are kept)'}.")
+        chosen = [i for i, item in enumerate(split.columns[column]) if str(item) == wanted]
+        if not chosen:
+            values = sorted({str(item) for item in split.columns[column]})
+            raise InvalidInputError(f"--slice column={value} matches no example; {column} takes {', '.join(values[:20])}.")
+        return chosen, f"{column} = {wanted}"
+    raise InvalidInputError(f"--slice {spec!r} is not length=BUCKET, label=VALUE or column=NAME:VALUE; e.g. --slice length=10-19.")
 
 
 class _SlicedEvaluation:

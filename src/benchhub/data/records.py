@@ -49,6 +49,9 @@ class Split:
     labels: list[str] | None = None
     answers: list[dict[str, list[Any]]] | None = None
     _fingerprint: str | None = field(default=None, repr=False)
+    # The source's other categorical columns (name -> one value per example), kept for slicing only:
+    # stored beside the split, outside its rows and fingerprint (see `write_columns`).
+    columns: dict[str, list[Any]] | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -104,6 +107,11 @@ class Split:
             for row in self.rows():
                 handle.write(canonical_json(row) + "\n")
 
+    def write_columns(self, path: Path) -> None:
+        """Writes the slicing columns (if any) as one JSON document {column: [values]}."""
+        if self.columns:
+            path.write_text(canonical_json(self.columns), encoding="utf-8")
+
     @classmethod
     def read_jsonl(cls, name: str, path: Path) -> Split:
         ids, texts, pairs, labels, answers = [], [], [], [], []
@@ -118,8 +126,10 @@ class Split:
         has_pairs = any(p is not None for p in pairs)
         has_labels = bool(labels) and all(y is not None for y in labels)
         has_answers = bool(answers) and all(a is not None for a in answers)
+        columns_path = path.with_suffix(".columns.json")
+        columns = json.loads(columns_path.read_text(encoding="utf-8")) if columns_path.is_file() else None
         return cls(name, ids, texts, pairs if has_pairs else None, labels if has_labels else None,
-                   answers if has_answers else None)
+                   answers if has_answers else None, columns=columns)
 
 
 def canonical_json(value: Any) -> str:

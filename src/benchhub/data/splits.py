@@ -113,7 +113,24 @@ def _build_split(name: str, rows: list[dict[str, Any]], table: Table, mapping: C
             answers.append(qa_answers(row.get(mapping.answers), example_id, pairs[-1], where, impossible=row.get("is_impossible")))
     if not ids:
         raise DatasetFormatError(f"{where}: split {name!r} has no rows.")
-    return Split(name, ids, texts, pairs, labels, answers)
+    return Split(name, ids, texts, pairs, labels, answers, columns=_slice_columns(rows, table, mapping))
+
+
+SLICE_COLUMNS_MAX, SLICE_VALUES_MAX = 20, 100
+
+
+def _slice_columns(rows: list[dict[str, Any]], table: Table, mapping: ColumnMapping) -> dict[str, list[Any]] | None:
+    """The source's unmapped columns that can slice a split: scalar values, at most 100 distinct ones (categorical)."""
+    mapped = {column for column in mapping.to_dict().values() if isinstance(column, str)}
+    kept: dict[str, list[Any]] = {}
+    for column in table.columns:
+        if column in mapped or column == "is_impossible" or len(kept) == SLICE_COLUMNS_MAX:
+            continue
+        values = [row.get(column) for row in rows]
+        if all(value is None or isinstance(value, (str, int, float, bool)) for value in values) and \
+                len({str(value) for value in values}) <= SLICE_VALUES_MAX:
+            kept[column] = values
+    return kept or None
 
 
 def _example_id(row: dict[str, Any], mapping: ColumnMapping, index: int, where: str) -> ExampleId:

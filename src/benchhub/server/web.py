@@ -110,8 +110,12 @@ def leaderboard_page(dataset: str, request: Request, session: SessionDep, hub: H
 
         chart = accuracy_latency_figure(board)
         figure = chart.to_json() if chart is not None else None
-    labels = ["answerable", "unanswerable"] if qa else list(dataset_service.get_dataset_row(session, dataset).labels)
-    slices = ["length=0-9", "length=10-19", "length=20-39", "length=40+", *(f"label={label}" for label in labels)]
+    dataset_row = dataset_service.get_dataset_row(session, dataset)
+    labels = ["answerable", "unanswerable"] if qa else list(dataset_row.labels)
+    columns = dataset_service.load_split(hub.artifacts, dataset_row, split).columns or {}
+    slices = ["length=0-9", "length=10-19", "length=20-39", "length=40+", *(f"label={label}" for label in labels),
+              *(f"column={name}:{value}" for name, values in sorted(columns.items())
+                for value in sorted({str(v) for v in values}))][:60]
     return render(request, "leaderboard.html", user, board=board, extra=extra, scale=task.metric_scale,
                   slices=slices, current_slice=slice or "", robust=any(row.robustness for row in board.rows),
                   shortcut=any(row.shortcut_gap is not None for row in board.rows),
