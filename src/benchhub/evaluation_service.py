@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from benchhub._version import __version__
@@ -69,8 +70,10 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
     relative = f"evaluations/{key[:16]}-{os.getpid()}-{int(datetime.now().timestamp() * 1e6)}.jsonl.gz"
     artifacts.write_jsonl_gz(output.examples, relative)
     try:
-        replaced = session.scalars(same_evaluation(select(EvaluationRow.predictions_path), key, model_row, dataset_row)).all()
-        session.execute(same_evaluation(delete(EvaluationRow), key, model_row, dataset_row))
+        # RETURNING names exactly the rows this statement deleted, also rows a concurrent run committed meanwhile.
+        replaced = session.scalars(
+            same_evaluation(delete(EvaluationRow), key, model_row, dataset_row).returning(EvaluationRow.predictions_path)
+        ).all()
         row = EvaluationRow(
             cache_key=key, model_id=model_row.id, dataset_id=dataset_row.id, split=split, task=task.name,
             task_version=task.version, task_config=task_config, metrics=output.metrics, details=output.details,
@@ -78,6 +81,15 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
         )
         session.add(row)
         session.commit()
+    except IntegrityError:
+        # Another run of the same job stored this key first (retries and parallel workers are at-least-once):
+        # its row is the result; ours is dropped, so nothing is stored twice.
+        session.rollback()
+        artifacts.remove(relative)
+        winner = session.scalar(same_evaluation(select(EvaluationRow), key, model_row, dataset_row))
+        if winner is None:
+            raise
+        return evaluation_record(winner, cached=True)
     except BaseException:
         session.rollback()
         artifacts.remove(relative)
@@ -85,6 +97,18 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
     for path in replaced:
         artifacts.remove(path)
     return evaluation_record(row, cached=False)
+
+
+def stored_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str = "test",
+                      settings: dict[str, Any] | None = None) -> Evaluation | None:
+    """The stored evaluation `run_evaluation` would return from its cache, or None (nothing is run)."""
+    dataset_row = get_dataset_row(session, dataset)
+    task = get_task(dataset_row.task)
+    load_split(artifacts, dataset_row, split)
+    model_row = get_model_row(session, model)
+    key = cache_key(model_row, dataset_row, split, task, model_settings(task, model_row.kind, settings or {}))
+    cached = session.scalar(same_evaluation(select(EvaluationRow), key, model_row, dataset_row).order_by(EvaluationRow.id.desc()))
+    return evaluation_record(cached, cached=True) if cached is not None else None
 
 
 def same_evaluation(statement: Any, key: str, model: ModelRow, dataset: DatasetRow) -> Any:

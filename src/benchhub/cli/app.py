@@ -192,7 +192,7 @@ def model_show(name: str, as_json: JsonOption = False) -> None:
 @app.command("eval")
 def eval_command(
     model: Annotated[list[str], typer.Option("--model", help="Model name; repeat to evaluate several.")],
-    dataset: Annotated[str, typer.Option("--dataset", help="Dataset name.")],
+    dataset: Annotated[list[str], typer.Option("--dataset", help="Dataset name; repeat for a matrix of models x datasets.")],
     split: SplitOption = "test",
     batch_size: Annotated[int, typer.Option("--batch-size", help="Examples per batch.")] = 32,
     max_length: Annotated[Optional[int], typer.Option("--max-length", help="Longest input in tokens (transformers; default 512, QA 384).")] = None,
@@ -200,16 +200,27 @@ def eval_command(
     max_answer_length: Annotated[Optional[int], typer.Option("--max-answer-length", help="QA: longest answer in tokens (default 30).")] = None,
     null_threshold: Annotated[Optional[float], typer.Option("--null-threshold", help="QA (SQuAD v2.0): abstain when null score - best span > this (default 0).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Rerun even if an identical evaluation is stored.")] = False,
+    executor: Annotated[Optional[str], typer.Option("--executor", help="Run a models x datasets matrix: local (worker processes) or ray.")] = None,
+    max_parallel: Annotated[Optional[int], typer.Option("--max-parallel", help="Matrix jobs at once (default: one per CPU).")] = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Evaluate one or more models on a dataset split (cached by model, data, split and task config)."""
+    """Evaluate models on dataset splits (cached by model, data, split and task config).
+
+    Several --dataset values (or --executor) run the matrix of every model on every dataset in worker
+    processes; cached jobs are skipped, and a summary table closes the run.
+    """
     settings = {"doc_stride": doc_stride, "max_answer_length": max_answer_length, "null_threshold": null_threshold}
+    if len(dataset) > 1 or executor is not None or max_parallel is not None:
+        _run_matrix(model, dataset, split=split, batch_size=batch_size,
+                    settings={"max_length": max_length, **settings}, executor=executor or "local",
+                    max_parallel=max_parallel, use_cache=not no_cache, quiet=quiet, as_json=as_json)
+        return
     results = []
     with _hub() as hub:
         for name in model:
             results.append(hub.evaluate(
-                model=name, dataset=dataset, split=split, batch_size=batch_size, max_length=max_length,
+                model=name, dataset=dataset[0], split=split, batch_size=batch_size, max_length=max_length,
                 use_cache=not no_cache, progress=not quiet, **settings,
             ))
     if as_json:
@@ -220,6 +231,29 @@ def eval_command(
 
     header, rows = evaluation_rows(results)
     _console().print(rich_table("Evaluations", header, rows))
+
+
+def _run_matrix(models: list[str], datasets: list[str], *, split: str, batch_size: int, settings: dict[str, Any],
+                executor: str, max_parallel: int | None, use_cache: bool, quiet: bool, as_json: bool) -> None:
+    from benchhub.config import HubConfig
+    from benchhub.matrix_service import run_matrix
+
+    given = {name: value for name, value in settings.items() if value is not None}
+    results = run_matrix(HubConfig.from_env(_state["home"]), models=models, datasets=datasets, split=split,
+                         batch_size=batch_size, settings=given, executor=executor, max_parallel=max_parallel,
+                         use_cache=use_cache, show_progress=not quiet)
+    if as_json:
+        _print_json([result.to_dict() for result in results])
+    else:
+        from benchhub.cli.render import rich_table
+
+        rows = [[r.model, r.dataset, r.status, f"{r.metric} {r.value:.4g}" if r.value is not None else "-",
+                 f"{r.seconds:.1f}" if r.seconds is not None else "-", r.error or ""] for r in results]
+        _console().print(rich_table(f"Matrix: {len(models)} models x {len(datasets)} datasets ({split})",
+                                    ["model", "dataset", "status", "primary", "seconds", "error"], rows))
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        raise BenchhubError(f"{len(failed)} of {len(results)} jobs failed; the first: {failed[0].model} on {failed[0].dataset}: {failed[0].error}")
 
 
 @app.command("score")

@@ -85,8 +85,10 @@ class ModelRow(Base):
 
 class EvaluationRow(Base):
     __tablename__ = "evaluations"
-    # Ids are never reused: a rerun must not inherit the id of the result it replaced.
-    __table_args__ = {"sqlite_autoincrement": True}
+    # Ids are never reused: a rerun must not inherit the id of the result it replaced. One row per key:
+    # a job that runs twice cannot store its result twice.
+    __table_args__ = (Index("uq_evaluations_key", "cache_key", "model_id", "dataset_id", unique=True),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cache_key: Mapped[str] = mapped_column(String(64), index=True)

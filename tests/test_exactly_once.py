@@ -1,0 +1,69 @@
+"""A job that runs several times at once (retries, duplicate workers) stores its result once."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from benchhub.store.tables import EvaluationRow
+from tests.conftest import review_rows, write_jsonl
+
+
+def test_concurrent_runs_of_one_evaluation_leave_one_row_and_one_file(open_hub, database_url, tmp_path):
+    first = open_hub()
+    first.add_dataset("reviews", splits={"train": write_jsonl(tmp_path / "train.jsonl", review_rows(40, seed=1, prefix="train")),
+                                         "test": write_jsonl(tmp_path / "test.jsonl", review_rows(60, seed=2, prefix="test"))},
+                      id_column="id")
+    first.evaluate(model="baseline:keyword", dataset="reviews", progress=False)  # fits the baseline once
+    hubs = [open_hub() for _ in range(6)]
+    start = threading.Barrier(len(hubs))
+    results, errors = [], []
+
+    def rerun(hub) -> None:
+        start.wait()
+        try:
+            results.append(hub.evaluate(model="baseline:keyword", dataset="reviews", use_cache=False, progress=False))
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=rerun, args=(hub,)) for hub in hubs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(results) == 6
+    with first.session() as session:
+        rows = session.scalars(select(EvaluationRow)).all()
+        assert session.scalar(select(func.count()).select_from(EvaluationRow)) == 1
+    stored = rows[0]
+    assert {r.metrics["macro_f1"]["value"] for r in results} == {stored.metrics["macro_f1"]["value"]}
+    files = sorted(p.name for p in first.artifacts.path("evaluations").iterdir())
+    assert files == [stored.predictions_path.split("/")[-1]]
+
+
+def test_upgrading_a_hub_with_duplicate_results_keeps_the_newest_of_each_key(tmp_path, isolated_hub):
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from benchhub import Hub
+    from tests.test_store import alembic_config
+
+    with Hub.open() as hub:
+        hub.add_dataset("reviews", splits={"train": write_jsonl(tmp_path / "train.jsonl", review_rows(40, seed=1, prefix="train")),
+                                           "test": write_jsonl(tmp_path / "test.jsonl", review_rows(30, seed=2, prefix="test"))},
+                        id_column="id")
+        hub.evaluate(model="baseline:majority", dataset="reviews", progress=False)
+    engine = create_engine(f"sqlite:///{isolated_hub / 'hub.db'}")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007")
+        row = dict(connection.execute(text("SELECT id FROM evaluations")).mappings().one())
+        columns = ("cache_key, model_id, dataset_id, split, task, task_version, task_config, metrics, details, efficiency, "
+                   "provenance, predictions_path, created_at")
+        connection.execute(text(f"INSERT INTO evaluations (id, {columns}) SELECT id + 1, {columns} FROM evaluations"))
+        assert connection.execute(text("SELECT count(*) FROM evaluations")).scalar() == 2
+    engine.dispose()
+    with Hub.open() as hub, hub.session() as session:
+        assert session.scalars(select(EvaluationRow.id)).all() == [row["id"] + 1]
