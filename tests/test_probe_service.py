@@ -52,7 +52,7 @@ def test_a_model_keyed_on_exact_words_is_caught_by_case_and_typo_probes(hub):
     negation = results["negation of positive adjectives"]
     assert negation["kind"] == "MFT" and negation["failure_rate"] > 0.5
     assert report.summary["worst_probe"] == "case-upper" and report.summary["worst_drop_points"] == pytest.approx(200 / 3)
-    assert report.results["calibration"] is None or "ece" in report.results["calibration"]
+    assert report.results["calibration"]["ece"] == 0.0  # one-hot scores, right on every clean review
 
 
 def test_probe_runs_are_cached_and_seeded(hub):

@@ -37,16 +37,10 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
     `settings` override the task's defaults for transformers models (max_length; for question
     answering also doc_stride, n_best, max_answer_length, null_threshold); None values are ignored.
     """
-    dataset_row = get_dataset_row(session, dataset)
-    task = get_task(dataset_row.task)
-    split_data = load_split(artifacts, dataset_row, split)
-    model_row = get_model_row(session, model)
-    task_config = model_settings(task, model_row.kind, settings or {})
-    key = cache_key(model_row, dataset_row, split, task, task_config)
-    if use_cache:
-        cached = session.scalar(same_evaluation(select(EvaluationRow), key, model_row, dataset_row).order_by(EvaluationRow.id.desc()))
-        if cached is not None:
-            return evaluation_record(cached, cached=True)
+    job = _job(session, artifacts, model=model, dataset=dataset, split=split, settings=settings)
+    dataset_row, task, split_data, model_row, task_config, key = job
+    if use_cache and (cached := _stored(session, job)) is not None:
+        return cached
     train = train_split(artifacts, dataset_row)
     classifier = load_model(model_row, dataset_row, artifacts=artifacts, train=train, settings=task_config)
     output = evaluate(
@@ -102,11 +96,22 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
 def stored_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str = "test",
                       settings: dict[str, Any] | None = None) -> Evaluation | None:
     """The stored evaluation `run_evaluation` would return from its cache, or None (nothing is run)."""
+    return _stored(session, _job(session, artifacts, model=model, dataset=dataset, split=split, settings=settings))
+
+
+def _job(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str,
+         settings: dict[str, Any] | None) -> tuple[DatasetRow, Any, Split, ModelRow, dict[str, Any], str]:
+    """What fixes an evaluation: its dataset, task, split, model, task settings and cache key (names checked)."""
     dataset_row = get_dataset_row(session, dataset)
     task = get_task(dataset_row.task)
-    load_split(artifacts, dataset_row, split)
+    split_data = load_split(artifacts, dataset_row, split)
     model_row = get_model_row(session, model)
-    key = cache_key(model_row, dataset_row, split, task, model_settings(task, model_row.kind, settings or {}))
+    task_config = model_settings(task, model_row.kind, settings or {})
+    return dataset_row, task, split_data, model_row, task_config, cache_key(model_row, dataset_row, split, task, task_config)
+
+
+def _stored(session: Session, job: tuple[Any, ...]) -> Evaluation | None:
+    dataset_row, _, _, model_row, _, key = job
     cached = session.scalar(same_evaluation(select(EvaluationRow), key, model_row, dataset_row).order_by(EvaluationRow.id.desc()))
     return evaluation_record(cached, cached=True) if cached is not None else None
 

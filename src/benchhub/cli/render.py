@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from benchhub.results import DatasetInfo, Evaluation, Leaderboard, SpeedResult
+from benchhub.units import human_bytes
 
 PARETO_MARK = "◆"
 
@@ -28,15 +29,6 @@ def human_count(value: float | int | None) -> str:
         if abs(value) >= size:
             return f"{value / size:.1f}{unit}"
     return f"{value:.0f}" if isinstance(value, float) else str(value)
-
-
-def human_bytes(value: int | None) -> str:
-    if value is None:
-        return "-"
-    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
-        if value >= size:
-            return f"{value / size:.1f} {unit}"
-    return f"{value} B"
 
 
 def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:

@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 
 from benchhub.results import DatasetInfo, Leaderboard, LeaderboardRow
+from benchhub.units import human_bytes
 
 QA = "question-answering"
 # Secondary metrics shown beside the ranking metric, where the rows report them.
@@ -225,7 +226,7 @@ def _table(board: Leaderboard) -> str:
             *([_td("-" if row.shortcut_gap is None else f"{row.shortcut_gap:+.{_digits(board)}f}", numeric=True)] if shortcut else []),
             _td(_number(row.latency_ms, ".2f"), numeric=True),
             _td(_number(row.throughput, ",.1f"), numeric=True),
-            _td(_bytes(_size(row)), numeric=True),
+            _td(human_bytes(_size(row)), numeric=True),
             _td('<span class="pareto" title="on the accuracy-latency Pareto front">◆</span>' if row.pareto else ""),
             *(_robustness_cells(row, most_robust(board)) if robust else []),
         ]
@@ -313,16 +314,6 @@ def _size(row: LeaderboardRow) -> int | None:
 
 def _number(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
-
-
-def _bytes(value: int | None) -> str:
-    """Decimal units (1 MB = 10^6 bytes), as model hubs report sizes."""
-    if value is None:
-        return "-"
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if value >= size:
-            return f"{value / size:.1f} {unit}"
-    return f"{value} B"
 
 
 def _digits(board: Leaderboard) -> int:

@@ -27,6 +27,7 @@ from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.permissions import can_see_ranking
 from benchhub.store.tables import DatasetRow, ModelRow, UserRow
 from benchhub.tasks.registry import TASKS, get_task
+from benchhub.units import human_bytes
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
@@ -46,7 +47,7 @@ def render(request: Request, template: str, user: UserRow | None, status: int = 
     csrf = request.cookies.get(sessions.CSRF_COOKIE) or sessions.new_csrf_token()
     response = templates.TemplateResponse(request, template, {
         "user": user, "csrf": csrf, "version": __version__, "flash": request.query_params.get("flash"),
-        "fmt": _fmt, "ci": _ci, "bytes": _bytes, "value": _value, "versus": _versus, **context,
+        "fmt": _fmt, "ci": _ci, "bytes": lambda value: human_bytes(value or None, missing="–"), "value": _value, "versus": _versus, **context,
     }, status_code=status)
     if request.cookies.get(sessions.CSRF_COOKIE) != csrf:
         response.set_cookie(sessions.CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=_https(request))
@@ -208,14 +209,5 @@ def _versus(row: Any) -> str:
     if row.p_value_vs_leader is None:
         return "–"
     return f"≈ (p={row.p_value_vs_leader:.2f})" if row.tied_with_leader else f"worse (p={row.p_value_vs_leader:.3f})"
-
-
-def _bytes(value: int | None) -> str:
-    if not value:
-        return "–"
-    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
-        if value >= size:
-            return f"{value / size:.1f} {unit}"
-    return f"{value} B"
 
 

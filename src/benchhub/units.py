@@ -1,0 +1,13 @@
+"""Sizes for people: one format everywhere a size is shown (terminal, report, web UI)."""
+
+from __future__ import annotations
+
+
+def human_bytes(value: int | None, *, missing: str = "-") -> str:
+    """Decimal units (1 MB = 10^6 bytes), as model hubs report sizes: `91.6 MB`, `7.9 kB`, `273 B`."""
+    if value is None:
+        return missing
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if value >= size:
+            return f"{value / size:.1f} {unit}"
+    return f"{value} B"
