@@ -53,6 +53,14 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+def add_review_datasets(hub: Hub, folder: Path) -> None:
+    """Registers reviews-a and reviews-b (40 train and 30 test reviews each, different ids), the matrix tests' datasets."""
+    for name, seed in (("reviews-a", 1), ("reviews-b", 5)):
+        hub.add_dataset(name, id_column="id", splits={
+            "train": write_jsonl(folder / f"{name}-train.jsonl", review_rows(40, seed=seed, prefix="train")),
+            "test": write_jsonl(folder / f"{name}-test.jsonl", review_rows(30, seed=seed + 1, prefix=name))})
+
+
 @pytest.fixture
 def review_files(tmp_path: Path) -> dict[str, Path]:
     """A train and a test JSONL file of short reviews (40 and 24 rows)."""

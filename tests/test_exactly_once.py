@@ -67,3 +67,30 @@ def test_upgrading_a_hub_with_duplicate_results_keeps_the_newest_of_each_key(tmp
     engine.dispose()
     with Hub.open() as hub, hub.session() as session:
         assert session.scalars(select(EvaluationRow.id)).all() == [row["id"] + 1]
+
+
+def test_prediction_files_no_evaluation_names_are_removed_once_they_are_old(isolated_hub, tmp_path):
+    """What a worker killed between writing its predictions and committing them leaves behind."""
+    import os
+    import time
+
+    from benchhub import Hub
+    from benchhub.evaluation_service import remove_orphan_predictions
+
+    with Hub.open() as hub:
+        hub.add_dataset("reviews", id_column="id", splits={"train": write_jsonl(tmp_path / "train.jsonl", review_rows(20, seed=2, prefix="r")),
+                                                           "test": write_jsonl(tmp_path / "test.jsonl", review_rows(20, seed=1, prefix="t"))})
+        stored = hub.evaluate(model="baseline:majority", dataset="reviews", progress=False)
+        folder = hub.artifacts.path("evaluations")
+        (named,) = list(folder.iterdir())
+        orphan, partial = folder / "0123456789abcdef-99-1.jsonl.gz", folder / ".0123456789abcdef-99-2.jsonl.gz.x1y2"
+        orphan.write_bytes(b"x")
+        partial.write_bytes(b"x")
+        with hub.session() as session:
+            assert remove_orphan_predictions(session, hub.artifacts) == 0  # too new: its run may still commit
+            an_hour_ago = time.time() - 3600
+            for path in (named, orphan, partial):
+                os.utime(path, (an_hour_ago, an_hour_ago))
+            assert remove_orphan_predictions(session, hub.artifacts) == 2
+        assert list(folder.iterdir()) == [named]
+        assert hub.evaluate(model="baseline:majority", dataset="reviews", progress=False).id == stored.id

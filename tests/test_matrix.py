@@ -8,13 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from benchhub import Hub
 from benchhub.config import HubConfig
-from benchhub.errors import MissingDependencyError
+from benchhub.errors import InvalidInputError, MissingDependencyError
 from benchhub.matrix_service import run_matrix
-from tests.conftest import review_rows, write_jsonl
+from benchhub.store.tables import EvaluationRow
+from tests.conftest import add_review_datasets, review_rows, write_jsonl
 
 MODELS = ["baseline:majority", "baseline:keyword", "baseline:tfidf-logreg"]
 
@@ -22,10 +24,7 @@ MODELS = ["baseline:majority", "baseline:keyword", "baseline:tfidf-logreg"]
 @pytest.fixture
 def datasets(tmp_path: Path, isolated_hub: Path) -> HubConfig:
     with Hub.open() as hub:
-        for name, seed in (("reviews-a", 1), ("reviews-b", 5)):
-            hub.add_dataset(name, id_column="id", splits={
-                "train": write_jsonl(tmp_path / f"{name}-train.jsonl", review_rows(40, seed=seed, prefix="train")),
-                "test": write_jsonl(tmp_path / f"{name}-test.jsonl", review_rows(30, seed=seed + 1, prefix=name))})
+        add_review_datasets(hub, tmp_path)
         return hub.config
 
 
@@ -65,3 +64,29 @@ def test_the_cli_matrix_and_the_ray_executor_without_ray(datasets, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # importing ray now fails, as where it is not installed
     with pytest.raises(MissingDependencyError, match=r"^--executor ray needs Ray: pip install 'benchhub\[ray\]'\.$"):
         run_matrix(datasets, models=["baseline:majority"], datasets=["reviews-a"], executor="ray", show_progress=False)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--cpus-per-job", "2"], "--ray-address, --cpus-per-job and --gpus-per-job apply to --executor ray only; add --executor ray."),
+    (["--max-retries", "-1"], "--max-retries must be an int in the range [0, inf). Got -1 instead."),
+    (["--executor", "dask"], "--executor 'dask' is not supported; use one of local, ray."),
+    (["--executor", "ray", "--cpus-per-job", "0"], "--cpus-per-job must be a number in the range (0, inf) and --gpus-per-job in [0, inf)."),
+])
+def test_matrix_options_are_checked_before_any_job_runs(datasets, arguments, message):
+    from benchhub.cli.app import app
+
+    result = CliRunner().invoke(app, ["eval", "--model", "baseline:majority", "--dataset", "reviews-a", *arguments])
+    assert isinstance(result.exception, InvalidInputError) and str(result.exception) == message
+    with Hub(datasets) as hub, hub.session() as session:
+        assert session.scalar(select(func.count()).select_from(EvaluationRow)) == 0
+
+
+def test_a_worker_without_the_hub_folder_reports_it_and_creates_nothing(tmp_path):
+    from benchhub.matrix_service import MatrixPlan, evaluate_job
+
+    missing = tmp_path / "elsewhere" / "hub"
+    result = evaluate_job(MatrixPlan(HubConfig(missing, f"sqlite:///{missing / 'hub.db'}")), "baseline:majority", "reviews-a")
+    assert result.status == "failed"
+    assert result.error == (f"the hub's artifact folder {missing / 'artifacts'} is not on this machine: every worker needs it "
+                            "at the same path (a shared file system; see docs/scaling.md)")
+    assert not (tmp_path / "elsewhere").exists()

@@ -23,6 +23,12 @@ class HubConfig:
     def artifacts(self) -> Path:
         return self.home / "artifacts"
 
+    def require_artifacts(self) -> None:
+        """For a worker on another machine: the hub must be there already (opening it would make an empty one)."""
+        if not self.artifacts.is_dir():
+            raise ConfigError(f"the hub's artifact folder {self.artifacts} is not on this machine: every worker needs it "
+                              f"at the same path (a shared file system; see docs/scaling.md)")
+
     @classmethod
     def from_env(cls, home: str | os.PathLike[str] | None = None, database_url: str | None = None) -> HubConfig:
         """Reads `BENCHHUB_HOME` and `BENCHHUB_DATABASE_URL`, with explicit arguments taking precedence."""

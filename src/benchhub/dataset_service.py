@@ -86,13 +86,22 @@ def get_dataset_row(session: Session, name: str) -> DatasetRow:
     return row
 
 
-def load_split(artifacts: ArtifactStore, row: DatasetRow, split: str) -> Split:
-    """Reads a registered split back from the hub's copy."""
+def get_split_row(row: DatasetRow, split: str) -> SplitRow:
     split_row = next((s for s in row.splits if s.name == split), None)
     if split_row is None:
         raise SplitNotFoundError(
             f"Dataset {row.name!r} has no split {split!r}; its splits are {[s.name for s in row.splits]}."
         )
+    return split_row
+
+
+def load_split(artifacts: ArtifactStore, row: DatasetRow, split: str, *, read: dict[str, Split] | None = None) -> Split:
+    """Reads a registered split back from the hub's copy; `read` holds splits already read (by name),
+    used when their fingerprint is the stored split's (a dataset registered again since reads anew)."""
+    split_row = get_split_row(row, split)
+    known = (read or {}).get(split)
+    if known is not None and known.fingerprint == split_row.fingerprint:
+        return known
     return Split.read_jsonl(split, artifacts.path(split_row.path))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from benchhub._version import __version__
 from benchhub.data.records import Split, canonical_json
-from benchhub.dataset_service import get_dataset_row, load_split
+from benchhub.dataset_service import get_dataset_row, get_split_row, load_split
 from benchhub.engine.evaluate import DatasetFacts, evaluate
 from benchhub.engine.provenance import hardware, package_versions
 from benchhub.errors import InvalidInputError, NotFoundError
@@ -31,17 +32,20 @@ TRAIN_SPLIT = "train"
 
 def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str = "test",
                    batch_size: int = 32, settings: dict[str, Any] | None = None, use_cache: bool = True,
-                   show_progress: bool = True) -> Evaluation:
+                   show_progress: bool = True, splits: dict[str, Split] | None = None) -> Evaluation:
     """Returns the stored evaluation for this key, or runs the model and stores a new one.
 
     `settings` override the task's defaults for transformers models (max_length; for question
     answering also doc_stride, n_best, max_answer_length, null_threshold); None values are ignored.
+    `splits` are splits of this dataset already read (by name); each is used only while its fingerprint
+    is still the stored split's, else the hub's copy is read.
     """
-    job = _job(session, artifacts, model=model, dataset=dataset, split=split, settings=settings)
-    dataset_row, task, split_data, model_row, task_config, key = job
+    job = _job(session, model=model, dataset=dataset, split=split, settings=settings)
+    dataset_row, task, model_row, task_config, key = job
     if use_cache and (cached := _stored(session, job)) is not None:
         return cached
-    train = train_split(artifacts, dataset_row)
+    split_data = load_split(artifacts, dataset_row, split, read=splits)
+    train = train_split(artifacts, dataset_row, splits)
     classifier = load_model(model_row, dataset_row, artifacts=artifacts, train=train, settings=task_config)
     output = evaluate(
         classifier, split_data, task=task, facts=dataset_facts(dataset_row), batch_size=batch_size,
@@ -61,7 +65,7 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
         "seed": task.seed,
         "created_at": datetime.now(timezone.utc).isoformat(),
     }
-    relative = f"evaluations/{key[:16]}-{os.getpid()}-{int(datetime.now().timestamp() * 1e6)}.jsonl.gz"
+    relative = f"{PREDICTIONS_FOLDER}/{key[:16]}-{os.getpid()}-{int(datetime.now().timestamp() * 1e6)}.jsonl.gz"
     artifacts.write_jsonl_gz(output.examples, relative)
     try:
         # RETURNING names exactly the rows this statement deleted, also rows a concurrent run committed meanwhile.
@@ -93,25 +97,47 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
     return evaluation_record(row, cached=False)
 
 
-def stored_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str = "test",
+PREDICTIONS_FOLDER = "evaluations"
+
+
+def remove_orphan_predictions(session: Session, artifacts: ArtifactStore, *, older_than_seconds: float = 600.0) -> int:
+    """Removes prediction files no evaluation refers to, left by runs killed between writing the file
+    and committing its row (and half-written temporary files); returns how many it removed.
+
+    A run commits its row moments after writing its file, so a file that old has no run left to claim it.
+    """
+    folder = artifacts.path(PREDICTIONS_FOLDER)
+    if not folder.is_dir():
+        return 0
+    referenced = set(session.scalars(select(EvaluationRow.predictions_path)))
+    deadline = time.time() - older_than_seconds
+    removed = 0
+    for path in folder.iterdir():
+        if path.is_file() and artifacts.relative(path) not in referenced and path.stat().st_mtime < deadline:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def stored_evaluation(session: Session, *, model: str, dataset: str, split: str = "test",
                       settings: dict[str, Any] | None = None) -> Evaluation | None:
-    """The stored evaluation `run_evaluation` would return from its cache, or None (nothing is run)."""
-    return _stored(session, _job(session, artifacts, model=model, dataset=dataset, split=split, settings=settings))
+    """The stored evaluation `run_evaluation` would return from its cache, or None (nothing is run or read)."""
+    return _stored(session, _job(session, model=model, dataset=dataset, split=split, settings=settings))
 
 
-def _job(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str,
-         settings: dict[str, Any] | None) -> tuple[DatasetRow, Any, Split, ModelRow, dict[str, Any], str]:
-    """What fixes an evaluation: its dataset, task, split, model, task settings and cache key (names checked)."""
+def _job(session: Session, *, model: str, dataset: str, split: str,
+         settings: dict[str, Any] | None) -> tuple[DatasetRow, Any, ModelRow, dict[str, Any], str]:
+    """What fixes an evaluation: its dataset, task, model, task settings and cache key (names and split checked)."""
     dataset_row = get_dataset_row(session, dataset)
     task = get_task(dataset_row.task)
-    split_data = load_split(artifacts, dataset_row, split)
+    get_split_row(dataset_row, split)
     model_row = get_model_row(session, model)
     task_config = model_settings(task, model_row.kind, settings or {})
-    return dataset_row, task, split_data, model_row, task_config, cache_key(model_row, dataset_row, split, task, task_config)
+    return dataset_row, task, model_row, task_config, cache_key(model_row, dataset_row, split, task, task_config)
 
 
 def _stored(session: Session, job: tuple[Any, ...]) -> Evaluation | None:
-    dataset_row, _, _, model_row, _, key = job
+    dataset_row, _, model_row, _, key = job
     cached = session.scalar(same_evaluation(select(EvaluationRow), key, model_row, dataset_row).order_by(EvaluationRow.id.desc()))
     return evaluation_record(cached, cached=True) if cached is not None else None
 
@@ -167,9 +193,9 @@ def _has_split(dataset: DatasetRow, name: str) -> bool:
     return any(s.name == name for s in dataset.splits)
 
 
-def train_split(artifacts: ArtifactStore, dataset: DatasetRow) -> Split | None:
+def train_split(artifacts: ArtifactStore, dataset: DatasetRow, read: dict[str, Split] | None = None) -> Split | None:
     """The split baselines train on, or None when the dataset has none."""
-    return load_split(artifacts, dataset, TRAIN_SPLIT) if _has_split(dataset, TRAIN_SPLIT) else None
+    return load_split(artifacts, dataset, TRAIN_SPLIT, read=read) if _has_split(dataset, TRAIN_SPLIT) else None
 
 
 def evaluation_record(row: EvaluationRow, *, cached: bool = False) -> Evaluation:

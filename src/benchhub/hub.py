@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from benchhub import accounts_service, dataset_service, evaluation_service, leaderboard, model_service
 from benchhub.config import HubConfig
+from benchhub.errors import InvalidInputError
 from benchhub.data.records import ColumnMapping
 from benchhub.results import (
     DatasetInfo, Evaluation, Leaderboard, ModelRecord, OptimizeResult, ProbeReport, SpeedResult, TokenRecord, UserRecord,
@@ -337,8 +338,21 @@ class Hub:
         with self._sessions() as session:
             return benchmark_service.audit_log(session, benchmark, actor_id=self._user_id(session, user))
 
-    def run_worker(self, *, once: bool = False, poll_seconds: float = 1.0, lease_seconds: float = 60.0) -> int:
-        """Scores queued submissions (with `once`, until none is left); returns how many jobs it handled."""
+    def run_worker(self, *, once: bool = False, poll_seconds: float = 1.0, lease_seconds: float = 60.0,
+                   executor: str = "local", ray_address: str | None = None, cpus_per_job: float = 1.0,
+                   max_retries: int = 3) -> int:
+        """Scores queued submissions (with `once`, until none is left); returns how many jobs it handled.
+
+        `executor="local"` scores in this process; `"ray"` claims jobs here and scores each in a Ray task
+        (a local Ray instance, or the cluster at `ray_address`).
+        """
+        if executor == "ray":
+            from benchhub.scoring_on_ray import run_ray_worker
+
+            return run_ray_worker(self.config, address=ray_address, once=once, poll_seconds=poll_seconds,
+                                  lease_seconds=lease_seconds, cpus_per_job=cpus_per_job, max_retries=max_retries)
+        if executor != "local" or ray_address is not None:
+            raise InvalidInputError(f"--executor {executor!r} is not supported; use local or ray (--ray-address needs ray).")
         from benchhub.scoring_queue import run_worker
 
         return run_worker(self._sessions, self.artifacts, once=once, poll_seconds=poll_seconds, lease_seconds=lease_seconds)

@@ -10,7 +10,8 @@ runs under `BEGIN IMMEDIATE`) and takes it with an UPDATE conditioned on it stil
 Completion is an UPDATE conditioned on (job id, lease owner, state, attempt): a worker whose lease
 was taken over writes nothing, and the score row's unique `job_id` backs that up.
 
-Workers run as `benchhub worker` processes, or in-process as a `BackgroundWorker` thread.
+Workers run as `benchhub worker` processes, in-process as a `BackgroundWorker` thread, or as a dispatcher
+that hands each claimed job to a Ray task (`scoring_on_ray`).
 """
 
 from __future__ import annotations
@@ -188,6 +189,12 @@ def work_once(sessions: sessionmaker[Session], artifacts: ArtifactStore, *, work
         job = claim(session, worker, lease_seconds=lease_seconds)
     if job is None:
         return False
+    score_claimed(sessions, artifacts, job)
+    return True
+
+
+def score_claimed(sessions: sessionmaker[Session], artifacts: ArtifactStore, job: Claim) -> None:
+    """Scores a claimed job and records the outcome; safe to run again for the same claim (written once)."""
     pause = float(os.environ.get(PAUSE_VARIABLE) or 0)
     if pause > 0:
         time.sleep(pause)
@@ -199,11 +206,10 @@ def work_once(sessions: sessionmaker[Session], artifacts: ArtifactStore, *, work
         logger.warning("scoring job %d (attempt %d) failed: %s", job.job_id, job.attempt, type(exc).__name__)
         with sessions() as session:
             fail(session, job, f"{type(exc).__name__}: {exc}")
-        return True
+        return
     with sessions() as session:
         if not complete(session, job, scores):
             logger.warning("scoring job %d: the lease was lost before the score was written; another worker has it", job.job_id)
-    return True
 
 
 def run_worker(sessions: sessionmaker[Session], artifacts: ArtifactStore, *, worker: str | None = None, once: bool = False,

@@ -201,20 +201,29 @@ def eval_command(
     null_threshold: Annotated[Optional[float], typer.Option("--null-threshold", help="QA (SQuAD v2.0): abstain when null score - best span > this (default 0).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Rerun even if an identical evaluation is stored.")] = False,
     executor: Annotated[Optional[str], typer.Option("--executor", help="Run a models x datasets matrix: local (worker processes) or ray.")] = None,
-    max_parallel: Annotated[Optional[int], typer.Option("--max-parallel", help="Matrix jobs at once (default: one per CPU).")] = None,
+    max_parallel: Annotated[Optional[int], typer.Option("--max-parallel", help="Matrix jobs at once (default: one per CPU; on Ray, as many as its resources allow).")] = None,
+    max_retries: Annotated[Optional[int], typer.Option("--max-retries", help="Reruns of a matrix job whose worker process died (default 3; a job that raises is not rerun).")] = None,
+    ray_address: Annotated[Optional[str], typer.Option("--ray-address", help="--executor ray: 'auto' (the cluster `ray start` began on this machine) or HOST:PORT; default: RAY_ADDRESS if set, else a local Ray instance for this run.")] = None,
+    cpus_per_job: Annotated[float, typer.Option("--cpus-per-job", help="--executor ray: CPUs each job asks for (also its thread count).")] = 1.0,
+    gpus_per_job: Annotated[float, typer.Option("--gpus-per-job", help="--executor ray: GPUs each job asks for (fractions share one).")] = 0.0,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Evaluate models on dataset splits (cached by model, data, split and task config).
 
-    Several --dataset values (or --executor) run the matrix of every model on every dataset in worker
-    processes; cached jobs are skipped, and a summary table closes the run.
+    Several --dataset values (or --executor) run the matrix of every model on every dataset, in worker
+    processes (--executor local) or as Ray tasks (--executor ray); cached jobs are skipped, a job whose
+    worker dies is rerun, and a summary table closes the run.
     """
+    from benchhub.matrix_service import DEFAULT_RETRIES, RayOptions
+
     settings = {"doc_stride": doc_stride, "max_answer_length": max_answer_length, "null_threshold": null_threshold}
-    if len(dataset) > 1 or executor is not None or max_parallel is not None:
+    ray = RayOptions(ray_address, cpus_per_job, gpus_per_job)
+    if len(dataset) > 1 or executor is not None or max_parallel is not None or max_retries is not None or ray != RayOptions():
         _run_matrix(model, dataset, split=split, batch_size=batch_size,
                     settings={"max_length": max_length, **settings}, executor=executor or "local",
-                    max_parallel=max_parallel, use_cache=not no_cache, quiet=quiet, as_json=as_json)
+                    max_parallel=max_parallel, max_retries=DEFAULT_RETRIES if max_retries is None else max_retries, ray=ray, use_cache=not no_cache, quiet=quiet,
+                    as_json=as_json)
         return
     results = []
     with _hub() as hub:
@@ -234,14 +243,16 @@ def eval_command(
 
 
 def _run_matrix(models: list[str], datasets: list[str], *, split: str, batch_size: int, settings: dict[str, Any],
-                executor: str, max_parallel: int | None, use_cache: bool, quiet: bool, as_json: bool) -> None:
+                executor: str, max_parallel: int | None, max_retries: int, ray: Any, use_cache: bool, quiet: bool,
+                as_json: bool) -> None:
     from benchhub.config import HubConfig
     from benchhub.matrix_service import run_matrix
 
     given = {name: value for name, value in settings.items() if value is not None}
     results = run_matrix(HubConfig.from_env(_state["home"]), models=models, datasets=datasets, split=split,
                          batch_size=batch_size, settings=given, executor=executor, max_parallel=max_parallel,
-                         use_cache=use_cache, show_progress=not quiet)
+                         max_retries=max_retries, ray=ray, use_cache=use_cache, show_progress=not quiet,
+                         notify=None if quiet else lambda line: typer.echo(line, err=True))
     if as_json:
         _print_json([result.to_dict() for result in results])
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -19,6 +19,10 @@ def worker_command(
     poll_seconds: Annotated[float, typer.Option("--poll-seconds", help="Seconds between looks at an empty queue.")] = 1.0,
     lease_seconds: Annotated[float, typer.Option("--lease-seconds", help="Seconds a claimed job stays ours; "
                                                  "after that another worker may take it over.")] = 60.0,
+    executor: Annotated[str, typer.Option("--executor", help="local: score in this process; ray: score each job in a Ray task.")] = "local",
+    ray_address: Annotated[Optional[str], typer.Option("--ray-address", help="--executor ray: 'auto' or HOST:PORT of a cluster; default: RAY_ADDRESS if set, else a local Ray instance.")] = None,
+    cpus_per_job: Annotated[float, typer.Option("--cpus-per-job", help="--executor ray: CPUs each scoring task asks for.")] = 1.0,
+    max_retries: Annotated[int, typer.Option("--max-retries", help="--executor ray: reruns of a scoring task whose worker died.")] = 3,
 ) -> None:
     """Score queued benchmark submissions.
 
@@ -28,11 +32,14 @@ def worker_command(
     """
     from benchhub.cli.app import _hub
 
-    if poll_seconds <= 0 or lease_seconds <= 0:
-        raise InvalidInputError("--poll-seconds and --lease-seconds must be numbers in the range (0, inf).")
+    if poll_seconds <= 0 or lease_seconds <= 0 or cpus_per_job <= 0:
+        raise InvalidInputError("--poll-seconds, --lease-seconds and --cpus-per-job must be numbers in the range (0, inf).")
+    if max_retries < 0:
+        raise InvalidInputError(f"--max-retries must be an int in the range [0, inf). Got {max_retries} instead.")
     with _hub() as hub:
         try:
-            handled = hub.run_worker(once=once, poll_seconds=poll_seconds, lease_seconds=lease_seconds)
+            handled = hub.run_worker(once=once, poll_seconds=poll_seconds, lease_seconds=lease_seconds, executor=executor,
+                                     ray_address=ray_address, cpus_per_job=cpus_per_job, max_retries=max_retries)
         except KeyboardInterrupt:
             # A job it was scoring goes to another worker when its lease expires.
             typer.echo("Worker stopped.", err=True)

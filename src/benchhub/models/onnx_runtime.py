@@ -12,7 +12,7 @@ from benchhub.errors import InvalidInputError
 from benchhub.models.base import ModelInfo
 from benchhub.models.checkpoints import folder_size, quiet_transformers
 from benchhub.models.onnx_files import ONNX_FILE, vet_onnx_folder
-from benchhub.models.runtime import LoadedRuntime, available_cpus
+from benchhub.models.runtime import LoadedRuntime, default_threads
 
 
 def load_onnx(folder: Path, *, outputs: Sequence[str], device: str | None = None, threads: int | None = None) -> LoadedRuntime:
@@ -23,7 +23,7 @@ def load_onnx(folder: Path, *, outputs: Sequence[str], device: str | None = None
     vet_onnx_folder(folder)
     started = time.perf_counter()
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads or available_cpus()
+    options.intra_op_num_threads = threads or default_threads()
     options.inter_op_num_threads = 1
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3

@@ -69,6 +69,15 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def default_threads() -> int:
+    """Threads one model runs on: OMP_NUM_THREADS when set (each job of a matrix gets its share that
+    way, from the local pool or from Ray), else every CPU this process may use."""
+    try:
+        return max(1, int(os.environ["OMP_NUM_THREADS"]))
+    except (KeyError, ValueError):
+        return available_cpus()
+
+
 def tokenizer_limit(tokenizer: Any) -> int:
     limit = getattr(tokenizer, "model_max_length", 512) or 512
     return int(limit) if limit < 100_000 else 512

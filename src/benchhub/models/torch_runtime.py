@@ -10,7 +10,7 @@ import numpy as np
 
 from benchhub.models.base import ModelInfo
 from benchhub.models.checkpoints import folder_size, quiet_transformers, vet_checkpoint
-from benchhub.models.runtime import LoadedRuntime, available_cpus
+from benchhub.models.runtime import LoadedRuntime, default_threads
 
 
 def load_torch(folder: Path, auto_class_name: str, *, outputs: Sequence[str], device: str | None = None,
@@ -21,7 +21,7 @@ def load_torch(folder: Path, auto_class_name: str, *, outputs: Sequence[str], de
 
     vet_checkpoint(folder)
     started = time.perf_counter()
-    torch.set_num_threads(threads or available_cpus())
+    torch.set_num_threads(threads or default_threads())
     chosen = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     auto_class = getattr(transformers, auto_class_name)
     with quiet_transformers():

@@ -1,0 +1,247 @@
+"""Evaluation matrices and submission scoring on Ray (and the same faults on the local pool): correct
+results, no duplicate rows when a worker is SIGKILLed mid-job, cached jobs not rerun, a job that keeps
+dying reported after its retries. One local Ray instance of 2 CPUs serves the whole module."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from benchhub import Hub
+from benchhub.config import HubConfig
+from benchhub.errors import InvalidInputError
+from benchhub.evaluation_service import remove_orphan_predictions
+from benchhub.matrix_service import MatrixPlan, MatrixResult, RayOptions, evaluate_job, run_matrix
+from benchhub.scoring_on_ray import run_ray_worker, score_in_task
+from benchhub.scoring_queue import Claim
+from benchhub.store.tables import EvaluationRow, ScoringJobRow
+from tests.conftest import add_review_datasets
+from tests.fixtures.benchmarks import BENCHMARK, make_benchmark, score_rows
+
+pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("local_ray")]
+
+MODELS = ["baseline:majority", "baseline:keyword", "baseline:tfidf-logreg"]
+DATASETS = ["reviews-a", "reviews-b"]
+
+
+@pytest.fixture(scope="session")
+def local_ray():
+    try:
+        import ray
+    except ImportError:  # make install installs the extra; `-m 'not ray'` leaves these tests out
+        pytest.fail("the ray tests need Ray: pip install 'benchhub[ray]'")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    ray.init(num_cpus=2, object_store_memory=200 * 1024**2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture
+def hub_config(database_url, tmp_path: Path) -> HubConfig:
+    with Hub.open() as hub:
+        add_review_datasets(hub, tmp_path)
+        return hub.config
+
+
+# Job functions the tests hand to the executors: evaluate_job's signature, importable by the workers.
+# Each logs its attempts to a file in the hub's home, which every worker of this machine sees.
+
+def _log_attempt(plan: MatrixPlan, model: str, dataset: str) -> int:
+    log = plan.config.home / "attempts.log"
+    with log.open("a") as handle:
+        handle.write(f"{model}|{dataset}\n")
+    return attempts(plan.config)[(model, dataset)]
+
+
+def attempts(config: HubConfig) -> dict[tuple[str, str], int]:
+    log = config.home / "attempts.log"
+    counts: dict[tuple[str, str], int] = {}
+    for line in (log.read_text().splitlines() if log.exists() else []):
+        model, dataset = line.split("|")
+        counts[(model, dataset)] = counts.get((model, dataset), 0) + 1
+    return counts
+
+
+def logged_job(plan: MatrixPlan, model: str, dataset: str, splits=None) -> MatrixResult:
+    _log_attempt(plan, model, dataset)
+    return evaluate_job(plan, model, dataset, splits)
+
+
+def killed_once_job(plan: MatrixPlan, model: str, dataset: str, splits=None) -> MatrixResult:
+    """keyword on reviews-a dies before evaluating, keyword on reviews-b after storing its row: each once."""
+    attempt = _log_attempt(plan, model, dataset)
+    if (model, attempt) == ("baseline:keyword", 1) and dataset == "reviews-a":
+        os.kill(os.getpid(), signal.SIGKILL)
+    result = evaluate_job(plan, model, dataset, splits)
+    if (model, attempt) == ("baseline:keyword", 1) and dataset == "reviews-b":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
+
+
+def always_killed_job(plan: MatrixPlan, model: str, dataset: str, splits=None) -> MatrixResult:
+    _log_attempt(plan, model, dataset)
+    if (model, dataset) == ("baseline:majority", "reviews-a"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return evaluate_job(plan, model, dataset, splits)
+
+
+def raising_job(plan: MatrixPlan, model: str, dataset: str, splits=None) -> MatrixResult:
+    _log_attempt(plan, model, dataset)
+    if (model, dataset) == ("baseline:keyword", "reviews-b"):
+        raise RuntimeError("a bug in this job")
+    return evaluate_job(plan, model, dataset, splits)
+
+
+def stored(config: HubConfig, *, after_kills: bool = False) -> tuple[int, int, int]:
+    """(evaluation rows, distinct evaluation keys, prediction files) in the hub.
+
+    A process killed between writing its predictions and committing them (the one SIGKILLed, or, on the
+    local pool, a sibling the broken pool terminated) leaves a file no row names: `after_kills` first
+    removes those, as a matrix run does once they are 10 minutes old.
+    """
+    with Hub(config) as hub, hub.session() as session:
+        if after_kills:
+            remove_orphan_predictions(session, hub.artifacts, older_than_seconds=-1)
+        rows = session.scalar(select(func.count()).select_from(EvaluationRow))
+        keys = session.scalar(select(func.count(func.distinct(EvaluationRow.cache_key))))
+        named = set(session.scalars(select(EvaluationRow.predictions_path)))
+    files = {str(p.relative_to(config.artifacts)) for p in (config.artifacts / "evaluations").iterdir()}
+    assert named <= files, "a stored evaluation lost its predictions file"
+    return rows, keys, len(files)
+
+
+def test_a_three_by_two_matrix_on_ray_equals_one_by_one_evaluation(hub_config):
+    results = run_matrix(hub_config, models=MODELS, datasets=DATASETS, executor="ray", show_progress=False)
+    assert [(r.model, r.dataset, r.status) for r in results] == [(m, d, "evaluated") for m in MODELS for d in DATASETS]
+    by_job = {(r.model, r.dataset): r for r in results}
+    # Two balanced classes: always answering one scores F1 2/3 on it and 0 on the other.
+    assert by_job[("baseline:majority", "reviews-a")].value == pytest.approx(1 / 3, abs=1e-12)
+    with Hub(hub_config) as hub:
+        for result in results:
+            again = hub.evaluate(model=result.model, dataset=result.dataset, use_cache=False, progress=False)
+            assert again.metrics["macro_f1"]["value"] == result.value, result
+    assert stored(hub_config) == (6, 6, 6)
+
+
+def test_the_local_pool_and_ray_store_the_same_results(hub_config):
+    local = run_matrix(hub_config, models=MODELS, datasets=DATASETS, executor="local", max_parallel=2, show_progress=False)
+    on_ray = run_matrix(hub_config, models=MODELS, datasets=DATASETS, executor="ray", use_cache=False, show_progress=False)
+    assert [(r.status, r.value) for r in on_ray] == [("evaluated", r.value) for r in local]
+    assert {r.evaluation_id for r in on_ray}.isdisjoint({r.evaluation_id for r in local})  # rerun, replacing the rows
+    assert stored(hub_config) == (6, 6, 6)
+
+
+def test_cached_jobs_are_not_sent_to_ray_again(hub_config):
+    first = run_matrix(hub_config, models=MODELS, datasets=DATASETS, executor="ray", show_progress=False,
+                       job_function=logged_job)
+    assert sum(attempts(hub_config).values()) == 6
+    (hub_config.home / "attempts.log").unlink()
+    again = run_matrix(hub_config, models=MODELS, datasets=DATASETS, executor="ray", show_progress=False,
+                       job_function=logged_job)
+    assert attempts(hub_config) == {}
+    assert [(r.status, r.evaluation_id) for r in again] == [("cached", r.evaluation_id) for r in first]
+
+
+@pytest.mark.parametrize("executor", ["local", "ray"])
+def test_a_worker_killed_mid_job_is_retried_and_nothing_is_stored_twice(hub_config, executor):
+    results = run_matrix(hub_config, models=MODELS, datasets=DATASETS, executor=executor, max_parallel=2,
+                         use_cache=False, show_progress=False, job_function=killed_once_job)
+    assert [r.status for r in results] == ["evaluated"] * 6, [r.error for r in results]
+    tried = attempts(hub_config)
+    assert tried[("baseline:keyword", "reviews-a")] == tried[("baseline:keyword", "reviews-b")] == 2
+    # The killed attempt on reviews-b had stored its row; the retry replaced it: one row, one file per key.
+    assert stored(hub_config, after_kills=True) == (6, 6, 6)
+    by_job = {(r.model, r.dataset): r for r in results}
+    with Hub(hub_config) as hub:
+        assert hub.evaluate(model="baseline:keyword", dataset="reviews-b", progress=False).id == \
+            by_job[("baseline:keyword", "reviews-b")].evaluation_id
+
+
+@pytest.mark.parametrize("executor", ["local", "ray"])
+def test_a_job_that_keeps_dying_is_reported_after_its_retries(hub_config, executor):
+    results = run_matrix(hub_config, models=MODELS, datasets=DATASETS, executor=executor, max_parallel=2, max_retries=1,
+                         show_progress=False, job_function=always_killed_job)
+    by_job = {(r.model, r.dataset): r for r in results}
+    doomed = by_job.pop(("baseline:majority", "reviews-a"))
+    assert doomed.status == "failed"
+    assert doomed.error.endswith("died on each of 2 attempts (killed by a signal or out of memory); not retried again")
+    assert attempts(hub_config)[("baseline:majority", "reviews-a")] == 2
+    assert {r.status for r in by_job.values()} == {"evaluated"}
+    assert stored(hub_config, after_kills=True) == (5, 5, 5)
+
+
+@pytest.mark.parametrize("executor", ["local", "ray"])
+def test_a_job_that_raises_is_reported_at_once_not_retried(hub_config, executor):
+    results = run_matrix(hub_config, models=MODELS, datasets=DATASETS, executor=executor, max_parallel=2,
+                         show_progress=False, job_function=raising_job)
+    failed = [r for r in results if r.status == "failed"]
+    assert [(r.model, r.dataset, r.error) for r in failed] == [("baseline:keyword", "reviews-b", "RuntimeError: a bug in this job")]
+    assert attempts(hub_config)[("baseline:keyword", "reviews-b")] == 1
+    assert stored(hub_config) == (5, 5, 5)
+
+
+def test_a_cluster_of_several_nodes_refuses_a_sqlite_hub():
+    from benchhub.executors.ray_tasks import check_shared_store
+
+    class TwoNodes:
+        @staticmethod
+        def nodes():
+            return [{"Alive": True}, {"Alive": True}, {"Alive": False}]
+
+    sqlite = HubConfig(Path("/srv/hub"), "sqlite:////srv/hub/hub.db")
+    with pytest.raises(InvalidInputError, match=r"^This Ray cluster has 2 nodes, but the hub's database is a SQLite file"):
+        check_shared_store(sqlite, TwoNodes)
+    check_shared_store(HubConfig(Path("/srv/hub"), "postgresql+psycopg://hub@db/hub"), TwoNodes)  # no error
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_cli_starts_a_local_ray_instance_on_demand_or_joins_a_running_one(hub_config, local_ray):
+    """From a process of its own: without --ray-address, `benchhub eval --executor ray` starts a Ray instance
+    for the run (beside this test process's); with --ray-address auto it joins the one this process runs."""
+    env = {**os.environ, "BENCHHUB_HOME": str(hub_config.home), "BENCHHUB_DATABASE_URL": hub_config.database_url}
+    env.pop("RAY_ADDRESS", None)
+    command = [sys.executable, "-m", "benchhub", "eval", "--executor", "ray", "--model", "baseline:keyword",
+               "--dataset", "reviews-a", "--dataset", "reviews-b", "--json", "--no-cache"]
+    ours = local_ray.get_runtime_context().gcs_address
+    for extra, announced in (([], "Started a local Ray instance at "), (["--ray-address", "auto"], f"Joined the Ray cluster at {ours} ")):
+        done = subprocess.run([*command, *extra], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert [(row["dataset"], row["status"]) for row in json.loads(done.stdout)] == [
+            ("reviews-a", "evaluated"), ("reviews-b", "evaluated")]
+        line = next(line for line in done.stderr.splitlines() if "Ray" in line)
+        assert line.startswith(announced) and (ours in line) == bool(extra), line
+
+
+# Scoring benchmark submissions on Ray.
+
+def killed_after_scoring_once(config: HubConfig, job: Claim) -> None:
+    """Scores (and writes the score), then dies on its first attempt: Ray's retry must write nothing more."""
+    marker = config.home / f"scored-{job.job_id}"
+    score_in_task(config, job)
+    if not marker.exists():
+        marker.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize("task", [None, killed_after_scoring_once], ids=["plain", "killed-after-scoring"])
+def test_the_ray_scoring_worker_scores_each_submission_once(open_hub, tmp_path, task):
+    setup = make_benchmark(open_hub(), tmp_path / "files", settings={"max_per_day": 10})
+    hub = setup.hub
+    submitted = [hub.submit(BENCHMARK, setup.predictions(f"p{i}.jsonl", wrong={setup.test_rows[i]["id"]}), user="alice", phase="test")
+                 for i in range(3)]
+    handled = run_ray_worker(hub.config, once=True, poll_seconds=0.2, task_function=task)
+    assert handled == 3
+    for submission in submitted:
+        assert score_rows(hub, submission.id) == [(1, True)]
+    with hub.session() as session:
+        assert session.execute(select(ScoringJobRow.state, ScoringJobRow.attempts)).all() == [("done", 1)] * 3
+    assert {s.status for s in hub.submissions(BENCHMARK, user="alice")} == {"scored"}
+    if task is not None:
+        assert len(list(hub.config.home.glob("scored-*"))) == 3
