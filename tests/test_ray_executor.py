@@ -245,3 +245,22 @@ def test_the_ray_scoring_worker_scores_each_submission_once(open_hub, tmp_path, 
     assert {s.status for s in hub.submissions(BENCHMARK, user="alice")} == {"scored"}
     if task is not None:
         assert len(list(hub.config.home.glob("scored-*"))) == 3
+
+
+def test_benchhub_worker_executor_ray_from_the_command_line(open_hub, tmp_path):
+    from typer.testing import CliRunner
+
+    from benchhub.cli.app import app
+
+    setup = make_benchmark(open_hub(), tmp_path / "files")
+    submitted = setup.hub.submit(BENCHMARK, setup.predictions(), user="alice", phase="test")
+    runner = CliRunner()
+    refused = runner.invoke(app, ["worker", "--once", "--executor", "dask"])
+    assert isinstance(refused.exception, InvalidInputError)
+    assert str(refused.exception) == "--executor 'dask' is not supported; use local or ray."
+    alone = runner.invoke(app, ["worker", "--once", "--ray-address", "auto"])
+    assert str(alone.exception) == "--ray-address applies to --executor ray only; add --executor ray."
+    done = runner.invoke(app, ["worker", "--once", "--executor", "ray", "--poll-seconds", "0.2"])
+    assert done.exit_code == 0, done.output
+    assert "Handled 1 scoring job(s)." in done.output
+    assert score_rows(setup.hub, submitted.id) == [(1, True)]

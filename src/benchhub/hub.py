@@ -351,8 +351,10 @@ class Hub:
 
             return run_ray_worker(self.config, address=ray_address, once=once, poll_seconds=poll_seconds,
                                   lease_seconds=lease_seconds, cpus_per_job=cpus_per_job, max_retries=max_retries)
-        if executor != "local" or ray_address is not None:
-            raise InvalidInputError(f"--executor {executor!r} is not supported; use local or ray (--ray-address needs ray).")
+        if executor != "local":
+            raise InvalidInputError(f"--executor {executor!r} is not supported; use local or ray.")
+        if ray_address is not None:
+            raise InvalidInputError("--ray-address applies to --executor ray only; add --executor ray.")
         from benchhub.scoring_queue import run_worker
 
         return run_worker(self._sessions, self.artifacts, once=once, poll_seconds=poll_seconds, lease_seconds=lease_seconds)
