@@ -9,6 +9,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from benchhub.errors import InvalidInputError
 from benchhub.evaluation_service import remove_orphan_predictions
 from benchhub.matrix_service import MatrixPlan, MatrixResult, RayOptions, evaluate_job, run_matrix
 from benchhub.scoring_on_ray import run_ray_worker, score_in_task
-from benchhub.scoring_queue import Claim
+from benchhub.scoring_queue import Claim, claim
 from benchhub.store.tables import EvaluationRow, ScoringJobRow
 from tests.conftest import add_review_datasets
 from tests.fixtures.benchmarks import BENCHMARK, make_benchmark, score_rows
@@ -263,4 +265,32 @@ def test_benchhub_worker_executor_ray_from_the_command_line(open_hub, tmp_path):
     done = runner.invoke(app, ["worker", "--once", "--executor", "ray", "--poll-seconds", "0.2"])
     assert done.exit_code == 0, done.output
     assert "Handled 1 scoring job(s)." in done.output
+    assert score_rows(setup.hub, submitted.id) == [(1, True)]
+
+
+def slow_scoring(config: HubConfig, job: Claim) -> None:
+    time.sleep(5)
+    score_in_task(config, job)
+
+
+def test_the_ray_dispatcher_renews_the_leases_of_the_jobs_it_holds(open_hub, tmp_path):
+    setup = make_benchmark(open_hub(), tmp_path / "files")
+    hub = setup.hub
+    submitted = hub.submit(BENCHMARK, setup.predictions(), user="alice", phase="test")
+    handled: list[int] = []
+    dispatcher = threading.Thread(target=lambda: handled.append(run_ray_worker(
+        hub.config, once=True, poll_seconds=0.2, lease_seconds=1.5, task_function=slow_scoring)))
+    dispatcher.start()
+    refused = 0
+    while dispatcher.is_alive():
+        with hub.session() as session:
+            running = session.scalar(select(ScoringJobRow.state)) == "running"
+            if running:
+                assert claim(session, "impatient", lease_seconds=5) is None, "taken over while still scored on Ray"
+                refused += 1
+        time.sleep(0.5)
+    dispatcher.join()
+    assert handled == [1] and refused >= 6
+    with hub.session() as session:
+        assert session.execute(select(ScoringJobRow.state, ScoringJobRow.attempts)).one() == ("done", 1)
     assert score_rows(setup.hub, submitted.id) == [(1, True)]

@@ -100,9 +100,34 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-def worker(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "benchhub", "worker", "--once", "--lease-seconds", "5"],
+def worker(env: dict[str, str], lease_seconds: float = 5) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "benchhub", "worker", "--once", "--lease-seconds", str(lease_seconds)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_worker_scoring_longer_than_its_lease_keeps_the_job(open_hub, tmp_path, database_url):
+    """The lease is renewed every third of it while the worker scores: no other worker takes the job over."""
+    setup = make_benchmark(open_hub(), tmp_path / "files")
+    hub = setup.hub
+    submitted = hub.submit(BENCHMARK, setup.predictions(), user="alice", phase="test")
+    env = {**os.environ, "BENCHHUB_HOME": str(hub.config.home), "BENCHHUB_DATABASE_URL": database_url}
+    slow = worker({**env, PAUSE_VARIABLE: "6"}, lease_seconds=1.5)  # scoring takes 4 leases
+    with hub.session() as session:
+        wait_for(lambda: session.scalar(select(ScoringJobRow.state).execution_options(populate_existing=True)) == "running",
+                 60, "the worker to claim the job")
+    refused = 0
+    while slow.poll() is None:
+        with hub.session() as session:
+            taken = claim(session, "impatient", lease_seconds=5)
+        assert taken is None, "the job was taken over while its worker was still scoring"
+        refused += 1
+        time.sleep(0.5)
+    out, err = slow.communicate(timeout=30)
+    assert slow.returncode == 0 and "Handled 1 scoring job(s)." in err, err
+    assert refused >= 8  # tried over the whole 6 s, well past the first lease
+    with hub.session() as session:
+        assert session.execute(select(ScoringJobRow.state, ScoringJobRow.attempts)).one() == ("done", 1)
+    assert score_rows(hub, submitted.id) == [(1, True)]
 
 
 def test_the_job_of_a_killed_worker_is_finished_once_by_another_after_its_lease(open_hub, tmp_path, database_url):

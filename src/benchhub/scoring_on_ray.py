@@ -1,9 +1,10 @@
 """`benchhub worker --executor ray`: this process claims scoring jobs and each is scored in a Ray task.
 
 The queue stays the source of truth: the dispatcher claims a job under its own name and lease, as
-a `benchhub worker` would, and the task scores it with that claim. Ray reruns a task whose worker
-died (`max_retries`); a rerun holds the same claim, so its score is written once at most (the
-completion is conditioned on lease owner and attempt). A task that still fails, or raises, records
+a `benchhub worker` would, renews the lease while the job waits or runs on Ray, and the task scores
+it with that claim. Ray reruns a task whose worker died (`max_retries`); a rerun holds the same
+claim, so its score is written once at most (the completion is conditioned on lease owner and
+attempt). A task that still fails, or raises, records
 a failed attempt, and the job goes back to the queue while it has attempts left.
 """
 
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any, Callable
 
 from benchhub.config import HubConfig
-from benchhub.scoring_queue import Claim, claim, fail, score_claimed, worker_name
+from benchhub.scoring_queue import Claim, claim, fail, renew, score_claimed, worker_name
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +39,15 @@ def run_ray_worker(config: HubConfig, *, address: str | None = None, once: bool 
         # As many jobs claimed at a time as the cluster can run: a claimed job's lease runs while it waits.
         slots = max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_job))
         running: dict[Any, Claim] = {}
+        # Leases of claimed jobs (waiting in Ray's queue or being scored) are renewed every third of a lease.
+        renew_every = lease_seconds / 3
+        renewed_at = time.monotonic()
         while not stop.is_set():
+            if running and time.monotonic() - renewed_at >= renew_every:
+                with hub.session() as session:
+                    for job in running.values():
+                        renew(session, job, lease_seconds=lease_seconds)
+                renewed_at = time.monotonic()
             while len(running) < slots:
                 with hub.session() as session:
                     job = claim(session, worker, lease_seconds=lease_seconds)
@@ -49,7 +59,7 @@ def run_ray_worker(config: HubConfig, *, address: str | None = None, once: bool 
                     break
                 stop.wait(poll_seconds)
                 continue
-            done, _ = ray.wait(list(running), num_returns=1, timeout=poll_seconds)
+            done, _ = ray.wait(list(running), num_returns=1, timeout=min(poll_seconds, renew_every))
             for ref in done:
                 job = running.pop(ref)
                 handled += 1

@@ -5,6 +5,9 @@
       │                 └──fail (none left) / lease expired with none left──▶ failed
       └── lease expired: another worker's claim takes the job over (attempts + 1)
 
+A worker renews the lease of a job it holds every third of the lease while it scores (`renew`), so
+only a worker that stopped (killed, hung in the database, cut off) loses its job, however long scoring takes.
+
 A claim locks the candidate row (`FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the whole claim
 runs under `BEGIN IMMEDIATE`) and takes it with an UPDATE conditioned on it still being claimable.
 Completion is an UPDATE conditioned on (job id, lease owner, state, attempt): a worker whose lease
@@ -22,8 +25,10 @@ import socket
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable, Iterator
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -96,6 +101,44 @@ def claim(session: Session, worker: str, *, lease_seconds: float, now: datetime 
     )
     session.commit()
     return Claim(job.id, job.submission_id, worker, job.attempts + 1)
+
+
+def renew(session: Session, claim: Claim, *, lease_seconds: float, now: datetime | None = None) -> bool:
+    """Extends the lease of a job `claim` still holds to `now + lease_seconds`; False when another worker took it over."""
+    now = now or utcnow()
+    session.commit()
+    renewed = session.execute(
+        update(ScoringJobRow)
+        .where(ScoringJobRow.id == claim.job_id, ScoringJobRow.lease_owner == claim.worker,
+               ScoringJobRow.state == RUNNING, ScoringJobRow.attempts == claim.attempt)
+        .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return renewed.rowcount == 1
+
+
+@contextmanager
+def lease_kept(sessions: Callable[[], Session], claim: Claim, *, lease_seconds: float) -> Iterator[None]:
+    """Renews `claim`'s lease in a background thread every third of the lease, for as long as the block runs."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(lease_seconds / 3):
+            try:
+                with sessions() as session:
+                    if not renew(session, claim, lease_seconds=lease_seconds):
+                        return
+            except Exception:  # noqa: BLE001  (a missed beat is retried at the next one)
+                logger.warning("could not renew the lease of scoring job %d; retrying", claim.job_id, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"benchhub-lease-{claim.job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def _give_up_exhausted(session: Session, now: datetime) -> None:
@@ -189,7 +232,8 @@ def work_once(sessions: sessionmaker[Session], artifacts: ArtifactStore, *, work
         job = claim(session, worker, lease_seconds=lease_seconds)
     if job is None:
         return False
-    score_claimed(sessions, artifacts, job)
+    with lease_kept(sessions, job, lease_seconds=lease_seconds):
+        score_claimed(sessions, artifacts, job)
     return True
 
 

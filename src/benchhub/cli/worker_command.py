@@ -17,8 +17,8 @@ def register(app: typer.Typer) -> None:
 def worker_command(
     once: Annotated[bool, typer.Option("--once", help="Stop when no job is left instead of waiting for more.")] = False,
     poll_seconds: Annotated[float, typer.Option("--poll-seconds", help="Seconds between looks at an empty queue.")] = 1.0,
-    lease_seconds: Annotated[float, typer.Option("--lease-seconds", help="Seconds a claimed job stays ours; "
-                                                 "after that another worker may take it over.")] = 60.0,
+    lease_seconds: Annotated[float, typer.Option("--lease-seconds", help="Seconds a claimed job stays ours without a renewal "
+                                                 "(renewed every third of it while we score); then another worker may take it over.")] = 60.0,
     executor: Annotated[str, typer.Option("--executor", help="local: score in this process; ray: score each job in a Ray task.")] = "local",
     ray_address: Annotated[Optional[str], typer.Option("--ray-address", help="--executor ray: 'auto' or HOST:PORT of a cluster; default: RAY_ADDRESS if set, else a local Ray instance.")] = None,
     cpus_per_job: Annotated[float, typer.Option("--cpus-per-job", help="--executor ray: CPUs each scoring task asks for.")] = 1.0,
@@ -27,8 +27,8 @@ def worker_command(
     """Score queued benchmark submissions.
 
     Run as many workers as you like, on any machine that reaches the hub's database and artifact folder:
-    each job is claimed by one worker at a time, and a worker that dies loses its job to another once
-    its lease expires. Each score is written exactly once.
+    each job is claimed by one worker at a time, a worker renews its lease while it scores, and a worker
+    that dies loses its job to another once its lease expires. Each score is written exactly once.
     """
     from benchhub.cli.app import _hub
 
