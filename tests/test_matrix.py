@@ -90,3 +90,26 @@ def test_a_worker_without_the_hub_folder_reports_it_and_creates_nothing(tmp_path
     assert result.error == (f"the hub's artifact folder {missing / 'artifacts'} is not on this machine: every worker needs it "
                             "at the same path (a shared file system; see docs/scaling.md)")
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_job_told_to_use_the_cpu_loads_its_model_there(datasets, tiny_bert, monkeypatch):
+    """What a Ray job that asked for no GPU gets: device "cpu", whatever GPUs the worker can see."""
+    from benchhub.matrix_service import MatrixPlan, evaluate_job
+    from benchhub.models import torch_runtime
+
+    with Hub(datasets) as hub:
+        hub.add_model("tiny", tiny_bert, kind="transformers")
+    asked: list[str | None] = []
+    real = torch_runtime.load_torch
+
+    def recording(*args, device=None, **kwargs):
+        asked.append(device)
+        return real(*args, device=device, **kwargs)
+
+    monkeypatch.setattr(torch_runtime, "load_torch", recording)
+    placed = evaluate_job(MatrixPlan(datasets, device="cpu"), "tiny", "reviews-a")
+    unplaced = evaluate_job(MatrixPlan(datasets, use_cache=False), "tiny", "reviews-a")
+    assert (placed.status, unplaced.status) == ("evaluated", "evaluated")
+    assert asked == ["cpu", None]  # None: the runtime takes CUDA where it sees a GPU
+    with Hub(datasets) as hub:
+        assert hub.evaluate(model="tiny", dataset="reviews-a", progress=False).provenance["model"]["device"] == "cpu"

@@ -94,6 +94,11 @@ def always_killed_job(plan: MatrixPlan, model: str, dataset: str, splits=None) -
     return evaluate_job(plan, model, dataset, splits)
 
 
+def device_job(plan: MatrixPlan, model: str, dataset: str, splits=None) -> MatrixResult:
+    (plan.config.home / f"device-{model}-{dataset}").write_text(str(plan.device))
+    return evaluate_job(plan, model, dataset, splits)
+
+
 def raising_job(plan: MatrixPlan, model: str, dataset: str, splits=None) -> MatrixResult:
     _log_attempt(plan, model, dataset)
     if (model, dataset) == ("baseline:keyword", "reviews-b"):
@@ -187,6 +192,16 @@ def test_a_job_that_raises_is_reported_at_once_not_retried(hub_config, executor)
     assert [(r.model, r.dataset, r.error) for r in failed] == [("baseline:keyword", "reviews-b", "RuntimeError: a bug in this job")]
     assert attempts(hub_config)[("baseline:keyword", "reviews-b")] == 1
     assert stored(hub_config) == (5, 5, 5)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_ray_jobs_that_ask_for_no_gpu_run_on_the_cpu(hub_config):
+    run_matrix(hub_config, models=["baseline:keyword"], datasets=DATASETS, executor="ray", show_progress=False,
+               job_function=device_job)
+    assert [(hub_config.home / f"device-baseline:keyword-{d}").read_text() for d in DATASETS] == ["cpu", "cpu"]
+    run_matrix(hub_config, models=["baseline:keyword"], datasets=DATASETS, executor="local", use_cache=False,
+               show_progress=False, job_function=device_job)  # the local pool leaves the choice to the model
+    assert [(hub_config.home / f"device-baseline:keyword-{d}").read_text() for d in DATASETS] == ["None", "None"]
 
 
 def test_a_cluster_of_several_nodes_refuses_a_sqlite_hub():

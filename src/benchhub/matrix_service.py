@@ -12,7 +12,7 @@ through the object store.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 from benchhub.config import HubConfig
@@ -49,6 +49,7 @@ class MatrixPlan:
     batch_size: int = 32
     settings: dict[str, Any] = field(default_factory=dict)
     use_cache: bool = True
+    device: str | None = None  # None: CUDA when the worker sees a GPU
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,13 @@ def _run_ray(plan: MatrixPlan, pending: list[tuple[str, str]], function: Callabl
     from benchhub.executors.ray_tasks import ray_session, run_as_tasks, share
 
     with ray_session(plan.config, options.address, notify=notify) as ray:
+        if options.gpus_per_job == 0:
+            # Ray leaves GPUs visible to a task that asked for none; such a job must not use one behind
+            # Ray's back (several could land on one GPU), so it runs on the CPU it asked for.
+            plan = replace(plan, device="cpu")
+            gpus = int(ray.cluster_resources().get("GPU", 0))
+            if gpus and notify is not None:
+                notify(f"The cluster has {gpus} GPUs; these jobs asked for none and run on CPUs (--gpus-per-job 1 to use them).")
         inputs = share(ray, _dataset_inputs(plan, sorted({dataset for _, dataset in pending})))
         run_as_tasks(ray, function, [(plan, model, dataset, inputs[dataset]) for model, dataset in pending],
                      cpus=options.cpus_per_job, gpus=options.gpus_per_job, max_retries=max_retries,
@@ -198,7 +206,7 @@ def evaluate_job(plan: MatrixPlan, model: str, dataset: str, splits: dict[str, S
         with Hub(plan.config) as hub, hub.session() as session:
             evaluation = run_evaluation(session, hub.artifacts, model=model, dataset=dataset, split=plan.split,
                                         batch_size=plan.batch_size, settings=plan.settings, use_cache=plan.use_cache,
-                                        show_progress=False, splits=splits)
+                                        show_progress=False, splits=splits, device=plan.device)
     except BenchhubError as error:
         return MatrixResult(model, dataset, "failed", seconds=time.perf_counter() - started, error=str(error))
     metric = get_task(evaluation.task).primary_metric
