@@ -253,3 +253,13 @@ def test_task_rankings_leave_out_hidden_splits(setup):
     with setup.hub.session() as session:
         ranking = top_models_for_task(session, task="text-classification", split="test")
     assert ranking.rows == [] and ranking.leaders == []  # tests/test_server_api.py covers rankings of open splits
+
+
+def test_error_pages_keep_the_signed_in_header(setup):
+    alice = signed_in(setup, "alice")
+    for path, status in (("/no/such/page", 404), ("/datasets/nope", 404), (f"/benchmarks/{BENCHMARK}/maintain", 403)):
+        page = alice.get(path)
+        assert page.status_code == status
+        assert '<span class="who">alice</span>' in page.text, path
+    anonymous = TestClient(create_app(setup.hub.config)).get("/no/such/page")
+    assert anonymous.status_code == 404 and 'class="who"' not in anonymous.text

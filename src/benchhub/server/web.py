@@ -38,8 +38,20 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     """An error as a page, for browser routes (the API answers JSON)."""
     headings = {401: "Sign in needed", 403: "Not allowed", 404: "Not found", 409: "Conflict", 413: "Too large",
                 422: "Not valid", 429: "Limit reached", 500: "Something went wrong"}
-    return render(request, "error.html", None, status=status, heading=headings.get(status, "Request refused"),
+    return render(request, "error.html", _signed_in(request), status=status, heading=headings.get(status, "Request refused"),
                   message=message)
+
+
+def _signed_in(request: Request) -> UserRow | None:
+    """The session cookie's user, for the header of an error page (which has no dependencies to ask)."""
+    token_id = sessions.read_session(request.app.state.secret, request.cookies.get(sessions.SESSION_COOKIE))
+    if token_id is None:
+        return None
+    try:
+        with request.app.state.hub.session() as session:
+            return accounts_service.session_user(session, token_id)
+    except Exception:  # noqa: BLE001  (the error being shown may be the database's own; the page still renders)
+        return None
 
 
 def render(request: Request, template: str, user: UserRow | None, status: int = 200, **context: Any) -> HTMLResponse:
