@@ -1,11 +1,14 @@
 """A canary planted in a hidden split's gold answers is absent from every GET response a participant can get:
-every API route in the OpenAPI document and every page, signed in with a token and with the session cookie."""
+every API route in the OpenAPI document and every page, signed in with a token and with the session cookie.
+(The phase's inputs carry the contexts, which in extractive QA contain the answers by nature: there the
+check is that rows hold nothing but id, question and context, and that the canary is in no question.)"""
 
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
 
@@ -70,7 +73,12 @@ def test_no_get_response_carries_a_hidden_label(tmp_path: Path, monkeypatch):
     for url in urls + pages:
         for headers in ({}, {"Authorization": f"Bearer {token}"}):
             response = client.get(url, headers=headers)
-            assert CANARY not in response.text, (url, response.status_code)
+            shown = response.text
+            if urlsplit(url).path.endswith("/inputs") and response.status_code == 200:
+                rows = [json.loads(line) for line in shown.splitlines()]
+                assert rows and all(set(row) == {"id", "question", "context"} for row in rows), url
+                shown = json.dumps([{"id": row["id"], "question": row["question"]} for row in rows])
+            assert CANARY not in shown, (url, response.status_code)
             seen += response.status_code == 200
     assert seen > 40  # most of the crawl got real content, not only refusals
     assert client.get(f"/api/evaluations/{evaluation.id}/examples").status_code == 403

@@ -120,6 +120,65 @@ def rescore_command(name: str, user: UserOption, phase: Annotated[Optional[str],
     typer.echo(f"Queued {queued} submission(s); `benchhub worker` (or the server) scores them.")
 
 
+@benchmark_app.command("inputs")
+def inputs_command(
+    benchmark: Annotated[str, typer.Argument(help="The benchmark's name.")],
+    phase: Annotated[Optional[str], typer.Option("--phase", help="Default: the phase that is open now.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write JSON lines here (default: stdout).")] = None,
+    server: Annotated[Optional[str], typer.Option("--server", help="A benchhub server's URL; without it, this hub.")] = None,
+    token: Annotated[Optional[str], typer.Option("--token", help=f"API token for --server (default: ${TOKEN_VARIABLE}; optional).")] = None,
+    user: Annotated[Optional[str], typer.Option("--user", help="Without --server: as this user of this hub (maintainers get upcoming phases).")] = None,
+) -> None:
+    """Download what to predict on: one JSON line per example (id and text, or id, question and context);
+    labels only on phases that publish them."""
+    if server is not None:
+        text = inputs_over_http(server, benchmark, phase, token=token or os.environ.get(TOKEN_VARIABLE))
+        count = text.count("\n")
+    else:
+        from benchhub.accounts_service import get_user
+        from benchhub.benchmark_inputs import phase_inputs
+        from benchhub.cli.app import _hub
+
+        with _hub() as hub, hub.session() as session:
+            viewer = get_user(session, user) if user else None
+            _, rows = phase_inputs(session, hub.artifacts, benchmark, phase, user=viewer)
+        text, count = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), len(rows)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"Wrote {count} inputs to {output}.", err=True)
+
+
+def inputs_over_http(server: str, benchmark: str, phase: str | None, *, token: str | None) -> str:
+    if phase is None:
+        document = _get(server, f"/api/benchmarks/{benchmark}", token).json()
+        open_phases = [p["name"] for p in document["phases"] if p["is_open"]]
+        if len(open_phases) != 1:
+            raise InvalidInputError(f"Benchmark {benchmark!r} has {len(open_phases)} open phases; name one with --phase.")
+        phase = open_phases[0]
+    return _get(server, f"/api/benchmarks/{benchmark}/phases/{phase}/inputs", token).text
+
+
+def _get(server: str, path: str, token: str | None) -> Any:
+    import httpx
+
+    try:
+        response = httpx.get(server.rstrip("/") + path, headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=120)
+    except httpx.TransportError as error:
+        raise BenchhubError(f"Cannot reach {server}: {error}.") from error
+    if response.status_code >= 400:
+        raise BenchhubError(f"The server refused ({response.status_code}): {_message(response)}")
+    return response
+
+
+def _message(response: Any) -> str:
+    try:
+        return response.json()["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return response.text.strip()[:200] or response.reason_phrase
+
+
 def submit_command(
     benchmark: Annotated[str, typer.Argument(help="The benchmark's name.")],
     file: Annotated[Path, typer.Argument(help="Predictions: JSONL {id, label} or CSV (classification), SQuAD JSON (QA).")],
@@ -168,11 +227,7 @@ def submit_over_http(server: str, benchmark: str, file: Path, *, phase: str | No
             if attempt == attempts:
                 raise BenchhubError(f"Cannot reach {server}: {error}.") from error
     if response.status_code >= 400:
-        try:
-            message = response.json()["error"]["message"]
-        except (ValueError, KeyError, TypeError):
-            message = response.text.strip()[:200] or response.reason_phrase
-        raise BenchhubError(f"The server refused the submission ({response.status_code}): {message}")
+        raise BenchhubError(f"The server refused the submission ({response.status_code}): {_message(response)}")
     return response.json()
 
 

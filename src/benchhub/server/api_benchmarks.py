@@ -10,6 +10,7 @@ processes do it.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 from collections.abc import AsyncIterator
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from benchhub import benchmark_service, submission_service
 from benchhub.benchmark_board import benchmark_board
+from benchhub.benchmark_inputs import phase_inputs
 from benchhub.errors import NotFoundError
 from benchhub.server.auth import AdminUser, OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
@@ -110,6 +112,15 @@ def create_benchmark(body: NewBenchmark, session: SessionDep, hub: HubDep, user:
 @router.get("/{name}")
 def get_benchmark(name: str, session: SessionDep, user: OptionalUser) -> dict[str, Any]:
     return benchmark_service.benchmark_record(benchmark_service.get_benchmark_row(session, name)).to_dict()
+
+
+@router.get("/{name}/phases/{phase}/inputs", response_class=Response,
+            responses={200: {"content": {"application/x-ndjson": {}}, "description": "One JSON object per line."}})
+def get_phase_inputs(name: str, phase: str, session: SessionDep, hub: HubDep, user: OptionalUser) -> Response:
+    """The phase's inputs as JSON lines (id, text[, text_pair] or id, question, context); gold only on public-label phases."""
+    phase_name, rows = phase_inputs(session, hub.artifacts, name, phase, user=user)
+    return Response("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), media_type="application/x-ndjson",
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{phase_name}-inputs.jsonl"'})
 
 
 @router.post("/{name}/members", status_code=204)

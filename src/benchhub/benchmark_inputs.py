@@ -1,0 +1,45 @@
+"""What participants predict on: a phase's inputs (texts, or questions with their contexts) by id.
+
+Gold labels and answers come along only where the phase publishes them (`labels_public`, e.g. a dev
+phase) and no other benchmark hides that split from the user. A phase's inputs are released when
+it opens; its maintainers (and admins) may fetch them before.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from benchhub.benchmark_service import get_benchmark_row, get_phase_row, is_maintainer, may_see_labels, phase_state
+from benchhub.dataset_service import load_split
+from benchhub.errors import PermissionDeniedError
+from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.tables import UserRow, utcnow
+
+
+def phase_inputs(session: Session, artifacts: ArtifactStore, benchmark: str, phase: str | None, *,
+                 user: UserRow | None, now: datetime | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """(phase name, one row per example in split order): id and inputs, plus gold where the phase publishes it."""
+    row = get_benchmark_row(session, benchmark)
+    phase_row = get_phase_row(row, phase, now=now)
+    if phase_state(phase_row, now or utcnow()) == "upcoming" and not is_maintainer(session, row, user.id if user else None):
+        raise PermissionDeniedError(f"Phase {phase_row.name!r} of {benchmark!r} opens at {phase_row.opens_at.isoformat()}; "
+                                    f"its inputs are released then.")
+    split = load_split(artifacts, row.dataset, phase_row.split)
+    with_gold = phase_row.labels_public and may_see_labels(session, user, row.dataset_id, phase_row.split)
+    rows = []
+    for i, example_id in enumerate(split.ids):
+        if split.answers is not None:
+            item: dict[str, Any] = {"id": example_id, "question": split.texts[i], "context": split.text_pairs[i]}
+            if with_gold:
+                item["answers"] = split.answers[i]
+        else:
+            item = {"id": example_id, "text": split.texts[i]}
+            if split.text_pairs is not None:
+                item["text_pair"] = split.text_pairs[i]
+            if with_gold and split.labels is not None:
+                item["label"] = split.labels[i]
+        rows.append(item)
+    return phase_row.name, rows
