@@ -4,8 +4,10 @@ the maintainers' page and its audit log; nothing of the hidden labels on any pag
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -263,3 +265,74 @@ def test_error_pages_keep_the_signed_in_header(setup):
         assert '<span class="who">alice</span>' in page.text, path
     anonymous = TestClient(create_app(setup.hub.config)).get("/no/such/page")
     assert anonymous.status_code == 404 and 'class="who"' not in anonymous.text
+
+
+def hosted(setup) -> list[str]:
+    from benchhub.benchmark_service import list_benchmarks
+
+    with setup.hub.session() as session:
+        return [b.name for b in list_benchmarks(session)]
+
+
+def creation_form(client: TestClient, **changes: Any) -> dict[str, Any]:
+    form = {"csrf": client.cookies[CSRF_COOKIE], "name": "sentiment-2", "title": "Sentiment II", "description": "Rules.",
+            "dataset": "reviews", "primary_metric": "", "phase_name": ["dev", "test", ""], "phase_split": ["dev", "test", ""],
+            "phase_visibility": ["public", "hidden", "hidden"], "phase_opens": ["", "", ""],
+            "phase_closes": ["", "2026-12-31T23:59", ""], "max_per_day": "3", "max_total": "", "final_selections": ""}
+    form.update(changes)
+    return form
+
+
+def test_an_admin_hosts_a_benchmark_through_the_form(setup):
+    admin = signed_in(setup, "admin")
+    assert 'href="/benchmarks/new"' in admin.get("/benchmarks").text
+    page = admin.get("/benchmarks/new")
+    assert page.status_code == 200 and '<option value="reviews"' in page.text and "splits: dev, test" in page.text
+    done = admin.post("/benchmarks/new", data=creation_form(admin), follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/benchmarks/sentiment-2?flash=")
+    created = setup.hub.benchmark("sentiment-2")
+    assert (created.title, created.description, created.dataset) == ("Sentiment II", "Rules.", "reviews")
+    assert [(p.name, p.split, p.labels_public) for p in created.phases] == [("dev", "dev", True), ("test", "test", False)]
+    assert created.phases[1].closes_at == datetime(2026, 12, 31, 23, 59, tzinfo=timezone.utc)
+    assert created.settings["max_per_day"] == 3 and created.settings["max_total"] is None
+    assert "Benchmark &#39;sentiment-2&#39; created" in admin.get(done.headers["location"]).text
+
+
+@pytest.mark.parametrize("changes, status, message", [
+    ({"phase_split": ["dev", "", ""]}, 422, "Phase 2 needs both a name and a split (or leave all its fields empty)."),
+    ({"phase_split": ["dev", "nope", ""]}, 404, "no split &#39;nope&#39;"),
+    ({"phase_opens": ["soon", "", ""]}, 422, "Phase 1&#39;s opening time &#39;soon&#39; is not a date and time"),
+    ({"max_per_day": "three"}, 422, "Submissions per participant and day: &#39;three&#39; is not a whole number"),
+    ({"name": BENCHMARK}, 409, f"A benchmark named &#39;{BENCHMARK}&#39; already exists"),
+])
+def test_a_bad_creation_form_comes_back_with_its_error_and_creates_nothing(setup, changes, status, message):
+    admin = signed_in(setup, "admin")
+    page = admin.post("/benchmarks/new", data=creation_form(admin, **changes))
+    assert page.status_code == status and message in page.text
+    assert 'value="Sentiment II"' in page.text  # what was typed is kept
+    assert hosted(setup) == [BENCHMARK]
+
+
+def test_only_admins_may_host_and_forms_need_the_csrf_token(setup):
+    alice = signed_in(setup, "alice")
+    assert alice.get("/benchmarks/new").status_code == 403 and 'href="/benchmarks/new"' not in alice.get("/benchmarks").text
+    assert alice.post("/benchmarks/new", data=creation_form(alice)).status_code == 403
+    admin = signed_in(setup, "admin")
+    assert admin.post("/benchmarks/new", data=creation_form(admin, csrf="forged")).status_code == 403
+    assert hosted(setup) == [BENCHMARK]
+
+
+def test_maintainers_add_members_through_the_form(setup):
+    admin, alice = signed_in(setup, "admin"), signed_in(setup, "alice")
+    assert alice.get(f"/benchmarks/{BENCHMARK}/maintain").status_code == 403
+    added = admin.post(f"/benchmarks/{BENCHMARK}/maintain/member",
+                       data={"csrf": admin.cookies[CSRF_COOKIE], "user": "alice", "role": "maintainer"})
+    assert "alice is now a maintainer of sentiment." in added.text
+    assert alice.get(f"/benchmarks/{BENCHMARK}/maintain").status_code == 200
+    unknown = admin.post(f"/benchmarks/{BENCHMARK}/maintain/member",
+                         data={"csrf": admin.cookies[CSRF_COOKIE], "user": "zed", "role": "participant"})
+    assert "Not added: " in unknown.text and "zed" in unknown.text
+    bob = signed_in(setup, "bob")
+    refused = bob.post(f"/benchmarks/{BENCHMARK}/maintain/member", data={"csrf": bob.cookies[CSRF_COOKIE], "user": "bob",
+                                                                         "role": "maintainer"})
+    assert refused.status_code == 403

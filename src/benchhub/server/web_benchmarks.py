@@ -1,5 +1,6 @@
 """The browser pages of hosted benchmarks: rules, phases and time left, the submit form, my submissions,
-the public board (and the private one after close), and the maintainers' page with its audit log.
+the public board (and the private one after close), the maintainers' page (members, phases,
+moderation, audit log), and the admins' form that hosts a new benchmark.
 
 Every form post checks the CSRF token; the services decide who may do what (the page only hides
 buttons a user could not use anyway). Nothing here reads a hidden label: boards and submissions
@@ -16,10 +17,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from benchhub import benchmark_service, submission_service
 from benchhub.benchmark_board import benchmark_board
-from benchhub.errors import BenchhubError, InvalidInputError
+from benchhub.errors import BenchhubError, InvalidInputError, NotFoundError, PermissionDeniedError
 from benchhub.server.api_benchmarks import wake_scoring
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
+from benchhub.server.errors import status_of
 from benchhub.server.uploads import read_upload
 from benchhub.server.web import check_csrf, render
 
@@ -29,6 +31,40 @@ router = APIRouter(include_in_schema=False)
 @router.get("/benchmarks", response_class=HTMLResponse)
 def benchmarks(request: Request, session: SessionDep, user: OptionalUser) -> HTMLResponse:
     return render(request, "benchmarks.html", user, benchmarks=benchmark_service.list_benchmarks(session), now=_now())
+
+
+# Declared before /benchmarks/{name}, which would take "new" for a name.
+@router.get("/benchmarks/new", response_class=HTMLResponse)
+def new_benchmark(request: Request, session: SessionDep, user: RequiredUser) -> HTMLResponse:
+    if not user.is_admin:
+        raise PermissionDeniedError(f"Only admins may create benchmarks; user {user.name!r} is not an admin.")
+    blank = [""] * PHASE_ROWS
+    form = {"phase_name": ["dev", "test", ""], "phase_split": ["dev", "test", ""], "phase_visibility": ["public", "hidden", "hidden"],
+            "phase_opens": blank, "phase_closes": blank}
+    return _creation_form(request, session, user, form)
+
+
+@router.post("/benchmarks/new")
+def create_benchmark(request: Request, session: SessionDep, hub: HubDep, user: RequiredUser, csrf: str = Form(""),
+                     name: str = Form(""), title: str = Form(""), description: str = Form(""), dataset: str = Form(""),
+                     primary_metric: str = Form(""), phase_name: list[str] = Form(default=[]),
+                     phase_split: list[str] = Form(default=[]), phase_visibility: list[str] = Form(default=[]),
+                     phase_opens: list[str] = Form(default=[]), phase_closes: list[str] = Form(default=[]),
+                     max_per_day: str = Form(""), max_total: str = Form(""), final_selections: str = Form("")) -> Response:
+    check_csrf(request, csrf)
+    form = {"name": name.strip(), "title": title.strip(), "description": description, "dataset": dataset,
+            "primary_metric": primary_metric.strip(), "phase_name": _padded(phase_name), "phase_split": _padded(phase_split),
+            "phase_visibility": _padded(phase_visibility), "phase_opens": _padded(phase_opens),
+            "phase_closes": _padded(phase_closes), "max_per_day": max_per_day, "max_total": max_total,
+            "final_selections": final_selections}
+    try:
+        record = benchmark_service.create_benchmark(
+            session, hub.artifacts, form["name"], actor_id=user.id, dataset=dataset, phases=_phase_specs(form),
+            title=form["title"] or None, description=description, primary_metric=form["primary_metric"] or None,
+            settings=_limits(form))
+    except BenchhubError as error:
+        return _creation_form(request, session, user, form, error=str(error), status=status_of(error))
+    return _back(record.name, f"Benchmark {record.name!r} created; you maintain it.")
 
 
 @router.get("/benchmarks/{name}", response_class=HTMLResponse)
@@ -103,6 +139,17 @@ def rescore(name: str, request: Request, session: SessionDep, hub: HubDep, user:
                  maintain=True)
 
 
+@router.post("/benchmarks/{name}/maintain/member")
+def add_member(name: str, request: Request, session: SessionDep, user: RequiredUser, csrf: str = Form(""),
+               member: str = Form("", alias="user"), role: str = Form(benchmark_service.PARTICIPANT)) -> Response:
+    check_csrf(request, csrf)
+    try:
+        benchmark_service.add_member(session, name, actor_id=user.id, user=member.strip(), role=role)
+    except (InvalidInputError, NotFoundError) as error:
+        return _back(name, f"Not added: {error}", maintain=True)
+    return _back(name, f"{member.strip()} is now a {role} of {name}.", maintain=True)
+
+
 @router.post("/benchmarks/{name}/maintain/moderate")
 def moderate(name: str, request: Request, session: SessionDep, user: RequiredUser, csrf: str = Form(""),
              submission: int = Form(...), action: str = Form(...), reason: str = Form("")) -> Response:
@@ -112,6 +159,59 @@ def moderate(name: str, request: Request, session: SessionDep, user: RequiredUse
         raise InvalidInputError(f"Benchmark {name!r} has no submission {submission}.")
     submission_service.moderate(session, submission, actor_id=user.id, action=action, reason=reason)
     return _back(name, f"Submission {submission}: {action} recorded in the audit log.", maintain=True)
+
+
+PHASE_ROWS = 3
+LIMITS = (("max_per_day", "Submissions per participant and day"), ("max_total", "Submissions per participant in all"),
+          ("final_selections", "Submissions a participant picks for the private ranking"))
+
+
+def _creation_form(request: Request, session: Any, user: Any, form: dict[str, Any], *, error: str | None = None,
+                   status: int = 200) -> HTMLResponse:
+    from benchhub.dataset_service import list_datasets
+
+    return render(request, "benchmark_new.html", user, status=status, form=form, error=error, datasets=list_datasets(session),
+                  phase_rows=PHASE_ROWS, limits=LIMITS, defaults=benchmark_service.DEFAULT_SETTINGS)
+
+
+def _padded(values: list[str]) -> list[str]:
+    return [value.strip() for value in values[:PHASE_ROWS]] + [""] * (PHASE_ROWS - len(values[:PHASE_ROWS]))
+
+
+def _phase_specs(form: dict[str, Any]) -> list[benchmark_service.PhaseSpec]:
+    phases = []
+    for i in range(PHASE_ROWS):
+        name, split = form["phase_name"][i], form["phase_split"][i]
+        if not (name or split or form["phase_opens"][i] or form["phase_closes"][i]):
+            continue
+        if not name or not split:
+            raise InvalidInputError(f"Phase {i + 1} needs both a name and a split (or leave all its fields empty).")
+        phases.append(benchmark_service.PhaseSpec(
+            name, split, labels_public=form["phase_visibility"][i] == "public",
+            opens_at=_utc(form["phase_opens"][i], f"Phase {i + 1}'s opening time"),
+            closes_at=_utc(form["phase_closes"][i], f"Phase {i + 1}'s closing time")))
+    return phases
+
+
+def _utc(text: str, what: str) -> datetime | None:
+    """A datetime-local field's value, read as UTC."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise InvalidInputError(f"{what} {text!r} is not a date and time such as 2026-12-31T23:59.") from None
+
+
+def _limits(form: dict[str, Any]) -> dict[str, int]:
+    settings = {}
+    for key, label in LIMITS:
+        text = form[key].strip()
+        if text:
+            if not text.isdigit():
+                raise InvalidInputError(f"{label}: {text!r} is not a whole number; leave it empty for the default.")
+            settings[key] = int(text)
+    return settings
 
 
 def _back(name: str, message: str, *, maintain: bool = False) -> RedirectResponse:
