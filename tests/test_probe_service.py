@@ -4,6 +4,7 @@ model that keys on a single word; the leaderboard shows robustness next to accur
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,29 @@ def test_the_report_draws_the_reliability_diagram_of_probed_models_with_scores(h
     counted = [b for b in bins if b["count"]]
     assert json.dumps(counted[0]["confidence"])[:6] in section  # the first non-empty bin's point is plotted
     assert "most robust" in page
+
+
+def test_the_model_page_and_api_show_each_probe_run_except_on_hidden_splits(hub):
+    from fastapi.testclient import TestClient
+
+    from benchhub.benchmark_service import PhaseSpec
+    from benchhub.server import create_app
+
+    hub.probe(model="words", dataset="reviews", progress=False)
+    client = TestClient(create_app(hub.config))
+    (run,) = client.get("/api/models/words/probes").json()
+    assert (run["dataset"], run["split"], run["summary"]["worst_probe"]) == ("reviews", "test", "case-upper")
+    assert {r["probe"]: r.get("flip_rate") for r in run["results"]["probes"]}["case-upper"] == 0.5
+    page = client.get("/models/words").text
+    assert "<h2>Robustness probes</h2>" in page and "ECE 0.000" in page
+    upper = re.search(r"<tr><td>case-upper</td><td>INV</td><td class=\"num\">60</td>\s*<td[^>]*>([^<]+)</td>\s*<td[^>]*>([^<]+)</td>", page)
+    assert upper.group(1).startswith("50.0% [") and upper.group(2) == "-66.7"
+    assert re.search(r"<td>append-negative</td><td>DIR</td><td class=\"num\">\d+</td>\s*<td[^>]*>0.0% \[", page)
+    assert client.get("/api/models/nope/probes").status_code == 404
+    # Once a hosted benchmark hides reviews/test, the run is its maintainers' only.
+    hub.create_user("admin", admin=True)
+    hub.create_benchmark("b", dataset="reviews", phases=[PhaseSpec("test", "test")], user="admin")
+    assert client.get("/api/models/words/probes").json() == []
+    assert "Robustness probes" not in client.get("/models/words").text
+    admin = {"Authorization": f"Bearer {hub.create_token('admin')[1]}"}
+    assert len(client.get("/api/models/words/probes", headers=admin).json()) == 1

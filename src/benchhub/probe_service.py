@@ -111,6 +111,14 @@ def latest_probe_summaries(session: Session, dataset_id: int, split: str) -> dic
     return newest
 
 
+def latest_probe_runs(session: Session, model_id: int) -> list[ProbeRunRow]:
+    """The newest probe run of a model on each dataset split it was probed on, by dataset name and split."""
+    newest: dict[tuple[int, str], ProbeRunRow] = {}
+    for row in session.scalars(select(ProbeRunRow).where(ProbeRunRow.model_id == model_id).order_by(ProbeRunRow.id.desc())):
+        newest.setdefault((row.dataset_id, row.split), row)
+    return sorted(newest.values(), key=lambda row: (row.dataset.name, row.split))
+
+
 def probe_report(row: ProbeRunRow, *, cached_run: bool) -> ProbeReport:
     return ProbeReport(id=row.id, model=row.model.name, dataset=row.dataset.name, split=row.split, suite=dict(row.suite),
                        summary=dict(row.summary), results=dict(row.results), created_at=row.created_at, cached=cached_run)

@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from benchhub import dataset_service, evaluation_lookup, leaderboard, model_service, task_ranking
 from benchhub.errors import ModelNotFoundError, PermissionDeniedError
+from benchhub.benchmark_service import may_see_labels
 from benchhub.evaluation_service import evaluation_record
+from benchhub.probe_service import latest_probe_runs, probe_report
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.permissions import can_see_details, can_see_examples, can_see_ranking
@@ -53,6 +55,17 @@ def get_model(name: str, session: SessionDep, user: OptionalUser) -> dict[str, A
     if row is None:
         raise ModelNotFoundError(f"No model named {name!r}; GET /api/models lists them (built-in baselines appear once used).")
     return model_view(model_service.model_record(row))
+
+
+@router.get("/models/{name}/probes", tags=["models"])
+def get_model_probes(name: str, session: SessionDep, user: OptionalUser) -> list[dict[str, Any]]:
+    """The newest probe run of the model on each dataset split: per-probe results, calibration and summary.
+    Splits whose labels a hosted benchmark hides are left out (their maintainers see them)."""
+    row = session.scalar(select(ModelRow).where(ModelRow.name == name))
+    if row is None:
+        raise ModelNotFoundError(f"No model named {name!r}; GET /api/models lists them (built-in baselines appear once used).")
+    return [probe_report(run, cached_run=False).to_dict() for run in latest_probe_runs(session, row.id)
+            if may_see_labels(session, user, run.dataset_id, run.split)]
 
 
 @router.get("/evaluations", tags=["evaluations"])

@@ -20,6 +20,8 @@ from sqlalchemy import select
 from benchhub import accounts_service, benchmark_service, dataset_service, leaderboard, model_service, task_ranking
 from benchhub._version import __version__
 from benchhub.errors import AuthenticationError, ModelNotFoundError, PermissionDeniedError
+from benchhub.benchmark_service import may_see_labels
+from benchhub.probe_service import latest_probe_runs, probe_report
 from benchhub.report_service import model_evaluations
 from benchhub.server import sessions
 from benchhub.server.auth import OptionalUser
@@ -103,7 +105,9 @@ def model(name: str, request: Request, session: SessionDep, user: OptionalUser) 
             continue
         task = get_task(evaluation.task)
         shown.append({**evaluation.__dict__, "primary": task.primary_metric, "scale": task.metric_scale})
-    return render(request, "model.html", user, model=model_service.model_record(row), evaluations=shown)
+    probes = [_probe_view(probe_report(run, cached_run=False)) for run in latest_probe_runs(session, row.id)
+              if may_see_labels(session, user, run.dataset_id, run.split)]
+    return render(request, "model.html", user, model=model_service.model_record(row), evaluations=shown, probes=probes)
 
 
 @router.get("/leaderboards/{dataset}", response_class=HTMLResponse)
@@ -194,6 +198,25 @@ def _local(target: str) -> str:
 
 def _https(request: Request) -> bool:
     return request.url.scheme == "https"
+
+
+RATE_OF_KIND = {"INV": "flip_rate", "DIR": "violation_rate", "MFT": "failure_rate"}
+
+
+def _probe_view(report: Any) -> dict[str, Any]:
+    """One probe run as the model page shows it: each probe's headline rate (by kind) with its CI and metric change."""
+    metric = next((key for key in report.results.get("base", {}) if key != "evaluation_id"), "metric")
+    rows = []
+    for result in report.results["probes"]:
+        rate = RATE_OF_KIND.get(result["kind"])
+        rows.append({
+            "probe": result["probe"], "kind": result["kind"], "examples": result.get("changed", result.get("examples")),
+            "rate": result.get(rate), "rate_ci": result.get(f"{rate}_ci"),
+            "change": round(-result["drop_points"], 1) + 0.0 if "drop_points" in result else None,  # + 0.0: no "-0.0"
+            "note": result.get("note") or (f"guessing rate {result['guessing_rate']:.1%}" if "guessing_rate" in result else ""),
+        })
+    calibration = report.results.get("calibration") or {}
+    return {"report": report, "metric": metric, "rows": rows, "ece": calibration.get("ece")}
 
 
 def _fmt(value: float | None, spec: str = ".3f") -> str:
