@@ -226,16 +226,40 @@ ALL_INV = [Typos(), CaseChange("lower"), CaseChange("upper"), CaseChange("title"
 
 
 @pytest.mark.parametrize("probe", ALL_INV + [AppendNegative(), AppendPositive()], ids=lambda p: p.name)
-def test_probes_keep_ids_labels_and_pairs(probe) -> None:
+def test_probes_keep_ids_and_labels_and_change_a_pair_as_one(probe) -> None:
     split = Split("dev", [10, 11, 12], ["Maria said: it is GREAT!", "don't go", "a b"], ["pair one", "pair two", "p"],
                   ["positive", "negative", "positive"])
     result = probe.apply(split, seed=5)
     assert probe.task == "text-classification" and probe.kind in {"INV", "DIR"}
     assert result.split.ids == [10, 11, 12] and result.split.labels == ["positive", "negative", "positive"]
-    assert result.split.text_pairs == ["pair one", "pair two", "p"] and result.split.name == "dev"
-    assert result.changed == [a != b for a, b in zip(split.texts, result.split.texts, strict=True)]
+    assert result.split.name == "dev"
+    if probe.name in ("neutral-filler", "append-negative", "append-positive"):  # they add a sentence to the first text only
+        assert result.split.text_pairs == ["pair one", "pair two", "p"]
+    expected_pairs = {"case-upper": ["PAIR ONE", "PAIR TWO", "P"], "case-title": ["Pair One", "Pair Two", "P"]}
+    if probe.name in expected_pairs:
+        assert result.split.text_pairs == expected_pairs[probe.name]
+    old, new = zip(split.texts, split.text_pairs), zip(result.split.texts, result.split.text_pairs)
+    assert result.changed == [a != b for a, b in zip(old, new, strict=True)]
     assert split.texts == ["Maria said: it is GREAT!", "don't go", "a b"]  # the input is not mutated
-    assert probe.apply(split, seed=5).split.texts == result.split.texts
+    assert split.text_pairs == ["pair one", "pair two", "p"]
+    again = probe.apply(split, seed=5).split
+    assert (again.texts, again.text_pairs) == (result.split.texts, result.split.text_pairs)
+
+
+def test_a_name_gets_one_replacement_across_both_texts_of_a_pair() -> None:
+    split = Split("dev", list(range(20)), ["Maria flew from Paris to Tokyo."] * 20, ["Maria was in Paris."] * 20)
+    result = NameSwap().apply(split, seed=3)
+    for premise, hypothesis in zip(result.split.texts, result.split.text_pairs):
+        person, origin, _ = re.fullmatch(r"(.+) flew from (.+) to (.+)\.", premise).groups()
+        assert hypothesis == f"{person} was in {origin}." and person != "Maria" and origin != "Paris"
+    assert len({text for text in result.split.texts}) > 1  # replacements are drawn per example
+
+
+def test_typos_reach_the_second_text_of_a_pair() -> None:
+    split = Split("dev", list(range(30)), ["short"] * 30, ["a considerably longer hypothesis sentence here"] * 30)
+    result = Typos(rate=0.3).apply(split, seed=0)
+    assert sum(new != old for new, old in zip(result.split.text_pairs, split.text_pairs)) >= 15
+    assert all(changed for changed in result.changed)
 
 
 def test_registry_names_match_probe_names() -> None:

@@ -87,7 +87,7 @@ class _AppendClause:
             )
 
     def apply(self, split: Split, *, seed: int) -> Perturbed:
-        return perturb_texts(split, self.name, seed, self._append)
+        return perturb_texts(split, self.name, seed, self._append, both_texts=False)
 
     def _append(self, text: str, rng: random.Random) -> str:
         clause = rng.choice(self.clauses)

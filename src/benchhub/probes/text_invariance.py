@@ -7,9 +7,11 @@
     NameSwap         "name-swap"          a person's first name or a place for another of the same list
     NeutralFiller    "neutral-filler"     prepends or appends a neutral sentence
 
-Only `texts` change: ids, labels, second texts (`text_pairs`) and answers are copied unchanged, so a
-pair task's second text is never perturbed. `changed[i]` is True iff text i differs from the original.
-Randomness comes from one generator per example, `random.Random(f"{seed}:{name}:{id}")`.
+Ids, labels and answers are copied unchanged. In a pair task (NLI, paraphrase) both texts change, as
+one: a name gets the same replacement in both, so "Maria ... / Maria ..." stays one person. Only
+`neutral-filler` changes the first text alone: a sentence added to a hypothesis would be a new claim.
+`changed[i]` is True iff example i's texts differ from the original. Randomness comes from one
+generator per example, `random.Random(f"{seed}:{name}:{id}")`.
 """
 
 from __future__ import annotations
@@ -60,19 +62,39 @@ CONTRACTIONS = (
 )
 
 
-def perturb_texts(split: Split, name: str, seed: int, change: Callable[[str, random.Random], str]) -> Perturbed:
-    """Applies `change` to every text with its own generator; everything but the texts is copied."""
-    texts = [change(text, random.Random(f"{seed}:{name}:{example_id}"))
-             for text, example_id in zip(split.texts, split.ids, strict=True)]
+# Joins a pair's two texts so a change sees them as one text: whitespace around a control character
+# that no probe treats as a word, letter, punctuation or case.
+PAIR_JOINER = " \x1e "
+
+
+def perturb_texts(split: Split, name: str, seed: int, change: Callable[[str, random.Random], str], *,
+                  both_texts: bool = True) -> Perturbed:
+    """Applies `change` to every example with its own generator (to both texts of a pair, joined, when
+    `both_texts`); everything else is copied."""
+    pairs = split.text_pairs if both_texts else None
+    texts, new_pairs = [], None if split.text_pairs is None else list(split.text_pairs)
+    for i, (text, example_id) in enumerate(zip(split.texts, split.ids, strict=True)):
+        rng = random.Random(f"{seed}:{name}:{example_id}")
+        second = pairs[i] if pairs is not None else None
+        if second is None or PAIR_JOINER in text or PAIR_JOINER in second:
+            texts.append(change(text, rng))
+            continue
+        parts = change(text + PAIR_JOINER + second, rng).split(PAIR_JOINER)
+        if len(parts) != 2:  # a change that touched the joiner: keep the pair as it was
+            parts = [text, second]
+        texts.append(parts[0])
+        new_pairs[i] = parts[1]
     perturbed = Split(
         name=split.name,
         ids=list(split.ids),
         texts=texts,
-        text_pairs=None if split.text_pairs is None else list(split.text_pairs),
+        text_pairs=new_pairs,
         labels=None if split.labels is None else list(split.labels),
         answers=None if split.answers is None else list(split.answers),
     )
-    return Perturbed(perturbed, [new != old for new, old in zip(texts, split.texts, strict=True)])
+    before = zip(split.texts, split.text_pairs or [None] * len(split))
+    after = zip(texts, new_pairs or [None] * len(split))
+    return Perturbed(perturbed, [new != old for new, old in zip(after, before, strict=True)])
 
 
 class Typos:
@@ -285,7 +307,7 @@ class NeutralFiller:
     task = TASK
 
     def apply(self, split: Split, *, seed: int) -> Perturbed:
-        return perturb_texts(split, self.name, seed, _add_filler)
+        return perturb_texts(split, self.name, seed, _add_filler, both_texts=False)
 
 
 def _add_filler(text: str, rng: random.Random) -> str:
