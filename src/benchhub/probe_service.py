@@ -38,7 +38,9 @@ from benchhub.store.database import commit_or_undo
 from benchhub.store.tables import ProbeRunRow
 from benchhub.tasks.registry import get_task
 
-VERSION = "1"
+# Part of every probe run's cache key: bumped when a probe's output changes for the same input
+# (2: INV probes change both texts of a pair).
+VERSION = "2"
 DEFAULT_SUITE = "default"
 
 
