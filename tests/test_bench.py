@@ -316,3 +316,24 @@ def test_migration_0004_adds_and_removes_the_speed_runs_table(isolated_hub):
     migrate(command.downgrade, "0003")
     assert read(db, tables) == []
     engine.dispose()
+
+
+def test_the_leaderboard_compares_speeds_measured_on_the_same_hardware_only(hub, isolated_hub):
+    hub.bench(["tiny", "baseline:keyword", "baseline:majority"], dataset="reviews", batch_sizes=[1], seq_lens=[8], threads=1,
+              budget=QUICK, progress=False)
+    db = isolated_hub / "hub.db"
+    with sqlite3.connect(db) as connection:  # as if the majority baseline had been benched on another machine
+        connection.execute("""UPDATE speed_runs SET hardware = '{"cpu": "Other CPU", "cpu_count": 64}'
+                              WHERE model_id = (SELECT id FROM models WHERE name = 'baseline:majority')""")
+    board = hub.leaderboard(dataset="reviews", progress=False)
+    rows = {row.model: row for row in board.rows}
+    assert rows["tiny"].latency_ms is not None and rows["baseline:keyword"].latency_ms is not None  # two models here
+    assert rows["baseline:majority"].latency_ms is None  # one there: not compared
+    here = next(iter(read(db, "SELECT hardware FROM speed_runs WHERE model_id = (SELECT id FROM models WHERE name = 'tiny')")))[0]
+    cpu = json.loads(here)["cpu"]
+    assert (f"speed: compared on one hardware profile, {cpu} ({json.loads(here)['cpu_count']} CPUs; 1 thread), the one most "
+            f"benched models share; runs on other hardware are left out (benched there only: baseline:majority).") in board.notes
+    again = hub.bench(["baseline:majority"], dataset="reviews", batch_sizes=[1], seq_lens=[8], threads=1, budget=QUICK,
+                      progress=False)
+    rows = {row.model: row for row in hub.leaderboard(dataset="reviews", progress=False).rows}
+    assert rows["baseline:majority"].latency_ms == again[0].latency_ms_p50

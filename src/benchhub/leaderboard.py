@@ -2,8 +2,8 @@
 
 Every row carries its CI; rows whose difference from the leader is not significant under a
 paired bootstrap on per-example outcomes (p >= 0.05) are marked as tied with the leader.
-Benched models also show their speed (see `speed_service`) and whether they sit on the
-accuracy-latency Pareto front.
+Benched models also show their speed (see `speed_service`), measured on one hardware profile so the
+numbers compare, and whether they sit on the accuracy-latency Pareto front.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from benchhub.engine.evaluate import DatasetFacts
 from benchhub.model_service import BASELINE_PREFIX, BUILTIN_BASELINES, builtin_registry
 from benchhub.results import Leaderboard, LeaderboardRow
 from benchhub.probe_service import latest_probe_summaries
-from benchhub.speed_service import latest_speed_runs
+from benchhub.speed_service import comparable_speed_runs, describe_profile
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import EvaluationRow, SpeedRunRow
 from benchhub.tasks.registry import get_task
@@ -70,7 +70,13 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
     if shortcut is not None:
         notes.append(f"shortcut gap: {metric} minus the best partial-input baseline ({shortcut[0]}, {shortcut[1]:.2f}).")
     leader = evaluations[0] if evaluations else None
-    speeds = latest_speed_runs(session, [e.model_id for e in evaluations])
+    comparable = comparable_speed_runs(session, [e.model_id for e in evaluations])
+    speeds = comparable.runs
+    if comparable.profiles > 1:
+        names = {e.model_id: e.model.name for e in evaluations}
+        elsewhere = ", ".join(names[model_id] for model_id in comparable.elsewhere_only)
+        notes.append(f"speed: compared on one hardware profile, {describe_profile(comparable.profile)}, the one most benched "
+                     f"models share; runs on other hardware are left out" + (f" (benched there only: {elsewhere})." if elsewhere else "."))
     robustness = latest_probe_summaries(session, dataset_row.id, split)
     if robustness:
         notes.append("robustness: from each model's newest `benchhub probe` run (flip rate under invariance probes, "

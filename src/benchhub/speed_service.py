@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
 from sqlalchemy import select
@@ -79,17 +79,47 @@ def bench_models(session: Session, artifacts: ArtifactStore, *, models: Sequence
     return [speed_record(row) for row in rows]
 
 
-def latest_speed_runs(session: Session, model_ids: Sequence[int]) -> dict[tuple[int, int, int], SpeedRunRow]:
-    """The newest run of each (model id, batch size, sequence length) among `model_ids`."""
+SpeedProfile = tuple[Any, Any, Any, Any]
+
+
+def speed_profile(row: SpeedRunRow) -> SpeedProfile:
+    """What makes two speed runs comparable: the same CPU model and count, GPU, and thread count."""
+    hardware = row.hardware or {}
+    return hardware.get("cpu"), hardware.get("cpu_count"), hardware.get("gpu"), row.threads
+
+
+def describe_profile(profile: SpeedProfile) -> str:
+    cpu, count, gpu, threads = profile
+    threads_text = "default threads" if not threads else f"{threads} thread{'s' if threads != 1 else ''}"
+    return f"{cpu or 'an unknown CPU'} ({count} CPUs{', ' + gpu if gpu else ''}; {threads_text})"
+
+
+@dataclass(frozen=True)
+class ComparableSpeeds:
+    """The newest run of each (model id, batch size, sequence length) on one hardware profile, the one
+    most of the models were benched on (ties: the newest); models benched on other hardware only are named."""
+
+    runs: dict[tuple[int, int, int], SpeedRunRow]
+    profile: SpeedProfile | None
+    profiles: int
+    elsewhere_only: list[int]
+
+
+def comparable_speed_runs(session: Session, model_ids: Sequence[int]) -> ComparableSpeeds:
     if not model_ids:
-        return {}
+        return ComparableSpeeds({}, None, 0, [])
     rows = session.scalars(
         select(SpeedRunRow).where(SpeedRunRow.model_id.in_(list(model_ids))).order_by(SpeedRunRow.id.desc())
     ).all()
-    newest: dict[tuple[int, int, int], SpeedRunRow] = {}
+    by_profile: dict[SpeedProfile, dict[tuple[int, int, int], SpeedRunRow]] = {}
     for row in rows:
-        newest.setdefault((row.model_id, row.batch_size, row.seq_len), row)
-    return newest
+        by_profile.setdefault(speed_profile(row), {}).setdefault((row.model_id, row.batch_size, row.seq_len), row)
+    if not by_profile:
+        return ComparableSpeeds({}, None, 0, [])
+    chosen = max(by_profile, key=lambda p: (len({key[0] for key in by_profile[p]}), max(r.id for r in by_profile[p].values())))
+    here = {key[0] for key in by_profile[chosen]}
+    benched = {key[0] for runs in by_profile.values() for key in runs}
+    return ComparableSpeeds(by_profile[chosen], chosen, len(by_profile), sorted(benched - here))
 
 
 def speed_record(row: SpeedRunRow) -> SpeedResult:
