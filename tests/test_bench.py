@@ -337,3 +337,32 @@ def test_the_leaderboard_compares_speeds_measured_on_the_same_hardware_only(hub,
                       progress=False)
     rows = {row.model: row for row in hub.leaderboard(dataset="reviews", progress=False).rows}
     assert rows["baseline:majority"].latency_ms == again[0].latency_ms_p50
+
+
+def test_a_timed_qa_call_includes_decoding_the_answer_spans(qa_model):
+    from benchhub.engine.latency import Subject, measure
+
+    calls = {"encode": 0, "decode": 0}
+
+    class Counting:
+        """The tiny QA model, counting what a timed call runs."""
+
+        info = qa_model.info
+        tokenizer = qa_model.tokenizer
+
+        def __getattr__(self, name):
+            return getattr(qa_model, name)
+
+        def encode(self, split):
+            calls["encode"] += 1
+            return qa_model.encode(split)
+
+        def decode(self, split, items, outputs, *, allow_no_answer):
+            calls["decode"] += 1
+            answers = qa_model.decode(split, items, outputs, allow_no_answer=allow_no_answer)
+            assert len(answers) == len(split) == 2
+            return answers
+
+    (stats,) = measure([Subject("qa", Counting(), question_answering=True)], batch_sizes=[2], seq_lens=[64], budget=QUICK,
+                       show_progress=False)
+    assert calls["decode"] == calls["encode"] >= stats.timings  # every call, warm-up and timed, decodes
