@@ -73,3 +73,25 @@ def test_unlabelled_split_cannot_be_scored():
     split = Split("hidden", [0], ["x"])
     with pytest.raises(InvalidInputError, match="has no labels"):
         evaluate(LengthEcho(), split, task=TextClassification(), facts=DatasetFacts(["short", "long"]), show_progress=False)
+
+
+class Hungry(LengthEcho):
+    """Touches `megabytes` of fresh memory while predicting, then frees it."""
+
+    def __init__(self, megabytes: int) -> None:
+        super().__init__()
+        self.megabytes = megabytes
+
+    def predict(self, items):
+        scratch = np.ones(self.megabytes * 1024 * 1024 // 8)  # written, so resident
+        scratch.sum()
+        del scratch
+        return super().predict(items)
+
+
+def test_each_run_reports_its_own_peak_memory():
+    """Workers run many evaluations in one process: a small one after a big one reports its own, smaller peak."""
+    split = Split("test", list(range(len(TEXTS))), TEXTS)
+    big = run_model(Hungry(400), split, batch_size=8, show_progress=False).peak_memory_bytes
+    small = run_model(LengthEcho(), split, batch_size=8, show_progress=False).peak_memory_bytes
+    assert big - small > 300 * 1024 * 1024, (big, small)

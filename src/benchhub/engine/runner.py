@@ -45,6 +45,7 @@ def run_model(model: Model, split: Split, *, batch_size: int = 32, show_progress
     """Runs `model` over every item of `split`, batching items of similar length to minimise padding."""
     if batch_size < 1:
         raise InvalidInputError(f"The batch size must be an int in the range [1, inf). Got {batch_size} instead.")
+    reset_peak_memory()
     started = time.perf_counter()
     items = model.encode(split)
     encode_seconds = time.perf_counter() - started
@@ -74,10 +75,33 @@ def run_model(model: Model, split: Split, *, batch_size: int = 32, show_progress
     )
 
 
+def reset_peak_memory() -> None:
+    """Starts a new peak for this run, so a worker that runs many evaluations reports each one's own.
+
+    On Linux, writing 5 to /proc/self/clear_refs resets the process's resident high-water mark (VmHWM)
+    to its current size; CUDA's peak is reset too. Runs sharing a process at the same time share the peak.
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.reset_peak_memory_stats()
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")
+    except OSError:  # not Linux, or not allowed: the peak is then the process's since it started
+        pass
+
+
 def peak_memory_bytes() -> int:
-    """The process's peak resident memory, or the CUDA peak when a GPU is in use."""
+    """The peak resident memory since the last `reset_peak_memory` (VmHWM), or the CUDA peak when a GPU is in use."""
     torch = sys.modules.get("torch")
     if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
         return int(torch.cuda.max_memory_allocated())
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak if sys.platform == "darwin" else peak * 1024)
