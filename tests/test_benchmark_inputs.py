@@ -17,7 +17,7 @@ from benchhub.cli.app import app
 from benchhub.config import HubConfig
 from benchhub.server import create_app
 from tests.browser_support import live_server
-from tests.conftest import review_rows, write_jsonl
+from tests.conftest import write_jsonl
 from tests.fixtures.benchmarks import BENCHMARK, make_benchmark
 
 

@@ -15,7 +15,6 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from benchhub import Hub, InvalidInputError, LabelMappingError, ModelNotFoundError, NameTakenError, UnsafeModelError
 from benchhub.data.records import Split
-from benchhub.engine.runner import run_model
 from benchhub.models.transformers_classifier import TransformersClassifier
 from tests.conftest import review_rows, write_jsonl
 from tests.fixtures.tiny_bert import build_tiny_bert

@@ -20,7 +20,7 @@ from benchhub import Hub
 from benchhub.config import HubConfig
 from benchhub.errors import InvalidInputError
 from benchhub.evaluation_service import remove_orphan_predictions
-from benchhub.matrix_service import MatrixPlan, MatrixResult, RayOptions, evaluate_job, run_matrix
+from benchhub.matrix_service import MatrixPlan, MatrixResult, evaluate_job, run_matrix
 from benchhub.scoring_on_ray import run_ray_worker, score_in_task
 from benchhub.scoring_queue import Claim, claim
 from benchhub.store.tables import EvaluationRow, ScoringJobRow

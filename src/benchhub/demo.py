@@ -123,7 +123,7 @@ def _run_tour(hub: Hub, tour: Tour, base: Path, *, progress: bool, epochs: float
 def _probe(hub: Hub, tour: Tour, *, progress: bool, echo: Echo) -> dict[str, Any]:
     """Runs the default probe suite on the fine-tuned model and its rival baseline; says which holds up better."""
     echo("6. probes (the default suite, through the same engine): how each model behaves "
-         f"when the shortcut is taken away")
+         "when the shortcut is taken away")
     reports = {name: hub.probe(model=name, dataset=tour.dataset, progress=progress) for name in (tour.model, tour.rival)}
     for name, report in reports.items():
         summary = report.summary

@@ -23,7 +23,7 @@ from benchhub.model_loading import load_network
 from benchhub.model_service import get_model_row, model_record, onnx_model_fingerprint
 from benchhub.models.checkpoints import folder_size, resolve_checkpoint
 from benchhub.naming import check_name
-from benchhub.optimize.gate import METRIC_TOLERANCE_POINTS, PARITY_TOLERANCE, logits_parity, metric_check
+from benchhub.optimize.gate import METRIC_TOLERANCE_POINTS, logits_parity, metric_check
 from benchhub.results import OptimizeResult
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo
