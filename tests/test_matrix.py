@@ -113,3 +113,15 @@ def test_a_job_told_to_use_the_cpu_loads_its_model_there(datasets, tiny_bert, mo
     assert asked == ["cpu", None]  # None: the runtime takes CUDA where it sees a GPU
     with Hub(datasets) as hub:
         assert hub.evaluate(model="tiny", dataset="reviews-a", progress=False).provenance["model"]["device"] == "cpu"
+
+
+def test_the_cli_shows_the_matrix_models_down_and_datasets_across(datasets):
+    from benchhub.cli.app import app
+
+    result = CliRunner().invoke(app, ["eval", "--model", "baseline:majority", "--model", "baseline:keyword",
+                                      "--dataset", "reviews-a", "--dataset", "reviews-b", "--quiet"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    pivot = result.output[result.output.index("Primary metric by model and dataset"):]
+    assert "reviews-a (macro_f1)" in pivot and "reviews-b (macro_f1)" in pivot
+    majority = next(line for line in pivot.splitlines() if "baseline:majority" in line)
+    assert majority.count("0.3333") == 2  # both balanced: F1 2/3 on one class, 0 on the other

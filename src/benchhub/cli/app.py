@@ -262,9 +262,20 @@ def _run_matrix(models: list[str], datasets: list[str], *, split: str, batch_siz
                  f"{r.seconds:.1f}" if r.seconds is not None else "-", r.error or ""] for r in results]
         _console().print(rich_table(f"Matrix: {len(models)} models x {len(datasets)} datasets ({split})",
                                     ["model", "dataset", "status", "primary", "seconds", "error"], rows))
+        if len(set(models)) > 1 and len(set(datasets)) > 1:
+            _console().print(rich_table(*_matrix_pivot(results)))
     failed = [r for r in results if r.status == "failed"]
     if failed:
         raise BenchhubError(f"{len(failed)} of {len(results)} jobs failed; the first: {failed[0].model} on {failed[0].dataset}: {failed[0].error}")
+
+
+def _matrix_pivot(results: list[Any]) -> tuple[str, list[str], list[list[str]]]:
+    """Models down, datasets across, each cell the job's primary metric: the matrix at a glance."""
+    datasets = list(dict.fromkeys(r.dataset for r in results))
+    metric = {d: next((r.metric for r in results if r.dataset == d and r.metric), None) for d in datasets}
+    cells = {(r.model, r.dataset): "failed" if r.status == "failed" else f"{r.value:.4g}" for r in results}
+    rows = [[model, *(cells[(model, d)] for d in datasets)] for model in dict.fromkeys(r.model for r in results)]
+    return "Primary metric by model and dataset", ["model", *(f"{d} ({metric[d]})" if metric[d] else d for d in datasets)], rows
 
 
 @app.command("score")
