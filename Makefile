@@ -43,6 +43,7 @@ chromium:
 bench: $(STAMP)
 	$(PY) benchmarks/eval_throughput.py
 	$(PY) benchmarks/onnx_speedup.py
+	$(PY) benchmarks/matrix_scaling.py
 
 peer-venv: $(PEER_STAMP)
 
