@@ -138,3 +138,14 @@ def test_same_data_under_two_names_keeps_results_apart(review_files):
     assert [r.model for r in hub.leaderboard(dataset="a", baselines=False, progress=False).rows] == ["baseline:majority"]
     stored = sorted(p.name for p in (hub.artifacts.root / "evaluations").iterdir())
     assert len(stored) == 2  # a's evaluation and b's rerun; b's replaced file is gone
+
+
+def test_a_baseline_reports_its_load_time_and_whether_this_run_fitted_it(hub, review_files, tmp_path):
+    first = hub.evaluate(model="baseline:tfidf-logreg", dataset="reviews", progress=False)
+    again = hub.evaluate(model="baseline:tfidf-logreg", dataset="reviews", use_cache=False, progress=False)
+    assert (first.provenance["model"]["fitted"], again.provenance["model"]["fitted"]) == (True, False)
+    assert first.efficiency["load_seconds"] > 0 and again.efficiency["load_seconds"] > 0
+    # A predictions file's load time is its reading.
+    rows = [json.loads(line) for line in review_files["test"].read_text().splitlines()]
+    hub.add_model("file", write_jsonl(tmp_path / "p.jsonl", [{"id": row["id"], "label": row["label"]} for row in rows]))
+    assert hub.evaluate(model="file", dataset="reviews", progress=False).efficiency["load_seconds"] > 0

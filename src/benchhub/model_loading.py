@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,21 @@ QA = "question-answering"
 
 def load_model(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train: Split | None,
                settings: dict[str, Any]) -> Model:
-    """Loads the model behind `row`, ready to run on examples of `dataset` with the task's `settings`."""
+    """Loads the model behind `row`, ready to run on examples of `dataset` with the task's `settings`.
+
+    Its `info.load_seconds` is the adapter's own measure (transformers and ONNX: tokenizer and weights),
+    else the wall time of this call: reading a predictions file, or loading a baseline's saved
+    parameters (fitting it on the train split the first time, which `info.extra["fitted"]` says).
+    """
+    started = time.perf_counter()
+    model = _load(row, dataset, artifacts=artifacts, train=train, settings=settings)
+    if not model.info.load_seconds:
+        model.info = replace(model.info, load_seconds=time.perf_counter() - started)
+    return model
+
+
+def _load(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train: Split | None,
+          settings: dict[str, Any]) -> Model:
     if row.kind == "transformers":
         return _transformers(row, dataset, settings)
     if row.kind == "onnx":
@@ -35,14 +51,17 @@ def load_model(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, 
         from benchhub.models.simple_adapters import PredictionsClassifier
 
         return PredictionsClassifier(artifacts.path(row.source), dataset_labels=list(dataset.labels))
-    baseline, size = _fitted_baseline(row, dataset, artifacts=artifacts, train=train)
+    baseline, size, fitted = _fitted_baseline(row, dataset, artifacts=artifacts, train=train)
     if dataset.task == QA:
         from benchhub.models.qa_adapters import QABaselineModel
 
-        return QABaselineModel(baseline, size_bytes=size)
-    from benchhub.models.simple_adapters import BaselineClassifier
+        model: Model = QABaselineModel(baseline, size_bytes=size)
+    else:
+        from benchhub.models.simple_adapters import BaselineClassifier
 
-    return BaselineClassifier(baseline, size_bytes=size)
+        model = BaselineClassifier(baseline, size_bytes=size)
+    model.info = replace(model.info, extra={**model.info.extra, "fitted": fitted})
+    return model
 
 
 def _transformers(row: ModelRow, dataset: DatasetRow, settings: dict[str, Any]) -> Model:
@@ -78,8 +97,10 @@ def _onnx(row: ModelRow, dataset: DatasetRow, artifacts: ArtifactStore, settings
     return load_network(folder, dataset, label_map=row.options.get("label_map"), settings=settings, runtime="onnx")
 
 
-def _fitted_baseline(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train: Split | None) -> tuple[Any, int]:
-    """Fits a baseline on the train split once per dataset version; later calls load the saved parameters."""
+def _fitted_baseline(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore,
+                     train: Split | None) -> tuple[Any, int, bool]:
+    """Fits a baseline on the train split once per dataset version; later calls load the saved parameters.
+    Returns the baseline, its saved size, and whether this call fitted it."""
     from benchhub.models.baselines.base import MANIFEST_FILE
     from benchhub.models.baselines.regex import RegexBaseline
 
@@ -94,7 +115,7 @@ def _fitted_baseline(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactS
     cls = builtin_registry()[row.source] if builtin else RegexBaseline
     folder = artifacts.path("baselines", f"{dataset.name}-{dataset.fingerprint[:12]}", f"{row.name.replace(':', '-')}-{row.fingerprint[:12]}")
     if (folder / MANIFEST_FILE).exists():
-        return cls.load(folder), _size(folder)
+        return cls.load(folder), _size(folder), False
     if train is None:
         raise InvalidInputError(
             f"Baseline {row.name!r} trains on a split named 'train', and dataset {dataset.name!r} has none; "
@@ -111,7 +132,7 @@ def _fitted_baseline(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactS
         baseline.fit(train.joined_texts(), train.labels or [])
     with artifacts.new_folder(*folder.relative_to(artifacts.root).parts) as staging:
         baseline.save(staging)
-    return baseline, _size(folder)
+    return baseline, _size(folder), True
 
 
 def _size(folder: Path) -> int:
