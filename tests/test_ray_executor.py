@@ -309,3 +309,24 @@ def test_the_ray_dispatcher_renews_the_leases_of_the_jobs_it_holds(open_hub, tmp
     with hub.session() as session:
         assert session.execute(select(ScoringJobRow.state, ScoringJobRow.attempts)).one() == ("done", 1)
     assert score_rows(setup.hub, submitted.id) == [(1, True)]
+
+
+def test_an_address_nothing_answers_at_fails_at_once_in_one_line(hub_config):
+    import socket as sockets
+
+    from benchhub.executors.ray_tasks import check_reachable
+
+    with sockets.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(InvalidInputError, match=rf"^Nothing answers at 127.0.0.1:{port} \(Connection refused\); start the"):
+        check_reachable(f"127.0.0.1:{port}")
+    with pytest.raises(InvalidInputError, match=r"^--ray-address 'headnode' is not 'auto', HOST:PORT or ray://HOST:PORT"):
+        check_reachable("headnode")
+    check_reachable("auto")  # left to Ray
+    env = {**os.environ, "BENCHHUB_HOME": str(hub_config.home), "BENCHHUB_DATABASE_URL": hub_config.database_url}
+    done = subprocess.run([sys.executable, "-m", "benchhub", "eval", "--executor", "ray", "--ray-address", f"ray://127.0.0.1:{port}",
+                           "--model", "baseline:majority", "--dataset", "reviews-a", "--quiet"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr.startswith(f"error: Nothing answers at 127.0.0.1:{port}")
+    assert done.stderr.count("\n") == 1

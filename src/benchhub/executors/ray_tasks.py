@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections import deque
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
@@ -48,6 +49,7 @@ def ray_session(config: HubConfig, address: str | None = None, *,
     # Ray's usage statistics would try to reach the internet; a hub keeps to its own network.
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     target = address or os.environ.get("RAY_ADDRESS") or "local"
+    check_reachable(target)
     try:
         context = ray.init(address=target, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     except (ConnectionError, RuntimeError, ValueError) as error:
@@ -64,6 +66,20 @@ def ray_session(config: HubConfig, address: str | None = None, *,
         yield ray
     finally:
         ray.shutdown()
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fails fast on a HOST:PORT (or ray://HOST:PORT) nothing answers at: Ray itself retries for minutes."""
+    if address in ("local", "auto"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise InvalidInputError(f"--ray-address {address!r} is not 'auto', HOST:PORT or ray://HOST:PORT; e.g. 10.0.0.5:6379.")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise InvalidInputError(f"Nothing answers at {host}:{port} ({error.strerror or error}); start the cluster with "
+                                f"`ray start --head` there, or check the address.") from None
 
 
 def check_shared_store(config: HubConfig, ray: Any) -> None:
