@@ -237,7 +237,7 @@ def work_once(sessions: sessionmaker[Session], artifacts: ArtifactStore, *, work
     return True
 
 
-def score_claimed(sessions: sessionmaker[Session], artifacts: ArtifactStore, job: Claim) -> None:
+def score_claimed(sessions: Callable[[], Session], artifacts: ArtifactStore, job: Claim) -> None:
     """Scores a claimed job and records the outcome; safe to run again for the same claim (written once)."""
     pause = float(os.environ.get(PAUSE_VARIABLE) or 0)
     if pause > 0:

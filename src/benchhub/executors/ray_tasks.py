@@ -20,14 +20,13 @@ from benchhub.config import HubConfig
 from benchhub.errors import InvalidInputError, MissingDependencyError
 
 Job = tuple[Any, ...]
-INSTALL_HINT = "pip install 'benchhub[ray]'"
 
 
-def import_ray(option: str = "--executor ray") -> Any:
+def import_ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise MissingDependencyError(f"{option} needs Ray: {INSTALL_HINT}.") from None
+        raise MissingDependencyError("--executor ray needs Ray: pip install 'benchhub[ray]'.") from None
     return ray
 
 
