@@ -1,16 +1,20 @@
-"""What the public API shows of datasets, models and evaluations: metadata, never example rows or server paths."""
+"""What the public API shows of datasets, models and evaluations: metadata, never example rows or server paths.
+
+What covers hidden labels is shown as the request's `permissions.Viewer` allows."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from benchhub.results import DatasetInfo, Evaluation, ModelRecord
+from benchhub.server.permissions import Viewer
 
 MODEL_OPTIONS = ("label_map", "revision")
 
 
-def dataset_view(info: DatasetInfo) -> dict[str, Any]:
-    """Task, label names, columns, splits with row counts and fingerprints.
+def dataset_view(info: DatasetInfo, viewer: Viewer) -> dict[str, Any]:
+    """Task, label names, columns, splits with row counts and fingerprints (or, where they cover hidden
+    labels, keyed digests; `hidden` says which benchmark hides a split).
 
     Per-split label counts are left out: on a split whose labels are hidden they would leak its distribution.
     """
@@ -18,12 +22,13 @@ def dataset_view(info: DatasetInfo) -> dict[str, Any]:
     return {
         "name": document["name"],
         "task": document["task"],
-        "fingerprint": document["fingerprint"],
+        **viewer.fingerprint(info.fingerprint, dataset=info.name),
         "labels": document["labels"],
         "columns": document["columns"],
         "options": document["options"],
         "source": {key: document["source"][key] for key in ("hub_id", "revision") if key in document["source"]},
-        "splits": [{"name": s.name, "num_rows": s.num_rows, "fingerprint": s.fingerprint} for s in info.splits],
+        "splits": [{"name": s.name, "num_rows": s.num_rows, **viewer.fingerprint(s.fingerprint, dataset=info.name, split=s.name),
+                    "hidden": viewer.reason(info.name, s.name)} for s in info.splits],
         "created_at": document["created_at"],
     }
 
@@ -42,9 +47,10 @@ def model_view(record: ModelRecord) -> dict[str, Any]:
     }
 
 
-def evaluation_view(evaluation: Evaluation) -> dict[str, Any]:
-    """Metrics, details, efficiency and provenance; the per-example rows are a separate, guarded route."""
-    document = evaluation.to_dict()
+def evaluation_view(evaluation: Evaluation, viewer: Viewer) -> dict[str, Any]:
+    """Metrics, details, efficiency and provenance; the per-example rows are a separate, guarded route.
+    On a split hidden from the viewer, `hidden` says why metrics and details are empty."""
+    document = viewer.evaluation(evaluation).to_dict()
     document.pop("predictions_path")
     document.pop("cached")
-    return document
+    return {**document, "hidden": viewer.reason(evaluation.dataset, evaluation.split)}
