@@ -76,8 +76,10 @@ def hidden(tmp_path_factory):
         hub.run_worker(once=True)
         tokens = {name: hub.create_token(name)[1] for name in ("admin", "mia", "alice", "bob")}
         info = hub.dataset("reviews")
-        yield SimpleNamespace(hub=hub, home=home, tokens=tokens, submissions=submissions, info=info,
-                              truths={"dataset": info.fingerprint, "test split": info.split("test").fingerprint})
+        # A predictions file on the hidden split is labels by id: its hash is as much an oracle as the split's.
+        truths = {"dataset": info.fingerprint, "test split": info.split("test").fingerprint,
+                  "guesser": hub.model("guesser").fingerprint}
+        yield SimpleNamespace(hub=hub, home=home, tokens=tokens, submissions=submissions, info=info, truths=truths)
         hub.close()
 
 
@@ -166,6 +168,7 @@ def test_no_response_shows_a_fingerprint_that_covers_hidden_labels(hidden, monke
         shown = anonymous.get("/api/datasets/reviews", headers=bearer(hidden, user)).text
         assert leaks(shown, hidden.truths) == ["dataset", "test split"]
         assert leaks(anonymous.get("/api/evaluations?split=dev", headers=bearer(hidden, user)).text, hidden.truths) == ["dataset"]
+        assert leaks(anonymous.get("/models", headers=bearer(hidden, user)).text, hidden.truths) == ["guesser"]
 
 
 def test_a_keyed_digest_stands_in_for_a_fingerprint_that_covers_hidden_labels(hidden):
@@ -204,7 +207,9 @@ def test_evaluations_on_a_hidden_split_come_without_metrics_for_all_but_its_main
         assert evaluation["provenance"]["dataset"]["fingerprint"] is None
         assert evaluation["provenance"]["dataset"]["split_fingerprint"] is None
         assert len(evaluation["provenance"]["dataset"]["split_digest"]) == 64
-        assert evaluation["efficiency"]["examples"] == 40  # what is not computed from gold stays
+        assert evaluation["efficiency"] == {}  # a predictions file's size, in it, would count label lengths
+        assert evaluation["provenance"]["model"]["fingerprint"] is None and len(evaluation["provenance"]["model"]["digest"]) == 64
+        assert evaluation["provenance"]["packages"] and evaluation["task"] == "text-classification"
         assert client.get(f"/api/evaluations/{evaluation['id']}/examples", headers=alice).status_code == 403
     guesser = next(e for e in get(client, "/api/evaluations?dataset=reviews&split=test", mia) if e["model"] == "guesser")
     assert guesser["hidden"] is None and guesser["metrics"]["accuracy"]["value"] == 0.5
@@ -219,6 +224,19 @@ def test_evaluations_on_a_hidden_split_come_without_metrics_for_all_but_its_main
     assert refused.status_code == 403 and HIDDEN in refused.json()["error"]["message"]
     ranked = get(client, "/api/leaderboards/reviews?split=test", mia)["rows"]
     assert sorted(r["model"] for r in ranked) == ["baseline:keyword", "baseline:majority", "guesser"]
+
+
+def test_a_predictions_file_on_a_hidden_split_shows_neither_its_fingerprint_nor_its_size(hidden):
+    client = TestClient(create_app(hidden.hub.config))
+    record = hidden.hub.model("guesser")
+    for headers in ({}, bearer(hidden, "alice")):
+        shown = get(client, "/api/models/guesser", headers)
+        assert (shown["fingerprint"], len(shown["digest"]), shown["info"]) == (None, 64, {})
+        assert next(m for m in get(client, "/api/models", headers) if m["name"] == "guesser") == shown
+        keyword = get(client, "/api/models/baseline:keyword", headers)  # a baseline's fingerprint is its name and version
+        assert keyword["fingerprint"] == hidden.hub.model("baseline:keyword").fingerprint
+    maintained = get(client, "/api/models/guesser", bearer(hidden, "mia"))
+    assert maintained["fingerprint"] == record.fingerprint and maintained["info"] == {"size_bytes": record.info["size_bytes"]}
 
 
 def test_probe_runs_on_a_hidden_split_come_without_results(hidden):

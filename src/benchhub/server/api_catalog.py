@@ -43,19 +43,19 @@ def get_dataset(name: str, session: SessionDep, viewer: ViewerDep) -> dict[str, 
 
 
 @router.get("/models", tags=["models"])
-def list_models(session: SessionDep, user: OptionalUser) -> list[dict[str, Any]]:
+def list_models(session: SessionDep, viewer: ViewerDep) -> list[dict[str, Any]]:
     """Every registered model (built-in baselines appear once used), by name."""
-    return [model_view(record) for record in model_service.list_models(session)]
+    return [model_view(record, viewer) for record in model_service.list_models(session)]
 
 
 @router.get("/models/{name}", tags=["models"])
-def get_model(name: str, session: SessionDep, user: OptionalUser) -> dict[str, Any]:
+def get_model(name: str, session: SessionDep, viewer: ViewerDep) -> dict[str, Any]:
     """A model's kind, fingerprint, parent and label facts."""
     # Not model_service.get_model_row: it registers a built-in baseline on first use, and a GET changes nothing.
     row = session.scalar(select(ModelRow).where(ModelRow.name == name))
     if row is None:
         raise ModelNotFoundError(f"No model named {name!r}; GET /api/models lists them (built-in baselines appear once used).")
-    return model_view(model_service.model_record(row))
+    return model_view(model_service.model_record(row), viewer)
 
 
 @router.get("/models/{name}/probes", tags=["models"])

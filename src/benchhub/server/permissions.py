@@ -11,8 +11,10 @@ the request's `Viewer`. For a user a split is hidden from:
   `digest` stands in (HMAC-SHA256 of the fingerprint under the server's secret): equal for equal
   data, so results can still be matched, but not checkable without the secret. This holds for
   evaluations on *other* splits of that dataset too, whose provenance names the dataset's fingerprint.
-- evaluations and probe runs on the split are listed with nothing computed from its gold (no
-  metrics, CIs, details, probe results or per-example rows); `hidden` names the benchmark that
+- a predictions file evaluated on the split is a list of labels by id (a maintainer's "oracle" is
+  the gold itself): its model's fingerprint and file size are withheld the same way.
+- evaluations and probe runs on the split are listed with nothing computed from it (no metrics,
+  CIs, details, efficiency, probe results or per-example rows); `hidden` names the benchmark that
   hides it. The hub's own ranking of the split is refused: the benchmark's boards rank it.
 - benchmark boards and submissions of hidden phases carry point metrics only, no confidence
   intervals. The bootstrap's seed is fixed and public, so two submissions with the same score get
@@ -35,12 +37,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from benchhub.benchmark_service import is_maintainer
-from benchhub.results import Board, Evaluation, ProbeReport, Submission
+from benchhub.results import Board, Evaluation, ModelRecord, ProbeReport, Submission
 from benchhub.server.auth import OptionalUser
 from benchhub.server.dependencies import SessionDep
-from benchhub.store.tables import BenchmarkPhaseRow, BenchmarkRow, DatasetRow, EvaluationRow, UserRow
+from benchhub.store.tables import BenchmarkPhaseRow, BenchmarkRow, DatasetRow, EvaluationRow, ModelRow, UserRow
 
 _DIGEST_CONTEXT = b"benchhub fingerprint digest\x00"
+PREDICTIONS_KIND = "predictions"
 
 
 class Viewer:
@@ -53,6 +56,7 @@ class Viewer:
         self._hiding: dict[str, dict[str, list[str]]] = {}
         self._maintains: dict[int, bool] = {}
         self._benchmarks: dict[str, BenchmarkRow | None] = {}
+        self._models: dict[str, bool] = {}
 
     def hidden_by(self, dataset: str, split: str) -> list[str]:
         """The benchmarks that hide `dataset`/`split` from this user, by name; none: the user may see it all."""
@@ -85,10 +89,22 @@ class Viewer:
         """HMAC-SHA256 of a fingerprint under the server's secret: stable, and not checkable offline."""
         return hmac.new(self._secret, _DIGEST_CONTEXT + fingerprint.encode("utf-8"), hashlib.sha256).hexdigest()
 
+    def model(self, record: ModelRecord) -> dict[str, Any]:
+        """What the user may see of a model's identity: `fingerprint` (or `digest`) and `info`."""
+        if not self._model_hidden(record.name, record.kind):
+            return {"fingerprint": record.fingerprint, "info": dict(record.info)}
+        info = {key: value for key, value in record.info.items() if key != "size_bytes"}  # a file's size counts label lengths
+        return {"fingerprint": None, "digest": self.digest(record.fingerprint), "info": info}
+
     def evaluation(self, evaluation: Evaluation) -> Evaluation:
         """The evaluation without what it would tell of hidden labels: its fingerprints, and on a hidden split
-        its metrics and details too."""
+        its metrics, details and efficiency too."""
         provenance = dict(evaluation.provenance)
+        hidden = bool(self.hidden_by(evaluation.dataset, evaluation.split))
+        model = dict(provenance.get("model") or {})
+        if model.get("fingerprint") and (hidden or self._model_hidden(evaluation.model, evaluation.model_kind)):
+            model["fingerprint"], model["digest"] = None, self.digest(model["fingerprint"])
+            provenance["model"] = model
         data = dict(provenance.get("dataset") or {})
         if data.get("fingerprint"):
             masked = self.fingerprint(data["fingerprint"], dataset=evaluation.dataset)
@@ -99,8 +115,8 @@ class Viewer:
             data["split_fingerprint"] = masked["fingerprint"]
             data.update({"split_digest": masked["digest"]} if "digest" in masked else {})
         provenance["dataset"] = data
-        if self.hidden_by(evaluation.dataset, evaluation.split):
-            return replace(evaluation, metrics={}, details={}, provenance=provenance)
+        if hidden:
+            return replace(evaluation, metrics={}, details={}, efficiency={}, provenance=provenance)
         return replace(evaluation, provenance=provenance)
 
     def probe_report(self, report: ProbeReport) -> ProbeReport:
@@ -136,6 +152,18 @@ class Viewer:
         if bench.id not in self._maintains:
             self._maintains[bench.id] = is_maintainer(self.session, bench, self.user.id if self.user else None)
         return self._maintains[bench.id]
+
+    def _model_hidden(self, name: str, kind: str) -> bool:
+        """Whether a model is a predictions file evaluated on a split hidden from the user."""
+        if kind != PREDICTIONS_KIND:
+            return False
+        if name not in self._models:
+            evaluated = self.session.execute(
+                select(DatasetRow.name, EvaluationRow.split).join(EvaluationRow, EvaluationRow.dataset_id == DatasetRow.id)
+                .join(ModelRow, ModelRow.id == EvaluationRow.model_id).where(ModelRow.name == name).distinct()
+            ).all()
+            self._models[name] = any(self.hidden_by(dataset, split) for dataset, split in evaluated)
+        return self._models[name]
 
     def _hidden_splits(self, dataset: str) -> dict[str, list[str]]:
         if dataset not in self._hiding:

@@ -33,16 +33,18 @@ def dataset_view(info: DatasetInfo, viewer: Viewer) -> dict[str, Any]:
     }
 
 
-def model_view(record: ModelRecord) -> dict[str, Any]:
-    """Kind, fingerprint, lineage and label facts; where its files live on the server is left out."""
+def model_view(record: ModelRecord, viewer: Viewer) -> dict[str, Any]:
+    """Kind, fingerprint, lineage and label facts; where its files live on the server is left out (and a
+    predictions file's fingerprint and size where it holds predictions on a split hidden from the viewer)."""
     document = record.to_dict()
+    shown = viewer.model(record)
     return {
         "name": document["name"],
         "kind": document["kind"],
-        "fingerprint": document["fingerprint"],
+        **{key: value for key, value in shown.items() if key != "info"},
         "parent": document["parent"],
         "options": {key: document["options"][key] for key in MODEL_OPTIONS if key in document["options"]},
-        "info": {key: value for key, value in document["info"].items() if key != "original"},
+        "info": {key: value for key, value in shown["info"].items() if key != "original"},
         "created_at": document["created_at"],
     }
 

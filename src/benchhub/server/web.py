@@ -26,7 +26,7 @@ from benchhub.server import sessions
 from benchhub.server.auth import OptionalUser
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.permissions import ViewerDep
-from benchhub.server.views import dataset_view
+from benchhub.server.views import dataset_view, model_view
 from benchhub.store.tables import DatasetRow, ModelRow, UserRow
 from benchhub.tasks.registry import TASKS, get_task
 from benchhub.units import human_bytes
@@ -90,8 +90,8 @@ def dataset(name: str, request: Request, session: SessionDep, viewer: ViewerDep)
 
 
 @router.get("/models", response_class=HTMLResponse)
-def models(request: Request, session: SessionDep, user: OptionalUser) -> HTMLResponse:
-    return render(request, "models.html", user, models=model_service.list_models(session))
+def models(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    return render(request, "models.html", viewer.user, models=[model_view(m, viewer) for m in model_service.list_models(session)])
 
 
 @router.get("/models/{name}", response_class=HTMLResponse)
@@ -106,7 +106,8 @@ def model(name: str, request: Request, session: SessionDep, viewer: ViewerDep) -
                       "hidden": viewer.reason(evaluation.dataset, evaluation.split)})
     probes = [_probe_view(viewer.probe_report(report), viewer.reason(report.dataset, report.split))
               for report in (probe_report(run, cached_run=False) for run in latest_probe_runs(session, row.id))]
-    return render(request, "model.html", viewer.user, model=model_service.model_record(row), evaluations=shown, probes=probes)
+    return render(request, "model.html", viewer.user, model=model_view(model_service.model_record(row), viewer),
+                  evaluations=shown, probes=probes)
 
 
 @router.get("/leaderboards/{dataset}", response_class=HTMLResponse)
