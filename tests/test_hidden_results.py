@@ -208,7 +208,8 @@ def test_evaluations_on_a_hidden_split_come_without_metrics_for_all_but_its_main
         assert evaluation["provenance"]["dataset"]["split_fingerprint"] is None
         assert len(evaluation["provenance"]["dataset"]["split_digest"]) == 64
         assert evaluation["efficiency"] == {}  # a predictions file's size, in it, would count label lengths
-        assert evaluation["provenance"]["model"]["fingerprint"] is None and len(evaluation["provenance"]["model"]["digest"]) == 64
+        model = hidden.hub.model(evaluation["model"])
+        assert evaluation["provenance"]["model"]["fingerprint"] == (None if model.kind == "predictions" else model.fingerprint)
         assert evaluation["provenance"]["packages"] and evaluation["task"] == "text-classification"
         assert client.get(f"/api/evaluations/{evaluation['id']}/examples", headers=alice).status_code == 403
     guesser = next(e for e in get(client, "/api/evaluations?dataset=reviews&split=test", mia) if e["model"] == "guesser")
@@ -283,3 +284,12 @@ def test_equal_public_scores_look_the_same_to_participants_whatever_examples_the
     # A phase with public labels keeps its intervals (they tell nothing the labels do not).
     dev = get(client, "/api/benchmarks/sentiment/board?phase=dev", {})["rows"]
     assert dev[0]["metrics"]["accuracy"]["ci_low"] is not None
+    # Once the phase closes, the private half's scores appear: as points too.
+    if hidden.hub.benchmark("sentiment").phase("test").closed_at is None:
+        hidden.hub.close_phase("sentiment", "test", user="mia")
+    private = get(client, f"/api/benchmarks/sentiment/submissions/{ids['alice']}", bearer(hidden, "alice"))["private_metrics"]
+    assert private["accuracy"] == {"value": 1.0, "ci_low": None, "ci_high": None}
+    rows = get(client, "/api/benchmarks/sentiment/board?phase=test&kind=private", bearer(hidden, "bob"))["rows"]
+    assert [row["metrics"]["accuracy"] for row in rows] == [{"value": 1.0, "ci_low": None, "ci_high": None}] * 2
+    maintained = get(client, "/api/benchmarks/sentiment/board?phase=test&kind=private", bearer(hidden, "mia"))["rows"]
+    assert all(row["metrics"]["accuracy"]["ci_low"] is not None for row in maintained)

@@ -100,10 +100,10 @@ class Viewer:
         """The evaluation without what it would tell of hidden labels: its fingerprints, and on a hidden split
         its metrics, details and efficiency too."""
         provenance = dict(evaluation.provenance)
-        hidden = bool(self.hidden_by(evaluation.dataset, evaluation.split))
         model = dict(provenance.get("model") or {})
-        if model.get("fingerprint") and (hidden or self._model_hidden(evaluation.model, evaluation.model_kind)):
-            model["fingerprint"], model["digest"] = None, self.digest(model["fingerprint"])
+        if model.get("fingerprint") and self._model_hidden(evaluation.model, evaluation.model_kind):
+            model["digest"] = self.digest(model["fingerprint"])
+            model["fingerprint"] = None
             provenance["model"] = model
         data = dict(provenance.get("dataset") or {})
         if data.get("fingerprint"):
@@ -115,7 +115,7 @@ class Viewer:
             data["split_fingerprint"] = masked["fingerprint"]
             data.update({"split_digest": masked["digest"]} if "digest" in masked else {})
         provenance["dataset"] = data
-        if hidden:
+        if self.hidden_by(evaluation.dataset, evaluation.split):
             return replace(evaluation, metrics={}, details={}, efficiency={}, provenance=provenance)
         return replace(evaluation, provenance=provenance)
 
