@@ -27,8 +27,9 @@ from benchhub.benchmark_service import PhaseSpec, public_mask
 from benchhub.config import HubConfig
 from benchhub.server import api_accounts, api_benchmarks, api_catalog, create_app, web, web_benchmarks
 from benchhub.server.sessions import CSRF_COOKIE, load_secret
-from benchhub.store.tables import BenchmarkRow
+from benchhub.store.tables import BenchmarkRow, EvaluationRow, ModelRow, ProbeRunRow, SubmissionRow
 from tests.conftest import review_rows, write_jsonl
+from tests.fixtures.benchmarks import make_benchmark
 
 HIDDEN = "labels of reviews/test are hidden by benchmark sentiment"
 QUERIES = ["", "?split=test", "?split=dev", "?split=train", "?dataset=reviews&split=test", "?dataset=reviews",
@@ -109,8 +110,6 @@ def crawl_urls(app, hidden) -> list[str]:
     """Every GET route of the app with its path parameters filled by every existing value, and the query
     variants whose parameters the route takes."""
     with hidden.hub.session() as session:
-        from benchhub.store.tables import EvaluationRow, ModelRow, ProbeRunRow, SubmissionRow
-
         models = list(session.scalars(select(ModelRow.name)))
         evaluations = [str(i) for i in session.scalars(select(EvaluationRow.id))]
         submissions = [str(i) for i in session.scalars(select(SubmissionRow.id))]
@@ -223,6 +222,8 @@ def test_evaluations_on_a_hidden_split_come_without_metrics_for_all_but_its_main
         assert evaluation["provenance"]["dataset"]["split_fingerprint"] == hidden.info.split("dev").fingerprint
     refused = client.get("/api/leaderboards/reviews?split=test", headers=alice)
     assert refused.status_code == 403 and HIDDEN in refused.json()["error"]["message"]
+    page = client.get("/leaderboards/reviews?split=test", headers=alice)
+    assert page.status_code == 403 and HIDDEN in page.text
     ranked = get(client, "/api/leaderboards/reviews?split=test", mia)["rows"]
     assert sorted(r["model"] for r in ranked) == ["baseline:keyword", "baseline:majority", "guesser"]
 
@@ -293,3 +294,28 @@ def test_equal_public_scores_look_the_same_to_participants_whatever_examples_the
     assert [row["metrics"]["accuracy"] for row in rows] == [{"value": 1.0, "ci_low": None, "ci_high": None}] * 2
     maintained = get(client, "/api/benchmarks/sentiment/board?phase=test&kind=private", bearer(hidden, "mia"))["rows"]
     assert all(row["metrics"]["accuracy"]["ci_low"] is not None for row in maintained)
+
+
+def test_a_repeated_submission_answers_with_point_scores_as_the_cli_prints_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("BENCHHUB_IN_PROCESS_SCORING", "0")
+    home = tmp_path / "hub"
+    setup = make_benchmark(Hub(HubConfig(home=home, database_url=f"sqlite:///{home / 'hub.db'}")), tmp_path / "files")
+    alice = {"Authorization": f"Bearer {setup.hub.create_token('alice')[1]}", "Idempotency-Key": "k-1"}
+    content = setup.predictions("alice.jsonl", wrong={setup.test_rows[0]["id"]}).read_bytes()
+    client = TestClient(create_app(setup.hub.config))
+
+    def post():
+        response = client.post("/api/benchmarks/sentiment/submissions", headers=alice, data={"phase": "test"},
+                               files={"file": ("alice.jsonl", content, "application/jsonl")})
+        assert response.status_code == 201, response.text
+        return response
+
+    assert post().json()["public_metrics"] is None
+    setup.hub.run_worker(once=True)
+    replayed = post()
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    scores = replayed.json()["public_metrics"]
+    assert scores and all(entry["ci_low"] is None and entry["ci_high"] is None for entry in scores.values())
+    [mine] = setup.hub.submissions("sentiment", user="alice")
+    assert mine.public_metrics["accuracy"]["ci_low"] is not None  # stored with intervals; the server leaves them out
+    setup.hub.close()
