@@ -1,7 +1,8 @@
 """What a user may see of results computed from hidden labels: one rule, in one place (`Viewer`).
 
 A split is *hidden* from a user when a hosted benchmark has a phase over it whose labels are not
-public, and the user is neither an admin nor a maintainer of that benchmark. Every API route and
+public, and the user is neither an admin nor a maintainer of that benchmark
+(`benchmark_service.hidden_from`, the rule phase inputs follow too). Every API route and
 page that shows a dataset, an evaluation, a probe run, a ranking, a board or a submission asks
 the request's `Viewer`. For a user a split is hidden from:
 
@@ -36,11 +37,11 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benchhub.benchmark_service import is_maintainer
+from benchhub.benchmark_service import hidden_from, is_maintainer
 from benchhub.results import Board, Evaluation, ModelRecord, ProbeReport, Submission
 from benchhub.server.auth import OptionalUser
 from benchhub.server.dependencies import SessionDep
-from benchhub.store.tables import BenchmarkPhaseRow, BenchmarkRow, DatasetRow, EvaluationRow, ModelRow, UserRow
+from benchhub.store.tables import BenchmarkRow, DatasetRow, EvaluationRow, ModelRow, UserRow
 
 _DIGEST_CONTEXT = b"benchhub fingerprint digest\x00"
 PREDICTIONS_KIND = "predictions"
@@ -167,16 +168,8 @@ class Viewer:
 
     def _hidden_splits(self, dataset: str) -> dict[str, list[str]]:
         if dataset not in self._hiding:
-            found: dict[str, list[str]] = {}
-            rows = self.session.execute(
-                select(BenchmarkPhaseRow.split, BenchmarkRow).join(BenchmarkRow, BenchmarkRow.id == BenchmarkPhaseRow.benchmark_id)
-                .join(DatasetRow, DatasetRow.id == BenchmarkRow.dataset_id)
-                .where(DatasetRow.name == dataset, ~BenchmarkPhaseRow.labels_public).order_by(BenchmarkRow.name)
-            ).all()
-            for split, bench in rows:
-                if not self._maintainer(bench) and bench.name not in found.get(split, []):
-                    found.setdefault(split, []).append(bench.name)
-            self._hiding[dataset] = found
+            dataset_id = self.session.scalar(select(DatasetRow.id).where(DatasetRow.name == dataset))
+            self._hiding[dataset] = hidden_from(self.session, self.user, dataset_id) if dataset_id is not None else {}
         return self._hiding[dataset]
 
 
