@@ -75,7 +75,7 @@ def list_evaluations(session: SessionDep, user: RequiredUser, viewer: ViewerDep,
                      dataset: str | None = None, split: str | None = None, limit: Limit = 100,
                      offset: Offset = 0) -> list[dict[str, Any]]:
     """Stored evaluations, newest first, optionally of one model, dataset and split. On a split whose labels a
-    hosted benchmark hides from you, metrics and details are empty and `hidden` says why."""
+    hosted benchmark hides from you, metrics, details and efficiency are empty and `hidden` says why."""
     found = evaluation_lookup.list_evaluations(session, model=model, dataset=dataset, split=split, limit=limit, offset=offset)
     return [evaluation_view(evaluation, viewer) for evaluation in found]
 

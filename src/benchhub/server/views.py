@@ -51,7 +51,7 @@ def model_view(record: ModelRecord, viewer: Viewer) -> dict[str, Any]:
 
 def evaluation_view(evaluation: Evaluation, viewer: Viewer) -> dict[str, Any]:
     """Metrics, details, efficiency and provenance; the per-example rows are a separate, guarded route.
-    On a split hidden from the viewer, `hidden` says why metrics and details are empty."""
+    On a split hidden from the viewer, `hidden` says why metrics, details and efficiency are empty."""
     document = viewer.evaluation(evaluation).to_dict()
     document.pop("predictions_path")
     document.pop("cached")
