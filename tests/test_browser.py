@@ -105,6 +105,6 @@ def test_submit_a_file_watch_it_scored_and_see_nothing_hidden(tmp_path):
         page.goto(f"{url}/leaderboards/reviews?split=test")
         assert "hidden" in page.inner_text("main")
         page.goto(f"{url}/datasets/reviews")
-        assert "hidden labels (hosted benchmark)" in page.inner_text("main")
+        assert "labels of reviews/test are hidden by benchmark sentiment" in page.inner_text("main")
         for row in setup.test_rows[:3]:
             assert row["text"] not in page.content()

@@ -82,12 +82,13 @@ def test_no_get_response_carries_a_hidden_label(tmp_path: Path, monkeypatch):
             seen += response.status_code == 200
     assert seen > 40  # most of the crawl got real content, not only refusals
     assert client.get(f"/api/evaluations/{evaluation.id}/examples").status_code == 403
-    assert client.get(f"/api/evaluations/{evaluation.id}").json()["details"] == {
-        "hidden": "this split's labels are hidden by a hosted benchmark"}
+    withheld = client.get(f"/api/evaluations/{evaluation.id}").json()
+    assert (withheld["metrics"], withheld["details"]) == ({}, {})
+    assert withheld["hidden"] == "labels of codes/test are hidden by benchmark codes-bench"
     assert client.get("/leaderboards/codes?split=test").status_code == 403
     # The hub's own ranking of the hidden split is its maintainers' (the benchmark's boards are everyone's).
     refused = client.get("/api/leaderboards/codes?split=test")
-    assert refused.status_code == 403 and "hidden by a hosted benchmark" in refused.json()["error"]["message"]
+    assert refused.status_code == 403 and "hidden by benchmark codes-bench" in refused.json()["error"]["message"]
     anonymous = TestClient(create_app(config))
     assert anonymous.get("/api/leaderboards/codes?split=test").status_code == 403
     assert anonymous.get("/api/leaderboards/codes?split=train").status_code == 200

@@ -156,10 +156,14 @@ def test_the_model_page_and_api_show_each_probe_run_except_on_hidden_splits(hub)
     assert upper.group(1).startswith("50.0% [") and upper.group(2) == "-66.7"
     assert re.search(r"<td>append-negative</td><td>DIR</td><td class=\"num\">\d+</td>\s*<td[^>]*>0.0% \[", page)
     assert client.get("/api/models/nope/probes").status_code == 404
-    # Once a hosted benchmark hides reviews/test, the run is its maintainers' only.
+    # Once a hosted benchmark hides reviews/test, the run's results are its maintainers' only; others see why.
     hub.create_user("admin", admin=True)
     hub.create_benchmark("b", dataset="reviews", phases=[PhaseSpec("test", "test")], user="admin")
-    assert client.get("/api/models/words/probes").json() == []
-    assert "Robustness probes" not in client.get("/models/words").text
+    (withheld,) = client.get("/api/models/words/probes").json()
+    hidden = "labels of reviews/test are hidden by benchmark b"
+    assert (withheld["split"], withheld["results"], withheld["summary"], withheld["hidden"]) == ("test", {}, {}, hidden)
+    page = client.get("/models/words").text
+    assert f"reviews/test <small>({hidden})</small>" in page and "case-upper" not in page and "ECE" not in page
     admin = {"Authorization": f"Bearer {hub.create_token('admin')[1]}"}
-    assert len(client.get("/api/models/words/probes", headers=admin).json()) == 1
+    (shown,) = client.get("/api/models/words/probes", headers=admin).json()
+    assert shown["hidden"] is None and shown["summary"]["worst_probe"] == "case-upper"

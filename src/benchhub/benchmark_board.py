@@ -2,7 +2,8 @@
 
 The private board ranks each user by their final selections (their best public submission when they
 picked none). Hidden and disqualified submissions are left out. Equal scores: the earlier submission
-ranks higher. Every metric benchmarks rank by is higher-is-better.
+ranks higher. Every metric benchmarks rank by is higher-is-better. Rows carry metrics with their
+intervals; the server shows participants of hidden phases the point values only (`server.permissions`).
 """
 
 from __future__ import annotations

@@ -227,13 +227,22 @@ def is_maintainer(session: Session, benchmark: BenchmarkRow, user_id: int | None
 def may_see_labels(session: Session, user: UserRow | None, dataset_id: int, split: str) -> bool:
     """Whether `user` may read a split's gold labels (e.g. per-example results): not where a benchmark phase
     hides them, unless the user is an admin or a maintainer of every benchmark that does."""
-    hiding = session.scalars(
-        select(BenchmarkRow).join(BenchmarkPhaseRow)
-        .where(BenchmarkRow.dataset_id == dataset_id, BenchmarkPhaseRow.split == split, ~BenchmarkPhaseRow.labels_public)
-    ).unique().all()
-    if not hiding:
-        return True
-    return user is not None and all(is_maintainer(session, benchmark, user.id) for benchmark in hiding)
+    return split not in hidden_from(session, user, dataset_id)
+
+
+def hidden_from(session: Session, user: UserRow | None, dataset_id: int) -> dict[str, list[str]]:
+    """The splits of a dataset whose labels are hidden from `user`, each with the names of the benchmarks
+    hiding it: those with a phase over it whose labels are not public that the user does not maintain."""
+    rows = session.execute(
+        select(BenchmarkPhaseRow.split, BenchmarkRow).join(BenchmarkRow, BenchmarkRow.id == BenchmarkPhaseRow.benchmark_id)
+        .where(BenchmarkRow.dataset_id == dataset_id, ~BenchmarkPhaseRow.labels_public).order_by(BenchmarkRow.name)
+    ).all()
+    maintained = {bench.id: is_maintainer(session, bench, user.id if user else None) for _, bench in rows}
+    hidden: dict[str, list[str]] = {}
+    for split, bench in rows:
+        if not maintained[bench.id] and bench.name not in hidden.get(split, []):
+            hidden.setdefault(split, []).append(bench.name)
+    return hidden
 
 
 def require_maintainer(session: Session, benchmark: BenchmarkRow, actor_id: int, action: str) -> UserRow:

@@ -2,7 +2,8 @@
 
 Participants see their own submissions with public scores; private scores and the private board
 appear when a phase closes. Nothing here returns hidden labels, per-example results of a hidden
-split, or the seed of the public/private split. Submissions are scored by the in-process worker
+split, or the seed of the public/private split; scores of hidden phases come as `permissions.Viewer`
+allows (point metrics only, no intervals, for all but the benchmark's maintainers). Submissions are scored by the in-process worker
 (woken after each submission) unless BENCHHUB_IN_PROCESS_SCORING=0, when `benchhub worker`
 processes do it.
 """
@@ -27,6 +28,7 @@ from benchhub.benchmark_inputs import phase_inputs
 from benchhub.errors import NotFoundError
 from benchhub.server.auth import AdminUser, OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
+from benchhub.server.permissions import ViewerDep
 from benchhub.server.uploads import read_upload
 
 IN_PROCESS_VARIABLE = "BENCHHUB_IN_PROCESS_SCORING"
@@ -130,7 +132,7 @@ def add_member(name: str, body: NewMember, session: SessionDep, user: RequiredUs
 
 
 @router.post("/{name}/submissions", status_code=201)
-def submit(name: str, request: Request, response: Response, session: SessionDep, hub: HubDep, user: RequiredUser,
+def submit(name: str, request: Request, response: Response, session: SessionDep, hub: HubDep, user: RequiredUser, viewer: ViewerDep,
            file: Annotated[UploadFile, File(description="The predictions file: JSONL or CSV (classification), JSON (QA).")],
            phase: Annotated[str | None, Form(description="Default: the phase that is open now.")] = None,
            idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> dict[str, Any]:
@@ -144,23 +146,23 @@ def submit(name: str, request: Request, response: Response, session: SessionDep,
         response.headers["Idempotent-Replayed"] = "true"
     else:
         wake_scoring(request, hub)
-    return outcome.submission.to_dict()
+    return viewer.submission(outcome.submission).to_dict()
 
 
 @router.get("/{name}/submissions")
-def list_submissions(name: str, session: SessionDep, user: RequiredUser, phase: str | None = None,
+def list_submissions(name: str, session: SessionDep, user: RequiredUser, viewer: ViewerDep, phase: str | None = None,
                      of: Annotated[str | None, Query(alias="user", description="Maintainers: this user's submissions.")] = None,
                      ) -> list[dict[str, Any]]:
     """Your submissions, newest first (maintainers: everyone's, or one user's)."""
     found = submission_service.list_submissions(session, name, actor_id=user.id, phase=phase, user=of)
-    return [submission.to_dict() for submission in found]
+    return [viewer.submission(submission).to_dict() for submission in found]
 
 
 @router.get("/{name}/submissions/{submission_id}")
-def get_submission(name: str, submission_id: int, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
+def get_submission(name: str, submission_id: int, session: SessionDep, user: RequiredUser, viewer: ViewerDep) -> dict[str, Any]:
     submission = submission_service.get_submission(session, submission_id, actor_id=user.id)
     _same_benchmark(name, submission.benchmark, submission_id)
-    return submission.to_dict()
+    return viewer.submission(submission).to_dict()
 
 
 @router.get("/{name}/submissions/{submission_id}/scores")
@@ -180,15 +182,16 @@ def moderate(name: str, submission_id: int, body: Moderation, session: SessionDe
 
 
 @router.put("/{name}/final-selection")
-def select_final(name: str, body: FinalSelection, session: SessionDep, user: RequiredUser) -> list[dict[str, Any]]:
+def select_final(name: str, body: FinalSelection, session: SessionDep, user: RequiredUser, viewer: ViewerDep) -> list[dict[str, Any]]:
     chosen = submission_service.select_final(session, name, body.submissions, actor_id=user.id, phase=body.phase)
-    return [submission.to_dict() for submission in chosen]
+    return [viewer.submission(submission).to_dict() for submission in chosen]
 
 
 @router.get("/{name}/board")
-def get_board(name: str, session: SessionDep, user: OptionalUser, phase: str | None = None,
+def get_board(name: str, session: SessionDep, user: OptionalUser, viewer: ViewerDep, phase: str | None = None,
               kind: Annotated[str, Query(description="public, or private once the phase is closed")] = "public") -> dict[str, Any]:
-    return benchmark_board(session, name, phase=phase, kind=kind, viewer_id=user.id if user else None).to_dict()
+    """A phase's ranking; of a hidden phase with point metrics only (no intervals), except for its maintainers."""
+    return viewer.board(benchmark_board(session, name, phase=phase, kind=kind, viewer_id=user.id if user else None)).to_dict()
 
 
 @router.post("/{name}/phases/{phase}/close")

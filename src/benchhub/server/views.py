@@ -1,16 +1,20 @@
-"""What the public API shows of datasets, models and evaluations: metadata, never example rows or server paths."""
+"""What the public API shows of datasets, models and evaluations: metadata, never example rows or server paths.
+
+What covers hidden labels is shown as the request's `permissions.Viewer` allows."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from benchhub.results import DatasetInfo, Evaluation, ModelRecord
+from benchhub.server.permissions import Viewer
 
 MODEL_OPTIONS = ("label_map", "revision")
 
 
-def dataset_view(info: DatasetInfo) -> dict[str, Any]:
-    """Task, label names, columns, splits with row counts and fingerprints.
+def dataset_view(info: DatasetInfo, viewer: Viewer) -> dict[str, Any]:
+    """Task, label names, columns, splits with row counts and fingerprints (or, where they cover hidden
+    labels, keyed digests; `hidden` says which benchmark hides a split).
 
     Per-split label counts are left out: on a split whose labels are hidden they would leak its distribution.
     """
@@ -18,33 +22,37 @@ def dataset_view(info: DatasetInfo) -> dict[str, Any]:
     return {
         "name": document["name"],
         "task": document["task"],
-        "fingerprint": document["fingerprint"],
+        **viewer.fingerprint(info.fingerprint, dataset=info.name),
         "labels": document["labels"],
         "columns": document["columns"],
         "options": document["options"],
         "source": {key: document["source"][key] for key in ("hub_id", "revision") if key in document["source"]},
-        "splits": [{"name": s.name, "num_rows": s.num_rows, "fingerprint": s.fingerprint} for s in info.splits],
+        "splits": [{"name": s.name, "num_rows": s.num_rows, **viewer.fingerprint(s.fingerprint, dataset=info.name, split=s.name),
+                    "hidden": viewer.reason(info.name, s.name)} for s in info.splits],
         "created_at": document["created_at"],
     }
 
 
-def model_view(record: ModelRecord) -> dict[str, Any]:
-    """Kind, fingerprint, lineage and label facts; where its files live on the server is left out."""
+def model_view(record: ModelRecord, viewer: Viewer) -> dict[str, Any]:
+    """Kind, fingerprint, lineage and label facts; where its files live on the server is left out (and a
+    predictions file's fingerprint and size where it holds predictions on a split hidden from the viewer)."""
     document = record.to_dict()
+    shown = viewer.model(record)
     return {
         "name": document["name"],
         "kind": document["kind"],
-        "fingerprint": document["fingerprint"],
+        **{key: value for key, value in shown.items() if key != "info"},
         "parent": document["parent"],
         "options": {key: document["options"][key] for key in MODEL_OPTIONS if key in document["options"]},
-        "info": {key: value for key, value in document["info"].items() if key != "original"},
+        "info": {key: value for key, value in shown["info"].items() if key != "original"},
         "created_at": document["created_at"],
     }
 
 
-def evaluation_view(evaluation: Evaluation) -> dict[str, Any]:
-    """Metrics, details, efficiency and provenance; the per-example rows are a separate, guarded route."""
-    document = evaluation.to_dict()
+def evaluation_view(evaluation: Evaluation, viewer: Viewer) -> dict[str, Any]:
+    """Metrics, details, efficiency and provenance; the per-example rows are a separate, guarded route.
+    On a split hidden from the viewer, `hidden` says why metrics, details and efficiency are empty."""
+    document = viewer.evaluation(evaluation).to_dict()
     document.pop("predictions_path")
     document.pop("cached")
-    return document
+    return {**document, "hidden": viewer.reason(evaluation.dataset, evaluation.split)}

@@ -20,13 +20,13 @@ from sqlalchemy import select
 from benchhub import accounts_service, benchmark_service, dataset_service, leaderboard, model_service, task_ranking
 from benchhub._version import __version__
 from benchhub.errors import AuthenticationError, ModelNotFoundError, PermissionDeniedError
-from benchhub.benchmark_service import may_see_labels
 from benchhub.probe_service import latest_probe_runs, probe_report
 from benchhub.report_service import model_evaluations
 from benchhub.server import sessions
 from benchhub.server.auth import OptionalUser
 from benchhub.server.dependencies import HubDep, SessionDep
-from benchhub.server.permissions import can_see_ranking
+from benchhub.server.permissions import ViewerDep
+from benchhub.server.views import dataset_view, model_view
 from benchhub.store.tables import DatasetRow, ModelRow, UserRow
 from benchhub.tasks.registry import TASKS, get_task
 from benchhub.units import human_bytes
@@ -84,37 +84,38 @@ def datasets(request: Request, session: SessionDep, user: OptionalUser) -> HTMLR
 
 
 @router.get("/datasets/{name}", response_class=HTMLResponse)
-def dataset(name: str, request: Request, session: SessionDep, user: OptionalUser) -> HTMLResponse:
+def dataset(name: str, request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     info = dataset_service.dataset_info(dataset_service.get_dataset_row(session, name))
-    return render(request, "dataset.html", user, dataset=info, hidden=_hidden_splits(session, name))
+    return render(request, "dataset.html", viewer.user, dataset=info, view=dataset_view(info, viewer))
 
 
 @router.get("/models", response_class=HTMLResponse)
-def models(request: Request, session: SessionDep, user: OptionalUser) -> HTMLResponse:
-    return render(request, "models.html", user, models=model_service.list_models(session))
+def models(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    return render(request, "models.html", viewer.user, models=[model_view(m, viewer) for m in model_service.list_models(session)])
 
 
 @router.get("/models/{name}", response_class=HTMLResponse)
-def model(name: str, request: Request, session: SessionDep, user: OptionalUser) -> HTMLResponse:
+def model(name: str, request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     row = session.scalar(select(ModelRow).where(ModelRow.name == name))
     if row is None:
         raise ModelNotFoundError(f"No model named {name!r}.")
     shown = []
     for evaluation in model_evaluations(session, row):
-        if evaluation.split in _hidden_splits(session, evaluation.dataset):
-            continue
         task = get_task(evaluation.task)
-        shown.append({**evaluation.__dict__, "primary": task.primary_metric, "scale": task.metric_scale})
-    probes = [_probe_view(probe_report(run, cached_run=False)) for run in latest_probe_runs(session, row.id)
-              if may_see_labels(session, user, run.dataset_id, run.split)]
-    return render(request, "model.html", user, model=model_service.model_record(row), evaluations=shown, probes=probes)
+        shown.append({**viewer.evaluation(evaluation).__dict__, "primary": task.primary_metric, "scale": task.metric_scale,
+                      "hidden": viewer.reason(evaluation.dataset, evaluation.split)})
+    probes = [_probe_view(viewer.probe_report(report), viewer.reason(report.dataset, report.split))
+              for report in (probe_report(run, cached_run=False) for run in latest_probe_runs(session, row.id))]
+    return render(request, "model.html", viewer.user, model=model_view(model_service.model_record(row), viewer),
+                  evaluations=shown, probes=probes)
 
 
 @router.get("/leaderboards/{dataset}", response_class=HTMLResponse)
-def leaderboard_page(dataset: str, request: Request, session: SessionDep, hub: HubDep, user: OptionalUser,
+def leaderboard_page(dataset: str, request: Request, session: SessionDep, hub: HubDep, viewer: ViewerDep,
                      split: str = "test", metric: str | None = None, slice: str | None = None) -> HTMLResponse:
-    if not can_see_ranking(session, user, dataset, split):
-        raise PermissionDeniedError(f"The labels of {dataset}/{split} are hidden; its rankings are on its benchmark's page.")
+    user = viewer.user
+    if not viewer.may_rank(dataset, split):
+        raise PermissionDeniedError(f"The {viewer.reason(dataset, split)}; its rankings are on that benchmark's page.")
     board = leaderboard.build_leaderboard(session, hub.artifacts, dataset=dataset, split=split, metric=metric,
                                           with_baselines=False, show_progress=False, slice=slice or None)
     task = TASKS[board.task]
@@ -185,11 +186,6 @@ def _benchmarks(session: Any) -> list[Any]:
     return benchmark_service.list_benchmarks(session)
 
 
-def _hidden_splits(session: Any, dataset: str) -> set[str]:
-    """Splits of `dataset` whose labels a hosted benchmark keeps hidden (their rankings live on the benchmark)."""
-    return benchmark_service.hidden_splits(session, dataset)
-
-
 def _local(target: str) -> str:
     """Only same-site redirect targets: a path, never another host."""
     parts = urlsplit(target)
@@ -203,11 +199,12 @@ def _https(request: Request) -> bool:
 RATE_OF_KIND = {"INV": "flip_rate", "DIR": "violation_rate", "MFT": "failure_rate"}
 
 
-def _probe_view(report: Any) -> dict[str, Any]:
-    """One probe run as the model page shows it: each probe's headline rate (by kind) with its CI and metric change."""
+def _probe_view(report: Any, hidden: str | None) -> dict[str, Any]:
+    """One probe run as the model page shows it: each probe's headline rate (by kind) with its CI and metric change
+    (none where `hidden` says why its results are withheld)."""
     metric = next((key for key in report.results.get("base", {}) if key != "evaluation_id"), "metric")
     rows = []
-    for result in report.results["probes"]:
+    for result in report.results.get("probes", []):
         rate = RATE_OF_KIND.get(result["kind"])
         rows.append({
             "probe": result["probe"], "kind": result["kind"], "examples": result.get("changed", result.get("examples")),
@@ -216,7 +213,7 @@ def _probe_view(report: Any) -> dict[str, Any]:
             "note": result.get("note") or (f"guessing rate {result['guessing_rate']:.1%}" if "guessing_rate" in result else ""),
         })
     calibration = report.results.get("calibration") or {}
-    return {"report": report, "metric": metric, "rows": rows, "ece": calibration.get("ece")}
+    return {"report": report, "metric": metric, "rows": rows, "ece": calibration.get("ece"), "hidden": hidden}
 
 
 def _fmt(value: float | None, spec: str = ".3f") -> str:

@@ -4,7 +4,7 @@ moderation, audit log), and the admins' form that hosts a new benchmark.
 
 Every form post checks the CSRF token; the services decide who may do what (the page only hides
 buttons a user could not use anyway). Nothing here reads a hidden label: boards and submissions
-carry metrics only.
+carry metrics only, as `permissions.Viewer` allows (no intervals on hidden phases but for maintainers).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from benchhub.server.api_benchmarks import wake_scoring
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.errors import status_of
+from benchhub.server.permissions import ViewerDep
 from benchhub.server.uploads import read_upload
 from benchhub.server.web import check_csrf, render
 
@@ -68,20 +69,22 @@ def create_benchmark(request: Request, session: SessionDep, hub: HubDep, user: R
 
 
 @router.get("/benchmarks/{name}", response_class=HTMLResponse)
-def benchmark(name: str, request: Request, session: SessionDep, user: OptionalUser) -> HTMLResponse:
+def benchmark(name: str, request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    user = viewer.user
     row = benchmark_service.get_benchmark_row(session, name)
     record = benchmark_service.benchmark_record(row)
     maintainer = user is not None and benchmark_service.is_maintainer(session, row, user.id)
     boards = []
     for phase in record.phases:
-        public = benchmark_board(session, name, phase=phase.name, kind="public", viewer_id=user.id if user else None)
+        public = viewer.board(benchmark_board(session, name, phase=phase.name, kind="public", viewer_id=user.id if user else None))
         private = None
         if not phase.labels_public and _closed(phase):
-            private = benchmark_board(session, name, phase=phase.name, kind="private", viewer_id=user.id if user else None)
+            private = viewer.board(benchmark_board(session, name, phase=phase.name, kind="private",
+                                                   viewer_id=user.id if user else None))
         boards.append({"phase": phase, "public": public, "private": private})
     mine = []
     if user is not None:
-        mine = submission_service.list_submissions(session, name, actor_id=user.id, user=user.name)
+        mine = [viewer.submission(s) for s in submission_service.list_submissions(session, name, actor_id=user.id, user=user.name)]
     audit = benchmark_service.public_audit_log(session, name)
     return render(request, "benchmark.html", user, benchmark=record, boards=boards, mine=mine, maintainer=maintainer, audit=audit,
                   open_phases=[p for p in record.phases if p.is_open], now=_now(), left=_time_left)
