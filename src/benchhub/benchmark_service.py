@@ -45,6 +45,15 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "open_enrollment": True,     # anyone signed in may submit (and so becomes a participant)
 }
 _OPTIONAL = {"max_total", "max_per_day", "max_failed_per_day"}
+# The largest value of each whole-number setting: far beyond any real need, and within what the database stores.
+SETTING_MAXIMA: dict[str, int] = {
+    "max_per_day": 100_000,
+    "max_total": 1_000_000,
+    "max_failed_per_day": 100_000,
+    "final_selections": 100,
+    "max_bytes": 1024 * 1024 * 1024,  # a predictions file is read into memory
+    "max_scoring_attempts": 100,
+}
 
 
 @dataclass(frozen=True)
@@ -108,10 +117,21 @@ def checked_settings(given: dict[str, Any]) -> dict[str, Any]:
         elif key == "public_fraction":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
                 raise InvalidInputError(f"Setting 'public_fraction' must be a number in the range (0, 1). Got {value!r} instead.")
-        elif not (value is None and key in _OPTIONAL) and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        elif not (value is None and key in _OPTIONAL) and (
+                isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= SETTING_MAXIMA[key]):
             allowed = " or null for no limit" if key in _OPTIONAL else ""
-            raise InvalidInputError(f"Setting {key!r} must be an int in the range [1, inf){allowed}. Got {value!r} instead.")
+            raise InvalidInputError(f"Setting {key!r} must be an int in the range [1, {SETTING_MAXIMA[key]}]{allowed}. "
+                                    f"Got {_shown(value)} instead.")
     return chosen
+
+
+def _shown(value: Any) -> str:
+    """A value for an error message: a huge number by its size rather than its thousands of digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 63:
+        return "an int beyond the 64-bit range"
+    if isinstance(value, str) and len(value) > 40:
+        return repr(value[:40] + "…")
+    return repr(value)
 
 
 def _unique(phases: Sequence[PhaseSpec]) -> Sequence[PhaseSpec]:

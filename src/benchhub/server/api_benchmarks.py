@@ -27,6 +27,7 @@ from benchhub.benchmark_inputs import phase_inputs
 from benchhub.errors import NotFoundError
 from benchhub.server.auth import AdminUser, OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
+from benchhub.server.params import RowId, SubmissionId
 from benchhub.server.uploads import read_upload
 
 IN_PROCESS_VARIABLE = "BENCHHUB_IN_PROCESS_SCORING"
@@ -77,7 +78,7 @@ class NewMember(BaseModel):
 class FinalSelection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    submissions: list[int] = Field(description="Ids of your submissions for the private ranking; [] picks your best public one.")
+    submissions: list[RowId] = Field(max_length=100, description="Ids of your submissions for the private ranking; [] picks your best public one.")
     phase: str | None = None
 
 
@@ -157,14 +158,14 @@ def list_submissions(name: str, session: SessionDep, user: RequiredUser, phase: 
 
 
 @router.get("/{name}/submissions/{submission_id}")
-def get_submission(name: str, submission_id: int, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
+def get_submission(name: str, submission_id: SubmissionId, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
     submission = submission_service.get_submission(session, submission_id, actor_id=user.id)
     _same_benchmark(name, submission.benchmark, submission_id)
     return submission.to_dict()
 
 
 @router.get("/{name}/submissions/{submission_id}/scores")
-def get_score_history(name: str, submission_id: int, session: SessionDep, user: RequiredUser) -> list[dict[str, Any]]:
+def get_score_history(name: str, submission_id: SubmissionId, session: SessionDep, user: RequiredUser) -> list[dict[str, Any]]:
     """Every version of a submission's scores (maintainers)."""
     history = submission_service.score_history(session, submission_id, actor_id=user.id)
     _same_benchmark(name, submission_service.get_submission(session, submission_id, actor_id=user.id).benchmark, submission_id)
@@ -172,7 +173,7 @@ def get_score_history(name: str, submission_id: int, session: SessionDep, user: 
 
 
 @router.post("/{name}/submissions/{submission_id}/moderation")
-def moderate(name: str, submission_id: int, body: Moderation, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
+def moderate(name: str, submission_id: SubmissionId, body: Moderation, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
     """Hides, unhides, disqualifies or reinstates a submission, with a reason (maintainers)."""
     submission = submission_service.moderate(session, submission_id, actor_id=user.id, action=body.action, reason=body.reason)
     _same_benchmark(name, submission.benchmark, submission_id)

@@ -19,14 +19,12 @@ from benchhub.evaluation_service import evaluation_record
 from benchhub.probe_service import latest_probe_runs, probe_report
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
+from benchhub.server.params import EvaluationId, Limit, Offset, Top
 from benchhub.server.permissions import can_see_details, can_see_examples, can_see_ranking
 from benchhub.server.views import dataset_view, evaluation_view, model_view
 from benchhub.store.tables import ModelRow
 
 router = APIRouter(prefix="/api")
-
-Limit = Annotated[int, Query(ge=1, le=evaluation_lookup.MAX_PAGE, description="At most this many items.")]
-Offset = Annotated[int, Query(ge=0, description="Skip this many items first.")]
 
 
 @router.get("/datasets", tags=["datasets"])
@@ -77,7 +75,7 @@ def list_evaluations(session: SessionDep, user: RequiredUser, model: str | None 
 
 
 @router.get("/evaluations/{evaluation_id}", tags=["evaluations"])
-def get_evaluation(evaluation_id: int, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
+def get_evaluation(evaluation_id: EvaluationId, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
     """One evaluation: metrics with CIs, details, efficiency, provenance."""
     return _shown(session, user, evaluation_lookup.get_evaluation_row(session, evaluation_id))
 
@@ -91,7 +89,7 @@ def _shown(session: Any, user: Any, row: Any) -> dict[str, Any]:
 
 
 @router.get("/evaluations/{evaluation_id}/examples", tags=["evaluations"])
-def get_evaluation_examples(evaluation_id: int, session: SessionDep, hub: HubDep, user: RequiredUser,
+def get_evaluation_examples(evaluation_id: EvaluationId, session: SessionDep, hub: HubDep, user: RequiredUser,
                             limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     """One page of an evaluation's per-example rows: id, gold, predicted, and the task's per-example scores."""
     row = evaluation_lookup.get_evaluation_row(session, evaluation_id)
@@ -107,7 +105,7 @@ def get_evaluation_examples(evaluation_id: int, session: SessionDep, hub: HubDep
 @router.get("/leaderboards/{dataset}", tags=["leaderboards"])
 def get_leaderboard(dataset: str, session: SessionDep, hub: HubDep, user: OptionalUser, split: str = "test",
                     metric: str | None = None,
-                    top: Annotated[int | None, Query(ge=1, description="The best N models; baselines always shown.")] = None,
+                    top: Top = None,
                     slice: Annotated[str | None, Query(description="length=10-19 (words) or label=VALUE: rank on that slice.")] = None,
                     ) -> dict[str, Any]:
     """A split's ranking of stored evaluations, with CIs, significance against the leader and speed.
