@@ -19,7 +19,8 @@ from benchhub.evaluation_service import evaluation_record
 from benchhub.probe_service import latest_probe_runs, probe_report
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
-from benchhub.server.params import EvaluationId, Limit, Offset, Top
+from benchhub.server.errors import error_responses
+from benchhub.server.params import DatasetName, EvaluationId, Limit, Offset, Top
 from benchhub.server.permissions import can_see_details, can_see_examples, can_see_ranking
 from benchhub.server.views import dataset_view, evaluation_view, model_view
 from benchhub.store.tables import ModelRow
@@ -27,25 +28,25 @@ from benchhub.store.tables import ModelRow
 router = APIRouter(prefix="/api")
 
 
-@router.get("/datasets", tags=["datasets"])
+@router.get("/datasets", tags=["datasets"], responses=error_responses(401))
 def list_datasets(session: SessionDep, user: OptionalUser) -> list[dict[str, Any]]:
     """Every registered dataset's metadata, by name."""
     return [dataset_view(info) for info in dataset_service.list_datasets(session)]
 
 
-@router.get("/datasets/{name}", tags=["datasets"])
-def get_dataset(name: str, session: SessionDep, user: OptionalUser) -> dict[str, Any]:
+@router.get("/datasets/{name}", tags=["datasets"], responses=error_responses(401, 404, 422))
+def get_dataset(name: DatasetName, session: SessionDep, user: OptionalUser) -> dict[str, Any]:
     """A dataset's task, label names, columns, and splits with row counts and fingerprints; never its rows."""
     return dataset_view(dataset_service.dataset_info(dataset_service.get_dataset_row(session, name)))
 
 
-@router.get("/models", tags=["models"])
+@router.get("/models", tags=["models"], responses=error_responses(401))
 def list_models(session: SessionDep, user: OptionalUser) -> list[dict[str, Any]]:
     """Every registered model (built-in baselines appear once used), by name."""
     return [model_view(record) for record in model_service.list_models(session)]
 
 
-@router.get("/models/{name}", tags=["models"])
+@router.get("/models/{name}", tags=["models"], responses=error_responses(401, 404, 422))
 def get_model(name: str, session: SessionDep, user: OptionalUser) -> dict[str, Any]:
     """A model's kind, fingerprint, parent and label facts."""
     # Not model_service.get_model_row: it registers a built-in baseline on first use, and a GET changes nothing.
@@ -55,7 +56,7 @@ def get_model(name: str, session: SessionDep, user: OptionalUser) -> dict[str, A
     return model_view(model_service.model_record(row))
 
 
-@router.get("/models/{name}/probes", tags=["models"])
+@router.get("/models/{name}/probes", tags=["models"], responses=error_responses(401, 404, 422))
 def get_model_probes(name: str, session: SessionDep, user: OptionalUser) -> list[dict[str, Any]]:
     """The newest probe run of the model on each dataset split: per-probe results, calibration and summary.
     Splits whose labels a hosted benchmark hides are left out (their maintainers see them)."""
@@ -66,7 +67,7 @@ def get_model_probes(name: str, session: SessionDep, user: OptionalUser) -> list
             if may_see_labels(session, user, run.dataset_id, run.split)]
 
 
-@router.get("/evaluations", tags=["evaluations"])
+@router.get("/evaluations", tags=["evaluations"], responses=error_responses(401, 404, 422))
 def list_evaluations(session: SessionDep, user: RequiredUser, model: str | None = None, dataset: str | None = None,
                      split: str | None = None, limit: Limit = 100, offset: Offset = 0) -> list[dict[str, Any]]:
     """Stored evaluations, newest first, optionally of one model, dataset and split."""
@@ -74,7 +75,7 @@ def list_evaluations(session: SessionDep, user: RequiredUser, model: str | None 
     return [_shown(session, user, evaluation_lookup.get_evaluation_row(session, evaluation.id)) for evaluation in found]
 
 
-@router.get("/evaluations/{evaluation_id}", tags=["evaluations"])
+@router.get("/evaluations/{evaluation_id}", tags=["evaluations"], responses=error_responses(401, 404, 422))
 def get_evaluation(evaluation_id: EvaluationId, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
     """One evaluation: metrics with CIs, details, efficiency, provenance."""
     return _shown(session, user, evaluation_lookup.get_evaluation_row(session, evaluation_id))
@@ -88,7 +89,7 @@ def _shown(session: Any, user: Any, row: Any) -> dict[str, Any]:
     return view
 
 
-@router.get("/evaluations/{evaluation_id}/examples", tags=["evaluations"])
+@router.get("/evaluations/{evaluation_id}/examples", tags=["evaluations"], responses=error_responses(400, 401, 403, 404, 422))
 def get_evaluation_examples(evaluation_id: EvaluationId, session: SessionDep, hub: HubDep, user: RequiredUser,
                             limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     """One page of an evaluation's per-example rows: id, gold, predicted, and the task's per-example scores."""
@@ -102,8 +103,8 @@ def get_evaluation_examples(evaluation_id: EvaluationId, session: SessionDep, hu
     }
 
 
-@router.get("/leaderboards/{dataset}", tags=["leaderboards"])
-def get_leaderboard(dataset: str, session: SessionDep, hub: HubDep, user: OptionalUser, split: str = "test",
+@router.get("/leaderboards/{dataset}", tags=["leaderboards"], responses=error_responses(401, 403, 404, 422))
+def get_leaderboard(dataset: DatasetName, session: SessionDep, hub: HubDep, user: OptionalUser, split: str = "test",
                     metric: str | None = None,
                     top: Top = None,
                     slice: Annotated[str | None, Query(description="length=10-19 (words) or label=VALUE: rank on that slice.")] = None,
@@ -123,7 +124,7 @@ def get_leaderboard(dataset: str, session: SessionDep, hub: HubDep, user: Option
     return board.to_dict()
 
 
-@router.get("/tasks/{task}/top", tags=["leaderboards"])
+@router.get("/tasks/{task}/top", tags=["leaderboards"], responses=error_responses(401, 404, 422))
 def get_task_top(task: str, session: SessionDep, user: OptionalUser, split: str = "test",
                  n: Annotated[int, Query(ge=1, le=100, description="How many models.")] = 10) -> dict[str, Any]:
     """The top N models for a task across its datasets: mean primary metric over the datasets each was evaluated on.

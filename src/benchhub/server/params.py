@@ -1,15 +1,19 @@
-"""The integers routes take, bounded: ids within the databases' 64-bit signed range, pages of sensible size.
+"""What routes take, declared for the OpenAPI document: bounded integers, name patterns.
 
-A number outside these bounds is answered 422 with the allowed range, before any query runs.
+Integers are checked here: ids within the databases' 64-bit signed range, pages of sensible size; a number
+outside these bounds is answered 422 with the allowed range, before any query runs. Name patterns and
+enums are only declared: the services check them, with messages that say what is allowed.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
 from fastapi import Form, Path, Query
 from pydantic import Field
 
+from benchhub import accounts_service, naming
 from benchhub.evaluation_lookup import MAX_OFFSET, MAX_PAGE
 from benchhub.store.ids import MAX_ID
 
@@ -22,3 +26,22 @@ RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="At most this many items.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many items first.")]
 Top = Annotated[int | None, Query(ge=1, le=MAX_TOP, description="The best N models; baselines always shown.")]
+
+
+def schema_pattern(regex: re.Pattern[str]) -> str:
+    """A name rule as an OpenAPI pattern, which is searched, not matched: anchored at both ends whatever `regex` uses."""
+    body = regex.pattern.removeprefix("^").removeprefix(r"\A")
+    for end in ("$", r"\Z", r"\z"):
+        body = body.removesuffix(end)
+    return f"^(?:{body})$"
+
+
+def declared(**schema: Any) -> dict[str, Any]:
+    """`json_schema_extra` for what the services check themselves, with their own one-line messages."""
+    return {"json_schema_extra": schema}
+
+
+NAME_PATTERN = schema_pattern(naming.NAME)
+USER_PATTERN = schema_pattern(accounts_service.USER_NAME)
+BenchmarkName = Annotated[str, Path(description="A benchmark's name.", **declared(pattern=NAME_PATTERN))]
+DatasetName = Annotated[str, Path(description="A dataset's name.", **declared(pattern=NAME_PATTERN))]
