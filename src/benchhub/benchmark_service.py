@@ -44,7 +44,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "max_scoring_attempts": 3,
     "open_enrollment": True,     # anyone signed in may submit (and so becomes a participant)
 }
-_OPTIONAL = {"max_total", "max_per_day", "max_failed_per_day"}
+OPTIONAL_SETTINGS = {"max_total", "max_per_day", "max_failed_per_day"}  # may be null: no limit
 # The largest value of each whole-number setting: far beyond any real need, and within what the database stores.
 SETTING_MAXIMA: dict[str, int] = {
     "max_per_day": 100_000,
@@ -117,9 +117,9 @@ def checked_settings(given: dict[str, Any]) -> dict[str, Any]:
         elif key == "public_fraction":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
                 raise InvalidInputError(f"Setting 'public_fraction' must be a number in the range (0, 1). Got {value!r} instead.")
-        elif not (value is None and key in _OPTIONAL) and (
+        elif not (value is None and key in OPTIONAL_SETTINGS) and (
                 isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= SETTING_MAXIMA[key]):
-            allowed = " or null for no limit" if key in _OPTIONAL else ""
+            allowed = " or null for no limit" if key in OPTIONAL_SETTINGS else ""
             raise InvalidInputError(f"Setting {key!r} must be an int in the range [1, {SETTING_MAXIMA[key]}]{allowed}. "
                                     f"Got {_shown(value)} instead.")
     return chosen

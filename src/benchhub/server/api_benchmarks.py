@@ -29,7 +29,15 @@ from benchhub.errors import NotFoundError
 from benchhub.server.auth import AdminUser, OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.errors import error_responses
-from benchhub.server.params import NAME_PATTERN, USER_PATTERN, BenchmarkName, RowId, SubmissionId, declared
+from benchhub.server.params import (
+    NAME_PATTERN,
+    SETTINGS_SCHEMA,
+    USER_PATTERN,
+    BenchmarkName,
+    RowId,
+    SubmissionId,
+    declared,
+)
 from benchhub.server.uploads import read_upload
 
 IN_PROCESS_VARIABLE = "BENCHHUB_IN_PROCESS_SCORING"
@@ -67,7 +75,8 @@ class NewBenchmark(BaseModel):
     title: str | None = None
     description: str = ""
     primary_metric: str | None = None
-    settings: dict[str, Any] = Field(default_factory=dict, description="Overrides of the default limits and options.")
+    settings: dict[str, Any] = Field(default_factory=dict, description="Overrides of the default limits and options.",
+                                     **declared(**SETTINGS_SCHEMA))
 
 
 class NewMember(BaseModel):

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Form, Path, Query
 from pydantic import Field
 
-from benchhub import accounts_service, naming
+from benchhub import accounts_service, benchmark_service, naming
 from benchhub.evaluation_lookup import MAX_OFFSET, MAX_PAGE
 from benchhub.store.ids import MAX_ID
 
@@ -45,3 +45,16 @@ NAME_PATTERN = schema_pattern(naming.NAME)
 USER_PATTERN = schema_pattern(accounts_service.USER_NAME)
 BenchmarkName = Annotated[str, Path(description="A benchmark's name.", **declared(pattern=NAME_PATTERN))]
 DatasetName = Annotated[str, Path(description="A dataset's name.", **declared(pattern=NAME_PATTERN))]
+
+
+def _setting_schema(key: str) -> dict[str, Any]:
+    if key == "open_enrollment":
+        return {"type": "boolean"}
+    if key == "public_fraction":
+        return {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}
+    whole = {"type": "integer", "minimum": 1, "maximum": benchmark_service.SETTING_MAXIMA[key]}
+    return {"anyOf": [whole, {"type": "null"}]} if key in benchmark_service.OPTIONAL_SETTINGS else whole
+
+
+SETTINGS_SCHEMA = {"properties": {key: _setting_schema(key) for key in benchmark_service.DEFAULT_SETTINGS},
+                   "additionalProperties": False}
