@@ -108,13 +108,41 @@ def test_the_schema_under_test_is_the_one_the_server_serves(served):
         assert client.get("/openapi.json").json() == openapi_document()
 
 
+def test_the_schema_declares_errors_bounds_patterns_and_enums():
+    document = openapi_document()
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith("4"):
+                    assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}, (
+                        method, path, status)
+    assert "HTTPValidationError" not in schemas  # FastAPI's {"detail": [...]}, which this API never answers
+    assert set(paths["/api/benchmarks/{name}/submissions"]["post"]["responses"]) == {
+        "201", "400", "401", "403", "404", "409", "413", "422", "429"}
+    assert set(paths["/api/users"]["post"]["responses"]) == {"201", "400", "401", "403", "409", "413", "422"}
+    assert "WWW-Authenticate" in paths["/api/users/me"]["get"]["responses"]["401"]["headers"]
+    evaluation_id = paths["/api/evaluations/{evaluation_id}"]["get"]["parameters"][0]["schema"]
+    assert (evaluation_id["minimum"], evaluation_id["maximum"]) == (1, 2**63 - 1)
+    offset = next(p for p in paths["/api/evaluations"]["get"]["parameters"] if p["name"] == "offset")["schema"]
+    assert (offset["minimum"], offset["maximum"]) == (0, 10**9)
+    assert schemas["NewUser"]["properties"]["name"]["pattern"] == "^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,99})$"
+    assert schemas["NewBenchmark"]["properties"]["name"]["pattern"] == "^(?:[A-Za-z0-9][A-Za-z0-9_.@-]{0,199})$"
+    assert schemas["NewBenchmark"]["properties"]["settings"]["properties"]["max_bytes"] == {
+        "type": "integer", "minimum": 1, "maximum": 2**30}
+    assert schemas["Moderation"]["properties"]["action"]["enum"] == ["hide", "unhide", "disqualify", "reinstate"]
+    assert schemas["NewMember"]["properties"]["role"]["enum"] == ["maintainer", "participant"]
+    kind = next(p for p in paths["/api/benchmarks/{name}/board"]["get"]["parameters"] if p["name"] == "kind")["schema"]
+    assert kind["enum"] == ["public", "private"]
+
+
 @pytest.fixture(autouse=True)
 def no_scoring(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BENCHHUB_IN_PROCESS_SCORING", "0")
 
 
 @schema.parametrize()
-@settings(max_examples=15, derandomize=True, deadline=None, database=None,
+@settings(max_examples=25, derandomize=True, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 def test_no_operation_answers_5xx_or_off_schema(case, served):
     tokens = served
