@@ -1,6 +1,6 @@
 """What routes take, declared for the OpenAPI document: bounded integers, name patterns.
 
-Integers are checked here: ids within the databases' 64-bit signed range, pages of sensible size; a number
+Integers are checked here: ids within what both databases store (store/ids.py), pages of sensible size; a number
 outside these bounds is answered 422 with the allowed range, before any query runs. Name patterns and
 enums are only declared: the services check them, with messages that say what is allowed.
 """

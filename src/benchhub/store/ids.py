@@ -1,8 +1,8 @@
-"""Row ids are 64-bit signed integers on every database the hub runs on."""
+"""Row ids are INTEGER columns: 64-bit on SQLite, but 32-bit on PostgreSQL, so every id lies in [1, 2**31 - 1]."""
 
 from __future__ import annotations
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1
 
 
 def is_row_id(value: int) -> bool:
