@@ -13,7 +13,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchhub.config import DATABASE_VARIABLE
-from benchhub.errors import ConfigError
+from benchhub.errors import ConfigError, InvalidInputError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -38,6 +38,7 @@ def create_hub_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _postgresql_utc)
+    event.listen(engine, "before_cursor_execute", _refuse_nul_characters)
     return engine
 
 
@@ -50,6 +51,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _refuse_nul_characters(_connection, _cursor, _statement, parameters, _context, _executemany) -> None:
+    """PostgreSQL can neither store nor compare text holding a NUL character: refuse it on every database, before a query."""
+    waiting = [parameters]  # one row or many (executemany, insertmanyvalues): tuples, lists and dicts of values
+    while waiting:
+        value = waiting.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise InvalidInputError(f"{value[:40]!r} holds a NUL character (\\x00), which no name or text may contain; remove it.")
+        elif isinstance(value, dict):
+            waiting.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            waiting.extend(value)
 
 
 def _postgresql_utc(dbapi_connection, _record) -> None:
