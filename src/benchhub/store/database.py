@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
@@ -67,6 +67,17 @@ def _refuse_nul_characters(_connection, _cursor, _statement, parameters, _contex
             waiting.extend(value)
 
 
+def _check_lengths(session: Session, _context: object, _instances: object) -> None:
+    """Text longer than its column is refused on every database (PostgreSQL would fail the flush; SQLite stores it)."""
+    for row in (*session.new, *session.dirty):
+        for attribute in inspect(row).mapper.column_attrs:
+            value = row.__dict__.get(attribute.key)  # only values set on the row: reading others would load them
+            length = getattr(attribute.columns[0].type, "length", None)
+            if isinstance(value, str) and length is not None and len(value) > length:
+                what = f"{type(row).__name__.removesuffix('Row')} {attribute.key}"
+                raise InvalidInputError(f"{what} {value[:40] + '…'!r} has {len(value)} characters; at most {length} fit.")
+
+
 def _postgresql_utc(dbapi_connection, _record) -> None:
     # Timestamps then read back in UTC (tzinfo=timezone.utc), as on SQLite, whatever the server's or database's timezone.
     # Outside a transaction: a rollback would undo the SET.
@@ -96,7 +107,9 @@ def open_database(url: str) -> sessionmaker[Session]:
         engine.dispose()
         reason = " ".join(str(exc.orig).split()) or type(exc.orig).__name__  # drivers write several lines
         raise ConfigError(f"Cannot open the hub database at {_shown(engine.url)!r}: {reason}. Check {DATABASE_VARIABLE}.") from exc
-    return sessionmaker(engine, expire_on_commit=False)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    event.listen(sessions, "before_flush", _check_lengths)
+    return sessions
 
 
 def commit_or_undo(session: Session, *rows: object, undo: Callable[[], None] = lambda: None) -> None:

@@ -1,4 +1,5 @@
-"""A NUL character in any value a request carries: 422 with one line on SQLite and PostgreSQL, never 500.
+"""Text PostgreSQL cannot take: a NUL character, or more characters than the column holds. 422 with one line
+on SQLite and PostgreSQL alike, never 500.
 
 PostgreSQL cannot store or compare text that holds NUL, so the hub refuses it before every query, on both.
 """
@@ -40,3 +41,21 @@ def test_the_python_api_refuses_nul_characters_too(open_hub):
     hub = open_hub()
     with pytest.raises(InvalidInputError, match=r"^'bob\\x00' holds a NUL character"):
         hub.create_token("bob\x00")
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"phases": [{"name": "p" * 150, "split": "test"}]},
+     "BenchmarkPhase name 'pppppppppppppppppppppppppppppppppppppppp…' has 150 characters; at most 100 fit."),
+    ({"title": "t" * 400}, "Benchmark title 'tttttttttttttttttttttttttttttttttttttttt…' has 400 characters; at most 300 fit."),
+], ids=["phase-name", "title"])
+def test_text_longer_than_its_column_is_refused_on_every_database(open_hub, tmp_path, body, message):
+    hub = open_hub()
+    make_benchmark(hub, tmp_path / "files")
+    admin = {"Authorization": f"Bearer {hub.create_token('admin')[1]}"}
+    before = state(hub)
+    with TestClient(create_app(hub.config)) as api:
+        sent = {"name": "other", "dataset": "reviews", "phases": [{"name": "test", "split": "test"}], **body}
+        response = api.post("/api/benchmarks", json=sent, headers=admin)
+    assert response.status_code == 422, response.text
+    assert response.json() == {"error": {"type": "InvalidInputError", "message": message}}
+    assert state(hub) == before
