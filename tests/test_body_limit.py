@@ -150,3 +150,13 @@ def test_signed_in_submissions_within_the_benchmark_limit_still_work(served):
                         files={"file": ("predictions.jsonl", content, "application/jsonl")}, follow_redirects=False)
     assert page.status_code == 303 and "received" in page.headers["location"], page.headers
     assert count(hub, SubmissionRow) == 2
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+def test_every_method_gets_the_same_limit(served, method):
+    _, api, headers, _, _ = served
+    body = b"{" + b" " * (2 * MIB) + b"}"
+    response = api.request(method, f"/api/benchmarks/{BENCHMARK}/final-selection", headers={**headers, "Content-Type": "application/json"},
+                           content=body)
+    assert response.status_code == 413
+    assert re.search(GENERAL.format(size=f"{len(body):,}"), response.json()["error"]["message"])
