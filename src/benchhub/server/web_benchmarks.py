@@ -21,8 +21,8 @@ from benchhub.errors import BenchhubError, InvalidInputError, NotFoundError, Per
 from benchhub.server.api_benchmarks import wake_scoring
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
-from benchhub.server.params import RowId, SubmissionField
 from benchhub.server.errors import status_of
+from benchhub.server.params import RowId, SubmissionField
 from benchhub.server.uploads import read_upload
 from benchhub.server.web import check_csrf, render
 
