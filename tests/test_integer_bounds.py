@@ -1,4 +1,5 @@
-"""Integers out of the database's range: every route answers 404 or 422 with the allowed range, never 500.
+"""Numbers out of range (integers beyond the database, dates beyond year 9999 in UTC): 404 or 422 with the
+allowed range on every route, never 500.
 
 Ids are INTEGER columns, 32-bit on PostgreSQL (64-bit on SQLite), so 2**31, 2**63 and 10**20 overflow a database
 rather than miss;
@@ -211,3 +212,16 @@ def test_a_benchmark_at_the_largest_max_bytes_still_takes_submissions(served):
                             files={"file": ("predictions.jsonl", handle, "application/jsonl")})
     assert response.status_code == 201, response.text
     assert json.loads(response.text)["status"] == "queued"
+
+
+@pytest.mark.parametrize(("moment", "label"), [("0001-01-01T00:00:00+01:00", "opens_at"), ("9999-12-31T23:59:59-01:00", "closes_at")],
+                         ids=["before-year-1-in-utc", "after-year-9999-in-utc"])
+def test_phase_times_beyond_the_range_of_dates_in_utc_are_refused(served, moment, label):
+    hub, api, _, _, _ = served
+    admin = {"Authorization": f"Bearer {hub.create_token('admin')[1]}"}
+    body = {"name": "edge", "dataset": "reviews", "phases": [{"name": "test", "split": "test", label: moment}]}
+    response = api.post("/api/benchmarks", headers=admin, json=body)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == (
+        f"Phase 'test': {label} {moment} is out of range; give a time from 0001-01-01 to 9999-12-31 in UTC.")
+    assert _names(hub) == [BENCHMARK]

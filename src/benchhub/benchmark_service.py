@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -147,8 +147,15 @@ def _unique(phases: Sequence[PhaseSpec]) -> Sequence[PhaseSpec]:
 def _phase_row(artifacts: ArtifactStore, dataset_row: Any, spec: PhaseSpec, seed: str, fraction: float) -> BenchmarkPhaseRow:
     check_name(spec.name, "Phase")
     for label, moment in (("opens_at", spec.opens_at), ("closes_at", spec.closes_at)):
-        if moment is not None and moment.tzinfo is None:
+        if moment is None:
+            continue
+        if moment.tzinfo is None:
             raise InvalidInputError(f"Phase {spec.name!r}: {label} must be timezone-aware, e.g. 2026-12-01T00:00:00+00:00.")
+        try:
+            moment.astimezone(timezone.utc)  # how it is stored
+        except OverflowError:
+            raise InvalidInputError(f"Phase {spec.name!r}: {label} {moment.isoformat()} is out of range; "
+                                    f"give a time from 0001-01-01 to 9999-12-31 in UTC.") from None
     if spec.opens_at and spec.closes_at and spec.closes_at <= spec.opens_at:
         raise InvalidInputError(f"Phase {spec.name!r} closes ({spec.closes_at.isoformat()}) before it opens ({spec.opens_at.isoformat()}).")
     split = load_split(artifacts, dataset_row, spec.split)
