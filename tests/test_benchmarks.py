@@ -89,7 +89,7 @@ def test_a_benchmark_is_hosted_from_a_registered_dataset_with_phases_roles_and_a
         ({"phases": [PhaseSpec("test", "test", opens_at=datetime(2030, 1, 2, tzinfo=timezone.utc),
                                closes_at=datetime(2030, 1, 1, tzinfo=timezone.utc))]}, InvalidInputError, r"closes \(2030-01-01T00:00:00\+00:00\) before it opens"),
         ({"phases": [PhaseSpec("test", "tiny")]}, InvalidInputError, r"Split 'tiny' \(1 examples\) is too small to cut into a public and a private half"),
-        ({"settings": {"max_per_day": 0}}, InvalidInputError, r"Setting 'max_per_day' must be an int in the range \[1, inf\) or null for no limit\. Got 0 instead\."),
+        ({"settings": {"max_per_day": 0}}, InvalidInputError, r"Setting 'max_per_day' must be an int in the range \[1, 100000\] or null for no limit\. Got 0 instead\."),
         ({"settings": {"public_fraction": 1.5}}, InvalidInputError, r"'public_fraction' must be a number in the range \(0, 1\)\. Got 1\.5"),
         ({"settings": {"max_per_dya": 3}}, InvalidInputError, r"Unknown benchmark setting 'max_per_dya'; the settings are \["),
         ({"name": "no spaces"}, InvalidInputError, r"Benchmark name 'no spaces' is not allowed"),

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -44,7 +44,16 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "max_scoring_attempts": 3,
     "open_enrollment": True,     # anyone signed in may submit (and so becomes a participant)
 }
-_OPTIONAL = {"max_total", "max_per_day", "max_failed_per_day"}
+OPTIONAL_SETTINGS = {"max_total", "max_per_day", "max_failed_per_day"}  # may be null: no limit
+# The largest value of each whole-number setting: far beyond any real need, and within what the database stores.
+SETTING_MAXIMA: dict[str, int] = {
+    "max_per_day": 100_000,
+    "max_total": 1_000_000,
+    "max_failed_per_day": 100_000,
+    "final_selections": 100,
+    "max_bytes": 1024 * 1024 * 1024,  # a predictions file is read into memory
+    "max_scoring_attempts": 100,
+}
 
 
 @dataclass(frozen=True)
@@ -108,10 +117,21 @@ def checked_settings(given: dict[str, Any]) -> dict[str, Any]:
         elif key == "public_fraction":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
                 raise InvalidInputError(f"Setting 'public_fraction' must be a number in the range (0, 1). Got {value!r} instead.")
-        elif not (value is None and key in _OPTIONAL) and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            allowed = " or null for no limit" if key in _OPTIONAL else ""
-            raise InvalidInputError(f"Setting {key!r} must be an int in the range [1, inf){allowed}. Got {value!r} instead.")
+        elif not (value is None and key in OPTIONAL_SETTINGS) and (
+                isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= SETTING_MAXIMA[key]):
+            allowed = " or null for no limit" if key in OPTIONAL_SETTINGS else ""
+            raise InvalidInputError(f"Setting {key!r} must be an int in the range [1, {SETTING_MAXIMA[key]}]{allowed}. "
+                                    f"Got {_shown(value)} instead.")
     return chosen
+
+
+def _shown(value: Any) -> str:
+    """A value for an error message: a huge number by its size rather than its thousands of digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 63:
+        return "an int beyond the 64-bit range"
+    if isinstance(value, str) and len(value) > 40:
+        return repr(value[:40] + "…")
+    return repr(value)
 
 
 def _unique(phases: Sequence[PhaseSpec]) -> Sequence[PhaseSpec]:
@@ -127,8 +147,15 @@ def _unique(phases: Sequence[PhaseSpec]) -> Sequence[PhaseSpec]:
 def _phase_row(artifacts: ArtifactStore, dataset_row: Any, spec: PhaseSpec, seed: str, fraction: float) -> BenchmarkPhaseRow:
     check_name(spec.name, "Phase")
     for label, moment in (("opens_at", spec.opens_at), ("closes_at", spec.closes_at)):
-        if moment is not None and moment.tzinfo is None:
+        if moment is None:
+            continue
+        if moment.tzinfo is None:
             raise InvalidInputError(f"Phase {spec.name!r}: {label} must be timezone-aware, e.g. 2026-12-01T00:00:00+00:00.")
+        try:
+            moment.astimezone(timezone.utc)  # how it is stored
+        except OverflowError:
+            raise InvalidInputError(f"Phase {spec.name!r}: {label} {moment.isoformat()} is out of range; "
+                                    f"give a time from 0001-01-01 to 9999-12-31 in UTC.") from None
     if spec.opens_at and spec.closes_at and spec.closes_at <= spec.opens_at:
         raise InvalidInputError(f"Phase {spec.name!r} closes ({spec.closes_at.isoformat()}) before it opens ({spec.opens_at.isoformat()}).")
     split = load_split(artifacts, dataset_row, spec.split)

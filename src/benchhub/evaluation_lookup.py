@@ -13,9 +13,11 @@ from benchhub.evaluation_service import evaluation_record
 from benchhub.model_service import BASELINE_PREFIX, builtin_task
 from benchhub.results import Evaluation
 from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.ids import is_row_id
 from benchhub.store.tables import EvaluationRow, ModelRow
 
 MAX_PAGE = 1000
+MAX_OFFSET = 1_000_000_000
 
 
 def list_evaluations(session: Session, *, model: str | None = None, dataset: str | None = None, split: str | None = None,
@@ -36,7 +38,7 @@ def list_evaluations(session: Session, *, model: str | None = None, dataset: str
 
 
 def get_evaluation_row(session: Session, evaluation_id: int) -> EvaluationRow:
-    row = session.get(EvaluationRow, evaluation_id)
+    row = session.get(EvaluationRow, evaluation_id) if is_row_id(evaluation_id) else None
     if row is None:
         raise NotFoundError(f"No evaluation with id {evaluation_id}; GET /api/evaluations lists them.")
     return row
@@ -55,8 +57,8 @@ def evaluation_examples(artifacts: ArtifactStore, row: EvaluationRow) -> list[di
 def check_page(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInputError(f"limit must be an int in the range [1, {MAX_PAGE}]. Got {limit} instead.")
-    if offset < 0:
-        raise InvalidInputError(f"offset must be an int in the range [0, inf). Got {offset} instead.")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInputError(f"offset must be an int in the range [0, {MAX_OFFSET}]. Got {offset} instead.")
 
 
 def _builtin(name: str) -> bool:

@@ -32,6 +32,7 @@ from benchhub.results import Submission, SubmissionScore
 from benchhub.scoring_queue import QUEUED, SCORED, SCORING_FAILED, SUBMITTED, new_job
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo, immediate_transaction
+from benchhub.store.ids import is_row_id
 from benchhub.store.tables import (
     BenchmarkMemberRow,
     BenchmarkPhaseRow,
@@ -309,7 +310,7 @@ def score_history(session: Session, submission_id: int, *, actor_id: int) -> lis
 
 
 def _submission_row(session: Session, submission_id: int) -> SubmissionRow:
-    row = session.get(SubmissionRow, submission_id)
+    row = session.get(SubmissionRow, submission_id) if is_row_id(submission_id) else None
     if row is None:
         raise NotFoundError(f"No submission {submission_id}.")
     return row

@@ -23,11 +23,22 @@ from fastapi import APIRouter, FastAPI, File, Form, Header, Query, Request, Resp
 from pydantic import BaseModel, ConfigDict, Field
 
 from benchhub import benchmark_service, submission_service
+from benchhub.benchmark_board import KINDS as BOARD_KINDS
 from benchhub.benchmark_board import benchmark_board
 from benchhub.benchmark_inputs import phase_inputs
 from benchhub.errors import NotFoundError
 from benchhub.server.auth import AdminUser, OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
+from benchhub.server.errors import error_responses
+from benchhub.server.params import (
+    NAME_PATTERN,
+    SETTINGS_SCHEMA,
+    USER_PATTERN,
+    BenchmarkName,
+    RowId,
+    SubmissionId,
+    declared,
+)
 from benchhub.server.permissions import ViewerDep
 from benchhub.server.uploads import read_upload
 
@@ -50,7 +61,7 @@ router = APIRouter(prefix="/api/benchmarks", tags=["benchmarks"], lifespan=_stop
 class NewPhase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str
+    name: str = Field(**declared(pattern=NAME_PATTERN))
     split: str
     labels_public: bool = Field(False, description="True for a split whose labels participants have (e.g. dev).")
     opens_at: datetime | None = Field(None, description="ISO 8601 with a timezone; default: open now.")
@@ -60,33 +71,35 @@ class NewPhase(BaseModel):
 class NewBenchmark(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str
-    dataset: str
+    name: str = Field(description="1-200 letters, digits, '_', '-', '.' or '@'.", **declared(pattern=NAME_PATTERN))
+    dataset: str = Field(**declared(pattern=NAME_PATTERN))
     phases: list[NewPhase]
     title: str | None = None
     description: str = ""
     primary_metric: str | None = None
-    settings: dict[str, Any] = Field(default_factory=dict, description="Overrides of the default limits and options.")
+    settings: dict[str, Any] = Field(default_factory=dict, description="Overrides of the default limits and options.",
+                                     **declared(**SETTINGS_SCHEMA))
 
 
 class NewMember(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user: str
-    role: str = Field(benchmark_service.PARTICIPANT, description="maintainer or participant")
+    user: str = Field(**declared(pattern=USER_PATTERN))
+    role: str = Field(benchmark_service.PARTICIPANT, description="maintainer or participant",
+                      **declared(enum=list(benchmark_service.ROLES)))
 
 
 class FinalSelection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    submissions: list[int] = Field(description="Ids of your submissions for the private ranking; [] picks your best public one.")
+    submissions: list[RowId] = Field(max_length=100, description="Ids of your submissions for the private ranking; [] picks your best public one.")
     phase: str | None = None
 
 
 class Moderation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    action: str = Field(description="hide, unhide, disqualify or reinstate")
+    action: str = Field(description="hide, unhide, disqualify or reinstate", **declared(enum=list(submission_service.MODERATION)))
     reason: str = ""
 
 
@@ -96,12 +109,12 @@ class Rescore(BaseModel):
     phase: str | None = None
 
 
-@router.get("")
+@router.get("", responses=error_responses(401))
 def list_benchmarks(session: SessionDep, user: OptionalUser) -> list[dict[str, Any]]:
     return [record.to_dict() for record in benchmark_service.list_benchmarks(session)]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=error_responses(400, 401, 403, 404, 409, 413, 422))
 def create_benchmark(body: NewBenchmark, session: SessionDep, hub: HubDep, user: AdminUser) -> dict[str, Any]:
     """Hosts a benchmark over a registered dataset (admins); its creator becomes a maintainer."""
     phases = [benchmark_service.PhaseSpec(**phase.model_dump()) for phase in body.phases]
@@ -111,28 +124,29 @@ def create_benchmark(body: NewBenchmark, session: SessionDep, hub: HubDep, user:
     ).to_dict()
 
 
-@router.get("/{name}")
-def get_benchmark(name: str, session: SessionDep, user: OptionalUser) -> dict[str, Any]:
+@router.get("/{name}", responses=error_responses(401, 404, 422))
+def get_benchmark(name: BenchmarkName, session: SessionDep, user: OptionalUser) -> dict[str, Any]:
     return benchmark_service.benchmark_record(benchmark_service.get_benchmark_row(session, name)).to_dict()
 
 
 @router.get("/{name}/phases/{phase}/inputs", response_class=Response,
-            responses={200: {"content": {"application/x-ndjson": {}}, "description": "One JSON object per line."}})
-def get_phase_inputs(name: str, phase: str, session: SessionDep, hub: HubDep, user: OptionalUser) -> Response:
+            responses={200: {"content": {"application/x-ndjson": {}}, "description": "One JSON object per line."},
+                       **error_responses(401, 403, 404, 422)})
+def get_phase_inputs(name: BenchmarkName, phase: str, session: SessionDep, hub: HubDep, user: OptionalUser) -> Response:
     """The phase's inputs as JSON lines (id, text[, text_pair] or id, question, context); gold only on public-label phases."""
     phase_name, rows = phase_inputs(session, hub.artifacts, name, phase, user=user)
     return Response("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), media_type="application/x-ndjson",
                     headers={"Content-Disposition": f'attachment; filename="{name}-{phase_name}-inputs.jsonl"'})
 
 
-@router.post("/{name}/members", status_code=204)
-def add_member(name: str, body: NewMember, session: SessionDep, user: RequiredUser) -> Response:
+@router.post("/{name}/members", status_code=204, responses=error_responses(400, 401, 403, 404, 409, 413, 422))
+def add_member(name: BenchmarkName, body: NewMember, session: SessionDep, user: RequiredUser) -> Response:
     benchmark_service.add_member(session, name, actor_id=user.id, user=body.user, role=body.role)
     return Response(status_code=204)
 
 
-@router.post("/{name}/submissions", status_code=201)
-def submit(name: str, request: Request, response: Response, session: SessionDep, hub: HubDep, user: RequiredUser, viewer: ViewerDep,
+@router.post("/{name}/submissions", status_code=201, responses=error_responses(400, 401, 403, 404, 409, 413, 422, 429))
+def submit(name: BenchmarkName, request: Request, response: Response, session: SessionDep, hub: HubDep, user: RequiredUser, viewer: ViewerDep,
            file: Annotated[UploadFile, File(description="The predictions file: JSONL or CSV (classification), JSON (QA).")],
            phase: Annotated[str | None, Form(description="Default: the phase that is open now.")] = None,
            idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> dict[str, Any]:
@@ -149,8 +163,8 @@ def submit(name: str, request: Request, response: Response, session: SessionDep,
     return viewer.submission(outcome.submission).to_dict()
 
 
-@router.get("/{name}/submissions")
-def list_submissions(name: str, session: SessionDep, user: RequiredUser, viewer: ViewerDep, phase: str | None = None,
+@router.get("/{name}/submissions", responses=error_responses(401, 403, 404, 422))
+def list_submissions(name: BenchmarkName, session: SessionDep, user: RequiredUser, viewer: ViewerDep, phase: str | None = None,
                      of: Annotated[str | None, Query(alias="user", description="Maintainers: this user's submissions.")] = None,
                      ) -> list[dict[str, Any]]:
     """Your submissions, newest first (maintainers: everyone's, or one user's)."""
@@ -158,57 +172,58 @@ def list_submissions(name: str, session: SessionDep, user: RequiredUser, viewer:
     return [viewer.submission(submission).to_dict() for submission in found]
 
 
-@router.get("/{name}/submissions/{submission_id}")
-def get_submission(name: str, submission_id: int, session: SessionDep, user: RequiredUser, viewer: ViewerDep) -> dict[str, Any]:
+@router.get("/{name}/submissions/{submission_id}", responses=error_responses(401, 404, 422))
+def get_submission(name: BenchmarkName, submission_id: SubmissionId, session: SessionDep, user: RequiredUser, viewer: ViewerDep) -> dict[str, Any]:
     submission = submission_service.get_submission(session, submission_id, actor_id=user.id)
     _same_benchmark(name, submission.benchmark, submission_id)
     return viewer.submission(submission).to_dict()
 
 
-@router.get("/{name}/submissions/{submission_id}/scores")
-def get_score_history(name: str, submission_id: int, session: SessionDep, user: RequiredUser) -> list[dict[str, Any]]:
+@router.get("/{name}/submissions/{submission_id}/scores", responses=error_responses(401, 403, 404, 422))
+def get_score_history(name: BenchmarkName, submission_id: SubmissionId, session: SessionDep, user: RequiredUser) -> list[dict[str, Any]]:
     """Every version of a submission's scores (maintainers)."""
     history = submission_service.score_history(session, submission_id, actor_id=user.id)
     _same_benchmark(name, submission_service.get_submission(session, submission_id, actor_id=user.id).benchmark, submission_id)
     return [score.to_dict() for score in history]
 
 
-@router.post("/{name}/submissions/{submission_id}/moderation")
-def moderate(name: str, submission_id: int, body: Moderation, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
+@router.post("/{name}/submissions/{submission_id}/moderation", responses=error_responses(400, 401, 403, 404, 413, 422))
+def moderate(name: BenchmarkName, submission_id: SubmissionId, body: Moderation, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
     """Hides, unhides, disqualifies or reinstates a submission, with a reason (maintainers)."""
     submission = submission_service.moderate(session, submission_id, actor_id=user.id, action=body.action, reason=body.reason)
     _same_benchmark(name, submission.benchmark, submission_id)
     return submission.to_dict()
 
 
-@router.put("/{name}/final-selection")
-def select_final(name: str, body: FinalSelection, session: SessionDep, user: RequiredUser, viewer: ViewerDep) -> list[dict[str, Any]]:
+@router.put("/{name}/final-selection", responses=error_responses(400, 401, 403, 404, 409, 413, 422))
+def select_final(name: BenchmarkName, body: FinalSelection, session: SessionDep, user: RequiredUser, viewer: ViewerDep) -> list[dict[str, Any]]:
     chosen = submission_service.select_final(session, name, body.submissions, actor_id=user.id, phase=body.phase)
     return [viewer.submission(submission).to_dict() for submission in chosen]
 
 
-@router.get("/{name}/board")
-def get_board(name: str, session: SessionDep, user: OptionalUser, viewer: ViewerDep, phase: str | None = None,
-              kind: Annotated[str, Query(description="public, or private once the phase is closed")] = "public") -> dict[str, Any]:
+@router.get("/{name}/board", responses=error_responses(401, 403, 404, 409, 422))
+def get_board(name: BenchmarkName, session: SessionDep, user: OptionalUser, viewer: ViewerDep, phase: str | None = None,
+              kind: Annotated[str, Query(description="public, or private once the phase is closed",
+                                         **declared(enum=list(BOARD_KINDS)))] = "public") -> dict[str, Any]:
     """A phase's ranking; of a hidden phase with point metrics only (no intervals), except for its maintainers."""
     return viewer.board(benchmark_board(session, name, phase=phase, kind=kind, viewer_id=user.id if user else None)).to_dict()
 
 
-@router.post("/{name}/phases/{phase}/close")
-def close_phase(name: str, phase: str, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
+@router.post("/{name}/phases/{phase}/close", responses=error_responses(400, 401, 403, 404, 409, 422))
+def close_phase(name: BenchmarkName, phase: str, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
     return benchmark_service.close_phase(session, name, phase, actor_id=user.id).to_dict()
 
 
-@router.post("/{name}/rescore")
-def rescore(name: str, body: Rescore, request: Request, session: SessionDep, hub: HubDep, user: RequiredUser) -> dict[str, Any]:
+@router.post("/{name}/rescore", responses=error_responses(400, 401, 403, 404, 413, 422))
+def rescore(name: BenchmarkName, body: Rescore, request: Request, session: SessionDep, hub: HubDep, user: RequiredUser) -> dict[str, Any]:
     """Queues every submission for scoring again (maintainers); old scores stay in each submission's history."""
     queued = submission_service.rescore(session, name, actor_id=user.id, phase=body.phase)
     wake_scoring(request, hub)
     return {"queued": queued}
 
 
-@router.get("/{name}/audit")
-def get_audit_log(name: str, session: SessionDep, user: RequiredUser) -> list[dict[str, Any]]:
+@router.get("/{name}/audit", responses=error_responses(401, 403, 404, 422))
+def get_audit_log(name: BenchmarkName, session: SessionDep, user: RequiredUser) -> list[dict[str, Any]]:
     return [entry.to_dict() for entry in benchmark_service.audit_log(session, name, actor_id=user.id)]
 
 

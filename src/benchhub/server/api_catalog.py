@@ -19,36 +19,35 @@ from benchhub.evaluation_service import evaluation_record
 from benchhub.probe_service import latest_probe_runs, probe_report
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
+from benchhub.server.errors import error_responses
+from benchhub.server.params import DatasetName, EvaluationId, Limit, Offset, Top
 from benchhub.server.permissions import ViewerDep
 from benchhub.server.views import dataset_view, evaluation_view, model_view
 from benchhub.store.tables import ModelRow
 
 router = APIRouter(prefix="/api")
 
-Limit = Annotated[int, Query(ge=1, le=evaluation_lookup.MAX_PAGE, description="At most this many items.")]
-Offset = Annotated[int, Query(ge=0, description="Skip this many items first.")]
 
-
-@router.get("/datasets", tags=["datasets"])
+@router.get("/datasets", tags=["datasets"], responses=error_responses(401))
 def list_datasets(session: SessionDep, viewer: ViewerDep) -> list[dict[str, Any]]:
     """Every registered dataset's metadata, by name."""
     return [dataset_view(info, viewer) for info in dataset_service.list_datasets(session)]
 
 
-@router.get("/datasets/{name}", tags=["datasets"])
-def get_dataset(name: str, session: SessionDep, viewer: ViewerDep) -> dict[str, Any]:
+@router.get("/datasets/{name}", tags=["datasets"], responses=error_responses(401, 404, 422))
+def get_dataset(name: DatasetName, session: SessionDep, viewer: ViewerDep) -> dict[str, Any]:
     """A dataset's task, label names, columns, and splits with row counts and fingerprints (keyed digests where
     they cover labels a hosted benchmark hides from you); never its rows."""
     return dataset_view(dataset_service.dataset_info(dataset_service.get_dataset_row(session, name)), viewer)
 
 
-@router.get("/models", tags=["models"])
+@router.get("/models", tags=["models"], responses=error_responses(401))
 def list_models(session: SessionDep, viewer: ViewerDep) -> list[dict[str, Any]]:
     """Every registered model (built-in baselines appear once used), by name."""
     return [model_view(record, viewer) for record in model_service.list_models(session)]
 
 
-@router.get("/models/{name}", tags=["models"])
+@router.get("/models/{name}", tags=["models"], responses=error_responses(401, 404, 422))
 def get_model(name: str, session: SessionDep, viewer: ViewerDep) -> dict[str, Any]:
     """A model's kind, fingerprint, parent and label facts."""
     # Not model_service.get_model_row: it registers a built-in baseline on first use, and a GET changes nothing.
@@ -58,7 +57,7 @@ def get_model(name: str, session: SessionDep, viewer: ViewerDep) -> dict[str, An
     return model_view(model_service.model_record(row), viewer)
 
 
-@router.get("/models/{name}/probes", tags=["models"])
+@router.get("/models/{name}/probes", tags=["models"], responses=error_responses(401, 404, 422))
 def get_model_probes(name: str, session: SessionDep, viewer: ViewerDep) -> list[dict[str, Any]]:
     """The newest probe run of the model on each dataset split: per-probe results, calibration and summary.
     On a split whose labels a hosted benchmark hides from you, results and summary are empty and `hidden` says why."""
@@ -70,7 +69,7 @@ def get_model_probes(name: str, session: SessionDep, viewer: ViewerDep) -> list[
             for report in reports]
 
 
-@router.get("/evaluations", tags=["evaluations"])
+@router.get("/evaluations", tags=["evaluations"], responses=error_responses(401, 404, 422))
 def list_evaluations(session: SessionDep, user: RequiredUser, viewer: ViewerDep, model: str | None = None,
                      dataset: str | None = None, split: str | None = None, limit: Limit = 100,
                      offset: Offset = 0) -> list[dict[str, Any]]:
@@ -80,14 +79,14 @@ def list_evaluations(session: SessionDep, user: RequiredUser, viewer: ViewerDep,
     return [evaluation_view(evaluation, viewer) for evaluation in found]
 
 
-@router.get("/evaluations/{evaluation_id}", tags=["evaluations"])
-def get_evaluation(evaluation_id: int, session: SessionDep, user: RequiredUser, viewer: ViewerDep) -> dict[str, Any]:
+@router.get("/evaluations/{evaluation_id}", tags=["evaluations"], responses=error_responses(401, 404, 422))
+def get_evaluation(evaluation_id: EvaluationId, session: SessionDep, user: RequiredUser, viewer: ViewerDep) -> dict[str, Any]:
     """One evaluation: metrics with CIs, details, efficiency, provenance (as `GET /api/evaluations` shows them)."""
     return evaluation_view(evaluation_record(evaluation_lookup.get_evaluation_row(session, evaluation_id)), viewer)
 
 
-@router.get("/evaluations/{evaluation_id}/examples", tags=["evaluations"])
-def get_evaluation_examples(evaluation_id: int, session: SessionDep, hub: HubDep, user: RequiredUser, viewer: ViewerDep,
+@router.get("/evaluations/{evaluation_id}/examples", tags=["evaluations"], responses=error_responses(400, 401, 403, 404, 422))
+def get_evaluation_examples(evaluation_id: EvaluationId, session: SessionDep, hub: HubDep, user: RequiredUser, viewer: ViewerDep,
                             limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     """One page of an evaluation's per-example rows: id, gold, predicted, and the task's per-example scores."""
     row = evaluation_lookup.get_evaluation_row(session, evaluation_id)
@@ -100,10 +99,10 @@ def get_evaluation_examples(evaluation_id: int, session: SessionDep, hub: HubDep
     }
 
 
-@router.get("/leaderboards/{dataset}", tags=["leaderboards"])
-def get_leaderboard(dataset: str, session: SessionDep, hub: HubDep, viewer: ViewerDep, split: str = "test",
+@router.get("/leaderboards/{dataset}", tags=["leaderboards"], responses=error_responses(401, 403, 404, 422))
+def get_leaderboard(dataset: DatasetName, session: SessionDep, hub: HubDep, viewer: ViewerDep, split: str = "test",
                     metric: str | None = None,
-                    top: Annotated[int | None, Query(ge=1, description="The best N models; baselines always shown.")] = None,
+                    top: Top = None,
                     slice: Annotated[str | None, Query(description="length=10-19 (words) or label=VALUE: rank on that slice.")] = None,
                     ) -> dict[str, Any]:
     """A split's ranking of stored evaluations, with CIs, significance against the leader and speed.
@@ -121,7 +120,7 @@ def get_leaderboard(dataset: str, session: SessionDep, hub: HubDep, viewer: View
     return board.to_dict()
 
 
-@router.get("/tasks/{task}/top", tags=["leaderboards"])
+@router.get("/tasks/{task}/top", tags=["leaderboards"], responses=error_responses(401, 404, 422))
 def get_task_top(task: str, session: SessionDep, user: OptionalUser, split: str = "test",
                  n: Annotated[int, Query(ge=1, le=100, description="How many models.")] = 10) -> dict[str, Any]:
     """The top N models for a task across its datasets: mean primary metric over the datasets each was evaluated on.

@@ -15,10 +15,10 @@ from benchhub._version import __version__
 from benchhub.config import HubConfig
 from benchhub.hub import Hub
 from benchhub.server import api_accounts, api_benchmarks, api_catalog, web, web_benchmarks
+from benchhub.server.body_limit import BodyLimit
 from benchhub.server.dependencies import SessionDep
 from benchhub.server.errors import install_error_handlers
 from benchhub.server.sessions import load_secret
-from benchhub.server.uploads import UploadLimit
 
 
 def create_app(config: HubConfig | None = None) -> FastAPI:
@@ -30,6 +30,20 @@ def create_app(config: HubConfig | None = None) -> FastAPI:
         yield
         hub.close()
 
+    app = _application(lifespan)
+    app.state.hub = hub
+    app.state.secret = load_secret(hub.config.home)
+    app.add_middleware(BodyLimit, hub=hub, secret=app.state.secret)
+    return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document /openapi.json serves, built without opening a hub."""
+    return _application(None).openapi()
+
+
+def _application(lifespan: Any) -> FastAPI:
+    """The routes, error handlers and static files: everything of the server that does not need its hub."""
     app = FastAPI(
         title="benchhub",
         version=__version__,
@@ -39,10 +53,7 @@ def create_app(config: HubConfig | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.hub = hub
-    app.state.secret = load_secret(hub.config.home)
     install_error_handlers(app)
-    app.add_middleware(UploadLimit, hub=hub)
     app.include_router(api_catalog.router)
     app.include_router(api_accounts.router)
     app.include_router(api_benchmarks.router)

@@ -13,9 +13,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from benchhub.errors import (
@@ -40,6 +43,36 @@ STATUSES: tuple[tuple[type[BenchhubError], int], ...] = (
     (LimitExceededError, 429),
     (UnsafeModelError, 400),
 )
+
+
+class ErrorDetail(BaseModel):
+    type: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers: `{"error": {"type": ..., "message": ...}}`."""
+
+    error: ErrorDetail
+
+
+REASONS = {
+    400: "The body cannot be parsed, or the request cannot be carried out (e.g. a stored file is missing).",
+    401: "The credentials are missing or not valid: send 'Authorization: Bearer TOKEN'.",
+    403: "The user may not do this (or a session-cookie call lacks its X-CSRF-Token header).",
+    404: "No such dataset, model, evaluation, benchmark, phase, submission, user or token.",
+    409: "The name is taken, or the request conflicts with the current state.",
+    413: "The request body is over its limit.",
+    422: "A parameter or the body is not valid.",
+    429: "A submission limit is reached.",
+}
+_UNAUTHORIZED_HEADERS = {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of a route that may answer these error statuses."""
+    return {status: {"model": ErrorBody, "description": REASONS[status],
+                     **({"headers": _UNAUTHORIZED_HEADERS} if status == 401 else {})} for status in statuses}
 
 
 def status_of(error: BenchhubError) -> int:

@@ -22,6 +22,7 @@ from benchhub.server.api_benchmarks import wake_scoring
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.errors import status_of
+from benchhub.server.params import RowId, SubmissionField
 from benchhub.server.permissions import ViewerDep
 from benchhub.server.uploads import read_upload
 from benchhub.server.web import check_csrf, render
@@ -106,7 +107,7 @@ def submit(name: str, request: Request, session: SessionDep, hub: HubDep, user: 
 
 @router.post("/benchmarks/{name}/final")
 def select_final(name: str, request: Request, session: SessionDep, user: RequiredUser, csrf: str = Form(""),
-                 phase: str = Form(""), chosen: list[int] = Form(default=[])) -> Response:
+                 phase: str = Form(""), chosen: list[RowId] = Form(default=[], max_length=100)) -> Response:
     check_csrf(request, csrf)
     try:
         submission_service.select_final(session, name, chosen, actor_id=user.id, phase=phase or None)
@@ -155,7 +156,7 @@ def add_member(name: str, request: Request, session: SessionDep, user: RequiredU
 
 @router.post("/benchmarks/{name}/maintain/moderate")
 def moderate(name: str, request: Request, session: SessionDep, user: RequiredUser, csrf: str = Form(""),
-             submission: int = Form(...), action: str = Form(...), reason: str = Form("")) -> Response:
+             submission: SubmissionField = ..., action: str = Form(...), reason: str = Form("")) -> Response:
     check_csrf(request, csrf)
     record = submission_service.get_submission(session, submission, actor_id=user.id)
     if record.benchmark != name:
@@ -211,8 +212,12 @@ def _limits(form: dict[str, Any]) -> dict[str, int]:
     for key, label in LIMITS:
         text = form[key].strip()
         if text:
-            if not text.isdigit():
-                raise InvalidInputError(f"{label}: {text!r} is not a whole number; leave it empty for the default.")
+            if not (text.isascii() and text.isdigit()):
+                raise InvalidInputError(f"{label}: {text[:40]!r} is not a whole number; leave it empty for the default.")
+            most = benchmark_service.SETTING_MAXIMA[key]
+            if len(text.lstrip("0")) > len(str(most)):  # before int(), which refuses strings of over 4,300 digits
+                shown = text if len(text) <= 20 else text[:20] + "…"
+                raise InvalidInputError(f"{label}: {shown} is too large; it must be in the range [1, {most}].")
             settings[key] = int(text)
     return settings
 

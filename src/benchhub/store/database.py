@@ -7,13 +7,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchhub.config import DATABASE_VARIABLE
-from benchhub.errors import ConfigError
+from benchhub.errors import ConfigError, InvalidInputError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -38,6 +38,7 @@ def create_hub_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _postgresql_utc)
+    event.listen(engine, "before_cursor_execute", _refuse_nul_characters)
     return engine
 
 
@@ -50,6 +51,31 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _refuse_nul_characters(_connection, _cursor, _statement, parameters, _context, _executemany) -> None:
+    """PostgreSQL can neither store nor compare text holding a NUL character: refuse it on every database, before a query."""
+    waiting = [parameters]  # one row or many (executemany, insertmanyvalues): tuples, lists and dicts of values
+    while waiting:
+        value = waiting.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise InvalidInputError(f"{value[:40]!r} holds a NUL character (\\x00), which no name or text may contain; remove it.")
+        elif isinstance(value, dict):
+            waiting.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            waiting.extend(value)
+
+
+def _check_lengths(session: Session, _context: object, _instances: object) -> None:
+    """Text longer than its column is refused on every database (PostgreSQL would fail the flush; SQLite stores it)."""
+    for row in (*session.new, *session.dirty):
+        for attribute in inspect(row).mapper.column_attrs:
+            value = row.__dict__.get(attribute.key)  # only values set on the row: reading others would load them
+            length = getattr(attribute.columns[0].type, "length", None)
+            if isinstance(value, str) and length is not None and len(value) > length:
+                what = f"{type(row).__name__.removesuffix('Row')} {attribute.key}"
+                raise InvalidInputError(f"{what} {value[:40] + '…'!r} has {len(value)} characters; at most {length} fit.")
 
 
 def _postgresql_utc(dbapi_connection, _record) -> None:
@@ -81,7 +107,9 @@ def open_database(url: str) -> sessionmaker[Session]:
         engine.dispose()
         reason = " ".join(str(exc.orig).split()) or type(exc.orig).__name__  # drivers write several lines
         raise ConfigError(f"Cannot open the hub database at {_shown(engine.url)!r}: {reason}. Check {DATABASE_VARIABLE}.") from exc
-    return sessionmaker(engine, expire_on_commit=False)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    event.listen(sessions, "before_flush", _check_lengths)
+    return sessions
 
 
 def commit_or_undo(session: Session, *rows: object, undo: Callable[[], None] = lambda: None) -> None:

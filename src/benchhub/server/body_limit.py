@@ -1,0 +1,117 @@
+"""One request-body limit for every route, enforced before a route reads the body.
+
+Form parsing spools uploaded files to the temp folder before a route (or its authentication)
+runs, so `BodyLimit` refuses a body over the limit with 413: at once when Content-Length says so,
+or as soon as a body sent without one grows past it. Every request may send `REQUEST_LIMIT`
+bytes, which form parsing keeps in memory; only a submission route of an existing benchmark,
+asked with valid credentials (an API token or a signed-in session), takes the benchmark's
+`max_bytes` plus room for the form's other fields, so an anonymous client writes nothing to disk.
+"""
+
+from __future__ import annotations
+
+import re
+
+import anyio.to_thread
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from benchhub import accounts_service
+from benchhub.errors import AuthenticationError
+from benchhub.hub import Hub
+from benchhub.server import sessions
+from benchhub.server.errors import error_response, page_response, wants_page
+from benchhub.store.tables import BenchmarkRow
+
+# Starlette keeps an uploaded file of up to 1 MiB in memory: a body within this limit writes nothing to disk.
+REQUEST_LIMIT = 1024 * 1024
+# Multipart boundaries, part headers, the CSRF token and the phase name: far below this.
+FORM_ALLOWANCE = 64 * 1024
+_SUBMISSION_PATHS = re.compile(r"^/(?:api/benchmarks/(?P<api>[^/]+)/submissions|benchmarks/(?P<web>[^/]+)/submit)$")
+
+
+class BodyLimit:
+    """ASGI middleware: refuses a request body larger than its route takes (413), before the route reads it."""
+
+    def __init__(self, app: ASGIApp, hub: Hub, secret: bytes) -> None:
+        self.app = app
+        self.hub = hub
+        self.secret = secret
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        allowed, explain = REQUEST_LIMIT, _general
+        match = _SUBMISSION_PATHS.match(scope["path"]) if scope["method"] == "POST" else None
+        if match is not None:
+            name = match["api"] or match["web"]  # ASGI paths arrive percent-decoded
+            max_bytes = await anyio.to_thread.run_sync(self._upload_limit, name, Request(scope))
+            if max_bytes is not None:
+                allowed = max_bytes + FORM_ALLOWANCE
+
+                def explain(size: str) -> tuple[str, str]:
+                    return "PredictionsFormatError", f"{size}; benchmark {name!r} takes predictions files of up to {max_bytes:,} bytes."
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > allowed:
+            await _refuse(scope, receive, send, *explain(f"The upload is {int(declared):,} bytes"))
+            return
+        received, refused = 0, False
+
+        async def counted() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > allowed:
+                    refused = True
+                    return {"type": "http.disconnect"}  # the route stops reading; its answer is replaced below
+            return message
+
+        async def answer(message: Message) -> None:
+            if not refused:
+                await send(message)
+            elif message["type"] == "http.response.start":
+                await _refuse(scope, receive, send, *explain(f"The upload is over {allowed:,} bytes"))
+
+        await self.app(scope, counted, answer)
+
+    def _upload_limit(self, name: str, request: Request) -> int | None:
+        """The benchmark's `max_bytes` for a request with valid credentials; None without them or without the benchmark."""
+        with self.hub.session() as session:
+            settings = session.scalar(select(BenchmarkRow.settings).where(BenchmarkRow.name == name))
+            if settings is None or not self._signed_in(session, request):
+                return None
+            return int(settings["max_bytes"])
+
+    def _signed_in(self, session: Session, request: Request) -> bool:
+        """Whether the request carries a valid API token or session cookie (the route checks the rest: CSRF, roles)."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        try:
+            if scheme.lower() == "bearer" and token.strip():
+                accounts_service.authenticate(session, token.strip())
+                return True
+            token_id = sessions.read_session(self.secret, request.cookies.get(sessions.SESSION_COOKIE))
+            if token_id is None:
+                return False
+            accounts_service.session_user(session, token_id)
+            return True
+        except AuthenticationError:
+            return False
+
+
+def _general(size: str) -> tuple[str, str]:
+    return "RequestTooLargeError", (
+        f"{size}; requests take bodies of up to {REQUEST_LIMIT:,} bytes, except predictions files sent signed in "
+        f"to an existing benchmark's submission route (up to its max_bytes)."
+    )
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, kind: str, message: str) -> None:
+    request = Request(scope, receive)
+    response = page_response(request, 413, message) if wants_page(request) else error_response(413, kind, message)
+    await response(scope, receive, send)
