@@ -3,10 +3,16 @@
 Gold labels and answers come along only where the phase publishes them (`labels_public`, e.g. a dev
 phase) and no other benchmark hides that split from the user. A phase's inputs are released when
 it opens; its maintainers (and admins) may fetch them before.
+
+A hidden phase's inputs come in an order keyed by the benchmark's secret seed, not in file order: a test
+file sorted by label would otherwise tell its labels by position. (Where the dataset has no id column, an
+id is its row position and tells the same; benchmarks over such files should add ids, or shuffle the file.)
+The key is derived apart from the public/private cut (`public_mask`), so the order says nothing of the halves.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +27,8 @@ from benchhub.store.tables import UserRow, utcnow
 
 def phase_inputs(session: Session, artifacts: ArtifactStore, benchmark: str, phase: str | None, *,
                  user: UserRow | None, now: datetime | None = None) -> tuple[str, list[dict[str, Any]]]:
-    """(phase name, one row per example in split order): id and inputs, plus gold where the phase publishes it."""
+    """(phase name, one row per example): id and inputs, plus gold where the phase publishes it; in split order,
+    or in the benchmark's keyed order on a hidden phase."""
     row = get_benchmark_row(session, benchmark)
     phase_row = get_phase_row(row, phase, now=now)
     if phase_state(phase_row, now or utcnow()) == "upcoming" and not is_maintainer(session, row, user.id if user else None):
@@ -29,8 +36,10 @@ def phase_inputs(session: Session, artifacts: ArtifactStore, benchmark: str, pha
                                     f"its inputs are released then.")
     split = load_split(artifacts, row.dataset, phase_row.split)
     with_gold = phase_row.labels_public and may_see_labels(session, user, row.dataset_id, phase_row.split)
+    order = range(len(split.ids)) if phase_row.labels_public else release_order(row.split_seed, split.ids)
     rows = []
-    for i, example_id in enumerate(split.ids):
+    for i in order:
+        example_id = split.ids[i]
         if split.answers is not None:
             item: dict[str, Any] = {"id": example_id, "question": split.texts[i], "context": split.text_pairs[i]}
             if with_gold:
@@ -43,3 +52,8 @@ def phase_inputs(session: Session, artifacts: ArtifactStore, benchmark: str, pha
                 item["label"] = split.labels[i]
         rows.append(item)
     return phase_row.name, rows
+
+
+def release_order(seed: str, ids: list[Any]) -> list[int]:
+    """Row indexes sorted by a keyed hash of each id: the same for every request, unrelated to file order."""
+    return sorted(range(len(ids)), key=lambda i: hashlib.sha256(f"{seed}\x00release-order\x00{ids[i]}".encode("utf-8")).digest())

@@ -89,7 +89,8 @@ def create_benchmark(session: Session, artifacts: ArtifactStore, name: str, *, a
         name=name, title=title or name, description=description, dataset_id=dataset_row.id, task=dataset_row.task,
         primary_metric=metric, created_by=actor.id, settings=chosen, split_seed=seed,
     )
-    row.phases = [_phase_row(artifacts, dataset_row, spec, seed, chosen["public_fraction"]) for spec in _unique(phases)]
+    _check_label_release(session, dataset_row, _unique(phases))
+    row.phases = [_phase_row(artifacts, dataset_row, spec, seed, chosen["public_fraction"]) for spec in phases]
     session.add(row)
     session.flush()
     session.add(BenchmarkMemberRow(benchmark_id=row.id, user_id=actor.id, role=MAINTAINER))
@@ -142,6 +143,32 @@ def _unique(phases: Sequence[PhaseSpec]) -> Sequence[PhaseSpec]:
     if repeated is not None:
         raise InvalidInputError(f"Phase {repeated!r} is given twice; give each phase once.")
     return phases
+
+
+def _check_label_release(session: Session, dataset_row: DatasetRow, phases: Sequence[PhaseSpec]) -> None:
+    """Refuses phases that would publish labels another phase hides, or hide labels another phase has published.
+
+    A public-label phase releases its split's gold with the inputs and shows full-split metrics; over a split
+    that a benchmark hides, that undoes the hiding. Published labels cannot be taken back by a later hidden phase.
+    """
+    existing = session.execute(
+        select(BenchmarkPhaseRow.split, BenchmarkPhaseRow.labels_public, BenchmarkPhaseRow.name, BenchmarkRow.name)
+        .join(BenchmarkRow, BenchmarkRow.id == BenchmarkPhaseRow.benchmark_id)
+        .where(BenchmarkRow.dataset_id == dataset_row.id).order_by(BenchmarkRow.name, BenchmarkPhaseRow.name)
+    ).all()
+    others = [(split, public, f"phase {phase!r} of benchmark {bench!r}") for split, public, phase, bench in existing]
+    given = [(spec.split, spec.labels_public, f"phase {spec.name!r}") for spec in phases]
+    for spec in phases:
+        clash = next((where for split, public, where in others + given
+                      if split == spec.split and public != spec.labels_public), None)
+        if clash is not None:
+            mine = f"phase {spec.name!r}"
+            publisher, hider = (mine, clash) if spec.labels_public else (clash, mine)
+            raise InvalidInputError(
+                f"The labels of {dataset_row.name}/{spec.split} cannot be both public and hidden: {publisher} "
+                f"publishes them and {hider} hides them; hide labels only on a split no phase publishes "
+                f"(register a fresh split for it)."
+            )
 
 
 def _phase_row(artifacts: ArtifactStore, dataset_row: Any, spec: PhaseSpec, seed: str, fraction: float) -> BenchmarkPhaseRow:
