@@ -232,6 +232,9 @@ def eval_command(
                 model=name, dataset=dataset[0], split=split, batch_size=batch_size, max_length=max_length,
                 use_cache=not no_cache, progress=not quiet, **settings,
             ))
+    for result in results:
+        for note in result.provenance.get("model", {}).get("notes", []):
+            typer.echo(f"warning: {result.model}: {note}", err=True)
     if as_json:
         documents = [r.to_dict() for r in results]
         _print_json(documents[0] if len(documents) == 1 else documents)
