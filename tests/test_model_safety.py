@@ -267,3 +267,59 @@ def test_a_valid_safetensors_file_passes_the_header_check(tmp_path):
     from benchhub.models.model_files import check_safetensors
 
     assert check_safetensors(tmp_path, write_safetensors(tmp_path / "w.safetensors").name) == tmp_path / "w.safetensors"
+
+
+def test_a_hugging_face_cache_snapshot_whose_files_link_into_its_blobs_registers(hub, tiny_bert, tmp_path):
+    # snapshot_download lays a checkpoint out as snapshots/<revision>/<file> -> ../../blobs/<hash>.
+    repo = tmp_path / "hf-home" / "hub" / "models--someone--classifier"
+    snapshot = repo / "snapshots" / "0123abcd"
+    (repo / "blobs").mkdir(parents=True)
+    snapshot.mkdir(parents=True)
+    for index, source in enumerate(sorted(tiny_bert.iterdir())):
+        shutil.copyfile(source, repo / "blobs" / f"blob{index}")
+        (snapshot / source.name).symlink_to(Path("..", "..", "blobs", f"blob{index}"))
+    record = hub.add_model("cached", snapshot)
+    assert record.fingerprint == hub.add_model("copy", shutil.copytree(tiny_bert, tmp_path / "copy")).fingerprint
+    assert hub.evaluate(model="cached", dataset="reviews", progress=False).metrics == \
+        hub.evaluate(model="copy", dataset="reviews", progress=False).metrics
+    # A link that leaves the repository's blobs is still refused.
+    (snapshot / "tokenizer.json").unlink()
+    (snapshot / "tokenizer.json").symlink_to(shutil.copyfile(tiny_bert / "tokenizer.json", tmp_path / "elsewhere.json"))
+    with pytest.raises(UnsafeModelError, match=r"tokenizer\.json is a link to .*elsewhere\.json, outside the model folder"):
+        hub.add_model("escaped", snapshot)
+
+
+def _break_onnx(folder: Path, how: str) -> None:
+    if how == "graph-a-folder":
+        (folder / "model.onnx").unlink()
+        (folder / "model.onnx").mkdir()
+    elif how == "empty-graph":
+        (folder / "model.onnx").write_bytes(b"")
+    elif how == "external-data-a-folder":
+        (folder / "weights.bin").unlink()
+        (folder / "weights.bin").mkdir()
+    elif how == "empty-external-data":
+        (folder / "weights.bin").write_bytes(b"")
+    elif how == "config-not-json":
+        (folder / "config.json").write_text("not json")
+    else:
+        raise ValueError(how)
+
+
+MALFORMED_ONNX = [
+    ("graph-a-folder", r"model\.onnx is a folder, not a file; model\.onnx must be a file"),
+    ("empty-graph", r"model\.onnx is empty; save the model again"),
+    ("external-data-a-folder", r"weights\.bin is a folder, not a file; weights\.bin must be a file"),
+    ("empty-external-data", r"weights\.bin is empty; save the model again"),
+    ("config-not-json", r"config\.json is not valid JSON"),
+]
+
+
+@pytest.mark.parametrize(("how", "message"), MALFORMED_ONNX, ids=[m[0] for m in MALFORMED_ONNX])
+def test_malformed_onnx_folders_are_one_clear_error_and_register_nothing(how, message, hub, tmp_path):
+    folder = tiny_onnx_folder(tmp_path / "onnx", CORPUS)
+    _break_onnx(folder, how)
+    with pytest.raises(InvalidInputError, match=message) as raised:
+        hub.add_model("onnx", folder, kind="onnx")
+    assert "\n" not in str(raised.value)
+    assert hub.models() == []

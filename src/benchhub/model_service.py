@@ -15,15 +15,15 @@ from benchhub.errors import InvalidInputError, ModelNotFoundError, NameTakenErro
 from benchhub.models.base import KINDS, NETWORK_KINDS
 from benchhub.models.checkpoints import checkpoint_fingerprint, file_sha256, folder_size, resolve_checkpoint
 from benchhub.models.fingerprints import FINGERPRINT_VERSION
+from benchhub.models.labels import parse_label_map
 from benchhub.models.model_files import read_json_object
 from benchhub.models.onnx_files import onnx_fingerprint, vet_onnx_folder
-from benchhub.models.labels import parse_label_map
 from benchhub.naming import check_name
 from benchhub.results import ModelRecord
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo
 from benchhub.store.tables import ModelRow
-from benchhub.tasks.registry import tasks_with_head
+from benchhub.tasks.registry import TASKS, tasks_with_head
 
 BASELINE_PREFIX = "baseline:"
 BUILTIN_BASELINES = {
@@ -156,8 +156,7 @@ def _checkpoint_info(folder: Path) -> dict[str, Any]:
     """What config.json says about a checkpoint or ONNX folder; refuses one without a head any task evaluates."""
     config = read_json_object(folder, "config.json")
     architectures = config.get("architectures")
-    tasks = tasks_with_head(architectures)
-    if not tasks:
+    if not tasks_with_head(architectures):
         named = ", ".join(map(str, architectures)) if isinstance(architectures, list) and architectures else "none"
         raise InvalidInputError(
             f"{folder} has no task head (config.json architectures: {named}); benchhub evaluates "
@@ -174,8 +173,6 @@ def _checkpoint_info(folder: Path) -> dict[str, Any]:
 
 
 def _heads() -> str:
-    from benchhub.tasks.registry import TASKS
-
     return " and ".join(f"{task.name} (*{task.head_suffix})" for task in TASKS.values())
 
 

@@ -1,7 +1,7 @@
 """What a model's fingerprint covers: every file that changes its outputs, by name, under a versioned definition.
 
-Version 1 (hubs before 0.x of this change) covered the weights and config.json only, so an edited
-tokenizer went unnoticed. Version 2 covers the weights, config.json, generation_config.json and every
+Version 1 (what older hubs stored) covered the weights and config.json only, so an edited tokenizer
+went unnoticed. Version 2 covers the weights, config.json, generation_config.json and every
 tokenizer file; the label map is added on top by the model service. A row remembers the version its
 fingerprint was made under, so an older one is checked under its own definition, then upgraded.
 """

@@ -79,9 +79,9 @@ def _inside(root: Path, location: str, tensor: str) -> Path:
     path = root / location
     if not path.resolve().is_relative_to(root):
         raise UnsafeModelError(f"Tensor {tensor!r} keeps its data at {location!r}, a link that leads outside the model folder.")
-    if not path.is_file():
+    if not path.exists():
         raise InvalidInputError(f"Tensor {tensor!r} keeps its data in {location!r}, which is missing from {root}.")
-    return path
+    return plain_file(root, location)
 
 
 def _tensors(graph: Any) -> Iterator[Any]:
