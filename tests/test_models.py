@@ -65,7 +65,8 @@ def test_transformers_registration_records_a_content_fingerprint(hub, tiny_bert,
 
     record = hub.add_model("tiny", first)
     assert (record.name, record.kind, record.source) == ("tiny", "transformers", str(first.resolve()))
-    assert record.info == {"architectures": ["BertForSequenceClassification"], "model_type": "bert", "labels": LABELS}
+    assert record.info == {"architectures": ["BertForSequenceClassification"], "model_type": "bert", "labels": LABELS,
+                           "fingerprint_version": 2}
     assert record.options == {}
     assert SHA256.match(record.fingerprint)
     assert hub.add_model("tiny-same", same).fingerprint == record.fingerprint

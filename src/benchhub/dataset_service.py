@@ -96,13 +96,21 @@ def get_split_row(row: DatasetRow, split: str) -> SplitRow:
 
 
 def load_split(artifacts: ArtifactStore, row: DatasetRow, split: str, *, read: dict[str, Split] | None = None) -> Split:
-    """Reads a registered split back from the hub's copy; `read` holds splits already read (by name),
-    used when their fingerprint is the stored split's (a dataset registered again since reads anew)."""
+    """Reads a registered split back from the hub's copy, checked against its fingerprint; `read` holds splits
+    already read (by name), used when their fingerprint is the stored split's (a dataset registered again since reads anew)."""
     split_row = get_split_row(row, split)
     known = (read or {}).get(split)
     if known is not None and known.fingerprint == split_row.fingerprint:
         return known
-    return Split.read_jsonl(split, artifacts.path(split_row.path))
+    path = artifacts.path(split_row.path)
+    read_back = Split.read_jsonl(split, path)
+    if read_back.fingerprint != split_row.fingerprint:
+        # Evaluating edited rows under the registered fingerprint would cache results of other data under its key.
+        raise InvalidInputError(
+            f"The hub's copy of {row.name}/{split} ({path}) was changed on disk since the dataset was registered; "
+            f"register the data again under a new name."
+        )
+    return read_back
 
 
 def list_datasets(session: Session) -> list[DatasetInfo]:

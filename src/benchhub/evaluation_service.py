@@ -19,6 +19,7 @@ from benchhub.dataset_service import get_dataset_row, get_split_row, load_split
 from benchhub.engine.evaluate import DatasetFacts, evaluate
 from benchhub.engine.provenance import hardware, package_versions
 from benchhub.errors import InvalidInputError, NotFoundError
+from benchhub.model_fingerprints import refresh_fingerprint
 from benchhub.model_loading import load_model
 from benchhub.model_service import get_model_row
 from benchhub.models.base import NETWORK_KINDS
@@ -41,7 +42,7 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
     is still the stored split's, else the hub's copy is read. `device` ("cpu", "cuda:1") places a
     transformers or ONNX model (default: CUDA when available); it is recorded, not part of the key.
     """
-    job = _job(session, model=model, dataset=dataset, split=split, settings=settings)
+    job = _job(session, artifacts, model=model, dataset=dataset, split=split, settings=settings)
     dataset_row, task, model_row, task_config, key = job
     if use_cache and (cached := _stored(session, job)) is not None:
         return cached
@@ -121,19 +122,21 @@ def remove_orphan_predictions(session: Session, artifacts: ArtifactStore, *, old
     return removed
 
 
-def stored_evaluation(session: Session, *, model: str, dataset: str, split: str = "test",
+def stored_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str = "test",
                       settings: dict[str, Any] | None = None) -> Evaluation | None:
-    """The stored evaluation `run_evaluation` would return from its cache, or None (nothing is run or read)."""
-    return _stored(session, _job(session, model=model, dataset=dataset, split=split, settings=settings))
+    """The stored evaluation `run_evaluation` would return from its cache, or None (no model is run)."""
+    return _stored(session, _job(session, artifacts, model=model, dataset=dataset, split=split, settings=settings))
 
 
-def _job(session: Session, *, model: str, dataset: str, split: str,
+def _job(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str,
          settings: dict[str, Any] | None) -> tuple[DatasetRow, Any, ModelRow, dict[str, Any], str]:
-    """What fixes an evaluation: its dataset, task, model, task settings and cache key (names and split checked)."""
+    """What fixes an evaluation: its dataset, task, model, task settings and cache key (names and split checked;
+    a transformers or ONNX model's files checked against its fingerprint, so a cache hit is never stale)."""
     dataset_row = get_dataset_row(session, dataset)
     task = get_task(dataset_row.task)
     get_split_row(dataset_row, split)
     model_row = get_model_row(session, model)
+    refresh_fingerprint(session, model_row, artifacts)
     task_config = model_settings(task, model_row.kind, settings or {})
     return dataset_row, task, model_row, task_config, cache_key(model_row, dataset_row, split, task, task_config)
 

@@ -136,7 +136,7 @@ def _cached_results(plan: MatrixPlan, jobs: list[tuple[str, str]]) -> dict[tuple
     results = {}
     with Hub(plan.config) as hub, hub.session() as session:
         for model, dataset in jobs:
-            found = stored_evaluation(session, model=model, dataset=dataset, split=plan.split,
+            found = stored_evaluation(session, hub.artifacts, model=model, dataset=dataset, split=plan.split,
                                       settings=plan.settings)
             if found is not None and plan.use_cache:
                 metric = get_task(found.task).primary_metric

@@ -9,10 +9,8 @@ from typing import Any
 
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
-from benchhub.model_service import (
-    BASELINE_PREFIX, BUILTIN_BASELINES, builtin_registry, builtin_task, model_folder, onnx_model_fingerprint,
-    transformers_fingerprint,
-)
+from benchhub.model_fingerprints import check_model_files
+from benchhub.model_service import BASELINE_PREFIX, BUILTIN_BASELINES, builtin_registry, builtin_task, model_folder
 from benchhub.models.base import Model
 from benchhub.models.checkpoints import resolve_checkpoint
 from benchhub.store.artifacts import ArtifactStore
@@ -39,7 +37,7 @@ def load_model(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, 
 def _load(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train: Split | None,
           settings: dict[str, Any]) -> Model:
     if row.kind == "transformers":
-        return _transformers(row, dataset, settings)
+        return _transformers(row, dataset, artifacts, settings)
     if row.kind == "onnx":
         return _onnx(row, dataset, artifacts, settings)
     if row.kind == "predictions":
@@ -64,13 +62,9 @@ def _load(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train
     return model
 
 
-def _transformers(row: ModelRow, dataset: DatasetRow, settings: dict[str, Any]) -> Model:
+def _transformers(row: ModelRow, dataset: DatasetRow, artifacts: ArtifactStore, settings: dict[str, Any]) -> Model:
+    check_model_files(row, artifacts)
     folder = resolve_checkpoint(row.source, revision=row.options.get("revision"))
-    if transformers_fingerprint(folder, row.options) != row.fingerprint:
-        raise InvalidInputError(
-            f"The files of model {row.name!r} in {folder} changed since it was registered; "
-            f"register the new version under a new name."
-        )
     return load_network(folder, dataset, label_map=row.options.get("label_map"), settings=settings, runtime="torch")
 
 
@@ -88,12 +82,8 @@ def load_network(folder: Path, dataset: DatasetRow, *, label_map: dict[str, str]
 
 
 def _onnx(row: ModelRow, dataset: DatasetRow, artifacts: ArtifactStore, settings: dict[str, Any]) -> Model:
+    check_model_files(row, artifacts)
     folder = model_folder(row, artifacts)
-    if onnx_model_fingerprint(folder, row.options) != row.fingerprint:
-        raise InvalidInputError(
-            f"The files of ONNX model {row.name!r} in {folder} changed since it was registered; "
-            f"register the new version under a new name."
-        )
     return load_network(folder, dataset, label_map=row.options.get("label_map"), settings=settings, runtime="onnx")
 
 

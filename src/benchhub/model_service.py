@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,12 +14,16 @@ from benchhub.data.records import canonical_json
 from benchhub.errors import InvalidInputError, ModelNotFoundError, NameTakenError
 from benchhub.models.base import KINDS, NETWORK_KINDS
 from benchhub.models.checkpoints import checkpoint_fingerprint, file_sha256, folder_size, resolve_checkpoint
+from benchhub.models.fingerprints import FINGERPRINT_VERSION
 from benchhub.models.labels import parse_label_map
+from benchhub.models.model_files import read_json_object
+from benchhub.models.onnx_files import onnx_fingerprint, vet_onnx_folder
 from benchhub.naming import check_name
 from benchhub.results import ModelRecord
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo
 from benchhub.store.tables import ModelRow
+from benchhub.tasks.registry import TASKS, tasks_with_head
 
 BASELINE_PREFIX = "baseline:"
 BUILTIN_BASELINES = {
@@ -50,16 +53,17 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
     copied: str | None = None
     if kind == "transformers":
         folder = resolve_checkpoint(source, revision=revision)
-        fingerprint = transformers_fingerprint(folder, options)
         info = _checkpoint_info(folder)
+        fingerprint = transformers_fingerprint(folder, options)
         stored_source = str(folder)
         if revision:
             options["revision"] = revision
     elif kind == "onnx":
-        folder = Path(source).expanduser()
-        fingerprint = onnx_model_fingerprint(folder, options)
+        folder = Path(source).expanduser().resolve()
+        external = vet_onnx_folder(folder)
         info = {**_checkpoint_info(folder), "size_bytes": folder_size(folder)}
-        stored_source = str(folder.resolve())
+        fingerprint = onnx_model_fingerprint(folder, options, external=external)
+        stored_source = str(folder)
     else:
         path = _existing_file(source, PREDICTION_SUFFIXES if kind == "predictions" else RULE_SUFFIXES, kind)
         if kind == "baseline":
@@ -81,23 +85,22 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
     return model_record(row)
 
 
-def transformers_fingerprint(folder: Path, options: dict[str, Any]) -> str:
+def transformers_fingerprint(folder: Path, options: dict[str, Any], *, version: int = FINGERPRINT_VERSION) -> str:
     """Fingerprints a checkpoint with its label map: under another map the same weights predict other labels."""
-    fingerprint = checkpoint_fingerprint(folder)
+    return _with_label_map("checkpoint", checkpoint_fingerprint(folder, version=version), options)
+
+
+def onnx_model_fingerprint(folder: Path, options: dict[str, Any], *, version: int = FINGERPRINT_VERSION,
+                           external: list[Path] | None = None) -> str:
+    """Fingerprints a vetted ONNX folder (graph, external data, configs, tokenizer) with its label map, as for checkpoints."""
+    files = vet_onnx_folder(folder) if external is None else external
+    return _with_label_map("onnx", onnx_fingerprint(folder, files, version=version), options)
+
+
+def _with_label_map(kind: str, fingerprint: str, options: dict[str, Any]) -> str:
     if not options.get("label_map"):
         return fingerprint
-    document = {"checkpoint": fingerprint, "label_map": options["label_map"]}
-    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
-
-
-def onnx_model_fingerprint(folder: Path, options: dict[str, Any]) -> str:
-    """Fingerprints a vetted ONNX folder (graph, external data, config) with its label map, as for checkpoints."""
-    from benchhub.models.onnx_files import onnx_fingerprint, vet_onnx_folder
-
-    fingerprint = onnx_fingerprint(folder, vet_onnx_folder(folder))
-    if not options.get("label_map"):
-        return fingerprint
-    document = {"onnx": fingerprint, "label_map": options["label_map"]}
+    document = {kind: fingerprint, "label_map": options["label_map"]}
     return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
 
 
@@ -150,13 +153,27 @@ def _check_rules(path: Path) -> None:
 
 
 def _checkpoint_info(folder: Path) -> dict[str, Any]:
-    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    """What config.json says about a checkpoint or ONNX folder; refuses one without a head any task evaluates."""
+    config = read_json_object(folder, "config.json")
+    architectures = config.get("architectures")
+    if not tasks_with_head(architectures):
+        named = ", ".join(map(str, architectures)) if isinstance(architectures, list) and architectures else "none"
+        raise InvalidInputError(
+            f"{folder} has no task head (config.json architectures: {named}); benchhub evaluates "
+            f"{_heads()} heads, and a head transformers would add now is random. Fine-tune it first (as `benchhub demo` "
+            f"fine-tunes MiniLM) or compare against a baseline (e.g. baseline:tfidf-logreg)."
+        )
     id2label = config.get("id2label") or {}
     return {
-        "architectures": config.get("architectures"),
+        "architectures": architectures,
         "model_type": config.get("model_type"),
-        "labels": [id2label[k] for k in sorted(id2label, key=int)] if id2label else None,
+        "labels": [id2label[k] for k in sorted(id2label, key=int)] if isinstance(id2label, dict) and id2label else None,
+        "fingerprint_version": FINGERPRINT_VERSION,
     }
+
+
+def _heads() -> str:
+    return " and ".join(f"{task.name} (*{task.head_suffix})" for task in TASKS.values())
 
 
 def get_model_row(session: Session, name: str) -> ModelRow:

@@ -22,6 +22,7 @@ from benchhub.evaluation_service import dataset_facts, model_settings, run_evalu
 from benchhub.model_loading import load_network
 from benchhub.model_service import get_model_row, model_record, onnx_model_fingerprint
 from benchhub.models.checkpoints import folder_size, resolve_checkpoint
+from benchhub.models.fingerprints import FINGERPRINT_VERSION
 from benchhub.naming import check_name
 from benchhub.optimize.gate import METRIC_TOLERANCE_POINTS, logits_parity, metric_check
 from benchhub.results import OptimizeResult
@@ -116,7 +117,7 @@ def optimize_model(session: Session, artifacts: ArtifactStore, *, model: str, qu
         if source.options.get("label_map"):
             options["label_map"] = source.options["label_map"]
         fingerprint = onnx_model_fingerprint(staging, options)
-        info = {**dict(source.info), "runtime": "onnx", "quantization": quantize, "fused": fuse,
+        info = {**dict(source.info), "fingerprint_version": FINGERPRINT_VERSION, "runtime": "onnx", "quantization": quantize, "fused": fuse,
                 "size_bytes": folder_size(staging), "source_size_bytes": folder_size(checkpoint)}
     # The folder is in place; registering is one commit, undone (folder removed) if it fails.
     row = ModelRow(name=name, kind="onnx", source=relative, fingerprint=fingerprint, options=options, info=info,

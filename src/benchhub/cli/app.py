@@ -151,7 +151,8 @@ def model_add(
 ) -> None:
     """Register a model. Built-in baselines (e.g. baseline:tfidf-logreg, baseline:sliding-window) need no registration.
 
-    SOURCE is a transformers checkpoint folder or hub id (safetensors only); an ONNX folder
+    SOURCE is a transformers checkpoint folder or hub id (safetensors only, with a sequence-classification or
+    question-answering head, and no code of its own: auto_map or unknown model types are refused); an ONNX folder
     (model.onnx with config.json and tokenizer files; external data must stay inside it); a predictions file
     (.jsonl/.csv {id, label} for classification, SQuAD .json {id: answer} for QA); or regex rules (.yaml).
     """
@@ -232,6 +233,9 @@ def eval_command(
                 model=name, dataset=dataset[0], split=split, batch_size=batch_size, max_length=max_length,
                 use_cache=not no_cache, progress=not quiet, **settings,
             ))
+    for result in results:
+        for note in result.provenance.get("model", {}).get("notes", []):
+            typer.echo(f"warning: {result.model}: {note}", err=True)
     if as_json:
         documents = [r.to_dict() for r in results]
         _print_json(documents[0] if len(documents) == 1 else documents)

@@ -38,10 +38,10 @@ def finetune_classifier(base: Path, train: Split, labels: list[str], output: Pat
     vet_checkpoint(base)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(base)
+    tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False)
     with quiet_transformers():  # the "newly initialized classifier" notice is expected here
-        model = AutoModelForSequenceClassification.from_pretrained(
-            base, use_safetensors=True, num_labels=len(labels),
+        model = AutoModelForSequenceClassification.from_pretrained(base, trust_remote_code=False, use_safetensors=True,
+            num_labels=len(labels),
             id2label=dict(enumerate(labels)), label2id={label: i for i, label in enumerate(labels)},
         )
     column = {label: i for i, label in enumerate(labels)}

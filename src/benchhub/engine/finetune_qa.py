@@ -49,9 +49,9 @@ def finetune_qa(base: Path, questions: list[str], contexts: list[str], answers: 
     vet_checkpoint(base)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(base)
+    tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False)
     with quiet_transformers():  # the "newly initialized qa_outputs" notice is expected here
-        model = AutoModelForQuestionAnswering.from_pretrained(base, use_safetensors=True)
+        model = AutoModelForQuestionAnswering.from_pretrained(base, use_safetensors=True, trust_remote_code=False)
     max_length = min(config.max_length, tokenizer_limit(tokenizer))
     if not 0 <= config.doc_stride < max_length:
         raise InvalidInputError(

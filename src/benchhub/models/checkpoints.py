@@ -7,8 +7,12 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from benchhub.errors import InvalidInputError, UnsafeModelError
+from benchhub.models.fingerprints import FINGERPRINT_VERSION, file_sha256, files_digest, output_files
+from benchhub.models.model_files import check_safetensors, read_json_object
+from benchhub.models.remote_code import refuse_custom_code
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 HUB_PATTERNS = ["*.safetensors", "*.safetensors.index.json", "*.json", "*.txt", "*.model", "tokenizer*"]
@@ -36,38 +40,40 @@ def resolve_checkpoint(source: str, *, revision: str | None = None) -> Path:
     return folder
 
 
-def vet_checkpoint(folder: Path) -> None:
-    """Refuses folders whose weights exist only as pickles, or without config.json or safetensors weights."""
-    has_safetensors = any(folder.glob("*.safetensors"))
+def vet_checkpoint(folder: Path) -> dict[str, Any]:
+    """Refuses folders whose weights exist only as pickles, that would run their own code, or that lack
+    a readable config.json or well-formed safetensors weights; returns the config."""
+    weights = sorted(p.name for p in folder.glob("*.safetensors"))
     # The safety refusal comes first: it is the one message a user must not miss.
-    pickles = [] if has_safetensors else sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
+    pickles = [] if weights else sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
     if pickles:
         raise UnsafeModelError(
             f"{folder} holds weights only as pickle files ({', '.join(pickles)}), which benchhub never loads; "
             f"convert them to safetensors (e.g. `model.save_pretrained(dir, safe_serialization=True)` in a trusted environment)."
         )
-    if not (folder / "config.json").is_file():
+    if not (folder / "config.json").exists() and not (folder / "config.json").is_symlink():
         raise InvalidInputError(f"{folder} has no config.json; is it a transformers checkpoint folder?")
-    if not has_safetensors:
+    config = read_json_object(folder, "config.json")
+    refuse_custom_code(folder, config)
+    if not weights:
         raise InvalidInputError(f"{folder} has no *.safetensors weights.")
+    for name in weights:
+        check_safetensors(folder, name)
+    return config
 
 
-def checkpoint_fingerprint(folder: Path) -> str:
-    """SHA-256 over the weights (*.safetensors) and config.json, by file name."""
-    digest = hashlib.sha256()
-    files = sorted(folder.glob("*.safetensors")) + [folder / "config.json"]
-    for file in files:
-        digest.update(file.name.encode() + b"\0")
-        digest.update(file_sha256(file).encode())
-    return digest.hexdigest()
+def checkpoint_fingerprint(folder: Path, *, version: int = FINGERPRINT_VERSION) -> str:
+    """SHA-256 over every file that changes the checkpoint's outputs (see `fingerprints`), by file name.
 
-
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+    Version 1, kept to check fingerprints older hubs stored, covers the weights and config.json only.
+    """
+    if version == 1:
+        digest = hashlib.sha256()
+        for file in sorted(folder.glob("*.safetensors")) + [folder / "config.json"]:
+            digest.update(file.name.encode() + b"\0")
+            digest.update(file_sha256(file).encode())
+        return digest.hexdigest()
+    return files_digest(folder, output_files(folder, weights=True), version=version)
 
 
 def folder_size(folder: Path) -> int:

@@ -13,7 +13,9 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from benchhub.errors import InvalidInputError, UnsafeModelError
-from benchhub.models.checkpoints import file_sha256
+from benchhub.models.fingerprints import FINGERPRINT_VERSION, file_sha256, files_digest, output_files
+from benchhub.models.model_files import plain_file, read_json_object
+from benchhub.models.remote_code import refuse_custom_code
 
 ONNX_FILE = "model.onnx"
 
@@ -22,15 +24,15 @@ def vet_onnx_folder(folder: Path) -> list[Path]:
     """Checks an ONNX folder; returns the external data files its model reads (inside the folder)."""
     if not folder.is_dir():
         raise InvalidInputError(f"{folder} is not a folder; an ONNX model is a folder with {ONNX_FILE} and config.json.")
-    model = folder / ONNX_FILE
-    if not model.is_file():
+    if not (folder / ONNX_FILE).exists() and not (folder / ONNX_FILE).is_symlink():
         raise InvalidInputError(f"{folder} has no {ONNX_FILE}; export one with `benchhub optimize MODEL`.")
-    root = folder.resolve()
-    if not model.resolve().is_relative_to(root):
-        raise UnsafeModelError(f"{model} is a link to {model.resolve()}, outside the model folder; copy the file in instead.")
-    if not (folder / "config.json").is_file():
+    model = plain_file(folder, ONNX_FILE)
+    if not (folder / "config.json").exists() and not (folder / "config.json").is_symlink():
         raise InvalidInputError(f"{folder} has no config.json; save the transformers config next to {ONNX_FILE}.")
-    return external_data_files(model)
+    external = external_data_files(model)
+    # The tokenizer and config are read by transformers: the same refusals as for a checkpoint's.
+    refuse_custom_code(folder, read_json_object(folder, "config.json"))
+    return external
 
 
 def external_data_files(model_path: Path) -> list[Path]:
@@ -51,13 +53,19 @@ def external_data_files(model_path: Path) -> list[Path]:
     return list(files.values())
 
 
-def onnx_fingerprint(folder: Path, external: list[Path]) -> str:
-    """SHA-256 over model.onnx, its external data files and config.json, by name relative to the folder."""
-    digest = hashlib.sha256()
-    for file in [folder / ONNX_FILE, *sorted(external), folder / "config.json"]:
-        digest.update(str(file.relative_to(folder)).encode() + b"\0")
-        digest.update(file_sha256(file).encode())
-    return digest.hexdigest()
+def onnx_fingerprint(folder: Path, external: list[Path], *, version: int = FINGERPRINT_VERSION) -> str:
+    """SHA-256 over model.onnx, its external data files, the configs and the tokenizer files, by name relative to
+    the folder (version 1, kept to check older hubs' fingerprints: model.onnx, external data and config.json)."""
+    root = folder.resolve()
+    data = [str(path.relative_to(root)) for path in sorted(external)]
+    if version == 1:
+        digest = hashlib.sha256()
+        for name in [ONNX_FILE, *data, "config.json"]:
+            digest.update(name.encode() + b"\0")
+            digest.update(file_sha256(root / name).encode())
+        return digest.hexdigest()
+    names = [ONNX_FILE, *data, *(name for name in output_files(root, weights=False) if name not in data)]
+    return files_digest(root, names, version=version)
 
 
 def _inside(root: Path, location: str, tensor: str) -> Path:
@@ -71,9 +79,9 @@ def _inside(root: Path, location: str, tensor: str) -> Path:
     path = root / location
     if not path.resolve().is_relative_to(root):
         raise UnsafeModelError(f"Tensor {tensor!r} keeps its data at {location!r}, a link that leads outside the model folder.")
-    if not path.is_file():
+    if not path.exists():
         raise InvalidInputError(f"Tensor {tensor!r} keeps its data in {location!r}, which is missing from {root}.")
-    return path
+    return plain_file(root, location)
 
 
 def _tensors(graph: Any) -> Iterator[Any]:

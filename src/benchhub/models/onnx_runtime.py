@@ -36,8 +36,8 @@ def load_onnx(folder: Path, *, outputs: Sequence[str], device: str | None = None
         found = ", ".join(output.name for output in session.get_outputs())
         raise InvalidInputError(f"{folder / ONNX_FILE} has outputs {found}, not {', '.join(missing)}; was it exported for another task?")
     with quiet_transformers():
-        tokenizer = transformers.AutoTokenizer.from_pretrained(folder)
-        config = transformers.AutoConfig.from_pretrained(folder)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+        config = transformers.AutoConfig.from_pretrained(folder, trust_remote_code=False)
     info = ModelInfo(
         parameters=_parameters(folder / ONNX_FILE),
         size_bytes=folder_size(folder),

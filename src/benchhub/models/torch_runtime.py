@@ -11,6 +11,7 @@ import numpy as np
 from benchhub.models.base import ModelInfo
 from benchhub.models.checkpoints import folder_size, quiet_transformers, vet_checkpoint
 from benchhub.models.runtime import LoadedRuntime, default_threads
+from benchhub.models.trained_weights import load_trained
 
 
 def load_torch(folder: Path, auto_class_name: str, *, outputs: Sequence[str], device: str | None = None,
@@ -25,8 +26,8 @@ def load_torch(folder: Path, auto_class_name: str, *, outputs: Sequence[str], de
     chosen = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     auto_class = getattr(transformers, auto_class_name)
     with quiet_transformers():
-        tokenizer = transformers.AutoTokenizer.from_pretrained(folder)
-        model = auto_class.from_pretrained(folder, use_safetensors=True)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+        model = load_trained(auto_class, folder)
     model.to(chosen).eval()
     info = ModelInfo(
         parameters=sum(p.numel() for p in model.parameters()),

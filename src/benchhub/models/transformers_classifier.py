@@ -33,9 +33,12 @@ class TransformersClassifier:
         self.columns = match_labels(model_labels, list(dataset_labels), label_map)
         self.labels = tuple(dataset_labels)
         self.max_length = min(max_length, tokenizer_limit(self.tokenizer))
+        never = [label for index, label in enumerate(dataset_labels) if index not in self.columns]
+        notes = [f"the model predicts {len(self.columns)} of the dataset's {len(self.labels)} labels; examples labelled "
+                 f"{', '.join(map(repr, never))} can never be right"] if never else []
         self.info = ModelInfo(
             parameters=loaded.info.parameters, size_bytes=loaded.info.size_bytes, load_seconds=loaded.info.load_seconds,
-            extra={**loaded.info.extra, "max_length": self.max_length},
+            extra={**loaded.info.extra, "max_length": self.max_length, **({"notes": notes} if notes else {})},
         )
 
     def encode(self, split: Split) -> list[list[int] | tuple[list[int], list[int]]]:

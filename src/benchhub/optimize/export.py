@@ -22,17 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchhub.errors import ExportError
+from benchhub.errors import BenchhubError, ExportError
 from benchhub.models.checkpoints import quiet_transformers, vet_checkpoint
 from benchhub.models.onnx_files import ONNX_FILE
+from benchhub.models.trained_weights import load_trained
 
 OPSET = 18
 # model_type -> the onnxruntime.transformers optimizer's model type that fuses its attention.
 ORT_FUSABLE = {"bert": "bert", "roberta": "bert", "xlm-roberta": "bert", "electra": "bert"}
-HEADS = {
-    "text-classification": ("AutoModelForSequenceClassification", ("logits",)),
-    "question-answering": ("AutoModelForQuestionAnswering", ("start_logits", "end_logits")),
-}
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -54,20 +51,23 @@ def export_onnx(checkpoint: Path, task: str, folder: Path, *, fuse: bool = True,
     import torch
     import transformers
 
-    if task not in HEADS:
-        raise ExportError(f"Export supports {', '.join(HEADS)} models; this model's task is {task}.")
-    auto_class_name, outputs = HEADS[task]
+    from benchhub.tasks.registry import TASKS
+
+    if task not in TASKS:
+        raise ExportError(f"Export supports {', '.join(TASKS)} models; this model's task is {task}.")
+    auto_class_name, outputs = TASKS[task].auto_class, TASKS[task].head_outputs
     vet_checkpoint(checkpoint)
     started = time.perf_counter()
     with quiet_transformers():
-        tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint, trust_remote_code=False)
         try:
-            config = transformers.AutoConfig.from_pretrained(checkpoint)
+            config = transformers.AutoConfig.from_pretrained(checkpoint, trust_remote_code=False)
             torchscript = fuse and config.model_type in ORT_FUSABLE
             # The BERT optimizer recognises the eager attention pattern; the dynamo route fuses sdpa.
-            model = getattr(transformers, auto_class_name).from_pretrained(
-                checkpoint, use_safetensors=True, attn_implementation="eager" if torchscript else "sdpa"
-            ).eval()
+            model = load_trained(getattr(transformers, auto_class_name), checkpoint,
+                                 attn_implementation="eager" if torchscript else "sdpa").eval()
+        except BenchhubError:
+            raise
         except (ValueError, KeyError) as exc:
             architecture = _architecture(checkpoint)
             raise ExportError(f"Architecture {architecture} has no {task} head to export ({str(exc).splitlines()[0]}).") from exc

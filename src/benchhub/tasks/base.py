@@ -35,6 +35,11 @@ class Task(Protocol):
     n_resamples: int
     seed: int
     transformers_defaults: tuple[tuple[str, Any], ...]
+    # The transformers auto class of this task's head, the suffix of architectures that have that
+    # head (`BertForSequenceClassification`), and the raw outputs the head produces.
+    auto_class: str
+    head_suffix: str
+    head_outputs: tuple[str, ...]
 
     @property
     def metric_versions(self) -> dict[str, str]: ...
@@ -54,6 +59,13 @@ class Task(Protocol):
     def paired_pvalue(self, leader: list[dict[str, Any]], other: list[dict[str, Any]], metric: str,
                       facts: DatasetFacts) -> float:
         """Paired bootstrap p-value that two systems' stored per-example rows score the same on `metric`."""
+
+
+def has_head(task: Task, architectures: Any) -> bool:
+    """Whether a config's `architectures` include one with `task`'s head."""
+    return isinstance(architectures, list) and any(
+        isinstance(name, str) and name.endswith(task.head_suffix) for name in architectures
+    )
 
 
 def metric_entry(value: float, low: float, high: float) -> dict[str, float]:

@@ -36,6 +36,9 @@ class QuestionAnswering:
     transformers_defaults: tuple[tuple[str, Any], ...] = (
         ("max_length", 384), ("doc_stride", 128), ("n_best", 20), ("max_answer_length", 30), ("null_threshold", 0.0),
     )
+    auto_class: str = "AutoModelForQuestionAnswering"
+    head_suffix: str = "ForQuestionAnswering"
+    head_outputs: tuple[str, ...] = ("start_logits", "end_logits")
     n_resamples: int = 1000
     confidence: float = 0.95
     seed: int = 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchhub.errors import InvalidInputError
-from benchhub.tasks.base import Task
+from benchhub.tasks.base import Task, has_head
 from benchhub.tasks.question_answering import QuestionAnswering
 from benchhub.tasks.text_classification import TextClassification
 
@@ -15,3 +15,8 @@ def get_task(name: str) -> Task:
         return TASKS[name]
     except KeyError:
         raise InvalidInputError(f"Unknown task {name!r}; available tasks: {', '.join(sorted(TASKS))}.") from None
+
+
+def tasks_with_head(architectures: object) -> list[Task]:
+    """The tasks whose head one of a config's `architectures` has (none for a bare encoder such as `BertModel`)."""
+    return [task for task in TASKS.values() if has_head(task, architectures)]

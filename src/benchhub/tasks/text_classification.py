@@ -26,6 +26,9 @@ class TextClassification:
     metric_scale: float = 1.0
     primary_metric: str = "macro_f1"
     transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", 512),)
+    auto_class: str = "AutoModelForSequenceClassification"
+    head_suffix: str = "ForSequenceClassification"
+    head_outputs: tuple[str, ...] = ("logits",)
     metrics: tuple[str, ...] = HEADLINE
     n_resamples: int = 1000
     confidence: float = 0.95
