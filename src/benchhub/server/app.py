@@ -17,17 +17,22 @@ from benchhub.hub import Hub
 from benchhub.server import api_accounts, api_benchmarks, api_catalog, web, web_benchmarks
 from benchhub.server.dependencies import SessionDep
 from benchhub.server.errors import install_error_handlers
+from benchhub.server.in_process_scoring import WorkerSettings, scoring_lifespan
 from benchhub.server.sessions import load_secret
 from benchhub.server.uploads import UploadLimit
 
 
-def create_app(config: HubConfig | None = None) -> FastAPI:
-    """Creates the server of the hub at `config` (default: where the environment says), opening its database now."""
+def create_app(config: HubConfig | None = None, *, scoring: WorkerSettings | None = None) -> FastAPI:
+    """Creates the server of the hub at `config` (default: where the environment says), opening its database now.
+
+    Its scoring worker starts and stops with the server (`scoring`: whether and how; see in_process_scoring).
+    """
     hub = Hub(config or HubConfig.from_env())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with scoring_lifespan(app):
+            yield
         hub.close()
 
     app = FastAPI(
@@ -40,6 +45,7 @@ def create_app(config: HubConfig | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.hub = hub
+    app.state.scoring = scoring or WorkerSettings()
     app.state.secret = load_secret(hub.config.home)
     install_error_handlers(app)
     app.add_middleware(UploadLimit, hub=hub)
