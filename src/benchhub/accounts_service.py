@@ -26,14 +26,14 @@ from benchhub.store.tables import ApiTokenRow, UserRow, utcnow
 TOKEN_PREFIX = "bh_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
 MAX_LABEL = 200
-USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 # Recording every use would turn each authenticated read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def create_user(session: Session, name: str, *, admin: bool = False) -> UserRecord:
     """Creates a user; names are unique ignoring case, so 'Alice' cannot pose as 'alice'."""
-    if not USER_NAME.match(name):
+    if not USER_NAME.fullmatch(name):
         raise InvalidInputError(
             f"User name {name!r} is not allowed; use 1-100 letters, digits, '_', '-' or '.', starting with a letter or digit."
         )

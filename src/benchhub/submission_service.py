@@ -43,7 +43,7 @@ from benchhub.store.tables import (
     utcnow,
 )
 
-_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 MODERATION = {"hide": ("hidden", True), "unhide": ("hidden", False),
               "disqualify": ("disqualified", True), "reinstate": ("disqualified", False)}
@@ -64,7 +64,7 @@ def submit(session: Session, artifacts: ArtifactStore, benchmark: str, *, actor_
     actor = benchmarks.get_user(session, actor_id)
     digest = hashlib.sha256(content).hexdigest()
     if idempotency_key is not None:
-        if not _KEY.match(idempotency_key):
+        if not _KEY.fullmatch(idempotency_key):
             raise InvalidInputError("An Idempotency-Key must be 1-200 printable ASCII characters without spaces.")
         existing = _by_key(session, bench, actor, idempotency_key)
         if existing is not None:

@@ -19,7 +19,7 @@ from benchhub.data.squad import flatten_squad, is_squad_document
 from benchhub.errors import DatasetFormatError, MissingDependencyError
 
 FILE_FORMATS = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
-HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
 
 
 @dataclass
@@ -38,9 +38,9 @@ def read_source(source: str, *, revision: str | None = None) -> dict[str, Table]
         return read_saved_dataset(path)
     if path.is_file():
         return read_file(path)
-    if path.suffix.lower() in FILE_FORMATS or os.sep in source.removeprefix("./") and not HUB_ID.match(source):
-        raise DatasetFormatError(f"No such file or folder: {source}. Give a path to a CSV, JSONL, JSON or Parquet file, a save_to_disk folder, or a hub id.")
-    if not HUB_ID.match(source):
+    if path.suffix.lower() in FILE_FORMATS or os.sep in source.removeprefix("./") and not HUB_ID.fullmatch(source):
+        raise DatasetFormatError(f"No such file or folder: {source if source.isprintable() else repr(source)}. Give a path to a CSV, JSONL, JSON or Parquet file, a save_to_disk folder, or a hub id.")
+    if not HUB_ID.fullmatch(source):
         raise DatasetFormatError(f"{source!r} is neither an existing path nor a hub id like 'owner/name'.")
     return read_hub_dataset(source, revision=revision)
 
