@@ -11,12 +11,13 @@ import io
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchhub.data.squad import flatten_squad, is_squad_document
-from benchhub.errors import DatasetFormatError, MissingDependencyError
+from benchhub.errors import BenchhubError, DatasetFormatError, MissingDependencyError
 
 FILE_FORMATS = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
 HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
@@ -110,7 +111,7 @@ def _read_jsonl(path: Path, text: str) -> Table:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = load_json(line, where=f"{path}, line {line_number}", error=DatasetFormatError)
         except json.JSONDecodeError as exc:
             raise DatasetFormatError(f"{path}, line {line_number}: not valid JSON ({exc.msg}).") from exc
         if not isinstance(row, dict):
@@ -121,7 +122,7 @@ def _read_jsonl(path: Path, text: str) -> Table:
 
 def _read_json(path: Path, text: str) -> Table:
     try:
-        document = json.loads(text)
+        document = load_json(text, where=str(path), error=DatasetFormatError)
     except json.JSONDecodeError as exc:
         raise DatasetFormatError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
     if is_squad_document(document):
@@ -143,6 +144,32 @@ def _read_parquet(path: Path) -> Table:
     except ArrowInvalid as exc:
         raise DatasetFormatError(f"{path}: not a readable Parquet file ({exc}).") from exc
     return Table(list(arrow.column_names), arrow.to_pylist())
+
+
+def load_json(text: str, *, where: str, error: type[BenchhubError], **options: Any) -> Any:
+    """`json.loads` for a user's file: an integer over Python's digit limit raises `error` naming its line.
+
+    Python refuses to convert integers of more than 4,300 digits with a bare ValueError; `json.loads`
+    lets it through. Syntax errors stay `json.JSONDecodeError`, for the caller to describe.
+    """
+    try:
+        return json.loads(text, **options)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        line = _long_integer_line(text)
+        if line is None:
+            raise
+    at = f", line {line}" if text.count("\n", 0, len(text.rstrip())) else ""
+    raise error(f"{where}{at}: an integer of more than {sys.get_int_max_str_digits():,} digits (Python's limit); "
+                f"write it as a string or shorten it.")
+
+
+def _long_integer_line(text: str) -> int | None:
+    limit = sys.get_int_max_str_digits()
+    # A JSON number starts a value: at the start, or after whitespace, '[', ':', ',' or its sign.
+    found = re.search(f"(?<![^\\s\\[:,-])[0-9]{{{limit + 1}}}", text) if limit else None
+    return None if found is None else text.count("\n", 0, found.start()) + 1
 
 
 def json_lines(text: str) -> list[str]:
