@@ -28,6 +28,7 @@ from benchhub import benchmark_service as benchmarks
 from benchhub.data.submission_files import check_size, check_submission_file
 from benchhub.dataset_service import load_split
 from benchhub.errors import ConflictError, InvalidInputError, LimitExceededError, NotFoundError, PermissionDeniedError
+from benchhub.naming import check_text
 from benchhub.results import Submission, SubmissionScore
 from benchhub.scoring_queue import QUEUED, SCORED, SCORING_FAILED, SUBMITTED, new_job
 from benchhub.store.artifacts import ArtifactStore
@@ -44,6 +45,7 @@ from benchhub.store.tables import (
 )
 
 _KEY = re.compile(r"[\x21-\x7e]{1,200}")
+MAX_REASON = 2_000
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 MODERATION = {"hide": ("hidden", True), "unhide": ("hidden", False),
               "disqualify": ("disqualified", True), "reinstate": ("disqualified", False)}
@@ -265,7 +267,7 @@ def moderate(session: Session, submission_id: int, *, actor_id: int, action: str
         raise InvalidInputError(f"Action {action!r} is not one of {sorted(MODERATION)}.")
     row = _submission_row(session, submission_id)
     actor = benchmarks.require_maintainer(session, row.benchmark, actor_id, f"{action} submissions")
-    reason = reason.strip()
+    reason = check_text(reason.strip(), "A moderation reason", max_length=MAX_REASON, multiline=True)
     if action in ("hide", "disqualify") and not reason:
         raise InvalidInputError(f"Give a reason to {action} submission {submission_id}; the participant will see it.")
     flag, value = MODERATION[action]

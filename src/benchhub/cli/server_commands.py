@@ -48,6 +48,8 @@ def serve_command(
 
     if not 0 < poll_seconds < float("inf") or not 0 < lease_seconds < float("inf"):
         raise InvalidInputError("--poll-seconds and --lease-seconds must be numbers in the range (0, inf).")
+    if not 0 <= port <= 65535:
+        raise InvalidInputError(f"--port must be an int in the range [0, 65535]. Got {port} instead.")
     config = HubConfig.from_env(_state["home"])
     app = create_app(config, scoring=WorkerSettings(enabled=False if no_worker else None, poll_seconds=poll_seconds,
                                                     lease_seconds=lease_seconds))

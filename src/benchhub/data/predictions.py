@@ -38,10 +38,18 @@ def read_label_pairs(path: Path, *, max_bytes: int = MAX_BYTES) -> list[tuple[st
     return _jsonl_pairs(path, text)
 
 
-def read_predictions_text(path: Path, max_bytes: int) -> str:
-    """The text of a predictions file that exists, fits the size limit and is UTF-8."""
+def check_predictions_path(path: Path) -> Path:
+    """`path` if it names a file; a folder or a missing path is one line saying which."""
+    if path.is_dir():
+        raise PredictionsFormatError(f"Predictions file {path} is a folder; give the predictions file itself.")
     if not path.is_file():
         raise PredictionsFormatError(f"Predictions file {path} does not exist.")
+    return path
+
+
+def read_predictions_text(path: Path, max_bytes: int) -> str:
+    """The text of a predictions file that exists, fits the size limit and is UTF-8."""
+    check_predictions_path(path)
     size = path.stat().st_size
     if size > max_bytes:
         raise PredictionsFormatError(f"{path} is {size:,} bytes; the limit is {max_bytes:,}.")
