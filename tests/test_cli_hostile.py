@@ -157,6 +157,8 @@ CASES: list[tuple[str, Args, str]] = [
      r"--poll-seconds, --lease-seconds and --cpus-per-job must be numbers in the range \(0, inf\)\.$"),
     ("predictions-negative-limit", lambda f: ["predictions", "--model", "pm", "--dataset", "reviews", "--limit", "-1"],
      r"--limit must be an int in the range \[1, inf\)\. Got -1 instead\.$"),
+    ("optimize-tolerance-nan", lambda f: ["optimize", "ghost", "--quantize", "dynamic-int8", "--tolerance", "nan", "-q"],
+     r"--tolerance must be a number of points in the range \[0, inf\)\. Got nan instead\.$"),
     ("matrix-batch-size-zero", lambda f: ["eval", "--model", "baseline:majority", "--dataset", "reviews", "--executor", "local",
                                           "--batch-size", "0", "-q"],
      r"--batch-size must be an int in the range \[1, inf\)\. Got 0 instead\.$"),
