@@ -42,6 +42,9 @@ def files(tmp_path: Path, review_files: dict[str, Path]) -> dict[str, Path]:
     (tmp_path / "templates.yaml").write_bytes(b"tests: []\n\xff\n")
     (tmp_path / "mft-suite.yaml").write_text("mft: templates.yaml\n")
     (tmp_path / "bomb.yaml").write_text(BOMB)
+    (tmp_path / "deep.jsonl").write_text('{"id": "a", "text": ' + "[" * 100_000 + "]" * 100_000 + ', "label": "x"}\n')
+    (tmp_path / "deep-predictions.jsonl").write_text('{"id": "test-0", "label": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    (tmp_path / "deep.yaml").write_text("probes: " + "[" * 1_500 + "]" * 1_500 + "\n")
     return {"tmp": tmp_path, "predictions": predictions, "folder": tmp_path / "folder",
             "latin1": tmp_path / "latin1.yaml", "mft_suite": tmp_path / "mft-suite.yaml", "bomb": tmp_path / "bomb.yaml"}
 
@@ -121,6 +124,12 @@ CASES: list[tuple[str, Args, str]] = [
      r"the template file .*templates\.yaml is not valid UTF-8 \(byte offset 10\); save it as UTF-8$"),
     ("probe-suite-alias-bomb", lambda f: [*PROBE, "--suite", str(f["bomb"])],
      r"bomb\.yaml, line 3: YAML aliases \(\*a\) are not allowed here; write the value out instead$"),
+    ("dataset-nested-100000-deep", lambda f: ["dataset", "add", "deep", str(f["tmp"] / "deep.jsonl")],
+     r"deep\.jsonl, line 1: values nested thousands of levels deep \(Python's limit\); no field needs more than a few\.$"),
+    ("score-nested-100000-deep", lambda f: ["score", "--dataset", "reviews", "--predictions", str(f["tmp"] / "deep-predictions.jsonl")],
+     r"deep-predictions\.jsonl, line 1: values nested thousands of levels deep"),
+    ("probe-suite-nested-1500-deep", lambda f: [*PROBE, "--suite", str(f["tmp"] / "deep.yaml")],
+     r"deep\.yaml: values nested thousands of levels deep; no entry needs more than a few$"),
     ("serve-port-negative", lambda f: ["serve", "--port", "-1", "--no-worker"],
      r"--port must be an int in the range \[0, 65535\]\. Got -1 instead\.$"),
     ("serve-port-too-big", lambda f: ["serve", "--port", "70000", "--no-worker"],
@@ -189,6 +198,12 @@ def test_the_same_values_given_well_still_work(files, monkeypatch, capsys):
     code, out, err = run_main(monkeypatch, capsys, ["token", "create", "bob", "--label", "ci runner ✓", "--json"])
     assert code == 0, err
     assert '"label": "ci runner ✓"' in out
+    # A CSV field longer than Python's default limit (131,072 characters): a long document, not an attack.
+    long_text = files["tmp"] / "long.csv"
+    long_text.write_text("text,label\n" + "word " * 40_000 + ",long\nshort one,short\n", encoding="utf-8")
+    code, out, err = run_main(monkeypatch, capsys, ["dataset", "add", "long", str(long_text), "--json"])
+    assert code == 0, err
+    assert '"num_rows": 2' in out
 
 
 def test_ray_options_must_be_finite():

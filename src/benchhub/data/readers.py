@@ -20,6 +20,7 @@ from benchhub.data.squad import flatten_squad, is_squad_document
 from benchhub.errors import BenchhubError, DatasetFormatError, MissingDependencyError
 
 FILE_FORMATS = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
+CSV_FIELD_LIMIT = 64 * 1024 * 1024
 HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
 
 
@@ -84,7 +85,16 @@ def _read_text(path: Path) -> str:
 
 def _read_delimited(path: Path, text: str, delimiter: str) -> Table:
     # newline="" keeps line breaks inside quoted fields; str.splitlines would also break rows at U+2028 and kin.
+    # Python's default field limit (131,072 characters) is shorter than many a document or QA context.
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _delimited_table(path, reader, delimiter)
+    except csv.Error as exc:
+        raise DatasetFormatError(f"{path}, line {reader.line_num}: not valid {'CSV' if delimiter == ',' else 'TSV'} ({exc}).") from None
+
+
+def _delimited_table(path: Path, reader: Any, delimiter: str) -> Table:
     try:
         header = next(reader)
     except StopIteration:
@@ -150,12 +160,15 @@ def load_json(text: str, *, where: str, error: type[BenchhubError], **options: A
     """`json.loads` for a user's file: an integer over Python's digit limit raises `error` naming its line.
 
     Python refuses to convert integers of more than 4,300 digits with a bare ValueError; `json.loads`
-    lets it through. Syntax errors stay `json.JSONDecodeError`, for the caller to describe.
+    lets it through, as it lets through the RecursionError of arrays nested thousands deep. Syntax
+    errors stay `json.JSONDecodeError`, for the caller to describe.
     """
     try:
         return json.loads(text, **options)
     except json.JSONDecodeError:
         raise
+    except RecursionError:
+        raise error(f"{where}: values nested thousands of levels deep (Python's limit); no field needs more than a few.") from None
     except ValueError:
         line = _long_integer_line(text)
         if line is None:

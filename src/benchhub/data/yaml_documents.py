@@ -17,6 +17,22 @@ from benchhub.errors import InvalidInputError
 MAX_BYTES = 1024 * 1024
 
 
+class _AliasFound(Exception):
+    def __init__(self, anchor: str, line: int) -> None:
+        super().__init__(anchor)
+        self.anchor, self.line = anchor, line
+
+
+class _SafeLoaderWithoutAliases(yaml.SafeLoader):
+    """`yaml.SafeLoader` that stops at the first alias, before anything is built from it."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _AliasFound(event.anchor, event.start_mark.line + 1)
+        return super().compose_node(parent, index)
+
+
 def read_yaml(path: Path, *, what: str, max_bytes: int = MAX_BYTES) -> Any:
     """The document in the YAML file at `path`; `what` names the file in messages ("suite file")."""
     try:
@@ -38,11 +54,11 @@ def read_yaml(path: Path, *, what: str, max_bytes: int = MAX_BYTES) -> Any:
 def parse_yaml(text: str, *, origin: str) -> Any:
     """The document in `text`; a syntax error or an alias (`*name`) is one line naming `origin`."""
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                line = event.start_mark.line + 1 if event.start_mark else "?"
-                raise InvalidInputError(f"{origin}, line {line}: YAML aliases (*{event.anchor}) are not allowed here; "
-                                        "write the value out instead")
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SafeLoaderWithoutAliases)  # noqa: S506 (a SafeLoader)
+    except _AliasFound as found:
+        raise InvalidInputError(f"{origin}, line {found.line}: YAML aliases (*{found.anchor}) are not allowed here; "
+                                "write the value out instead") from None
     except yaml.YAMLError as exc:
         raise InvalidInputError(f"{origin} is not valid YAML: {' '.join(str(exc).split())}") from exc
+    except RecursionError:
+        raise InvalidInputError(f"{origin}: values nested thousands of levels deep; no entry needs more than a few") from None
