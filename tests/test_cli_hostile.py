@@ -241,3 +241,41 @@ def test_a_huge_value_is_cut_short_in_its_message(monkeypatch, capsys, arguments
     assert (code, out) == (1, ""), err
     assert re.search(r"^error: .* '[aux]{39}\.\.\. \(5,00\d characters\)[ ;]", err), err
     assert len(err) < 300, err
+
+
+@pytest.fixture
+def not_benchhub() -> str:
+    """The URL of an HTTP server that answers every request with an HTML page (a proxy, a wrong port)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Page(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            body = b"<html><body>It works!</body></html>"
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("command", [["submit", "bm", "{predictions}", "--token", "t"], ["benchmark", "inputs", "bm", "--token", "t"]],
+                         ids=["submit", "inputs"])
+def test_a_server_that_is_not_benchhub_is_one_error_line(files, not_benchhub, monkeypatch, capsys, command):
+    arguments = [part.format(predictions=files["predictions"]) for part in command] + ["--server", not_benchhub]
+    code, out, err = run_main(monkeypatch, capsys, arguments)
+    assert (code, out) == (1, ""), err
+    assert err == f"error: {not_benchhub} did not answer as a benchhub server does (200, text/html); check --server.\n"

@@ -157,8 +157,12 @@ def inputs_command(
 def inputs_over_http(server: str, benchmark: str, phase: str | None, *, token: str | None) -> str:
     check_path_names(benchmark, phase)
     if phase is None:
-        document = _get(server, f"/api/benchmarks/{benchmark}", token).json()
-        open_phases = [p["name"] for p in document["phases"] if p["is_open"]]
+        document = benchhub_reply(_get(server, f"/api/benchmarks/{benchmark}", token), server, ("phases",))
+        try:
+            open_phases = [p["name"] for p in document["phases"] if p["is_open"]]
+        except (KeyError, TypeError):
+            raise BenchhubError(f"{server} did not answer as a benchhub server does (phases without names); "
+                                "check --server.") from None
         if len(open_phases) != 1:
             raise InvalidInputError(f"Benchmark {benchmark!r} has {len(open_phases)} open phases; name one with --phase.")
         phase = open_phases[0]
@@ -268,7 +272,19 @@ def submit_over_http(server: str, benchmark: str, file: Path, *, phase: str | No
                 raise BenchhubError(f"Cannot reach {server}: {error}.") from error
     if response.status_code >= 400:
         raise BenchhubError(f"The server refused the submission ({response.status_code}): {_message(response)}")
-    return response.json()
+    return benchhub_reply(response, server, ("id", "benchmark", "phase", "status"))
+
+
+def benchhub_reply(response: Any, server: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON object a benchhub server answers with; anything else (an HTML page, a proxy's reply) is one line."""
+    try:
+        document = response.json()
+    except ValueError:
+        document = None
+    if not isinstance(document, dict) or not all(key in document for key in keys):
+        raise BenchhubError(f"{server} did not answer as a benchhub server does ({response.status_code}, "
+                            f"{response.headers.get('content-type', 'no content type')}); check --server.")
+    return document
 
 
 def parse_phase(value: str) -> Any:
