@@ -44,6 +44,8 @@ def files(tmp_path: Path, review_files: dict[str, Path]) -> dict[str, Path]:
     (tmp_path / "bomb.yaml").write_text(BOMB)
     (tmp_path / "deep.jsonl").write_text('{"id": "a", "text": ' + "[" * 100_000 + "]" * 100_000 + ', "label": "x"}\n')
     (tmp_path / "deep-predictions.jsonl").write_text('{"id": "test-0", "label": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    (tmp_path / "endless.yaml").symlink_to("/dev/zero")
+    (tmp_path / "endless-suite.yaml").write_text("mft: endless.yaml\n")
     (tmp_path / "deep.yaml").write_text("probes: " + "[" * 1_500 + "]" * 1_500 + "\n")
     return {"tmp": tmp_path, "predictions": predictions, "folder": tmp_path / "folder",
             "latin1": tmp_path / "latin1.yaml", "mft_suite": tmp_path / "mft-suite.yaml", "bomb": tmp_path / "bomb.yaml"}
@@ -122,6 +124,8 @@ CASES: list[tuple[str, Args, str]] = [
      r"the suite file .*latin1\.yaml is not valid UTF-8 \(byte offset 22\); save it as UTF-8$"),
     ("probe-templates-not-utf8", lambda f: [*PROBE, "--suite", str(f["mft_suite"])],
      r"the template file .*templates\.yaml is not valid UTF-8 \(byte offset 10\); save it as UTF-8$"),
+    ("probe-templates-endless-device", lambda f: [*PROBE, "--suite", str(f["tmp"] / "endless-suite.yaml")],
+     r"the template file .*endless\.yaml is not a regular file; give the YAML file itself$"),
     ("probe-suite-alias-bomb", lambda f: [*PROBE, "--suite", str(f["bomb"])],
      r"bomb\.yaml, line 3: YAML aliases \(\*a\) are not allowed here; write the value out instead$"),
     ("dataset-nested-100000-deep", lambda f: ["dataset", "add", "deep", str(f["tmp"] / "deep.jsonl")],

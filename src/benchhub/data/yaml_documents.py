@@ -39,6 +39,8 @@ def read_yaml(path: Path, *, what: str, max_bytes: int = MAX_BYTES) -> Any:
         size = path.stat().st_size
         if path.is_dir():
             raise InvalidInputError(f"the {what} {path} is a folder; give the YAML file itself")
+        if not path.is_file():  # a pipe or a device would block, or never end
+            raise InvalidInputError(f"the {what} {path} is not a regular file; give the YAML file itself")
         if size > max_bytes:
             raise InvalidInputError(f"the {what} {path} is {size:,} bytes; the limit is {max_bytes:,}")
         data = path.read_bytes()
