@@ -262,3 +262,14 @@ def test_a_failing_scoring_in_the_server_logs_and_answers_no_gold_answer(served,
     assert CANARY not in caplog.text
     for text in seen:
         assert CANARY not in text
+
+
+def test_a_5000_digit_integer_in_a_submission_is_refused_with_422_naming_its_line(served):
+    client, tokens = served
+    create(client, tokens, max_bytes=100_000)
+    content = json.dumps(json.loads(answers()), indent=1).replace('"no idea"', "1" + "0" * 4999, 1).encode()
+    refused = upload(client, tokens["pat"], content)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["message"] == (
+        "predictions.json, line 2: an integer of more than 4,300 digits (Python's limit); write it as a string or shorten it.")
+    assert client.get(f"{URL}/codes/submissions", headers=tokens["pat"]).json() == []

@@ -208,6 +208,10 @@ def _bad_file(case: str, rows: list[dict]) -> tuple[str, bytes]:
     elif case == "first-of-two":
         lines[1] = json.dumps({"id": "test-77", "label": "positive"})
         lines[4] = json.dumps({"id": "test-78", "label": "positive"})
+    elif case == "5000-digit-id":
+        lines[5] = '{"id": 1' + "0" * 4999 + ', "label": "positive"}'
+    elif case == "5000-digit-label":
+        lines[6] = '{"id": "test-6", "label": -' + "9" * 5000 + "}"
     elif case == "unknown-label":
         lines[0] = json.dumps({"id": "test-0", "label": "meh"})
     elif case == "not-utf-8":
@@ -228,6 +232,8 @@ BAD_FILES = [
     ("overflow-to-infinity", r"^p\.jsonl, line 4: Infinity at \['label'\] is not allowed"),
     ("deep-nesting", r"^p\.jsonl, line 1: JSON nested deeper than 32 levels; a predictions file needs one level\.$"),
     ("first-of-two", r"^p\.jsonl, line 2: unknown id 'test-77'"),
+    ("5000-digit-id", r"^p\.jsonl, line 6: an integer of more than 4,300 digits \(Python's limit\); write it as a string or shorten it\.$"),
+    ("5000-digit-label", r"^p\.jsonl, line 7: an integer of more than 4,300 digits"),
     ("unknown-label", r"^p\.jsonl, line 1: label 'meh' for id 'test-0' is not one of \['negative', 'positive'\]\.$"),
     ("not-utf-8", r"^p\.jsonl is not valid UTF-8 \(byte offset 0\); save it as UTF-8\.$"),
     ("csv-header", r"^p\.csv: the CSV header must name 'id' and 'label' columns; it has \['ident', 'label'\]\.$"),

@@ -191,3 +191,21 @@ def test_json_stdout_is_one_document_while_progress_goes_to_stderr(reviews):
     assert "24/24" in result.stderr
     document = json.loads(result.stdout)
     assert document["model"] == "baseline:majority" and document["efficiency"]["batches"] == 24
+
+
+def test_a_5000_digit_integer_in_a_user_file_is_one_error_line_naming_the_line(reviews, tmp_path):
+    huge = "1" + "0" * 4999
+    rows = [json.loads(line) for line in reviews["test"].read_text().splitlines()]
+    lines = [json.dumps({"id": row["id"], "label": row["label"]}) for row in rows]
+    lines[2] = '{"id": %s, "label": "positive"}' % huge
+    predictions = tmp_path / "huge.jsonl"
+    predictions.write_text("\n".join(lines) + "\n")
+    expected = "error: huge.jsonl, line 3: an integer of more than 4,300 digits (Python's limit); write it as a string or shorten it."
+    assert one_error_line(run_cli("score", "--dataset", "reviews", "--predictions", str(predictions))) == expected
+    assert one_error_line(run_cli("model", "add", "huge", str(predictions))) == expected
+    dataset = tmp_path / "huge-data.jsonl"
+    dataset.write_text(json.dumps(rows[0]) + "\n" + '{"id": "x", "text": "fine", "label": %s}\n' % huge)
+    assert one_error_line(run_cli("dataset", "add", "huge", str(dataset))) == (
+        f"error: {dataset}, line 2: an integer of more than 4,300 digits (Python's limit); write it as a string or shorten it.")
+    with Hub.open() as hub:
+        assert hub.models() == [] and [d.name for d in hub.datasets()] == ["reviews"]

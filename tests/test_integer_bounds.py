@@ -223,5 +223,5 @@ def test_phase_times_beyond_the_range_of_dates_in_utc_are_refused(served, moment
     response = api.post("/api/benchmarks", headers=admin, json=body)
     assert response.status_code == 422
     assert response.json()["error"]["message"] == (
-        f"Phase 'test': {label} {moment} is out of range; give a time from 0001-01-01 to 9999-12-31 in UTC.")
+        f"Phase 'test': {label} {moment} must lie between 1970-01-01 and 9999-12-30 (UTC).")
     assert "edge" not in _names(hub)

@@ -176,3 +176,43 @@ def test_the_leaderboard_page_shows_robustness_once_models_are_probed(client, hu
     summary = next(r for r in hub.leaderboard(dataset="reviews", baselines=False, progress=False).rows
                    if r.model == "baseline:keyword").robustness
     assert "worst drop" in page and f"{summary['worst_drop_points']:+.1f} ({summary['worst_probe']})" in page
+
+
+@pytest.mark.parametrize("cookie", ["\xe9", "1.2.\xe9", "\xb2.\xb2." + "0" * 64, "1.2.3\n", "1.2." + "a" * 64 + "\n"],
+                         ids=["latin-1", "latin-1-mac", "unicode-digits", "newline", "valid-shape-newline"])
+def test_a_malformed_session_cookie_is_no_session_on_api_routes_and_pages(client, cookie):
+    sent = {"Cookie": f"{SESSION_COOKIE}={cookie}".encode("latin-1")}
+    listed = client.get("/api/datasets", headers=sent)
+    assert listed.status_code == 200 and [d["name"] for d in listed.json()] == ["reviews"]
+    me = client.get("/api/users/me", headers=sent)
+    assert me.status_code == 401 and me.json()["error"]["message"].startswith("Sign in first")
+    page = client.get("/", headers=sent)
+    assert page.status_code == 200 and "Sign in" in page.text and "Sign out" not in page.text
+    missing = client.get("/models/nothing-here", headers=sent)
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html") and "Sign in" in missing.text
+
+
+def test_a_malformed_csrf_cookie_or_field_is_a_csrf_mismatch(client, hub):
+    sign_in(client, hub.create_token("pat")[1])
+    session = client.cookies[SESSION_COOKIE]
+    for csrf in ("\xe9" * 43, "\xe9", "x" * 42 + "\xb2"):
+        sent = {"Cookie": f"{SESSION_COOKIE}={session}; {CSRF_COOKIE}={csrf}".encode("latin-1"),
+                "X-CSRF-Token": csrf.encode("latin-1")}
+        refused = client.post("/api/tokens", json={"label": "x"}, headers=sent)
+        assert refused.status_code == 403 and "X-CSRF-Token" in refused.json()["error"]["message"], refused.text
+        # A page replaces the malformed cookie with a fresh one, so the browser's next form works.
+        page = client.get("/", headers=sent)
+        assert page.status_code == 200 and "Sign out" in page.text
+        fresh = re.search(rf"{CSRF_COOKIE}=([A-Za-z0-9_-]{{43}});", page.headers["set-cookie"])
+        assert fresh is not None and f'value="{fresh[1]}"' in page.text
+    genuine = client.cookies[CSRF_COOKIE]
+    for field in ("\xe9" * 43, genuine + "\n"):
+        out = client.post("/signout", data={"csrf": field}, follow_redirects=False)
+        assert out.status_code == 403 and "CSRF token is missing or stale" in out.text
+    assert [t.label for t in hub.tokens("pat")] == [""]  # nothing created by the refused calls
+
+
+@pytest.mark.parametrize("header", ["Bearer bh_\xe9", "Bearer \xe9\xe9", "\xe9 token"], ids=["token", "whole", "scheme"])
+def test_a_non_ascii_authorization_header_is_refused_with_401(client, header):
+    answer = client.get("/api/users/me", headers={"Authorization": header.encode("latin-1")})
+    assert answer.status_code == 401 and answer.json()["error"]["type"] == "AuthenticationError"

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from benchhub.errors import AuthenticationError, ConflictError, InvalidInputError, NameTakenError, NotFoundError
+from benchhub.naming import check_text, quoted
 from benchhub.results import TokenRecord, UserRecord
 from benchhub.store.database import commit_or_undo
 from benchhub.store.tables import ApiTokenRow, UserRow, utcnow
@@ -26,16 +27,16 @@ from benchhub.store.tables import ApiTokenRow, UserRow, utcnow
 TOKEN_PREFIX = "bh_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
 MAX_LABEL = 200
-USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 # Recording every use would turn each authenticated read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def create_user(session: Session, name: str, *, admin: bool = False) -> UserRecord:
     """Creates a user; names are unique ignoring case, so 'Alice' cannot pose as 'alice'."""
-    if not USER_NAME.match(name):
+    if not USER_NAME.fullmatch(name):
         raise InvalidInputError(
-            f"User name {name!r} is not allowed; use 1-100 letters, digits, '_', '-' or '.', starting with a letter or digit."
+            f"User name {quoted(name)} is not allowed; use 1-100 letters, digits, '_', '-' or '.', starting with a letter or digit."
         )
     existing = session.scalar(select(UserRow.name).where(func.lower(UserRow.name) == name.lower()))
     if existing is not None:
@@ -63,6 +64,7 @@ def create_token(session: Session, user: UserRow, label: str = "") -> tuple[Toke
     """Creates an API token for `user`; returns its record and the token, which is never available again."""
     if len(label) > MAX_LABEL:
         raise InvalidInputError(f"A token label must be at most {MAX_LABEL} characters. Got {len(label)} instead.")
+    check_text(label, "A token label", max_length=MAX_LABEL)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiTokenRow(user_id=user.id, token_hash=token_hash(token), prefix=token[:PREFIX_LENGTH], label=label)
     row.user = user
@@ -123,7 +125,7 @@ def revoke_token(session: Session, prefix: str, *, by: UserRow | None = None) ->
         statement = statement.where(ApiTokenRow.user_id == by.id)
     rows = session.scalars(statement).all()
     if not rows:
-        raise NotFoundError(f"No API token with prefix {prefix!r}; `benchhub token list` shows the prefixes.")
+        raise NotFoundError(f"No API token with prefix {quoted(prefix)}; `benchhub token list` shows the prefixes.")
     if len(rows) > 1:
         raise ConflictError(f"{len(rows)} API tokens share the prefix {prefix!r}; give the whole token to revoke one.")
     row = rows[0]

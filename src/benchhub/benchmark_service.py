@@ -22,7 +22,7 @@ from benchhub.accounts_service import get_user as get_user_by_name
 from benchhub.dataset_service import get_dataset_row, load_split
 from benchhub.errors import ConflictError, InvalidInputError, NameTakenError, NotFoundError, PermissionDeniedError
 from benchhub.evaluation_service import dataset_facts
-from benchhub.naming import check_name
+from benchhub.naming import check_name, check_text
 from benchhub.results import AuditEntry, Benchmark, BenchmarkPhase
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo, immediate_transaction
@@ -54,6 +54,11 @@ SETTING_MAXIMA: dict[str, int] = {
     "max_bytes": 1024 * 1024 * 1024,  # a predictions file is read into memory
     "max_scoring_attempts": 100,
 }
+MAX_TITLE = 300  # the store's column widths
+MAX_PHASE_NAME = 100
+MAX_DESCRIPTION = 20_000
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9999, 12, 30, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,9 @@ def create_benchmark(session: Session, artifacts: ArtifactStore, name: str, *, a
     if not actor.is_admin:
         raise PermissionDeniedError(f"Only admins may create benchmarks; user {actor.name!r} is not an admin.")
     check_name(name, "Benchmark")
+    if title is not None:
+        check_text(title, "A benchmark title", max_length=MAX_TITLE)
+    check_text(description, "A benchmark description", max_length=MAX_DESCRIPTION, multiline=True)
     if session.scalar(select(BenchmarkRow.id).where(BenchmarkRow.name == name)) is not None:
         raise NameTakenError(f"A benchmark named {name!r} already exists; choose another name.")
     dataset_row = get_dataset_row(session, dataset)
@@ -173,16 +181,17 @@ def _check_label_release(session: Session, dataset_row: DatasetRow, phases: Sequ
 
 def _phase_row(artifacts: ArtifactStore, dataset_row: Any, spec: PhaseSpec, seed: str, fraction: float) -> BenchmarkPhaseRow:
     check_name(spec.name, "Phase")
+    if len(spec.name) > MAX_PHASE_NAME:
+        raise InvalidInputError(f"Phase name {spec.name[:20]!r}... is {len(spec.name)} characters long; use at most {MAX_PHASE_NAME}.")
     for label, moment in (("opens_at", spec.opens_at), ("closes_at", spec.closes_at)):
         if moment is None:
             continue
         if moment.tzinfo is None:
             raise InvalidInputError(f"Phase {spec.name!r}: {label} must be timezone-aware, e.g. 2026-12-01T00:00:00+00:00.")
-        try:
-            moment.astimezone(timezone.utc)  # how it is stored
-        except OverflowError:
-            raise InvalidInputError(f"Phase {spec.name!r}: {label} {moment.isoformat()} is out of range; "
-                                    f"give a time from 0001-01-01 to 9999-12-31 in UTC.") from None
+        if not EARLIEST <= moment <= LATEST:
+            # Outside this range the database cannot store the time in UTC (a year-9999 time west of UTC overflows).
+            raise InvalidInputError(f"Phase {spec.name!r}: {label} {moment.isoformat()} must lie between "
+                                    f"{EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC).")
     if spec.opens_at and spec.closes_at and spec.closes_at <= spec.opens_at:
         raise InvalidInputError(f"Phase {spec.name!r} closes ({spec.closes_at.isoformat()}) before it opens ({spec.opens_at.isoformat()}).")
     split = load_split(artifacts, dataset_row, spec.split)

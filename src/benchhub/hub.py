@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchhub import accounts_service, dataset_service, evaluation_service, leaderboard, model_service
-from benchhub.config import HubConfig
-from benchhub.errors import InvalidInputError
+from benchhub.config import HOME_VARIABLE, HubConfig
+from benchhub.errors import ConfigError, InvalidInputError
 from benchhub.data.records import ColumnMapping
 from benchhub.results import (
     DatasetInfo, Evaluation, Leaderboard, ModelRecord, OptimizeResult, ProbeReport, SpeedResult, TokenRecord, UserRecord,
@@ -34,7 +34,11 @@ class Hub:
 
     def __init__(self, config: HubConfig) -> None:
         self.config = config
-        config.home.mkdir(parents=True, exist_ok=True)
+        try:
+            config.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file in the way, or no permission
+            raise ConfigError(f"The hub folder {config.home} cannot be used ({exc.strerror or exc}); "
+                              f"point --home or ${HOME_VARIABLE} at a folder you can write to.") from exc
         self.artifacts = ArtifactStore(config.artifacts)
         self._sessions: sessionmaker[Session] = open_database(config.database_url)
 

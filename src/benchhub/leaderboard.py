@@ -185,14 +185,17 @@ def _best_partial_input(evaluations: list[EvaluationRow], metric: str) -> tuple[
 
 def slice_positions(split: Any, spec: str, task: str) -> tuple[list[int], str]:
     """The positions of a slice (`length=10-19`, `length=40+`, `label=VALUE`) in the split, and its description."""
+    from benchhub.naming import quoted
     from benchhub.probes.slices import slice_by_length
 
+    # As typed where it is plain and short; quoted and cut short where it holds escape sequences or runs on.
+    shown = spec if spec.isprintable() and 0 < len(spec) <= 60 else quoted(spec)
     kind, sep, value = spec.partition("=")
     if kind == "length" and sep:
         buckets = slice_by_length(split.texts)
         key = f"{value} words"
         if key not in buckets:
-            raise InvalidInputError(f"--slice length={value} is not a length bucket; use one of "
+            raise InvalidInputError(f"--slice {shown} is not a length bucket; use one of "
                                     f"{', '.join('length=' + k.removesuffix(' words') for k in buckets)}.")
         return list(buckets[key]), f"length {key}"
     if kind == "label" and sep:
@@ -202,20 +205,20 @@ def slice_positions(split: Any, spec: str, task: str) -> tuple[list[int], str]:
             gold = list(split.labels or [])
         chosen = [i for i, label in enumerate(gold) if label == value]
         if not chosen:
-            raise InvalidInputError(f"--slice label={value} matches no example; labels here are {', '.join(sorted(set(gold)))}.")
+            raise InvalidInputError(f"--slice {shown} matches no example; labels here are {', '.join(sorted(set(gold)))}.")
         return chosen, f"label {value}"
     if kind == "column" and sep:
         column, colon, wanted = value.partition(":")
         available = sorted(split.columns or {})
         if not colon or column not in available:
-            raise InvalidInputError(f"--slice column={value} names no slicing column of this split (column=NAME:VALUE); "
+            raise InvalidInputError(f"--slice {shown} names no slicing column of this split (column=NAME:VALUE); "
                                     f"its columns are {', '.join(available) or 'none (only categorical source columns are kept)'}.")
         chosen = [i for i, item in enumerate(split.columns[column]) if str(item) == wanted]
         if not chosen:
             values = sorted({str(item) for item in split.columns[column]})
-            raise InvalidInputError(f"--slice column={value} matches no example; {column} takes {', '.join(values[:20])}.")
+            raise InvalidInputError(f"--slice {shown} matches no example; {column} takes {', '.join(values[:20])}.")
         return chosen, f"{column} = {wanted}"
-    raise InvalidInputError(f"--slice {spec!r} is not length=BUCKET, label=VALUE or column=NAME:VALUE; e.g. --slice length=10-19.")
+    raise InvalidInputError(f"--slice {quoted(spec)} is not length=BUCKET, label=VALUE or column=NAME:VALUE; e.g. --slice length=10-19.")
 
 
 class _SlicedEvaluation:

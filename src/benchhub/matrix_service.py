@@ -11,6 +11,7 @@ through the object store.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Sequence
@@ -123,7 +124,7 @@ def _check_options(executor: str, max_parallel: int | None, max_retries: int, ra
         raise InvalidInputError(f"--max-parallel must be an int in the range [1, inf). Got {max_parallel} instead.")
     if max_retries < 0:
         raise InvalidInputError(f"--max-retries must be an int in the range [0, inf). Got {max_retries} instead.")
-    if ray is not None and (ray.cpus_per_job <= 0 or ray.gpus_per_job < 0):
+    if ray is not None and not (0 < ray.cpus_per_job < math.inf and 0 <= ray.gpus_per_job < math.inf):
         raise InvalidInputError("--cpus-per-job must be a number in the range (0, inf) and --gpus-per-job in [0, inf).")
 
 

@@ -68,6 +68,8 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         path = _existing_file(source, PREDICTION_SUFFIXES if kind == "predictions" else RULE_SUFFIXES, kind)
         if kind == "baseline":
             _check_rules(path)
+        else:
+            _check_predictions(path)
         fingerprint = file_sha256(path)
         copied = f"models/{name}/{'predictions' if kind == 'predictions' else 'rules'}{path.suffix.lower()}"
         target = artifacts.path(copied)
@@ -132,6 +134,17 @@ def _existing_file(source: str, suffixes: tuple[str, ...], kind: str) -> Path:
 
 def _either(suffixes: tuple[str, ...]) -> str:
     return suffixes[0] if len(suffixes) == 1 else f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
+
+
+def _check_predictions(path: Path) -> None:
+    """Checks a predictions file's syntax now (SQuAD JSON, else JSONL/CSV); its ids are checked against each split at evaluation."""
+    from benchhub.data.predictions import read_label_pairs
+    from benchhub.data.qa_predictions import read_answer_pairs
+
+    if path.suffix.lower() == ".json":
+        read_answer_pairs(path)
+    else:
+        read_label_pairs(path)
 
 
 def _check_rules(path: Path) -> None:

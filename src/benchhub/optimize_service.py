@@ -7,6 +7,7 @@ a staging directory and renamed into the hub only when the model row is committe
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 from pathlib import Path
@@ -46,7 +47,7 @@ def optimize_model(session: Session, artifacts: ArtifactStore, *, model: str, qu
     """
     if quantize not in QUANTIZATIONS:
         raise InvalidInputError(f"--quantize {quantize!r} is not supported; use one of {', '.join(QUANTIZATIONS)}.")
-    if tolerance < 0:
+    if not 0 <= tolerance < math.inf:  # NaN would pass every gate
         raise InvalidInputError(f"--tolerance must be a number of points in the range [0, inf). Got {tolerance} instead.")
     source = get_model_row(session, model)
     if source.kind != "transformers":

@@ -42,17 +42,23 @@ from benchhub.tasks.registry import get_task
 # (2: INV probes change both texts of a pair).
 VERSION = "2"
 DEFAULT_SUITE = "default"
+MAX_SEED = 2**32 - 1
 
 
 def run_probes(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str = "test",
                suite: str = DEFAULT_SUITE, seed: int = 0, batch_size: int = 32, use_cache: bool = True,
                show_progress: bool = True) -> ProbeReport:
     """Runs the probe suite (`default`, or a YAML suite file) on `model` over `dataset`/`split`; stores and returns it."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise InvalidInputError(f"--seed must be an int in the range [0, {MAX_SEED}]. Got {seed!r} instead.")
     dataset_row = get_dataset_row(session, dataset)
     task = get_task(dataset_row.task)
     facts = dataset_facts(dataset_row)
     split_data = load_split(artifacts, dataset_row, split)
     model_row = get_model_row(session, model)
+    if model_row.kind == "predictions":
+        raise InvalidInputError(f"Model {model_row.name!r} is a predictions file: it only replays answers to the split's own "
+                                "examples, so probes (which change the inputs) cannot run it; probe the model that wrote it.")
     settings = model_settings(task, model_row.kind, {})
     probes, templates, suite_document = _suite(suite, task.name, list(dataset_row.labels))
     key = hashlib.sha256(canonical_json({

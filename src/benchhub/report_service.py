@@ -56,7 +56,7 @@ def export_card(session: Session, model: str, *, output: str | Path | None = Non
     datasets = {evaluation.dataset.name: dataset_info(evaluation.dataset) for evaluation in rows}
     metadata = card_yaml(record, evaluations, datasets)
     if output is not None:
-        write_atomically(output, model_card(record, evaluations, datasets, version=__version__))
+        write_atomically(output, model_card(record, evaluations, datasets, version=__version__), example="README.md")
     return metadata
 
 

@@ -31,6 +31,9 @@ from benchhub.tasks.registry import get_task
 QA = "question-answering"
 DEFAULT_BATCH_SIZES = (1, 8, 32)
 DEFAULT_SEQ_LENS = (32, 128)
+# Bounds that keep one synthetic batch (batch x length tokens) within reach of one machine's memory.
+MAX_BATCH_SIZE = 4096
+MAX_SEQ_LEN = 8192
 
 
 def bench_models(session: Session, artifacts: ArtifactStore, *, models: Sequence[str], dataset: str | None = None,
@@ -42,8 +45,8 @@ def bench_models(session: Session, artifacts: ArtifactStore, *, models: Sequence
     `threads` sets the intra-op threads of network models (transformers, ONNX); None leaves the runtime's
     default (every available CPU). Nothing is stored unless every measurement succeeds.
     """
-    batch_sizes = _positive_ints("--batch-sizes", batch_sizes)
-    seq_lens = _positive_ints("--seq-lens", seq_lens)
+    batch_sizes = _positive_ints("--batch-sizes", batch_sizes, MAX_BATCH_SIZE)
+    seq_lens = _positive_ints("--seq-lens", seq_lens, MAX_SEQ_LEN)
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise InvalidInputError(f"--threads must be an int in the range [1, inf). Got {threads!r} instead.")
     names = list(models)
@@ -132,13 +135,13 @@ def speed_record(row: SpeedRunRow) -> SpeedResult:
     )
 
 
-def _positive_ints(option: str, values: Sequence[int]) -> list[int]:
+def _positive_ints(option: str, values: Sequence[int], maximum: int) -> list[int]:
     values = list(values)
     if not values:
         raise InvalidInputError(f"{option} is empty; give at least one size, e.g. {option} 1,8,32.")
     for value in values:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InvalidInputError(f"{option} must hold ints in the range [1, inf). Got {value!r} instead.")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+            raise InvalidInputError(f"{option} must hold ints in the range [1, {maximum}]. Got {value!r} instead.")
     return sorted(set(values))
 
 

@@ -28,6 +28,7 @@ from benchhub import benchmark_service as benchmarks
 from benchhub.data.submission_files import check_size, check_submission_file
 from benchhub.dataset_service import load_split
 from benchhub.errors import ConflictError, InvalidInputError, LimitExceededError, NotFoundError, PermissionDeniedError
+from benchhub.naming import check_text
 from benchhub.results import Submission, SubmissionScore
 from benchhub.scoring_queue import QUEUED, SCORED, SCORING_FAILED, SUBMITTED, new_job
 from benchhub.store.artifacts import ArtifactStore
@@ -44,7 +45,8 @@ from benchhub.store.tables import (
     utcnow,
 )
 
-_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+MAX_REASON = 2_000
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 MODERATION = {"hide": ("hidden", True), "unhide": ("hidden", False),
               "disqualify": ("disqualified", True), "reinstate": ("disqualified", False)}
@@ -65,7 +67,7 @@ def submit(session: Session, artifacts: ArtifactStore, benchmark: str, *, actor_
     actor = benchmarks.get_user(session, actor_id)
     digest = hashlib.sha256(content).hexdigest()
     if idempotency_key is not None:
-        if not _KEY.match(idempotency_key):
+        if not _KEY.fullmatch(idempotency_key):
             raise InvalidInputError("An Idempotency-Key must be 1-200 printable ASCII characters without spaces.")
         existing = _by_key(session, bench, actor, idempotency_key)
         if existing is not None:
@@ -266,7 +268,7 @@ def moderate(session: Session, submission_id: int, *, actor_id: int, action: str
         raise InvalidInputError(f"Action {action!r} is not one of {sorted(MODERATION)}.")
     row = _submission_row(session, submission_id)
     actor = benchmarks.require_maintainer(session, row.benchmark, actor_id, f"{action} submissions")
-    reason = reason.strip()
+    reason = check_text(reason.strip(), "A moderation reason", max_length=MAX_REASON, multiline=True)
     if action in ("hide", "disqualify") and not reason:
         raise InvalidInputError(f"Give a reason to {action} submission {submission_id}; the participant will see it.")
     flag, value = MODERATION[action]

@@ -218,6 +218,9 @@ def eval_command(
     """
     from benchhub.matrix_service import DEFAULT_RETRIES, RayOptions
 
+    if batch_size < 1:
+        # Checked here too: a matrix would otherwise start worker processes only to fail every job.
+        raise InvalidInputError(f"--batch-size must be an int in the range [1, inf). Got {batch_size} instead.")
     settings = {"doc_stride": doc_stride, "max_answer_length": max_answer_length, "null_threshold": null_threshold}
     ray = RayOptions(ray_address, cpus_per_job, gpus_per_job)
     if len(dataset) > 1 or executor is not None or max_parallel is not None or max_retries is not None or ray != RayOptions():
@@ -348,6 +351,8 @@ def predictions_command(
     as_json: JsonOption = False,
 ) -> None:
     """Show the per-example predictions (gold, predicted, scores) of a model's newest evaluation."""
+    if limit is not None and limit < 1:
+        raise InvalidInputError(f"--limit must be an int in the range [1, inf). Got {limit} instead.")
     with _hub() as hub:
         rows = hub.predictions(model=model, dataset=dataset, split=split)
     if errors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Optional
 
 import typer
@@ -52,8 +53,13 @@ def bench_command(
 
 
 def parse_int_list(option: str, text: str, *, example: str) -> list[int]:
-    """`1,8,32` as [1, 8, 32]; anything else is a one-line error naming the option."""
+    """`1,8,32` as [1, 8, 32]; anything else is a one-line error naming the option.
+
+    Only ASCII digits count (str.isdigit also accepts '²' and '١'), and at most 9 of them, so
+    that a number too long to convert is refused like any other junk; the service bounds the values.
+    """
     parts = [part.strip() for part in text.split(",")]
-    if not all(part.isdigit() for part in parts):
-        raise InvalidInputError(f"{option} {text!r} is not a comma-separated list of whole numbers; write e.g. {option} {example}.")
+    if not all(re.fullmatch(r"[0-9]{1,9}", part) for part in parts):
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise InvalidInputError(f"{option} {shown!r} is not a comma-separated list of whole numbers; write e.g. {option} {example}.")
     return [int(part) for part in parts]

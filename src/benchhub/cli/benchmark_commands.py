@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -40,9 +41,10 @@ def create_command(
     from benchhub.cli.app import _hub, _print_json
 
     phases = [parse_phase(value) for value in phase]
+    settings = parse_settings(setting)
     with _hub() as hub:
         record = hub.create_benchmark(name, dataset=dataset, phases=phases, user=user, title=title, description=description,
-                                      primary_metric=metric, settings=dict(parse_setting(value) for value in setting))
+                                      primary_metric=metric, settings=settings)
     if as_json:
         _print_json(record.to_dict())
         return
@@ -146,14 +148,21 @@ def inputs_command(
     if output is None:
         typer.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    from benchhub.report.files import write_atomically
+
+    write_atomically(output, text, example="inputs.jsonl")
     typer.echo(f"Wrote {count} inputs to {output}.", err=True)
 
 
 def inputs_over_http(server: str, benchmark: str, phase: str | None, *, token: str | None) -> str:
+    check_path_names(benchmark, phase)
     if phase is None:
-        document = _get(server, f"/api/benchmarks/{benchmark}", token).json()
-        open_phases = [p["name"] for p in document["phases"] if p["is_open"]]
+        document = benchhub_reply(_get(server, f"/api/benchmarks/{benchmark}", token), server, ("phases",))
+        try:
+            open_phases = [p["name"] for p in document["phases"] if p["is_open"]]
+        except (KeyError, TypeError):
+            raise BenchhubError(f"{server} did not answer as a benchhub server does (phases without names); "
+                                "check --server.") from None
         if len(open_phases) != 1:
             raise InvalidInputError(f"Benchmark {benchmark!r} has {len(open_phases)} open phases; name one with --phase.")
         phase = open_phases[0]
@@ -163,13 +172,45 @@ def inputs_over_http(server: str, benchmark: str, phase: str | None, *, token: s
 def _get(server: str, path: str, token: str | None) -> Any:
     import httpx
 
+    url, headers = server_url(server) + path, bearer(token) if token else {}
     try:
-        response = httpx.get(server.rstrip("/") + path, headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=120)
+        response = httpx.get(url, headers=headers, timeout=120)
     except httpx.TransportError as error:
         raise BenchhubError(f"Cannot reach {server}: {error}.") from error
     if response.status_code >= 400:
         raise BenchhubError(f"The server refused ({response.status_code}): {_message(response)}")
     return response
+
+
+def server_url(server: str) -> str:
+    """`server` without a trailing slash, if it is an http(s) URL with a host; else a one-line error."""
+    import httpx
+
+    try:
+        url = httpx.URL(server)
+    except (httpx.InvalidURL, TypeError):
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise InvalidInputError(f"--server {server!r} is not an http(s) URL; write e.g. --server http://127.0.0.1:8000.")
+    return server.rstrip("/")
+
+
+def check_path_names(benchmark: str, phase: str | None) -> None:
+    """Names that go into a URL path: '/', '?' or '..' would send the token to another route."""
+    from benchhub.naming import check_name
+
+    check_name(benchmark, "Benchmark")
+    if phase is not None:
+        check_name(phase, "Phase")
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header for an API token; a token with spaces, controls or non-ASCII is refused."""
+    if not re.fullmatch(r"[!-~]+", token):
+        # Not echoed: a secret belongs on no screen or log.
+        raise InvalidInputError(f"The API token given is not one: tokens are printable ASCII without spaces, as "
+                                f"`benchhub token create` prints them; check --token or ${TOKEN_VARIABLE}.")
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _message(response: Any) -> str:
@@ -192,6 +233,8 @@ def submit_command(
     """Submit a predictions file to a benchmark phase; it is validated first (a bad file costs nothing), then scored."""
     from benchhub.cli.app import _hub, _print_json
 
+    if file.is_dir():
+        raise InvalidInputError(f"{file} is a folder; give the predictions file itself.")
     if not file.is_file():
         raise InvalidInputError(f"No such file: {file}.")
     if server is not None:
@@ -215,8 +258,9 @@ def submit_over_http(server: str, benchmark: str, file: Path, *, phase: str | No
 
     if not token:
         raise InvalidInputError(f"Submitting to a server needs an API token: --token T or ${TOKEN_VARIABLE}.")
-    url = f"{server.rstrip('/')}/api/benchmarks/{benchmark}/submissions"
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+    check_path_names(benchmark, phase)
+    url = f"{server_url(server)}/api/benchmarks/{benchmark}/submissions"
+    headers = {**bearer(token), "Idempotency-Key": key}
     for attempt in range(1, attempts + 1):
         try:
             with file.open("rb") as handle:
@@ -228,7 +272,19 @@ def submit_over_http(server: str, benchmark: str, file: Path, *, phase: str | No
                 raise BenchhubError(f"Cannot reach {server}: {error}.") from error
     if response.status_code >= 400:
         raise BenchhubError(f"The server refused the submission ({response.status_code}): {_message(response)}")
-    return response.json()
+    return benchhub_reply(response, server, ("id", "benchmark", "phase", "status"))
+
+
+def benchhub_reply(response: Any, server: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON object a benchhub server answers with; anything else (an HTML page, a proxy's reply) is one line."""
+    try:
+        document = response.json()
+    except ValueError:
+        document = None
+    if not isinstance(document, dict) or not all(key in document for key in keys):
+        raise BenchhubError(f"{server} did not answer as a benchhub server does ({response.status_code}, "
+                            f"{response.headers.get('content-type', 'no content type')}); check --server.")
+    return document
 
 
 def parse_phase(value: str) -> Any:
@@ -247,11 +303,24 @@ def parse_phase(value: str) -> Any:
         key, _, text = option.partition("=")
         if key not in ("opens", "closes"):
             raise InvalidInputError(f"--phase {value!r}: {key!r} is not opens or closes.")
+        if f"{key}_at" in times:
+            raise InvalidInputError(f"--phase {value!r}: {key} is given twice; give it once.")
         try:
             times[f"{key}_at"] = datetime.fromisoformat(text)
         except ValueError:
             raise InvalidInputError(f"--phase {value!r}: {text!r} is not an ISO time such as 2026-12-01T00:00Z.") from None
     return PhaseSpec(name, split, labels_public=visibility == "public", **times)
+
+
+def parse_settings(values: list[str]) -> dict[str, Any]:
+    """Every --setting KEY=VALUE; a key given twice is refused rather than silently overridden."""
+    settings: dict[str, Any] = {}
+    for value in values:
+        key, parsed = parse_setting(value)
+        if key in settings:
+            raise InvalidInputError(f"--setting {key} is given twice; give each setting once.")
+        settings[key] = parsed
+    return settings
 
 
 def parse_setting(value: str) -> tuple[str, Any]:

@@ -26,16 +26,33 @@ def register(app: typer.Typer) -> None:
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Score nothing here: `benchhub worker` processes score "
+                                            "submissions (also BENCHHUB_IN_PROCESS_SCORING=0).")] = False,
+    poll_seconds: Annotated[float, typer.Option("--poll-seconds", help="Seconds between the server worker's looks at the "
+                                                "queue (a submission wakes it at once).")] = 5.0,
+    lease_seconds: Annotated[float, typer.Option("--lease-seconds", help="Seconds a job the server worker claimed stays "
+                                                 "its own without a renewal (see `benchhub worker --help`).")] = 60.0,
 ) -> None:
-    """Serve the hub: the JSON API under /api (OpenAPI at /openapi.json, docs at /api/docs)."""
+    """Serve the hub: the JSON API under /api (OpenAPI at /openapi.json, docs at /api/docs).
+
+    Unless --no-worker, the server scores benchmark submissions in a thread of its own, from the moment it
+    starts: jobs a stopped server or worker left queued, or running under an expired lease, are resumed.
+    """
     import uvicorn
 
     from benchhub.cli.app import _state
     from benchhub.config import HubConfig
+    from benchhub.errors import InvalidInputError
     from benchhub.server import create_app
+    from benchhub.server.in_process_scoring import WorkerSettings
 
+    if not 0 < poll_seconds < float("inf") or not 0 < lease_seconds < float("inf"):
+        raise InvalidInputError("--poll-seconds and --lease-seconds must be numbers in the range (0, inf).")
+    if not 0 <= port <= 65535:
+        raise InvalidInputError(f"--port must be an int in the range [0, 65535]. Got {port} instead.")
     config = HubConfig.from_env(_state["home"])
-    app = create_app(config)
+    app = create_app(config, scoring=WorkerSettings(enabled=False if no_worker else None, poll_seconds=poll_seconds,
+                                                    lease_seconds=lease_seconds))
     typer.echo(f"Serving the hub at {config.home} on http://{host}:{port} (API docs: /api/docs).", err=True)
     uvicorn.run(app, host=host, port=port)
 

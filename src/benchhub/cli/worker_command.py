@@ -32,7 +32,7 @@ def worker_command(
     """
     from benchhub.cli.app import _hub
 
-    if poll_seconds <= 0 or lease_seconds <= 0 or cpus_per_job <= 0:
+    if not all(0 < value < float("inf") for value in (poll_seconds, lease_seconds, cpus_per_job)):
         raise InvalidInputError("--poll-seconds, --lease-seconds and --cpus-per-job must be numbers in the range (0, inf).")
     if max_retries < 0:
         raise InvalidInputError(f"--max-retries must be an int in the range [0, inf). Got {max_retries} instead.")

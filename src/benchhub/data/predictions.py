@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 from typing import Any
 
-from benchhub.data.readers import json_lines
+from benchhub.data.readers import json_lines, load_json
 from benchhub.errors import PredictionsFormatError
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -22,20 +21,35 @@ def read_label_predictions(
 ) -> list[str]:
     """Returns the predicted label of every example of a split, in the split's order."""
     path = Path(path)
+    return _align(path, read_label_pairs(path, max_bytes=max_bytes), ids, labels)
+
+
+def read_label_pairs(path: Path, *, max_bytes: int = MAX_BYTES) -> list[tuple[str, Any, Any]]:
+    """Each line's (where, id, label), for any split: the file's syntax checked, its ids not yet."""
+    path = Path(path)
     text = read_predictions_text(path, max_bytes)
     if not text.strip():
         raise PredictionsFormatError(f"{path} is empty; expected one prediction per example.")
     if path.suffix.lower() == ".csv":
-        pairs = _csv_pairs(path, text)
-    else:
-        pairs = _jsonl_pairs(path, text)
-    return _align(path, pairs, ids, labels)
+        try:
+            return _csv_pairs(path, text)
+        except csv.Error as exc:
+            raise PredictionsFormatError(f"{path.name}: not valid CSV ({exc}).") from None
+    return _jsonl_pairs(path, text)
+
+
+def check_predictions_path(path: Path) -> Path:
+    """`path` if it names a file; a folder or a missing path is one line saying which."""
+    if path.is_dir():
+        raise PredictionsFormatError(f"Predictions file {path} is a folder; give the predictions file itself.")
+    if not path.is_file():
+        raise PredictionsFormatError(f"Predictions file {path} does not exist.")
+    return path
 
 
 def read_predictions_text(path: Path, max_bytes: int) -> str:
     """The text of a predictions file that exists, fits the size limit and is UTF-8."""
-    if not path.is_file():
-        raise PredictionsFormatError(f"Predictions file {path} does not exist.")
+    check_predictions_path(path)
     size = path.stat().st_size
     if size > max_bytes:
         raise PredictionsFormatError(f"{path} is {size:,} bytes; the limit is {max_bytes:,}.")
@@ -56,7 +70,9 @@ def _jsonl_pairs(path: Path, text: str) -> list[tuple[str, Any, Any]]:
             continue
         where = f"{path.name}, line {number}"
         try:
-            row = json.loads(line, parse_constant=_reject_constant)
+            row = load_json(line, where=where, error=PredictionsFormatError, parse_constant=_reject_constant)
+        except PredictionsFormatError:
+            raise
         except ValueError as exc:
             raise PredictionsFormatError(f"{where}: not valid JSON ({exc}); NaN and Infinity are not allowed.") from exc
         if not isinstance(row, dict) or "id" not in row or "label" not in row:
@@ -87,15 +103,15 @@ def _align(path: Path, pairs: list[tuple[str, Any, Any]], ids: list[Any], labels
     predicted: list[str | None] = [None] * len(ids)
     for where, raw_id, raw_label in pairs:
         if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
-            raise PredictionsFormatError(f"{where}: id {raw_id!r} is not a string or integer.")
+            raise PredictionsFormatError(f"{where}: id {shown(raw_id)} is not a string or integer.")
         key = str(raw_id)
         if key not in position:
-            raise PredictionsFormatError(f"{where}: unknown id {raw_id!r}; it is not an example of this split.")
+            raise PredictionsFormatError(f"{where}: unknown id {shown(raw_id)}; it is not an example of this split.")
         if predicted[position[key]] is not None:
-            raise PredictionsFormatError(f"{where}: duplicate id {raw_id!r}; give each example exactly once.")
+            raise PredictionsFormatError(f"{where}: duplicate id {shown(raw_id)}; give each example exactly once.")
         label = _label_text(raw_label)
         if label not in allowed:
-            raise PredictionsFormatError(f"{where}: label {raw_label!r} for id {raw_id!r} is not one of {sorted(allowed)}.")
+            raise PredictionsFormatError(f"{where}: label {shown(raw_label)} for id {shown(raw_id)} is not one of {sorted(allowed)}.")
         predicted[position[key]] = label
     missing = [example_id for example_id, label in zip(ids, predicted) if label is None]
     if missing:
@@ -103,6 +119,12 @@ def _align(path: Path, pairs: list[tuple[str, Any, Any]], ids: list[Any], labels
             f"{path.name}: {len(missing)} example(s) have no prediction, first id {missing[0]!r}; give every example exactly once."
         )
     return [label for label in predicted if label is not None]
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """`repr(value)` for a message, cut short when a file holds an absurdly long id or label."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 20]}… ({len(text):,} characters)"
 
 
 def _label_text(value: Any) -> str:

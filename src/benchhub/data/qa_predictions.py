@@ -6,23 +6,28 @@ Every question id of the split must appear exactly once; the first offending id 
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
 
-from benchhub.data.predictions import MAX_BYTES, read_predictions_text
+from benchhub.data.predictions import MAX_BYTES, read_predictions_text, shown
+from benchhub.data.readers import load_json
 from benchhub.errors import PredictionsFormatError
 
 
 
 def read_answer_predictions(path: Path, *, ids: list[Any], max_bytes: int = MAX_BYTES) -> list[str]:
     """Returns each question's predicted answer text, in split order."""
+    return _align(path, read_answer_pairs(path, max_bytes=max_bytes), ids)
+
+
+def read_answer_pairs(path: Path, *, max_bytes: int = MAX_BYTES) -> list[tuple[str, str]]:
+    """Each (question id, answer text), for any split: the file's syntax checked, its ids not yet."""
     document = _read_object(path, max_bytes)
     for key, value in document:
         if not isinstance(value, str):
             raise PredictionsFormatError(f"{path.name}: the answer for id {key!r} is {value!r}, not a string; use \"\" for no answer.")
-    return _align(path, document, ids)
+    return document
 
 
 def read_no_answer_probabilities(path: Path, *, ids: list[Any], max_bytes: int = MAX_BYTES) -> list[float]:
@@ -39,7 +44,9 @@ def _read_object(path: Path, max_bytes: int) -> list[tuple[str, Any]]:
     text = read_predictions_text(path, max_bytes)
     try:
         # NaN/Infinity parse as floats so the per-id checks below can name the offending id.
-        document = json.loads(text, object_pairs_hook=list, parse_constant=float)
+        document = load_json(text, where=path.name, error=PredictionsFormatError, object_pairs_hook=list, parse_constant=float)
+    except PredictionsFormatError:
+        raise
     except ValueError as exc:
         raise PredictionsFormatError(f"{path.name}: not valid JSON ({exc}).") from exc
     if not isinstance(document, list) or (document and not isinstance(document[0], tuple)):
@@ -53,9 +60,9 @@ def _align(path: Path, pairs: list[tuple[str, Any]], ids: list[Any]) -> list[Any
     seen: set[str] = set()
     for key, value in pairs:
         if key not in position:
-            raise PredictionsFormatError(f"{path.name}: unknown id {key!r}; it is not a question of this split.")
+            raise PredictionsFormatError(f"{path.name}: unknown id {shown(key)}; it is not a question of this split.")
         if key in seen:
-            raise PredictionsFormatError(f"{path.name}: duplicate id {key!r}; give each question exactly once.")
+            raise PredictionsFormatError(f"{path.name}: duplicate id {shown(key)}; give each question exactly once.")
         seen.add(key)
         values[position[key]] = value
     missing = [example_id for example_id in ids if str(example_id) not in seen]

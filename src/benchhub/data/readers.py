@@ -11,15 +11,17 @@ import io
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchhub.data.squad import flatten_squad, is_squad_document
-from benchhub.errors import DatasetFormatError, MissingDependencyError
+from benchhub.errors import BenchhubError, DatasetFormatError, MissingDependencyError
 
 FILE_FORMATS = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
-HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+CSV_FIELD_LIMIT = 64 * 1024 * 1024
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
 
 
 @dataclass
@@ -38,9 +40,9 @@ def read_source(source: str, *, revision: str | None = None) -> dict[str, Table]
         return read_saved_dataset(path)
     if path.is_file():
         return read_file(path)
-    if path.suffix.lower() in FILE_FORMATS or os.sep in source.removeprefix("./") and not HUB_ID.match(source):
-        raise DatasetFormatError(f"No such file or folder: {source}. Give a path to a CSV, JSONL, JSON or Parquet file, a save_to_disk folder, or a hub id.")
-    if not HUB_ID.match(source):
+    if path.suffix.lower() in FILE_FORMATS or os.sep in source.removeprefix("./") and not HUB_ID.fullmatch(source):
+        raise DatasetFormatError(f"No such file or folder: {source if source.isprintable() else repr(source)}. Give a path to a CSV, JSONL, JSON or Parquet file, a save_to_disk folder, or a hub id.")
+    if not HUB_ID.fullmatch(source):
         raise DatasetFormatError(f"{source!r} is neither an existing path nor a hub id like 'owner/name'.")
     return read_hub_dataset(source, revision=revision)
 
@@ -83,7 +85,16 @@ def _read_text(path: Path) -> str:
 
 def _read_delimited(path: Path, text: str, delimiter: str) -> Table:
     # newline="" keeps line breaks inside quoted fields; str.splitlines would also break rows at U+2028 and kin.
+    # Python's default field limit (131,072 characters) is shorter than many a document or QA context.
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _delimited_table(path, reader, delimiter)
+    except csv.Error as exc:
+        raise DatasetFormatError(f"{path}, line {reader.line_num}: not valid {'CSV' if delimiter == ',' else 'TSV'} ({exc}).") from None
+
+
+def _delimited_table(path: Path, reader: Any, delimiter: str) -> Table:
     try:
         header = next(reader)
     except StopIteration:
@@ -110,7 +121,7 @@ def _read_jsonl(path: Path, text: str) -> Table:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = load_json(line, where=f"{path}, line {line_number}", error=DatasetFormatError)
         except json.JSONDecodeError as exc:
             raise DatasetFormatError(f"{path}, line {line_number}: not valid JSON ({exc.msg}).") from exc
         if not isinstance(row, dict):
@@ -121,7 +132,7 @@ def _read_jsonl(path: Path, text: str) -> Table:
 
 def _read_json(path: Path, text: str) -> Table:
     try:
-        document = json.loads(text)
+        document = load_json(text, where=str(path), error=DatasetFormatError)
     except json.JSONDecodeError as exc:
         raise DatasetFormatError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
     if is_squad_document(document):
@@ -143,6 +154,35 @@ def _read_parquet(path: Path) -> Table:
     except ArrowInvalid as exc:
         raise DatasetFormatError(f"{path}: not a readable Parquet file ({exc}).") from exc
     return Table(list(arrow.column_names), arrow.to_pylist())
+
+
+def load_json(text: str, *, where: str, error: type[BenchhubError], **options: Any) -> Any:
+    """`json.loads` for a user's file: an integer over Python's digit limit raises `error` naming its line.
+
+    Python refuses to convert integers of more than 4,300 digits with a bare ValueError; `json.loads`
+    lets it through, as it lets through the RecursionError of arrays nested thousands deep. Syntax
+    errors stay `json.JSONDecodeError`, for the caller to describe.
+    """
+    try:
+        return json.loads(text, **options)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise error(f"{where}: values nested thousands of levels deep (Python's limit); no field needs more than a few.") from None
+    except ValueError:
+        line = _long_integer_line(text)
+        if line is None:
+            raise
+    at = f", line {line}" if text.count("\n", 0, len(text.rstrip())) else ""
+    raise error(f"{where}{at}: an integer of more than {sys.get_int_max_str_digits():,} digits (Python's limit); "
+                f"write it as a string or shorten it.")
+
+
+def _long_integer_line(text: str) -> int | None:
+    limit = sys.get_int_max_str_digits()
+    # A JSON number starts a value: at the start, or after whitespace, '[', ':', ',' or its sign.
+    found = re.search(f"(?<![^\\s\\[:,-])[0-9]{{{limit + 1}}}", text) if limit else None
+    return None if found is None else text.count("\n", 0, found.start()) + 1
 
 
 def json_lines(text: str) -> list[str]:

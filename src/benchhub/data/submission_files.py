@@ -17,7 +17,7 @@ from typing import Any
 
 from benchhub.data.predictions import read_label_predictions
 from benchhub.data.qa_predictions import read_answer_predictions
-from benchhub.data.readers import json_lines
+from benchhub.data.readers import json_lines, load_json
 from benchhub.errors import PredictionsFormatError
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -28,8 +28,6 @@ QUESTION_ANSWERING = "question-answering"
 _TOKENS = re.compile(r'\\.|["\[\]{}]', re.S)
 # Text without these cannot parse to a non-finite number (1e999 and 400-digit integers-as-floats can).
 _MAYBE_NON_FINITE = re.compile(r"NaN|Infinity|\d[eE]|\d{300}")
-# One decoder for every line; NaN/Infinity parse as floats so that the check can say where they are.
-_DECODER = json.JSONDecoder(parse_constant=float)
 
 
 def check_submission_file(path: Path, *, task: str, ids: list[Any], labels: list[str],
@@ -76,7 +74,7 @@ def _check_json(where: str, text: str, max_depth: int, *, lines: bool) -> None:
             f"{where}: JSON nested deeper than {max_depth} levels; a predictions file needs one level."
         )
     try:
-        document = _DECODER.decode(text)
+        document = load_json(text, where=where, error=PredictionsFormatError, parse_constant=float)
     except json.JSONDecodeError as exc:
         at = f"line {exc.lineno}, column {exc.colno}" if lines else f"column {exc.colno}"
         raise PredictionsFormatError(f"{where}: not valid JSON ({exc.msg} at {at}).") from None

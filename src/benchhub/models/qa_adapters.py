@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
+from benchhub.data.predictions import check_predictions_path
 from benchhub.data.qa_predictions import read_answer_predictions, read_no_answer_probabilities
 from benchhub.data.records import Split
-from benchhub.errors import PredictionsFormatError
 from benchhub.models.base import ModelInfo, QAPrediction
 
 
@@ -33,9 +33,7 @@ class QAPredictionsModel:
     """Replays a SQuAD predictions file (and optional no-answer probabilities)."""
 
     def __init__(self, path: Path, *, na_probs: Path | None = None) -> None:
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise PredictionsFormatError(f"Predictions file {self.path} does not exist.")
+        self.path = check_predictions_path(Path(path))
         self.na_probs = Path(na_probs) if na_probs else None
         size = self.path.stat().st_size + (self.na_probs.stat().st_size if self.na_probs and self.na_probs.is_file() else 0)
         self.info = ModelInfo(size_bytes=size, load_seconds=0.0)

@@ -7,9 +7,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from benchhub.data.predictions import read_label_predictions
+from benchhub.data.predictions import check_predictions_path, read_label_predictions
 from benchhub.data.records import Split
-from benchhub.errors import PredictionsFormatError
 from benchhub.models.base import ModelInfo
 
 
@@ -35,9 +34,7 @@ class PredictionsClassifier:
     """Replays a predictions file: each example's predicted label as a one-hot score row."""
 
     def __init__(self, path: Path, *, dataset_labels: Sequence[str]) -> None:
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise PredictionsFormatError(f"Predictions file {self.path} does not exist.")
+        self.path = check_predictions_path(Path(path))
         self.labels = tuple(dataset_labels)
         self.info = ModelInfo(size_bytes=self.path.stat().st_size, load_seconds=0.0)
         self._column = {label: index for index, label in enumerate(self.labels)}

@@ -1,6 +1,6 @@
 """Text-classification probe suites: the default one, probes by name, and user suite files.
 
-A suite file is YAML (read with `yaml.safe_load`)::
+A suite file is YAML (read with `yaml.safe_load`; at most 1 MiB, UTF-8, no aliases)::
 
     probes:                    # optional; default: default_text_suite(labels)
       - typos                  # a registered name ...
@@ -25,8 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
-
+from benchhub.data.yaml_documents import read_yaml
 from benchhub.errors import InvalidInputError
 from benchhub.probes.base import Perturbation
 from benchhub.probes.text_directional import AppendNegative, AppendPositive, ProbeNotApplicableError, sentiment_labels
@@ -103,12 +102,7 @@ def load_suite(path: str | Path, labels: Sequence[str], *, task: str = TASK) -> 
     if task != TASK:
         raise InvalidInputError(f"suite files name {TASK} probes only; got a {task} dataset; "
                                 "use the default suite for it")
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read the suite file {path}: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise InvalidInputError(f"{path} is not valid YAML: {' '.join(str(exc).split())}") from exc
+    document = read_yaml(path, what="suite file")
     if not isinstance(document, dict):
         raise InvalidInputError(f"{path} must be a mapping with 'probes' and/or 'mft', e.g. 'probes: [typos, case-lower]'")
     unknown = sorted(set(map(str, document)) - {"probes", "mft"})
@@ -142,4 +136,5 @@ def _probe_from_entry(entry: Any, path: Path) -> Perturbation:
             params = {}
         if isinstance(name, str) and isinstance(params, dict) and all(isinstance(key, str) for key in params):
             return probe_by_name(name, **params)
-    raise InvalidInputError(f"{path}: probe entry {entry!r} must be a name or a one-key mapping like 'typos: {{rate: 0.2}}'")
+    shown = repr(entry) if len(repr(entry)) <= 80 else repr(entry)[:80] + "..."
+    raise InvalidInputError(f"{path}: probe entry {shown} must be a name or a one-key mapping like 'typos: {{rate: 0.2}}'")

@@ -1,6 +1,6 @@
 """Minimum functionality tests (MFT): template-generated examples with their expected labels.
 
-A test file is YAML (read with `yaml.safe_load` only) with a list of tests::
+A test file is YAML (read with `yaml.safe_load` only; at most 1 MiB, UTF-8, no aliases) with a list of tests::
 
     tests:
       - name: negation of positive adjectives
@@ -43,9 +43,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from benchhub.data.records import Split
+from benchhub.data.yaml_documents import parse_yaml, read_yaml
 from benchhub.errors import InvalidInputError
 from benchhub.probes.text_directional import NEGATIVE_NAMES, POSITIVE_NAMES, ProbeNotApplicableError
 from benchhub.probes.text_invariance import TASK
@@ -105,21 +104,18 @@ def slugify(name: str) -> str:
 
 def load_templates(path: str | Path, labels: Sequence[str], *, aliases: Mapping[str, str] | None = None) -> list[TemplateTest]:
     """Reads and checks a template file; `aliases` maps a label written in the file to a dataset label."""
-    path = Path(path)
-    try:
-        source = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read the template file {path}: {exc.strerror or exc}") from exc
-    return parse_templates(source, labels, aliases=aliases, origin=str(path))
+    return checked_templates(read_yaml(Path(path), what="template file"), labels, aliases=aliases, origin=str(path))
 
 
 def parse_templates(source: str, labels: Sequence[str], *, aliases: Mapping[str, str] | None = None,
                     origin: str = "<templates>") -> list[TemplateTest]:
     """Checks a template document given as YAML text; see the module docstring for the format."""
-    try:
-        document = yaml.safe_load(source)
-    except yaml.YAMLError as exc:
-        raise InvalidInputError(f"{origin} is not valid YAML: {' '.join(str(exc).split())}") from exc
+    return checked_templates(parse_yaml(source, origin=origin), labels, aliases=aliases, origin=origin)
+
+
+def checked_templates(document: Any, labels: Sequence[str], *, aliases: Mapping[str, str] | None = None,
+                      origin: str = "<templates>") -> list[TemplateTest]:
+    """The template tests of a parsed document, each checked."""
     if not isinstance(document, dict) or not isinstance(document.get("tests"), list):
         raise InvalidInputError(f"{origin} must be a mapping with a 'tests' list, e.g. 'tests: [{{name: ..., template: ..., "
                                 f"label: ..., fill: {{...}}}}]'")

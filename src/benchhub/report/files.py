@@ -9,13 +9,16 @@ from pathlib import Path
 from benchhub.errors import InvalidInputError
 
 
-def write_atomically(path: str | Path, text: str) -> Path:
+def write_atomically(path: str | Path, text: str, *, example: str = "report.html") -> Path:
     """Writes `text` (UTF-8) to a temporary file beside `path`, then renames it over `path`."""
     target = Path(path).expanduser()
     if target.is_dir():
-        raise InvalidInputError(f"{target} is a folder; give a file name, e.g. {target / 'report.html'}.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        raise InvalidInputError(f"{target} is a folder; give a file name, e.g. {target / example}.")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise InvalidInputError(f"Cannot write {target} ({exc.strerror or exc}); give a path in a folder you can write to.") from exc
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)

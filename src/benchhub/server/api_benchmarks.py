@@ -3,23 +3,18 @@
 Participants see their own submissions with public scores; private scores and the private board
 appear when a phase closes. Nothing here returns hidden labels, per-example results of a hidden
 split, or the seed of the public/private split; scores of hidden phases come as `permissions.Viewer`
-allows (point metrics only, no intervals, for all but the benchmark's maintainers). Submissions are scored by the in-process worker
-(woken after each submission) unless BENCHHUB_IN_PROCESS_SCORING=0, when `benchhub worker`
-processes do it.
+allows (point metrics only, no intervals, for all but the benchmark's maintainers). Submissions are scored
+by the server's worker (server/in_process_scoring.py, woken after each submission) unless it runs with
+`--no-worker`, when `benchhub worker` processes do it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from benchhub import benchmark_service, submission_service
@@ -30,6 +25,7 @@ from benchhub.errors import NotFoundError
 from benchhub.server.auth import AdminUser, OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.errors import error_responses
+from benchhub.server.in_process_scoring import wake_scoring
 from benchhub.server.params import (
     NAME_PATTERN,
     SETTINGS_SCHEMA,
@@ -42,20 +38,7 @@ from benchhub.server.params import (
 from benchhub.server.permissions import ViewerDep
 from benchhub.server.uploads import read_upload
 
-IN_PROCESS_VARIABLE = "BENCHHUB_IN_PROCESS_SCORING"
-_worker_lock = threading.Lock()
-
-
-@asynccontextmanager
-async def _stop_scoring(app: FastAPI) -> AsyncIterator[None]:
-    yield
-    # Before the hub closes: a job cut short here is taken over by a worker when its lease expires.
-    worker = getattr(app.state, "scoring_worker", None)
-    if worker is not None:
-        await asyncio.to_thread(worker.stop)
-
-
-router = APIRouter(prefix="/api/benchmarks", tags=["benchmarks"], lifespan=_stop_scoring)
+router = APIRouter(prefix="/api/benchmarks", tags=["benchmarks"])
 
 
 class NewPhase(BaseModel):
@@ -159,7 +142,7 @@ def submit(name: BenchmarkName, request: Request, response: Response, session: S
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     else:
-        wake_scoring(request, hub)
+        wake_scoring(request)
     return viewer.submission(outcome.submission).to_dict()
 
 
@@ -215,10 +198,10 @@ def close_phase(name: BenchmarkName, phase: str, session: SessionDep, user: Requ
 
 
 @router.post("/{name}/rescore", responses=error_responses(400, 401, 403, 404, 413, 422))
-def rescore(name: BenchmarkName, body: Rescore, request: Request, session: SessionDep, hub: HubDep, user: RequiredUser) -> dict[str, Any]:
+def rescore(name: BenchmarkName, body: Rescore, request: Request, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
     """Queues every submission for scoring again (maintainers); old scores stay in each submission's history."""
     queued = submission_service.rescore(session, name, actor_id=user.id, phase=body.phase)
-    wake_scoring(request, hub)
+    wake_scoring(request)
     return {"queued": queued}
 
 
@@ -230,14 +213,3 @@ def get_audit_log(name: BenchmarkName, session: SessionDep, user: RequiredUser) 
 def _same_benchmark(name: str, actual: str, submission_id: int) -> None:
     if actual != name:
         raise NotFoundError(f"Benchmark {name!r} has no submission {submission_id}.")
-
-
-def wake_scoring(request: Request, hub: Any) -> None:
-    """Starts (once) and wakes the in-process scoring worker, unless scoring is left to `benchhub worker` processes."""
-    if os.environ.get(IN_PROCESS_VARIABLE, "1") == "0":
-        return
-    with _worker_lock:
-        worker = getattr(request.app.state, "scoring_worker", None)
-        if worker is None:
-            worker = request.app.state.scoring_worker = hub.start_scoring_worker()
-    worker.wake()

@@ -18,20 +18,26 @@ from benchhub.server import api_accounts, api_benchmarks, api_catalog, web, web_
 from benchhub.server.body_limit import BodyLimit
 from benchhub.server.dependencies import SessionDep
 from benchhub.server.errors import install_error_handlers
+from benchhub.server.in_process_scoring import WorkerSettings, scoring_lifespan
 from benchhub.server.sessions import load_secret
 
 
-def create_app(config: HubConfig | None = None) -> FastAPI:
-    """Creates the server of the hub at `config` (default: where the environment says), opening its database now."""
+def create_app(config: HubConfig | None = None, *, scoring: WorkerSettings | None = None) -> FastAPI:
+    """Creates the server of the hub at `config` (default: where the environment says), opening its database now.
+
+    Its scoring worker starts and stops with the server (`scoring`: whether and how; see in_process_scoring).
+    """
     hub = Hub(config or HubConfig.from_env())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with scoring_lifespan(app):
+            yield
         hub.close()
 
     app = _application(lifespan)
     app.state.hub = hub
+    app.state.scoring = scoring or WorkerSettings()
     app.state.secret = load_secret(hub.config.home)
     app.add_middleware(BodyLimit, hub=hub, secret=app.state.secret)
     return app

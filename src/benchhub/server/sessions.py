@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import time
 from pathlib import Path
@@ -22,6 +23,9 @@ CSRF_COOKIE = "benchhub_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_SECONDS = 14 * 24 * 3600
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# token id . expiry . HMAC-SHA256 in hex; anything else (non-ASCII, Unicode digits, stray dots) is no session.
+_SESSION = re.compile(r"([0-9]{1,18})\.([0-9]{1,12})\.([0-9a-f]{64})")
+_CSRF = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 
 
 def load_secret(home: Path) -> bytes:
@@ -44,12 +48,13 @@ def sign_session(secret: bytes, token_id: int, *, now: float | None = None) -> s
 
 def read_session(secret: bytes, value: str | None, *, now: float | None = None) -> int | None:
     """The token id of a valid, unexpired session cookie; None for anything else."""
-    if not value or value.count(".") != 2:
+    match = _SESSION.fullmatch(value or "")
+    if match is None:
         return None
-    token_id, expires, mac = value.split(".")
+    token_id, expires, mac = match.groups()
     if not hmac.compare_digest(mac, _mac(secret, f"{token_id}.{expires}")):
         return None
-    if not (token_id.isdigit() and expires.isdigit()) or int(expires) < (now if now is not None else time.time()):
+    if int(expires) < (now if now is not None else time.time()):
         return None
     return int(token_id)
 
@@ -58,8 +63,16 @@ def new_csrf_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def csrf_cookie(value: str | None) -> str | None:
+    """The CSRF cookie's value if it is one this server could have set; None for a missing or malformed one."""
+    return value if value is not None and _CSRF.fullmatch(value) else None
+
+
 def csrf_matches(cookie: str | None, submitted: str | None) -> bool:
-    return bool(cookie) and bool(submitted) and hmac.compare_digest(cookie, submitted)
+    """Whether a submitted CSRF token equals the cookie's; a missing or malformed one (never ours) does not."""
+    if csrf_cookie(cookie) is None or not submitted or not submitted.isascii():
+        return False
+    return hmac.compare_digest(cookie, submitted)
 
 
 def _mac(secret: bytes, payload: str) -> str:

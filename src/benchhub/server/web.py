@@ -46,10 +46,10 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
 
 def _signed_in(request: Request) -> UserRow | None:
     """The session cookie's user, for the header of an error page (which has no dependencies to ask)."""
-    token_id = sessions.read_session(request.app.state.secret, request.cookies.get(sessions.SESSION_COOKIE))
-    if token_id is None:
-        return None
     try:
+        token_id = sessions.read_session(request.app.state.secret, request.cookies.get(sessions.SESSION_COOKIE))
+        if token_id is None:
+            return None
         with request.app.state.hub.session() as session:
             return accounts_service.session_user(session, token_id)
     except Exception:  # noqa: BLE001  (the error being shown may be the database's own; the page still renders)
@@ -58,7 +58,7 @@ def _signed_in(request: Request) -> UserRow | None:
 
 def render(request: Request, template: str, user: UserRow | None, status: int = 200, **context: Any) -> HTMLResponse:
     """Renders a page with what every page needs; sets the CSRF cookie when the browser has none."""
-    csrf = request.cookies.get(sessions.CSRF_COOKIE) or sessions.new_csrf_token()
+    csrf = sessions.csrf_cookie(request.cookies.get(sessions.CSRF_COOKIE)) or sessions.new_csrf_token()
     response = templates.TemplateResponse(request, template, {
         "user": user, "csrf": csrf, "version": __version__, "flash": request.query_params.get("flash"),
         "fmt": _fmt, "ci": _ci, "bytes": lambda value: human_bytes(value or None, missing="–"), "value": _value, "versus": _versus, **context,

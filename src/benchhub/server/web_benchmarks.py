@@ -18,10 +18,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from benchhub import benchmark_service, submission_service
 from benchhub.benchmark_board import benchmark_board
 from benchhub.errors import BenchhubError, InvalidInputError, NotFoundError, PermissionDeniedError
-from benchhub.server.api_benchmarks import wake_scoring
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.errors import status_of
+from benchhub.server.in_process_scoring import wake_scoring
 from benchhub.server.params import RowId, SubmissionField
 from benchhub.server.permissions import ViewerDep
 from benchhub.server.uploads import read_upload
@@ -101,7 +101,7 @@ def submit(name: str, request: Request, session: SessionDep, hub: HubDep, user: 
                                             filename=file.filename or "", phase=phase or None)
     except BenchhubError as error:
         return _back(name, f"Not submitted: {error}")
-    wake_scoring(request, hub)
+    wake_scoring(request)
     return _back(name, f"Submission {outcome.submission.id} received; it is being scored.")
 
 
@@ -134,11 +134,11 @@ def close_phase(name: str, request: Request, session: SessionDep, user: Required
 
 
 @router.post("/benchmarks/{name}/maintain/rescore")
-def rescore(name: str, request: Request, session: SessionDep, hub: HubDep, user: RequiredUser,
+def rescore(name: str, request: Request, session: SessionDep, user: RequiredUser,
             csrf: str = Form(""), phase: str = Form("")) -> Response:
     check_csrf(request, csrf)
     queued = submission_service.rescore(session, name, actor_id=user.id, phase=phase or None)
-    wake_scoring(request, hub)
+    wake_scoring(request)
     return _back(name, f"{queued} submission{'s' if queued != 1 else ''} queued for rescoring; old scores stay in history.",
                  maintain=True)
 
