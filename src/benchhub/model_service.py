@@ -149,14 +149,10 @@ def _check_predictions(path: Path) -> None:
 
 def _check_rules(path: Path) -> None:
     """Checks a rules file's syntax now; its labels are checked against each dataset at evaluation."""
-    import yaml
-
+    from benchhub.data.yaml_documents import read_yaml
     from benchhub.models.baselines.regex import RegexBaseline
 
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
-        document = None  # from_yaml below reports the problem precisely
+    document = read_yaml(path, what="rules file")
     named = set()
     if isinstance(document, dict):
         named = {str(rule.get("label")) for rule in document.get("rules") or [] if isinstance(rule, dict)}
