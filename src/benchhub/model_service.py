@@ -126,7 +126,8 @@ def infer_kind(source: str) -> str:
 def _existing_file(source: str, suffixes: tuple[str, ...], kind: str) -> Path:
     path = Path(source).expanduser()
     if not path.is_file():
-        raise InvalidInputError(f"No such file: {source}; a {kind} model is a {_either(suffixes)} file.")
+        what = "Not a regular file (a folder, a pipe or a device)" if path.exists() else "No such file"
+        raise InvalidInputError(f"{what}: {source}; a {kind} model is a {_either(suffixes)} file.")
     if path.suffix.lower() not in suffixes:
         raise InvalidInputError(f"{path.name}: a {kind} model must be a {_either(suffixes)} file.")
     return path
