@@ -391,6 +391,10 @@ BAD_RULE_FILES = {
     ),
     "yaml-syntax": ("rules: [\n", "is not valid YAML"),
     "unsafe-tag": ("rules: !!python/object/apply:os.system ['echo hi']\n", "is not valid YAML"),
+    # A billion-laughs document: a few hundred bytes that expand to millions of nodes if aliases are followed.
+    "alias-bomb": ("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, "
+                   f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+                   for i in range(8)) + "rules: *i\n", r"line 2: YAML aliases \(\*a\) are not allowed here"),
 }
 
 
@@ -399,12 +403,31 @@ def test_regex_bad_rules_file_raises(text: str, message: str, tmp_path: Path) ->
     path = write_rules(tmp_path, text)
     with pytest.raises(InvalidInputError, match=message) as caught:
         RegexBaseline.from_yaml(path, SUPPORT_LABELS)
-    assert str(caught.value).startswith(f"rules file {path}")
+    assert str(path) in str(caught.value)
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize("case", ["latin-1", "pipe", "folder", "over-1-mib"])
+def test_regex_rules_files_that_are_not_small_utf8_files_are_refused_in_one_line(case: str, tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    if case == "latin-1":
+        path.write_bytes("rules:\n  - {pattern: café, label: billing}\n".encode("latin-1"))
+        expected = r"the rules file .*rules\.yaml is not valid UTF-8 \(byte offset 24\); save it as UTF-8$"
+    elif case == "pipe":  # reading one would block until something writes to it
+        os.mkfifo(path)
+        expected = r"the rules file .*rules\.yaml is not a regular file; give the YAML file itself$"
+    elif case == "folder":
+        path.mkdir()
+        expected = r"the rules file .*rules\.yaml is a folder; give the YAML file itself$"
+    else:
+        path.write_text("rules:\n" + "  - {pattern: a, label: billing}\n" * 40_000, encoding="utf-8")
+        expected = r"the rules file .*rules\.yaml is 1,320,007 bytes; the limit is 1,048,576$"
+    with pytest.raises(InvalidInputError, match=expected):
+        RegexBaseline.from_yaml(path, SUPPORT_LABELS)
+
+
 def test_regex_missing_rules_file_raises(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInputError, match="cannot read rules file .*missing.yaml"):
+    with pytest.raises(InvalidInputError, match="cannot read the rules file .*missing.yaml"):
         RegexBaseline.from_yaml(tmp_path / "missing.yaml", SUPPORT_LABELS)
 
 

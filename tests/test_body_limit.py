@@ -24,6 +24,7 @@ from benchhub.server.body_limit import REQUEST_LIMIT
 from benchhub.server.sessions import CSRF_COOKIE
 from benchhub.store.tables import SubmissionRow
 from tests.fixtures.benchmarks import BENCHMARK, count, make_benchmark
+from tests.fixtures.browser import signed_in
 from tests.test_uploads import MIB, Streamed, post_chunked
 
 TEN_MB = 10 * MIB
@@ -40,9 +41,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     setup = make_benchmark(hub, folder / "files")
     app = create_app(hub.config)
     with TestClient(app) as api:
-        browser = TestClient(app)
-        browser.get("/signin")
-        browser.post("/signin", data={"token": hub.create_token("alice")[1], "csrf": browser.cookies[CSRF_COOKIE]})
+        browser = signed_in(TestClient(app), hub.create_token("alice")[1])
         yield hub, api, {"Authorization": f"Bearer {hub.create_token('alice')[1]}"}, browser, setup
     hub.close()
 

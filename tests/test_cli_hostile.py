@@ -45,6 +45,7 @@ def files(tmp_path: Path, review_files: dict[str, Path]) -> dict[str, Path]:
     (tmp_path / "deep.jsonl").write_text('{"id": "a", "text": ' + "[" * 100_000 + "]" * 100_000 + ', "label": "x"}\n')
     (tmp_path / "deep-predictions.jsonl").write_text('{"id": "test-0", "label": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
     (tmp_path / "endless.yaml").symlink_to("/dev/zero")
+    (tmp_path / "zeros.jsonl").symlink_to("/dev/zero")
     (tmp_path / "endless-suite.yaml").write_text("mft: endless.yaml\n")
     (tmp_path / "deep.yaml").write_text("probes: " + "[" * 1_500 + "]" * 1_500 + "\n")
     return {"tmp": tmp_path, "predictions": predictions, "folder": tmp_path / "folder",
@@ -128,6 +129,12 @@ CASES: list[tuple[str, Args, str]] = [
      r"the template file .*endless\.yaml is not a regular file; give the YAML file itself$"),
     ("probe-suite-alias-bomb", lambda f: [*PROBE, "--suite", str(f["bomb"])],
      r"bomb\.yaml, line 3: YAML aliases \(\*a\) are not allowed here; write the value out instead$"),
+    ("dataset-an-endless-device", lambda f: ["dataset", "add", "zeros", str(f["tmp"] / "zeros.jsonl")],
+     r"zeros\.jsonl is not a regular file or a folder \(a pipe, a device or a socket\); give a CSV, JSONL"),
+    ("model-add-an-endless-device", lambda f: ["model", "add", "zeros", str(f["tmp"] / "zeros.jsonl")],
+     r"Not a regular file \(a folder, a pipe or a device\): .*zeros\.jsonl; a predictions model is a \.jsonl, \.csv or \.json file\.$"),
+    ("submit-an-endless-device", lambda f: ["submit", "bm", str(f["tmp"] / "zeros.jsonl"), "--user", "bob", "--phase", "final"],
+     r"zeros\.jsonl is not a regular file \(a pipe, a device or a socket\); give the predictions file itself\.$"),
     ("dataset-nested-100000-deep", lambda f: ["dataset", "add", "deep", str(f["tmp"] / "deep.jsonl")],
      r"deep\.jsonl, line 1: values nested thousands of levels deep \(Python's limit\); no field needs more than a few\.$"),
     ("score-nested-100000-deep", lambda f: ["score", "--dataset", "reviews", "--predictions", str(f["tmp"] / "deep-predictions.jsonl")],

@@ -16,8 +16,8 @@ from benchhub import Hub
 from benchhub.benchmark_service import PhaseSpec
 from benchhub.config import HubConfig
 from benchhub.server import create_app
-from benchhub.server.sessions import CSRF_COOKIE
 from tests.conftest import write_jsonl
+from tests.fixtures.browser import signed_in
 
 CANARY = "CANARY-GOLD-c41f"
 
@@ -56,9 +56,7 @@ def test_no_get_response_carries_a_hidden_label(tmp_path: Path, monkeypatch):
     hub.run_worker(once=True)
     token = hub.create_token("alice")[1]
 
-    client = TestClient(create_app(config))
-    client.get("/signin")
-    client.post("/signin", data={"token": token, "csrf": client.cookies[CSRF_COOKIE]})
+    client = signed_in(TestClient(create_app(config)), token)
     values = {"name": "codes-bench", "dataset": "codes", "model": "guesser", "evaluation_id": str(evaluation.id),
               "submission_id": str(submission.id), "task": "question-answering", "phase": "test", "prefix": "bh_"}
     paths = [path for path, methods in client.get("/openapi.json").json()["paths"].items() if "get" in methods]

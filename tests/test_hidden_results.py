@@ -24,10 +24,11 @@ from benchhub import Hub, benchmark_service
 from benchhub.benchmark_service import PhaseSpec, public_mask
 from benchhub.config import HubConfig
 from benchhub.server import api_accounts, api_benchmarks, api_catalog, create_app, web, web_benchmarks
-from benchhub.server.sessions import CSRF_COOKIE, load_secret
+from benchhub.server.sessions import load_secret
 from benchhub.store.tables import BenchmarkRow, EvaluationRow, ModelRow, ProbeRunRow, SubmissionRow
 from tests.conftest import review_rows, write_jsonl
 from tests.fixtures.benchmarks import make_benchmark
+from tests.fixtures.browser import signed_in
 
 HIDDEN = "labels of reviews/test are hidden by benchmark sentiment"
 QUERIES = ["", "?split=test", "?split=dev", "?split=train", "?dataset=reviews&split=test", "?dataset=reviews",
@@ -145,9 +146,7 @@ def test_no_response_shows_a_fingerprint_that_covers_hidden_labels(hidden, monke
     app = create_app(HubConfig(home=hidden.home, database_url=f"sqlite:///{hidden.home / 'hub.db'}"))
     urls = crawl_urls(app, hidden)
     assert len(urls) > 60
-    anonymous, cookie = TestClient(app), TestClient(app)
-    cookie.get("/signin")
-    cookie.post("/signin", data={"token": hidden.tokens["alice"], "csrf": cookie.cookies[CSRF_COOKIE]})
+    anonymous, cookie = TestClient(app), signed_in(TestClient(app), hidden.tokens["alice"])
     callers = [(anonymous, {}), (anonymous, bearer(hidden, "alice")), (cookie, {}), (anonymous, bearer(hidden, "bob"))]
     found, answered = [], 0
     for phase_closed in (False, True):

@@ -28,6 +28,7 @@ from benchhub.server.sessions import CSRF_COOKIE
 from benchhub.submission_service import get_submission
 from tests.conftest import write_jsonl
 from tests.fixtures.benchmarks import BENCHMARK, make_benchmark
+from tests.fixtures.browser import signed_in
 
 HUGE = (2**31, 2**63, 10**20)
 ID_RANGE = "Input should be less than or equal to 2147483647"
@@ -44,9 +45,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     hub.evaluate(model="echo", dataset="reviews", split="dev", progress=False)
     app = create_app(hub.config)
     with TestClient(app) as api:
-        browser = TestClient(app)
-        browser.get("/signin")
-        browser.post("/signin", data={"token": hub.create_token("admin")[1], "csrf": browser.cookies[CSRF_COOKIE]})
+        browser = signed_in(TestClient(app), hub.create_token("admin")[1])
         yield hub, api, {"Authorization": f"Bearer {hub.create_token('alice')[1]}"}, browser, setup
     hub.close()
 

@@ -23,6 +23,7 @@ from benchhub.server.sessions import CSRF_COOKIE
 from benchhub.store.tables import SubmissionRow
 from tests.conftest import write_jsonl
 from tests.fixtures.benchmarks import BENCHMARK, count, make_benchmark
+from tests.fixtures.browser import signed_in
 from tests.test_benchmarks import BAD_FILES, _bad_file, qa_rows
 
 LIMIT = 10 * 1024 * 1024
@@ -62,9 +63,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
                          settings={"max_bytes": 1_000_000, "max_per_day": 1})
     app = create_app(hub.config)
     with TestClient(app) as api:
-        browser = TestClient(app)  # the same server, another client: its cookies are a browser's
-        browser.get("/signin")
-        browser.post("/signin", data={"token": hub.create_token("alice")[1], "csrf": browser.cookies[CSRF_COOKIE]})
+        browser = signed_in(TestClient(app), hub.create_token("alice")[1])  # the same server, another client: its cookies are a browser's
         yield hub, api, {"Authorization": f"Bearer {hub.create_token('alice')[1]}"}, browser, setup
     hub.close()
 

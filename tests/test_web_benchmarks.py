@@ -17,6 +17,7 @@ from benchhub.config import HubConfig
 from benchhub.server import create_app
 from benchhub.server.sessions import CSRF_COOKIE, SESSION_COOKIE
 from tests.fixtures.benchmarks import BENCHMARK, make_benchmark, state
+from tests.fixtures.browser import signed_in as browser_signed_in
 
 
 @pytest.fixture
@@ -30,12 +31,7 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def signed_in(setup, user: str) -> TestClient:
-    client = TestClient(create_app(setup.hub.config))
-    client.get("/signin")
-    token = setup.hub.create_token(user)[1]
-    response = client.post("/signin", data={"token": token, "csrf": client.cookies[CSRF_COOKIE]}, follow_redirects=False)
-    assert response.status_code == 303
-    return client
+    return browser_signed_in(TestClient(create_app(setup.hub.config)), setup.hub.create_token(user)[1])
 
 
 def submit(client: TestClient, path: Path, phase: str = "test"):

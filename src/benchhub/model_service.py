@@ -126,7 +126,8 @@ def infer_kind(source: str) -> str:
 def _existing_file(source: str, suffixes: tuple[str, ...], kind: str) -> Path:
     path = Path(source).expanduser()
     if not path.is_file():
-        raise InvalidInputError(f"No such file: {source}; a {kind} model is a {_either(suffixes)} file.")
+        what = "Not a regular file (a folder, a pipe or a device)" if path.exists() else "No such file"
+        raise InvalidInputError(f"{what}: {source}; a {kind} model is a {_either(suffixes)} file.")
     if path.suffix.lower() not in suffixes:
         raise InvalidInputError(f"{path.name}: a {kind} model must be a {_either(suffixes)} file.")
     return path
@@ -149,14 +150,10 @@ def _check_predictions(path: Path) -> None:
 
 def _check_rules(path: Path) -> None:
     """Checks a rules file's syntax now; its labels are checked against each dataset at evaluation."""
-    import yaml
-
+    from benchhub.data.yaml_documents import read_yaml
     from benchhub.models.baselines.regex import RegexBaseline
 
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
-        document = None  # from_yaml below reports the problem precisely
+    document = read_yaml(path, what="rules file")
     named = set()
     if isinstance(document, dict):
         named = {str(rule.get("label")) for rule in document.get("rules") or [] if isinstance(rule, dict)}

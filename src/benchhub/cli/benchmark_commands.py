@@ -236,7 +236,8 @@ def submit_command(
     if file.is_dir():
         raise InvalidInputError(f"{file} is a folder; give the predictions file itself.")
     if not file.is_file():
-        raise InvalidInputError(f"No such file: {file}.")
+        what = "is not a regular file (a pipe, a device or a socket)" if file.exists() else "does not exist"
+        raise InvalidInputError(f"{file} {what}; give the predictions file itself.")
     if server is not None:
         document = submit_over_http(server, benchmark, file, phase=phase, token=token or os.environ.get(TOKEN_VARIABLE),
                                     key=key or uuid.uuid4().hex)

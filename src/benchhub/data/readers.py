@@ -40,6 +40,9 @@ def read_source(source: str, *, revision: str | None = None) -> dict[str, Table]
         return read_saved_dataset(path)
     if path.is_file():
         return read_file(path)
+    if path.exists():  # reading a pipe or a device would block, or never end
+        raise DatasetFormatError(f"{source if source.isprintable() else repr(source)} is not a regular file or a folder "
+                                 "(a pipe, a device or a socket); give a CSV, JSONL, JSON or Parquet file, or a save_to_disk folder.")
     if path.suffix.lower() in FILE_FORMATS or os.sep in source.removeprefix("./") and not HUB_ID.fullmatch(source):
         raise DatasetFormatError(f"No such file or folder: {source if source.isprintable() else repr(source)}. Give a path to a CSV, JSONL, JSON or Parquet file, a save_to_disk folder, or a hub id.")
     if not HUB_ID.fullmatch(source):

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
-import yaml
 
+from benchhub.data.yaml_documents import read_yaml
 from benchhub.errors import InvalidInputError
 from benchhub.models.baselines.base import (
     check_labels,
@@ -76,20 +76,7 @@ class RegexBaseline:
     def from_yaml(cls, path: Path, labels: Sequence[str]) -> Self:
         """Reads rules and an optional default label from a YAML rules file."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise InvalidInputError(
-                f"cannot read rules file {path}: {error.strerror}; pass the path of an existing YAML file"
-            ) from error
-        except UnicodeDecodeError as error:
-            raise InvalidInputError(f"rules file {path} is not UTF-8 text; save it as UTF-8") from error
-        try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise InvalidInputError(
-                f"rules file {path} is not valid YAML ({_yaml_problem(error)}); fix the syntax"
-            ) from error
+        document = read_yaml(path, what="rules file")  # bounded, UTF-8, no aliases
         if not isinstance(document, dict):
             raise InvalidInputError(
                 f"rules file {path} must be a mapping with 'rules' and an optional 'default', "
@@ -267,10 +254,3 @@ def _kind(value: object) -> str:
     name = type(value).__name__
     return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
-
-def _yaml_problem(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-    if mark is None:
-        return problem
-    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
