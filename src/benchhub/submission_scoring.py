@@ -68,10 +68,7 @@ def _metrics(model: Model, split: Split, task: Task, facts: DatasetFacts) -> dic
 
 
 def _subset(split: Split, keep: Sequence[bool]) -> Split:
-    def pick(values: list[Any] | None) -> list[Any] | None:
-        return None if values is None else [value for value, wanted in zip(values, keep, strict=True) if wanted]
-
-    return Split(split.name, pick(split.ids), pick(split.texts), pick(split.text_pairs), pick(split.labels), pick(split.answers))
+    return split.subset([position for position, wanted in enumerate(keep) if wanted])
 
 
 class _Replay:

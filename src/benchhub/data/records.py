@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 ExampleId = str | int
 
@@ -48,6 +48,10 @@ class Split:
     text_pairs: list[str] | None = None
     labels: list[str] | None = None
     answers: list[dict[str, list[Any]]] | None = None
+    # Token classification: the words of each sentence and one gold tag per word (texts hold the words
+    # joined by spaces, so length slices and text views work unchanged).
+    tokens: list[list[str]] | None = None
+    tags: list[list[str]] | None = None
     _fingerprint: str | None = field(default=None, repr=False)
     # The source's other categorical columns (name -> one value per example), kept for slicing only:
     # stored beside the split, outside its rows and fingerprint (see `write_columns`).
@@ -62,8 +66,8 @@ class Split:
 
     @property
     def has_references(self) -> bool:
-        """Whether the split carries what a task scores against (gold labels or gold answers)."""
-        return self.labels is not None or self.answers is not None
+        """Whether the split carries what a task scores against (gold labels, answers or tags)."""
+        return self.labels is not None or self.answers is not None or self.tags is not None
 
     def label_counts(self) -> dict[str, int]:
         """Examples per gold label; for question answering, answerable vs unanswerable questions."""
@@ -83,7 +87,22 @@ class Split:
             # Only QA rows carry the key, so classification fingerprints stay as they were.
             for row, answers in zip(rows, self.answers, strict=True):
                 row["answers"] = answers
+        if self.tokens is not None:
+            # Only token-classification rows carry these keys (the other families' fingerprints stay as they were).
+            tags = self.tags or [None] * len(self)
+            for row, words, word_tags in zip(rows, self.tokens, tags, strict=True):
+                row["tokens"] = words
+                row["tags"] = word_tags
         return rows
+
+    def subset(self, positions: Sequence[int]) -> Split:
+        """The split of the examples at `positions`, in that order (slicing columns kept)."""
+        def pick(values: list[Any] | None) -> list[Any] | None:
+            return None if values is None else [values[i] for i in positions]
+
+        columns = None if self.columns is None else {name: pick(values) for name, values in self.columns.items()}
+        return Split(self.name, pick(self.ids) or [], pick(self.texts) or [], pick(self.text_pairs), pick(self.labels),
+                     pick(self.answers), pick(self.tokens), pick(self.tags), columns=columns)
 
     def joined_texts(self, separator: str = " [SEP] ") -> list[str]:
         """Texts with the second text appended, for models that read one string."""
@@ -114,7 +133,7 @@ class Split:
 
     @classmethod
     def read_jsonl(cls, name: str, path: Path) -> Split:
-        ids, texts, pairs, labels, answers = [], [], [], [], []
+        ids, texts, pairs, labels, answers, tokens, tags = [], [], [], [], [], [], []
         with path.open(encoding="utf-8") as handle:
             for line in handle:
                 row = json.loads(line)
@@ -123,13 +142,18 @@ class Split:
                 pairs.append(row["text_pair"])
                 labels.append(row["label"])
                 answers.append(row.get("answers"))
+                tokens.append(row.get("tokens"))
+                tags.append(row.get("tags"))
         has_pairs = any(p is not None for p in pairs)
         has_labels = bool(labels) and all(y is not None for y in labels)
         has_answers = bool(answers) and all(a is not None for a in answers)
+        has_tokens = bool(tokens) and all(t is not None for t in tokens)
+        has_tags = has_tokens and all(t is not None for t in tags)
         columns_path = path.with_suffix(".columns.json")
         columns = json.loads(columns_path.read_text(encoding="utf-8")) if columns_path.is_file() else None
         return cls(name, ids, texts, pairs if has_pairs else None, labels if has_labels else None,
-                   answers if has_answers else None, columns=columns)
+                   answers if has_answers else None, tokens if has_tokens else None, tags if has_tags else None,
+                   columns=columns)
 
 
 def canonical_json(value: Any) -> str:

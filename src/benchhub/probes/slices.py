@@ -93,13 +93,7 @@ def slice_metrics(
 
 def subset_split(split: Split, positions: Sequence[int]) -> Split:
     """Return the split of the examples at ``positions``, in that order."""
-    def pick(values: list[Any] | None) -> list[Any] | None:
-        return None if values is None else [values[i] for i in positions]
-
-    return Split(
-        name=split.name, ids=pick(split.ids) or [], texts=pick(split.texts) or [], text_pairs=pick(split.text_pairs),
-        labels=pick(split.labels), answers=pick(split.answers),
-    )
+    return split.subset(positions)
 
 
 def _task_predictions(task: Task, split: Split, predictions: Any, facts: DatasetFacts) -> Any:
