@@ -122,7 +122,7 @@ def main() -> None:
     from benchhub.data.records import Split
     from benchhub.demo import QUESTION_ANSWERING, run_demo, sample_folder
     from benchhub.engine.runner import run_model
-    from benchhub.models.transformers_qa import TransformersQA
+    from benchhub.tasks.question_answering.transformers_qa import TransformersQA
 
     hub = Hub.open(args.home)
     if not any(m.name == QUESTION_ANSWERING.model for m in hub.models()):

@@ -356,7 +356,7 @@ def _evaluation(artifacts: Any, context: Any, event: tuple, dataset_id: int, dat
     import numpy as np
 
     from benchhub.evaluation_service import cache_key
-    from benchhub.metrics import classification
+    from benchhub.tasks.text_classification import metrics as classification
     from benchhub.tasks.registry import get_task
 
     moment, position, split, _, difficulty = event

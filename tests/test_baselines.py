@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from benchhub.errors import InvalidInputError
-from benchhub.models.baselines import (
+from benchhub.tasks.text_classification.baselines import (
     BASELINES,
     Baseline,
     KeywordBaseline,
@@ -26,8 +26,8 @@ from benchhub.models.baselines import (
     load_baseline,
     predict_labels,
 )
-from benchhub.models.baselines.log_odds import log_odds_z_scores
-from benchhub.models.baselines.tokens import tokenize
+from benchhub.tasks.text_classification.baselines.log_odds import log_odds_z_scores
+from benchhub.tasks.text_classification.baselines.tokens import tokenize
 
 SUPPORT_LABELS = ("billing", "shipping", "account")
 SUPPORT_TRAIN = [
@@ -203,7 +203,7 @@ def test_load_refuses_another_baseline_or_version(tmp_path: Path) -> None:
 
 
 def test_importing_baselines_does_not_import_sklearn() -> None:
-    code = "import sys, benchhub.models.baselines; print('sklearn' in sys.modules)"
+    code = "import sys, benchhub.tasks.text_classification.baselines; print('sklearn' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert result.stdout.strip() == "False"

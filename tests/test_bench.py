@@ -45,14 +45,14 @@ def read(db: Path, sql: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def classifier(tiny_bert):
-    from benchhub.models.transformers_classifier import TransformersClassifier
+    from benchhub.tasks.text_classification.transformers_classifier import TransformersClassifier
 
     return TransformersClassifier(tiny_bert, dataset_labels=["negative", "positive"], threads=1)
 
 
 @pytest.fixture(scope="module")
 def qa_model(tmp_path_factory):
-    from benchhub.models.transformers_qa import TransformersQA
+    from benchhub.tasks.question_answering.transformers_qa import TransformersQA
 
     corpus = [row["text"] for row in review_rows(200, seed=3, prefix="c")] + ["what is this about?"]
     folder = build_tiny_bert_qa(tmp_path_factory.mktemp("tiny-qa"), corpus, max_position_embeddings=256)

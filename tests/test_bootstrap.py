@@ -14,7 +14,7 @@ from benchhub.metrics.bootstrap import (
     paired_bootstrap_pvalue,
     resample_indices,
 )
-from benchhub.metrics.classification import classification_metrics
+from benchhub.tasks.text_classification.metrics import classification_metrics
 
 SCORES = ["accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall"]
 

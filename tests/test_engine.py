@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from benchhub.data.records import Split
-from benchhub.engine.evaluate import DatasetFacts, evaluate
+from benchhub.data.records import DatasetFacts
+from benchhub.engine.evaluate import evaluate
 from benchhub.engine.runner import run_model
 from benchhub.errors import InvalidInputError
 from benchhub.models.base import ModelInfo
-from benchhub.tasks.text_classification import TextClassification
+from benchhub.tasks.text_classification.task import TextClassification
 
 
 class LengthEcho:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchhub.engine.finetune_qa import QAFinetuneConfig, finetune_qa, train_features
+from benchhub.tasks.question_answering.finetune import QAFinetuneConfig, finetune_qa, train_features
 from benchhub.errors import InvalidInputError
 
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
@@ -125,7 +125,7 @@ def toy_loss(folder: Path, questions, contexts, answers) -> float:
 def test_the_loss_falls_on_a_learnable_task_and_the_model_finds_the_first_word(qa_bert, tmp_path):
     from benchhub.data.records import Split
     from benchhub.engine.runner import run_model
-    from benchhub.models.transformers_qa import TransformersQA
+    from benchhub.tasks.question_answering.transformers_qa import TransformersQA
 
     train = toy_task(40, seed=2)
     held_out = toy_task(12, seed=3)

@@ -110,7 +110,7 @@ def test_dataset_without_train_split_has_no_baselines_and_says_why(tmp_path):
 
 
 def test_p_values_are_computed_once_per_pair_and_recomputed_for_a_rerun(ranked_hub, monkeypatch):
-    from benchhub.tasks.text_classification import TextClassification
+    from benchhub.tasks.text_classification.task import TextClassification
 
     first = {row.model: row.p_value_vs_leader for row in ranked_hub.leaderboard(dataset="reviews", progress=False).rows}
     calls = []

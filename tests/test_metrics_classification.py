@@ -5,7 +5,7 @@ import pytest
 from sklearn import metrics as skm
 
 from benchhub.errors import InvalidInputError
-from benchhub.metrics.classification import (
+from benchhub.tasks.text_classification.metrics import (
     VERSION,
     classification_metrics,
     confusion_matrices,

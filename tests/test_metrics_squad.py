@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from benchhub.errors import InvalidInputError
-from benchhub.metrics import bootstrap, squad
+from benchhub.metrics import bootstrap
+from benchhub.tasks.question_answering import metrics as squad
 from benchhub.metrics.bootstrap import Interval, mean_intervals, paired_mean_pvalue, resample_indices
 
 # Five questions, three answerable. Hand-computed raw scores (exact, F1):

@@ -85,7 +85,7 @@ LOAD_DIRECTLY = """
 import sys
 from pathlib import Path
 from benchhub.errors import BenchhubError
-from benchhub.models.transformers_classifier import TransformersClassifier
+from benchhub.tasks.text_classification.transformers_classifier import TransformersClassifier
 try:
     TransformersClassifier(Path(sys.argv[1]), dataset_labels=["negative", "positive"])
 except BenchhubError as error:

@@ -24,7 +24,7 @@ LABELS = ["negative", "positive"]
 def trained_bert(tiny_bert, tmp_path_factory) -> Path:
     """The tiny BERT fine-tuned on 200 reviews: it predicts both labels with margins, like a real model."""
     from benchhub.data.records import Split
-    from benchhub.engine.finetune import FinetuneConfig, finetune_classifier
+    from benchhub.tasks.text_classification.finetune import FinetuneConfig, finetune_classifier
 
     rows = review_rows(200, seed=7, prefix="fit")
     train = Split("fit", [r["id"] for r in rows], [r["text"] for r in rows], labels=[r["label"] for r in rows])

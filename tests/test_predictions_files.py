@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 
 from benchhub import Hub, PredictionsFormatError
-from benchhub.data.predictions import read_label_predictions
+from benchhub.tasks.text_classification.predictions import read_label_predictions
 from tests.conftest import review_rows, write_jsonl
 
 LABELS = ["negative", "positive"]

@@ -10,8 +10,8 @@ import pytest
 
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
-from benchhub.probes.text_directional import AppendNegative, AppendPositive, ProbeNotApplicableError, sentiment_labels
-from benchhub.probes.text_invariance import (
+from benchhub.tasks.text_classification.probes.directional import AppendNegative, AppendPositive, ProbeNotApplicableError, sentiment_labels
+from benchhub.tasks.text_classification.probes.invariance import (
     NEUTRAL_SENTENCES,
     CaseChange,
     Contractions,
@@ -21,7 +21,7 @@ from benchhub.probes.text_invariance import (
     Typos,
     name_lists,
 )
-from benchhub.probes.text_suite import (
+from benchhub.tasks.text_classification.probes.suite import (
     REGISTRY,
     applicable,
     default_templates,
@@ -30,7 +30,7 @@ from benchhub.probes.text_suite import (
     not_applicable_reason,
     probe_by_name,
 )
-from benchhub.probes.text_templates import builtin_sentiment_tests, load_templates, parse_templates
+from benchhub.tasks.text_classification.probes.templates import builtin_sentiment_tests, load_templates, parse_templates
 from tests.conftest import review_rows
 
 LABELS = ["negative", "positive"]

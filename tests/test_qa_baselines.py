@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from benchhub.errors import InvalidInputError
-from benchhub.models.qa_baselines import (
+from benchhub.tasks.question_answering.baselines import (
     QA_BASELINES,
     AlwaysNoAnswerBaseline,
     ContextOnlyBaseline,
@@ -24,8 +24,8 @@ from benchhub.models.qa_baselines import (
     create_qa_baseline,
     load_qa_baseline,
 )
-from benchhub.models.qa_baselines.question_only import question_kind
-from benchhub.models.qa_baselines.spans import candidate_spans, span_text, span_type, tokenize
+from benchhub.tasks.question_answering.baselines.question_only import question_kind
+from benchhub.tasks.question_answering.baselines.spans import candidate_spans, span_text, span_type, tokenize
 
 # Paragraphs with (question, answers) pairs; answers == [] marks an unanswerable question, and the
 # unanswerable ones are all phrased "What is the ...?".
@@ -263,7 +263,7 @@ def test_learning_baselines_refuse_to_predict_before_fit(name: str) -> None:
 
 
 def test_importing_the_baselines_does_not_import_sklearn() -> None:
-    code = "import sys, benchhub.models.qa_baselines; print('sklearn' in sys.modules)"
+    code = "import sys, benchhub.tasks.question_answering.baselines; print('sklearn' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from benchhub import Hub
-from benchhub.metrics import squad
+from benchhub.tasks.question_answering import metrics as squad
 from tests.test_qa_hub import (
     LIGHTHOUSE_1,
     NA_PROBS,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from benchhub import ColumnNotFoundError, DatasetFormatError, Hub, InvalidInputError, PredictionsFormatError
-from benchhub.metrics import squad
+from benchhub.tasks.question_answering import metrics as squad
 from benchhub.metrics.bootstrap import paired_mean_pvalue
 from tests.conftest import write_jsonl
 from tests.fixtures.tiny_bert import build_tiny_bert_qa

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from benchhub.data.records import Split
-from benchhub.engine.evaluate import DatasetFacts
+from benchhub.data.records import DatasetFacts
 from benchhub.errors import InvalidInputError
 from benchhub.models.base import QAPrediction
 from benchhub.probes.slices import MISSING, slice_by_column, slice_by_length, slice_metrics, subset_split
-from benchhub.tasks.question_answering import QuestionAnswering
-from benchhub.tasks.text_classification import TextClassification
+from benchhub.tasks.question_answering.task import QuestionAnswering
+from benchhub.tasks.text_classification.task import TextClassification
 
 LABELS = ["neg", "pos"]
 

@@ -209,12 +209,12 @@ def _ensure_checkpoint(hub: Hub, tour: Tour, base: Path, dataset_fingerprint: st
     echo(f"   fine-tuning on {len(train)} train examples ({config.epochs:g} epochs, seed {config.seed}, CPU)…")
     with hub.artifacts.new_folder(*folder.relative_to(hub.artifacts.root).parts) as staging:
         if tour.task == "question-answering":
-            from benchhub.engine.finetune_qa import finetune_qa
+            from benchhub.tasks.question_answering.finetune import finetune_qa
 
             summary = finetune_qa(base, train.texts, train.text_pairs or [], train.answers or [], staging,
                                   config=config, show_progress=progress)
         else:
-            from benchhub.engine.finetune import finetune_classifier
+            from benchhub.tasks.text_classification.finetune import finetune_classifier
 
             summary = finetune_classifier(base, train, list(hub.dataset(tour.dataset).labels), staging,
                                           config=config, show_progress=progress)
@@ -224,10 +224,10 @@ def _ensure_checkpoint(hub: Hub, tour: Tour, base: Path, dataset_fingerprint: st
 
 def _config(tour: Tour, epochs: float | None) -> Any:
     if tour.task == "question-answering":
-        from benchhub.engine.finetune_qa import QAFinetuneConfig
+        from benchhub.tasks.question_answering.finetune import QAFinetuneConfig
 
         return QAFinetuneConfig() if epochs is None else QAFinetuneConfig(epochs=epochs)
-    from benchhub.engine.finetune import FinetuneConfig
+    from benchhub.tasks.text_classification.finetune import FinetuneConfig
 
     return FinetuneConfig() if epochs is None else FinetuneConfig(epochs=epochs)
 

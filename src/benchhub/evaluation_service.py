@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from benchhub._version import __version__
 from benchhub.data.records import Split, canonical_json
 from benchhub.dataset_service import get_dataset_row, get_split_row, load_split
-from benchhub.engine.evaluate import DatasetFacts, evaluate
+from benchhub.data.records import DatasetFacts
+from benchhub.engine.evaluate import evaluate
 from benchhub.engine.provenance import hardware, package_versions
 from benchhub.errors import InvalidInputError, NotFoundError
 from benchhub.model_fingerprints import refresh_fingerprint

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from benchhub.dataset_service import get_dataset_row, load_split
 from benchhub.errors import BenchhubError, InvalidInputError
 from benchhub.evaluation_service import TRAIN_SPLIT, dataset_facts, latest_evaluations, run_evaluation
-from benchhub.engine.evaluate import DatasetFacts
+from benchhub.data.records import DatasetFacts
 from benchhub.model_service import BASELINE_PREFIX, BUILTIN_BASELINES, builtin_registry
 from benchhub.results import Leaderboard, LeaderboardRow
 from benchhub.probe_service import latest_probe_summaries

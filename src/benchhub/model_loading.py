@@ -42,20 +42,20 @@ def _load(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train
         return _onnx(row, dataset, artifacts, settings)
     if row.kind == "predictions":
         if dataset.task == QA:
-            from benchhub.models.qa_adapters import QAPredictionsModel
+            from benchhub.tasks.question_answering.adapters import QAPredictionsModel
 
             na_probs = row.options.get("na_probs")
             return QAPredictionsModel(artifacts.path(row.source), na_probs=artifacts.path(na_probs) if na_probs else None)
-        from benchhub.models.simple_adapters import PredictionsClassifier
+        from benchhub.tasks.text_classification.adapters import PredictionsClassifier
 
         return PredictionsClassifier(artifacts.path(row.source), dataset_labels=list(dataset.labels))
     baseline, size, fitted = _fitted_baseline(row, dataset, artifacts=artifacts, train=train)
     if dataset.task == QA:
-        from benchhub.models.qa_adapters import QABaselineModel
+        from benchhub.tasks.question_answering.adapters import QABaselineModel
 
         model: Model = QABaselineModel(baseline, size_bytes=size)
     else:
-        from benchhub.models.simple_adapters import BaselineClassifier
+        from benchhub.tasks.text_classification.adapters import BaselineClassifier
 
         model = BaselineClassifier(baseline, size_bytes=size)
     model.info = replace(model.info, extra={**model.info.extra, "fitted": fitted})
@@ -72,10 +72,10 @@ def load_network(folder: Path, dataset: DatasetRow, *, label_map: dict[str, str]
                  runtime: str) -> Model:
     """The task's transformers adapter for a checkpoint (runtime "torch") or an ONNX folder (runtime "onnx")."""
     if dataset.task == QA:
-        from benchhub.models.transformers_qa import TransformersQA
+        from benchhub.tasks.question_answering.transformers_qa import TransformersQA
 
         return TransformersQA(folder, runtime=runtime, **settings)
-    from benchhub.models.transformers_classifier import TransformersClassifier
+    from benchhub.tasks.text_classification.transformers_classifier import TransformersClassifier
 
     return TransformersClassifier(folder, dataset_labels=list(dataset.labels), label_map=label_map, runtime=runtime,
                                   **settings)
@@ -92,7 +92,7 @@ def _fitted_baseline(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactS
     """Fits a baseline on the train split once per dataset version; later calls load the saved parameters.
     Returns the baseline, its saved size, and whether this call fitted it."""
     from benchhub.models.baselines.base import MANIFEST_FILE
-    from benchhub.models.baselines.regex import RegexBaseline
+    from benchhub.tasks.text_classification.baselines.regex import RegexBaseline
 
     builtin = row.name.startswith(BASELINE_PREFIX) and builtin_task(row.source) is not None
     if builtin and builtin_task(row.source) != dataset.task:

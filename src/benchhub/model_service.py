@@ -139,8 +139,8 @@ def _either(suffixes: tuple[str, ...]) -> str:
 
 def _check_predictions(path: Path) -> None:
     """Checks a predictions file's syntax now (SQuAD JSON, else JSONL/CSV); its ids are checked against each split at evaluation."""
-    from benchhub.data.predictions import read_label_pairs
-    from benchhub.data.qa_predictions import read_answer_pairs
+    from benchhub.tasks.text_classification.predictions import read_label_pairs
+    from benchhub.tasks.question_answering.predictions import read_answer_pairs
 
     if path.suffix.lower() == ".json":
         read_answer_pairs(path)
@@ -151,7 +151,7 @@ def _check_predictions(path: Path) -> None:
 def _check_rules(path: Path) -> None:
     """Checks a rules file's syntax now; its labels are checked against each dataset at evaluation."""
     from benchhub.data.yaml_documents import read_yaml
-    from benchhub.models.baselines.regex import RegexBaseline
+    from benchhub.tasks.text_classification.baselines.regex import RegexBaseline
 
     document = read_yaml(path, what="rules file")
     named = set()
@@ -224,8 +224,8 @@ def model_record(row: ModelRow) -> ModelRecord:
 
 def builtin_registry() -> dict[str, type]:
     """Every built-in baseline class by name, across tasks."""
-    from benchhub.models.baselines import BASELINES
-    from benchhub.models.qa_baselines import QA_BASELINES
+    from benchhub.tasks.text_classification.baselines import BASELINES
+    from benchhub.tasks.question_answering.baselines import QA_BASELINES
 
     return {**BASELINES, **QA_BASELINES}
 

@@ -164,7 +164,7 @@ def _invariance_or_direction(probe: Any, perturbed: Perturbed, base_rows: list[d
 def _not_applicable(probe: Any, task: str, labels: list[str]) -> str | None:
     if task != "text-classification":
         return None
-    from benchhub.probes.text_suite import not_applicable_reason
+    from benchhub.tasks.text_classification.probes.suite import not_applicable_reason
 
     return not_applicable_reason(probe, labels)
 
@@ -226,18 +226,18 @@ def _suite(suite: str, task: str, labels: list[str]) -> tuple[list[Any], list[An
     """The probes and template tests of a suite, and a document that fixes it (for the cache key)."""
     if suite == DEFAULT_SUITE:
         if task == "question-answering":
-            from benchhub.probes.qa_suite import default_qa_suite
+            from benchhub.tasks.question_answering.probes.suite import default_qa_suite
 
             probes, templates = default_qa_suite(), []
         else:
-            from benchhub.probes.text_suite import default_text_suite, default_templates
+            from benchhub.tasks.text_classification.probes.suite import default_text_suite, default_templates
 
             probes, templates = default_text_suite(labels), default_templates(labels)
     else:
         path = Path(suite)
         if not path.is_file():
             raise InvalidInputError(f"--suite {suite!r} is neither 'default' nor a suite file (YAML).")
-        from benchhub.probes.text_suite import load_suite
+        from benchhub.tasks.text_classification.probes.suite import load_suite
 
         probes, templates = load_suite(path, task=task, labels=labels)
     document = {"probes": [_describe(p) for p in probes], "templates": [_describe(t) for t in templates]}

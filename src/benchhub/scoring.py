@@ -23,11 +23,11 @@ def score_predictions_file(session: Session, artifacts: ArtifactStore, *, datase
     split_data = load_split(artifacts, dataset_row, split)
     task = get_task(dataset_row.task)
     if dataset_row.task == "question-answering":
-        from benchhub.models.qa_adapters import QAPredictionsModel
+        from benchhub.tasks.question_answering.adapters import QAPredictionsModel
 
         model = QAPredictionsModel(predictions, na_probs=na_probs)
     else:
-        from benchhub.models.simple_adapters import PredictionsClassifier
+        from benchhub.tasks.text_classification.adapters import PredictionsClassifier
 
         if na_probs is not None:
             raise InvalidInputError("--na-probs applies to question-answering datasets only.")

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from benchhub.benchmark_service import public_mask
 from benchhub.data.records import Split
 from benchhub.dataset_service import load_split
-from benchhub.engine.evaluate import DatasetFacts, evaluate
+from benchhub.data.records import DatasetFacts
+from benchhub.engine.evaluate import evaluate
 from benchhub.evaluation_service import dataset_facts
 from benchhub.models.base import Model
 from benchhub.store.artifacts import ArtifactStore
@@ -54,10 +55,10 @@ def score_submission(session: Session, artifacts: ArtifactStore, submission: Sub
 
 def _predictions_model(dataset_row: DatasetRow, path: Path) -> Model:
     if dataset_row.task == "question-answering":
-        from benchhub.models.qa_adapters import QAPredictionsModel
+        from benchhub.tasks.question_answering.adapters import QAPredictionsModel
 
         return QAPredictionsModel(path)
-    from benchhub.models.simple_adapters import PredictionsClassifier
+    from benchhub.tasks.text_classification.adapters import PredictionsClassifier
 
     return PredictionsClassifier(path, dataset_labels=list(dataset_row.labels))
 

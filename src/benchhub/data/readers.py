@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchhub.data.squad import flatten_squad, is_squad_document
+from benchhub.tasks.question_answering.squad_files import flatten_squad, is_squad_document
 from benchhub.errors import BenchhubError, DatasetFormatError, MissingDependencyError
 
 FILE_FORMATS = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")

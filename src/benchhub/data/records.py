@@ -38,6 +38,14 @@ class ColumnMapping:
         return {"text": self.text, "text_pair": self.text_pair, "label": self.label, "id": self.id, "split": self.split}
 
 
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What a task needs to know about the dataset beyond the split: its labels and options."""
+
+    labels: list[str] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class Split:
     """One split in canonical form: parallel lists, one entry per example, in source order."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from benchhub.data.readers import Table
 from benchhub.data.records import ColumnMapping, ExampleId, Split
-from benchhub.data.squad import qa_answers
+from benchhub.tasks.question_answering.squad_files import qa_answers
 from benchhub.errors import ColumnNotFoundError, DatasetFormatError
 
 DEFAULT_SPLIT = "test"

@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from benchhub.data.predictions import read_label_predictions
-from benchhub.data.qa_predictions import read_answer_predictions
+from benchhub.tasks.text_classification.predictions import read_label_predictions
+from benchhub.tasks.question_answering.predictions import read_answer_predictions
 from benchhub.data.readers import json_lines, load_json
 from benchhub.errors import PredictionsFormatError
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from benchhub.data.records import Split
-from benchhub.engine.runner import RunOutput, run_model
+from benchhub.data.records import DatasetFacts, Split
+from benchhub.engine.runner import run_model
 from benchhub.errors import InvalidInputError
-from benchhub.models.base import Model
+from benchhub.models.base import Model, RunOutput
 from benchhub.tasks.base import Task
 
 
@@ -22,14 +22,6 @@ class EvaluationOutput:
     details: dict[str, Any]
     efficiency: dict[str, Any]
     examples: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class DatasetFacts:
-    """What a task needs to know about the dataset beyond the split: its labels and options."""
-
-    labels: list[str] = field(default_factory=list)
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 def evaluate(model: Model, split: Split, *, task: Task, facts: DatasetFacts, batch_size: int = 32,

@@ -18,26 +18,7 @@ import numpy as np
 from benchhub.data.records import Split
 from benchhub.engine.progress import Progress
 from benchhub.errors import InvalidInputError
-from benchhub.models.base import Model
-
-
-@dataclass(frozen=True)
-class RunOutput:
-    """One output per item, in item order, with the items and how long the work took."""
-
-    examples: int
-    items: list[Any]
-    outputs: list[Any]
-    encode_seconds: float
-    predict_seconds: float
-    batch_seconds: list[float]
-    batch_sizes: list[int]
-    peak_memory_bytes: int
-
-    @property
-    def scores(self) -> np.ndarray:
-        """The outputs stacked into one array, for models whose items are examples."""
-        return np.vstack(self.outputs) if self.outputs else np.zeros((0, 0))
+from benchhub.models.base import Model, RunOutput
 
 
 def run_model(model: Model, split: Split, *, batch_size: int = 32, show_progress: bool = True,

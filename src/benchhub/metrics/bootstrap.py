@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchhub.errors import InvalidInputError
-from benchhub.metrics.classification import (
+from benchhub.tasks.text_classification.metrics import (
     SCORE_NAMES,
     confusion_matrix,
     resampled_confusions,

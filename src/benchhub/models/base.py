@@ -35,6 +35,25 @@ class QAPrediction:
     no_answer_probability: float | None = None
 
 
+@dataclass(frozen=True)
+class RunOutput:
+    """One output per item, in item order, with the items and how long the work took."""
+
+    examples: int
+    items: list[Any]
+    outputs: list[Any]
+    encode_seconds: float
+    predict_seconds: float
+    batch_seconds: list[float]
+    batch_sizes: list[int]
+    peak_memory_bytes: int
+
+    @property
+    def scores(self) -> np.ndarray:
+        """The outputs stacked into one array, for models whose items are examples."""
+        return np.vstack(self.outputs) if self.outputs else np.zeros((0, 0))
+
+
 class Model(Protocol):
     """A loaded model: encodes a split into items, and maps a batch of items to one output each."""
 

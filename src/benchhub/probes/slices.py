@@ -22,7 +22,7 @@ from benchhub.errors import InvalidInputError
 from benchhub.models.base import QAPrediction
 
 if TYPE_CHECKING:
-    from benchhub.engine.evaluate import DatasetFacts
+    from benchhub.data.records import DatasetFacts
     from benchhub.tasks.base import Task
 
 MISSING = "(missing)"

@@ -10,8 +10,8 @@ import numpy as np
 from benchhub.data.records import Split
 
 if TYPE_CHECKING:
-    from benchhub.engine.evaluate import DatasetFacts
-    from benchhub.engine.runner import RunOutput
+    from benchhub.data.records import DatasetFacts
+    from benchhub.models.base import RunOutput
     from benchhub.models.base import Model
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from benchhub.errors import InvalidInputError
 from benchhub.tasks.base import Task, has_head
-from benchhub.tasks.question_answering import QuestionAnswering
-from benchhub.tasks.text_classification import TextClassification
+from benchhub.tasks.question_answering.task import QuestionAnswering
+from benchhub.tasks.text_classification.task import TextClassification
 
 TASKS: dict[str, Task] = {task.name: task for task in (TextClassification(), QuestionAnswering())}
 

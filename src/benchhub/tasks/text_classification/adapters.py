@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from benchhub.data.predictions import check_predictions_path, read_label_predictions
+from benchhub.tasks.text_classification.predictions import check_predictions_path, read_label_predictions
 from benchhub.data.records import Split
 from benchhub.models.base import ModelInfo
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from benchhub.models.baselines.tokens import STOPWORDS
+from benchhub.tasks.text_classification.baselines.tokens import STOPWORDS
 
 TOKEN_PATTERN = re.compile(r"(?P<word>\w+(?:[-'\u2019]\w+)*)|(?P<mark>[^\w\s])")
 SENTENCE_ENDS = frozenset(".!?")

@@ -46,8 +46,8 @@ from typing import Any
 from benchhub.data.records import Split
 from benchhub.data.yaml_documents import parse_yaml, read_yaml
 from benchhub.errors import InvalidInputError
-from benchhub.probes.text_directional import NEGATIVE_NAMES, POSITIVE_NAMES, ProbeNotApplicableError
-from benchhub.probes.text_invariance import TASK
+from benchhub.tasks.text_classification.probes.directional import NEGATIVE_NAMES, POSITIVE_NAMES, ProbeNotApplicableError
+from benchhub.tasks.text_classification.probes.invariance import TASK
 
 MAX_EXAMPLES_PER_TEST = 10_000
 MAX_EXAMPLES_PER_FILE = 100_000

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from benchhub.data.records import Split
-from benchhub.metrics import bootstrap, squad
+from benchhub.metrics import bootstrap
+from benchhub.tasks.question_answering import metrics as squad
 from benchhub.models.base import QAPrediction
 from benchhub.tasks.base import TaskScore, metric_entry
 
 if TYPE_CHECKING:
-    from benchhub.engine.evaluate import DatasetFacts
-    from benchhub.engine.runner import RunOutput
+    from benchhub.data.records import DatasetFacts
+    from benchhub.models.base import RunOutput
     from benchhub.models.base import Model
 
 V2_METRICS = ("f1", "exact", "HasAns_f1", "HasAns_exact", "NoAns_f1", "NoAns_exact",

@@ -19,8 +19,8 @@ from benchhub.models.baselines.base import (
     read_manifest,
     write_manifest,
 )
-from benchhub.models.baselines.log_odds import log_odds_z_scores
-from benchhub.models.baselines.tokens import tokenize
+from benchhub.tasks.text_classification.baselines.log_odds import log_odds_z_scores
+from benchhub.tasks.text_classification.baselines.tokens import tokenize
 
 HIT_SMOOTHING = 1e-3
 """Total score mass spread evenly over the labels of a text with keyword hits."""

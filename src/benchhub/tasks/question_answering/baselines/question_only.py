@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import Any, Self
 
 from benchhub.errors import InvalidInputError
-from benchhub.models.baselines.tfidf_logreg import TfidfLogRegBaseline
-from benchhub.models.qa_baselines.base import (
+from benchhub.tasks.text_classification.baselines.tfidf_logreg import TfidfLogRegBaseline
+from benchhub.tasks.question_answering.baselines.base import (
     check_inputs,
     check_training,
     not_fitted,
     read_manifest,
     write_manifest,
 )
-from benchhub.models.qa_baselines.spans import Token, span_text, tokenize, tokenize_each
+from benchhub.tasks.question_answering.baselines.spans import Token, span_text, tokenize, tokenize_each
 
 LABELS = ("answerable", "unanswerable")
 CLASSIFIER_FOLDER = "no-answer-classifier"

@@ -11,7 +11,7 @@ import numpy as np
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.models.base import ModelInfo
-from benchhub.models.qa_spans import QAFeature, SpanAnswer, decode_spans, make_features
+from benchhub.tasks.question_answering.spans import QAFeature, SpanAnswer, decode_spans, make_features
 from benchhub.models.runtime import load_runtime, pad_batch, tokenizer_limit
 
 OUTPUTS = ("start_logits", "end_logits")

@@ -14,14 +14,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Self
 
-from benchhub.models.qa_baselines.base import (
+from benchhub.tasks.question_answering.baselines.base import (
     check_inputs,
     check_int,
     check_training,
     read_manifest,
     write_manifest,
 )
-from benchhub.models.qa_baselines.spans import (
+from benchhub.tasks.question_answering.baselines.spans import (
     WH_WORDS,
     Token,
     question_words,

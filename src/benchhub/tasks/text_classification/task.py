@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from benchhub.data.records import Split
-from benchhub.metrics import bootstrap, classification
+from benchhub.metrics import bootstrap
+from benchhub.tasks.text_classification import metrics as classification
 from benchhub.tasks.base import TaskScore, metric_entry, plain
 
 if TYPE_CHECKING:
-    from benchhub.engine.evaluate import DatasetFacts
-    from benchhub.engine.runner import RunOutput
+    from benchhub.data.records import DatasetFacts
+    from benchhub.models.base import RunOutput
     from benchhub.models.base import Model
 
 HEADLINE = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall")

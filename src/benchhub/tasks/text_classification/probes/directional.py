@@ -21,7 +21,7 @@ import numpy as np
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.probes.base import Perturbed
-from benchhub.probes.text_invariance import TASK, perturb_texts
+from benchhub.tasks.text_classification.probes.invariance import TASK, perturb_texts
 
 POSITIVE_NAMES = frozenset({"positive", "pos"})
 NEGATIVE_NAMES = frozenset({"negative", "neg"})

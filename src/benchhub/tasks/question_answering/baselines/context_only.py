@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from benchhub.errors import InvalidInputError
-from benchhub.models.qa_baselines.base import (
+from benchhub.tasks.question_answering.baselines.base import (
     check_inputs,
     check_int,
     check_training,
@@ -16,7 +16,7 @@ from benchhub.models.qa_baselines.base import (
     read_manifest,
     write_manifest,
 )
-from benchhub.models.qa_baselines.spans import (
+from benchhub.tasks.question_answering.baselines.spans import (
     SPAN_TYPES,
     Token,
     candidate_spans,

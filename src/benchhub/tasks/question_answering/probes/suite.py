@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from benchhub.probes.base import Perturbation
-from benchhub.probes.qa_distractor import Distractor
-from benchhub.probes.qa_position import AnswerSentenceShift
-from benchhub.probes.qa_unanswerable import RemoveAnswerSentence
+from benchhub.tasks.question_answering.probes.distractor import Distractor
+from benchhub.tasks.question_answering.probes.position import AnswerSentenceShift
+from benchhub.tasks.question_answering.probes.unanswerable import RemoveAnswerSentence
 
 
 def default_qa_suite() -> list[Perturbation]:

@@ -1,0 +1,1 @@
+"""Probes of extractive QA: distractors, answer-sentence shifts and removals."""

@@ -1,0 +1,1 @@
+"""Text classification: label data, classifiers, exact metrics, baselines and text probes."""

@@ -1,0 +1,1 @@
+"""Probes of text classification: invariance, direction and template tests."""
