@@ -10,7 +10,6 @@ from __future__ import annotations
 import resource
 import sys
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
