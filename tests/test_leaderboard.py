@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from benchhub import Hub, InvalidInputError
-from benchhub.metrics.bootstrap import paired_bootstrap_pvalue
+from benchhub.tasks.text_classification.bootstrap import paired_bootstrap_pvalue
 from tests.conftest import review_rows, write_jsonl
 
 N = 200

@@ -1,4 +1,4 @@
-"""Bootstrap confidence intervals and paired significance tests for classification scores.
+"""Bootstrap confidence intervals and paired significance tests shared by every task family.
 
 Resample indices come from ``np.random.default_rng(seed).integers`` and are drawn
 in blocks of rows from that one generator, so a result depends only on the seed,
@@ -13,13 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchhub.errors import InvalidInputError
-from benchhub.tasks.text_classification.metrics import (
-    SCORE_NAMES,
-    confusion_matrix,
-    resampled_confusions,
-    scores_from_confusion,
-    validate_labels,
-)
 
 VERSION = "1"
 
@@ -38,102 +31,20 @@ class Interval:
 
 def resample_indices(n: int, *, n_resamples: int = 1000, seed: int = 0) -> np.ndarray:
     """Return a (n_resamples, n) array of example indices drawn with replacement."""
-    _check_counts(n=n, n_resamples=n_resamples)
+    check_counts(n=n, n_resamples=n_resamples)
     return np.random.default_rng(seed).integers(0, n, size=(n_resamples, n))
 
 
-def bootstrap_intervals(
-    *,
-    predictions: np.ndarray,
-    references: np.ndarray,
-    n_labels: int,
-    n_resamples: int = 1000,
-    confidence: float = 0.95,
-    seed: int = 0,
-) -> dict[str, Interval]:
-    """Return percentile-bootstrap intervals for every score of ``scores_from_confusion``.
-
-    The bounds are ``np.quantile`` (linear method) at ``(1 - confidence) / 2`` and
-    ``1 - (1 - confidence) / 2`` over the resampled scores.
-    """
-    if not 0 < confidence < 1:
-        raise InvalidInputError(f"confidence must lie strictly between 0 and 1; got {confidence!r}.")
-    predictions, references = validate_labels(predictions=predictions, references=references, n_labels=n_labels)
-    (cms,) = _bootstrap_confusions(
-        references=references, predictions=[predictions], n_labels=n_labels, n_resamples=n_resamples, seed=seed
-    )
-    alpha = (1 - confidence) / 2
-    intervals = {}
-    for name, values in scores_from_confusion(cms).items():
-        low, high = np.quantile(values, [alpha, 1 - alpha])
-        intervals[name] = Interval(low=float(low), high=float(high))
-    return intervals
-
-
-def paired_bootstrap_pvalue(
-    *,
-    references: np.ndarray,
-    predictions_a: np.ndarray,
-    predictions_b: np.ndarray,
-    n_labels: int,
-    metric: str = "macro_f1",
-    n_resamples: int = 1000,
-    seed: int = 0,
-) -> float:
-    """Return the two-sided paired-bootstrap p-value that systems a and b score equally on ``metric``.
-
-    Both systems are scored on the same resampled examples. With the observed
-    difference ``d = metric(a) - metric(b)`` on the full data and ``d_b`` on resample b,
-    ``d_b - d`` approximates the null distribution (Koehn 2004; Berg-Kirkpatrick et
-    al. 2012), and::
-
-        p = (1 + #{b : |d_b - d| >= |d|}) / (1 + n_resamples)
-
-    Identical predictions give p = 1.0.
-    """
-    if metric not in SCORE_NAMES:
-        raise InvalidInputError(f"metric must be one of {', '.join(SCORE_NAMES)}; got {metric!r}.")
-    predictions_a, references = validate_labels(predictions=predictions_a, references=references, n_labels=n_labels)
-    predictions_b, _ = validate_labels(predictions=predictions_b, references=references, n_labels=n_labels)
-    observed_a, observed_b = (
-        scores_from_confusion(confusion_matrix(predictions=p, references=references, n_labels=n_labels))[metric]
-        for p in (predictions_a, predictions_b)
-    )
-    observed = float(observed_a - observed_b)
-    cms_a, cms_b = _bootstrap_confusions(
-        references=references,
-        predictions=[predictions_a, predictions_b],
-        n_labels=n_labels,
-        n_resamples=n_resamples,
-        seed=seed,
-    )
-    deltas = scores_from_confusion(cms_a)[metric] - scores_from_confusion(cms_b)[metric]
-    extreme = np.count_nonzero(np.abs(deltas - observed) >= abs(observed))
-    return (1 + extreme) / (1 + n_resamples)
-
-
-def _bootstrap_confusions(
-    *, references: np.ndarray, predictions: Sequence[np.ndarray], n_labels: int, n_resamples: int, seed: int
-) -> list[np.ndarray]:
-    """Return one (B, L, L) stack per prediction array, all on the same resamples."""
-    codes = [references * n_labels + p for p in predictions]
-    blocks: list[list[np.ndarray]] = [[] for _ in codes]
-    for indices in _index_blocks(len(references), n_resamples=n_resamples, seed=seed):
-        for block, system_codes in zip(blocks, codes):
-            block.append(resampled_confusions(codes=system_codes, n_labels=n_labels, indices=indices))
-    return [np.concatenate(block) for block in blocks]
-
-
-def _index_blocks(n: int, *, n_resamples: int, seed: int) -> Iterator[np.ndarray]:
+def index_blocks(n: int, *, n_resamples: int, seed: int) -> Iterator[np.ndarray]:
     """Yield the rows of ``resample_indices(n, ...)`` in order, a bounded block at a time."""
-    _check_counts(n=n, n_resamples=n_resamples)
+    check_counts(n=n, n_resamples=n_resamples)
     rng = np.random.default_rng(seed)
     rows = max(1, MAX_INDICES_PER_BLOCK // n)
     for start in range(0, n_resamples, rows):
         yield rng.integers(0, n, size=(min(rows, n_resamples - start), n))
 
 
-def _check_counts(*, n: int, n_resamples: int) -> None:
+def check_counts(*, n: int, n_resamples: int) -> None:
     """Raise unless there is at least one example and one resample."""
     if n < 1:
         raise InvalidInputError(f"n must be at least 1 example; got {n}.")
@@ -168,7 +79,7 @@ def mean_intervals(
         raise InvalidInputError(f"values must hold arrays of one length, one entry per example; got lengths {lengths}.")
     n = next(iter(lengths.values()))
     means: dict[str, list[np.ndarray]] = {name: [] for name in arrays}
-    for indices in _index_blocks(n, n_resamples=n_resamples, seed=seed):
+    for indices in index_blocks(n, n_resamples=n_resamples, seed=seed):
         for name, array in arrays.items():
             means[name].append(np.take(array, indices).mean(axis=1))
     alpha = (1 - confidence) / 2
@@ -193,13 +104,13 @@ def paired_mean_pvalue(a: np.ndarray, b: np.ndarray, *, n_resamples: int = 1000,
     b = _per_example_scores(b, name="b")
     if len(a) != len(b):
         raise InvalidInputError(f"a and b must score the same examples; got lengths {len(a)} and {len(b)}.")
-    _check_counts(n=len(a), n_resamples=n_resamples)
+    check_counts(n=len(a), n_resamples=n_resamples)
     differences = a - b
     observed = float(differences.mean())
     deltas = np.concatenate(
         [
             np.take(differences, indices).mean(axis=1)
-            for indices in _index_blocks(len(differences), n_resamples=n_resamples, seed=seed)
+            for indices in index_blocks(len(differences), n_resamples=n_resamples, seed=seed)
         ]
     )
     extreme = np.count_nonzero(np.abs(deltas - observed) >= abs(observed))

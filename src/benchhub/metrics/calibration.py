@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from benchhub.errors import InvalidInputError
-from benchhub.metrics.bootstrap import Interval, _index_blocks
+from benchhub.metrics.bootstrap import Interval, index_blocks
 
 VERSION = "1"
 
@@ -130,7 +130,7 @@ def ece_interval(
     bins = _bin_index(confidences, bin_edges(n_bins))
     n = len(confidences)
     eces = []
-    for indices in _index_blocks(n, n_resamples=n_resamples, seed=seed):
+    for indices in index_blocks(n, n_resamples=n_resamples, seed=seed):
         rows = indices.shape[0]
         codes = (np.take(bins, indices) + np.arange(rows)[:, None] * n_bins).ravel()
         size = rows * n_bins

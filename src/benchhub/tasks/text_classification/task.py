@@ -9,6 +9,7 @@ import numpy as np
 
 from benchhub.data.records import Split
 from benchhub.metrics import bootstrap
+from benchhub.tasks.text_classification import bootstrap as classification_bootstrap
 from benchhub.tasks.text_classification import metrics as classification
 from benchhub.tasks.base import TaskScore, metric_entry, plain
 
@@ -57,7 +58,7 @@ class TextClassification:
         predictions = scores.argmax(axis=1).astype(np.int64)
         n_labels = len(labels)
         values = classification.classification_metrics(predictions=predictions, references=references, n_labels=n_labels)
-        intervals = bootstrap.bootstrap_intervals(
+        intervals = classification_bootstrap.bootstrap_intervals(
             predictions=predictions, references=references, n_labels=n_labels,
             n_resamples=self.n_resamples, confidence=self.confidence, seed=self.seed,
         )
@@ -93,7 +94,7 @@ class TextClassification:
         """Paired bootstrap on the two systems' predicted labels for the same examples."""
         column = {label: index for index, label in enumerate(facts.labels)}
         gold = np.array([column[row["gold"]] for row in leader], dtype=np.int64)
-        return float(bootstrap.paired_bootstrap_pvalue(
+        return float(classification_bootstrap.paired_bootstrap_pvalue(
             references=gold,
             predictions_a=np.array([column[row["predicted"]] for row in leader], dtype=np.int64),
             predictions_b=np.array([column[row["predicted"]] for row in other], dtype=np.int64),
