@@ -12,16 +12,19 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchhub.tasks.question_answering.squad_files import flatten_squad, is_squad_document
 from benchhub.errors import BenchhubError, DatasetFormatError, MissingDependencyError
 
 FILE_FORMATS = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
 CSV_FIELD_LIMIT = 64 * 1024 * 1024
 HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
+# A task family's reader of whole JSON documents in its own layout (SQuAD's nested articles): the rows,
+# or None for a document it does not recognise (then it is read as an array of objects).
+DocumentRows = Callable[[Any, str], "list[dict[str, Any]] | None"]
 
 
 @dataclass
@@ -33,13 +36,13 @@ class Table:
     class_labels: dict[str, list[str]] = field(default_factory=dict)
 
 
-def read_source(source: str, *, revision: str | None = None) -> dict[str, Table] | Table:
+def read_source(source: str, *, revision: str | None = None, documents: DocumentRows | None = None) -> dict[str, Table] | Table:
     """Reads a file (one Table), or a folder or hub id (a Table per split when it has splits)."""
     path = Path(source).expanduser()
     if path.is_dir():
         return read_saved_dataset(path)
     if path.is_file():
-        return read_file(path)
+        return read_file(path, documents=documents)
     if path.exists():  # reading a pipe or a device would block, or never end
         raise DatasetFormatError(f"{source if source.isprintable() else repr(source)} is not a regular file or a folder "
                                  "(a pipe, a device or a socket); give a CSV, JSONL, JSON or Parquet file, or a save_to_disk folder.")
@@ -50,8 +53,8 @@ def read_source(source: str, *, revision: str | None = None) -> dict[str, Table]
     return read_hub_dataset(source, revision=revision)
 
 
-def read_file(path: Path) -> Table:
-    """Reads one data file, chosen by its extension."""
+def read_file(path: Path, *, documents: DocumentRows | None = None) -> Table:
+    """Reads one data file, chosen by its extension; `documents` reads a family's own JSON layout."""
     suffix = path.suffix.lower()
     if suffix not in FILE_FORMATS:
         raise DatasetFormatError(
@@ -66,7 +69,7 @@ def read_file(path: Path) -> Table:
         if suffix in (".csv", ".tsv"):
             table = _read_delimited(path, text, "\t" if suffix == ".tsv" else ",")
         elif suffix == ".json":
-            table = _read_json(path, text)
+            table = _read_json(path, text, documents)
         else:
             table = _read_jsonl(path, text)
     if not table.rows:
@@ -133,13 +136,13 @@ def _read_jsonl(path: Path, text: str) -> Table:
     return Table(_columns_of(rows), rows)
 
 
-def _read_json(path: Path, text: str) -> Table:
+def _read_json(path: Path, text: str, documents: DocumentRows | None) -> Table:
     try:
         document = load_json(text, where=str(path), error=DatasetFormatError)
     except json.JSONDecodeError as exc:
         raise DatasetFormatError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
-    if is_squad_document(document):
-        rows = flatten_squad(document, str(path))
+    rows = documents(document, str(path)) if documents is not None else None
+    if rows is not None:
         return Table(_columns_of(rows), rows)
     if isinstance(document, dict) and isinstance(document.get("data"), list):
         document = document["data"]

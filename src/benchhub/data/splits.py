@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from collections.abc import Callable
 from typing import Any
 
 from benchhub.data.readers import Table
 from benchhub.data.records import ColumnMapping, ExampleId, Split
-from benchhub.tasks.question_answering.squad_files import qa_answers
 from benchhub.errors import ColumnNotFoundError, DatasetFormatError
 
 DEFAULT_SPLIT = "test"
+# A family's reader of one gold-answers cell: (value, example id, context, where, is_impossible) -> answers.
+AnswersReader = Callable[..., dict[str, list[Any]]]
 SPLIT_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 
 
-def build_splits(tables: dict[str, Table], mapping: ColumnMapping, *, origin: dict[str, str]) -> tuple[dict[str, Split], list[str]]:
+def build_splits(tables: dict[str, Table], mapping: ColumnMapping, *, origin: dict[str, str],
+                 answers: AnswersReader | None = None) -> tuple[dict[str, Split], list[str]]:
     """Validates `tables` (split name → table) and returns canonical splits and the sorted label set.
 
     `origin` names where each table came from, for messages. A split column, when mapped,
-    partitions every table's rows into splits by its value.
+    partitions every table's rows into splits by its value. `answers` reads the mapping's answers
+    column (the question-answering family passes its own).
     """
     parts: dict[str, tuple[str, list[dict[str, Any]], Table]] = {}
     mapping = effective_mapping(tables, mapping)
@@ -39,7 +43,7 @@ def build_splits(tables: dict[str, Table], mapping: ColumnMapping, *, origin: di
     for name, (where, rows, table) in parts.items():
         _check_split_name(name)
         class_names = class_names or table.class_labels.get(mapping.label or "")
-        splits[name] = _build_split(name, rows, table, mapping, where)
+        splits[name] = _build_split(name, rows, table, mapping, where, answers)
     labels = class_names or sorted({y for s in splits.values() for y in s.labels or []}, key=_label_sort_key)
     return splits, list(labels)
 
@@ -86,7 +90,8 @@ def _check_split_name(name: str) -> None:
         raise DatasetFormatError(f"Split name {name[:20]!r}... is {len(name)} characters long; use at most {SPLIT_NAME_MAX}.")
 
 
-def _build_split(name: str, rows: list[dict[str, Any]], table: Table, mapping: ColumnMapping, where: str) -> Split:
+def _build_split(name: str, rows: list[dict[str, Any]], table: Table, mapping: ColumnMapping, where: str,
+                 read_answers: AnswersReader | None) -> Split:
     ids: list[ExampleId] = []
     texts: list[str] = []
     pairs: list[str] | None = [] if mapping.text_pair else None
@@ -107,10 +112,12 @@ def _build_split(name: str, rows: list[dict[str, Any]], table: Table, mapping: C
         if labels is not None:
             labels.append(_label(row.get(mapping.label), names, example_id, name, where))
         if answers is not None:
+            if read_answers is None:
+                raise DatasetFormatError(f"{where}: this task has no answers column; map the columns its task reads.")
             if not texts[-1].strip() or not pairs[-1].strip():
                 what = "question" if not texts[-1].strip() else "context"
                 raise DatasetFormatError(f"{where}, split {name!r}: question {example_id!r} has an empty {what}.")
-            answers.append(qa_answers(row.get(mapping.answers), example_id, pairs[-1], where, impossible=row.get("is_impossible")))
+            answers.append(read_answers(row.get(mapping.answers), example_id, pairs[-1], where, impossible=row.get("is_impossible")))
     if not ids:
         raise DatasetFormatError(f"{where}: split {name!r} has no rows.")
     return Split(name, ids, texts, pairs, labels, answers, columns=_slice_columns(rows, table, mapping))

@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from benchhub.tasks.text_classification.predictions import MAX_BYTES, read_predictions_text, shown
+from benchhub.data.prediction_files import MAX_BYTES, read_predictions_text, shown
 from benchhub.data.readers import load_json
 from benchhub.errors import PredictionsFormatError
 
