@@ -120,7 +120,8 @@ def main() -> None:
     from benchhub import Hub
     from benchhub.data.readers import read_file
     from benchhub.data.records import Split
-    from benchhub.demo import QUESTION_ANSWERING, run_demo, sample_folder
+    from benchhub.demo import run_demo, sample_folder, tour_of
+    QUESTION_ANSWERING = tour_of("question-answering")
     from benchhub.engine.runner import run_model
     from benchhub.tasks.question_answering.transformers_qa import TransformersQA
 

@@ -14,13 +14,14 @@ from sqlalchemy import create_engine
 
 from benchhub import BenchhubError, DatasetNotFoundError, Hub, InvalidInputError, ModelNotFoundError
 from benchhub.cli.render import PARETO_MARK, human_bytes, leaderboard_rows, speed_rows
+from benchhub.data.records import DatasetFacts
+from benchhub.tasks.question_answering.task import BENCH_QUESTION as QUESTION
+from benchhub.tasks.registry import get_task
 from benchhub.engine.latency import (
-    QUESTION,
     BenchBudget,
     interleaved_timings,
     summarize,
     synthetic_input,
-    synthetic_split,
     synthetic_text,
     token_counter,
 )
@@ -77,26 +78,26 @@ def test_a_synthetic_text_has_exactly_the_requested_tokens_special_tokens_includ
     text, context = synthetic_input(classifier, length)
     assert context is None
     assert len(classifier.tokenizer(text)["input_ids"]) == length
-    items = classifier.encode(synthetic_split((text, context), 3))
+    items = classifier.encode(get_task("text-classification").bench_split(text, 3))
     assert [classifier.length(item) for item in items] == [length] * 3
 
 
 def test_a_synthetic_question_and_context_make_one_feature_of_exactly_the_requested_tokens(qa_model):
     shortest = token_counter(qa_model.tokenizer, question=QUESTION)("") + 1
     for length in (shortest, shortest + 1, 40, 256):
-        question, context = synthetic_input(qa_model, length, question_answering=True)
+        question, context = synthetic_input(qa_model, length, question=QUESTION)
         assert question == QUESTION
-        features = qa_model.encode(synthetic_split((question, context), 2))
+        features = qa_model.encode(get_task("question-answering").bench_split(context, 2))
         assert [len(f.input_ids) for f in features] == [length, length]
     with pytest.raises(InvalidInputError, match=rf"^--seq-lens {shortest - 1} leaves no room for text: .* is {shortest - 1} long; use at least {shortest}\.$"):
-        synthetic_input(qa_model, shortest - 1, question_answering=True)
+        synthetic_input(qa_model, shortest - 1, question=QUESTION)
 
 
 def test_without_a_tokenizer_the_length_counts_words():
     plain = SimpleNamespace()
     text, _ = synthetic_input(plain, 7)
     assert len(text.split()) == 7
-    question, context = synthetic_input(plain, 10, question_answering=True)
+    question, context = synthetic_input(plain, 10, question=QUESTION)
     assert len(question.split()) + len(context.split()) == 10
 
 
@@ -363,6 +364,6 @@ def test_a_timed_qa_call_includes_decoding_the_answer_spans(qa_model):
             assert len(answers) == len(split) == 2
             return answers
 
-    (stats,) = measure([Subject("qa", Counting(), question_answering=True)], batch_sizes=[2], seq_lens=[64], budget=QUICK,
+    (stats,) = measure([Subject("qa", Counting(), get_task("question-answering"), DatasetFacts(options={"squad_version": "2.0"}))], batch_sizes=[2], seq_lens=[64], budget=QUICK,
                        show_progress=False)
     assert calls["decode"] == calls["encode"] >= stats.timings  # every call, warm-up and timed, decodes

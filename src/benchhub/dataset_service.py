@@ -8,30 +8,36 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benchhub.data.readers import Table, read_file, read_source
-from benchhub.data.records import ColumnMapping, Split, dataset_fingerprint
-from benchhub.data.splits import DEFAULT_SPLIT, build_splits, effective_mapping
+from benchhub.data.readers import Table
+from benchhub.data.records import ColumnMapping, DatasetFacts, Split, dataset_fingerprint
+from benchhub.data.splits import DEFAULT_SPLIT, effective_mapping
 from benchhub.errors import DatasetFormatError, DatasetNotFoundError, InvalidInputError, NameTakenError, SplitNotFoundError
 from benchhub.naming import check_name
 from benchhub.results import DatasetInfo, SplitInfo
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo
 from benchhub.store.tables import DatasetRow, SplitRow
+from benchhub.tasks.base import Task
 from benchhub.tasks.registry import get_task
 
 
 def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: str, source: str | None = None,
-                split_sources: dict[str, str] | None = None, mapping: ColumnMapping = ColumnMapping(),
-                revision: str | None = None) -> DatasetInfo:
-    """Registers a dataset from one source or from one source per split; all or nothing."""
+                split_sources: dict[str, str] | None = None, columns: dict[str, str | None] | None = None,
+                settings: dict[str, Any] | None = None, revision: str | None = None) -> DatasetInfo:
+    """Registers a dataset from one source or from one source per split; all or nothing.
+
+    `columns` names source columns by role (the task family reads its own roles and defaults the rest);
+    `settings` are the family's registration settings (e.g. a tag scheme).
+    """
     check_name(name, "Dataset")
     task_spec = get_task(task)
+    mapping = task_spec.column_mapping(dict(columns or {}))
     if session.scalar(select(DatasetRow.id).where(DatasetRow.name == name)) is not None:
         raise NameTakenError(f"A dataset named {name!r} already exists; choose another name.")
-    tables, origin, described = _read_tables(source, split_sources, revision)
+    tables, origin, described = _read_tables(task_spec, mapping, source, split_sources, revision)
     mapping = effective_mapping(tables, mapping)
-    splits, labels = build_splits(tables, mapping, origin=origin)
-    options = task_spec.dataset_options(splits)
+    splits, labels = task_spec.build_splits(tables, mapping, origin=origin)
+    options = task_spec.dataset_options(splits, dict(settings or {}))
     fingerprint = dataset_fingerprint(task, labels, splits)
     folder = ("datasets", name)
     with artifacts.new_folder(*folder) as staging:
@@ -53,7 +59,7 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
     return dataset_info(row)
 
 
-def _read_tables(source: str | None, split_sources: dict[str, str] | None,
+def _read_tables(task: Task, mapping: ColumnMapping, source: str | None, split_sources: dict[str, str] | None,
                  revision: str | None) -> tuple[dict[str, Table], dict[str, str], dict[str, Any]]:
     if bool(source) == bool(split_sources):
         raise InvalidInputError("Give either one PATH or HUB_ID, or --split NAME=PATH once per split, not both.")
@@ -62,11 +68,11 @@ def _read_tables(source: str | None, split_sources: dict[str, str] | None,
         for split_name, path in split_sources.items():
             if not Path(path).expanduser().is_file():
                 raise DatasetFormatError(f"--split {split_name}={path}: no such file; give a CSV, JSONL, JSON or Parquet file.")
-            tables[split_name] = read_file(Path(path).expanduser())
+            tables[split_name] = task.read_file(Path(path).expanduser(), mapping)
         origin = {split_name: str(Path(path).name) for split_name, path in split_sources.items()}
         described = {"splits": {k: str(Path(v).expanduser().resolve()) for k, v in split_sources.items()}}
         return tables, origin, described
-    loaded = read_source(source, revision=revision)
+    loaded = task.read_source(source, mapping, revision=revision)
     tables = loaded if isinstance(loaded, dict) else {DEFAULT_SPLIT: loaded}
     local = Path(source).expanduser()
     where = str(local.resolve()) if local.exists() else source
@@ -111,6 +117,11 @@ def load_split(artifacts: ArtifactStore, row: DatasetRow, split: str, *, read: d
             f"register the data again under a new name."
         )
     return read_back
+
+
+def dataset_facts(dataset: DatasetRow) -> DatasetFacts:
+    """What a task needs to know about a registered dataset beyond a split: its labels and options."""
+    return DatasetFacts(labels=list(dataset.labels), options=dict(dataset.options or {}))
 
 
 def list_datasets(session: Session) -> list[DatasetInfo]:

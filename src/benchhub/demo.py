@@ -1,6 +1,6 @@
 """The offline end-to-end tour behind `benchhub demo` and `make demo`.
 
-Two tours, one per task. Each registers a bundled sample dataset, fine-tunes all-MiniLM-L6-v2
+One tour per task family that has one (`Task.demo`). Each registers a bundled sample dataset, fine-tunes all-MiniLM-L6-v2
 on its train split (cached after the first run), evaluates the result next to every built-in
 baseline and prints the leaderboard with a plain verdict against the named baseline — also when
 the transformer loses. The classification tour then exports its model to ONNX and int8 (each
@@ -18,32 +18,38 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
-from benchhub.errors import BenchhubError, DatasetNotFoundError, ModelNotFoundError
+from benchhub.errors import BenchhubError, DatasetNotFoundError, InvalidInputError, ModelNotFoundError
 from benchhub.hub import Hub
 from benchhub.models.pretrained import MINILM_SHA256, minilm_folder
 from benchhub.results import Leaderboard
+from benchhub.tasks.base import DemoTour, Task
+from benchhub.tasks.registry import TASKS
 
 Echo = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class Tour:
-    """One task's part of the demo."""
+class Tour(DemoTour):
+    """One family's part of the demo: its `DemoTour`, with the family that runs it."""
 
-    task: str
-    dataset: str
-    model: str
-    sample: str
-    files: tuple[str, str]
-    rival: str
-    metric: str
-    optimize: bool = False  # export to ONNX (fp32, int8) and bench the three side by side
+    family: Task | None = None
+
+    @property
+    def task(self) -> str:
+        return self.family.name  # type: ignore[union-attr]
+
+    @classmethod
+    def of(cls, family: Task) -> Tour:
+        return cls(**asdict(family.demo), family=family)  # type: ignore[arg-type]
 
 
-CLASSIFICATION = Tour("text-classification", "support-intents", "minilm-support-intents", "sample",
-                      ("train.jsonl", "test.jsonl"), "baseline:keyword", "macro_f1", optimize=True)
-QUESTION_ANSWERING = Tour("question-answering", "qa-sample", "minilm-qa-sample", "qa_sample",
-                          ("train.json", "test.json"), "baseline:sliding-window", "f1")
+TOURS = tuple(Tour.of(task) for task in TASKS.values() if task.demo is not None)
+CLASSIFICATION = next(tour for tour in TOURS if tour.optimize)
+
+
+def tour_of(task: str) -> Tour:
+    """The demo tour of a task family."""
+    return next(tour for tour in TOURS if tour.task == task)
 # Kept for callers that name the classification tour's parts directly.
 DATASET, MODEL = CLASSIFICATION.dataset, CLASSIFICATION.model
 
@@ -54,22 +60,27 @@ def sample_folder(name: str = "sample") -> Path:
 
 def run_demo(hub: Hub, *, progress: bool = True, epochs: float | None = None, echo: Echo = print,
              show_leaderboard: Callable[[Leaderboard], None] | None = None,
-             tasks: tuple[str, ...] = ("text-classification", "question-answering")) -> dict[str, Any]:
-    """Runs the tours; returns, per task, the leaderboard, the fine-tuned model's evaluation and the verdict."""
+             tasks: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Runs the tours (every family's, or those of `tasks`); returns, per task, the leaderboard, the fine-tuned
+    model's evaluation and the verdict."""
+    known = [tour.task for tour in TOURS]
+    unknown = [name for name in tasks or () if name not in known]
+    if unknown:
+        raise InvalidInputError(f"--task {unknown[0]} has no demo tour; tours: {', '.join(known)}.")
     started = time.perf_counter()
     echo(f"benchhub demo — hub at {hub.config.home}")
     base = minilm_folder()
     echo(f"encoder all-MiniLM-L6-v2 from {base} (SHA-256 {MINILM_SHA256[:12]}… verified)")
     show = show_leaderboard or (lambda board: echo(json.dumps(board.to_dict(), indent=2)))
     results = {}
-    for tour in (CLASSIFICATION, QUESTION_ANSWERING):
-        if tour.task in tasks:
+    for tour in TOURS:
+        if tasks is None or tour.task in tasks:
             results[tour.task] = _run_tour(hub, tour, base, progress=progress, epochs=epochs, echo=echo, show=show)
     echo(f"artifacts: {hub.artifacts.root} (datasets/, checkpoints/, baselines/, evaluations/)")
     echo(f"per-example predictions: benchhub predictions --model {CLASSIFICATION.model} --dataset {CLASSIFICATION.dataset} --errors")
-    echo(f"the same leaderboard as CSV: benchhub leaderboard --dataset {QUESTION_ANSWERING.dataset} --format csv")
+    echo(f"the same leaderboard as CSV: benchhub leaderboard --dataset {TOURS[-1].dataset} --format csv")
     echo(f"done in {time.perf_counter() - started:.0f} s")
-    results["beats_keyword"] = results.get("text-classification", {}).get("beats_rival")
+    results["beats_keyword"] = results.get(CLASSIFICATION.task, {}).get("beats_rival")
     return results
 
 
@@ -78,10 +89,7 @@ def _run_tour(hub: Hub, tour: Tour, base: Path, *, progress: bool, epochs: float
     sample = sample_folder(tour.sample)
     echo(f"\n== {tour.task} ==")
     dataset = _ensure_dataset(hub, tour, sample)
-    if tour.task == "question-answering":
-        counts = ", ".join(f"{s.name} {s.num_rows} ({s.label_counts['unanswerable']} unanswerable)" for s in dataset.splits)
-    else:
-        counts = ", ".join(f"{s.name} {s.num_rows}" for s in dataset.splits) + f" examples, {len(dataset.labels)} labels"
+    counts = tour.family.describe_splits(dataset.splits, list(dataset.labels))
     echo(f"1. dataset {dataset.name!r}: {counts} (data card: {sample / 'DATA_CARD.md'})")
     checkpoint = _ensure_checkpoint(hub, tour, base, dataset.fingerprint, epochs=epochs, progress=progress, echo=echo)
     model = _ensure_model(hub, tour, checkpoint)
@@ -199,7 +207,7 @@ def _ensure_dataset(hub: Hub, tour: Tour, sample: Path):
 
 def _ensure_checkpoint(hub: Hub, tour: Tour, base: Path, dataset_fingerprint: str, *, epochs: float | None,
                        progress: bool, echo: Echo) -> Path:
-    config = _config(tour, epochs)
+    config = tour.family.finetune_config(epochs)
     recipe = json.dumps({"base": MINILM_SHA256, "data": dataset_fingerprint, "config": asdict(config)}, sort_keys=True)
     folder = hub.artifacts.path("checkpoints", f"{tour.model}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}")
     if (folder / "model.safetensors").is_file():
@@ -208,28 +216,10 @@ def _ensure_checkpoint(hub: Hub, tour: Tour, base: Path, dataset_fingerprint: st
     train = _train_split(hub, tour)
     echo(f"   fine-tuning on {len(train)} train examples ({config.epochs:g} epochs, seed {config.seed}, CPU)…")
     with hub.artifacts.new_folder(*folder.relative_to(hub.artifacts.root).parts) as staging:
-        if tour.task == "question-answering":
-            from benchhub.tasks.question_answering.finetune import finetune_qa
-
-            summary = finetune_qa(base, train.texts, train.text_pairs or [], train.answers or [], staging,
-                                  config=config, show_progress=progress)
-        else:
-            from benchhub.tasks.text_classification.finetune import finetune_classifier
-
-            summary = finetune_classifier(base, train, list(hub.dataset(tour.dataset).labels), staging,
-                                          config=config, show_progress=progress)
+        summary = tour.family.finetune(base, train, list(hub.dataset(tour.dataset).labels), staging, config=config,
+                                       show_progress=progress)
     echo(f"   fine-tuned in {summary['seconds']:.0f} s ({summary['steps']} steps, final loss {summary['final_loss']:.3f})")
     return folder
-
-
-def _config(tour: Tour, epochs: float | None) -> Any:
-    if tour.task == "question-answering":
-        from benchhub.tasks.question_answering.finetune import QAFinetuneConfig
-
-        return QAFinetuneConfig() if epochs is None else QAFinetuneConfig(epochs=epochs)
-    from benchhub.tasks.text_classification.finetune import FinetuneConfig
-
-    return FinetuneConfig() if epochs is None else FinetuneConfig(epochs=epochs)
 
 
 def _train_split(hub: Hub, tour: Tour):

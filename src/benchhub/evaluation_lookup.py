@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from benchhub.dataset_service import get_dataset_row
 from benchhub.errors import BenchhubError, InvalidInputError, ModelNotFoundError, NotFoundError
 from benchhub.evaluation_service import evaluation_record
-from benchhub.model_service import BASELINE_PREFIX, builtin_task
+from benchhub.model_service import BASELINE_PREFIX, builtin_family
 from benchhub.results import Evaluation
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.ids import is_row_id
@@ -62,4 +62,4 @@ def check_page(limit: int, offset: int) -> None:
 
 
 def _builtin(name: str) -> bool:
-    return name.startswith(BASELINE_PREFIX) and builtin_task(name.removeprefix(BASELINE_PREFIX)) is not None
+    return name.startswith(BASELINE_PREFIX) and builtin_family(name.removeprefix(BASELINE_PREFIX)) is not None

@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 
 from benchhub._version import __version__
 from benchhub.data.records import Split, canonical_json
-from benchhub.dataset_service import get_dataset_row, get_split_row, load_split
-from benchhub.data.records import DatasetFacts
+from benchhub.dataset_service import dataset_facts, get_dataset_row, get_split_row, load_split
 from benchhub.engine.evaluate import evaluate
 from benchhub.engine.provenance import hardware, package_versions
 from benchhub.errors import InvalidInputError, NotFoundError
@@ -189,10 +188,6 @@ def cache_key(model: ModelRow, dataset: DatasetRow, split: str, task: Any, task_
         "task_config": task_config,
     }
     return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
-
-
-def dataset_facts(dataset: DatasetRow) -> DatasetFacts:
-    return DatasetFacts(labels=list(dataset.labels), options=dict(dataset.options or {}))
 
 
 def _has_split(dataset: DatasetRow, name: str) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from benchhub import accounts_service, dataset_service, evaluation_service, leaderboard, model_service
 from benchhub.config import HOME_VARIABLE, HubConfig
 from benchhub.errors import ConfigError, InvalidInputError
-from benchhub.data.records import ColumnMapping
+from benchhub.tasks.registry import DEFAULT_TASK
 from benchhub.results import (
     DatasetInfo, Evaluation, Leaderboard, ModelRecord, OptimizeResult, ProbeReport, SpeedResult, TokenRecord, UserRecord,
 )
@@ -28,7 +28,7 @@ class Hub:
     """A hub: a database of datasets, models and evaluations, plus an artifact folder.
 
     >>> hub = Hub.open()                      # $BENCHHUB_HOME, default ~/.benchhub
-    >>> hub.add_dataset("reviews", "reviews.csv", task="text-classification")
+    >>> hub.add_dataset("reviews", "reviews.csv")
     >>> hub.evaluate(model="baseline:majority", dataset="reviews")
     """
 
@@ -60,27 +60,28 @@ class Hub:
         """A new database session; the caller closes it (the server opens one per request)."""
         return self._sessions()
 
-    def add_dataset(self, name: str, source: str | Path | None = None, *, task: str = "text-classification",
-                    splits: dict[str, str | Path] | None = None, text_column: str = "text",
-                    label_column: str = "label", id_column: str | None = None, text_pair_column: str | None = None,
-                    split_column: str | None = None, question_column: str = "question", context_column: str = "context",
-                    answers_column: str = "answers", revision: str | None = None) -> DatasetInfo:
+    def add_dataset(self, name: str, source: str | Path | None = None, *, task: str = DEFAULT_TASK,
+                    splits: dict[str, str | Path] | None = None, text_column: str | None = None,
+                    label_column: str | None = None, id_column: str | None = None, text_pair_column: str | None = None,
+                    split_column: str | None = None, question_column: str | None = None, context_column: str | None = None,
+                    answers_column: str | None = None, tokens_column: str | None = None, tags_column: str | None = None,
+                    scheme: str | None = None, revision: str | None = None) -> DatasetInfo:
         """Registers a dataset from one file, folder or hub id, or from one file per split.
 
-        Text classification reads text/label (and optional second text) columns; question answering
-        reads SQuAD-style question/context/answers/id columns, or SQuAD v1.1/v2.0 JSON directly.
+        The task family reads its own columns (unnamed ones take the family's defaults): text
+        classification text/label (and an optional second text); question answering SQuAD-style
+        question/context/answers/id columns, or SQuAD v1.1/v2.0 JSON; token classification CoNLL column
+        files, or tokens/tags columns (`scheme` states its tag scheme; by default it is detected).
         """
-        if task == "question-answering":
-            mapping = ColumnMapping.question_answering(
-                question=question_column, context=context_column, answers=answers_column, id=id_column,
-                split=split_column,
-            )
-        else:
-            mapping = ColumnMapping(text=text_column, label=label_column, id=id_column, text_pair=text_pair_column, split=split_column)
+        columns = {"text": text_column, "label": label_column, "id": id_column, "text_pair": text_pair_column,
+                   "split": split_column, "question": question_column, "context": context_column,
+                   "answers": answers_column, "tokens": tokens_column, "tags": tags_column}
+        settings = {"scheme": scheme} if scheme is not None else {}
         with self._sessions() as session:
             return dataset_service.add_dataset(
                 session, self.artifacts, name, task=task, source=str(source) if source is not None else None,
-                split_sources={k: str(v) for k, v in splits.items()} if splits else None, mapping=mapping, revision=revision,
+                split_sources={k: str(v) for k, v in splits.items()} if splits else None, columns=columns,
+                settings=settings, revision=revision,
             )
 
     def datasets(self) -> list[DatasetInfo]:

@@ -19,7 +19,7 @@ from benchhub.dataset_service import get_dataset_row, load_split
 from benchhub.errors import BenchhubError, InvalidInputError
 from benchhub.evaluation_service import TRAIN_SPLIT, dataset_facts, latest_evaluations, run_evaluation
 from benchhub.data.records import DatasetFacts
-from benchhub.model_service import BASELINE_PREFIX, BUILTIN_BASELINES, builtin_registry
+from benchhub.model_service import BASELINE_PREFIX, builtin_registry
 from benchhub.results import Leaderboard, LeaderboardRow
 from benchhub.probe_service import latest_probe_summaries
 from benchhub.speed_service import comparable_speed_runs, describe_profile
@@ -160,11 +160,8 @@ def _size_bytes(evaluation: EvaluationRow, speed: SpeedRunRow | None) -> int | N
 
 
 def reference_baselines(task: str, facts: DatasetFacts) -> tuple[str, ...]:
-    """The built-in baselines every leaderboard of this task shows; always-no-answer only under SQuAD v2.0."""
-    names = BUILTIN_BASELINES[task]
-    if task == "question-answering" and facts.options.get("squad_version") != "2.0":
-        names = tuple(name for name in names if name != "always-no-answer")
-    return names
+    """The built-in baselines every leaderboard of this task shows (the family decides, e.g. by SQuAD version)."""
+    return get_task(task).reference_baselines(facts)
 
 
 def _value(evaluation: EvaluationRow, metric: str) -> float:
@@ -199,13 +196,11 @@ def slice_positions(split: Any, spec: str, task: str) -> tuple[list[int], str]:
                                     f"{', '.join('length=' + k.removesuffix(' words') for k in buckets)}.")
         return list(buckets[key]), f"length {key}"
     if kind == "label" and sep:
-        if task == "question-answering":
-            gold = ["answerable" if answer["text"] else "unanswerable" for answer in split.answers or []]
-        else:
-            gold = list(split.labels or [])
-        chosen = [i for i, label in enumerate(gold) if label == value]
+        gold = get_task(task).example_labels(split)
+        chosen = [i for i, labels in enumerate(gold) if value in labels]
         if not chosen:
-            raise InvalidInputError(f"--slice {shown} matches no example; labels here are {', '.join(sorted(set(gold)))}.")
+            present = sorted(set().union(*gold)) if gold else []
+            raise InvalidInputError(f"--slice {shown} matches no example; labels here are {', '.join(present)}.")
         return chosen, f"label {value}"
     if kind == "column" and sep:
         column, colon, wanted = value.partition(":")

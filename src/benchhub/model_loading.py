@@ -8,15 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from benchhub.data.records import Split
+from benchhub.dataset_service import dataset_facts
 from benchhub.errors import InvalidInputError
 from benchhub.model_fingerprints import check_model_files
-from benchhub.model_service import BASELINE_PREFIX, BUILTIN_BASELINES, builtin_registry, builtin_task, model_folder
+from benchhub.model_service import BASELINE_PREFIX, builtin_family, builtin_registry, model_folder
 from benchhub.models.base import Model
 from benchhub.models.checkpoints import resolve_checkpoint
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import DatasetRow, ModelRow
+from benchhub.tasks.registry import get_task
 
-QA = "question-answering"
 
 
 def load_model(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train: Split | None,
@@ -40,24 +41,13 @@ def _load(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train
         return _transformers(row, dataset, artifacts, settings)
     if row.kind == "onnx":
         return _onnx(row, dataset, artifacts, settings)
+    task = get_task(dataset.task)
     if row.kind == "predictions":
-        if dataset.task == QA:
-            from benchhub.tasks.question_answering.adapters import QAPredictionsModel
-
-            na_probs = row.options.get("na_probs")
-            return QAPredictionsModel(artifacts.path(row.source), na_probs=artifacts.path(na_probs) if na_probs else None)
-        from benchhub.tasks.text_classification.adapters import PredictionsClassifier
-
-        return PredictionsClassifier(artifacts.path(row.source), dataset_labels=list(dataset.labels))
+        na_probs = row.options.get("na_probs")
+        return task.predictions_model(artifacts.path(row.source), dataset_facts(dataset),
+                                      na_probs=artifacts.path(na_probs) if na_probs else None)
     baseline, size, fitted = _fitted_baseline(row, dataset, artifacts=artifacts, train=train)
-    if dataset.task == QA:
-        from benchhub.tasks.question_answering.adapters import QABaselineModel
-
-        model: Model = QABaselineModel(baseline, size_bytes=size)
-    else:
-        from benchhub.tasks.text_classification.adapters import BaselineClassifier
-
-        model = BaselineClassifier(baseline, size_bytes=size)
+    model = task.baseline_model(baseline, size_bytes=size)
     model.info = replace(model.info, extra={**model.info.extra, "fitted": fitted})
     return model
 
@@ -71,14 +61,8 @@ def _transformers(row: ModelRow, dataset: DatasetRow, artifacts: ArtifactStore, 
 def load_network(folder: Path, dataset: DatasetRow, *, label_map: dict[str, str] | None, settings: dict[str, Any],
                  runtime: str) -> Model:
     """The task's transformers adapter for a checkpoint (runtime "torch") or an ONNX folder (runtime "onnx")."""
-    if dataset.task == QA:
-        from benchhub.tasks.question_answering.transformers_qa import TransformersQA
-
-        return TransformersQA(folder, runtime=runtime, **settings)
-    from benchhub.tasks.text_classification.transformers_classifier import TransformersClassifier
-
-    return TransformersClassifier(folder, dataset_labels=list(dataset.labels), label_map=label_map, runtime=runtime,
-                                  **settings)
+    return get_task(dataset.task).load_network(folder, dataset_facts(dataset), label_map=label_map, settings=settings,
+                                               runtime=runtime)
 
 
 def _onnx(row: ModelRow, dataset: DatasetRow, artifacts: ArtifactStore, settings: dict[str, Any]) -> Model:
@@ -92,18 +76,18 @@ def _fitted_baseline(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactS
     """Fits a baseline on the train split once per dataset version; later calls load the saved parameters.
     Returns the baseline, its saved size, and whether this call fitted it."""
     from benchhub.models.baselines.base import MANIFEST_FILE
-    from benchhub.tasks.text_classification.baselines.regex import RegexBaseline
 
-    builtin = row.name.startswith(BASELINE_PREFIX) and builtin_task(row.source) is not None
-    if builtin and builtin_task(row.source) != dataset.task:
+    task, facts = get_task(dataset.task), dataset_facts(dataset)
+    family = builtin_family(row.source) if row.name.startswith(BASELINE_PREFIX) else None
+    if family is not None and family != dataset.task:
         raise InvalidInputError(
-            f"{row.name} is a {builtin_task(row.source)} baseline and dataset {dataset.name!r} is {dataset.task}; "
-            f"use one of {', '.join(BASELINE_PREFIX + b for b in BUILTIN_BASELINES[dataset.task])}."
+            f"{row.name} is a {family} baseline and dataset {dataset.name!r} is {dataset.task}; "
+            f"use one of {', '.join(BASELINE_PREFIX + b for b in task.baselines)}."
         )
-    if not builtin and dataset.task == QA:
+    if family is None and not task.takes_rules:
         raise InvalidInputError(f"Regex-rule baseline {row.name!r} classifies text; dataset {dataset.name!r} is {dataset.task}.")
-    cls = builtin_registry()[row.source] if builtin else RegexBaseline
     folder = artifacts.path("baselines", f"{dataset.name}-{dataset.fingerprint[:12]}", f"{row.name.replace(':', '-')}-{row.fingerprint[:12]}")
+    cls = builtin_registry()[row.source] if family is not None else task.rules_class()
     if (folder / MANIFEST_FILE).exists():
         return cls.load(folder), _size(folder), False
     if train is None:
@@ -111,15 +95,10 @@ def _fitted_baseline(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactS
             f"Baseline {row.name!r} trains on a split named 'train', and dataset {dataset.name!r} has none; "
             f"register the dataset with --split train=PATH."
         )
-    if dataset.task == QA:
-        baseline = cls().fit(
-            train.texts, train.text_pairs or [], [a["text"] for a in train.answers or []],
-            [a["answer_start"] for a in train.answers or []],
-        )
+    if family is not None:
+        baseline = task.fit_baseline(cls, train, facts)
     else:
-        labels = list(dataset.labels)
-        baseline = cls(labels) if builtin else RegexBaseline.from_yaml(artifacts.path(row.source), labels)
-        baseline.fit(train.joined_texts(), train.labels or [])
+        baseline = task.rules_baseline(artifacts.path(row.source), train, facts)
     with artifacts.new_folder(*folder.relative_to(artifacts.root).parts) as staging:
         baseline.save(staging)
     return baseline, _size(folder), True

@@ -26,10 +26,6 @@ from benchhub.store.tables import ModelRow
 from benchhub.tasks.registry import TASKS, tasks_with_head
 
 BASELINE_PREFIX = "baseline:"
-BUILTIN_BASELINES = {
-    "text-classification": ("majority", "keyword", "tfidf-logreg"),
-    "question-answering": ("sliding-window", "context-only", "question-only", "always-no-answer"),
-}
 PREDICTION_SUFFIXES = (".jsonl", ".csv", ".json")
 RULE_SUFFIXES = (".yaml", ".yml")
 
@@ -193,7 +189,7 @@ def get_model_row(session: Session, name: str) -> ModelRow:
         return row
     if name.startswith(BASELINE_PREFIX):
         baseline = name.removeprefix(BASELINE_PREFIX)
-        if builtin_task(baseline) is None:
+        if builtin_family(baseline) is None:
             raise ModelNotFoundError(
                 f"No built-in baseline {name!r}; built-ins are {', '.join(_builtin_names())} "
                 f"(a regex baseline is registered from its YAML rules: `benchhub model add NAME rules.yaml`)."
@@ -223,16 +219,14 @@ def model_record(row: ModelRow) -> ModelRecord:
 
 
 def builtin_registry() -> dict[str, type]:
-    """Every built-in baseline class by name, across tasks."""
-    from benchhub.tasks.text_classification.baselines import BASELINES
-    from benchhub.tasks.question_answering.baselines import QA_BASELINES
-
-    return {**BASELINES, **QA_BASELINES}
+    """Every built-in baseline class by name, across task families (names are unique across them)."""
+    return {name: cls for task in TASKS.values() for name, cls in task.baseline_classes().items()}
 
 
-def builtin_task(baseline: str) -> str | None:
-    return next((task for task, names in BUILTIN_BASELINES.items() if baseline in names), None)
+def builtin_family(baseline: str) -> str | None:
+    """The task family whose built-in baseline this is, or None."""
+    return next((task.name for task in TASKS.values() if baseline in task.baselines), None)
 
 
 def _builtin_names() -> list[str]:
-    return [BASELINE_PREFIX + b for names in BUILTIN_BASELINES.values() for b in names]
+    return [BASELINE_PREFIX + b for task in TASKS.values() for b in task.baselines]

@@ -162,11 +162,7 @@ def _invariance_or_direction(probe: Any, perturbed: Perturbed, base_rows: list[d
 
 
 def _not_applicable(probe: Any, task: str, labels: list[str]) -> str | None:
-    if task != "text-classification":
-        return None
-    from benchhub.tasks.text_classification.probes.suite import not_applicable_reason
-
-    return not_applicable_reason(probe, labels)
+    return get_task(task).probe_not_applicable(probe, labels)
 
 
 def _answer(row: dict[str, Any]) -> Any:
@@ -184,22 +180,14 @@ def _calibration(task: str, rows: list[dict[str, Any]], seed: int) -> dict[str, 
     """ECE, reliability bins and risk-coverage of the unchanged split, for models that give scores."""
     from benchhub.metrics import calibration
 
-    if task == "question-answering":
-        if not rows or rows[0].get("no_answer_probability") is None:
-            return None
-        confidences = np.array([1.0 - float(row["no_answer_probability"]) for row in rows])
-        correct = np.array([float(row["f1"]) for row in rows])
-        quality = "f1 of the answer (abstaining on an unanswerable question scores 1)"
-    else:
-        if not rows or not rows[0].get("scores"):
-            return None
-        confidences = np.array([max(row["scores"].values()) for row in rows])
-        correct = np.array([1.0 if row["correct"] else 0.0 for row in rows])
-        quality = "1 if the predicted label is the gold label"
+    inputs = get_task(task).calibration_inputs(rows)
+    if inputs is None:
+        return None
+    confidences, correct = inputs["confidences"], inputs["correct"]
     coverage, risk, area = calibration.risk_coverage(confidences, correct)
     return {
-        "confidence": "1 - no-answer probability" if task == "question-answering" else "probability of the predicted label",
-        "correct": quality,
+        "confidence": inputs["confidence"],
+        "correct": inputs["quality"],
         "ece": calibration.expected_calibration_error(confidences, np.clip(correct, 0.0, 1.0), n_bins=15),
         "reliability": calibration.reliability_bins(confidences, np.clip(correct, 0.0, 1.0), n_bins=15),
         "aurc": float(area),
@@ -225,21 +213,12 @@ def _summary(results: list[dict[str, Any]], calibration: dict[str, Any] | None) 
 def _suite(suite: str, task: str, labels: list[str]) -> tuple[list[Any], list[Any], dict[str, Any]]:
     """The probes and template tests of a suite, and a document that fixes it (for the cache key)."""
     if suite == DEFAULT_SUITE:
-        if task == "question-answering":
-            from benchhub.tasks.question_answering.probes.suite import default_qa_suite
-
-            probes, templates = default_qa_suite(), []
-        else:
-            from benchhub.tasks.text_classification.probes.suite import default_text_suite, default_templates
-
-            probes, templates = default_text_suite(labels), default_templates(labels)
+        probes, templates = get_task(task).default_probes(labels)
     else:
         path = Path(suite)
         if not path.is_file():
             raise InvalidInputError(f"--suite {suite!r} is neither 'default' nor a suite file (YAML).")
-        from benchhub.tasks.text_classification.probes.suite import load_suite
-
-        probes, templates = load_suite(path, task=task, labels=labels)
+        probes, templates = get_task(task).suite_probes(path, labels)
     document = {"probes": [_describe(p) for p in probes], "templates": [_describe(t) for t in templates]}
     return probes, templates, document
 

@@ -12,7 +12,7 @@ from benchhub._version import __version__
 from benchhub.dataset_service import dataset_info
 from benchhub.errors import InvalidInputError
 from benchhub.evaluation_service import evaluation_record
-from benchhub.model_service import BASELINE_PREFIX, builtin_task, get_model_row, model_record
+from benchhub.model_service import BASELINE_PREFIX, builtin_family, get_model_row, model_record
 from benchhub.results import DatasetInfo, Evaluation, Leaderboard
 from benchhub.store.tables import EvaluationRow, ModelRow
 
@@ -76,7 +76,7 @@ def _model_row(session: Session, name: str) -> ModelRow:
     row = session.scalar(select(ModelRow).where(ModelRow.name == name))
     if row is not None:
         return row
-    if name.startswith(BASELINE_PREFIX) and builtin_task(name.removeprefix(BASELINE_PREFIX)) is not None:
+    if name.startswith(BASELINE_PREFIX) and builtin_family(name.removeprefix(BASELINE_PREFIX)) is not None:
         raise InvalidInputError(
             f"Model {name!r} has no evaluations to put on a card; run `benchhub eval --model {name} --dataset DATASET` first."
         )

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from benchhub.dataset_service import get_dataset_row, load_split
 from benchhub.engine.evaluate import evaluate
-from benchhub.errors import InvalidInputError
 from benchhub.evaluation_service import dataset_facts
 from benchhub.models.checkpoints import file_sha256
 from benchhub.store.artifacts import ArtifactStore
@@ -22,16 +21,7 @@ def score_predictions_file(session: Session, artifacts: ArtifactStore, *, datase
     dataset_row = get_dataset_row(session, dataset)
     split_data = load_split(artifacts, dataset_row, split)
     task = get_task(dataset_row.task)
-    if dataset_row.task == "question-answering":
-        from benchhub.tasks.question_answering.adapters import QAPredictionsModel
-
-        model = QAPredictionsModel(predictions, na_probs=na_probs)
-    else:
-        from benchhub.tasks.text_classification.adapters import PredictionsClassifier
-
-        if na_probs is not None:
-            raise InvalidInputError("--na-probs applies to question-answering datasets only.")
-        model = PredictionsClassifier(predictions, dataset_labels=list(dataset_row.labels))
+    model = task.predictions_model(predictions, dataset_facts(dataset_row), na_probs=na_probs)
     output = evaluate(model, split_data, task=task, facts=dataset_facts(dataset_row),
                       batch_size=max(len(split_data), 1), show_progress=False)
     files = {"path": str(predictions.resolve()), "sha256": file_sha256(predictions)}

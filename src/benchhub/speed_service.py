@@ -19,7 +19,7 @@ from benchhub.dataset_service import get_dataset_row
 from benchhub.engine.latency import BenchBudget, Subject, measure
 from benchhub.engine.provenance import hardware, package_versions
 from benchhub.errors import InvalidInputError
-from benchhub.evaluation_service import model_settings, train_split
+from benchhub.evaluation_service import dataset_facts, model_settings, train_split
 from benchhub.model_loading import load_model
 from benchhub.model_service import get_model_row
 from benchhub.results import SpeedResult
@@ -28,7 +28,6 @@ from benchhub.store.database import commit_or_undo
 from benchhub.store.tables import DatasetRow, EvaluationRow, ModelRow, SpeedRunRow
 from benchhub.tasks.registry import get_task
 
-QA = "question-answering"
 DEFAULT_BATCH_SIZES = (1, 8, 32)
 DEFAULT_SEQ_LENS = (32, 128)
 # Bounds that keep one synthetic batch (batch x length tokens) within reach of one machine's memory.
@@ -166,7 +165,7 @@ def _load(artifacts: ArtifactStore, model: ModelRow, dataset: DatasetRow, thread
         # Only network models take settings, and their loaders take `threads` next to the task's.
         settings["threads"] = threads
     loaded = load_model(model, dataset, artifacts=artifacts, train=train_split(artifacts, dataset), settings=settings)
-    return Subject(model.name, loaded, question_answering=dataset.task == QA)
+    return Subject(model.name, loaded, get_task(dataset.task), dataset_facts(dataset))
 
 
 def _threads(model: Any, requested: int | None) -> int | None:

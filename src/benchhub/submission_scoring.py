@@ -54,13 +54,7 @@ def score_submission(session: Session, artifacts: ArtifactStore, submission: Sub
 
 
 def _predictions_model(dataset_row: DatasetRow, path: Path) -> Model:
-    if dataset_row.task == "question-answering":
-        from benchhub.tasks.question_answering.adapters import QAPredictionsModel
-
-        return QAPredictionsModel(path)
-    from benchhub.tasks.text_classification.adapters import PredictionsClassifier
-
-    return PredictionsClassifier(path, dataset_labels=list(dataset_row.labels))
+    return get_task(dataset_row.task).predictions_model(path, dataset_facts(dataset_row))
 
 
 def _metrics(model: Model, split: Split, task: Task, facts: DatasetFacts) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from benchhub.scoring_queue import QUEUED, SCORED, SCORING_FAILED, SUBMITTED, ne
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo, immediate_transaction
 from benchhub.store.ids import is_row_id
+from benchhub.tasks.registry import get_task
 from benchhub.store.tables import (
     BenchmarkMemberRow,
     BenchmarkPhaseRow,
@@ -84,7 +85,7 @@ def submit(session: Session, artifacts: ArtifactStore, benchmark: str, *, actor_
     try:
         path.write_bytes(content)
         split = load_split(artifacts, bench.dataset, phase_row.split)
-        check_submission_file(path, task=bench.task, ids=split.ids, labels=list(bench.dataset.labels),
+        check_submission_file(path, task=get_task(bench.task), ids=split.ids, labels=list(bench.dataset.labels),
                               max_bytes=settings["max_bytes"])
         if enrol:
             _enrol(session, bench, actor)
@@ -202,7 +203,7 @@ def _check_limits(session: Session, bench: BenchmarkRow, phase: BenchmarkPhaseRo
 def _stored_name(filename: str, task: str) -> str:
     """The sender's file name without folders or unusual characters; the suffix picks the format, as in scoring."""
     cleaned = _UNSAFE.sub("_", Path(filename.replace("\\", "/")).name).lstrip("._")[-100:]
-    return cleaned or ("predictions.json" if task == "question-answering" else "predictions.jsonl")
+    return cleaned or get_task(task).predictions_filename
 
 
 def list_submissions(session: Session, benchmark: str, *, actor_id: int, phase: str | None = None,

@@ -14,6 +14,9 @@ from typing import Annotated, Any, Optional
 import typer
 
 from benchhub.errors import BenchhubError, InvalidInputError
+from benchhub.tasks.registry import DEFAULT_TASK, TASKS
+
+TASK_NAMES = tuple(TASKS)
 
 app = typer.Typer(
     name="benchhub",
@@ -77,31 +80,37 @@ def _split_sources(values: list[str]) -> dict[str, str]:
 @dataset_app.command("add")
 def dataset_add(
     name: Annotated[str, typer.Argument(help="Name to register the dataset under.")],
-    source: Annotated[Optional[str], typer.Argument(help="CSV/JSONL/JSON/Parquet file, save_to_disk folder, or hub id.")] = None,
-    task: Annotated[str, typer.Option("--task", help="Task, e.g. text-classification.")] = "text-classification",
-    text_column: Annotated[str, typer.Option("--text-column", help="Column holding the text.")] = "text",
-    label_column: Annotated[str, typer.Option("--label-column", help="Column holding the gold label.")] = "label",
+    source: Annotated[Optional[str], typer.Argument(help="CSV/JSONL/JSON/Parquet/CoNLL file, save_to_disk folder, or hub id.")] = None,
+    task: Annotated[str, typer.Option("--task", help=f"Task family: {', '.join(TASK_NAMES)}.")] = DEFAULT_TASK,
+    text_column: Annotated[Optional[str], typer.Option("--text-column", help="Column holding the text (default: text).")] = None,
+    label_column: Annotated[Optional[str], typer.Option("--label-column", help="Column holding the gold label (default: label).")] = None,
     id_column: Annotated[Optional[str], typer.Option("--id-column", help="Column holding example ids (default: row index).")] = None,
     text_pair_column: Annotated[Optional[str], typer.Option("--text-pair-column", help="Second text column, for sentence pairs.")] = None,
     split_column: Annotated[Optional[str], typer.Option("--split-column", help="Column whose value names each row's split.")] = None,
     split: Annotated[Optional[list[str]], typer.Option("--split", help="NAME=PATH, once per split (instead of SOURCE).")] = None,
-    question_column: Annotated[str, typer.Option("--question-column", help="QA: column holding the question.")] = "question",
-    context_column: Annotated[str, typer.Option("--context-column", help="QA: column holding the context.")] = "context",
-    answers_column: Annotated[str, typer.Option("--answers-column", help="QA: column holding {text: [...], answer_start: [...]}.")] = "answers",
+    question_column: Annotated[Optional[str], typer.Option("--question-column", help="QA: column holding the question (default: question).")] = None,
+    context_column: Annotated[Optional[str], typer.Option("--context-column", help="QA: column holding the context (default: context).")] = None,
+    answers_column: Annotated[Optional[str], typer.Option("--answers-column", help="QA: column holding {text: [...], answer_start: [...]} (default: answers).")] = None,
+    tokens_column: Annotated[Optional[str], typer.Option("--tokens-column", help="Token classification: column holding the words (default: tokens).")] = None,
+    tags_column: Annotated[Optional[str], typer.Option("--tags-column", help="Token classification: column holding one tag per word (default: tags, else ner_tags); in a CoNLL file, the tag's column number (default: the last).")] = None,
+    scheme: Annotated[Optional[str], typer.Option("--scheme", help="Token classification: the tag scheme (IOB1, IOB2, IOE1, IOE2, IOBES, BILOU; default: detected).")] = None,
     revision: Annotated[Optional[str], typer.Option("--revision", help="Hub revision (for hub ids).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Register a dataset. One SOURCE without --split becomes a single split named 'test'.
 
     Question answering (--task question-answering) reads SQuAD v1.1/v2.0 JSON, or JSONL/Parquet/
-    save_to_disk/hub data with SQuAD-style columns (id, question, context, answers).
+    save_to_disk/hub data with SQuAD-style columns (id, question, context, answers). Token
+    classification (--task token-classification) reads CoNLL column files (.conll/.txt/.iob) or data
+    with a tokens column and a tags column (tag names, or ClassLabel ids as in conll2003).
     """
     with _hub() as hub:
         info = hub.add_dataset(
             name, source, task=task, splits=_split_sources(split or []) or None, text_column=text_column,
             label_column=label_column, id_column=id_column, text_pair_column=text_pair_column,
             split_column=split_column, question_column=question_column, context_column=context_column,
-            answers_column=answers_column, revision=revision,
+            answers_column=answers_column, tokens_column=tokens_column, tags_column=tags_column, scheme=scheme,
+            revision=revision,
         )
     if as_json:
         _print_json(info.to_dict())
@@ -302,7 +311,9 @@ def score_command(
     from benchhub.cli.render import metric_text
 
     typer.echo(f"{predictions} on {dataset}/{split}:")
-    percent = result["task"] == "question-answering"
+    from benchhub.tasks.registry import get_task
+
+    percent = get_task(result["task"]).metric_scale > 1
     for name, metric in result["metrics"].items():
         typer.echo(f"  {name:<18} {metric_text(metric, scaled=percent)}")
 
@@ -380,7 +391,7 @@ def demo_command(
 
     with _hub() as hub:
         run_demo(hub, progress=not quiet, epochs=epochs, echo=typer.echo, show_leaderboard=_print_leaderboard,
-                 tasks=tuple(task) if task else ("text-classification", "question-answering"))
+                 tasks=tuple(task) if task else None)
 
 
 def _print_leaderboard(board) -> None:

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from benchhub.results import DatasetInfo, Evaluation, Leaderboard, SpeedResult
+from benchhub.tasks.registry import get_task
 from benchhub.units import human_bytes
 
 PARETO_MARK = "◆"
@@ -33,18 +34,14 @@ def human_count(value: float | int | None) -> str:
 
 def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
     """The leaderboard as header and text rows, shared by every tabular format."""
-    qa = board.task == "question-answering"
-    if qa:
-        exact = "exact" if any("exact" in row.metrics for row in board.rows) else "exact_match"
-        extra = [name for name in (exact, "HasAns_f1", "NoAns_f1", "best_f1") if name != board.metric]
-        extra = [name for name in extra if any(name in row.metrics for row in board.rows)]
-    else:
-        extra = ["accuracy" if board.metric != "accuracy" else "macro_f1"]
+    task = get_task(board.task)
+    extra = task.extra_board_metrics(board.metric, {name for row in board.rows for name in row.metrics})
+    scaled = task.metric_scale > 1
     shortcut = any(row.shortcut_gap is not None for row in board.rows)
     # Speed from `benchhub bench`, next to the evaluation's own timing columns (ex/s, p50 ms of its batches).
     speed = any(row.latency_ms is not None or row.throughput is not None for row in board.rows)
     robust = any(row.robustness for row in board.rows)
-    header = ["#", "model", "kind", f"{board.metric} [95% CI]", *(f"{name}{' [95% CI]' if not qa or name == extra[0] else ''}" for name in extra),
+    header = ["#", "model", "kind", f"{board.metric} [95% CI]", *(f"{name}{' [95% CI]' if name == extra[0] else ''}" for name in extra),
               "vs leader", *(["shortcut gap"] if shortcut else []), "ex/s", "p50 ms", "params", "size",
               *(["latency ms (b1)", "throughput ex/s (b32)", "pareto"] if speed else []),
               *(["flip rate", "worst drop", "ECE"] if robust else [])]
@@ -60,10 +57,10 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
             versus = f"worse (p={row.p_value_vs_leader:.3f})"
         efficiency = row.efficiency
         p50 = efficiency.get("batch_latency_ms_p50")
-        cells = [metric_text(row.metrics.get(board.metric), scaled=qa)]
+        cells = [metric_text(row.metrics.get(board.metric), scaled=scaled)]
         for index, name in enumerate(extra):
             metric = row.metrics.get(name)
-            cells.append(metric_text(metric, scaled=qa) if index == 0 or not qa else (f"{metric['value']:.1f}" if metric else "-"))
+            cells.append(metric_text(metric, scaled=scaled) if index == 0 else value_text(metric, scaled=scaled))
         gap = [f"{row.shortcut_gap:+.1f}" if row.shortcut_gap is not None else "-"] if shortcut else []
         speed_cells = [
             f"{row.latency_ms:.2f}" if row.latency_ms is not None else "-",
@@ -77,6 +74,13 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
             *(robustness_cells(row.robustness) if robust else []),
         ])
     return header, rows
+
+
+def value_text(metric: dict[str, Any] | None, *, scaled: bool) -> str:
+    """A metric's value without its interval: one decimal on the 0-100 scale, three on 0-1."""
+    if not metric or metric.get("value") is None:
+        return "-"
+    return f"{metric['value']:.1f}" if scaled else f"{metric['value']:.3f}"
 
 
 def robustness_cells(summary: dict[str, Any] | None) -> list[str]:
@@ -123,11 +127,13 @@ def evaluation_rows(evaluations: list[Evaluation]) -> tuple[list[str], list[list
     header = ["model", "dataset/split", "primary [95% CI]", "second [95% CI]", "examples/s", "cached", "id"]
     rows = []
     for e in evaluations:
-        qa = e.task == "question-answering"
-        names = ("f1", "exact" if "exact" in e.metrics else "exact_match") if qa else ("macro_f1", "accuracy")
+        task = get_task(e.task)
+        scaled = task.metric_scale > 1
+        second = (task.extra_board_metrics(task.primary_metric, set(e.metrics)) or ["-"])[0]
+        names = (task.primary_metric, second)
         rows.append([
-            e.model, f"{e.dataset}/{e.split}", f"{names[0]} {metric_text(e.metrics.get(names[0]), scaled=qa)}",
-            f"{names[1]} {metric_text(e.metrics.get(names[1]), scaled=qa)}",
+            e.model, f"{e.dataset}/{e.split}", f"{names[0]} {metric_text(e.metrics.get(names[0]), scaled=scaled)}",
+            f"{names[1]} {metric_text(e.metrics.get(names[1]), scaled=scaled)}",
             human_count(e.efficiency.get("examples_per_second")), "yes" if e.cached else "no", str(e.id),
         ])
     return header, rows

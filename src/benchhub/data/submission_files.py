@@ -1,8 +1,9 @@
 """Checking a submitted predictions file before anything is charged for it.
 
 The checks run in a fixed order, and the first failure is raised as `PredictionsFormatError`, naming
-the file (by the name its sender gave it) and its first offending line or id: size, UTF-8, then per
-line nesting depth, JSON syntax and NaN/Infinity, then the reader that scoring itself uses (format,
+the file (by the name its sender gave it) and its first offending line or id: size, UTF-8, then the
+task family's own check (`Task.check_predictions_file`), which runs the JSON checks here (per line or per
+document: nesting depth, syntax, NaN/Infinity) and then the reader that scoring itself uses (format,
 labels, every id exactly once). A file that passes will score.
 """
 
@@ -15,14 +16,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from benchhub.tasks.text_classification.predictions import read_label_predictions
-from benchhub.tasks.question_answering.predictions import read_answer_predictions
 from benchhub.data.readers import json_lines, load_json
 from benchhub.errors import PredictionsFormatError
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 32
-QUESTION_ANSWERING = "question-answering"
 
 # An escape pair, a quote or a bracket: the tokens that decide nesting depth outside strings.
 _TOKENS = re.compile(r'\\.|["\[\]{}]', re.S)
@@ -30,9 +28,9 @@ _TOKENS = re.compile(r'\\.|["\[\]{}]', re.S)
 _MAYBE_NON_FINITE = re.compile(r"NaN|Infinity|\d[eE]|\d{300}")
 
 
-def check_submission_file(path: Path, *, task: str, ids: list[Any], labels: list[str],
+def check_submission_file(path: Path, *, task: Any, ids: list[Any], labels: list[str],
                           max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> None:
-    """Raises `PredictionsFormatError` for the first problem of a predictions file for this split."""
+    """Raises `PredictionsFormatError` for the first problem of a predictions file for this split of `task`'s family."""
     name = path.name
     check_size(name, path.stat().st_size, max_bytes)
     try:
@@ -42,21 +40,28 @@ def check_submission_file(path: Path, *, task: str, ids: list[Any], labels: list
     if not text.strip():
         raise PredictionsFormatError(f"{name} holds only whitespace; expected one prediction per example.")
     try:
-        if task == QUESTION_ANSWERING:
-            _check_json(name, text, max_depth, lines=True)
-            read_answer_predictions(path, ids=ids, max_bytes=max_bytes)
-        elif path.suffix.lower() == ".csv":
-            read_label_predictions(path, ids=ids, labels=labels, max_bytes=max_bytes)
-        else:
-            for number, line in enumerate(json_lines(text), start=1):
-                if line.strip():
-                    _check_json(f"{name}, line {number}", line.rstrip("\r\n"), max_depth, lines=False)
-            read_label_predictions(path, ids=ids, labels=labels, max_bytes=max_bytes)
+        task.check_predictions_file(path, ids=ids, labels=labels, max_bytes=max_bytes, max_depth=max_depth)
     except csv.Error as exc:
         raise PredictionsFormatError(f"{name}: not valid CSV ({exc}).") from None
     except RecursionError:
         # Unreachable after the depth check; kept so that no parser can ever take the process down.
         raise PredictionsFormatError(f"{name}: JSON nested too deeply; a predictions file needs one level.") from None
+
+
+def check_json_lines(path: Path, max_depth: int = MAX_DEPTH) -> None:
+    """Each line of a JSON-lines file: nesting depth, syntax and finite numbers, naming the line."""
+    for number, line in enumerate(json_lines(_text(path)), start=1):
+        if line.strip():
+            _check_json(f"{path.name}, line {number}", line.rstrip("\r\n"), max_depth, lines=False)
+
+
+def check_json_document(path: Path, max_depth: int = MAX_DEPTH) -> None:
+    """One JSON document: nesting depth, syntax and finite numbers."""
+    _check_json(path.name, _text(path), max_depth, lines=True)
+
+
+def _text(path: Path) -> str:
+    return path.read_bytes().decode("utf-8-sig")
 
 
 def check_size(name: str, size: int, max_bytes: int = MAX_BYTES) -> None:

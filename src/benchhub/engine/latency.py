@@ -11,15 +11,16 @@ once every model has `min_timings` calls and `min_seconds` of timed work, or aft
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from benchhub.data.records import Split
+from benchhub.data.records import DatasetFacts, Split
 from benchhub.engine.progress import Progress
 from benchhub.errors import BenchhubError, InvalidInputError
-from benchhub.models.base import Model
+from benchhub.models.base import Model, RunOutput
+from benchhub.tasks.base import Task
 
 # Common English words; single letters last so a gap of one token can always be filled.
 WORDS = (
@@ -29,7 +30,6 @@ WORDS = (
     "question", "so", "we", "measure", "how", "fast", "each", "system", "can", "give", "one", "this", "time",
     "day", "world", "house", "water", "light", "is", "in", "on", "at", "to", "i",
 )
-QUESTION = "what is this about"
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,12 @@ class BenchBudget:
 
 @dataclass(frozen=True)
 class Subject:
-    """A loaded model to measure, with the task shape of its inputs."""
+    """A loaded model to measure, with the task family that shapes its inputs and decodes its outputs."""
 
     name: str
     model: Model
-    question_answering: bool = False
+    task: Task
+    facts: DatasetFacts = field(default_factory=DatasetFacts)
 
 
 @dataclass(frozen=True)
@@ -86,15 +87,15 @@ def measure(subjects: Sequence[Subject], *, batch_sizes: Sequence[int], seq_lens
     """
     budget = budget or BenchBudget()
     texts = {
-        (s.name, n): synthetic_input(s.model, n, question_answering=s.question_answering, name=s.name)
+        (s.name, n): synthetic_input(s.model, n, question=s.task.bench_question, name=s.name)[-1]
         for s in subjects for n in seq_lens
     }
     results = []
     configs = [(batch, seq_len) for batch in batch_sizes for seq_len in seq_lens]
     with Progress("benchmarking", len(configs) * len(subjects), enabled=show_progress) as progress:
         for batch, seq_len in configs:
-            splits = {s.name: synthetic_split(texts[s.name, seq_len], batch) for s in subjects}
-            calls = [(s.name, _timed_call(s.model, splits[s.name])) for s in subjects]
+            splits = {s.name: s.task.bench_split(texts[s.name, seq_len], batch) for s in subjects}
+            calls = [(s.name, _timed_call(s, splits[s.name])) for s in subjects]
             timings = interleaved_timings(calls, budget)
             for name, _ in calls:
                 results.append(summarize(name, batch, seq_len, timings[name]))
@@ -143,11 +144,12 @@ def summarize(model: str, batch_size: int, seq_len: int, seconds: Sequence[float
                         timings=len(ms), seconds=float(ms.sum() / 1000.0))
 
 
-def synthetic_input(model: Any, seq_len: int, *, question_answering: bool = False,
+def synthetic_input(model: Any, seq_len: int, *, question: str | None = None,
                     name: str | None = None) -> tuple[str, str | None]:
-    """A (text, context) pair of `seq_len` tokens for `model` (context None outside question answering).
+    """A (text, context) pair of `seq_len` tokens for `model`: (text, None), or (question, context) when the
+    family asks a fixed `question` (its `bench_question`) about a context.
 
-    With a `tokenizer`, the count includes special tokens (and, for QA, the fixed question);
+    With a `tokenizer`, the count includes special tokens (and the fixed question);
     without one, it counts words. A model with a `max_length` accepts no longer input.
     """
     limit = getattr(model, "max_length", None)
@@ -158,15 +160,15 @@ def synthetic_input(model: Any, seq_len: int, *, question_answering: bool = Fals
         )
     tokenizer = getattr(model, "tokenizer", None)
     if tokenizer is not None:
-        count = token_counter(tokenizer, question=QUESTION if question_answering else None)
-    elif question_answering:
+        count = token_counter(tokenizer, question=question)
+    elif question is not None:
         def count(text: str) -> int:
-            return len(QUESTION.split()) + len(text.split())
+            return len(question.split()) + len(text.split())
     else:
         def count(text: str) -> int:
             return len(text.split())
     text = synthetic_text(count, seq_len)
-    return (QUESTION, text) if question_answering else (text, None)
+    return (question, text) if question is not None else (text, None)
 
 
 def token_counter(tokenizer: Any, *, question: str | None = None) -> Callable[[str], int]:
@@ -216,24 +218,16 @@ def synthetic_text(count: Callable[[str], int], length: int, *, words: Sequence[
     return " ".join(chosen)
 
 
-def synthetic_split(pair: tuple[str, str | None], batch_size: int) -> Split:
-    """`batch_size` copies of one synthetic example (identical inputs cost what different ones of that length do)."""
-    text, context = pair
-    return Split(
-        name="bench", ids=list(range(batch_size)), texts=[text] * batch_size,
-        text_pairs=[context] * batch_size if context is not None else None,
-    )
-
-
-def _timed_call(model: Model, split: Split) -> Callable[[], float]:
-    decode = getattr(model, "decode", None)  # windowed QA models: the n-best span search over every window
+def _timed_call(subject: Subject, split: Split) -> Callable[[], float]:
+    """One timed call: encode, predict and the family's decoding (windowed models: the search over every window)."""
+    model, task, facts = subject.model, subject.task, subject.facts
 
     def call() -> float:
         started = time.perf_counter()
         items = model.encode(split)
         outputs = model.predict(items)
-        if decode is not None:
-            decode(split, items, outputs, allow_no_answer=True)
+        run = RunOutput(len(split), items, list(outputs), 0.0, 0.0, [], [], 0)
+        task.collect(model, split, run, facts)
         return time.perf_counter() - started
 
     return call

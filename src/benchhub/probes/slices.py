@@ -19,7 +19,6 @@ import numpy as np
 
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
-from benchhub.models.base import QAPrediction
 
 if TYPE_CHECKING:
     from benchhub.data.records import DatasetFacts
@@ -109,21 +108,7 @@ def _task_predictions(task: Task, split: Split, predictions: Any, facts: Dataset
             raise InvalidInputError(
                 f"Stored rows must follow the split's order; row for {row.get('id')!r} found where {example_id!r} belongs."
             )
-    if task.name == "text-classification":
-        # One-hot rows of the stored predicted labels: the task scores their argmax, and the rows'
-        # rounded scores could tie where the model's raw scores did not.
-        column = {label: index for index, label in enumerate(facts.labels)}
-        unknown = next((row for row in predictions if row.get("predicted") not in column), None)
-        if unknown is not None:
-            raise InvalidInputError(
-                f"Example {unknown.get('id')!r} predicts {unknown.get('predicted')!r}, not one of the labels {facts.labels}."
-            )
-        scores = np.zeros((len(predictions), len(facts.labels)))
-        scores[np.arange(len(predictions)), [column[row["predicted"]] for row in predictions]] = 1.0
-        return scores
-    if task.name == "question-answering":
-        return [QAPrediction(row["predicted"], row.get("no_answer_probability")) for row in predictions]
-    raise InvalidInputError(f"Slices cannot rebuild predictions of task {task.name!r} from stored rows.")
+    return task.predictions_from_rows(list(predictions), facts)
 
 
 def _take(predictions: Any, positions: list[int]) -> Any:

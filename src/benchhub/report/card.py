@@ -21,7 +21,6 @@ from typing import Any
 from benchhub.errors import InvalidInputError
 from benchhub.results import DatasetInfo, Evaluation, ModelRecord
 
-TASK_NAMES = {"text-classification": "Text Classification", "question-answering": "Question Answering"}
 
 
 def eval_results(model: ModelRecord, evaluations: list[Evaluation], datasets: dict[str, DatasetInfo]) -> list[Any]:
@@ -37,7 +36,7 @@ def eval_results(model: ModelRecord, evaluations: list[Evaluation], datasets: di
             if value is None or not math.isfinite(value):
                 continue
             results.append(EvalResult(
-                task_type=evaluation.task, task_name=TASK_NAMES.get(evaluation.task, evaluation.task),
+                task_type=evaluation.task, task_name=_title(evaluation.task),
                 dataset_type=dataset.name, dataset_name=dataset.name, dataset_split=evaluation.split,
                 dataset_revision=dataset.fingerprint, metric_type=metric, metric_name=metric, metric_value=value,
                 verified=False,
@@ -75,9 +74,8 @@ def model_card(model: ModelRecord, evaluations: list[Evaluation], datasets: dict
                                _number(entry.get("value")), ci]))
     lines += [
         "",
-        "Classification metrics are fractions (0–1); question-answering metrics follow the official SQuAD "
-        "script (0–100). A dataset's `revision` in the metadata is its benchhub fingerprint, a SHA-256 "
-        "of its contents.",
+        _scales(sorted({evaluation.task for evaluation in newest}))
+        + " A dataset's `revision` in the metadata is its benchhub fingerprint, a SHA-256 of its contents.",
         "",
         "## Provenance",
         "",
@@ -122,3 +120,18 @@ def _row(cells: list[str]) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("|", "\\|")
+
+
+def _scales(tasks: list[str]) -> str:
+    """How to read the numbers, per family in the card: "text-classification metrics are fractions (0–1)."."""
+    from benchhub.tasks.registry import TASKS
+
+    notes = [f"{task} metrics {TASKS[task].scale_note}" for task in tasks if task in TASKS]
+    return ("; ".join(notes) + ".") if notes else ""
+
+
+def _title(task: str) -> str:
+    """The family's title for a model-index entry ("Text Classification"); an unknown task keeps its name."""
+    from benchhub.tasks.registry import TASKS
+
+    return TASKS[task].title if task in TASKS else task

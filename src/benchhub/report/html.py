@@ -12,14 +12,9 @@ from html import escape
 from typing import Any
 
 from benchhub.results import DatasetInfo, Leaderboard, LeaderboardRow
+from benchhub.tasks.registry import get_task
 from benchhub.units import human_bytes
 
-QA = "question-answering"
-# Secondary metrics shown beside the ranking metric, where the rows report them.
-EXTRA_METRICS = {
-    QA: ("exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "NoAns_f1"),
-    "text-classification": ("accuracy", "macro_f1", "weighted_f1"),
-}
 NO_SPEED = "No speed measurements yet — run `benchhub bench MODEL ...` to place models on an accuracy-vs-latency plot."
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -264,8 +259,9 @@ def _notes(board: Leaderboard) -> list[str]:
 
 
 def _extra_metrics(board: Leaderboard) -> list[str]:
+    """The family's report metrics (secondary ones beside the ranking metric) that the rows report."""
     present = [name for row in board.rows for name in row.metrics]
-    preferred = EXTRA_METRICS.get(board.task, tuple(dict.fromkeys(present)))
+    preferred = get_task(board.task).report_metrics
     return [name for name in preferred if name != board.metric and name in present]
 
 
@@ -288,7 +284,7 @@ def _versus(row: LeaderboardRow) -> str:
 
 
 def _metric_text(board: Leaderboard, metric: dict[str, float] | None) -> str:
-    """`value [low, high]`; QA metrics are on a 0–100 scale and get one decimal, others three."""
+    """`value [low, high]`; metrics on a 0–100 scale (SQuAD's) get one decimal, others three."""
     if not metric or metric.get("value") is None:
         return "-"
     digits = _digits(board)
@@ -317,7 +313,7 @@ def _number(value: float | None, spec: str) -> str:
 
 
 def _digits(board: Leaderboard) -> int:
-    return 1 if board.task == QA else 3
+    return 1 if get_task(board.task).metric_scale > 1 else 3
 
 
 def _format(board: Leaderboard) -> str:

@@ -119,9 +119,7 @@ def leaderboard_page(dataset: str, request: Request, session: SessionDep, hub: H
     board = leaderboard.build_leaderboard(session, hub.artifacts, dataset=dataset, split=split, metric=metric,
                                           with_baselines=False, show_progress=False, slice=slice or None)
     task = TASKS[board.task]
-    qa = board.task == "question-answering"
-    candidates = ("exact", "HasAns_f1", "NoAns_f1") if qa else ("accuracy",)
-    extra = [m for m in candidates if m != board.metric and any(m in row.metrics for row in board.rows)]
+    extra = task.extra_board_metrics(board.metric, {name for row in board.rows for name in row.metrics})
     figure = None
     if any(row.latency_ms is not None for row in board.rows):
         from benchhub.report.html import accuracy_latency_figure
@@ -129,7 +127,7 @@ def leaderboard_page(dataset: str, request: Request, session: SessionDep, hub: H
         chart = accuracy_latency_figure(board)
         figure = chart.to_json() if chart is not None else None
     dataset_row = dataset_service.get_dataset_row(session, dataset)
-    labels = ["answerable", "unanswerable"] if qa else list(dataset_row.labels)
+    labels = task.label_values(list(dataset_row.labels))
     columns = dataset_service.load_split(hub.artifacts, dataset_row, split).columns or {}
     slices = ["length=0-9", "length=10-19", "length=20-39", "length=40+", *(f"label={label}" for label in labels),
               *(f"column={name}:{value}" for name, values in sorted(columns.items())

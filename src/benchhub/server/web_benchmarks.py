@@ -26,6 +26,7 @@ from benchhub.server.params import RowId, SubmissionField
 from benchhub.server.permissions import ViewerDep
 from benchhub.server.uploads import read_upload
 from benchhub.server.web import check_csrf, render
+from benchhub.tasks.registry import get_task
 
 router = APIRouter(include_in_schema=False)
 
@@ -88,7 +89,7 @@ def benchmark(name: str, request: Request, session: SessionDep, viewer: ViewerDe
         mine = [viewer.submission(s) for s in submission_service.list_submissions(session, name, actor_id=user.id, user=user.name)]
     audit = benchmark_service.public_audit_log(session, name)
     return render(request, "benchmark.html", user, benchmark=record, boards=boards, mine=mine, maintainer=maintainer, audit=audit,
-                  open_phases=[p for p in record.phases if p.is_open], now=_now(), left=_time_left)
+                  predictions_hint=get_task(record.task).predictions_hint, open_phases=[p for p in record.phases if p.is_open], now=_now(), left=_time_left)
 
 
 @router.post("/benchmarks/{name}/submit")

@@ -1,4 +1,9 @@
-"""What every task provides: how to collect a model's outputs into predictions and score them."""
+"""What every task family provides: its data, models, predictions files, metrics, probes and views.
+
+The rest of benchhub asks the family (a `Task`) and never compares task names. `TaskFamily` holds the
+parts most families share (tables read by `data.readers`, splits built by `data.splits`); a family
+overrides what differs.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,24 @@ import numpy as np
 from benchhub.data.records import Split
 
 if TYPE_CHECKING:
-    from benchhub.data.records import DatasetFacts
-    from benchhub.models.base import RunOutput
-    from benchhub.models.base import Model
+    from pathlib import Path
+
+    from benchhub.data.readers import Table
+    from benchhub.data.records import ColumnMapping, DatasetFacts
+    from benchhub.models.base import Model, RunOutput
+
+
+@dataclass(frozen=True)
+class DemoTour:
+    """A family's part of `benchhub demo`: its bundled sample, the fine-tuned model, the baseline to beat."""
+
+    dataset: str
+    model: str
+    sample: str                 # folder under benchhub/resources
+    files: tuple[str, str]      # train and test file in it
+    rival: str
+    metric: str
+    optimize: bool = False      # export to ONNX (fp32, int8) and bench the three side by side
 
 
 @dataclass(frozen=True)
@@ -41,11 +61,111 @@ class Task(Protocol):
     head_suffix: str
     head_outputs: tuple[str, ...]
 
+    # How people read it: its title, the metrics a board shows beside the ranking one, and the
+    # predictions-file layout (a phrase for forms, and the name a submission is stored under).
+    title: str
+    board_metrics: tuple[str, ...]
+    report_metrics: tuple[str, ...]
+    scale_note: str  # how to read its numbers, for model cards ("are fractions (0–1)")
+    predictions_hint: str
+    predictions_filename: str
+    # The built-in baselines every board of this family shows, by name.
+    baselines: tuple[str, ...]
+
     @property
     def metric_versions(self) -> dict[str, str]: ...
 
-    def dataset_options(self, splits: dict[str, Split]) -> dict[str, Any]:
-        """Options fixed at registration from the data itself (stored with the dataset)."""
+    # Data --------------------------------------------------------------------------------------
+    def column_mapping(self, columns: dict[str, str | None]) -> ColumnMapping:
+        """The mapping from the named source columns (role -> column; None takes the family's default)."""
+
+    def read_source(self, source: str, mapping: ColumnMapping, *, revision: str | None) -> dict[str, Table] | Table:
+        """Reads a file, folder or hub id in any layout this family accepts."""
+
+    def read_file(self, path: Path, mapping: ColumnMapping) -> Table:
+        """Reads one file given for one split."""
+
+    def build_splits(self, tables: dict[str, Table], mapping: ColumnMapping, *,
+                     origin: dict[str, str]) -> tuple[dict[str, Split], list[str]]:
+        """Validated canonical splits and the label set (the names a model must predict)."""
+
+    def example_labels(self, split: Split) -> list[frozenset[str]]:
+        """Each example's gold labels for `--slice label=VALUE` (one for a class, several for a sentence's entity types)."""
+
+    def extra_board_metrics(self, ranked: str, present: set[str]) -> list[str]:
+        """The metrics a board shows beside the ranking one, of those its rows report."""
+
+    def label_values(self, labels: list[str]) -> list[str]:
+        """The values `--slice label=VALUE` can take on a dataset with these labels."""
+
+    # Models ------------------------------------------------------------------------------------
+    def load_network(self, folder: Path, facts: DatasetFacts, *, label_map: dict[str, str] | None,
+                     settings: dict[str, Any], runtime: str) -> Model:
+        """This family's transformers adapter for a checkpoint (runtime "torch") or an ONNX folder ("onnx")."""
+
+    def predictions_model(self, path: Path, facts: DatasetFacts, *, na_probs: Path | None = None) -> Model:
+        """The adapter that replays a predictions file of this family's layout."""
+
+    def check_predictions_file(self, path: Path, *, ids: list[Any], labels: list[str], max_bytes: int,
+                               max_depth: int) -> None:
+        """Raises `PredictionsFormatError` naming the first problem of a submitted predictions file."""
+
+    def baseline_classes(self) -> dict[str, type]:
+        """Every built-in baseline of this family, by name."""
+
+    def reference_baselines(self, facts: DatasetFacts) -> tuple[str, ...]:
+        """The built-in baselines a board of a dataset with these facts shows."""
+
+    def fit_baseline(self, cls: type, train: Split, facts: DatasetFacts) -> Any:
+        """A built-in baseline fitted on the train split."""
+
+    def rules_baseline(self, path: Path, train: Split, facts: DatasetFacts) -> Any:
+        """A rules-file baseline fitted on the train split (families without rules refuse)."""
+
+    def baseline_model(self, baseline: Any, *, size_bytes: int | None) -> Model:
+        """The adapter that runs a fitted baseline."""
+
+    def predictions_from_rows(self, rows: list[dict[str, Any]], facts: DatasetFacts) -> Any:
+        """What `score` takes, rebuilt from stored per-example rows (re-scoring slices and subsets)."""
+
+    def bench_split(self, text: str, batch_size: int) -> Split:
+        """`batch_size` copies of one synthetic input made of `text` (for `benchhub bench`)."""
+
+    bench_question: str | None
+    takes_rules: bool
+
+    def rules_class(self) -> type:
+        """The class that loads a saved rules baseline (families with `takes_rules`)."""
+
+    # Fine-tuning and the demo ----------------------------------------------------------------
+    demo: DemoTour | None
+
+    def finetune_config(self, epochs: float | None) -> Any:
+        """The family's fine-tuning settings (its defaults, or `epochs` epochs)."""
+
+    def finetune(self, base: Path, train: Split, labels: list[str], output: Path, *, config: Any,
+                 show_progress: bool) -> dict[str, Any]:
+        """Fine-tunes the encoder at `base` on `train` into `output`; returns a summary (seconds, steps, final_loss)."""
+
+    def describe_splits(self, splits: list[Any], labels: list[str]) -> str:
+        """One line on a registered dataset's splits, for the demo ("train 400, test 120 examples, 4 labels")."""
+
+    # Probes ------------------------------------------------------------------------------------
+    def default_probes(self, labels: list[str]) -> tuple[list[Any], list[Any]]:
+        """The probes and template tests of the default suite."""
+
+    def suite_probes(self, path: Path, labels: list[str]) -> tuple[list[Any], list[Any]]:
+        """The probes and template tests of a suite file."""
+
+    def probe_not_applicable(self, probe: Any, labels: list[str]) -> str | None:
+        """Why a probe does not apply to a dataset with these labels, or None."""
+
+    def calibration_inputs(self, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Confidences and correctness of stored rows for calibration ({"confidences", "correct",
+        "confidence", "quality"}), or None for a model without scores."""
+
+    def dataset_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
+        """Options fixed at registration from the data itself and the settings given (stored with the dataset)."""
 
     def metric_names(self, facts: DatasetFacts) -> tuple[str, ...]:
         """The metrics reported for a dataset with these facts, in display order."""
@@ -59,6 +179,84 @@ class Task(Protocol):
     def paired_pvalue(self, leader: list[dict[str, Any]], other: list[dict[str, Any]], metric: str,
                       facts: DatasetFacts) -> float:
         """Paired bootstrap p-value that two systems' stored per-example rows score the same on `metric`."""
+
+
+class TaskFamily:
+    """Defaults most families share; a family's dataclass inherits them and overrides what differs."""
+
+    bench_question: str | None = None
+    # Whether a rules file (`benchhub model add NAME rules.yaml`) makes a baseline of this family.
+    takes_rules: bool = False
+
+    def rules_class(self) -> type:
+        from benchhub.errors import InvalidInputError
+
+        raise InvalidInputError(f"A rules file classifies text; {self.name} datasets take no rules baselines.")  # type: ignore[attr-defined]
+
+    def read_source(self, source: str, mapping: ColumnMapping, *, revision: str | None) -> Any:
+        from benchhub.data.readers import read_source
+
+        return read_source(source, revision=revision)
+
+    def read_file(self, path: Path, mapping: ColumnMapping) -> Table:
+        from benchhub.data.readers import read_file
+
+        return read_file(path)
+
+    def build_splits(self, tables: dict[str, Table], mapping: ColumnMapping, *,
+                     origin: dict[str, str]) -> tuple[dict[str, Split], list[str]]:
+        from benchhub.data.splits import build_splits
+
+        return build_splits(tables, mapping, origin=origin)
+
+    def rules_baseline(self, path: Path, train: Split, facts: DatasetFacts) -> Any:
+        from benchhub.errors import InvalidInputError
+
+        raise InvalidInputError(f"A rules file classifies text; {self.name} datasets take no rules baselines.")  # type: ignore[attr-defined]
+
+    def suite_probes(self, path: Path, labels: list[str]) -> tuple[list[Any], list[Any]]:
+        from benchhub.errors import InvalidInputError
+
+        raise InvalidInputError(f"suite files name text-classification probes only; got a {self.name} dataset; "  # type: ignore[attr-defined]
+                                "use the default suite for it")
+
+    def probe_not_applicable(self, probe: Any, labels: list[str]) -> str | None:
+        return None
+
+    def label_values(self, labels: list[str]) -> list[str]:
+        return list(labels)
+
+    def describe_splits(self, splits: list[Any], labels: list[str]) -> str:
+        return ", ".join(f"{s.name} {s.num_rows}" for s in splits) + f" examples, {len(labels)} labels"
+
+    def extra_board_metrics(self, ranked: str, present: set[str]) -> list[str]:
+        """The metrics a board shows beside the ranking one: this family's `board_metrics` that rows report."""
+        return [name for name in self.board_metrics if name != ranked and name in present]  # type: ignore[attr-defined]
+
+
+def refuse_settings(task: str, settings: dict[str, Any]) -> None:
+    """Families without registration settings refuse any, naming the first."""
+    if settings:
+        from benchhub.errors import InvalidInputError
+
+        name = next(iter(settings))
+        raise InvalidInputError(f"--{name.replace('_', '-')} does not apply to {task} datasets.")
+
+
+def check_columns(task_name: str, columns: dict[str, str | None], allowed: dict[str, str]) -> dict[str, str | None]:
+    """`columns` with only roles this family reads; a column given for another role is one line naming the right options.
+
+    `allowed` maps each role the family reads to its option (role "text" -> "--text-column").
+    """
+    from benchhub.errors import InvalidInputError
+
+    extra = [role for role, column in columns.items() if column is not None and role not in allowed]
+    if extra:
+        options = ", ".join(sorted(allowed.values()))
+        raise InvalidInputError(
+            f"--{extra[0].replace('_', '-')}-column does not apply to {task_name} datasets; they read {options}."
+        )
+    return {role: columns.get(role) for role in allowed}
 
 
 def has_head(task: Task, architectures: Any) -> bool:

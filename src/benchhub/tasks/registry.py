@@ -8,6 +8,8 @@ from benchhub.tasks.question_answering.task import QuestionAnswering
 from benchhub.tasks.text_classification.task import TextClassification
 
 TASKS: dict[str, Task] = {task.name: task for task in (TextClassification(), QuestionAnswering())}
+# The family `dataset add` assumes when no --task is given.
+DEFAULT_TASK = TextClassification.name
 
 
 def get_task(name: str) -> Task:

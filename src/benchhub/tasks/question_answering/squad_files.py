@@ -21,6 +21,11 @@ def is_squad_document(document: Any) -> bool:
     )
 
 
+def squad_rows(document: Any, where: str) -> list[dict[str, Any]] | None:
+    """The rows of a SQuAD v1.1/v2.0 JSON document, or None for any other JSON (read as an array of objects)."""
+    return flatten_squad(document, where) if is_squad_document(document) else None
+
+
 def flatten_squad(document: dict[str, Any], where: str) -> list[dict[str, Any]]:
     """One row per question: id, title, context, question, answers, is_impossible."""
     rows = []

@@ -16,22 +16,40 @@ from benchhub.data.records import Split
 from benchhub.metrics import bootstrap
 from benchhub.tasks.question_answering import metrics as squad
 from benchhub.models.base import QAPrediction
-from benchhub.tasks.base import TaskScore, metric_entry
+from benchhub.tasks.base import DemoTour, TaskFamily, TaskScore, check_columns, metric_entry, refuse_settings
 
 if TYPE_CHECKING:
-    from benchhub.data.records import DatasetFacts
-    from benchhub.models.base import RunOutput
-    from benchhub.models.base import Model
+    from pathlib import Path
+
+    from benchhub.data.readers import Table
+    from benchhub.data.records import ColumnMapping, DatasetFacts
+    from benchhub.models.base import Model, RunOutput
 
 V2_METRICS = ("f1", "exact", "HasAns_f1", "HasAns_exact", "NoAns_f1", "NoAns_exact",
               "best_f1", "best_f1_thresh", "best_exact", "best_exact_thresh")
 V1_METRICS = ("f1", "exact_match")
 
 
+COLUMNS = {"question": "--question-column", "context": "--context-column", "answers": "--answers-column",
+           "id": "--id-column", "split": "--split-column"}
+# The fixed question of `benchhub bench`'s synthetic inputs (the context grows to the sequence length).
+BENCH_QUESTION = "what is this about"
+
+
 @dataclass(frozen=True)
-class QuestionAnswering:
+class QuestionAnswering(TaskFamily):
     name: str = "question-answering"
     version: str = "1"
+    title: str = "Question Answering"
+    board_metrics: tuple[str, ...] = ("f1", "exact", "exact_match", "HasAns_f1", "NoAns_f1", "best_f1")
+    report_metrics: tuple[str, ...] = ("exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "NoAns_f1")
+    scale_note: str = "follow the official SQuAD script (0–100)"
+    predictions_hint: str = "SQuAD JSON {id: answer}"
+    predictions_filename: str = "predictions.json"
+    baselines: tuple[str, ...] = ("sliding-window", "context-only", "question-only", "always-no-answer")
+    bench_question: str | None = BENCH_QUESTION
+    demo: DemoTour | None = DemoTour("qa-sample", "minilm-qa-sample", "qa_sample", ("train.json", "test.json"),
+                                     "baseline:sliding-window", "f1")
     metric_scale: float = 100.0
     primary_metric: str = "f1"
     transformers_defaults: tuple[tuple[str, Any], ...] = (
@@ -52,13 +70,125 @@ class QuestionAnswering:
     def metrics(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(V2_METRICS + V1_METRICS))
 
-    def dataset_options(self, splits: dict[str, Split]) -> dict[str, Any]:
+    def dataset_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
         """SQuAD v2.0 semantics when any split has an unanswerable question, else v1.1."""
+        refuse_settings(self.name, settings)
         unanswerable = any(not answer["text"] for split in splits.values() for answer in split.answers or [])
         return {"squad_version": "2.0" if unanswerable else "1.1"}
 
     def metric_names(self, facts: DatasetFacts) -> tuple[str, ...]:
         return V2_METRICS if is_v2(facts) else V1_METRICS
+
+    # Data: SQuAD-style columns, or SQuAD v1.1/v2.0 JSON documents read whole.
+    def column_mapping(self, columns: dict[str, str | None]) -> ColumnMapping:
+        from benchhub.data.records import ColumnMapping
+
+        given = check_columns(self.name, columns, COLUMNS)
+        return ColumnMapping.question_answering(
+            question=given["question"] or "question", context=given["context"] or "context",
+            answers=given["answers"] or "answers", id=given["id"], split=given["split"],
+        )
+
+    def read_source(self, source: str, mapping: ColumnMapping, *, revision: str | None) -> Any:
+        from benchhub.data.readers import read_source
+        from benchhub.tasks.question_answering.squad_files import squad_rows
+
+        return read_source(source, revision=revision, documents=squad_rows)
+
+    def read_file(self, path: Path, mapping: ColumnMapping) -> Table:
+        from benchhub.data.readers import read_file
+        from benchhub.tasks.question_answering.squad_files import squad_rows
+
+        return read_file(path, documents=squad_rows)
+
+    def build_splits(self, tables: dict[str, Table], mapping: ColumnMapping, *,
+                     origin: dict[str, str]) -> tuple[dict[str, Split], list[str]]:
+        from benchhub.data.splits import build_splits
+        from benchhub.tasks.question_answering.squad_files import qa_answers
+
+        return build_splits(tables, mapping, origin=origin, answers=qa_answers)
+
+    def example_labels(self, split: Split) -> list[frozenset[str]]:
+        return [frozenset(("answerable" if answer["text"] else "unanswerable",)) for answer in split.answers or []]
+
+    def label_values(self, labels: list[str]) -> list[str]:
+        return ["answerable", "unanswerable"]
+
+    # Models
+    def load_network(self, folder: Path, facts: DatasetFacts, *, label_map: dict[str, str] | None,
+                     settings: dict[str, Any], runtime: str) -> Model:
+        from benchhub.tasks.question_answering.transformers_qa import TransformersQA
+
+        return TransformersQA(folder, runtime=runtime, **settings)
+
+    def predictions_model(self, path: Path, facts: DatasetFacts, *, na_probs: Path | None = None) -> Model:
+        from benchhub.tasks.question_answering.adapters import QAPredictionsModel
+
+        return QAPredictionsModel(path, na_probs=na_probs)
+
+    def check_predictions_file(self, path: Path, *, ids: list[Any], labels: list[str], max_bytes: int,
+                               max_depth: int) -> None:
+        from benchhub.data.submission_files import check_json_document
+        from benchhub.tasks.question_answering.predictions import read_answer_predictions
+
+        check_json_document(path, max_depth)
+        read_answer_predictions(path, ids=ids, max_bytes=max_bytes)
+
+    def baseline_classes(self) -> dict[str, type]:
+        from benchhub.tasks.question_answering.baselines import QA_BASELINES
+
+        return {name: QA_BASELINES[name] for name in self.baselines}
+
+    def reference_baselines(self, facts: DatasetFacts) -> tuple[str, ...]:
+        """Always-no-answer only under SQuAD v2.0 (under v1.1 every question has an answer)."""
+        return self.baselines if is_v2(facts) else tuple(name for name in self.baselines if name != "always-no-answer")
+
+    def fit_baseline(self, cls: type, train: Split, facts: DatasetFacts) -> Any:
+        return cls().fit(train.texts, train.text_pairs or [], [a["text"] for a in train.answers or []],
+                         [a["answer_start"] for a in train.answers or []])
+
+    def baseline_model(self, baseline: Any, *, size_bytes: int | None) -> Model:
+        from benchhub.tasks.question_answering.adapters import QABaselineModel
+
+        return QABaselineModel(baseline, size_bytes=size_bytes)
+
+    def predictions_from_rows(self, rows: list[dict[str, Any]], facts: DatasetFacts) -> list[QAPrediction]:
+        return [QAPrediction(row["predicted"], row.get("no_answer_probability")) for row in rows]
+
+    def bench_split(self, text: str, batch_size: int) -> Split:
+        return Split(name="bench", ids=list(range(batch_size)), texts=[BENCH_QUESTION] * batch_size,
+                     text_pairs=[text] * batch_size)
+
+    def finetune_config(self, epochs: float | None) -> Any:
+        from benchhub.tasks.question_answering.finetune import QAFinetuneConfig
+
+        return QAFinetuneConfig() if epochs is None else QAFinetuneConfig(epochs=epochs)
+
+    def finetune(self, base: Path, train: Split, labels: list[str], output: Path, *, config: Any,
+                 show_progress: bool) -> dict[str, Any]:
+        from benchhub.tasks.question_answering.finetune import finetune_qa
+
+        return finetune_qa(base, train.texts, train.text_pairs or [], train.answers or [], output, config=config,
+                           show_progress=show_progress)
+
+    def describe_splits(self, splits: list[Any], labels: list[str]) -> str:
+        return ", ".join(f"{s.name} {s.num_rows} ({s.label_counts['unanswerable']} unanswerable)" for s in splits)
+
+    # Probes
+    def default_probes(self, labels: list[str]) -> tuple[list[Any], list[Any]]:
+        from benchhub.tasks.question_answering.probes.suite import default_qa_suite
+
+        return default_qa_suite(), []
+
+    def calibration_inputs(self, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+        if not rows or rows[0].get("no_answer_probability") is None:
+            return None
+        return {
+            "confidences": np.array([1.0 - float(row["no_answer_probability"]) for row in rows]),
+            "correct": np.array([float(row["f1"]) for row in rows]),
+            "confidence": "1 - no-answer probability",
+            "quality": "f1 of the answer (abstaining on an unanswerable question scores 1)",
+        }
 
     def collect(self, model: Model, split: Split, run: RunOutput, facts: DatasetFacts) -> list[QAPrediction]:
         """Decodes windowed features of transformers models; other models answer one item per question.

@@ -8,23 +8,39 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from benchhub.data.records import Split
+from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.tasks.text_classification import bootstrap as classification_bootstrap
 from benchhub.tasks.text_classification import metrics as classification
-from benchhub.tasks.base import TaskScore, metric_entry, plain
+from benchhub.tasks.base import DemoTour, TaskFamily, TaskScore, check_columns, metric_entry, plain, refuse_settings
 
 if TYPE_CHECKING:
-    from benchhub.data.records import DatasetFacts
-    from benchhub.models.base import RunOutput
-    from benchhub.models.base import Model
+    from pathlib import Path
+
+    from benchhub.data.records import ColumnMapping, DatasetFacts
+    from benchhub.models.base import Model, RunOutput
 
 HEADLINE = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall")
 
 
+COLUMNS = {"text": "--text-column", "label": "--label-column", "text_pair": "--text-pair-column",
+           "id": "--id-column", "split": "--split-column"}
+
+
 @dataclass(frozen=True)
-class TextClassification:
+class TextClassification(TaskFamily):
     name: str = "text-classification"
     version: str = "1"
+    title: str = "Text Classification"
+    board_metrics: tuple[str, ...] = ("macro_f1", "accuracy")
+    report_metrics: tuple[str, ...] = ("accuracy", "macro_f1", "weighted_f1")
+    scale_note: str = "are fractions (0–1)"
+    predictions_hint: str = 'JSONL {"id", "label"} or CSV id,label'
+    predictions_filename: str = "predictions.jsonl"
+    baselines: tuple[str, ...] = ("majority", "keyword", "tfidf-logreg")
+    takes_rules: bool = True
+    demo: DemoTour | None = DemoTour("support-intents", "minilm-support-intents", "sample", ("train.jsonl", "test.jsonl"),
+                                     "baseline:keyword", "macro_f1", optimize=True)
     metric_scale: float = 1.0
     primary_metric: str = "macro_f1"
     transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", 512),)
@@ -40,8 +56,121 @@ class TextClassification:
     def metric_versions(self) -> dict[str, str]:
         return {"classification": classification.VERSION, "bootstrap": bootstrap.VERSION}
 
-    def dataset_options(self, splits: dict[str, Split]) -> dict[str, Any]:
+    def dataset_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
+        refuse_settings(self.name, settings)
         return {}
+
+    def column_mapping(self, columns: dict[str, str | None]) -> ColumnMapping:
+        from benchhub.data.records import ColumnMapping
+
+        given = check_columns(self.name, columns, COLUMNS)
+        return ColumnMapping(text=given["text"] or "text", label=given["label"] or "label", id=given["id"],
+                             text_pair=given["text_pair"], split=given["split"])
+
+    def example_labels(self, split: Split) -> list[frozenset[str]]:
+        return [frozenset((label,)) for label in split.labels or []]
+
+    def load_network(self, folder: Path, facts: DatasetFacts, *, label_map: dict[str, str] | None,
+                     settings: dict[str, Any], runtime: str) -> Model:
+        from benchhub.tasks.text_classification.transformers_classifier import TransformersClassifier
+
+        return TransformersClassifier(folder, dataset_labels=list(facts.labels), label_map=label_map, runtime=runtime,
+                                      **settings)
+
+    def predictions_model(self, path: Path, facts: DatasetFacts, *, na_probs: Path | None = None) -> Model:
+        from benchhub.tasks.text_classification.adapters import PredictionsClassifier
+
+        if na_probs is not None:
+            raise InvalidInputError("--na-probs applies to question-answering datasets only.")
+        return PredictionsClassifier(path, dataset_labels=list(facts.labels))
+
+    def check_predictions_file(self, path: Path, *, ids: list[Any], labels: list[str], max_bytes: int,
+                               max_depth: int) -> None:
+        from benchhub.data.submission_files import check_json_lines
+        from benchhub.tasks.text_classification.predictions import read_label_predictions
+
+        if path.suffix.lower() != ".csv":
+            check_json_lines(path, max_depth)
+        read_label_predictions(path, ids=ids, labels=labels, max_bytes=max_bytes)
+
+    def baseline_classes(self) -> dict[str, type]:
+        from benchhub.tasks.text_classification.baselines import BASELINES
+
+        return {name: BASELINES[name] for name in self.baselines}
+
+    def reference_baselines(self, facts: DatasetFacts) -> tuple[str, ...]:
+        return self.baselines
+
+    def fit_baseline(self, cls: type, train: Split, facts: DatasetFacts) -> Any:
+        return cls(list(facts.labels)).fit(train.joined_texts(), train.labels or [])
+
+    def rules_class(self) -> type:
+        from benchhub.tasks.text_classification.baselines.regex import RegexBaseline
+
+        return RegexBaseline
+
+    def rules_baseline(self, path: Path, train: Split, facts: DatasetFacts) -> Any:
+        from benchhub.tasks.text_classification.baselines.regex import RegexBaseline
+
+        return RegexBaseline.from_yaml(path, list(facts.labels)).fit(train.joined_texts(), train.labels or [])
+
+    def baseline_model(self, baseline: Any, *, size_bytes: int | None) -> Model:
+        from benchhub.tasks.text_classification.adapters import BaselineClassifier
+
+        return BaselineClassifier(baseline, size_bytes=size_bytes)
+
+    def predictions_from_rows(self, rows: list[dict[str, Any]], facts: DatasetFacts) -> np.ndarray:
+        """One-hot rows of the stored predicted labels: the task scores their argmax, and the rows'
+        rounded scores could tie where the model's raw scores did not."""
+        column = {label: index for index, label in enumerate(facts.labels)}
+        unknown = next((row for row in rows if row.get("predicted") not in column), None)
+        if unknown is not None:
+            raise InvalidInputError(
+                f"Example {unknown.get('id')!r} predicts {unknown.get('predicted')!r}, not one of the labels {facts.labels}."
+            )
+        scores = np.zeros((len(rows), len(facts.labels)))
+        scores[np.arange(len(rows)), [column[row["predicted"]] for row in rows]] = 1.0
+        return scores
+
+    def bench_split(self, text: str, batch_size: int) -> Split:
+        return Split(name="bench", ids=list(range(batch_size)), texts=[text] * batch_size)
+
+    def finetune_config(self, epochs: float | None) -> Any:
+        from benchhub.tasks.text_classification.finetune import FinetuneConfig
+
+        return FinetuneConfig() if epochs is None else FinetuneConfig(epochs=epochs)
+
+    def finetune(self, base: Path, train: Split, labels: list[str], output: Path, *, config: Any,
+                 show_progress: bool) -> dict[str, Any]:
+        from benchhub.tasks.text_classification.finetune import finetune_classifier
+
+        return finetune_classifier(base, train, labels, output, config=config, show_progress=show_progress)
+
+    def default_probes(self, labels: list[str]) -> tuple[list[Any], list[Any]]:
+        from benchhub.tasks.text_classification.probes.suite import default_templates, default_text_suite
+
+        return default_text_suite(labels), default_templates(labels)
+
+    def suite_probes(self, path: Path, labels: list[str]) -> tuple[list[Any], list[Any]]:
+        from benchhub.tasks.text_classification.probes.suite import load_suite
+
+        probes, templates = load_suite(path, labels=labels)
+        return probes, templates
+
+    def probe_not_applicable(self, probe: Any, labels: list[str]) -> str | None:
+        from benchhub.tasks.text_classification.probes.suite import not_applicable_reason
+
+        return not_applicable_reason(probe, labels)
+
+    def calibration_inputs(self, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+        if not rows or not rows[0].get("scores"):
+            return None
+        return {
+            "confidences": np.array([max(row["scores"].values()) for row in rows]),
+            "correct": np.array([1.0 if row["correct"] else 0.0 for row in rows]),
+            "confidence": "probability of the predicted label",
+            "quality": "1 if the predicted label is the gold label",
+        }
 
     def metric_names(self, facts: DatasetFacts) -> tuple[str, ...]:
         return self.metrics
@@ -100,3 +229,4 @@ class TextClassification:
             predictions_b=np.array([column[row["predicted"]] for row in other], dtype=np.int64),
             n_labels=len(facts.labels), metric=metric, n_resamples=self.n_resamples, seed=self.seed,
         ))
+
