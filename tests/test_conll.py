@@ -10,7 +10,10 @@ import pytest
 from benchhub.data.readers import read_source
 from benchhub.errors import ColumnNotFoundError, DatasetFormatError
 from benchhub.tasks.token_classification.conll import Sentence, read_conll, write_conll
-from benchhub.tasks.token_classification.splits import build_tagging_split, split_from_sentences
+from benchhub.tasks.token_classification.splits import (
+    build_tagging_split,
+    split_from_sentences,
+)
 
 CONLL2003_STYLE = """-DOCSTART- -X- -X- O
 

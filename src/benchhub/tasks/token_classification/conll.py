@@ -55,9 +55,7 @@ def read_conll(path: Path, *, tag_column: int = -1) -> list[Sentence]:
 
     for number, line in enumerate(io.StringIO(text, newline=None), start=1):
         fields = _COLUMN_SEPARATOR.split(line.rstrip("\n").strip(" \t"))
-        if fields == [""]:
-            close()
-        elif fields[0] == DOCSTART:
+        if fields == [""] or fields[0] == DOCSTART:
             close()
         else:
             rows.append((number, fields))
