@@ -8,9 +8,8 @@
 
 The token is the first column and the tag the last one, unless `tag_column` names another (an
 index into the row, negative counting from the end, as in Python). Columns are separated by
-runs of spaces or tabs; other Unicode spaces stay inside a token (and a split refuses
-such a token, see splits.py). `-DOCSTART-` lines end a
-sentence and are skipped. Comments are not supported: CoNLL-2003 has none and "#" is a token
+runs of spaces or tabs; other Unicode spaces stay inside a token (and a split refuses such a
+token, see splits.py). `-DOCSTART-` lines end a sentence and are skipped. Comments are not supported: CoNLL-2003 has none and "#" is a token
 there, so a line starting with "#" is a row like any other (a CoNLL-U comment line then fails
 on its column count, and the message says comments are not supported).
 """
