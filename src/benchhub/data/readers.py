@@ -1,7 +1,8 @@
 """Reading raw tables from CSV, JSONL, JSON, Parquet, `save_to_disk` folders and hub ids.
 
 A reader returns `Table`s: column names and rows as dictionaries, plus the label names of
-any `datasets.ClassLabel` column so integer labels can be shown as words.
+any `datasets.ClassLabel` column (or sequence of ClassLabel, for token tags) so integer labels
+can be shown as words.
 """
 
 from __future__ import annotations
@@ -231,10 +232,15 @@ def _from_hf(loaded: Any) -> dict[str, Table] | Table:
 
 
 def _table_from_hf(part: Any) -> Table:
-    class_labels = {
-        name: list(feature.names) for name, feature in part.features.items() if type(feature).__name__ == "ClassLabel"
-    }
+    class_labels = {name: names for name, feature in part.features.items() if (names := _class_names(feature)) is not None}
     return Table(list(part.column_names), part.to_list(), class_labels)
+
+
+def _class_names(feature: Any) -> list[str] | None:
+    """The names of a ClassLabel feature, or of a sequence of them (token tags such as conll2003's `ner_tags`)."""
+    if type(feature).__name__ in ("Sequence", "List", "LargeList"):  # `Sequence` became `List` in datasets 4
+        feature = getattr(feature, "feature", None)
+    return list(feature.names) if type(feature).__name__ == "ClassLabel" else None
 
 
 def _import_datasets() -> Any:
