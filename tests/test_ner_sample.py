@@ -102,7 +102,7 @@ def test_unseen_share_in_test_and_a_memorising_tagger(sample: dict[str, list[Sen
 
 
 def test_the_data_card_states_the_files_numbers(script: ModuleType) -> None:
-    card = (SAMPLE / "README.md").read_text(encoding="utf-8")
+    card = (SAMPLE / "DATA_CARD.md").read_text(encoding="utf-8")
     assert script.stats_markdown(SAMPLE) in card
     assert "Apache-2.0" in card and f"{len(script.TEMPLATES)} sentence templates" in card
 
