@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import time
 from datetime import datetime, timezone
@@ -168,11 +167,7 @@ def model_settings(task: Any, kind: str, overrides: dict[str, Any]) -> dict[str,
             f"{option} does not apply to {task.name}; its settings are {', '.join('--' + d.replace('_', '-') for d in defaults)}."
         )
     for name, value in given.items():
-        if name == "null_threshold" and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)):
-            raise InvalidInputError(f"--null-threshold must be a finite number. Got {value!r} instead.")
-        if name != "null_threshold" and (isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "doc_stride" else 1)):
-            low = 0 if name == "doc_stride" else 1
-            raise InvalidInputError(f"--{name.replace('_', '-')} must be an int in the range [{low}, inf). Got {value!r} instead.")
+        task.check_setting(name, value)
     return {**defaults, **given} if kind in NETWORK_KINDS else {}
 
 

@@ -85,7 +85,7 @@ def submit(session: Session, artifacts: ArtifactStore, benchmark: str, *, actor_
     try:
         path.write_bytes(content)
         split = load_split(artifacts, bench.dataset, phase_row.split)
-        check_submission_file(path, task=get_task(bench.task), ids=split.ids, labels=list(bench.dataset.labels),
+        check_submission_file(path, task=get_task(bench.task), split=split, labels=list(bench.dataset.labels),
                               max_bytes=settings["max_bytes"])
         if enrol:
             _enrol(session, bench, actor)

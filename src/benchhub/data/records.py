@@ -22,6 +22,8 @@ class ColumnMapping:
     text_pair: str | None = None
     split: str | None = None
     answers: str | None = None
+    tokens: str | None = None
+    tags: str | None = None
 
     @classmethod
     def question_answering(cls, *, question: str = "question", context: str = "context", answers: str = "answers",
@@ -33,6 +35,8 @@ class ColumnMapping:
         return cls(text=question, text_pair=context, label=None, id=id, split=split, answers=answers)
 
     def to_dict(self) -> dict[str, str | None]:
+        if self.tokens is not None:
+            return {"tokens": self.tokens, "tags": self.tags, "id": self.id, "split": self.split}
         if self.answers is not None:
             return {"question": self.text, "context": self.text_pair, "answers": self.answers, "id": self.id, "split": self.split}
         return {"text": self.text, "text_pair": self.text_pair, "label": self.label, "id": self.id, "split": self.split}

@@ -25,10 +25,24 @@ def build_splits(tables: dict[str, Table], mapping: ColumnMapping, *, origin: di
     partitions every table's rows into splits by its value. `answers` reads the mapping's answers
     column (the question-answering family passes its own).
     """
-    parts: dict[str, tuple[str, list[dict[str, Any]], Table]] = {}
     mapping = effective_mapping(tables, mapping)
     for name, table in tables.items():
         _check_columns(table, mapping, origin[name])
+    splits = {}
+    class_names: list[str] | None = None
+    for name, (where, rows, table) in partition_rows(tables, mapping, origin=origin).items():
+        class_names = class_names or table.class_labels.get(mapping.label or "")
+        splits[name] = _build_split(name, rows, table, mapping, where, answers)
+    labels = class_names or sorted({y for s in splits.values() for y in s.labels or []}, key=_label_sort_key)
+    return splits, list(labels)
+
+
+def partition_rows(tables: dict[str, Table], mapping: ColumnMapping, *,
+                   origin: dict[str, str]) -> dict[str, tuple[str, list[dict[str, Any]], Table]]:
+    """Each split's rows, with where they came from and their table: a table per split, or the rows of
+    every table partitioned by the mapping's split column. Split names are checked."""
+    parts: dict[str, tuple[str, list[dict[str, Any]], Table]] = {}
+    for name, table in tables.items():
         if mapping.split is None:
             parts[name] = (origin[name], table.rows, table)
             continue
@@ -38,14 +52,9 @@ def build_splits(tables: dict[str, Table], mapping: ColumnMapping, *, origin: di
                 raise DatasetFormatError(f"{origin[name]}: a row has no value in split column {mapping.split!r}.")
             key = str(value)
             parts.setdefault(key, (origin[name], [], table))[1].append(row)
-    splits = {}
-    class_names: list[str] | None = None
-    for name, (where, rows, table) in parts.items():
+    for name in parts:
         _check_split_name(name)
-        class_names = class_names or table.class_labels.get(mapping.label or "")
-        splits[name] = _build_split(name, rows, table, mapping, where, answers)
-    labels = class_names or sorted({y for s in splits.values() for y in s.labels or []}, key=_label_sort_key)
-    return splits, list(labels)
+    return parts
 
 
 def effective_mapping(tables: dict[str, Table], mapping: ColumnMapping) -> ColumnMapping:

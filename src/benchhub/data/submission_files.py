@@ -28,7 +28,7 @@ _TOKENS = re.compile(r'\\.|["\[\]{}]', re.S)
 _MAYBE_NON_FINITE = re.compile(r"NaN|Infinity|\d[eE]|\d{300}")
 
 
-def check_submission_file(path: Path, *, task: Any, ids: list[Any], labels: list[str],
+def check_submission_file(path: Path, *, task: Any, split: Any, labels: list[str],
                           max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> None:
     """Raises `PredictionsFormatError` for the first problem of a predictions file for this split of `task`'s family."""
     name = path.name
@@ -40,7 +40,7 @@ def check_submission_file(path: Path, *, task: Any, ids: list[Any], labels: list
     if not text.strip():
         raise PredictionsFormatError(f"{name} holds only whitespace; expected one prediction per example.")
     try:
-        task.check_predictions_file(path, ids=ids, labels=labels, max_bytes=max_bytes, max_depth=max_depth)
+        task.check_predictions_file(path, split=split, labels=labels, max_bytes=max_bytes, max_depth=max_depth)
     except csv.Error as exc:
         raise PredictionsFormatError(f"{name}: not valid CSV ({exc}).") from None
     except RecursionError:

@@ -87,7 +87,7 @@ def measure(subjects: Sequence[Subject], *, batch_sizes: Sequence[int], seq_lens
     """
     budget = budget or BenchBudget()
     texts = {
-        (s.name, n): synthetic_input(s.model, n, question=s.task.bench_question, name=s.name)[-1]
+        (s.name, n): _grown_text(synthetic_input(s.model, n, question=s.task.bench_question, name=s.name))
         for s in subjects for n in seq_lens
     }
     results = []
@@ -216,6 +216,12 @@ def synthetic_text(count: Callable[[str], int], length: int, *, words: Sequence[
             else:
                 raise BenchhubError(f"Cannot build a text of exactly {length} tokens from the benchmark's word list.")
     return " ".join(chosen)
+
+
+def _grown_text(pair: tuple[str, str | None]) -> str:
+    """The part of a synthetic input that grows with the length: the context after a fixed question, else the text."""
+    text, context = pair
+    return context if context is not None else text
 
 
 def _timed_call(subject: Subject, split: Split) -> Callable[[], float]:

@@ -75,6 +75,9 @@ class Task(Protocol):
     @property
     def metric_versions(self) -> dict[str, str]: ...
 
+    def check_setting(self, name: str, value: Any) -> None:
+        """Refuses a bad value of one of `transformers_defaults`, naming its option."""
+
     # Data --------------------------------------------------------------------------------------
     def column_mapping(self, columns: dict[str, str | None]) -> ColumnMapping:
         """The mapping from the named source columns (role -> column; None takes the family's default)."""
@@ -106,7 +109,7 @@ class Task(Protocol):
     def predictions_model(self, path: Path, facts: DatasetFacts, *, na_probs: Path | None = None) -> Model:
         """The adapter that replays a predictions file of this family's layout."""
 
-    def check_predictions_file(self, path: Path, *, ids: list[Any], labels: list[str], max_bytes: int,
+    def check_predictions_file(self, path: Path, *, split: Split, labels: list[str], max_bytes: int,
                                max_depth: int) -> None:
         """Raises `PredictionsFormatError` naming the first problem of a submitted predictions file."""
 
@@ -193,6 +196,10 @@ class TaskFamily:
 
         raise InvalidInputError(f"A rules file classifies text; {self.name} datasets take no rules baselines.")  # type: ignore[attr-defined]
 
+    def check_setting(self, name: str, value: Any) -> None:
+        """Refuses a bad value of one of `transformers_defaults` (by default each is a count, at least 1)."""
+        check_count(name, value, low=1)
+
     def read_source(self, source: str, mapping: ColumnMapping, *, revision: str | None) -> Any:
         from benchhub.data.readers import read_source
 
@@ -232,6 +239,14 @@ class TaskFamily:
     def extra_board_metrics(self, ranked: str, present: set[str]) -> list[str]:
         """The metrics a board shows beside the ranking one: this family's `board_metrics` that rows report."""
         return [name for name in self.board_metrics if name != ranked and name in present]  # type: ignore[attr-defined]
+
+
+def check_count(name: str, value: Any, *, low: int) -> None:
+    """An evaluation setting that must be an int of at least `low`, named as its option."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        from benchhub.errors import InvalidInputError
+
+        raise InvalidInputError(f"--{name.replace('_', '-')} must be an int in the range [{low}, inf). Got {value!r} instead.")
 
 
 def refuse_settings(task: str, settings: dict[str, Any]) -> None:

@@ -7,16 +7,18 @@ NoAns_*, and best_* when the model gives no-answer probabilities); otherwise wit
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from benchhub.data.records import Split
+from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.tasks.question_answering import metrics as squad
 from benchhub.models.base import QAPrediction
-from benchhub.tasks.base import DemoTour, TaskFamily, TaskScore, check_columns, metric_entry, refuse_settings
+from benchhub.tasks.base import DemoTour, TaskFamily, TaskScore, check_columns, check_count, metric_entry, refuse_settings
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -79,6 +81,13 @@ class QuestionAnswering(TaskFamily):
     def metric_names(self, facts: DatasetFacts) -> tuple[str, ...]:
         return V2_METRICS if is_v2(facts) else V1_METRICS
 
+    def check_setting(self, name: str, value: Any) -> None:
+        if name == "null_threshold":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise InvalidInputError(f"--null-threshold must be a finite number. Got {value!r} instead.")
+            return
+        check_count(name, value, low=0 if name == "doc_stride" else 1)
+
     # Data: SQuAD-style columns, or SQuAD v1.1/v2.0 JSON documents read whole.
     def column_mapping(self, columns: dict[str, str | None]) -> ColumnMapping:
         from benchhub.data.records import ColumnMapping
@@ -126,13 +135,13 @@ class QuestionAnswering(TaskFamily):
 
         return QAPredictionsModel(path, na_probs=na_probs)
 
-    def check_predictions_file(self, path: Path, *, ids: list[Any], labels: list[str], max_bytes: int,
+    def check_predictions_file(self, path: Path, *, split: Split, labels: list[str], max_bytes: int,
                                max_depth: int) -> None:
         from benchhub.data.submission_files import check_json_document
         from benchhub.tasks.question_answering.predictions import read_answer_predictions
 
         check_json_document(path, max_depth)
-        read_answer_predictions(path, ids=ids, max_bytes=max_bytes)
+        read_answer_predictions(path, ids=split.ids, max_bytes=max_bytes)
 
     def baseline_classes(self) -> dict[str, type]:
         from benchhub.tasks.question_answering.baselines import QA_BASELINES

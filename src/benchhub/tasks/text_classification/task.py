@@ -84,14 +84,14 @@ class TextClassification(TaskFamily):
             raise InvalidInputError("--na-probs applies to question-answering datasets only.")
         return PredictionsClassifier(path, dataset_labels=list(facts.labels))
 
-    def check_predictions_file(self, path: Path, *, ids: list[Any], labels: list[str], max_bytes: int,
+    def check_predictions_file(self, path: Path, *, split: Split, labels: list[str], max_bytes: int,
                                max_depth: int) -> None:
         from benchhub.data.submission_files import check_json_lines
         from benchhub.tasks.text_classification.predictions import read_label_predictions
 
         if path.suffix.lower() != ".csv":
             check_json_lines(path, max_depth)
-        read_label_predictions(path, ids=ids, labels=labels, max_bytes=max_bytes)
+        read_label_predictions(path, ids=split.ids, labels=labels, max_bytes=max_bytes)
 
     def baseline_classes(self) -> dict[str, type]:
         from benchhub.tasks.text_classification.baselines import BASELINES

@@ -1,0 +1,111 @@
+"""Reading token-classification predictions files: JSONL `{"id", "tags"}`, or a CoNLL file of the same sentences.
+
+JSONL: one object per sentence, `"tags"` a list with one tag per word of that sentence; every sentence
+of the split exactly once, in any order. CoNLL (`.conll`/`.txt`/`.iob`): the split's sentences in
+split order, each word on its line with its predicted tag in the last column, the words exactly the
+split's. The first offending line, id or sentence is named.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from benchhub.data.prediction_files import MAX_BYTES, check_predictions_path, read_predictions_text, shown
+from benchhub.data.readers import json_lines, load_json
+from benchhub.errors import DatasetFormatError, PredictionsFormatError
+from benchhub.tasks.token_classification.conll import CONLL_SUFFIXES, read_conll
+
+
+def is_conll(path: Path) -> bool:
+    return path.suffix.lower() in CONLL_SUFFIXES
+
+
+def read_tag_predictions(path: Path, *, ids: Sequence[Any], tokens: Sequence[Sequence[str]], tags: Sequence[str],
+                         max_bytes: int = MAX_BYTES) -> list[list[str]]:
+    """Each sentence's predicted tags, in split order, checked against the split's words and the dataset's tags."""
+    path = Path(path)
+    check_predictions_path(path)
+    if is_conll(path):
+        return _from_conll(path, ids=ids, tokens=tokens, tags=tags, max_bytes=max_bytes)
+    return _from_jsonl(path, ids=ids, tokens=tokens, tags=tags, max_bytes=max_bytes)
+
+
+def _from_jsonl(path: Path, *, ids: Sequence[Any], tokens: Sequence[Sequence[str]], tags: Sequence[str],
+                max_bytes: int) -> list[list[str]]:
+    text = read_predictions_text(path, max_bytes)
+    if not text.strip():
+        raise PredictionsFormatError(f"{path} is empty; expected one prediction per sentence.")
+    position = {str(example_id): index for index, example_id in enumerate(ids)}
+    allowed = set(tags)
+    predicted: list[list[str] | None] = [None] * len(ids)
+    for number, line in enumerate(json_lines(text), start=1):
+        if not line.strip():
+            continue
+        where = f"{path.name}, line {number}"
+        try:
+            row = load_json(line, where=where, error=PredictionsFormatError, parse_constant=_reject_constant)
+        except PredictionsFormatError:
+            raise
+        except ValueError as exc:
+            raise PredictionsFormatError(f"{where}: not valid JSON ({exc}); NaN and Infinity are not allowed.") from exc
+        if not isinstance(row, dict) or "id" not in row or "tags" not in row:
+            raise PredictionsFormatError(f'{where}: expected an object with "id" and "tags", like {{"id": 0, "tags": ["B-PER", "O"]}}.')
+        raw_id, raw_tags = row["id"], row["tags"]
+        if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
+            raise PredictionsFormatError(f"{where}: id {shown(raw_id)} is not a string or integer.")
+        key = str(raw_id)
+        if key not in position:
+            raise PredictionsFormatError(f"{where}: unknown id {shown(raw_id)}; it is not a sentence of this split.")
+        index = position[key]
+        if predicted[index] is not None:
+            raise PredictionsFormatError(f"{where}: duplicate id {shown(raw_id)}; give each sentence exactly once.")
+        if not isinstance(raw_tags, list) or not all(isinstance(tag, str) for tag in raw_tags):
+            raise PredictionsFormatError(f'{where}: "tags" of id {shown(raw_id)} must be a list of tag strings, got {shown(raw_tags)}.')
+        _check_tags(where, raw_id, raw_tags, len(tokens[index]), allowed)
+        predicted[index] = list(raw_tags)
+    missing = [example_id for example_id, found in zip(ids, predicted) if found is None]
+    if missing:
+        raise PredictionsFormatError(
+            f"{path.name}: {len(missing)} sentence(s) have no prediction, first id {missing[0]!r}; give every sentence exactly once."
+        )
+    return [found for found in predicted if found is not None]
+
+
+def _from_conll(path: Path, *, ids: Sequence[Any], tokens: Sequence[Sequence[str]], tags: Sequence[str],
+                max_bytes: int) -> list[list[str]]:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise PredictionsFormatError(f"{path} is {size:,} bytes; the limit is {max_bytes:,}.")
+    try:
+        sentences = read_conll(path)
+    except DatasetFormatError as exc:
+        raise PredictionsFormatError(str(exc)) from None
+    if len(sentences) != len(ids):
+        raise PredictionsFormatError(
+            f"{path.name} holds {len(sentences)} sentences and the split {len(ids)}; give every sentence, in the split's order."
+        )
+    allowed = set(tags)
+    for sentence, example_id, words in zip(sentences, ids, tokens, strict=True):
+        where = f"{path.name}, line {sentence.line}"
+        if list(sentence.tokens) != list(words):
+            raise PredictionsFormatError(
+                f"{where}: sentence {example_id!r} has the words {shown(' '.join(sentence.tokens))} where the split has "
+                f"{shown(' '.join(words))}; keep the split's sentences and order."
+            )
+        _check_tags(where, example_id, list(sentence.tags), len(words), allowed)
+    return [list(sentence.tags) for sentence in sentences]
+
+
+def _check_tags(where: str, example_id: Any, predicted: list[str], words: int, allowed: set[str]) -> None:
+    if len(predicted) != words:
+        raise PredictionsFormatError(
+            f"{where}: id {shown(example_id)} has {len(predicted)} tags for {words} words; give one tag per word."
+        )
+    unknown = next((tag for tag in predicted if tag not in allowed), None)
+    if unknown is not None:
+        raise PredictionsFormatError(f"{where}: tag {shown(unknown)} for id {shown(example_id)} is not one of {sorted(allowed)}.")
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed")
