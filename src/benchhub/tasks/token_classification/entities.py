@@ -125,12 +125,12 @@ def _flat_tags(tags: Sequence[str] | Sequence[Sequence[str]]) -> list[str]:
     if isinstance(tags, str) or not isinstance(tags, Sequence):
         raise InvalidInputError(f"tags must be a list of tag strings or a list of sentences; got {type(tags).__name__}.")
     if any(not isinstance(item, str) for item in tags):
-        return [tag for sentence in tags for tag in [*_sentence(sentence), "O"]]
-    return _sentence(tags)
+        return [tag for sentence in tags for tag in [*check_tags(sentence), "O"]]
+    return check_tags(tags)
 
 
-def _sentence(tags: object) -> list[str]:
-    """Returns a sentence's tags as a list after checking each is a non-empty string."""
+def check_tags(tags: object) -> list[str]:
+    """Returns one sentence's tags as a list after checking each is a non-empty string."""
     if isinstance(tags, str) or not isinstance(tags, Sequence):
         raise InvalidInputError(f"a sentence must be a list of tag strings; got {type(tags).__name__}.")
     for position, tag in enumerate(tags):
@@ -149,7 +149,7 @@ def strict_entities(tags: Sequence[str], scheme: str) -> list[tuple[str, int, in
     or KeyError).
     """
     table = _scheme(scheme)
-    tokens = [_strict_token(tag, scheme, table, position) for position, tag in enumerate(_sentence(tags))]
+    tokens = [_strict_token(tag, scheme, table, position) for position, tag in enumerate(check_tags(tags))]
     tokens.append(("O", "_"))
     entities = []
     position = 0

@@ -165,7 +165,8 @@ def _checked_span(span: object, length: int) -> tuple[str, int, int]:
     type_, start, end = span
     if not isinstance(type_, str):
         raise InvalidInputError(f"span {span!r}: the type must be a string.")
-    split_tag(f"B-{type_}")
+    if not type_ or type_.startswith("-") or type_.endswith("-"):
+        raise InvalidInputError(f"span {span!r}: the type must be non-empty and must not begin or end with '-'.")
     if any(isinstance(value, bool) or not isinstance(value, int) for value in (start, end)) or not 0 <= start < end <= length:
         raise InvalidInputError(f"span {span!r} must satisfy 0 <= start < end <= {length} (the sentence length).")
     return type_, start, end
