@@ -11,12 +11,18 @@ import pytest
 from seqeval import scheme as seqeval_scheme
 from seqeval.metrics import accuracy_score, f1_score, precision_score, recall_score
 from seqeval.metrics.sequence_labeling import get_entities
-from seqeval.metrics.sequence_labeling import precision_recall_fscore_support as seqeval_prfs
+from seqeval.metrics.sequence_labeling import (
+    precision_recall_fscore_support as seqeval_prfs,
+)
 
 from benchhub.errors import DatasetFormatError, InvalidInputError
 from benchhub.metrics.bootstrap import Interval, resample_indices
 from benchhub.tasks.token_classification import metrics as ner_metrics
-from benchhub.tasks.token_classification.entities import ALLOWED_PREFIXES, conlleval_entities, strict_entities
+from benchhub.tasks.token_classification.entities import (
+    ALLOWED_PREFIXES,
+    conlleval_entities,
+    strict_entities,
+)
 from benchhub.tasks.token_classification.metrics import (
     HEADLINE_METRICS,
     VERSION,
@@ -28,7 +34,13 @@ from benchhub.tasks.token_classification.metrics import (
     sentence_counts,
     token_classification_metrics,
 )
-from benchhub.tasks.token_classification.schemes import SCHEMES, detect_scheme, encode_spans, split_tag, validate
+from benchhub.tasks.token_classification.schemes import (
+    SCHEMES,
+    detect_scheme,
+    encode_spans,
+    split_tag,
+    validate,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:seqeval.*")
 
@@ -307,14 +319,14 @@ def _slow_intervals(references, predictions, scheme, *, n_resamples, confidence,
     for row in indices:
         resampled_references = [references[i] for i in row]
         if not any(resampled_references):
-            for name in values:
-                values[name].append(math.nan)
+            for series in values.values():
+                series.append(math.nan)
             continue
         result = token_classification_metrics(
             references=resampled_references, predictions=[predictions[i] for i in row], scheme=scheme
         )
-        for name in values:
-            values[name].append(result[name])
+        for name, series in values.items():
+            series.append(result[name])
     alpha = (1 - confidence) / 2
     bounds = {}
     for name, series in values.items():
@@ -402,10 +414,10 @@ def test_paired_pvalue_equals_a_slow_reference() -> None:
     extreme = 0
     indices = resample_indices(len(references), n_resamples=150, seed=6)
     for row in indices:
-        pick = lambda sentences: [sentences[i] for i in row]  # noqa: E731
+        picked = [references[i] for i in row]
         delta = (
-            token_classification_metrics(references=pick(references), predictions=pick(system_a), scheme="IOB2")["strict_f1"]
-            - token_classification_metrics(references=pick(references), predictions=pick(system_b), scheme="IOB2")["strict_f1"]
+            token_classification_metrics(references=picked, predictions=[system_a[i] for i in row], scheme="IOB2")["strict_f1"]
+            - token_classification_metrics(references=picked, predictions=[system_b[i] for i in row], scheme="IOB2")["strict_f1"]
         )
         extreme += abs(delta - observed) >= abs(observed) - 1e-12
     assert paired_pvalue(counts_a, counts_b, "strict_f1", n_resamples=150, seed=6) == (1 + extreme) / 151

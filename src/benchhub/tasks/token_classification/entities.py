@@ -181,9 +181,12 @@ def _forward(tokens: list[tuple[str, str]], start: int, table: _Scheme) -> int:
 def _matches(previous: tuple[str, str], current: tuple[str, str], patterns: tuple[tuple[str, str, str], ...]) -> bool:
     """seqeval's Token.check_patterns."""
     for previous_prefixes, current_prefixes, condition in patterns:
-        if previous[0] in previous_prefixes and current[0] in current_prefixes:
-            if condition == "any" or (condition == "same") == (previous[1] == current[1]):
-                return True
+        if (
+            previous[0] in previous_prefixes
+            and current[0] in current_prefixes
+            and (condition == "any" or (condition == "same") == (previous[1] == current[1]))
+        ):
+            return True
     return False
 
 

@@ -26,7 +26,11 @@ import numpy as np
 
 from benchhub.errors import InvalidInputError
 from benchhub.metrics.bootstrap import Interval, _index_blocks
-from benchhub.tasks.token_classification.entities import check_tags, conlleval_entities, strict_entities
+from benchhub.tasks.token_classification.entities import (
+    check_tags,
+    conlleval_entities,
+    strict_entities,
+)
 from benchhub.tasks.token_classification.schemes import detect_scheme
 
 __all__ = [

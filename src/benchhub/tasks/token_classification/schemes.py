@@ -22,7 +22,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from benchhub.errors import DatasetFormatError, InvalidInputError
-from benchhub.tasks.token_classification.entities import ALLOWED_PREFIXES, SCHEMES, strict_entities
+from benchhub.tasks.token_classification.entities import (
+    ALLOWED_PREFIXES,
+    SCHEMES,
+    strict_entities,
+)
 
 __all__ = ["SCHEMES", "detect_scheme", "encode_spans", "split_tag", "validate"]
 
