@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchhub.errors import InvalidInputError
-from benchhub.metrics.bootstrap import Interval, _index_blocks
+from benchhub.metrics.bootstrap import Interval, index_blocks
 from benchhub.tasks.token_classification.entities import (
     check_tags,
     conlleval_entities,
@@ -227,7 +227,7 @@ def _resampled_scores(counts: Counts, *, n_resamples: int, seed: int) -> dict[st
     per_sentence = np.concatenate([_columns(default), _columns(strict)], axis=1).astype(np.float64)
     n = default.n_sentences
     blocks = []
-    for indices in _index_blocks(n, n_resamples=n_resamples, seed=seed):
+    for indices in index_blocks(n, n_resamples=n_resamples, seed=seed):
         rows = len(indices)
         # How often each sentence is drawn, then one product sums every count of every resample.
         offsets = (indices + n * np.arange(rows)[:, None]).ravel()
