@@ -23,7 +23,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benchhub.data.records import canonical_json
+from benchhub.data.records import DatasetFacts, canonical_json
 from benchhub.dataset_service import get_dataset_row, load_split
 from benchhub.engine.evaluate import evaluate
 from benchhub.errors import InvalidInputError
@@ -36,6 +36,7 @@ from benchhub.results import ProbeReport
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo
 from benchhub.store.tables import ProbeRunRow
+from benchhub.tasks.base import Task
 from benchhub.tasks.registry import get_task
 
 # Part of every probe run's cache key: bumped when a probe's output changes for the same input
@@ -60,7 +61,7 @@ def run_probes(session: Session, artifacts: ArtifactStore, *, model: str, datase
         raise InvalidInputError(f"Model {model_row.name!r} is a predictions file: it only replays answers to the split's own "
                                 "examples, so probes (which change the inputs) cannot run it; probe the model that wrote it.")
     settings = model_settings(task, model_row.kind, {})
-    probes, templates, suite_document = _suite(suite, task.name, list(dataset_row.labels))
+    probes, templates, suite_document = _suite(suite, task.name, facts)
     key = hashlib.sha256(canonical_json({
         "version": VERSION, "model": model_row.fingerprint, "dataset": dataset_row.fingerprint, "split": split,
         "suite": suite_document, "seed": seed, "task": task.name, "task_version": task.version, "settings": settings,
@@ -88,8 +89,8 @@ def run_probes(session: Session, artifacts: ArtifactStore, *, model: str, datase
             continue
         output = evaluate(loaded, perturbed.split, task=task, facts=facts, batch_size=batch_size, show_progress=show_progress,
                           description=f"probe {probe.name}")
-        results.append(_invariance_or_direction(probe, perturbed, base_rows, output, base.metrics, primary,
-                                                list(dataset_row.labels), task.metric_scale, seed))
+        results.append(_invariance_or_direction(probe, task, perturbed, base_rows, output, base.metrics,
+                                                list(dataset_row.labels), seed))
     for test in templates:
         test_split = test.split(seed=seed)
         output = evaluate(loaded, test_split, task=task, facts=facts, batch_size=batch_size, show_progress=show_progress,
@@ -132,24 +133,25 @@ def probe_report(row: ProbeRunRow, *, cached_run: bool) -> ProbeReport:
                        summary=dict(row.summary), results=dict(row.results), created_at=row.created_at, cached=cached_run)
 
 
-def _invariance_or_direction(probe: Any, perturbed: Perturbed, base_rows: list[dict[str, Any]], output: Any,
-                             base_metrics: dict[str, Any], primary: str, labels: list[str], scale: float,
-                             seed: int) -> dict[str, Any]:
+def _invariance_or_direction(probe: Any, task: Task, perturbed: Perturbed, base_rows: list[dict[str, Any]], output: Any,
+                             base_metrics: dict[str, Any], labels: list[str], seed: int) -> dict[str, Any]:
+    primary, scale = task.primary_metric, task.metric_scale
     changed = np.array(perturbed.changed, dtype=bool)
     before = {row["id"]: row for row in base_rows}
     after = {row["id"]: row for row in output.examples}
     ids = [example_id for example_id, flag in zip(perturbed.split.ids, changed) if flag]
-    flips = np.array([_answer(before[i]) != _answer(after[i]) for i in ids], dtype=float)
+    answer = task.probe_answer
+    flips = np.array([answer(before[i]) != answer(after[i]) for i in ids], dtype=float)
     result: dict[str, Any] = {
         "probe": probe.name, "kind": probe.kind, "changed": int(changed.sum()), "examples": len(changed),
         "flip_rate": float(flips.mean()), "flip_rate_ci": _interval(flips, seed),
         "metric": primary, "value": output.metrics[primary], "base": base_metrics[primary],
         "drop_points": (float(base_metrics[primary]["value"]) - float(output.metrics[primary]["value"])) * 100.0 / scale,
-        "examples_flipped": [{"id": i, "before": _answer(before[i]), "after": _answer(after[i])}
+        "examples_flipped": [{"id": i, "before": answer(before[i]), "after": answer(after[i])}
                              for i, flipped in zip(ids, flips) if flipped][:5],
     }
     if getattr(probe, "converts_to_unanswerable", False):
-        answered = np.array([bool(_answer(after[i])) for i in ids], dtype=float)
+        answered = np.array([bool(after[i]["predicted"]) for i in ids], dtype=float)
         result["guessing_rate"] = float(answered.mean())
         result["guessing_rate_ci"] = _interval(answered, seed)
     if probe.kind == "DIR":
@@ -163,10 +165,6 @@ def _invariance_or_direction(probe: Any, perturbed: Perturbed, base_rows: list[d
 
 def _not_applicable(probe: Any, task: str, labels: list[str]) -> str | None:
     return get_task(task).probe_not_applicable(probe, labels)
-
-
-def _answer(row: dict[str, Any]) -> Any:
-    return row["predicted"]
 
 
 def _interval(values: np.ndarray, seed: int) -> list[float] | None:
@@ -210,15 +208,15 @@ def _summary(results: list[dict[str, Any]], calibration: dict[str, Any] | None) 
     }
 
 
-def _suite(suite: str, task: str, labels: list[str]) -> tuple[list[Any], list[Any], dict[str, Any]]:
+def _suite(suite: str, task: str, facts: DatasetFacts) -> tuple[list[Any], list[Any], dict[str, Any]]:
     """The probes and template tests of a suite, and a document that fixes it (for the cache key)."""
     if suite == DEFAULT_SUITE:
-        probes, templates = get_task(task).default_probes(labels)
+        probes, templates = get_task(task).default_probes(facts)
     else:
         path = Path(suite)
         if not path.is_file():
             raise InvalidInputError(f"--suite {suite!r} is neither 'default' nor a suite file (YAML).")
-        probes, templates = get_task(task).suite_probes(path, labels)
+        probes, templates = get_task(task).suite_probes(path, list(facts.labels))
     document = {"probes": [_describe(p) for p in probes], "templates": [_describe(t) for t in templates]}
     return probes, templates, document
 

@@ -154,11 +154,14 @@ class Task(Protocol):
         """One line on a registered dataset's splits, for the demo ("train 400, test 120 examples, 4 labels")."""
 
     # Probes ------------------------------------------------------------------------------------
-    def default_probes(self, labels: list[str]) -> tuple[list[Any], list[Any]]:
+    def default_probes(self, facts: DatasetFacts) -> tuple[list[Any], list[Any]]:
         """The probes and template tests of the default suite."""
 
     def suite_probes(self, path: Path, labels: list[str]) -> tuple[list[Any], list[Any]]:
         """The probes and template tests of a suite file."""
+
+    def probe_answer(self, row: dict[str, Any]) -> Any:
+        """What a probe compares before and after a change to count a flip (the prediction, by default)."""
 
     def probe_not_applicable(self, probe: Any, labels: list[str]) -> str | None:
         """Why a probe does not apply to a dataset with these labels, or None."""
@@ -229,6 +232,9 @@ class TaskFamily:
 
     def probe_not_applicable(self, probe: Any, labels: list[str]) -> str | None:
         return None
+
+    def probe_answer(self, row: dict[str, Any]) -> Any:
+        return row["predicted"]
 
     def label_values(self, labels: list[str]) -> list[str]:
         return list(labels)

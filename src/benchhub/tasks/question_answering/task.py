@@ -184,7 +184,7 @@ class QuestionAnswering(TaskFamily):
         return ", ".join(f"{s.name} {s.num_rows} ({s.label_counts['unanswerable']} unanswerable)" for s in splits)
 
     # Probes
-    def default_probes(self, labels: list[str]) -> tuple[list[Any], list[Any]]:
+    def default_probes(self, facts: DatasetFacts) -> tuple[list[Any], list[Any]]:
         from benchhub.tasks.question_answering.probes.suite import default_qa_suite
 
         return default_qa_suite(), []

@@ -146,9 +146,10 @@ class TextClassification(TaskFamily):
 
         return finetune_classifier(base, train, labels, output, config=config, show_progress=show_progress)
 
-    def default_probes(self, labels: list[str]) -> tuple[list[Any], list[Any]]:
+    def default_probes(self, facts: DatasetFacts) -> tuple[list[Any], list[Any]]:
         from benchhub.tasks.text_classification.probes.suite import default_templates, default_text_suite
 
+        labels = list(facts.labels)
         return default_text_suite(labels), default_templates(labels)
 
     def suite_probes(self, path: Path, labels: list[str]) -> tuple[list[Any], list[Any]]:

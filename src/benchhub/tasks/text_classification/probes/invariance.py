@@ -27,6 +27,7 @@ from typing import Literal
 
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
+from benchhub.probes.typos import typo
 from benchhub.probes.base import Perturbed
 
 TASK = "text-classification"
@@ -125,17 +126,8 @@ class Typos:
         chosen = [i for i in eligible if rng.random() < self.rate] or [rng.choice(eligible)]
         for i in chosen:
             lead, word, trail = _TYPO_WORD.fullmatch(parts[i]).groups()
-            parts[i] = lead + _typo(word, rng) + trail
+            parts[i] = lead + typo(word, rng) + trail
         return "".join(parts)
-
-
-def _typo(word: str, rng: random.Random) -> str:
-    swappable = [j for j in range(len(word) - 1) if word[j] != word[j + 1]]
-    if swappable and rng.random() < 0.5:
-        j = rng.choice(swappable)
-        return word[:j] + word[j + 1] + word[j] + word[j + 2:]
-    j = rng.randrange(len(word))
-    return word[:j] + word[j + 1:]
 
 
 class CaseChange:

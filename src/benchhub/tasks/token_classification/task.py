@@ -1,0 +1,282 @@
+"""Token classification: one tag per word, scored exactly like seqeval 1.2.2 in both of its modes.
+
+Headline `f1` is seqeval's default (conlleval) mode, micro-averaged over entities; `strict_*` decode in
+the dataset's tag scheme (stored at registration: stated with `--scheme`, else detected); `accuracy`
+is per word. Datasets with a train split also report `seen_f1`/`unseen_f1` (mentions whose words occur
+as an entity in train, or not): remembering names is this family's shortcut. CIs resample sentences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from benchhub.data.records import Split
+from benchhub.errors import InvalidInputError
+from benchhub.metrics import bootstrap
+from benchhub.tasks.base import DemoTour, TaskFamily, TaskScore, check_columns, check_count, metric_entry
+from benchhub.tasks.token_classification import metrics as seqeval_metrics
+from benchhub.tasks.token_classification.entities import SCHEMES, conlleval_entities
+from benchhub.tasks.token_classification.outputs import SentenceTags
+
+if TYPE_CHECKING:
+    from benchhub.data.readers import Table
+    from benchhub.data.records import ColumnMapping, DatasetFacts
+    from benchhub.models.base import Model, RunOutput
+
+COLUMNS = {"tokens": "--tokens-column", "tags": "--tags-column", "id": "--id-column", "split": "--split-column"}
+AGGREGATIONS = ("first", "max", "average")
+TRAIN_SPLIT = "train"
+
+
+@dataclass(frozen=True)
+class TokenClassification(TaskFamily):
+    name: str = "token-classification"
+    version: str = "1"
+    title: str = "Token Classification"
+    metric_scale: float = 1.0
+    primary_metric: str = "f1"
+    board_metrics: tuple[str, ...] = ("f1", "strict_f1", "unseen_f1", "seen_f1", "accuracy")
+    report_metrics: tuple[str, ...] = ("precision", "recall", "f1", "strict_f1", "macro_f1", "accuracy", "seen_f1", "unseen_f1")
+    scale_note: str = "are fractions (0–1), entity-level as seqeval 1.2.2 computes them"
+    predictions_hint: str = 'JSONL {"id", "tags"} or a CoNLL file of the same sentences'
+    predictions_filename: str = "predictions.jsonl"
+    baselines: tuple[str, ...] = ("majority-tag", "memorization", "feature-logreg")
+    transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", 512), ("stride", 128), ("aggregation", "first"))
+    auto_class: str = "AutoModelForTokenClassification"
+    head_suffix: str = "ForTokenClassification"
+    head_outputs: tuple[str, ...] = ("logits",)
+    demo: DemoTour | None = DemoTour("ner-sample", "minilm-ner-sample", "ner_sample", ("train.conll", "test.conll"),
+                                     "baseline:memorization", "f1")
+    n_resamples: int = 1000
+    confidence: float = 0.95
+    seed: int = 0
+
+    @property
+    def metric_versions(self) -> dict[str, str]:
+        return {"seqeval": seqeval_metrics.VERSION, "bootstrap": bootstrap.VERSION}
+
+    def check_setting(self, name: str, value: Any) -> None:
+        if name == "aggregation":
+            if value not in AGGREGATIONS:
+                raise InvalidInputError(f"--aggregation must be one of {', '.join(AGGREGATIONS)}. Got {value!r} instead.")
+            return
+        check_count(name, value, low=0 if name == "stride" else 1)
+
+    # Data ----------------------------------------------------------------------------------------
+    def column_mapping(self, columns: dict[str, str | None]) -> ColumnMapping:
+        from benchhub.data.records import ColumnMapping
+
+        given = check_columns(self.name, columns, COLUMNS)
+        return ColumnMapping(text=given["tokens"] or "tokens", label=None, id=given["id"], split=given["split"],
+                             tokens=given["tokens"] or "tokens", tags=given["tags"])
+
+    def read_source(self, source: str, mapping: ColumnMapping, *, revision: str | None) -> Any:
+        from benchhub.tasks.token_classification.reading import read_tagging_source
+
+        return read_tagging_source(source, mapping, revision=revision)
+
+    def read_file(self, path: Path, mapping: ColumnMapping) -> Table:
+        from benchhub.tasks.token_classification.reading import read_tagging_file
+
+        return read_tagging_file(path, mapping)
+
+    def build_splits(self, tables: dict[str, Table], mapping: ColumnMapping, *,
+                     origin: dict[str, str]) -> tuple[dict[str, Split], list[str]]:
+        from benchhub.tasks.token_classification.reading import build_tagging_splits
+
+        return build_tagging_splits(tables, mapping, origin=origin)
+
+    def dataset_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
+        """The tag scheme (stated or detected), every gold sentence checked against it, and train's mention strings."""
+        from benchhub.tasks.token_classification.mentions import mention_strings
+        from benchhub.tasks.token_classification.schemes import detect_scheme, validate
+
+        unknown = sorted(set(settings) - {"scheme"})
+        if unknown:
+            raise InvalidInputError(f"--{unknown[0].replace('_', '-')} does not apply to {self.name} datasets.")
+        tagged = [split for split in splits.values() if split.tags is not None]
+        scheme = settings.get("scheme")
+        if scheme is None:
+            scheme = detect_scheme([sentence for split in tagged for sentence in split.tags or []])
+        elif scheme not in SCHEMES:
+            raise InvalidInputError(f"--scheme {scheme!r} is not a tag scheme; use one of {', '.join(SCHEMES)}.")
+        for split in tagged:
+            for example_id, sentence in zip(split.ids, split.tags or [], strict=True):
+                validate(sentence, scheme, where=f"split {split.name!r}, sentence {example_id!r}")
+        options: dict[str, Any] = {"scheme": scheme}
+        train = splits.get(TRAIN_SPLIT)
+        if train is not None and train.tags is not None:
+            options["train_mentions"] = sorted(mention_strings(train.tokens or [], train.tags))
+        return options
+
+    def example_labels(self, split: Split) -> list[frozenset[str]]:
+        """A sentence's entity types (what `--slice label=PER` selects: the sentences with a PER mention)."""
+        return [frozenset(type_ for type_, _, _ in conlleval_entities(list(tags))) for tags in split.tags or []]
+
+    def label_values(self, labels: list[str]) -> list[str]:
+        from benchhub.tasks.token_classification.schemes import split_tag
+
+        return sorted({split_tag(tag)[1] for tag in labels if tag != "O"})
+
+    def describe_splits(self, splits: list[Any], labels: list[str]) -> str:
+        return ", ".join(f"{s.name} {s.num_rows}" for s in splits) + f" sentences, {len(labels)} tags"
+
+    # Scoring -------------------------------------------------------------------------------------
+    def metric_names(self, facts: DatasetFacts) -> tuple[str, ...]:
+        seen = ("seen_f1", "unseen_f1") if "train_mentions" in facts.options else ()
+        return (*seqeval_metrics.HEADLINE_METRICS, *seen)
+
+    def collect(self, model: Model, split: Split, run: RunOutput, facts: DatasetFacts) -> list[SentenceTags]:
+        """Merges windowed sub-word outputs of transformers taggers; other models answer one item per sentence."""
+        decode = getattr(model, "decode", None)
+        if decode is not None:
+            return list(decode(split, run.items, run.outputs))
+        return [output if isinstance(output, SentenceTags) else SentenceTags(tuple(output)) for output in run.outputs]
+
+    def score(self, split: Split, predictions: list[SentenceTags], facts: DatasetFacts) -> TaskScore:
+        from benchhub.tasks.token_classification.mentions import side_counts, side_f1, side_intervals
+
+        gold = [list(tags) for tags in split.tags or []]
+        predicted = [list(p.tags) for p in predictions]
+        for example_id, words, tags in zip(split.ids, gold, predicted, strict=True):
+            if len(tags) != len(words):
+                raise InvalidInputError(f"Sentence {example_id!r}: {len(tags)} predicted tags for {len(words)} words.")
+        scheme = facts.options.get("scheme")
+        counts = seqeval_metrics.corpus_counts(references=gold, predictions=predicted, scheme=scheme)
+        values = seqeval_metrics.scores(counts)
+        intervals = seqeval_metrics.intervals(counts, n_resamples=self.n_resamples, confidence=self.confidence, seed=self.seed)
+        metrics: dict[str, dict[str, float | None]] = {}
+        for name in seqeval_metrics.HEADLINE_METRICS:
+            value = values[name]
+            if value is None or np.isnan(value):  # macro_f1 of a split without any entity is undefined
+                continue
+            metrics[name] = metric_entry(value, intervals[name].low, intervals[name].high)
+        details: dict[str, Any] = {
+            "scheme": scheme, "per_type": values["per_type"],
+            "bootstrap": {"n_resamples": self.n_resamples, "confidence": self.confidence, "seed": self.seed,
+                          "resampled": "sentences"},
+        }
+        if "train_mentions" in facts.options:
+            sides = side_counts(split.tokens or [], gold, predicted, facts.options["train_mentions"])
+            side_values = side_f1(sides)
+            side_cis = side_intervals(sides, n_resamples=self.n_resamples, confidence=self.confidence, seed=self.seed)
+            for name, value in side_values.items():
+                interval = side_cis[name]
+                if value is not None and interval is not None:
+                    metrics[name] = metric_entry(value, interval.low, interval.high)
+            totals = sides.sum(axis=0)
+            details["mentions"] = {side: {"gold": int(totals[i, 2]), "predicted": int(totals[i, 1]), "correct": int(totals[i, 0])}
+                                   for i, side in enumerate(("seen", "unseen"))}
+        examples = [_example_row(example_id, words, tags, p)
+                    for example_id, words, tags, p in zip(split.ids, gold, predicted, predictions, strict=True)]
+        return TaskScore(metrics, details, examples)
+
+    def paired_pvalue(self, leader: list[dict[str, Any]], other: list[dict[str, Any]], metric: str,
+                      facts: DatasetFacts) -> float | None:
+        """Paired bootstrap over sentences on the headline metrics; None for the seen/unseen split."""
+        if metric not in seqeval_metrics.HEADLINE_METRICS:
+            return None
+        gold = [row["gold"] for row in leader]
+        scheme = facts.options.get("scheme")
+        counts = [seqeval_metrics.corpus_counts(references=gold, predictions=[row["predicted"] for row in rows], scheme=scheme)
+                  for rows in (leader, other)]
+        value = seqeval_metrics.paired_pvalue(counts[0], counts[1], metric, n_resamples=self.n_resamples, seed=self.seed)
+        return None if np.isnan(value) else float(value)
+
+    def predictions_from_rows(self, rows: list[dict[str, Any]], facts: DatasetFacts) -> list[SentenceTags]:
+        return [SentenceTags(tuple(row["predicted"]), tuple(row["confidences"]) if row.get("confidences") else None)
+                for row in rows]
+
+    # Models --------------------------------------------------------------------------------------
+    def load_network(self, folder: Path, facts: DatasetFacts, *, label_map: dict[str, str] | None,
+                     settings: dict[str, Any], runtime: str) -> Model:
+        from benchhub.tasks.token_classification.transformers_tagger import TransformersTagger
+
+        return TransformersTagger(folder, dataset_tags=list(facts.labels), label_map=label_map, runtime=runtime, **settings)
+
+    def predictions_model(self, path: Path, facts: DatasetFacts, *, na_probs: Path | None = None) -> Model:
+        from benchhub.tasks.token_classification.adapters import PredictionsTagger
+
+        if na_probs is not None:
+            raise InvalidInputError("--na-probs applies to question-answering datasets only.")
+        return PredictionsTagger(path, tags=list(facts.labels))
+
+    def check_predictions_file(self, path: Path, *, split: Split, labels: list[str], max_bytes: int,
+                               max_depth: int) -> None:
+        from benchhub.data.submission_files import check_json_lines
+        from benchhub.tasks.token_classification.predictions import is_conll, read_tag_predictions
+
+        if not is_conll(path):
+            check_json_lines(path, max_depth)
+        read_tag_predictions(path, ids=split.ids, tokens=split.tokens or [], tags=labels, max_bytes=max_bytes)
+
+    def baseline_classes(self) -> dict[str, type]:
+        from benchhub.tasks.token_classification.baselines import BASELINES
+
+        return {name: BASELINES[name] for name in self.baselines}
+
+    def reference_baselines(self, facts: DatasetFacts) -> tuple[str, ...]:
+        return self.baselines
+
+    def fit_baseline(self, cls: type, train: Split, facts: DatasetFacts) -> Any:
+        from benchhub.tasks.token_classification.baselines import fit_baseline
+
+        return fit_baseline(cls, train, scheme=facts.options.get("scheme", "IOB2"))
+
+    def baseline_model(self, baseline: Any, *, size_bytes: int | None) -> Model:
+        from benchhub.tasks.token_classification.adapters import BaselineTagger
+
+        return BaselineTagger(baseline, size_bytes=size_bytes)
+
+    def bench_split(self, text: str, batch_size: int) -> Split:
+        words = text.split()
+        return Split(name="bench", ids=list(range(batch_size)), texts=[text] * batch_size,
+                     tokens=[list(words) for _ in range(batch_size)])
+
+    # Fine-tuning ---------------------------------------------------------------------------------
+    def finetune_config(self, epochs: float | None) -> Any:
+        from benchhub.tasks.token_classification.finetune import TaggerFinetuneConfig
+
+        return TaggerFinetuneConfig() if epochs is None else TaggerFinetuneConfig(epochs=epochs)
+
+    def finetune(self, base: Path, train: Split, labels: list[str], output: Path, *, config: Any,
+                 show_progress: bool) -> dict[str, Any]:
+        from benchhub.tasks.token_classification.finetune import finetune_tagger
+
+        return finetune_tagger(base, train, labels, output, config=config, show_progress=show_progress)
+
+    # Probes --------------------------------------------------------------------------------------
+    def default_probes(self, facts: DatasetFacts) -> tuple[list[Any], list[Any]]:
+        from benchhub.tasks.token_classification.probes import default_tagging_suite
+
+        return default_tagging_suite(facts.options.get("scheme", "IOB2")), []
+
+    def probe_answer(self, row: dict[str, Any]) -> Any:
+        """How many mentions the tagger finds and gets right (an entity swap changes the words, so not the tags)."""
+        return (row["predicted_entities"], row["correct_entities"])
+
+    def calibration_inputs(self, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+        if not rows or not rows[0].get("confidences"):
+            return None
+        return {
+            "confidences": np.array([c for row in rows for c in row["confidences"]], dtype=float),
+            "correct": np.array([float(g == p) for row in rows for g, p in zip(row["gold"], row["predicted"], strict=True)]),
+            "confidence": "probability of the word's predicted tag",
+            "quality": "1 if the word's predicted tag is its gold tag",
+        }
+
+
+def _example_row(example_id: Any, gold: list[str], predicted: list[str], prediction: SentenceTags) -> dict[str, Any]:
+    gold_entities, predicted_entities = (set(conlleval_entities(tags)) for tags in (gold, predicted))
+    row: dict[str, Any] = {
+        "id": example_id, "gold": gold, "predicted": predicted, "correct": gold == predicted,
+        "entities": len(gold_entities), "predicted_entities": len(predicted_entities),
+        "correct_entities": len(gold_entities & predicted_entities),
+    }
+    if prediction.confidences is not None:
+        row["confidences"] = [round(float(c), 6) for c in prediction.confidences]
+    return row
