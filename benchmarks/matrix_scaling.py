@@ -110,7 +110,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from benchhub.config import HubConfig
-    from benchhub.models.runtime import available_cpus
+    from benchhub.models.loaded_runtime import available_cpus
 
     import ray
 

@@ -148,7 +148,7 @@ def _cached_results(plan: MatrixPlan, jobs: list[tuple[str, str]]) -> dict[tuple
 def _run_local(plan: MatrixPlan, pending: list[tuple[str, str]], function: Callable[..., MatrixResult],
                max_parallel: int | None, max_retries: int, on_result: Callable, on_failure: Callable) -> None:
     from benchhub.executors.local_pool import run_in_processes
-    from benchhub.models.runtime import available_cpus
+    from benchhub.models.loaded_runtime import available_cpus
 
     cpus = available_cpus()
     workers = min(len(pending), max_parallel or cpus)

@@ -13,10 +13,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Callable
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from benchhub.config import HubConfig
 from benchhub.scoring_queue import Claim, claim, fail, renew, score_claimed, worker_name
+from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.database import open_database
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +35,11 @@ def run_ray_worker(config: HubConfig, *, address: str | None = None, once: bool 
     `task_function` replaces `score_in_task` (same signature, importable by name): tests use it to kill a task.
     """
     from benchhub.executors.ray_tasks import ray_session
-    from benchhub.hub import Hub
 
     stop = stop or threading.Event()
     worker = worker_name()
     handled = 0
-    with ray_session(config, address) as ray, Hub(config) as hub:
+    with ray_session(config, address) as ray, _store(config) as (sessions, _):
         task = ray.remote(task_function or score_in_task).options(num_cpus=cpus_per_job, max_retries=max_retries, retry_exceptions=False)
         # As many jobs claimed at a time as the cluster can run: a claimed job's lease runs while it waits.
         slots = max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_job))
@@ -44,12 +49,12 @@ def run_ray_worker(config: HubConfig, *, address: str | None = None, once: bool 
         renewed_at = time.monotonic()
         while not stop.is_set():
             if running and time.monotonic() - renewed_at >= renew_every:
-                with hub.session() as session:
+                with sessions() as session:
                     for job in running.values():
                         renew(session, job, lease_seconds=lease_seconds)
                 renewed_at = time.monotonic()
             while len(running) < slots:
-                with hub.session() as session:
+                with sessions() as session:
                     job = claim(session, worker, lease_seconds=lease_seconds)
                 if job is None:
                     break
@@ -68,15 +73,23 @@ def run_ray_worker(config: HubConfig, *, address: str | None = None, once: bool 
                 except ray.exceptions.RayError as error:
                     # Logged by type only, like the local worker: a message may quote the hidden split.
                     logger.warning("scoring job %d (attempt %d) failed on Ray: %s", job.job_id, job.attempt, type(error).__name__)
-                    with hub.session() as session:
+                    with sessions() as session:
                         fail(session, job, f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
     return handled
 
 
 def score_in_task(config: HubConfig, job: Claim) -> None:
     """A Ray task: opens the hub on its node and scores one claimed job."""
-    from benchhub.hub import Hub
-
     config.require_artifacts()  # raises: the dispatcher records a failed attempt
-    with Hub(config) as hub:
-        score_claimed(hub.session, hub.artifacts, job)
+    with _store(config) as (sessions, artifacts):
+        score_claimed(sessions, artifacts, job)
+
+
+@contextmanager
+def _store(config: HubConfig) -> Iterator[tuple[sessionmaker[Session], ArtifactStore]]:
+    """The hub's database sessions and artifact files on this node, closed after use."""
+    sessions = open_database(config.database_url)
+    try:
+        yield sessions, ArtifactStore(config.artifacts)
+    finally:
+        sessions.kw["bind"].dispose()

@@ -6,13 +6,17 @@ With --json, stdout holds exactly one JSON document; progress goes to stderr.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
+from benchhub.cli.shell import JsonOption, QuietOption, SplitOption
+from benchhub.cli.shell import console as _console
+from benchhub.cli.shell import open_hub as _hub
+from benchhub.cli.shell import print_json as _print_json
+from benchhub.cli.shell import state as _state
 from benchhub.errors import BenchhubError, InvalidInputError
 from benchhub.tasks.registry import DEFAULT_TASK, TASKS
 
@@ -31,11 +35,6 @@ model_app = typer.Typer(help="Register and inspect models.", no_args_is_help=Tru
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(model_app, name="model")
 
-_state: dict[str, Any] = {"home": None}
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
-SplitOption = Annotated[str, typer.Option("--split", help="Split to use.")]
 
 
 @app.callback()
@@ -43,26 +42,6 @@ def _root(
     home: Annotated[Optional[Path], typer.Option("--home", help="Hub folder (default: $BENCHHUB_HOME or ~/.benchhub).")] = None,
 ) -> None:
     _state["home"] = home
-
-
-def _hub():
-    from benchhub.hub import Hub
-
-    return Hub.open(_state["home"])
-
-
-def _print_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def _console():
-    from rich.console import Console
-
-    console = Console()
-    if not console.is_terminal:
-        # Piped output should not wrap a wide table into unreadable columns.
-        console = Console(width=200)
-    return console
 
 
 def _split_sources(values: list[str]) -> dict[str, str]:

@@ -38,7 +38,7 @@ def create_command(
     as_json: JsonOption = False,
 ) -> None:
     """Host a benchmark over a registered dataset (admins); phases whose labels are not :public stay hidden."""
-    from benchhub.cli.app import _hub, _print_json
+    from benchhub.cli.shell import open_hub as _hub, print_json as _print_json
 
     phases = [parse_phase(value) for value in phase]
     settings = parse_settings(setting)
@@ -54,7 +54,7 @@ def create_command(
 
 @benchmark_app.command("list")
 def list_command(as_json: JsonOption = False) -> None:
-    from benchhub.cli.app import _console, _hub, _print_json
+    from benchhub.cli.shell import console as _console, open_hub as _hub, print_json as _print_json
 
     with _hub() as hub, hub.session() as session:
         from benchhub.benchmark_service import list_benchmarks
@@ -78,7 +78,7 @@ def board_command(
     as_json: JsonOption = False,
 ) -> None:
     """A phase's ranking: best public score per participant, or the private ranking of final selections."""
-    from benchhub.cli.app import _console, _hub, _print_json
+    from benchhub.cli.shell import console as _console, open_hub as _hub, print_json as _print_json
     from benchhub.cli.render import rich_table
 
     with _hub() as hub:
@@ -94,7 +94,7 @@ def board_command(
 @benchmark_app.command("close")
 def close_command(name: str, phase: str, user: UserOption) -> None:
     """Close a phase now (maintainers): submissions stop and its private ranking appears."""
-    from benchhub.cli.app import _hub
+    from benchhub.cli.shell import open_hub as _hub
 
     with _hub() as hub:
         hub.close_phase(name, phase, user=user)
@@ -105,7 +105,7 @@ def close_command(name: str, phase: str, user: UserOption) -> None:
 def member_command(name: str, member: str, user: UserOption,
                    role: Annotated[str, typer.Option("--role", help="participant | maintainer")] = "participant") -> None:
     """Give a user a role in the benchmark (maintainers)."""
-    from benchhub.cli.app import _hub
+    from benchhub.cli.shell import open_hub as _hub
 
     with _hub() as hub:
         hub.add_member(name, member, user=user, role=role)
@@ -115,7 +115,7 @@ def member_command(name: str, member: str, user: UserOption,
 @benchmark_app.command("rescore")
 def rescore_command(name: str, user: UserOption, phase: Annotated[Optional[str], typer.Option("--phase")] = None) -> None:
     """Queue every submission for scoring again (maintainers; after a metric fix). Old scores stay in history."""
-    from benchhub.cli.app import _hub
+    from benchhub.cli.shell import open_hub as _hub
 
     with _hub() as hub:
         queued = hub.rescore(name, user=user, phase=phase)
@@ -139,7 +139,7 @@ def inputs_command(
     else:
         from benchhub.accounts_service import get_user
         from benchhub.benchmark_inputs import phase_inputs
-        from benchhub.cli.app import _hub
+        from benchhub.cli.shell import open_hub as _hub
 
         with _hub() as hub, hub.session() as session:
             viewer = get_user(session, user) if user else None
@@ -231,7 +231,7 @@ def submit_command(
     as_json: JsonOption = False,
 ) -> None:
     """Submit a predictions file to a benchmark phase; it is validated first (a bad file costs nothing), then scored."""
-    from benchhub.cli.app import _hub, _print_json
+    from benchhub.cli.shell import open_hub as _hub, print_json as _print_json
 
     if file.is_dir():
         raise InvalidInputError(f"{file} is a folder; give the predictions file itself.")

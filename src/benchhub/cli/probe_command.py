@@ -23,7 +23,7 @@ def probe_command(
 ) -> None:
     """Probe a model: invariance, directional and template tests (QA: distractors, moved and removed
     answer sentences) and calibration, each run through the same engine as `eval`."""
-    from benchhub.cli.app import _console, _hub, _print_json
+    from benchhub.cli.shell import console as _console, open_hub as _hub, print_json as _print_json
     from benchhub.cli.render import rich_table
 
     with _hub() as hub:

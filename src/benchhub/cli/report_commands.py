@@ -23,7 +23,7 @@ def report_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Write a split's leaderboard and its accuracy-vs-latency plot as one HTML file."""
-    from benchhub.cli.app import _hub
+    from benchhub.cli.shell import open_hub as _hub
 
     with _hub() as hub:
         written = hub.report_html(dataset=dataset, split=split, path=html, metric=metric, baselines=not no_baselines,
@@ -36,7 +36,7 @@ def export_card_command(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write a full README.md model card here instead.")] = None,
 ) -> None:
     """Print a model's results as Hugging Face model-index YAML (or write a README.md card with --output)."""
-    from benchhub.cli.app import _hub
+    from benchhub.cli.shell import open_hub as _hub
 
     with _hub() as hub:
         metadata = hub.export_card(model, output=output)

@@ -40,7 +40,7 @@ def serve_command(
     """
     import uvicorn
 
-    from benchhub.cli.app import _state
+    from benchhub.cli.shell import state as _state
     from benchhub.config import HubConfig
     from benchhub.errors import InvalidInputError
     from benchhub.server import create_app
@@ -65,7 +65,7 @@ def user_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create a user and, unless --no-token, a first API token (printed once)."""
-    from benchhub.cli.app import _hub, _print_json
+    from benchhub.cli.shell import open_hub as _hub, print_json as _print_json
 
     with _hub() as hub:
         user = hub.create_user(name, admin=admin)
@@ -81,7 +81,7 @@ def user_create(
 @user_app.command("list")
 def user_list(as_json: JsonOption = False) -> None:
     """List users."""
-    from benchhub.cli.app import _console, _hub, _print_json
+    from benchhub.cli.shell import console as _console, open_hub as _hub, print_json as _print_json
 
     with _hub() as hub:
         users = hub.users()
@@ -103,7 +103,7 @@ def token_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create an API token for USER and print it once."""
-    from benchhub.cli.app import _hub, _print_json
+    from benchhub.cli.shell import open_hub as _hub, print_json as _print_json
 
     with _hub() as hub:
         record, token = hub.create_token(user, label=label)
@@ -119,7 +119,7 @@ def token_list(
     as_json: JsonOption = False,
 ) -> None:
     """List API tokens by prefix (the tokens themselves are not stored)."""
-    from benchhub.cli.app import _console, _hub, _print_json
+    from benchhub.cli.shell import console as _console, open_hub as _hub, print_json as _print_json
 
     with _hub() as hub:
         tokens = hub.tokens(user)
@@ -138,7 +138,7 @@ def token_list(
 @token_app.command("revoke")
 def token_revoke(prefix: Annotated[str, typer.Argument(help="The token's prefix (as `token list` shows it) or the whole token.")]) -> None:
     """Revoke an API token; requests with it are refused from now on."""
-    from benchhub.cli.app import _hub
+    from benchhub.cli.shell import open_hub as _hub
 
     with _hub() as hub:
         record = hub.revoke_token(prefix)

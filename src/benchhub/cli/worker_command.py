@@ -30,7 +30,7 @@ def worker_command(
     each job is claimed by one worker at a time, a worker renews its lease while it scores, and a worker
     that dies loses its job to another once its lease expires. Each score is written exactly once.
     """
-    from benchhub.cli.app import _hub
+    from benchhub.cli.shell import open_hub as _hub
 
     if not all(0 < value < float("inf") for value in (poll_seconds, lease_seconds, cpus_per_job)):
         raise InvalidInputError("--poll-seconds, --lease-seconds and --cpus-per-job must be numbers in the range (0, inf).")

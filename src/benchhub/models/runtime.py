@@ -7,26 +7,15 @@ The adapters do tokenization and decoding once, on top of any runtime.
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from benchhub.errors import InvalidInputError
-from benchhub.models.base import ModelInfo
+from benchhub.models.loaded_runtime import LoadedRuntime
 
 RUNTIMES = ("torch", "onnx")
-Forward = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
-
-
-@dataclass
-class LoadedRuntime:
-    tokenizer: Any
-    config: Any
-    forward: Forward
-    info: ModelInfo
 
 
 def load_runtime(folder: Path, runtime: str, *, auto_class_name: str, outputs: Sequence[str],
@@ -59,23 +48,6 @@ def pad_batch(sequences: Sequence[Sequence[int]], type_ids: Sequence[Sequence[in
     if types is not None:
         batch["token_type_ids"] = types
     return batch
-
-
-def available_cpus() -> int:
-    """CPUs this process may run on (respects affinity masks and container CPU sets)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
-
-
-def default_threads() -> int:
-    """Threads one model runs on: OMP_NUM_THREADS when set (each job of a matrix gets its share that
-    way, from the local pool or from Ray), else every CPU this process may use."""
-    try:
-        return max(1, int(os.environ["OMP_NUM_THREADS"]))
-    except (KeyError, ValueError):
-        return available_cpus()
 
 
 def tokenizer_limit(tokenizer: Any) -> int:

@@ -10,7 +10,7 @@ import numpy as np
 
 from benchhub.models.base import ModelInfo
 from benchhub.models.checkpoints import folder_size, quiet_transformers, vet_checkpoint
-from benchhub.models.runtime import LoadedRuntime, default_threads
+from benchhub.models.loaded_runtime import LoadedRuntime, default_threads
 from benchhub.models.trained_weights import load_trained
 
 

@@ -13,7 +13,6 @@ files, so the ONNX adapter tokenizes and decodes exactly like the PyTorch one.
 from __future__ import annotations
 
 import logging
-import re
 import time
 import warnings
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchhub.errors import BenchhubError, ExportError
+from benchhub.optimize.failures import root_cause
 from benchhub.models.checkpoints import quiet_transformers, vet_checkpoint
 from benchhub.models.onnx_files import ONNX_FILE
 from benchhub.models.trained_weights import load_trained
@@ -127,12 +127,6 @@ def _heads(model: Any, inputs: tuple[str, ...], outputs: tuple[str, ...]) -> Any
     return Heads().eval()
 
 
-def root_cause(exc: BaseException) -> str:
-    """The first line of the innermost cause: the exporter wraps the real reason in several layers of advice."""
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
-    lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from benchhub.errors import ExportError
-from benchhub.optimize.export import root_cause
+from benchhub.optimize.failures import root_cause
 
 
 def fuse_dynamo(path: Path) -> dict[str, int]:
