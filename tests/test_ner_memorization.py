@@ -72,6 +72,8 @@ def test_ties_go_to_the_alphabetically_first_type() -> None:
     assert baseline.predict([["Washington", "x"]]) == [["B-LOC", "O"]]
     baseline = MemorizationBaseline().fit([*words, ["Washington"]], [*tags, ["B-PER"]], "IOB2")
     assert baseline.predict([["Washington"]]) == [["B-PER"]]
+    tied = MemorizationBaseline().fit([["w"], ["w"]], [["B-BA"], ["B-AZ"]], "IOB2")
+    assert tied.predict([["w"]]) == [["B-AZ"]]
 
 
 def test_matches_do_not_overlap_and_scan_left_to_right() -> None:
