@@ -447,6 +447,7 @@ def test_version_is_a_string() -> None:
         ([["B-PER", "O"], ["O", "I-LOC"]], "IOB1"),
         ([["I-PER", "E-PER", "O", "E-LOC"]], "IOE2"),
         ([["I-PER", "E-PER", "I-PER", "O"]], "IOE1"),
+        ([["I-PER", "I-LOC", "E-LOC"]], "IOE1"),
         ([["S-PER", "O"], ["B-LOC", "I-LOC", "E-LOC"]], "IOBES"),
         ([["B-LOC", "E-LOC"]], "IOBES"),
         ([["U-PER", "O", "B-LOC", "L-LOC"]], "BILOU"),
@@ -454,7 +455,7 @@ def test_version_is_a_string() -> None:
         ([], "IOB2"),
         ([["I-PER"]], "IOB1"),
     ],
-    ids=["iob2", "iob1", "iob1-second-sentence", "ioe2", "ioe1", "iobes", "iobes-no-S", "bilou", "all-O", "none",
+    ids=["iob2", "iob1", "iob1-second-sentence", "ioe2", "ioe1", "ioe1-type-change", "iobes", "iobes-no-S", "bilou", "all-O", "none",
          "only-I"],
 )
 def test_detect_scheme(sequences, expected) -> None:

@@ -83,10 +83,10 @@ def conlleval_entities(tags: Sequence[str] | Sequence[Sequence[str]]) -> list[tu
     """Returns the (type, start, end_inclusive) chunks seqeval's get_entities finds, in its order.
 
     A list of sentences is read as seqeval reads it: concatenated with an "O" after each
-    sentence, offsets counting from the first word of the first sentence. The first tag
-    sees a previous type of "" where every later one sees the "_" of an "O"; a chunk that
-    no rule ends stays open (across sentences too) until one does; every tag is split into
-    its first character and the rest after one "-", whatever its prefix.
+    sentence, offsets counting from the first word of the first sentence. A chunk that no
+    rule ends stays open (across sentences too) until one does, and one that ends without
+    having started reports the last start; every tag is split into its first character and
+    the rest after one "-", whatever its prefix ("B" alone and "B-" have type "_").
     """
     sequence = _flat_tags(tags)
     previous_tag, previous_type, begin = "O", "", 0
