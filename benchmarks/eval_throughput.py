@@ -38,7 +38,9 @@ def main() -> None:
     from benchhub.data.records import Split
     from benchhub.demo import MODEL, run_demo, sample_folder
     from benchhub.engine.runner import run_model
-    from benchhub.tasks.text_classification.transformers_classifier import TransformersClassifier
+    from benchhub.tasks.text_classification.transformers_classifier import (
+        TransformersClassifier,
+    )
 
     hub = Hub.open(args.home)
     if not any(m.name == MODEL for m in hub.models()):

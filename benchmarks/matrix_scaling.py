@@ -89,7 +89,7 @@ def run_sequential(config, models: list[str], datasets: list[str]) -> dict[tuple
 
 
 def run_executor(config, models: list[str], datasets: list[str], executor: str, workers: int) -> dict[tuple[str, str], float]:
-    from benchhub.matrix_service import RayOptions, run_matrix
+    from benchhub.evaluation.matrix import RayOptions, run_matrix
 
     # address "local": a Ray instance of this machine's CPUs for this run, whatever RAY_ADDRESS says.
     results = run_matrix(config, models=models, datasets=datasets, executor=executor, max_parallel=workers,
@@ -109,10 +109,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the measurements here")
     args = parser.parse_args()
 
+    import ray
+
     from benchhub.config import HubConfig
     from benchhub.models.loaded_runtime import available_cpus
-
-    import ray
 
     workers = available_cpus()
     with tempfile.TemporaryDirectory(prefix="benchhub-matrix-") as folder:

@@ -229,9 +229,19 @@ def fill(hub: Any, size: int, *, seed: int) -> list[str]:
     import numpy as np
     from sqlalchemy import insert
 
+    from benchhub.catalog.models import (
+        BASELINE_PREFIX,
+        BUILTIN_BASELINES,
+        get_model_row,
+    )
     from benchhub.engine.provenance import hardware, package_versions
-    from benchhub.model_service import BASELINE_PREFIX, BUILTIN_BASELINES, get_model_row
-    from benchhub.store.tables import DatasetRow, EvaluationRow, ModelRow, SpeedRunRow, SplitRow
+    from benchhub.store.tables import (
+        DatasetRow,
+        EvaluationRow,
+        ModelRow,
+        SpeedRunRow,
+        SplitRow,
+    )
 
     n_datasets = size // (MODELS_PER_DATASET * len(SPLITS))
     n_models = max(MEASURED_MODEL_POOL, size // 50)
@@ -355,9 +365,9 @@ def _evaluation(artifacts: Any, context: Any, event: tuple, dataset_id: int, dat
     """One evaluations row, its metrics and details computed from generated predictions (and written, if measured)."""
     import numpy as np
 
-    from benchhub.evaluation_service import cache_key
-    from benchhub.tasks.text_classification import metrics as classification
+    from benchhub.evaluation.evaluations import cache_key
     from benchhub.tasks.registry import get_task
+    from benchhub.tasks.text_classification import metrics as classification
 
     moment, position, split, _, difficulty = event
     task = get_task("text-classification")

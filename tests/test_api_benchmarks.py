@@ -11,8 +11,9 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from benchhub import Hub, submission_scoring
-from benchhub.benchmark_service import PhaseSpec
+from benchhub import Hub
+from benchhub.competitions import scoring as submission_scoring
+from benchhub.competitions.benchmarks import PhaseSpec
 from benchhub.config import HubConfig
 from benchhub.server import create_app
 from tests.conftest import write_jsonl

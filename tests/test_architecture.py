@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-
 import benchhub
 from benchhub.tasks.registry import TASKS
 

@@ -12,11 +12,15 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine
 
-from benchhub import BenchhubError, DatasetNotFoundError, Hub, InvalidInputError, ModelNotFoundError
+from benchhub import (
+    BenchhubError,
+    DatasetNotFoundError,
+    Hub,
+    InvalidInputError,
+    ModelNotFoundError,
+)
 from benchhub.cli.render import PARETO_MARK, human_bytes, leaderboard_rows, speed_rows
 from benchhub.data.records import DatasetFacts
-from benchhub.tasks.question_answering.task import BENCH_QUESTION as QUESTION
-from benchhub.tasks.registry import get_task
 from benchhub.engine.latency import (
     BenchBudget,
     interleaved_timings,
@@ -25,8 +29,10 @@ from benchhub.engine.latency import (
     synthetic_text,
     token_counter,
 )
-from benchhub.leaderboard import pareto_front
+from benchhub.ranking.leaderboard import pareto_front
 from benchhub.store.database import MIGRATIONS
+from benchhub.tasks.question_answering.task import BENCH_QUESTION as QUESTION
+from benchhub.tasks.registry import get_task
 from tests.conftest import review_rows
 from tests.fixtures.tiny_bert import build_tiny_bert_qa
 from tests.test_cli import one_error_line, run_cli
@@ -46,7 +52,9 @@ def read(db: Path, sql: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def classifier(tiny_bert):
-    from benchhub.tasks.text_classification.transformers_classifier import TransformersClassifier
+    from benchhub.tasks.text_classification.transformers_classifier import (
+        TransformersClassifier,
+    )
 
     return TransformersClassifier(tiny_bert, dataset_labels=["negative", "positive"], threads=1)
 

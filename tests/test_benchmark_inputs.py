@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from benchhub import Hub
-from benchhub.benchmark_service import PhaseSpec
 from benchhub.cli.app import app
+from benchhub.competitions.benchmarks import PhaseSpec
 from benchhub.config import HubConfig
 from benchhub.server import create_app
 from tests.browser_support import live_server
@@ -54,8 +54,8 @@ def test_hidden_phase_inputs_carry_ids_and_texts_only(setup):
 
 
 def test_the_release_order_is_keyed_and_apart_from_the_public_half():
-    from benchhub.benchmark_inputs import release_order
-    from benchhub.benchmark_service import public_mask
+    from benchhub.competitions.benchmarks import public_mask
+    from benchhub.competitions.inputs import release_order
 
     ids = [f"x-{i}" for i in range(200)]
     order = release_order("seed-a", ids)

@@ -10,8 +10,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from benchhub import accounts_service, submission_scoring
-from benchhub.benchmark_service import PhaseSpec, may_see_labels, public_mask
+from benchhub.accounts import users as accounts_service
+from benchhub.competitions import scoring as submission_scoring
+from benchhub.competitions.benchmarks import PhaseSpec, may_see_labels, public_mask
+from benchhub.competitions.queue import claim, complete
+from benchhub.competitions.submissions import score_history
 from benchhub.errors import (
     ConflictError,
     InvalidInputError,
@@ -22,11 +25,23 @@ from benchhub.errors import (
     PredictionsFormatError,
     SplitNotFoundError,
 )
-from benchhub.scoring_queue import claim, complete
-from benchhub.store.tables import BenchmarkMemberRow, BenchmarkRow, ScoringJobRow, SubmissionRow, SubmissionScoreRow
-from benchhub.submission_service import score_history
+from benchhub.store.tables import (
+    BenchmarkMemberRow,
+    BenchmarkRow,
+    ScoringJobRow,
+    SubmissionRow,
+    SubmissionScoreRow,
+)
 from tests.conftest import review_rows, write_jsonl
-from tests.fixtures.benchmarks import BENCHMARK, count, dump, job_rows, make_benchmark, score_rows, submission_rows
+from tests.fixtures.benchmarks import (
+    BENCHMARK,
+    count,
+    dump,
+    job_rows,
+    make_benchmark,
+    score_rows,
+    submission_rows,
+)
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -319,7 +334,7 @@ def test_failed_scoring_is_retried_then_reported_without_its_cause_and_has_its_o
         return doomed.id
 
     first = doomed_submission()
-    with caplog.at_level(logging.WARNING, logger="benchhub.scoring_queue"):
+    with caplog.at_level(logging.WARNING, logger="benchhub.competitions.queue"):
         assert hub.run_worker(once=True) == 3  # three attempts, then it gives up
     assert caplog.text.count("failed: PredictionsFormatError") == 3
     [failed] = hub.submissions(BENCHMARK, user="alice")
@@ -329,7 +344,7 @@ def test_failed_scoring_is_retried_then_reported_without_its_cause_and_has_its_o
         job = session.scalar(select(ScoringJobRow))
     assert (job.state, job.attempts) == ("failed", 3) and "does not exist" in job.last_error
     # The maintainers can see the cause; participants cannot ask for it.
-    from benchhub import submission_service
+    from benchhub.competitions import submissions as submission_service
 
     with hub.session() as session:
         admin, alice = (hub._user_id(session, name) for name in ("admin", "alice"))

@@ -8,7 +8,10 @@ import pytest
 from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.metrics.bootstrap import VERSION, Interval, resample_indices
-from benchhub.tasks.text_classification.bootstrap import bootstrap_intervals, paired_bootstrap_pvalue
+from benchhub.tasks.text_classification.bootstrap import (
+    bootstrap_intervals,
+    paired_bootstrap_pvalue,
+)
 from benchhub.tasks.text_classification.metrics import classification_metrics
 
 SCORES = ["accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall"]

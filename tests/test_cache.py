@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import benchhub.evaluation_service
-import benchhub.model_loading
+import benchhub.catalog.loading
+import benchhub.evaluation.evaluations
 from benchhub import Hub
 from tests.conftest import write_jsonl
 
@@ -18,13 +18,13 @@ from tests.conftest import write_jsonl
 def loads(monkeypatch) -> list[str]:
     """Records every model load; the evaluation service's own reference is the one that runs."""
     calls: list[str] = []
-    real = benchhub.model_loading.load_model
+    real = benchhub.catalog.loading.load_model
 
     def counting(row, *args, **kwargs):
         calls.append(row.name)
         return real(row, *args, **kwargs)
 
-    monkeypatch.setattr(benchhub.evaluation_service, "load_model", counting)
+    monkeypatch.setattr(benchhub.evaluation.evaluations, "load_model", counting)
     return calls
 
 
@@ -51,7 +51,7 @@ def test_a_cache_hit_returns_the_stored_evaluation_without_loading_the_model(hub
     def refuse(*_args, **_kwargs):
         raise AssertionError("a cache hit must not load the model")
 
-    monkeypatch.setattr(benchhub.evaluation_service, "load_model", refuse)
+    monkeypatch.setattr(benchhub.evaluation.evaluations, "load_model", refuse)
     second = hub.evaluate(model="tiny", dataset="reviews", progress=False)
     assert (first.cached, second.cached) == (False, True)
     assert second.id == first.id

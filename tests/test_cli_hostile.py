@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from benchhub import Hub
-from benchhub.benchmark_service import PhaseSpec
 from benchhub.cli.app import main
+from benchhub.competitions.benchmarks import PhaseSpec
 from tests.conftest import review_rows, write_jsonl
 
 BOMB = "\n".join(["probes:", '  - &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]',
@@ -64,7 +64,13 @@ def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 
 
 def hub_contents() -> dict[str, object]:
-    from benchhub.store.tables import ApiTokenRow, BenchmarkPhaseRow, BenchmarkRow, DatasetRow, SubmissionRow
+    from benchhub.store.tables import (
+        ApiTokenRow,
+        BenchmarkPhaseRow,
+        BenchmarkRow,
+        DatasetRow,
+        SubmissionRow,
+    )
 
     with Hub.open() as hub, hub.session() as session:
         counts = {table.__name__: session.scalar(select(func.count()).select_from(table))
@@ -223,7 +229,7 @@ def test_the_same_values_given_well_still_work(files, monkeypatch, capsys):
 
 def test_ray_options_must_be_finite():
     from benchhub.errors import InvalidInputError
-    from benchhub.matrix_service import RayOptions, _check_options
+    from benchhub.evaluation.matrix import RayOptions, _check_options
 
     for cpus, gpus in ((math.nan, 0.0), (math.inf, 0.0), (1.0, math.nan), (1.0, math.inf)):
         with pytest.raises(InvalidInputError, match=r"^--cpus-per-job must be a number in the range \(0, inf\)"):
@@ -231,8 +237,8 @@ def test_ray_options_must_be_finite():
 
 
 def test_a_moderation_reason_with_control_characters_is_refused_and_nothing_changes(files):
-    from benchhub import submission_service
-    from benchhub.accounts_service import get_user
+    from benchhub.accounts.users import get_user
+    from benchhub.competitions import submissions as submission_service
     from benchhub.errors import InvalidInputError
     from benchhub.store.tables import SubmissionRow
 

@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from benchhub import ColumnNotFoundError, DatasetFormatError, Hub, InvalidInputError, NameTakenError
+from benchhub import (
+    ColumnNotFoundError,
+    DatasetFormatError,
+    Hub,
+    InvalidInputError,
+    NameTakenError,
+)
 from benchhub.data.readers import read_hub_dataset, read_source
 from tests.conftest import write_jsonl
 

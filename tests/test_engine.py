@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchhub.data.records import Split
-from benchhub.data.records import DatasetFacts
+from benchhub.data.records import DatasetFacts, Split
 from benchhub.engine.evaluate import evaluate
 from benchhub.engine.runner import run_model
 from benchhub.errors import InvalidInputError

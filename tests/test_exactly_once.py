@@ -75,7 +75,7 @@ def test_prediction_files_no_evaluation_names_are_removed_once_they_are_old(isol
     import time
 
     from benchhub import Hub
-    from benchhub.evaluation_service import remove_orphan_predictions
+    from benchhub.evaluation.evaluations import remove_orphan_predictions
 
     with Hub.open() as hub:
         hub.add_dataset("reviews", id_column="id", splits={"train": write_jsonl(tmp_path / "train.jsonl", review_rows(20, seed=2, prefix="r")),

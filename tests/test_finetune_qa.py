@@ -11,8 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from benchhub.tasks.question_answering.finetune import QAFinetuneConfig, finetune_qa, train_features
 from benchhub.errors import InvalidInputError
+from benchhub.tasks.question_answering.finetune import (
+    QAFinetuneConfig,
+    finetune_qa,
+    train_features,
+)
 
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
 PLACES = ["market", "harbour", "station", "museum", "library", "bridge"]

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from fastapi.testclient import TestClient
 
 from benchhub import Hub
-from benchhub.benchmark_service import PhaseSpec
+from benchhub.competitions.benchmarks import PhaseSpec
 from benchhub.config import HubConfig
 from benchhub.server import create_app
 from tests.conftest import write_jsonl

@@ -20,12 +20,26 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from benchhub import Hub, benchmark_service
-from benchhub.benchmark_service import PhaseSpec, public_mask
+from benchhub import Hub
+from benchhub.competitions import benchmarks as benchmark_service
+from benchhub.competitions.benchmarks import PhaseSpec, public_mask
 from benchhub.config import HubConfig
-from benchhub.server import api_accounts, api_benchmarks, api_catalog, create_app, web, web_benchmarks
+from benchhub.server import (
+    api_accounts,
+    api_benchmarks,
+    api_catalog,
+    create_app,
+    web,
+    web_benchmarks,
+)
 from benchhub.server.sessions import load_secret
-from benchhub.store.tables import BenchmarkRow, EvaluationRow, ModelRow, ProbeRunRow, SubmissionRow
+from benchhub.store.tables import (
+    BenchmarkRow,
+    EvaluationRow,
+    ModelRow,
+    ProbeRunRow,
+    SubmissionRow,
+)
 from tests.conftest import review_rows, write_jsonl
 from tests.fixtures.benchmarks import make_benchmark
 from tests.fixtures.browser import signed_in

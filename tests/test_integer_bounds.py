@@ -18,14 +18,14 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from benchhub import Hub
-from benchhub.benchmark_service import PhaseSpec
 from benchhub.cli.app import app as cli
+from benchhub.competitions.benchmarks import PhaseSpec
+from benchhub.competitions.submissions import get_submission
 from benchhub.config import HubConfig
 from benchhub.errors import InvalidInputError, NotFoundError
-from benchhub.evaluation_lookup import get_evaluation_row, list_evaluations
+from benchhub.evaluation.lookup import get_evaluation_row, list_evaluations
 from benchhub.server import create_app
 from benchhub.server.sessions import CSRF_COOKIE
-from benchhub.submission_service import get_submission
 from tests.conftest import write_jsonl
 from tests.fixtures.benchmarks import BENCHMARK, make_benchmark
 from tests.fixtures.browser import signed_in
@@ -147,7 +147,7 @@ SETTINGS_IDS = [f"{key}={value}" for key, value, _ in SETTINGS_CASES]
 
 
 def _names(hub: Hub) -> list[str]:
-    from benchhub.benchmark_service import list_benchmarks
+    from benchhub.competitions.benchmarks import list_benchmarks
 
     with hub.session() as session:
         return [b.name for b in list_benchmarks(session)]

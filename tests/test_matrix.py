@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from benchhub import Hub
 from benchhub.config import HubConfig
 from benchhub.errors import InvalidInputError, MissingDependencyError
-from benchhub.matrix_service import run_matrix
+from benchhub.evaluation.matrix import run_matrix
 from benchhub.store.tables import EvaluationRow
 from tests.conftest import add_review_datasets, review_rows, write_jsonl
 
@@ -82,7 +82,7 @@ def test_matrix_options_are_checked_before_any_job_runs(datasets, arguments, mes
 
 
 def test_a_worker_without_the_hub_folder_reports_it_and_creates_nothing(tmp_path):
-    from benchhub.matrix_service import MatrixPlan, evaluate_job
+    from benchhub.evaluation.matrix import MatrixPlan, evaluate_job
 
     missing = tmp_path / "elsewhere" / "hub"
     result = evaluate_job(MatrixPlan(HubConfig(missing, f"sqlite:///{missing / 'hub.db'}")), "baseline:majority", "reviews-a")
@@ -94,7 +94,7 @@ def test_a_worker_without_the_hub_folder_reports_it_and_creates_nothing(tmp_path
 
 def test_a_job_told_to_use_the_cpu_loads_its_model_there(datasets, tiny_bert, monkeypatch):
     """What a Ray job that asked for no GPU gets: device "cpu", whatever GPUs the worker can see."""
-    from benchhub.matrix_service import MatrixPlan, evaluate_job
+    from benchhub.evaluation.matrix import MatrixPlan, evaluate_job
     from benchhub.models import torch_runtime
 
     with Hub(datasets) as hub:

@@ -11,8 +11,13 @@ import pytest
 
 from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
+from benchhub.metrics.bootstrap import (
+    Interval,
+    mean_intervals,
+    paired_mean_pvalue,
+    resample_indices,
+)
 from benchhub.tasks.question_answering import metrics as squad
-from benchhub.metrics.bootstrap import Interval, mean_intervals, paired_mean_pvalue, resample_indices
 
 # Five questions, three answerable. Hand-computed raw scores (exact, F1):
 #   q1 "denver broncos!" vs "Denver Broncos"          -> 1, 1

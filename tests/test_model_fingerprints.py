@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from benchhub import Hub, InvalidInputError
-from benchhub.evaluation_service import cache_key
+from benchhub.evaluation.evaluations import cache_key
 from benchhub.models.checkpoints import checkpoint_fingerprint
 from benchhub.store.tables import EvaluationRow, ModelRow
 from tests.conftest import review_rows

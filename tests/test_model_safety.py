@@ -16,7 +16,12 @@ import benchhub
 from benchhub import Hub, InvalidInputError, UnsafeModelError
 from benchhub.models.pretrained import minilm_folder
 from tests.conftest import review_rows, write_jsonl
-from tests.fixtures.crafted_models import headless_bert, remote_code_checkpoint, tiny_onnx_folder, write_safetensors
+from tests.fixtures.crafted_models import (
+    headless_bert,
+    remote_code_checkpoint,
+    tiny_onnx_folder,
+    write_safetensors,
+)
 from tests.fixtures.tiny_bert import build_tiny_bert_qa
 
 CORPUS = [row["text"] for row in review_rows(200, seed=3, prefix="c")]

@@ -13,9 +13,18 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
-from benchhub import Hub, InvalidInputError, LabelMappingError, ModelNotFoundError, NameTakenError, UnsafeModelError
+from benchhub import (
+    Hub,
+    InvalidInputError,
+    LabelMappingError,
+    ModelNotFoundError,
+    NameTakenError,
+    UnsafeModelError,
+)
 from benchhub.data.records import Split
-from benchhub.tasks.text_classification.transformers_classifier import TransformersClassifier
+from benchhub.tasks.text_classification.transformers_classifier import (
+    TransformersClassifier,
+)
 from tests.conftest import review_rows, write_jsonl
 from tests.fixtures.tiny_bert import build_tiny_bert
 

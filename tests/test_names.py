@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from benchhub import Hub
-from benchhub.benchmark_service import PhaseSpec, list_benchmarks
+from benchhub.competitions.benchmarks import PhaseSpec, list_benchmarks
 from benchhub.errors import BenchhubError, InvalidInputError
 from benchhub.server import create_app
 from tests.conftest import review_rows, write_jsonl

@@ -9,18 +9,36 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from seqeval.metrics import accuracy_score, classification_report, f1_score, precision_score, recall_score
+from seqeval.metrics import (
+    accuracy_score,
+    classification_report,
+    f1_score,
+    precision_score,
+    recall_score,
+)
 from seqeval.scheme import IOB2
 
 from benchhub.data.readers import Table
 from benchhub.data.records import DatasetFacts, Split
-from benchhub.errors import DatasetFormatError, InvalidInputError, PredictionsFormatError
+from benchhub.errors import (
+    DatasetFormatError,
+    InvalidInputError,
+    PredictionsFormatError,
+)
 from benchhub.tasks.token_classification.conll import read_conll
 from benchhub.tasks.token_classification.entities import conlleval_entities
-from benchhub.tasks.token_classification.mentions import mention_strings, side_counts, side_f1
+from benchhub.tasks.token_classification.mentions import (
+    mention_strings,
+    side_counts,
+    side_f1,
+)
 from benchhub.tasks.token_classification.outputs import SentenceTags
 from benchhub.tasks.token_classification.predictions import read_tag_predictions
-from benchhub.tasks.token_classification.probes import EntitySwap, TyposOutside, UpperCaseOutside
+from benchhub.tasks.token_classification.probes import (
+    EntitySwap,
+    TyposOutside,
+    UpperCaseOutside,
+)
 from benchhub.tasks.token_classification.schemes import validate
 from benchhub.tasks.token_classification.splits import split_from_sentences
 from benchhub.tasks.token_classification.task import TokenClassification

@@ -11,7 +11,12 @@ import numpy as np
 import pytest
 
 from benchhub import Hub, InvalidInputError
-from benchhub.errors import AccuracyGateError, ExportError, NameTakenError, UnsafeModelError
+from benchhub.errors import (
+    AccuracyGateError,
+    ExportError,
+    NameTakenError,
+    UnsafeModelError,
+)
 from benchhub.models.onnx_files import vet_onnx_folder
 from tests.conftest import review_rows, write_jsonl
 from tests.test_qa_hub import squad_files
@@ -24,7 +29,10 @@ LABELS = ["negative", "positive"]
 def trained_bert(tiny_bert, tmp_path_factory) -> Path:
     """The tiny BERT fine-tuned on 200 reviews: it predicts both labels with margins, like a real model."""
     from benchhub.data.records import Split
-    from benchhub.tasks.text_classification.finetune import FinetuneConfig, finetune_classifier
+    from benchhub.tasks.text_classification.finetune import (
+        FinetuneConfig,
+        finetune_classifier,
+    )
 
     rows = review_rows(200, seed=7, prefix="fit")
     train = Split("fit", [r["id"] for r in rows], [r["text"] for r in rows], labels=[r["label"] for r in rows])
@@ -152,8 +160,8 @@ def test_an_fp32_export_that_drifts_from_pytorch_is_not_registered(hub, isolated
 
 
 def test_qa_export_matches_pytorch_and_int8_is_gated_on_f1(tmp_path):
-    from tests.test_qa_hub import TEST_ARTICLES, TRAIN_ARTICLES, flat_rows
     from tests.fixtures.tiny_bert import build_tiny_bert_qa
+    from tests.test_qa_hub import TEST_ARTICLES, TRAIN_ARTICLES, flat_rows
 
     files = squad_files(tmp_path)
     corpus = [text for row in flat_rows(TEST_ARTICLES + TRAIN_ARTICLES) for text in (row["question"], row["context"])]

@@ -142,7 +142,7 @@ def test_the_report_draws_the_reliability_diagram_of_probed_models_with_scores(h
 def test_the_model_page_and_api_show_each_probe_run_except_on_hidden_splits(hub):
     from fastapi.testclient import TestClient
 
-    from benchhub.benchmark_service import PhaseSpec
+    from benchhub.competitions.benchmarks import PhaseSpec
     from benchhub.server import create_app
 
     hub.probe(model="words", dataset="reviews", progress=False)

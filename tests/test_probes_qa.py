@@ -10,16 +10,30 @@ import pytest
 
 import benchhub
 from benchhub.data.records import Split
-from benchhub.tasks.question_answering.squad_files import flatten_squad, qa_answers
 from benchhub.errors import InvalidInputError
 from benchhub.tasks.question_answering.metrics import compute_exact, normalize_answer
-from benchhub.tasks.question_answering.probes.distractor import Distractor, distractor_sentence, holds_gold
-from benchhub.tasks.question_answering.probes.position import AnswerSentenceShift
-from benchhub.tasks.question_answering.probes.sentences import answer_sentences, sentence_of_span, sentence_spans, sentences
 from benchhub.tasks.question_answering.probes.contexts import example_rng
+from benchhub.tasks.question_answering.probes.distractor import (
+    Distractor,
+    distractor_sentence,
+    holds_gold,
+)
+from benchhub.tasks.question_answering.probes.position import AnswerSentenceShift
+from benchhub.tasks.question_answering.probes.sentences import (
+    answer_sentences,
+    sentence_of_span,
+    sentence_spans,
+    sentences,
+)
 from benchhub.tasks.question_answering.probes.suite import default_qa_suite
 from benchhub.tasks.question_answering.probes.unanswerable import RemoveAnswerSentence
-from tests.test_qa_hub import LIGHTHOUSE_1, TEST_ARTICLES, TRAIN_ARTICLES, squad_document
+from benchhub.tasks.question_answering.squad_files import flatten_squad, qa_answers
+from tests.test_qa_hub import (
+    LIGHTHOUSE_1,
+    TEST_ARTICLES,
+    TRAIN_ARTICLES,
+    squad_document,
+)
 
 SAMPLE = Path(benchhub.__file__).parent / "resources" / "qa_sample"
 SEEDS = (0, 1, 7, 42)

@@ -10,7 +10,12 @@ import pytest
 
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
-from benchhub.tasks.text_classification.probes.directional import AppendNegative, AppendPositive, ProbeNotApplicableError, sentiment_labels
+from benchhub.tasks.text_classification.probes.directional import (
+    AppendNegative,
+    AppendPositive,
+    ProbeNotApplicableError,
+    sentiment_labels,
+)
 from benchhub.tasks.text_classification.probes.invariance import (
     NEUTRAL_SENTENCES,
     CaseChange,
@@ -30,7 +35,11 @@ from benchhub.tasks.text_classification.probes.suite import (
     not_applicable_reason,
     probe_by_name,
 )
-from benchhub.tasks.text_classification.probes.templates import builtin_sentiment_tests, load_templates, parse_templates
+from benchhub.tasks.text_classification.probes.templates import (
+    builtin_sentiment_tests,
+    load_templates,
+    parse_templates,
+)
 from tests.conftest import review_rows
 
 LABELS = ["negative", "positive"]

@@ -25,7 +25,12 @@ from benchhub.tasks.question_answering.baselines import (
     load_qa_baseline,
 )
 from benchhub.tasks.question_answering.baselines.question_only import question_kind
-from benchhub.tasks.question_answering.baselines.spans import candidate_spans, span_text, span_type, tokenize
+from benchhub.tasks.question_answering.baselines.spans import (
+    candidate_spans,
+    span_text,
+    span_type,
+    tokenize,
+)
 
 # Paragraphs with (question, answers) pairs; answers == [] marks an unanswerable question, and the
 # unanswerable ones are all phrased "What is the ...?".

@@ -9,9 +9,15 @@ from typing import Any
 
 import pytest
 
-from benchhub import ColumnNotFoundError, DatasetFormatError, Hub, InvalidInputError, PredictionsFormatError
-from benchhub.tasks.question_answering import metrics as squad
+from benchhub import (
+    ColumnNotFoundError,
+    DatasetFormatError,
+    Hub,
+    InvalidInputError,
+    PredictionsFormatError,
+)
 from benchhub.metrics.bootstrap import paired_mean_pvalue
+from benchhub.tasks.question_answering import metrics as squad
 from tests.conftest import write_jsonl
 from tests.fixtures.tiny_bert import build_tiny_bert_qa
 

@@ -11,7 +11,11 @@ import pytest
 from benchhub.data.records import Split
 from benchhub.engine.runner import run_model
 from benchhub.errors import InvalidInputError
-from benchhub.tasks.question_answering.spans import QAFeature, decode_spans, make_features
+from benchhub.tasks.question_answering.spans import (
+    QAFeature,
+    decode_spans,
+    make_features,
+)
 from benchhub.tasks.question_answering.transformers_qa import TransformersQA
 from tests.fixtures.tiny_bert import build_tiny_bert_qa
 

@@ -17,12 +17,17 @@ import pytest
 from sqlalchemy import func, select
 
 from benchhub import Hub
+from benchhub.competitions.queue import Claim, claim
+from benchhub.competitions.queue_on_ray import run_ray_worker, score_in_task
 from benchhub.config import HubConfig
 from benchhub.errors import InvalidInputError
-from benchhub.evaluation_service import remove_orphan_predictions
-from benchhub.matrix_service import MatrixPlan, MatrixResult, evaluate_job, run_matrix
-from benchhub.scoring_on_ray import run_ray_worker, score_in_task
-from benchhub.scoring_queue import Claim, claim
+from benchhub.evaluation.evaluations import remove_orphan_predictions
+from benchhub.evaluation.matrix import (
+    MatrixPlan,
+    MatrixResult,
+    evaluate_job,
+    run_matrix,
+)
 from benchhub.store.tables import EvaluationRow, ScoringJobRow
 from tests.conftest import add_review_datasets
 from tests.fixtures.benchmarks import BENCHMARK, make_benchmark, score_rows

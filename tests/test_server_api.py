@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from benchhub import Hub, HubConfig
 from benchhub.errors import AuthenticationError, InvalidInputError, NameTakenError
-from benchhub.evaluation_lookup import list_evaluations
+from benchhub.evaluation.lookup import list_evaluations
 from benchhub.server import create_app
 from benchhub.store.tables import EvaluationRow, ModelRow
 from tests.conftest import write_jsonl
@@ -355,7 +355,7 @@ def test_accounts_service_rules(open_hub):
         hub.create_token("alice", label="x" * 201)
     record, token = hub.create_token("alice", label="ci")
     assert record.prefix == token[:11] and record.label == "ci" and record.user == "alice"
-    from benchhub import accounts_service
+    from benchhub.accounts import users as accounts_service
 
     with hub.session() as session:
         assert accounts_service.authenticate(session, token).name == "alice"

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from benchhub.scoring_queue import PAUSE_VARIABLE
+from benchhub.competitions.queue import PAUSE_VARIABLE
 from benchhub.store.tables import ScoringJobRow
 from tests.fixtures.benchmarks import BENCHMARK, make_benchmark, score_rows
 

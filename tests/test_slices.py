@@ -5,11 +5,16 @@ import math
 import numpy as np
 import pytest
 
-from benchhub.data.records import Split
-from benchhub.data.records import DatasetFacts
+from benchhub.data.records import DatasetFacts, Split
 from benchhub.errors import InvalidInputError
 from benchhub.models.base import QAPrediction
-from benchhub.probes.slices import MISSING, slice_by_column, slice_by_length, slice_metrics, subset_split
+from benchhub.ranking.slices import (
+    MISSING,
+    slice_by_column,
+    slice_by_length,
+    slice_metrics,
+    subset_split,
+)
 from benchhub.tasks.question_answering.task import QuestionAnswering
 from benchhub.tasks.text_classification.task import TextClassification
 

@@ -17,11 +17,23 @@ from typing import Any
 
 from sqlalchemy import select
 
+from benchhub.competitions.queue import PAUSE_VARIABLE, Claim, claim, complete
+from benchhub.competitions.scoring import score_submission
 from benchhub.errors import LimitExceededError
-from benchhub.scoring_queue import PAUSE_VARIABLE, Claim, claim, complete
-from benchhub.store.tables import BenchmarkMemberRow, ScoringJobRow, SubmissionRow, SubmissionScoreRow
-from benchhub.submission_scoring import score_submission
-from tests.fixtures.benchmarks import BENCHMARK, count, job_rows, make_benchmark, score_rows, submission_rows
+from benchhub.store.tables import (
+    BenchmarkMemberRow,
+    ScoringJobRow,
+    SubmissionRow,
+    SubmissionScoreRow,
+)
+from tests.fixtures.benchmarks import (
+    BENCHMARK,
+    count,
+    job_rows,
+    make_benchmark,
+    score_rows,
+    submission_rows,
+)
 
 
 def burst(n: int, action: Callable[[int], Any]) -> list[Any]:

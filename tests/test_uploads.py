@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from benchhub import Hub
-from benchhub.benchmark_service import PhaseSpec
+from benchhub.competitions.benchmarks import PhaseSpec
 from benchhub.config import HubConfig
 from benchhub.server import create_app
 from benchhub.server.sessions import CSRF_COOKIE

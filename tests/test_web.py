@@ -11,7 +11,12 @@ from fastapi.testclient import TestClient
 from benchhub import Hub
 from benchhub.config import HubConfig
 from benchhub.server import create_app
-from benchhub.server.sessions import CSRF_COOKIE, SESSION_COOKIE, read_session, sign_session
+from benchhub.server.sessions import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    read_session,
+    sign_session,
+)
 from tests.conftest import review_rows, write_jsonl
 
 LABEL_CANARY = "<script>alert('label')</script>"

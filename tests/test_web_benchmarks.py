@@ -244,7 +244,7 @@ def test_the_benchmark_page_shows_maintainers_actions_to_everyone_but_not_partic
 
 
 def test_task_rankings_leave_out_hidden_splits(setup):
-    from benchhub.task_ranking import top_models_for_task
+    from benchhub.ranking.across_datasets import top_models_for_task
 
     setup.hub.add_model("oracle", setup.predictions("oracle.jsonl"))  # the gold labels of the hidden split
     setup.hub.evaluate(model="oracle", dataset="reviews", split="test", progress=False)
@@ -264,7 +264,7 @@ def test_error_pages_keep_the_signed_in_header(setup):
 
 
 def hosted(setup) -> list[str]:
-    from benchhub.benchmark_service import list_benchmarks
+    from benchhub.competitions.benchmarks import list_benchmarks
 
     with setup.hub.session() as session:
         return [b.name for b in list_benchmarks(session)]

@@ -18,7 +18,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
-from benchhub.errors import BenchhubError, DatasetNotFoundError, InvalidInputError, ModelNotFoundError
+from benchhub.errors import (
+    BenchhubError,
+    DatasetNotFoundError,
+    InvalidInputError,
+    ModelNotFoundError,
+)
 from benchhub.hub import Hub
 from benchhub.models.pretrained import MINILM_SHA256, minilm_folder
 from benchhub.results import Leaderboard
@@ -223,7 +228,7 @@ def _ensure_checkpoint(hub: Hub, tour: Tour, base: Path, dataset_fingerprint: st
 
 
 def _train_split(hub: Hub, tour: Tour):
-    from benchhub.dataset_service import get_dataset_row, load_split
+    from benchhub.catalog.datasets import get_dataset_row, load_split
 
     with hub._sessions() as session:
         return load_split(hub.artifacts, get_dataset_row(session, tour.dataset), "train")

@@ -7,20 +7,36 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from benchhub import accounts_service, dataset_service, evaluation_service, leaderboard, model_service
+from benchhub.accounts import users as accounts_service
+from benchhub.catalog import datasets as dataset_service
+from benchhub.catalog import models as model_service
 from benchhub.config import HOME_VARIABLE, HubConfig
 from benchhub.errors import ConfigError, InvalidInputError
-from benchhub.tasks.registry import DEFAULT_TASK
+from benchhub.evaluation import evaluations as evaluation_service
+from benchhub.ranking import leaderboard
 from benchhub.results import (
-    DatasetInfo, Evaluation, Leaderboard, ModelRecord, OptimizeResult, ProbeReport, SpeedResult, TokenRecord, UserRecord,
+    AuditEntry,
+    Benchmark,
+    BenchmarkPhase,
+    Board,
+    DatasetInfo,
+    Evaluation,
+    Leaderboard,
+    ModelRecord,
+    OptimizeResult,
+    ProbeReport,
+    SpeedResult,
+    Submission,
+    TokenRecord,
+    UserRecord,
 )
-from benchhub.results import AuditEntry, Benchmark, BenchmarkPhase, Board, Submission
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import open_database
+from benchhub.tasks.registry import DEFAULT_TASK
 
 if TYPE_CHECKING:
-    from benchhub.benchmark_service import PhaseSpec
-    from benchhub.scoring_queue import BackgroundWorker
+    from benchhub.competitions.benchmarks import PhaseSpec
+    from benchhub.competitions.queue import BackgroundWorker
     from benchhub.engine.latency import BenchBudget
 
 
@@ -151,7 +167,7 @@ class Hub:
     def score(self, *, dataset: str, predictions: str | Path, split: str = "test",
               na_probs: str | Path | None = None) -> dict[str, Any]:
         """Scores a predictions file (and, for QA, optional no-answer probabilities) without storing anything."""
-        from benchhub.scoring import score_predictions_file
+        from benchhub.evaluation.predictions_files import score_predictions_file
 
         with self._sessions() as session:
             return score_predictions_file(
@@ -185,7 +201,7 @@ class Hub:
         `tolerance` points. A failing variant is not registered unless `force`. `settings` are evaluation
         settings as for `evaluate` (max_length; for QA doc_stride, max_answer_length, null_threshold).
         """
-        from benchhub.optimize_service import optimize_model
+        from benchhub.catalog.variants import optimize_model
 
         with self._sessions() as session:
             return optimize_model(
@@ -202,7 +218,7 @@ class Hub:
         (appended clauses) and template tests; question answering: distractor sentences, moved answer
         sentences, removed answer sentences; both: calibration (ECE, reliability, risk-coverage).
         """
-        from benchhub.probe_service import run_probes
+        from benchhub.evaluation.probing import run_probes
 
         with self._sessions() as session:
             return run_probes(session, self.artifacts, model=model, dataset=dataset, split=split, suite=suite, seed=seed,
@@ -211,10 +227,10 @@ class Hub:
     def report_html(self, *, dataset: str, split: str = "test", path: str | Path, metric: str | None = None,
                     baselines: bool = True, progress: bool = True) -> Path:
         """Writes the split's leaderboard as one self-contained HTML page (table and accuracy-vs-latency plot)."""
-        from benchhub.report_service import write_report
+        from benchhub.ranking.reports import write_report
 
         board = self.leaderboard(dataset=dataset, split=split, metric=metric, baselines=baselines, progress=progress)
-        from benchhub.report_service import probed_reliability
+        from benchhub.ranking.reports import probed_reliability
 
         with self._sessions() as session:
             reliability = probed_reliability(session, dataset, split, [row.model for row in board.rows])
@@ -222,7 +238,7 @@ class Hub:
 
     def export_card(self, model: str, *, output: str | Path | None = None) -> str:
         """The model's results as Hugging Face `model-index` YAML; with `output`, also writes a README.md card there."""
-        from benchhub.report_service import export_card
+        from benchhub.ranking.reports import export_card
 
         with self._sessions() as session:
             return export_card(session, model, output=output)
@@ -236,7 +252,7 @@ class Hub:
         runs with the task and labels of `dataset`, else of its newest evaluation. Results are stored
         and feed the leaderboards' speed columns. `budget` sets warm-up and repetitions.
         """
-        from benchhub.speed_service import bench_models
+        from benchhub.evaluation.speed import bench_models
 
         with self._sessions() as session:
             return bench_models(
@@ -252,7 +268,7 @@ class Hub:
         `settings` override `benchmark_service.DEFAULT_SETTINGS` (limits per day and in total, the failed-scoring
         cap, how many final selections, the public share of hidden splits, the file size limit).
         """
-        from benchhub import benchmark_service
+        from benchhub.competitions import benchmarks as benchmark_service
 
         with self._sessions() as session:
             return benchmark_service.create_benchmark(
@@ -261,14 +277,14 @@ class Hub:
             )
 
     def benchmark(self, name: str) -> Benchmark:
-        from benchhub import benchmark_service
+        from benchhub.competitions import benchmarks as benchmark_service
 
         with self._sessions() as session:
             return benchmark_service.benchmark_record(benchmark_service.get_benchmark_row(session, name))
 
     def add_member(self, benchmark: str, member: str, *, user: str, role: str = "participant") -> None:
         """Gives `member` a role (`maintainer` or `participant`) in the benchmark, acting as `user`."""
-        from benchhub import benchmark_service
+        from benchhub.competitions import benchmarks as benchmark_service
 
         with self._sessions() as session:
             benchmark_service.add_member(session, benchmark, actor_id=self._user_id(session, user), user=member, role=role)
@@ -279,7 +295,8 @@ class Hub:
 
         A repeated `idempotency_key` returns the first submission and charges nothing.
         """
-        from benchhub import benchmark_service, submission_service
+        from benchhub.competitions import benchmarks as benchmark_service
+        from benchhub.competitions import submissions as submission_service
         from benchhub.data.submission_files import check_size
 
         path = Path(predictions)
@@ -292,35 +309,35 @@ class Hub:
 
     def submissions(self, benchmark: str, *, user: str, phase: str | None = None) -> list[Submission]:
         """`user`'s submissions, newest first (a maintainer sees everyone's)."""
-        from benchhub import submission_service
+        from benchhub.competitions import submissions as submission_service
 
         with self._sessions() as session:
             return submission_service.list_submissions(session, benchmark, actor_id=self._user_id(session, user), phase=phase)
 
     def select_final(self, benchmark: str, submission_ids: Sequence[int], *, user: str, phase: str | None = None) -> list[Submission]:
         """Picks `user`'s submissions for the private ranking (at most the benchmark's `final_selections`)."""
-        from benchhub import submission_service
+        from benchhub.competitions import submissions as submission_service
 
         with self._sessions() as session:
             return submission_service.select_final(session, benchmark, submission_ids, actor_id=self._user_id(session, user), phase=phase)
 
     def benchmark_board(self, benchmark: str, *, phase: str | None = None, kind: str = "public", user: str | None = None) -> Board:
         """The `public` ranking, or the `private` one once the phase is closed (maintainers: at any time)."""
-        from benchhub.benchmark_board import benchmark_board
+        from benchhub.competitions.boards import benchmark_board
 
         with self._sessions() as session:
             viewer = self._user_id(session, user) if user is not None else None
             return benchmark_board(session, benchmark, phase=phase, kind=kind, viewer_id=viewer)
 
     def close_phase(self, benchmark: str, phase: str, *, user: str) -> BenchmarkPhase:
-        from benchhub import benchmark_service
+        from benchhub.competitions import benchmarks as benchmark_service
 
         with self._sessions() as session:
             return benchmark_service.close_phase(session, benchmark, phase, actor_id=self._user_id(session, user))
 
     def rescore(self, benchmark: str, *, user: str, phase: str | None = None) -> int:
         """Queues every submission for scoring again (after a metric fix); returns how many. Old scores are kept."""
-        from benchhub import submission_service
+        from benchhub.competitions import submissions as submission_service
 
         with self._sessions() as session:
             return submission_service.rescore(session, benchmark, actor_id=self._user_id(session, user), phase=phase)
@@ -332,13 +349,13 @@ class Hub:
         return self._moderate(submission_id, "disqualify", reason, user)
 
     def _moderate(self, submission_id: int, action: str, reason: str, user: str) -> Submission:
-        from benchhub import submission_service
+        from benchhub.competitions import submissions as submission_service
 
         with self._sessions() as session:
             return submission_service.moderate(session, submission_id, actor_id=self._user_id(session, user), action=action, reason=reason)
 
     def audit_log(self, benchmark: str, *, user: str) -> list[AuditEntry]:
-        from benchhub import benchmark_service
+        from benchhub.competitions import benchmarks as benchmark_service
 
         with self._sessions() as session:
             return benchmark_service.audit_log(session, benchmark, actor_id=self._user_id(session, user))
@@ -352,7 +369,7 @@ class Hub:
         (a local Ray instance, or the cluster at `ray_address`).
         """
         if executor == "ray":
-            from benchhub.scoring_on_ray import run_ray_worker
+            from benchhub.competitions.queue_on_ray import run_ray_worker
 
             return run_ray_worker(self.config, address=ray_address, once=once, poll_seconds=poll_seconds,
                                   lease_seconds=lease_seconds, cpus_per_job=cpus_per_job, max_retries=max_retries)
@@ -360,13 +377,13 @@ class Hub:
             raise InvalidInputError(f"--executor {executor!r} is not supported; use local or ray.")
         if ray_address is not None:
             raise InvalidInputError("--ray-address applies to --executor ray only; add --executor ray.")
-        from benchhub.scoring_queue import run_worker
+        from benchhub.competitions.queue import run_worker
 
         return run_worker(self._sessions, self.artifacts, once=once, poll_seconds=poll_seconds, lease_seconds=lease_seconds)
 
     def start_scoring_worker(self, *, poll_seconds: float = 5.0, lease_seconds: float = 60.0) -> BackgroundWorker:
         """Starts scoring queued submissions in a thread of this process (the server's default); `wake()` it after a submission."""
-        from benchhub.scoring_queue import BackgroundWorker
+        from benchhub.competitions.queue import BackgroundWorker
 
         return BackgroundWorker(self._sessions, self.artifacts, poll_seconds=poll_seconds, lease_seconds=lease_seconds).start()
 

@@ -9,9 +9,14 @@ import pytest
 
 from benchhub.data.records import Split
 from benchhub.engine.runner import run_model
+from benchhub.tasks.text_classification.adapters import (
+    BaselineClassifier,
+    PredictionsClassifier,
+)
 from benchhub.tasks.text_classification.baselines import create_baseline
-from benchhub.tasks.text_classification.adapters import BaselineClassifier, PredictionsClassifier
-from benchhub.tasks.text_classification.transformers_classifier import TransformersClassifier
+from benchhub.tasks.text_classification.transformers_classifier import (
+    TransformersClassifier,
+)
 from tests.conftest import review_rows
 
 LABELS = ["negative", "positive"]

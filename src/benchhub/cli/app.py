@@ -204,7 +204,7 @@ def eval_command(
     processes (--executor local) or as Ray tasks (--executor ray); cached jobs are skipped, a job whose
     worker dies is rerun, and a summary table closes the run.
     """
-    from benchhub.matrix_service import DEFAULT_RETRIES, RayOptions
+    from benchhub.evaluation.matrix import DEFAULT_RETRIES, RayOptions
 
     if batch_size < 1:
         # Checked here too: a matrix would otherwise start worker processes only to fail every job.
@@ -241,7 +241,7 @@ def _run_matrix(models: list[str], datasets: list[str], *, split: str, batch_siz
                 executor: str, max_parallel: int | None, max_retries: int, ray: Any, use_cache: bool, quiet: bool,
                 as_json: bool) -> None:
     from benchhub.config import HubConfig
-    from benchhub.matrix_service import run_matrix
+    from benchhub.evaluation.matrix import run_matrix
 
     given = {name: value for name, value in settings.items() if value is not None}
     results = run_matrix(HubConfig.from_env(_state["home"]), models=models, datasets=datasets, split=split,
@@ -351,9 +351,7 @@ def predictions_command(
     if as_json:
         _print_json(rows)
         return
-    from benchhub.cli.render import rich_table
-
-    from benchhub.cli.render import prediction_rows
+    from benchhub.cli.render import prediction_rows, rich_table
 
     header, table_rows = prediction_rows(rows)
     _console().print(rich_table(f"{model} on {dataset}/{split}", header, table_rows))

@@ -32,7 +32,9 @@ def bench_command(
     --json prints {"run_id", "threads", "hardware", "packages", "results": [...]}, each result with
     model, batch_size, seq_len, latency_ms_p50/p90/p99, throughput, timings, size_bytes, threads.
     """
-    from benchhub.cli.shell import console as _console, open_hub as _hub, print_json as _print_json
+    from benchhub.cli.shell import console as _console
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.cli.shell import print_json as _print_json
 
     sizes = parse_int_list("--batch-sizes", batch_sizes, example="1,8,32")
     lengths = parse_int_list("--seq-lens", seq_lens, example="32,128")

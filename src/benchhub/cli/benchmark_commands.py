@@ -38,7 +38,8 @@ def create_command(
     as_json: JsonOption = False,
 ) -> None:
     """Host a benchmark over a registered dataset (admins); phases whose labels are not :public stay hidden."""
-    from benchhub.cli.shell import open_hub as _hub, print_json as _print_json
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.cli.shell import print_json as _print_json
 
     phases = [parse_phase(value) for value in phase]
     settings = parse_settings(setting)
@@ -54,10 +55,12 @@ def create_command(
 
 @benchmark_app.command("list")
 def list_command(as_json: JsonOption = False) -> None:
-    from benchhub.cli.shell import console as _console, open_hub as _hub, print_json as _print_json
+    from benchhub.cli.shell import console as _console
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.cli.shell import print_json as _print_json
 
     with _hub() as hub, hub.session() as session:
-        from benchhub.benchmark_service import list_benchmarks
+        from benchhub.competitions.benchmarks import list_benchmarks
 
         found = list_benchmarks(session)
     if as_json:
@@ -78,8 +81,10 @@ def board_command(
     as_json: JsonOption = False,
 ) -> None:
     """A phase's ranking: best public score per participant, or the private ranking of final selections."""
-    from benchhub.cli.shell import console as _console, open_hub as _hub, print_json as _print_json
     from benchhub.cli.render import rich_table
+    from benchhub.cli.shell import console as _console
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.cli.shell import print_json as _print_json
 
     with _hub() as hub:
         board = hub.benchmark_board(name, phase=phase, kind="private" if private else "public", user=user)
@@ -137,9 +142,9 @@ def inputs_command(
         text = inputs_over_http(server, benchmark, phase, token=token or os.environ.get(TOKEN_VARIABLE))
         count = text.count("\n")
     else:
-        from benchhub.accounts_service import get_user
-        from benchhub.benchmark_inputs import phase_inputs
+        from benchhub.accounts.users import get_user
         from benchhub.cli.shell import open_hub as _hub
+        from benchhub.competitions.inputs import phase_inputs
 
         with _hub() as hub, hub.session() as session:
             viewer = get_user(session, user) if user else None
@@ -231,7 +236,8 @@ def submit_command(
     as_json: JsonOption = False,
 ) -> None:
     """Submit a predictions file to a benchmark phase; it is validated first (a bad file costs nothing), then scored."""
-    from benchhub.cli.shell import open_hub as _hub, print_json as _print_json
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.cli.shell import print_json as _print_json
 
     if file.is_dir():
         raise InvalidInputError(f"{file} is a folder; give the predictions file itself.")
@@ -290,7 +296,7 @@ def benchhub_reply(response: Any, server: str, keys: tuple[str, ...]) -> dict[st
 
 def parse_phase(value: str) -> Any:
     """NAME=SPLIT[:public][,opens=ISO][,closes=ISO] -> PhaseSpec."""
-    from benchhub.benchmark_service import PhaseSpec
+    from benchhub.competitions.benchmarks import PhaseSpec
 
     head, *options = value.split(",")
     name, sep, split = head.partition("=")

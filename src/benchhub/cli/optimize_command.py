@@ -32,7 +32,9 @@ def optimize_command(
     int8 exports must keep the primary metric within --tolerance points of MODEL's. A variant that
     fails is not registered (one message with the numbers) unless --force.
     """
-    from benchhub.cli.shell import console as _console, open_hub as _hub, print_json as _print_json
+    from benchhub.cli.shell import console as _console
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.cli.shell import print_json as _print_json
 
     echo = (lambda line: None) if as_json else (lambda line: typer.echo(line, err=True))
     with _hub() as hub:

@@ -23,8 +23,10 @@ def probe_command(
 ) -> None:
     """Probe a model: invariance, directional and template tests (QA: distractors, moved and removed
     answer sentences) and calibration, each run through the same engine as `eval`."""
-    from benchhub.cli.shell import console as _console, open_hub as _hub, print_json as _print_json
     from benchhub.cli.render import rich_table
+    from benchhub.cli.shell import console as _console
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.cli.shell import print_json as _print_json
 
     with _hub() as hub:
         report = hub.probe(model=model, dataset=dataset, split=split, suite=suite, seed=seed, use_cache=not no_cache,

@@ -65,7 +65,8 @@ def user_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create a user and, unless --no-token, a first API token (printed once)."""
-    from benchhub.cli.shell import open_hub as _hub, print_json as _print_json
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.cli.shell import print_json as _print_json
 
     with _hub() as hub:
         user = hub.create_user(name, admin=admin)
@@ -81,7 +82,9 @@ def user_create(
 @user_app.command("list")
 def user_list(as_json: JsonOption = False) -> None:
     """List users."""
-    from benchhub.cli.shell import console as _console, open_hub as _hub, print_json as _print_json
+    from benchhub.cli.shell import console as _console
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.cli.shell import print_json as _print_json
 
     with _hub() as hub:
         users = hub.users()
@@ -103,7 +106,8 @@ def token_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create an API token for USER and print it once."""
-    from benchhub.cli.shell import open_hub as _hub, print_json as _print_json
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.cli.shell import print_json as _print_json
 
     with _hub() as hub:
         record, token = hub.create_token(user, label=label)
@@ -119,7 +123,9 @@ def token_list(
     as_json: JsonOption = False,
 ) -> None:
     """List API tokens by prefix (the tokens themselves are not stored)."""
-    from benchhub.cli.shell import console as _console, open_hub as _hub, print_json as _print_json
+    from benchhub.cli.shell import console as _console
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.cli.shell import print_json as _print_json
 
     with _hub() as hub:
         tokens = hub.tokens(user)

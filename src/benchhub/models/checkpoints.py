@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from benchhub.errors import InvalidInputError, UnsafeModelError
-from benchhub.models.fingerprints import FINGERPRINT_VERSION, file_sha256, files_digest, output_files
+from benchhub.models.fingerprints import (
+    FINGERPRINT_VERSION,
+    file_sha256,
+    files_digest,
+    output_files,
+)
 from benchhub.models.model_files import check_safetensors, read_json_object
 from benchhub.models.remote_code import refuse_custom_code
 

@@ -11,8 +11,8 @@ import numpy as np
 from benchhub.errors import InvalidInputError
 from benchhub.models.base import ModelInfo
 from benchhub.models.checkpoints import folder_size, quiet_transformers
-from benchhub.models.onnx_files import ONNX_FILE, vet_onnx_folder
 from benchhub.models.loaded_runtime import LoadedRuntime, default_threads
+from benchhub.models.onnx_files import ONNX_FILE, vet_onnx_folder
 
 
 def load_onnx(folder: Path, *, outputs: Sequence[str], device: str | None = None, threads: int | None = None) -> LoadedRuntime:

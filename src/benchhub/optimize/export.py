@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from benchhub.errors import BenchhubError, ExportError
-from benchhub.optimize.failures import root_cause
 from benchhub.models.checkpoints import quiet_transformers, vet_checkpoint
 from benchhub.models.onnx_files import ONNX_FILE
 from benchhub.models.trained_weights import load_trained
+from benchhub.optimize.failures import root_cause
 
 OPSET = 18
 # model_type -> the onnxruntime.transformers optimizer's model type that fuses its attention.

@@ -22,7 +22,6 @@ from benchhub.errors import InvalidInputError
 from benchhub.results import DatasetInfo, Evaluation, ModelRecord
 
 
-
 def eval_results(model: ModelRecord, evaluations: list[Evaluation], datasets: dict[str, DatasetInfo]) -> list[Any]:
     """`huggingface_hub.EvalResult`s for the newest evaluation per (dataset, split); undefined metric values are left out."""
     from huggingface_hub import EvalResult

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from benchhub import accounts_service
+from benchhub.accounts import users as accounts_service
 from benchhub.errors import PermissionDeniedError
 from benchhub.server.auth import AdminUser, RequiredUser
 from benchhub.server.dependencies import SessionDep

@@ -17,10 +17,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from benchhub import benchmark_service, submission_service
-from benchhub.benchmark_board import KINDS as BOARD_KINDS
-from benchhub.benchmark_board import benchmark_board
-from benchhub.benchmark_inputs import phase_inputs
+from benchhub.competitions import benchmarks as benchmark_service
+from benchhub.competitions import submissions as submission_service
+from benchhub.competitions.boards import KINDS as BOARD_KINDS
+from benchhub.competitions.boards import benchmark_board
+from benchhub.competitions.inputs import phase_inputs
 from benchhub.errors import NotFoundError
 from benchhub.server.auth import AdminUser, OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep

@@ -13,10 +13,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from benchhub import dataset_service, evaluation_lookup, leaderboard, model_service, task_ranking
+from benchhub.catalog import datasets as dataset_service
+from benchhub.catalog import models as model_service
 from benchhub.errors import ModelNotFoundError, PermissionDeniedError
-from benchhub.evaluation_service import evaluation_record
-from benchhub.probe_service import latest_probe_runs, probe_report
+from benchhub.evaluation import lookup as evaluation_lookup
+from benchhub.evaluation.evaluations import evaluation_record
+from benchhub.evaluation.probing import latest_probe_runs, probe_report
+from benchhub.ranking import across_datasets as task_ranking
+from benchhub.ranking import leaderboard
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.errors import error_responses

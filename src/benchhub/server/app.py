@@ -14,7 +14,13 @@ from sqlalchemy import text
 from benchhub._version import __version__
 from benchhub.config import HubConfig
 from benchhub.hub import Hub
-from benchhub.server import api_accounts, api_benchmarks, api_catalog, web, web_benchmarks
+from benchhub.server import (
+    api_accounts,
+    api_benchmarks,
+    api_catalog,
+    web,
+    web_benchmarks,
+)
 from benchhub.server.body_limit import BodyLimit
 from benchhub.server.dependencies import SessionDep
 from benchhub.server.errors import install_error_handlers

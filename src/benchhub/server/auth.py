@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from benchhub import accounts_service
+from benchhub.accounts import users as accounts_service
 from benchhub.errors import AuthenticationError, PermissionDeniedError
 from benchhub.server import sessions
 from benchhub.server.dependencies import SessionDep

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from benchhub import accounts_service
+from benchhub.accounts import users as accounts_service
 from benchhub.errors import AuthenticationError
 from benchhub.hub import Hub
 from benchhub.server import sessions

@@ -13,8 +13,10 @@ from typing import Annotated, Any
 from fastapi import Form, Path, Query
 from pydantic import Field
 
-from benchhub import accounts_service, benchmark_service, naming
-from benchhub.evaluation_lookup import MAX_OFFSET, MAX_PAGE
+from benchhub import naming
+from benchhub.accounts import users as accounts_service
+from benchhub.competitions import benchmarks as benchmark_service
+from benchhub.evaluation.lookup import MAX_OFFSET, MAX_PAGE
 from benchhub.store.ids import MAX_ID
 
 MAX_TOP = 1000

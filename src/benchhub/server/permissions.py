@@ -37,11 +37,17 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benchhub.benchmark_service import hidden_from, is_maintainer
+from benchhub.competitions.benchmarks import hidden_from, is_maintainer
 from benchhub.results import Board, Evaluation, ModelRecord, ProbeReport, Submission
 from benchhub.server.auth import OptionalUser
 from benchhub.server.dependencies import SessionDep
-from benchhub.store.tables import BenchmarkRow, DatasetRow, EvaluationRow, ModelRow, UserRow
+from benchhub.store.tables import (
+    BenchmarkRow,
+    DatasetRow,
+    EvaluationRow,
+    ModelRow,
+    UserRow,
+)
 
 _DIGEST_CONTEXT = b"benchhub fingerprint digest\x00"
 PREDICTIONS_KIND = "predictions"

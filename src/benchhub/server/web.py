@@ -17,11 +17,20 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from benchhub import accounts_service, benchmark_service, dataset_service, leaderboard, model_service, task_ranking
 from benchhub._version import __version__
-from benchhub.errors import AuthenticationError, ModelNotFoundError, PermissionDeniedError
-from benchhub.probe_service import latest_probe_runs, probe_report
-from benchhub.report_service import model_evaluations
+from benchhub.accounts import users as accounts_service
+from benchhub.catalog import datasets as dataset_service
+from benchhub.catalog import models as model_service
+from benchhub.competitions import benchmarks as benchmark_service
+from benchhub.errors import (
+    AuthenticationError,
+    ModelNotFoundError,
+    PermissionDeniedError,
+)
+from benchhub.evaluation.probing import latest_probe_runs, probe_report
+from benchhub.ranking import across_datasets as task_ranking
+from benchhub.ranking import leaderboard
+from benchhub.ranking.reports import model_evaluations
 from benchhub.server import sessions
 from benchhub.server.auth import OptionalUser
 from benchhub.server.dependencies import HubDep, SessionDep

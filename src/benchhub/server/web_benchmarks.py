@@ -15,9 +15,15 @@ from typing import Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from benchhub import benchmark_service, submission_service
-from benchhub.benchmark_board import benchmark_board
-from benchhub.errors import BenchhubError, InvalidInputError, NotFoundError, PermissionDeniedError
+from benchhub.competitions import benchmarks as benchmark_service
+from benchhub.competitions import submissions as submission_service
+from benchhub.competitions.boards import benchmark_board
+from benchhub.errors import (
+    BenchhubError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.errors import status_of
@@ -173,7 +179,7 @@ LIMITS = (("max_per_day", "Submissions per participant and day"), ("max_total", 
 
 def _creation_form(request: Request, session: Any, user: Any, form: dict[str, Any], *, error: str | None = None,
                    status: int = 200) -> HTMLResponse:
-    from benchhub.dataset_service import list_datasets
+    from benchhub.catalog.datasets import list_datasets
 
     return render(request, "benchmark_new.html", user, status=status, form=form, error=error, datasets=list_datasets(session),
                   phase_rows=PHASE_ROWS, limits=LIMITS, defaults=benchmark_service.DEFAULT_SETTINGS)

@@ -6,9 +6,12 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from benchhub.data.prediction_files import check_predictions_path
-from benchhub.tasks.question_answering.predictions import read_answer_predictions, read_no_answer_probabilities
 from benchhub.data.records import Split
 from benchhub.models.base import ModelInfo, QAPrediction
+from benchhub.tasks.question_answering.predictions import (
+    read_answer_predictions,
+    read_no_answer_probabilities,
+)
 
 
 class QABaselineModel:

@@ -15,7 +15,6 @@ from benchhub.data.readers import load_json
 from benchhub.errors import PredictionsFormatError
 
 
-
 def read_answer_predictions(path: Path, *, ids: list[Any], max_bytes: int = MAX_BYTES) -> list[str]:
     """Returns each question's predicted answer text, in split order."""
     return _align(path, read_answer_pairs(path, max_bytes=max_bytes), ids)

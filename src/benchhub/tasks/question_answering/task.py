@@ -16,9 +16,17 @@ import numpy as np
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
-from benchhub.tasks.question_answering import metrics as squad
 from benchhub.models.base import QAPrediction
-from benchhub.tasks.base import DemoTour, TaskFamily, TaskScore, check_columns, check_count, metric_entry, refuse_settings
+from benchhub.tasks.base import (
+    DemoTour,
+    TaskFamily,
+    TaskScore,
+    check_columns,
+    check_count,
+    metric_entry,
+    refuse_settings,
+)
+from benchhub.tasks.question_answering import metrics as squad
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -138,7 +146,9 @@ class QuestionAnswering(TaskFamily):
     def check_predictions_file(self, path: Path, *, split: Split, labels: list[str], max_bytes: int,
                                max_depth: int) -> None:
         from benchhub.data.submission_files import check_json_document
-        from benchhub.tasks.question_answering.predictions import read_answer_predictions
+        from benchhub.tasks.question_answering.predictions import (
+            read_answer_predictions,
+        )
 
         check_json_document(path, max_depth)
         read_answer_predictions(path, ids=split.ids, max_bytes=max_bytes)

@@ -11,8 +11,13 @@ import numpy as np
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.models.base import ModelInfo
-from benchhub.tasks.question_answering.spans import QAFeature, SpanAnswer, decode_spans, make_features
 from benchhub.models.runtime import load_runtime, pad_batch, tokenizer_limit
+from benchhub.tasks.question_answering.spans import (
+    QAFeature,
+    SpanAnswer,
+    decode_spans,
+    make_features,
+)
 
 OUTPUTS = ("start_logits", "end_logits")
 

@@ -8,9 +8,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from benchhub.data.prediction_files import check_predictions_path
-from benchhub.tasks.text_classification.predictions import read_label_predictions
 from benchhub.data.records import Split
 from benchhub.models.base import ModelInfo
+from benchhub.tasks.text_classification.predictions import read_label_predictions
 
 
 class BaselineClassifier:

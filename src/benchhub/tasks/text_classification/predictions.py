@@ -10,8 +10,8 @@ import io
 from pathlib import Path
 from typing import Any
 
-from benchhub.data.readers import json_lines, load_json
 from benchhub.data.prediction_files import MAX_BYTES, read_predictions_text, shown
+from benchhub.data.readers import json_lines, load_json
 from benchhub.errors import PredictionsFormatError
 
 

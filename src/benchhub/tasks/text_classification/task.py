@@ -10,9 +10,17 @@ import numpy as np
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
+from benchhub.tasks.base import (
+    DemoTour,
+    TaskFamily,
+    TaskScore,
+    check_columns,
+    metric_entry,
+    plain,
+    refuse_settings,
+)
 from benchhub.tasks.text_classification import bootstrap as classification_bootstrap
 from benchhub.tasks.text_classification import metrics as classification
-from benchhub.tasks.base import DemoTour, TaskFamily, TaskScore, check_columns, metric_entry, plain, refuse_settings
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -72,7 +80,9 @@ class TextClassification(TaskFamily):
 
     def load_network(self, folder: Path, facts: DatasetFacts, *, label_map: dict[str, str] | None,
                      settings: dict[str, Any], runtime: str) -> Model:
-        from benchhub.tasks.text_classification.transformers_classifier import TransformersClassifier
+        from benchhub.tasks.text_classification.transformers_classifier import (
+            TransformersClassifier,
+        )
 
         return TransformersClassifier(folder, dataset_labels=list(facts.labels), label_map=label_map, runtime=runtime,
                                       **settings)
@@ -87,7 +97,9 @@ class TextClassification(TaskFamily):
     def check_predictions_file(self, path: Path, *, split: Split, labels: list[str], max_bytes: int,
                                max_depth: int) -> None:
         from benchhub.data.submission_files import check_json_lines
-        from benchhub.tasks.text_classification.predictions import read_label_predictions
+        from benchhub.tasks.text_classification.predictions import (
+            read_label_predictions,
+        )
 
         if path.suffix.lower() != ".csv":
             check_json_lines(path, max_depth)
@@ -147,7 +159,10 @@ class TextClassification(TaskFamily):
         return finetune_classifier(base, train, labels, output, config=config, show_progress=show_progress)
 
     def default_probes(self, facts: DatasetFacts) -> tuple[list[Any], list[Any]]:
-        from benchhub.tasks.text_classification.probes.suite import default_templates, default_text_suite
+        from benchhub.tasks.text_classification.probes.suite import (
+            default_templates,
+            default_text_suite,
+        )
 
         labels = list(facts.labels)
         return default_text_suite(labels), default_templates(labels)
@@ -159,7 +174,9 @@ class TextClassification(TaskFamily):
         return probes, templates
 
     def probe_not_applicable(self, probe: Any, labels: list[str]) -> str | None:
-        from benchhub.tasks.text_classification.probes.suite import not_applicable_reason
+        from benchhub.tasks.text_classification.probes.suite import (
+            not_applicable_reason,
+        )
 
         return not_applicable_reason(probe, labels)
 

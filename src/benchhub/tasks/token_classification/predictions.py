@@ -11,7 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from benchhub.data.prediction_files import MAX_BYTES, check_predictions_path, read_predictions_text, shown
+from benchhub.data.prediction_files import (
+    MAX_BYTES,
+    check_predictions_path,
+    read_predictions_text,
+    shown,
+)
 from benchhub.data.readers import json_lines, load_json
 from benchhub.errors import DatasetFormatError, PredictionsFormatError
 from benchhub.tasks.token_classification.conll import CONLL_SUFFIXES, read_conll

@@ -10,6 +10,7 @@ holding tag names or the ids of a `Sequence(ClassLabel)` feature.
 from __future__ import annotations
 
 from pathlib import Path
+
 from benchhub.data.readers import Table, read_file, read_source
 from benchhub.data.records import ColumnMapping, Split
 from benchhub.data.splits import partition_rows

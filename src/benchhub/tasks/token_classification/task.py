@@ -17,7 +17,14 @@ import numpy as np
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
-from benchhub.tasks.base import DemoTour, TaskFamily, TaskScore, check_columns, check_count, metric_entry
+from benchhub.tasks.base import (
+    DemoTour,
+    TaskFamily,
+    TaskScore,
+    check_columns,
+    check_count,
+    metric_entry,
+)
 from benchhub.tasks.token_classification import metrics as seqeval_metrics
 from benchhub.tasks.token_classification.entities import SCHEMES, conlleval_entities
 from benchhub.tasks.token_classification.outputs import SentenceTags
@@ -138,7 +145,11 @@ class TokenClassification(TaskFamily):
         return [output if isinstance(output, SentenceTags) else SentenceTags(tuple(output)) for output in run.outputs]
 
     def score(self, split: Split, predictions: list[SentenceTags], facts: DatasetFacts) -> TaskScore:
-        from benchhub.tasks.token_classification.mentions import side_counts, side_f1, side_intervals
+        from benchhub.tasks.token_classification.mentions import (
+            side_counts,
+            side_f1,
+            side_intervals,
+        )
 
         gold = [list(tags) for tags in split.tags or []]
         predicted = [list(p.tags) for p in predictions]
@@ -194,7 +205,9 @@ class TokenClassification(TaskFamily):
     # Models --------------------------------------------------------------------------------------
     def load_network(self, folder: Path, facts: DatasetFacts, *, label_map: dict[str, str] | None,
                      settings: dict[str, Any], runtime: str) -> Model:
-        from benchhub.tasks.token_classification.transformers_tagger import TransformersTagger
+        from benchhub.tasks.token_classification.transformers_tagger import (
+            TransformersTagger,
+        )
 
         return TransformersTagger(folder, dataset_tags=list(facts.labels), label_map=label_map, runtime=runtime, **settings)
 
@@ -208,7 +221,10 @@ class TokenClassification(TaskFamily):
     def check_predictions_file(self, path: Path, *, split: Split, labels: list[str], max_bytes: int,
                                max_depth: int) -> None:
         from benchhub.data.submission_files import check_json_lines
-        from benchhub.tasks.token_classification.predictions import is_conll, read_tag_predictions
+        from benchhub.tasks.token_classification.predictions import (
+            is_conll,
+            read_tag_predictions,
+        )
 
         if not is_conll(path):
             check_json_lines(path, max_depth)

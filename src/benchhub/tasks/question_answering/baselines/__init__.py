@@ -12,11 +12,17 @@ from typing import Any
 
 from benchhub.errors import InvalidInputError
 from benchhub.models.baselines.base import MANIFEST_FILE, NotFittedError, read_json
-from benchhub.tasks.question_answering.baselines.always_no_answer import AlwaysNoAnswerBaseline
+from benchhub.tasks.question_answering.baselines.always_no_answer import (
+    AlwaysNoAnswerBaseline,
+)
 from benchhub.tasks.question_answering.baselines.base import QABaseline
 from benchhub.tasks.question_answering.baselines.context_only import ContextOnlyBaseline
-from benchhub.tasks.question_answering.baselines.question_only import QuestionOnlyBaseline
-from benchhub.tasks.question_answering.baselines.sliding_window import SlidingWindowBaseline
+from benchhub.tasks.question_answering.baselines.question_only import (
+    QuestionOnlyBaseline,
+)
+from benchhub.tasks.question_answering.baselines.sliding_window import (
+    SlidingWindowBaseline,
+)
 
 QA_BASELINES: dict[str, type] = {
     baseline.name: baseline

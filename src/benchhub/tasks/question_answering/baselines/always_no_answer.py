@@ -6,7 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Self
 
-from benchhub.tasks.question_answering.baselines.base import check_inputs, check_training, read_manifest, write_manifest
+from benchhub.tasks.question_answering.baselines.base import (
+    check_inputs,
+    check_training,
+    read_manifest,
+    write_manifest,
+)
 
 
 class AlwaysNoAnswerBaseline:

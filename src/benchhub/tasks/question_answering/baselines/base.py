@@ -9,7 +9,12 @@ from typing import Any, Protocol, Self, runtime_checkable
 import numpy as np
 
 from benchhub.errors import InvalidInputError
-from benchhub.models.baselines.base import MANIFEST_FILE, NotFittedError, read_json, write_json
+from benchhub.models.baselines.base import (
+    MANIFEST_FILE,
+    NotFittedError,
+    read_json,
+    write_json,
+)
 
 TrainingSplit = tuple[list[str], list[str], list[list[str]], list[list[int]]]
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, Self
 
 from benchhub.errors import InvalidInputError
-from benchhub.tasks.text_classification.baselines.tfidf_logreg import TfidfLogRegBaseline
 from benchhub.tasks.question_answering.baselines.base import (
     check_inputs,
     check_training,
@@ -17,7 +16,15 @@ from benchhub.tasks.question_answering.baselines.base import (
     read_manifest,
     write_manifest,
 )
-from benchhub.tasks.question_answering.baselines.spans import Token, span_text, tokenize, tokenize_each
+from benchhub.tasks.question_answering.baselines.spans import (
+    Token,
+    span_text,
+    tokenize,
+    tokenize_each,
+)
+from benchhub.tasks.text_classification.baselines.tfidf_logreg import (
+    TfidfLogRegBaseline,
+)
 
 LABELS = ("answerable", "unanswerable")
 CLASSIFIER_FOLDER = "no-answer-classifier"

@@ -18,9 +18,16 @@ import re
 from dataclasses import dataclass
 
 from benchhub.data.records import Split
-from benchhub.tasks.question_answering.metrics import normalize_answer
 from benchhub.probes.base import Perturbed
-from benchhub.tasks.question_answering.probes.contexts import TASK, Answers, changed_split, copy_answers, example_rng, require_qa_split
+from benchhub.tasks.question_answering.metrics import normalize_answer
+from benchhub.tasks.question_answering.probes.contexts import (
+    TASK,
+    Answers,
+    changed_split,
+    copy_answers,
+    example_rng,
+    require_qa_split,
+)
 
 ATTEMPTS = 12
 

@@ -7,8 +7,17 @@ from dataclasses import dataclass
 
 from benchhub.data.records import Split
 from benchhub.probes.base import Perturbed
-from benchhub.tasks.question_answering.probes.sentences import answer_sentences, sentence_spans
-from benchhub.tasks.question_answering.probes.contexts import TASK, Answers, changed_split, copy_answers, require_qa_split
+from benchhub.tasks.question_answering.probes.contexts import (
+    TASK,
+    Answers,
+    changed_split,
+    copy_answers,
+    require_qa_split,
+)
+from benchhub.tasks.question_answering.probes.sentences import (
+    answer_sentences,
+    sentence_spans,
+)
 
 
 @dataclass(frozen=True)

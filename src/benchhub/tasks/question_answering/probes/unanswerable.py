@@ -7,10 +7,19 @@ import re
 from dataclasses import dataclass
 
 from benchhub.data.records import Split
-from benchhub.tasks.question_answering.metrics import normalize_answer
 from benchhub.probes.base import Perturbed
-from benchhub.tasks.question_answering.probes.sentences import overlapping_sentences, sentence_spans
-from benchhub.tasks.question_answering.probes.contexts import TASK, Answers, changed_split, copy_answers, require_qa_split
+from benchhub.tasks.question_answering.metrics import normalize_answer
+from benchhub.tasks.question_answering.probes.contexts import (
+    TASK,
+    Answers,
+    changed_split,
+    copy_answers,
+    require_qa_split,
+)
+from benchhub.tasks.question_answering.probes.sentences import (
+    overlapping_sentences,
+    sentence_spans,
+)
 
 _PUNCTUATION = re.compile(r"[^\w\s]")
 

@@ -18,7 +18,9 @@ from benchhub.models.baselines.base import (
 from benchhub.tasks.text_classification.baselines.keyword import KeywordBaseline
 from benchhub.tasks.text_classification.baselines.majority import MajorityBaseline
 from benchhub.tasks.text_classification.baselines.regex import RegexBaseline, RegexRule
-from benchhub.tasks.text_classification.baselines.tfidf_logreg import TfidfLogRegBaseline
+from benchhub.tasks.text_classification.baselines.tfidf_logreg import (
+    TfidfLogRegBaseline,
+)
 
 BASELINES: dict[str, type] = {
     baseline.name: baseline

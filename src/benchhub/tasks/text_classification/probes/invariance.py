@@ -27,8 +27,8 @@ from typing import Literal
 
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
-from benchhub.probes.typos import typo
 from benchhub.probes.base import Perturbed
+from benchhub.probes.typos import typo
 
 TASK = "text-classification"
 

@@ -28,9 +28,26 @@ from typing import Any, NamedTuple
 from benchhub.data.yaml_documents import read_yaml
 from benchhub.errors import InvalidInputError
 from benchhub.probes.base import Perturbation
-from benchhub.tasks.text_classification.probes.directional import AppendNegative, AppendPositive, ProbeNotApplicableError, sentiment_labels
-from benchhub.tasks.text_classification.probes.invariance import TASK, CaseChange, Contractions, NameSwap, NeutralFiller, StripPunctuation, Typos
-from benchhub.tasks.text_classification.probes.templates import TemplateTest, builtin_sentiment_tests, load_templates
+from benchhub.tasks.text_classification.probes.directional import (
+    AppendNegative,
+    AppendPositive,
+    ProbeNotApplicableError,
+    sentiment_labels,
+)
+from benchhub.tasks.text_classification.probes.invariance import (
+    TASK,
+    CaseChange,
+    Contractions,
+    NameSwap,
+    NeutralFiller,
+    StripPunctuation,
+    Typos,
+)
+from benchhub.tasks.text_classification.probes.templates import (
+    TemplateTest,
+    builtin_sentiment_tests,
+    load_templates,
+)
 
 BUILTIN_SENTIMENT = "builtin:sentiment"
 

@@ -46,7 +46,11 @@ from typing import Any
 from benchhub.data.records import Split
 from benchhub.data.yaml_documents import parse_yaml, read_yaml
 from benchhub.errors import InvalidInputError
-from benchhub.tasks.text_classification.probes.directional import NEGATIVE_NAMES, POSITIVE_NAMES, ProbeNotApplicableError
+from benchhub.tasks.text_classification.probes.directional import (
+    NEGATIVE_NAMES,
+    POSITIVE_NAMES,
+    ProbeNotApplicableError,
+)
 from benchhub.tasks.text_classification.probes.invariance import TASK
 
 MAX_EXAMPLES_PER_TEST = 10_000

@@ -23,14 +23,19 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from benchhub.catalog.datasets import get_dataset_row, load_split
+from benchhub.catalog.loading import load_model
+from benchhub.catalog.models import get_model_row
 from benchhub.data.records import DatasetFacts, canonical_json
-from benchhub.dataset_service import get_dataset_row, load_split
 from benchhub.engine.evaluate import evaluate
 from benchhub.errors import InvalidInputError
-from benchhub.evaluation_service import dataset_facts, model_settings, run_evaluation, train_split
+from benchhub.evaluation.evaluations import (
+    dataset_facts,
+    model_settings,
+    run_evaluation,
+    train_split,
+)
 from benchhub.metrics.bootstrap import mean_intervals
-from benchhub.model_loading import load_model
-from benchhub.model_service import get_model_row
 from benchhub.probes.base import Perturbed
 from benchhub.results import ProbeReport
 from benchhub.store.artifacts import ArtifactStore

@@ -104,7 +104,7 @@ def run_matrix(config: HubConfig, *, models: Sequence[str], datasets: Sequence[s
 
 def _remove_orphans(config: HubConfig) -> None:
     """A worker killed between writing its predictions and committing them leaves a file nobody uses."""
-    from benchhub.evaluation_service import remove_orphan_predictions
+    from benchhub.evaluation.evaluations import remove_orphan_predictions
     from benchhub.hub import Hub
 
     with Hub(config) as hub, hub.session() as session:
@@ -130,7 +130,7 @@ def _check_options(executor: str, max_parallel: int | None, max_retries: int, ra
 
 def _cached_results(plan: MatrixPlan, jobs: list[tuple[str, str]]) -> dict[tuple[str, str], MatrixResult]:
     """Checks every name (a typo fails the run before any job starts) and answers the cached jobs."""
-    from benchhub.evaluation_service import stored_evaluation
+    from benchhub.evaluation.evaluations import stored_evaluation
     from benchhub.hub import Hub
     from benchhub.tasks.registry import get_task
 
@@ -177,7 +177,7 @@ def _run_ray(plan: MatrixPlan, pending: list[tuple[str, str]], function: Callabl
 
 def _dataset_inputs(plan: MatrixPlan, datasets: list[str]) -> dict[str, dict[str, Split]]:
     """Each dataset's evaluated split (and train split, which baselines fit on), read once for every job."""
-    from benchhub.dataset_service import get_dataset_row, load_split
+    from benchhub.catalog.datasets import get_dataset_row, load_split
     from benchhub.hub import Hub
 
     inputs = {}
@@ -197,7 +197,7 @@ def evaluate_job(plan: MatrixPlan, model: str, dataset: str, splits: dict[str, S
 
     `splits` are the dataset's splits already read (from the object store); the hub's own copy is read otherwise.
     """
-    from benchhub.evaluation_service import run_evaluation
+    from benchhub.evaluation.evaluations import run_evaluation
     from benchhub.hub import Hub
     from benchhub.tasks.registry import get_task
 

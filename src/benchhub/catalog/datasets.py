@@ -9,9 +9,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from benchhub.data.readers import Table
-from benchhub.data.records import ColumnMapping, DatasetFacts, Split, dataset_fingerprint
+from benchhub.data.records import (
+    ColumnMapping,
+    DatasetFacts,
+    Split,
+    dataset_fingerprint,
+)
 from benchhub.data.splits import DEFAULT_SPLIT, effective_mapping
-from benchhub.errors import DatasetFormatError, DatasetNotFoundError, InvalidInputError, NameTakenError, SplitNotFoundError
+from benchhub.errors import (
+    DatasetFormatError,
+    DatasetNotFoundError,
+    InvalidInputError,
+    NameTakenError,
+    SplitNotFoundError,
+)
 from benchhub.naming import check_name
 from benchhub.results import DatasetInfo, SplitInfo
 from benchhub.store.artifacts import ArtifactStore

@@ -15,13 +15,13 @@ from typing import Any, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benchhub.dataset_service import get_dataset_row
+from benchhub.catalog.datasets import get_dataset_row
+from benchhub.catalog.loading import load_model
+from benchhub.catalog.models import get_model_row
 from benchhub.engine.latency import BenchBudget, Subject, measure
 from benchhub.engine.provenance import hardware, package_versions
 from benchhub.errors import InvalidInputError
-from benchhub.evaluation_service import dataset_facts, model_settings, train_split
-from benchhub.model_loading import load_model
-from benchhub.model_service import get_model_row
+from benchhub.evaluation.evaluations import dataset_facts, model_settings, train_split
 from benchhub.results import SpeedResult
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo

@@ -7,10 +7,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benchhub.dataset_service import get_dataset_row
-from benchhub.errors import BenchhubError, InvalidInputError, ModelNotFoundError, NotFoundError
-from benchhub.evaluation_service import evaluation_record
-from benchhub.model_service import BASELINE_PREFIX, builtin_family
+from benchhub.catalog.datasets import get_dataset_row
+from benchhub.catalog.models import BASELINE_PREFIX, builtin_family
+from benchhub.errors import (
+    BenchhubError,
+    InvalidInputError,
+    ModelNotFoundError,
+    NotFoundError,
+)
+from benchhub.evaluation.evaluations import evaluation_record
 from benchhub.results import Evaluation
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.ids import is_row_id

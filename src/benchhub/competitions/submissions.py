@@ -24,17 +24,28 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from benchhub import benchmark_service as benchmarks
+from benchhub.catalog.datasets import load_split
+from benchhub.competitions import benchmarks
+from benchhub.competitions.queue import (
+    QUEUED,
+    SCORED,
+    SCORING_FAILED,
+    SUBMITTED,
+    new_job,
+)
 from benchhub.data.submission_files import check_size, check_submission_file
-from benchhub.dataset_service import load_split
-from benchhub.errors import ConflictError, InvalidInputError, LimitExceededError, NotFoundError, PermissionDeniedError
+from benchhub.errors import (
+    ConflictError,
+    InvalidInputError,
+    LimitExceededError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from benchhub.naming import check_text
 from benchhub.results import Submission, SubmissionScore
-from benchhub.scoring_queue import QUEUED, SCORED, SCORING_FAILED, SUBMITTED, new_job
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo, immediate_transaction
 from benchhub.store.ids import is_row_id
-from benchhub.tasks.registry import get_task
 from benchhub.store.tables import (
     BenchmarkMemberRow,
     BenchmarkPhaseRow,
@@ -45,6 +56,7 @@ from benchhub.store.tables import (
     UserRow,
     utcnow,
 )
+from benchhub.tasks.registry import get_task
 
 _KEY = re.compile(r"[\x21-\x7e]{1,200}")
 MAX_REASON = 2_000

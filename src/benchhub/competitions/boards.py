@@ -14,10 +14,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benchhub import benchmark_service as benchmarks
+from benchhub.competitions import benchmarks
 from benchhub.errors import ConflictError, InvalidInputError
 from benchhub.results import Board, BoardRow
-from benchhub.store.tables import BenchmarkPhaseRow, BenchmarkRow, SubmissionRow, SubmissionScoreRow, utcnow
+from benchhub.store.tables import (
+    BenchmarkPhaseRow,
+    BenchmarkRow,
+    SubmissionRow,
+    SubmissionScoreRow,
+    utcnow,
+)
 
 KINDS = ("public", "private")
 

@@ -16,12 +16,16 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benchhub.dataset_service import get_dataset_row, load_split
+from benchhub.catalog.datasets import get_dataset_row, load_split
+from benchhub.catalog.loading import load_network
+from benchhub.catalog.models import get_model_row, model_record, onnx_model_fingerprint
 from benchhub.engine.evaluate import evaluate
 from benchhub.errors import AccuracyGateError, InvalidInputError, NameTakenError
-from benchhub.evaluation_service import dataset_facts, model_settings, run_evaluation
-from benchhub.model_loading import load_network
-from benchhub.model_service import get_model_row, model_record, onnx_model_fingerprint
+from benchhub.evaluation.evaluations import (
+    dataset_facts,
+    model_settings,
+    run_evaluation,
+)
 from benchhub.models.checkpoints import folder_size, resolve_checkpoint
 from benchhub.models.fingerprints import FINGERPRINT_VERSION
 from benchhub.naming import check_name

@@ -13,12 +13,11 @@ from typing import Any, Sequence
 
 from sqlalchemy.orm import Session
 
-from benchhub.benchmark_service import public_mask
-from benchhub.data.records import Split
-from benchhub.dataset_service import load_split
-from benchhub.data.records import DatasetFacts
+from benchhub.catalog.datasets import load_split
+from benchhub.competitions.benchmarks import public_mask
+from benchhub.data.records import DatasetFacts, Split
 from benchhub.engine.evaluate import evaluate
-from benchhub.evaluation_service import dataset_facts
+from benchhub.evaluation.evaluations import dataset_facts
 from benchhub.models.base import Model
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import DatasetRow, SubmissionRow

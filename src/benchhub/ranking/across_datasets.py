@@ -16,9 +16,9 @@ import math
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benchhub.benchmark_service import hidden_splits
+from benchhub.competitions.benchmarks import hidden_splits
 from benchhub.errors import InvalidInputError, NotFoundError
-from benchhub.evaluation_service import latest_evaluations
+from benchhub.evaluation.evaluations import latest_evaluations
 from benchhub.results import TaskLeader, TaskRanking, TaskRankingRow
 from benchhub.store.tables import DatasetRow, EvaluationRow
 from benchhub.tasks.registry import TASKS

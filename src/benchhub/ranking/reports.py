@@ -9,10 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from benchhub._version import __version__
-from benchhub.dataset_service import dataset_info
+from benchhub.catalog.datasets import dataset_info
+from benchhub.catalog.models import (
+    BASELINE_PREFIX,
+    builtin_family,
+    get_model_row,
+    model_record,
+)
 from benchhub.errors import InvalidInputError
-from benchhub.evaluation_service import evaluation_record
-from benchhub.model_service import BASELINE_PREFIX, builtin_family, get_model_row, model_record
+from benchhub.evaluation.evaluations import evaluation_record
 from benchhub.results import DatasetInfo, Evaluation, Leaderboard
 from benchhub.store.tables import EvaluationRow, ModelRow
 
@@ -30,7 +35,7 @@ def write_report(board: Leaderboard, dataset: DatasetInfo, path: str | Path,
 
 def probed_reliability(session: Session, dataset: str, split: str, models: list[str]) -> dict[str, list[dict]]:
     """The reliability bins of each model's newest probe run on the split (models without scores have none)."""
-    from benchhub.dataset_service import get_dataset_row
+    from benchhub.catalog.datasets import get_dataset_row
     from benchhub.store.tables import ProbeRunRow
 
     dataset_row = get_dataset_row(session, dataset)

@@ -18,8 +18,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from benchhub.benchmark_service import get_benchmark_row, get_phase_row, is_maintainer, may_see_labels, phase_state
-from benchhub.dataset_service import load_split
+from benchhub.catalog.datasets import load_split
+from benchhub.competitions.benchmarks import (
+    get_benchmark_row,
+    get_phase_row,
+    is_maintainer,
+    may_see_labels,
+    phase_state,
+)
 from benchhub.errors import PermissionDeniedError
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import UserRow, utcnow

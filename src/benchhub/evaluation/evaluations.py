@@ -13,14 +13,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from benchhub._version import __version__
+from benchhub.catalog.datasets import (
+    dataset_facts,
+    get_dataset_row,
+    get_split_row,
+    load_split,
+)
+from benchhub.catalog.fingerprints import refresh_fingerprint
+from benchhub.catalog.loading import load_model
+from benchhub.catalog.models import get_model_row
 from benchhub.data.records import Split, canonical_json
-from benchhub.dataset_service import dataset_facts, get_dataset_row, get_split_row, load_split
 from benchhub.engine.evaluate import evaluate
 from benchhub.engine.provenance import hardware, package_versions
 from benchhub.errors import InvalidInputError, NotFoundError
-from benchhub.model_fingerprints import refresh_fingerprint
-from benchhub.model_loading import load_model
-from benchhub.model_service import get_model_row
 from benchhub.models.base import NETWORK_KINDS
 from benchhub.results import Evaluation
 from benchhub.store.artifacts import ArtifactStore

@@ -14,8 +14,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from benchhub.catalog.models import (
+    model_folder,
+    onnx_model_fingerprint,
+    transformers_fingerprint,
+)
 from benchhub.errors import InvalidInputError
-from benchhub.model_service import model_folder, onnx_model_fingerprint, transformers_fingerprint
 from benchhub.models.base import NETWORK_KINDS
 from benchhub.models.checkpoints import resolve_checkpoint
 from benchhub.models.fingerprints import FINGERPRINT_VERSION

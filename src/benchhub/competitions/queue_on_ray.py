@@ -19,8 +19,15 @@ from typing import Any, Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from benchhub.competitions.queue import (
+    Claim,
+    claim,
+    fail,
+    renew,
+    score_claimed,
+    worker_name,
+)
 from benchhub.config import HubConfig
-from benchhub.scoring_queue import Claim, claim, fail, renew, score_claimed, worker_name
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import open_database
 

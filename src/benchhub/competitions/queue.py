@@ -33,10 +33,15 @@ from typing import Callable, Iterator
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from benchhub.competitions.scoring import HalfScores, score_submission
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import immediate_transaction
-from benchhub.store.tables import ScoringJobRow, SubmissionRow, SubmissionScoreRow, utcnow
-from benchhub.submission_scoring import HalfScores, score_submission
+from benchhub.store.tables import (
+    ScoringJobRow,
+    SubmissionRow,
+    SubmissionScoreRow,
+    utcnow,
+)
 
 logger = logging.getLogger(__name__)
 

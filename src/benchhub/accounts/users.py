@@ -18,7 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from benchhub.errors import AuthenticationError, ConflictError, InvalidInputError, NameTakenError, NotFoundError
+from benchhub.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    NameTakenError,
+    NotFoundError,
+)
 from benchhub.naming import check_text, quoted
 from benchhub.results import TokenRecord, UserRecord
 from benchhub.store.database import commit_or_undo

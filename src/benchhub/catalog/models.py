@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session, object_session
 from benchhub.data.records import canonical_json
 from benchhub.errors import InvalidInputError, ModelNotFoundError, NameTakenError
 from benchhub.models.base import KINDS, NETWORK_KINDS
-from benchhub.models.checkpoints import checkpoint_fingerprint, file_sha256, folder_size, resolve_checkpoint
+from benchhub.models.checkpoints import (
+    checkpoint_fingerprint,
+    file_sha256,
+    folder_size,
+    resolve_checkpoint,
+)
 from benchhub.models.fingerprints import FINGERPRINT_VERSION
 from benchhub.models.labels import parse_label_map
 from benchhub.models.model_files import read_json_object
@@ -135,8 +140,8 @@ def _either(suffixes: tuple[str, ...]) -> str:
 
 def _check_predictions(path: Path) -> None:
     """Checks a predictions file's syntax now (SQuAD JSON, else JSONL/CSV); its ids are checked against each split at evaluation."""
-    from benchhub.tasks.text_classification.predictions import read_label_pairs
     from benchhub.tasks.question_answering.predictions import read_answer_pairs
+    from benchhub.tasks.text_classification.predictions import read_label_pairs
 
     if path.suffix.lower() == ".json":
         read_answer_pairs(path)

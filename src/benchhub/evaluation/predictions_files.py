@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from benchhub.dataset_service import get_dataset_row, load_split
+from benchhub.catalog.datasets import get_dataset_row, load_split
 from benchhub.engine.evaluate import evaluate
-from benchhub.evaluation_service import dataset_facts
+from benchhub.evaluation.evaluations import dataset_facts
 from benchhub.models.checkpoints import file_sha256
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.tasks.registry import get_task

@@ -18,15 +18,29 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from benchhub.accounts_service import get_user as get_user_by_name
-from benchhub.dataset_service import get_dataset_row, load_split
-from benchhub.errors import ConflictError, InvalidInputError, NameTakenError, NotFoundError, PermissionDeniedError
-from benchhub.evaluation_service import dataset_facts
+from benchhub.accounts.users import get_user as get_user_by_name
+from benchhub.catalog.datasets import get_dataset_row, load_split
+from benchhub.errors import (
+    ConflictError,
+    InvalidInputError,
+    NameTakenError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from benchhub.evaluation.evaluations import dataset_facts
 from benchhub.naming import check_name, check_text
 from benchhub.results import AuditEntry, Benchmark, BenchmarkPhase
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo, immediate_transaction
-from benchhub.store.tables import AuditLogRow, BenchmarkMemberRow, BenchmarkPhaseRow, BenchmarkRow, DatasetRow, UserRow, utcnow
+from benchhub.store.tables import (
+    AuditLogRow,
+    BenchmarkMemberRow,
+    BenchmarkPhaseRow,
+    BenchmarkRow,
+    DatasetRow,
+    UserRow,
+    utcnow,
+)
 from benchhub.tasks.registry import get_task
 
 MAINTAINER = "maintainer"

@@ -7,17 +7,21 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from benchhub.catalog.datasets import dataset_facts
+from benchhub.catalog.fingerprints import check_model_files
+from benchhub.catalog.models import (
+    BASELINE_PREFIX,
+    builtin_family,
+    builtin_registry,
+    model_folder,
+)
 from benchhub.data.records import Split
-from benchhub.dataset_service import dataset_facts
 from benchhub.errors import InvalidInputError
-from benchhub.model_fingerprints import check_model_files
-from benchhub.model_service import BASELINE_PREFIX, builtin_family, builtin_registry, model_folder
 from benchhub.models.base import Model
 from benchhub.models.checkpoints import resolve_checkpoint
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import DatasetRow, ModelRow
 from benchhub.tasks.registry import get_task
-
 
 
 def load_model(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train: Split | None,

@@ -15,14 +15,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from benchhub.dataset_service import get_dataset_row, load_split
-from benchhub.errors import BenchhubError, InvalidInputError
-from benchhub.evaluation_service import TRAIN_SPLIT, dataset_facts, latest_evaluations, run_evaluation
+from benchhub.catalog.datasets import get_dataset_row, load_split
+from benchhub.catalog.models import BASELINE_PREFIX, builtin_registry
 from benchhub.data.records import DatasetFacts
-from benchhub.model_service import BASELINE_PREFIX, builtin_registry
+from benchhub.errors import BenchhubError, InvalidInputError
+from benchhub.evaluation.evaluations import (
+    TRAIN_SPLIT,
+    dataset_facts,
+    latest_evaluations,
+    run_evaluation,
+)
+from benchhub.evaluation.probing import latest_probe_summaries
+from benchhub.evaluation.speed import comparable_speed_runs, describe_profile
 from benchhub.results import Leaderboard, LeaderboardRow
-from benchhub.probe_service import latest_probe_summaries
-from benchhub.speed_service import comparable_speed_runs, describe_profile
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import EvaluationRow, SpeedRunRow
 from benchhub.tasks.registry import get_task
@@ -183,7 +188,7 @@ def _best_partial_input(evaluations: list[EvaluationRow], metric: str) -> tuple[
 def slice_positions(split: Any, spec: str, task: str) -> tuple[list[int], str]:
     """The positions of a slice (`length=10-19`, `length=40+`, `label=VALUE`) in the split, and its description."""
     from benchhub.naming import quoted
-    from benchhub.probes.slices import slice_by_length
+    from benchhub.ranking.slices import slice_by_length
 
     # As typed where it is plain and short; quoted and cut short where it holds escape sequences or runs on.
     shown = spec if spec.isprintable() and 0 < len(spec) <= 60 else quoted(spec)
@@ -228,7 +233,7 @@ class _SlicedEvaluation:
 
 def _with_sliced_metrics(evaluations: list[EvaluationRow], artifacts: ArtifactStore, task: Any, split: Any,
                          facts: DatasetFacts, positions: list[int]) -> list[Any]:
-    from benchhub.probes.slices import slice_metrics
+    from benchhub.ranking.slices import slice_metrics
 
     sliced = []
     for evaluation in evaluations:

@@ -1,0 +1,1 @@
+"""Evaluating: one model on one split (cached), predictions files, speed, probes, matrices."""

@@ -1,0 +1,1 @@
+"""Ranking: leaderboards with baselines and paired tests, slices, rankings across datasets, reports."""
