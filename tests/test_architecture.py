@@ -68,3 +68,136 @@ def test_question_answering_modules_live_in_their_family_folder():
     stray = [_relative(path) for path in SOURCES
              if path.name.startswith("qa_") and not _relative(path).startswith("tasks/question_answering/")]
     assert stray == []
+
+
+# --- layers -------------------------------------------------------------------------------------------
+
+# Top to bottom (docs/architecture.md): a module may import its own layer and the layers below it.
+LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("shells", frozenset({"cli", "server", "__main__"})),
+    ("use cases", frozenset({"hub", "demo", "catalog", "evaluation", "ranking", "competitions", "accounts"})),
+    ("engine", frozenset({"engine", "optimize", "report", "executors"})),
+    ("task families", frozenset({"tasks"})),
+    ("foundations", frozenset({"models", "data", "metrics", "probes", "results", "units", "naming", "progress"})),
+    ("store", frozenset({"store"})),
+    ("base", frozenset({"errors", "config", "_version"})),
+)
+# Within the foundations, data/ and metrics/ import only the base (they are what everything else reads).
+BASE_ONLY = frozenset({"data", "metrics"})
+
+
+def _part(module: str) -> str:
+    """The top-level part of `benchhub.x.y` ("x"); the package itself is "__init__"."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _layer(part: str) -> int:
+    for index, (_, parts) in enumerate(LAYERS):
+        if part in parts:
+            return index
+    raise AssertionError(f"benchhub/{part} is in no layer of tests/test_architecture.py; place it in one")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(path): path for path in SOURCES}
+
+
+def imports_of(path: Path) -> set[str]:
+    """The benchhub modules a file imports, lazy imports inside functions included (`from a import b` names a.b
+    when that is a module, else a)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "benchhub" and node.level == 0:
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                found.add(sub if sub in MODULES else node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.split(".")[0] == "benchhub")
+    return found
+
+
+GRAPH = {name: imports_of(path) for name, path in MODULES.items()}
+
+
+def test_every_module_imports_only_its_own_layer_and_those_below():
+    upward = []
+    for module, targets in GRAPH.items():
+        part = _part(module)
+        if part == "__init__":  # the package's public API re-exports the Hub and result types
+            continue
+        for target in targets:
+            to = _part(target)
+            if to == "__init__":
+                upward.append(f"{module} imports the package benchhub itself; import the module it needs")
+            elif _layer(to) < _layer(part):
+                upward.append(f"{module} ({LAYERS[_layer(part)][0]}) imports {target} ({LAYERS[_layer(to)][0]})")
+            elif part in BASE_ONLY and to != part and _layer(to) != len(LAYERS) - 1:
+                upward.append(f"{module} imports {target}; {part}/ imports only errors and config")
+    assert upward == []
+
+
+def test_no_import_cycles_between_modules():
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in GRAPH.get(node, ()):
+            if target not in MODULES:
+                continue
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in MODULES:
+        if module not in index:
+            visit(module)
+    assert cycles == []
+
+
+def test_no_two_use_case_folders_import_each_other():
+    folders = LAYERS[1][1]
+    edges = {(_part(module), _part(target)) for module, targets in GRAPH.items() for target in targets
+             if _part(module) in folders and _part(target) in folders and _part(module) != _part(target)}
+    assert sorted(edge for edge in edges if edge[::-1] in edges) == []
+
+
+def test_the_engine_never_imports_sqlalchemy_and_nothing_imports_the_shells():
+    sqlalchemy = [module for module in MODULES if _part(module) == "engine"
+                  and any(isinstance(node, (ast.Import, ast.ImportFrom)) and "sqlalchemy" in ast.dump(node)
+                          for node in ast.walk(ast.parse(MODULES[module].read_text(encoding="utf-8"))))]
+    shells = LAYERS[0][1]
+    into_shells = [f"{module} -> {target}" for module, targets in GRAPH.items() for target in targets
+                   if _part(target) in shells and _part(module) not in shells]
+    assert sqlalchemy == [] and into_shells == []
+
+
+def test_the_layer_check_catches_an_upward_import(tmp_path):
+    # A data module that reaches up into a task family is what the check exists to refuse.
+    planted = tmp_path / "planted.py"
+    planted.write_text("from benchhub.tasks.registry import TASKS\n")
+    targets = imports_of(planted)
+    assert targets == {"benchhub.tasks.registry"}
+    assert _layer(_part("benchhub.tasks.registry")) < _layer("data")

@@ -181,7 +181,7 @@ def test_usage_errors_exit_2(args, message):
 def test_json_stdout_is_one_document_while_progress_goes_to_stderr(reviews):
     # The progress bar normally waits a second before it appears; start it at once so this run shows one.
     code = (
-        "import sys; import benchhub.engine.progress as progress; "
+        "import sys; import benchhub.progress as progress; "
         "progress.Progress.__init__.__kwdefaults__['delay'] = 0.0; "
         "from benchhub.cli.app import main; sys.argv[0] = 'benchhub'; main()"
     )

@@ -201,7 +201,7 @@ class Hub:
         `tolerance` points. A failing variant is not registered unless `force`. `settings` are evaluation
         settings as for `evaluate` (max_length; for QA doc_stride, max_answer_length, null_threshold).
         """
-        from benchhub.catalog.variants import optimize_model
+        from benchhub.evaluation.variants import optimize_model
 
         with self._sessions() as session:
             return optimize_model(

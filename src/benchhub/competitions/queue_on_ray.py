@@ -13,11 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, Callable
-
-from sqlalchemy.orm import Session, sessionmaker
 
 from benchhub.competitions.queue import (
     Claim,
@@ -28,8 +24,7 @@ from benchhub.competitions.queue import (
     worker_name,
 )
 from benchhub.config import HubConfig
-from benchhub.store.artifacts import ArtifactStore
-from benchhub.store.database import open_database
+from benchhub.store.database import open_store
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +41,7 @@ def run_ray_worker(config: HubConfig, *, address: str | None = None, once: bool 
     stop = stop or threading.Event()
     worker = worker_name()
     handled = 0
-    with ray_session(config, address) as ray, _store(config) as (sessions, _):
+    with ray_session(config, address) as ray, open_store(config) as (sessions, _):
         task = ray.remote(task_function or score_in_task).options(num_cpus=cpus_per_job, max_retries=max_retries, retry_exceptions=False)
         # As many jobs claimed at a time as the cluster can run: a claimed job's lease runs while it waits.
         slots = max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_job))
@@ -88,15 +83,6 @@ def run_ray_worker(config: HubConfig, *, address: str | None = None, once: bool 
 def score_in_task(config: HubConfig, job: Claim) -> None:
     """A Ray task: opens the hub on its node and scores one claimed job."""
     config.require_artifacts()  # raises: the dispatcher records a failed attempt
-    with _store(config) as (sessions, artifacts):
+    with open_store(config) as (sessions, artifacts):
         score_claimed(sessions, artifacts, job)
 
-
-@contextmanager
-def _store(config: HubConfig) -> Iterator[tuple[sessionmaker[Session], ArtifactStore]]:
-    """The hub's database sessions and artifact files on this node, closed after use."""
-    sessions = open_database(config.database_url)
-    try:
-        yield sessions, ArtifactStore(config.artifacts)
-    finally:
-        sessions.kw["bind"].dispose()

@@ -17,9 +17,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from benchhub.data.records import DatasetFacts, Split
-from benchhub.engine.progress import Progress
 from benchhub.errors import BenchhubError, InvalidInputError
 from benchhub.models.base import Model, RunOutput
+from benchhub.progress import Progress
 from benchhub.tasks.base import Task
 
 # Common English words; single letters last so a gap of one token can always be filled.

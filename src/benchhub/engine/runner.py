@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from benchhub.data.records import Split
-from benchhub.engine.progress import Progress
 from benchhub.errors import InvalidInputError
 from benchhub.models.base import Model, RunOutput
+from benchhub.progress import Progress
 
 
 def run_model(model: Model, split: Split, *, batch_size: int = 32, show_progress: bool = True,

@@ -73,7 +73,7 @@ def run_matrix(config: HubConfig, *, models: Sequence[str], datasets: Sequence[s
     `job_function` replaces `evaluate_job` (same signature, importable by name from another process):
     tests use it to kill a worker mid-job.
     """
-    from benchhub.engine.progress import Progress
+    from benchhub.progress import Progress
 
     _check_options(executor, max_parallel, max_retries, ray)
     plan = MatrixPlan(config, split, batch_size, dict(settings or {}), use_cache)
@@ -105,10 +105,10 @@ def run_matrix(config: HubConfig, *, models: Sequence[str], datasets: Sequence[s
 def _remove_orphans(config: HubConfig) -> None:
     """A worker killed between writing its predictions and committing them leaves a file nobody uses."""
     from benchhub.evaluation.evaluations import remove_orphan_predictions
-    from benchhub.hub import Hub
+    from benchhub.store.database import open_store
 
-    with Hub(config) as hub, hub.session() as session:
-        remove_orphan_predictions(session, hub.artifacts)
+    with open_store(config) as (sessions, artifacts), sessions() as session:
+        remove_orphan_predictions(session, artifacts)
 
 
 def _check_options(executor: str, max_parallel: int | None, max_retries: int, ray: RayOptions | None) -> None:
@@ -131,13 +131,13 @@ def _check_options(executor: str, max_parallel: int | None, max_retries: int, ra
 def _cached_results(plan: MatrixPlan, jobs: list[tuple[str, str]]) -> dict[tuple[str, str], MatrixResult]:
     """Checks every name (a typo fails the run before any job starts) and answers the cached jobs."""
     from benchhub.evaluation.evaluations import stored_evaluation
-    from benchhub.hub import Hub
+    from benchhub.store.database import open_store
     from benchhub.tasks.registry import get_task
 
     results = {}
-    with Hub(plan.config) as hub, hub.session() as session:
+    with open_store(plan.config) as (sessions, artifacts), sessions() as session:
         for model, dataset in jobs:
-            found = stored_evaluation(session, hub.artifacts, model=model, dataset=dataset, split=plan.split,
+            found = stored_evaluation(session, artifacts, model=model, dataset=dataset, split=plan.split,
                                       settings=plan.settings)
             if found is not None and plan.use_cache:
                 metric = get_task(found.task).primary_metric
@@ -178,13 +178,13 @@ def _run_ray(plan: MatrixPlan, pending: list[tuple[str, str]], function: Callabl
 def _dataset_inputs(plan: MatrixPlan, datasets: list[str]) -> dict[str, dict[str, Split]]:
     """Each dataset's evaluated split (and train split, which baselines fit on), read once for every job."""
     from benchhub.catalog.datasets import get_dataset_row, load_split
-    from benchhub.hub import Hub
+    from benchhub.store.database import open_store
 
     inputs = {}
-    with Hub(plan.config) as hub, hub.session() as session:
+    with open_store(plan.config) as (sessions, artifacts), sessions() as session:
         for name in datasets:
             row = get_dataset_row(session, name)
-            splits = {split.name: load_split(hub.artifacts, row, split.name) for split in row.splits
+            splits = {split.name: load_split(artifacts, row, split.name) for split in row.splits
                       if split.name in (plan.split, "train")}
             for split in splits.values():
                 split.fingerprint  # computed here, once, and carried with the split  # noqa: B018
@@ -198,14 +198,14 @@ def evaluate_job(plan: MatrixPlan, model: str, dataset: str, splits: dict[str, S
     `splits` are the dataset's splits already read (from the object store); the hub's own copy is read otherwise.
     """
     from benchhub.evaluation.evaluations import run_evaluation
-    from benchhub.hub import Hub
+    from benchhub.store.database import open_store
     from benchhub.tasks.registry import get_task
 
     started = time.perf_counter()
     try:
         plan.config.require_artifacts()
-        with Hub(plan.config) as hub, hub.session() as session:
-            evaluation = run_evaluation(session, hub.artifacts, model=model, dataset=dataset, split=plan.split,
+        with open_store(plan.config) as (sessions, artifacts), sessions() as session:
+            evaluation = run_evaluation(session, artifacts, model=model, dataset=dataset, split=plan.split,
                                         batch_size=plan.batch_size, settings=plan.settings, use_cache=plan.use_cache,
                                         show_progress=False, splits=splits, device=plan.device)
     except BenchhubError as error:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
@@ -12,8 +14,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from benchhub.config import DATABASE_VARIABLE
+from benchhub.config import DATABASE_VARIABLE, HubConfig
 from benchhub.errors import ConfigError, InvalidInputError
+
+if TYPE_CHECKING:
+    from benchhub.store.artifacts import ArtifactStore
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -139,3 +144,15 @@ def immediate_transaction(session: Session) -> None:
         # pysqlite opens a (deferred) transaction at the first write; IMMEDIATE must come before it.
         raise RuntimeError("immediate_transaction() must start the transaction: commit or roll back the session first.")
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def open_store(config: HubConfig) -> Iterator[tuple[sessionmaker[Session], ArtifactStore]]:
+    """A hub's database sessions and artifact files, for a worker process or a Ray task (closed after use)."""
+    from benchhub.store.artifacts import ArtifactStore
+
+    sessions = open_database(config.database_url)
+    try:
+        yield sessions, ArtifactStore(config.artifacts)
+    finally:
+        sessions.kw["bind"].dispose()

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from benchhub.engine.training import train_and_save, write_summary
 from benchhub.errors import InvalidInputError
 from benchhub.models.checkpoints import quiet_transformers, vet_checkpoint
 from benchhub.models.runtime import tokenizer_limit
+from benchhub.models.training import train_and_save, write_summary
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from benchhub.engine.progress import Progress
 from benchhub.models.checkpoints import quiet_transformers
+from benchhub.progress import Progress
 
 
 def train_and_save(model: Any, tokenizer: Any, features: Sequence[dict[str, Any]], output: Path, *, config: Any,
