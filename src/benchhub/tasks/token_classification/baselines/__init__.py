@@ -1,0 +1,23 @@
+"""Built-in token-classification baselines, by name: the floor, the memorization shortcut, a linear tagger."""
+
+from __future__ import annotations
+
+from benchhub.data.records import Split
+from benchhub.tasks.token_classification.baselines.feature_logreg import (
+    FeatureLogRegBaseline,
+)
+from benchhub.tasks.token_classification.baselines.majority_tag import (
+    MajorityTagBaseline,
+)
+from benchhub.tasks.token_classification.baselines.memorization import (
+    MemorizationBaseline,
+)
+
+BASELINES: dict[str, type] = {
+    baseline.name: baseline for baseline in (MajorityTagBaseline, MemorizationBaseline, FeatureLogRegBaseline)
+}
+
+
+def fit_baseline(cls: type, train: Split, *, scheme: str) -> object:
+    """A baseline of class `cls` fitted on the train split's sentences and gold tags (written in `scheme`)."""
+    return cls().fit(train.tokens or [], train.tags or [], scheme)
