@@ -138,7 +138,7 @@ CASES: list[tuple[str, Args, str]] = [
     ("dataset-an-endless-device", lambda f: ["dataset", "add", "zeros", str(f["tmp"] / "zeros.jsonl")],
      r"zeros\.jsonl is not a regular file or a folder \(a pipe, a device or a socket\); give a CSV, JSONL"),
     ("model-add-an-endless-device", lambda f: ["model", "add", "zeros", str(f["tmp"] / "zeros.jsonl")],
-     r"Not a regular file \(a folder, a pipe or a device\): .*zeros\.jsonl; a predictions model is a \.jsonl, \.csv or \.json file\.$"),
+     r"Not a regular file \(a folder, a pipe or a device\): .*zeros\.jsonl; a predictions model is a \.jsonl, \.csv, \.json, \.conll or \.iob file\.$"),
     ("submit-an-endless-device", lambda f: ["submit", "bm", str(f["tmp"] / "zeros.jsonl"), "--user", "bob", "--phase", "final"],
      r"zeros\.jsonl is not a regular file \(a pipe, a device or a socket\); give the predictions file itself\.$"),
     ("dataset-nested-100000-deep", lambda f: ["dataset", "add", "deep", str(f["tmp"] / "deep.jsonl")],

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from benchhub.data.records import canonical_json
-from benchhub.errors import InvalidInputError, ModelNotFoundError, NameTakenError
+from benchhub.errors import InvalidInputError, ModelNotFoundError, NameTakenError, PredictionsFormatError
 from benchhub.models.base import KINDS, NETWORK_KINDS
 from benchhub.models.checkpoints import (
     checkpoint_fingerprint,
@@ -31,7 +31,8 @@ from benchhub.store.tables import ModelRow
 from benchhub.tasks.registry import TASKS, tasks_with_head
 
 BASELINE_PREFIX = "baseline:"
-PREDICTION_SUFFIXES = (".jsonl", ".csv", ".json")
+# Every family's predictions-file suffixes, in registry order (a predictions model is bound to a task only when it runs).
+PREDICTION_SUFFIXES = tuple(dict.fromkeys(suffix for task in TASKS.values() for suffix in task.predictions_suffixes))
 RULE_SUFFIXES = (".yaml", ".yml")
 
 
@@ -139,14 +140,21 @@ def _either(suffixes: tuple[str, ...]) -> str:
 
 
 def _check_predictions(path: Path) -> None:
-    """Checks a predictions file's syntax now (SQuAD JSON, else JSONL/CSV); its ids are checked against each split at evaluation."""
-    from benchhub.tasks.question_answering.predictions import read_answer_pairs
-    from benchhub.tasks.text_classification.predictions import read_label_pairs
-
-    if path.suffix.lower() == ".json":
-        read_answer_pairs(path)
-    else:
-        read_label_pairs(path)
+    """Checks a predictions file's syntax now, as the file of some family that takes its suffix; its ids are
+    checked against each split at evaluation. A file no family reads is refused with each family's reason."""
+    candidates = [task for task in TASKS.values() if path.suffix.lower() in task.predictions_suffixes]
+    with path.open("rb") as handle:
+        head = handle.read(65536).decode("utf-8", errors="replace")
+    # The family whose key the file names ("label", "tags") is tried first, and its reason is the one given.
+    candidates.sort(key=lambda task: not any(f'"{key}"' in head for key in task.predictions_keys))
+    reasons = []
+    for task in candidates:
+        try:
+            task.check_predictions_syntax(path)
+            return
+        except PredictionsFormatError as error:
+            reasons.append(error)
+    raise reasons[0]
 
 
 def _check_rules(path: Path) -> None:

@@ -69,6 +69,8 @@ class Task(Protocol):
     scale_note: str  # how to read its numbers, for model cards ("are fractions (0–1)")
     predictions_hint: str
     predictions_filename: str
+    predictions_suffixes: tuple[str, ...]
+    predictions_keys: frozenset[str]
     # The built-in baselines every board of this family shows, by name.
     baselines: tuple[str, ...]
 
@@ -108,6 +110,9 @@ class Task(Protocol):
 
     def predictions_model(self, path: Path, facts: DatasetFacts, *, na_probs: Path | None = None) -> Model:
         """The adapter that replays a predictions file of this family's layout."""
+
+    def check_predictions_syntax(self, path: Path) -> None:
+        """Raises `PredictionsFormatError` unless the file parses in this family's layout (ids are checked later)."""
 
     def check_predictions_file(self, path: Path, *, split: Split, labels: list[str], max_bytes: int,
                                max_depth: int) -> None:

@@ -6,8 +6,9 @@ from benchhub.errors import InvalidInputError
 from benchhub.tasks.base import Task, has_head
 from benchhub.tasks.question_answering.task import QuestionAnswering
 from benchhub.tasks.text_classification.task import TextClassification
+from benchhub.tasks.token_classification.task import TokenClassification
 
-TASKS: dict[str, Task] = {task.name: task for task in (TextClassification(), QuestionAnswering())}
+TASKS: dict[str, Task] = {task.name: task for task in (TextClassification(), QuestionAnswering(), TokenClassification())}
 # The family `dataset add` assumes when no --task is given.
 DEFAULT_TASK = TextClassification.name
 

@@ -55,6 +55,8 @@ class QuestionAnswering(TaskFamily):
     report_metrics: tuple[str, ...] = ("exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "NoAns_f1")
     scale_note: str = "follow the official SQuAD script (0–100)"
     predictions_hint: str = "SQuAD JSON {id: answer}"
+    predictions_suffixes: tuple[str, ...] = (".json",)
+    predictions_keys: frozenset[str] = frozenset()  # the keys a JSON line of its files holds
     predictions_filename: str = "predictions.json"
     baselines: tuple[str, ...] = ("sliding-window", "context-only", "question-only", "always-no-answer")
     bench_question: str | None = BENCH_QUESTION
@@ -142,6 +144,11 @@ class QuestionAnswering(TaskFamily):
         from benchhub.tasks.question_answering.adapters import QAPredictionsModel
 
         return QAPredictionsModel(path, na_probs=na_probs)
+
+    def check_predictions_syntax(self, path: Path) -> None:
+        from benchhub.tasks.question_answering.predictions import read_answer_pairs
+
+        read_answer_pairs(path)
 
     def check_predictions_file(self, path: Path, *, split: Split, labels: list[str], max_bytes: int,
                                max_depth: int) -> None:

@@ -44,6 +44,8 @@ class TextClassification(TaskFamily):
     report_metrics: tuple[str, ...] = ("accuracy", "macro_f1", "weighted_f1")
     scale_note: str = "are fractions (0–1)"
     predictions_hint: str = 'JSONL {"id", "label"} or CSV id,label'
+    predictions_suffixes: tuple[str, ...] = (".jsonl", ".csv")
+    predictions_keys: frozenset[str] = frozenset({"label"})  # the keys a JSON line of its files holds
     predictions_filename: str = "predictions.jsonl"
     baselines: tuple[str, ...] = ("majority", "keyword", "tfidf-logreg")
     takes_rules: bool = True
@@ -93,6 +95,11 @@ class TextClassification(TaskFamily):
         if na_probs is not None:
             raise InvalidInputError("--na-probs applies to question-answering datasets only.")
         return PredictionsClassifier(path, dataset_labels=list(facts.labels))
+
+    def check_predictions_syntax(self, path: Path) -> None:
+        from benchhub.tasks.text_classification.predictions import read_label_pairs
+
+        read_label_pairs(path)
 
     def check_predictions_file(self, path: Path, *, split: Split, labels: list[str], max_bytes: int,
                                max_depth: int) -> None:

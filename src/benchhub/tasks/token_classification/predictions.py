@@ -23,6 +23,7 @@ from benchhub.tasks.token_classification.conll import CONLL_SUFFIXES, read_conll
 
 
 def is_conll(path: Path) -> bool:
+    """Whether a predictions file is read as CoNLL (by its suffix; .txt too, when a split's file is given)."""
     return path.suffix.lower() in CONLL_SUFFIXES
 
 
@@ -36,14 +37,17 @@ def read_tag_predictions(path: Path, *, ids: Sequence[Any], tokens: Sequence[Seq
     return _from_jsonl(path, ids=ids, tokens=tokens, tags=tags, max_bytes=max_bytes)
 
 
-def _from_jsonl(path: Path, *, ids: Sequence[Any], tokens: Sequence[Sequence[str]], tags: Sequence[str],
-                max_bytes: int) -> list[list[str]]:
+def read_tag_pairs(path: Path, *, max_bytes: int = MAX_BYTES) -> list[tuple[str, Any, list[str]]]:
+    """Each sentence's (where, id, tags) for any split: the file's syntax checked, its ids and lengths not yet.
+    A CoNLL file's sentences get the ids 0, 1, ... (its order is the split's)."""
+    path = Path(path)
+    check_predictions_path(path)
+    if is_conll(path):
+        return [(f"{path.name}, line {s.line}", index, list(s.tags)) for index, s in enumerate(_conll_sentences(path, max_bytes))]
     text = read_predictions_text(path, max_bytes)
     if not text.strip():
         raise PredictionsFormatError(f"{path} is empty; expected one prediction per sentence.")
-    position = {str(example_id): index for index, example_id in enumerate(ids)}
-    allowed = set(tags)
-    predicted: list[list[str] | None] = [None] * len(ids)
+    pairs = []
     for number, line in enumerate(json_lines(text), start=1):
         if not line.strip():
             continue
@@ -59,16 +63,26 @@ def _from_jsonl(path: Path, *, ids: Sequence[Any], tokens: Sequence[Sequence[str
         raw_id, raw_tags = row["id"], row["tags"]
         if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
             raise PredictionsFormatError(f"{where}: id {shown(raw_id)} is not a string or integer.")
+        if not isinstance(raw_tags, list) or not all(isinstance(tag, str) for tag in raw_tags):
+            raise PredictionsFormatError(f'{where}: "tags" of id {shown(raw_id)} must be a list of tag strings, got {shown(raw_tags)}.')
+        pairs.append((where, raw_id, list(raw_tags)))
+    return pairs
+
+
+def _from_jsonl(path: Path, *, ids: Sequence[Any], tokens: Sequence[Sequence[str]], tags: Sequence[str],
+                max_bytes: int) -> list[list[str]]:
+    position = {str(example_id): index for index, example_id in enumerate(ids)}
+    allowed = set(tags)
+    predicted: list[list[str] | None] = [None] * len(ids)
+    for where, raw_id, raw_tags in read_tag_pairs(path, max_bytes=max_bytes):
         key = str(raw_id)
         if key not in position:
             raise PredictionsFormatError(f"{where}: unknown id {shown(raw_id)}; it is not a sentence of this split.")
         index = position[key]
         if predicted[index] is not None:
             raise PredictionsFormatError(f"{where}: duplicate id {shown(raw_id)}; give each sentence exactly once.")
-        if not isinstance(raw_tags, list) or not all(isinstance(tag, str) for tag in raw_tags):
-            raise PredictionsFormatError(f'{where}: "tags" of id {shown(raw_id)} must be a list of tag strings, got {shown(raw_tags)}.')
         _check_tags(where, raw_id, raw_tags, len(tokens[index]), allowed)
-        predicted[index] = list(raw_tags)
+        predicted[index] = raw_tags
     missing = [example_id for example_id, found in zip(ids, predicted) if found is None]
     if missing:
         raise PredictionsFormatError(
@@ -79,13 +93,7 @@ def _from_jsonl(path: Path, *, ids: Sequence[Any], tokens: Sequence[Sequence[str
 
 def _from_conll(path: Path, *, ids: Sequence[Any], tokens: Sequence[Sequence[str]], tags: Sequence[str],
                 max_bytes: int) -> list[list[str]]:
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise PredictionsFormatError(f"{path} is {size:,} bytes; the limit is {max_bytes:,}.")
-    try:
-        sentences = read_conll(path)
-    except DatasetFormatError as exc:
-        raise PredictionsFormatError(str(exc)) from None
+    sentences = _conll_sentences(path, max_bytes)
     if len(sentences) != len(ids):
         raise PredictionsFormatError(
             f"{path.name} holds {len(sentences)} sentences and the split {len(ids)}; give every sentence, in the split's order."
@@ -100,6 +108,16 @@ def _from_conll(path: Path, *, ids: Sequence[Any], tokens: Sequence[Sequence[str
             )
         _check_tags(where, example_id, list(sentence.tags), len(words), allowed)
     return [list(sentence.tags) for sentence in sentences]
+
+
+def _conll_sentences(path: Path, max_bytes: int) -> list[Any]:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise PredictionsFormatError(f"{path} is {size:,} bytes; the limit is {max_bytes:,}.")
+    try:
+        return read_conll(path)
+    except DatasetFormatError as exc:
+        raise PredictionsFormatError(str(exc)) from None
 
 
 def _check_tags(where: str, example_id: Any, predicted: list[str], words: int, allowed: set[str]) -> None:

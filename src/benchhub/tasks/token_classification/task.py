@@ -50,6 +50,8 @@ class TokenClassification(TaskFamily):
     report_metrics: tuple[str, ...] = ("precision", "recall", "f1", "strict_f1", "macro_f1", "accuracy", "seen_f1", "unseen_f1")
     scale_note: str = "are fractions (0–1), entity-level as seqeval 1.2.2 computes them"
     predictions_hint: str = 'JSONL {"id", "tags"} or a CoNLL file of the same sentences'
+    predictions_suffixes: tuple[str, ...] = (".jsonl", ".conll", ".iob")  # not .txt: a file named so may be anything
+    predictions_keys: frozenset[str] = frozenset({"tags"})  # the keys a JSON line of its files holds
     predictions_filename: str = "predictions.jsonl"
     baselines: tuple[str, ...] = ("majority-tag", "memorization", "feature-logreg")
     transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", 512), ("stride", 128), ("aggregation", "first"))
@@ -217,6 +219,11 @@ class TokenClassification(TaskFamily):
         if na_probs is not None:
             raise InvalidInputError("--na-probs applies to question-answering datasets only.")
         return PredictionsTagger(path, tags=list(facts.labels))
+
+    def check_predictions_syntax(self, path: Path) -> None:
+        from benchhub.tasks.token_classification.predictions import read_tag_pairs
+
+        read_tag_pairs(path)
 
     def check_predictions_file(self, path: Path, *, split: Split, labels: list[str], max_bytes: int,
                                max_depth: int) -> None:
