@@ -172,12 +172,17 @@ def prediction_rows(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[st
     ]
 
 
+def _option_text(value: Any) -> str:
+    """An option's value, or how many values a long list holds (e.g. the train split's mention strings)."""
+    return f"({len(value)} values)" if isinstance(value, list) and len(value) > 10 else str(value)
+
+
 def dataset_lines(info: DatasetInfo) -> list[str]:
     lines = [
         f"dataset      {info.name}",
         f"task         {info.task}",
         *([f"labels       {', '.join(info.labels)}"] if info.labels else []),
-        *([f"options      {', '.join(f'{k}={v}' for k, v in info.options.items())}"] if info.options else []),
+        *([f"options      {', '.join(f'{k}={_option_text(v)}' for k, v in info.options.items())}"] if info.options else []),
         f"fingerprint  {info.fingerprint}",
         f"source       {info.source}",
         f"columns      {', '.join(f'{k}={v}' for k, v in info.columns.items() if v)}",

@@ -82,7 +82,10 @@ class Split:
         return self.labels is not None or self.answers is not None or self.tags is not None
 
     def label_counts(self) -> dict[str, int]:
-        """Examples per gold label; for question answering, answerable vs unanswerable questions."""
+        """Examples per gold label; for question answering, answerable vs unanswerable questions; for
+        token classification, words per gold tag."""
+        if self.tags is not None:
+            return dict(sorted(Counter(tag for sentence in self.tags for tag in sentence).items()))
         if self.answers is not None:
             unanswerable = sum(1 for answer in self.answers if not answer["text"])
             return {"answerable": len(self.answers) - unanswerable, "unanswerable": unanswerable}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from benchhub.data.records import Split
-from benchhub.errors import InvalidInputError
+from benchhub.errors import DatasetFormatError, InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.tasks.base import (
     DemoTour,
@@ -113,9 +113,16 @@ class TokenClassification(TaskFamily):
             scheme = detect_scheme([sentence for split in tagged for sentence in split.tags or []])
         elif scheme not in SCHEMES:
             raise InvalidInputError(f"--scheme {scheme!r} is not a tag scheme; use one of {', '.join(SCHEMES)}.")
+        stated = "stated" if "scheme" in settings else "detected"
         for split in tagged:
             for example_id, sentence in zip(split.ids, split.tags or [], strict=True):
-                validate(sentence, scheme, where=f"split {split.name!r}, sentence {example_id!r}")
+                try:
+                    validate(sentence, scheme, where=f"split {split.name!r}, sentence {example_id!r}")
+                except DatasetFormatError as error:
+                    raise DatasetFormatError(
+                        f"{error} (scheme {scheme}, {stated}); fix the tags, or name the scheme the data is written in "
+                        f"with --scheme ({', '.join(SCHEMES)})."
+                    ) from None
         options: dict[str, Any] = {"scheme": scheme}
         train = splits.get(TRAIN_SPLIT)
         if train is not None and train.tags is not None:
