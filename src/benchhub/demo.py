@@ -207,7 +207,8 @@ def _ensure_dataset(hub: Hub, tour: Tour, sample: Path):
         return hub.dataset(tour.dataset)
     except DatasetNotFoundError:
         train, test = (sample / name for name in tour.files)
-        return hub.add_dataset(tour.dataset, splits={"train": train, "test": test}, task=tour.task, id_column="id")
+        columns = {f"{role}_column": column for role, column in tour.columns}
+        return hub.add_dataset(tour.dataset, splits={"train": train, "test": test}, task=tour.task, **columns)
 
 
 def _ensure_checkpoint(hub: Hub, tour: Tour, base: Path, dataset_fingerprint: str, *, epochs: float | None,

@@ -1,4 +1,4 @@
-"""What participants predict on: a phase's inputs (texts, or questions with their contexts) by id.
+"""What participants predict on: a phase's inputs by id, in the layout of its task family (`Task.input_row`).
 
 Gold labels and answers come along only where the phase publishes them (`labels_public`, e.g. a dev
 phase) and no other benchmark hides that split from the user. A phase's inputs are released when
@@ -29,6 +29,7 @@ from benchhub.competitions.benchmarks import (
 from benchhub.errors import PermissionDeniedError
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import UserRow, utcnow
+from benchhub.tasks.registry import get_task
 
 
 def phase_inputs(session: Session, artifacts: ArtifactStore, benchmark: str, phase: str | None, *,
@@ -43,21 +44,8 @@ def phase_inputs(session: Session, artifacts: ArtifactStore, benchmark: str, pha
     split = load_split(artifacts, row.dataset, phase_row.split)
     with_gold = phase_row.labels_public and may_see_labels(session, user, row.dataset_id, phase_row.split)
     order = range(len(split.ids)) if phase_row.labels_public else release_order(row.split_seed, split.ids)
-    rows = []
-    for i in order:
-        example_id = split.ids[i]
-        if split.answers is not None:
-            item: dict[str, Any] = {"id": example_id, "question": split.texts[i], "context": split.text_pairs[i]}
-            if with_gold:
-                item["answers"] = split.answers[i]
-        else:
-            item = {"id": example_id, "text": split.texts[i]}
-            if split.text_pairs is not None:
-                item["text_pair"] = split.text_pairs[i]
-            if with_gold and split.labels is not None:
-                item["label"] = split.labels[i]
-        rows.append(item)
-    return phase_row.name, rows
+    task = get_task(row.dataset.task)
+    return phase_row.name, [task.input_row(split, i, with_gold=with_gold) for i in order]
 
 
 def release_order(seed: str, ids: list[Any]) -> list[int]:

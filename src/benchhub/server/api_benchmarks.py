@@ -117,7 +117,7 @@ def get_benchmark(name: BenchmarkName, session: SessionDep, user: OptionalUser) 
             responses={200: {"content": {"application/x-ndjson": {}}, "description": "One JSON object per line."},
                        **error_responses(401, 403, 404, 422)})
 def get_phase_inputs(name: BenchmarkName, phase: str, session: SessionDep, hub: HubDep, user: OptionalUser) -> Response:
-    """The phase's inputs as JSON lines (id, text[, text_pair] or id, question, context); gold only on public-label phases."""
+    """The phase's inputs as JSON lines, in the task family's layout (id, text; id, question, context; id, tokens); gold only on public-label phases."""
     phase_name, rows = phase_inputs(session, hub.artifacts, name, phase, user=user)
     return Response("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), media_type="application/x-ndjson",
                     headers={"Content-Disposition": f'attachment; filename="{name}-{phase_name}-inputs.jsonl"'})

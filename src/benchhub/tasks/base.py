@@ -33,6 +33,7 @@ class DemoTour:
     rival: str
     metric: str
     optimize: bool = False      # export to ONNX (fp32, int8) and bench the three side by side
+    columns: tuple[tuple[str, str], ...] = ()  # (role, column) the sample names, e.g. (("id", "id"),)
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,15 @@ class Task(Protocol):
 
     def predictions_from_rows(self, rows: list[dict[str, Any]], facts: DatasetFacts) -> Any:
         """What `score` takes, rebuilt from stored per-example rows (re-scoring slices and subsets)."""
+
+    def input_row(self, split: Split, index: int, *, with_gold: bool) -> dict[str, Any]:
+        """What a participant predicts on for one example (id and inputs), and its gold when `with_gold`."""
+
+    def gold_predictions(self, split: Split, facts: DatasetFacts) -> Any:
+        """Predictions equal to the split's references (what `score` takes): a perfect system."""
+
+    def write_predictions(self, path: Path, split: Split, predictions: Any, facts: DatasetFacts) -> None:
+        """Writes predictions (what `score` takes) as a predictions file of this family's layout."""
 
     def bench_split(self, text: str, batch_size: int) -> Split:
         """`batch_size` copies of one synthetic input made of `text` (for `benchhub bench`)."""

@@ -61,7 +61,7 @@ class QuestionAnswering(TaskFamily):
     baselines: tuple[str, ...] = ("sliding-window", "context-only", "question-only", "always-no-answer")
     bench_question: str | None = BENCH_QUESTION
     demo: DemoTour | None = DemoTour("qa-sample", "minilm-qa-sample", "qa_sample", ("train.json", "test.json"),
-                                     "baseline:sliding-window", "f1")
+                                     "baseline:sliding-window", "f1", columns=(("id", "id"),))
     metric_scale: float = 100.0
     primary_metric: str = "f1"
     transformers_defaults: tuple[tuple[str, Any], ...] = (
@@ -180,6 +180,25 @@ class QuestionAnswering(TaskFamily):
 
     def predictions_from_rows(self, rows: list[dict[str, Any]], facts: DatasetFacts) -> list[QAPrediction]:
         return [QAPrediction(row["predicted"], row.get("no_answer_probability")) for row in rows]
+
+    def input_row(self, split: Split, index: int, *, with_gold: bool) -> dict[str, Any]:
+        item: dict[str, Any] = {"id": split.ids[index], "question": split.texts[index],
+                                "context": (split.text_pairs or [])[index]}
+        if with_gold and split.answers is not None:
+            item["answers"] = split.answers[index]
+        return item
+
+    def gold_predictions(self, split: Split, facts: DatasetFacts) -> list[QAPrediction]:
+        """The first gold answer of each question ("" for an unanswerable one)."""
+        return [QAPrediction(answer["text"][0] if answer["text"] else "") for answer in split.answers or []]
+
+    def write_predictions(self, path: Path, split: Split, predictions: list[QAPrediction], facts: DatasetFacts) -> None:
+        """SQuAD JSON {id: answer text} ("" abstains), one entry per example as given (a repeated id stays repeated)."""
+        import json
+
+        entries = (f"{json.dumps(str(example_id), ensure_ascii=False)}: {json.dumps(p.text, ensure_ascii=False)}"
+                   for example_id, p in zip(split.ids, predictions, strict=True))
+        path.write_text("{" + ", ".join(entries) + "}\n", encoding="utf-8")
 
     def bench_split(self, text: str, batch_size: int) -> Split:
         return Split(name="bench", ids=list(range(batch_size)), texts=[BENCH_QUESTION] * batch_size,

@@ -50,7 +50,8 @@ class TextClassification(TaskFamily):
     baselines: tuple[str, ...] = ("majority", "keyword", "tfidf-logreg")
     takes_rules: bool = True
     demo: DemoTour | None = DemoTour("support-intents", "minilm-support-intents", "sample", ("train.jsonl", "test.jsonl"),
-                                     "baseline:keyword", "macro_f1", optimize=True)
+                                     "baseline:keyword", "macro_f1", optimize=True,
+                                     columns=(("id", "id"),))
     metric_scale: float = 1.0
     primary_metric: str = "macro_f1"
     transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", 512),)
@@ -150,6 +151,25 @@ class TextClassification(TaskFamily):
         scores = np.zeros((len(rows), len(facts.labels)))
         scores[np.arange(len(rows)), [column[row["predicted"]] for row in rows]] = 1.0
         return scores
+
+    def input_row(self, split: Split, index: int, *, with_gold: bool) -> dict[str, Any]:
+        item: dict[str, Any] = {"id": split.ids[index], "text": split.texts[index]}
+        if split.text_pairs is not None:
+            item["text_pair"] = split.text_pairs[index]
+        if with_gold and split.labels is not None:
+            item["label"] = split.labels[index]
+        return item
+
+    def gold_predictions(self, split: Split, facts: DatasetFacts) -> np.ndarray:
+        return self.predictions_from_rows([{"id": i, "predicted": y} for i, y in zip(split.ids, split.labels or [])], facts)
+
+    def write_predictions(self, path: Path, split: Split, predictions: np.ndarray, facts: DatasetFacts) -> None:
+        """JSONL {"id", "label"}: each example's highest-scoring label."""
+        from benchhub.data.records import canonical_json
+
+        labels = list(facts.labels)
+        path.write_text("".join(canonical_json({"id": example_id, "label": labels[int(row.argmax())]}) + "\n"
+                                for example_id, row in zip(split.ids, predictions, strict=True)), encoding="utf-8")
 
     def bench_split(self, text: str, batch_size: int) -> Split:
         return Split(name="bench", ids=list(range(batch_size)), texts=[text] * batch_size)

@@ -262,6 +262,22 @@ class TokenClassification(TaskFamily):
 
         return BaselineTagger(baseline, size_bytes=size_bytes)
 
+    def input_row(self, split: Split, index: int, *, with_gold: bool) -> dict[str, Any]:
+        item: dict[str, Any] = {"id": split.ids[index], "tokens": (split.tokens or [])[index]}
+        if with_gold and split.tags is not None:
+            item["tags"] = split.tags[index]
+        return item
+
+    def gold_predictions(self, split: Split, facts: DatasetFacts) -> list[SentenceTags]:
+        return [SentenceTags(tuple(tags)) for tags in split.tags or []]
+
+    def write_predictions(self, path: Path, split: Split, predictions: list[SentenceTags], facts: DatasetFacts) -> None:
+        """JSONL {"id", "tags"}, one line per sentence."""
+        from benchhub.data.records import canonical_json
+
+        path.write_text("".join(canonical_json({"id": example_id, "tags": list(p.tags)}) + "\n"
+                                for example_id, p in zip(split.ids, predictions, strict=True)), encoding="utf-8")
+
     def bench_split(self, text: str, batch_size: int) -> Split:
         words = text.split()
         return Split(name="bench", ids=list(range(batch_size)), texts=[text] * batch_size,
