@@ -120,6 +120,9 @@ def _run_tour(hub: Hub, tour: Tour, base: Path, *, progress: bool, epochs: float
     if matched:
         echo(f"   but {tour.model} is not significantly better than {', '.join(matched)}: "
              f"on this data it has not learned more than that baseline does.")
+    for name in (tour.model, tour.rival):
+        for line in tour.family.demo_lines(next(row for row in board.rows if row.model == name).metrics):
+            echo(f"   {name}: {line}")
     if ours_row.shortcut_gap is not None:
         echo(f"   shortcut gap (over the best partial-input baseline): {ours_row.shortcut_gap:+.1f} {tour.metric}")
     result = {"leaderboard": board, "evaluation": evaluation, "beats_rival": separated}

@@ -184,10 +184,12 @@ def eval_command(
     dataset: Annotated[list[str], typer.Option("--dataset", help="Dataset name; repeat for a matrix of models x datasets.")],
     split: SplitOption = "test",
     batch_size: Annotated[int, typer.Option("--batch-size", help="Examples per batch.")] = 32,
-    max_length: Annotated[Optional[int], typer.Option("--max-length", help="Longest input in tokens (transformers; default 512, QA 384).")] = None,
+    max_length: Annotated[Optional[int], typer.Option("--max-length", help="Longest input in tokens (transformers; default 512, QA 384); longer ones are windowed (QA, token classification) or cut.")] = None,
     doc_stride: Annotated[Optional[int], typer.Option("--doc-stride", help="QA: tokens of overlap between windows of a long context (default 128).")] = None,
     max_answer_length: Annotated[Optional[int], typer.Option("--max-answer-length", help="QA: longest answer in tokens (default 30).")] = None,
     null_threshold: Annotated[Optional[float], typer.Option("--null-threshold", help="QA (SQuAD v2.0): abstain when null score - best span > this (default 0).")] = None,
+    stride: Annotated[Optional[int], typer.Option("--stride", help="Token classification: sub-words of overlap between windows of a long sentence (default 128).")] = None,
+    aggregation: Annotated[Optional[str], typer.Option("--aggregation", help="Token classification: a word's tag from its first sub-word, or the max or average over them (first|max|average; default first).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Rerun even if an identical evaluation is stored.")] = False,
     executor: Annotated[Optional[str], typer.Option("--executor", help="Run a models x datasets matrix: local (worker processes) or ray.")] = None,
     max_parallel: Annotated[Optional[int], typer.Option("--max-parallel", help="Matrix jobs at once (default: one per CPU; on Ray, as many as its resources allow).")] = None,
@@ -209,7 +211,8 @@ def eval_command(
     if batch_size < 1:
         # Checked here too: a matrix would otherwise start worker processes only to fail every job.
         raise InvalidInputError(f"--batch-size must be an int in the range [1, inf). Got {batch_size} instead.")
-    settings = {"doc_stride": doc_stride, "max_answer_length": max_answer_length, "null_threshold": null_threshold}
+    settings = {"doc_stride": doc_stride, "max_answer_length": max_answer_length, "null_threshold": null_threshold,
+                "stride": stride, "aggregation": aggregation}
     ray = RayOptions(ray_address, cpus_per_job, gpus_per_job)
     if len(dataset) > 1 or executor is not None or max_parallel is not None or max_retries is not None or ray != RayOptions():
         _run_matrix(model, dataset, split=split, batch_size=batch_size,

@@ -165,6 +165,9 @@ class Task(Protocol):
                  show_progress: bool) -> dict[str, Any]:
         """Fine-tunes the encoder at `base` on `train` into `output`; returns a summary (seconds, steps, final_loss)."""
 
+    def demo_lines(self, metrics: dict[str, dict[str, float]]) -> list[str]:
+        """What the demo adds about a model's metrics beyond the ranking (e.g. the memorization gap)."""
+
     def describe_splits(self, splits: list[Any], labels: list[str]) -> str:
         """One line on a registered dataset's splits, for the demo ("train 400, test 120 examples, 4 labels")."""
 
@@ -253,6 +256,9 @@ class TaskFamily:
 
     def label_values(self, labels: list[str]) -> list[str]:
         return list(labels)
+
+    def demo_lines(self, metrics: dict[str, dict[str, float]]) -> list[str]:
+        return []
 
     def describe_splits(self, splits: list[Any], labels: list[str]) -> str:
         return ", ".join(f"{s.name} {s.num_rows}" for s in splits) + f" examples, {len(labels)} labels"

@@ -138,6 +138,13 @@ class TokenClassification(TaskFamily):
 
         return sorted({split_tag(tag)[1] for tag in labels if tag != "O"})
 
+    def demo_lines(self, metrics: dict[str, dict[str, float]]) -> list[str]:
+        seen, unseen = metrics.get("seen_f1"), metrics.get("unseen_f1")
+        if seen is None or unseen is None:
+            return []
+        return [f"seen mentions f1 {seen['value']:.3f}, unseen {unseen['value']:.3f}: a memorization gap of "
+                f"{(seen['value'] - unseen['value']) * 100:.1f} points"]
+
     def describe_splits(self, splits: list[Any], labels: list[str]) -> str:
         return ", ".join(f"{s.name} {s.num_rows}" for s in splits) + f" sentences, {len(labels)} tags"
 
