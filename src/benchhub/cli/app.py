@@ -188,7 +188,7 @@ def eval_command(
     doc_stride: Annotated[Optional[int], typer.Option("--doc-stride", help="QA: tokens of overlap between windows of a long context (default 128).")] = None,
     max_answer_length: Annotated[Optional[int], typer.Option("--max-answer-length", help="QA: longest answer in tokens (default 30).")] = None,
     null_threshold: Annotated[Optional[float], typer.Option("--null-threshold", help="QA (SQuAD v2.0): abstain when null score - best span > this (default 0).")] = None,
-    stride: Annotated[Optional[int], typer.Option("--stride", help="Token classification: sub-words of overlap between windows of a long sentence (default 128).")] = None,
+    stride: Annotated[Optional[int], typer.Option("--stride", help="Token classification: sub-words of overlap between windows of a long sentence (default: half a window, at most 128).")] = None,
     aggregation: Annotated[Optional[str], typer.Option("--aggregation", help="Token classification: a word's tag from its first sub-word, or the max or average over them (first|max|average; default first).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Rerun even if an identical evaluation is stored.")] = False,
     executor: Annotated[Optional[str], typer.Option("--executor", help="Run a models x datasets matrix: local (worker processes) or ray.")] = None,

@@ -54,7 +54,7 @@ class TokenClassification(TaskFamily):
     predictions_keys: frozenset[str] = frozenset({"tags"})  # the keys a JSON line of its files holds
     predictions_filename: str = "predictions.jsonl"
     baselines: tuple[str, ...] = ("majority-tag", "memorization", "feature-logreg")
-    transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", 512), ("stride", 128), ("aggregation", "first"))
+    transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", 512), ("stride", None), ("aggregation", "first"))
     auto_class: str = "AutoModelForTokenClassification"
     head_suffix: str = "ForTokenClassification"
     head_outputs: tuple[str, ...] = ("logits",)
@@ -215,7 +215,8 @@ class TokenClassification(TaskFamily):
         return None if np.isnan(value) else float(value)
 
     def predictions_from_rows(self, rows: list[dict[str, Any]], facts: DatasetFacts) -> list[SentenceTags]:
-        return [SentenceTags(tuple(row["predicted"]), tuple(row["confidences"]) if row.get("confidences") else None)
+        return [SentenceTags(tuple(row["predicted"]),
+                             tuple(float("nan") if c is None else c for c in row["confidences"]) if row.get("confidences") else None)
                 for row in rows]
 
     # Models --------------------------------------------------------------------------------------
@@ -315,9 +316,11 @@ class TokenClassification(TaskFamily):
     def calibration_inputs(self, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
         if not rows or not rows[0].get("confidences"):
             return None
+        words = [(c, g == p) for row in rows
+                 for c, g, p in zip(row["confidences"], row["gold"], row["predicted"], strict=True) if c is not None]
         return {
-            "confidences": np.array([c for row in rows for c in row["confidences"]], dtype=float),
-            "correct": np.array([float(g == p) for row in rows for g, p in zip(row["gold"], row["predicted"], strict=True)]),
+            "confidences": np.array([c for c, _ in words], dtype=float),
+            "correct": np.array([float(right) for _, right in words]),
             "confidence": "probability of the word's predicted tag",
             "quality": "1 if the word's predicted tag is its gold tag",
         }
@@ -331,5 +334,6 @@ def _example_row(example_id: Any, gold: list[str], predicted: list[str], predict
         "correct_entities": len(gold_entities & predicted_entities),
     }
     if prediction.confidences is not None:
-        row["confidences"] = [round(float(c), 6) for c in prediction.confidences]
+        # A word the tokenizer turns into no sub-word has no confidence (NaN from the tagger): stored as null.
+        row["confidences"] = [None if c is None or c != c else round(float(c), 6) for c in prediction.confidences]
     return row
