@@ -1,4 +1,4 @@
-"""The fine-tuning loop both tasks share: seeded shuffles, AdamW, linear warm-up and decay, safetensors output."""
+"""The fine-tuning loop every family shares: seeded shuffles, AdamW, linear warm-up and decay, safetensors output."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ import numpy as np
 from benchhub.models.checkpoints import quiet_transformers
 from benchhub.progress import Progress
 
+# The target of a token that carries no label (special tokens, a word's later sub-tokens): the loss skips it.
+IGNORED = -100
+
 
 def train_and_save(model: Any, tokenizer: Any, features: Sequence[dict[str, Any]], output: Path, *, config: Any,
                    rng: np.random.Generator, labels: np.ndarray | None = None, bf16: bool = False,
@@ -20,7 +23,7 @@ def train_and_save(model: Any, tokenizer: Any, features: Sequence[dict[str, Any]
     """Trains `model` on tokenized `features` for `config.epochs`, then saves model and tokenizer to `output`.
 
     `labels`, when given, adds one class target per feature; otherwise the features carry their own
-    targets (e.g. QA start/end positions). The caller seeds torch before building the model (the new
+    targets (e.g. QA start/end positions, or a "labels" list per token, padded here with `IGNORED`). The caller seeds torch before building the model (the new
     head's initialisation draws from it) and hands over the shuffling `rng`. Returns steps, seconds and
     the mean loss of the last 10 steps.
     """
@@ -41,7 +44,7 @@ def train_and_save(model: Any, tokenizer: Any, features: Sequence[dict[str, Any]
                 if step >= total_steps:
                     break
                 rows = order[start : start + config.batch_size]
-                batch = tokenizer.pad([features[i] for i in rows], return_tensors="pt")
+                batch = pad_features(tokenizer, [features[i] for i in rows])
                 if labels is not None:
                     batch["labels"] = torch.tensor(labels[rows])
                 with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
@@ -60,6 +63,23 @@ def train_and_save(model: Any, tokenizer: Any, features: Sequence[dict[str, Any]
         model.save_pretrained(output, safe_serialization=True)
     tokenizer.save_pretrained(output)
     return {"steps": step, "seconds": time.perf_counter() - started, "final_loss": float(np.mean(losses[-10:]))}
+
+
+def pad_features(tokenizer: Any, features: Sequence[dict[str, Any]]) -> Any:
+    """One padded batch; a per-token "labels" list is padded with `IGNORED` on the tokenizer's padding side."""
+    import torch
+
+    if not features or not isinstance(features[0].get("labels"), list):
+        return tokenizer.pad(list(features), return_tensors="pt")
+    inputs = [{key: value for key, value in feature.items() if key != "labels"} for feature in features]
+    batch = tokenizer.pad(inputs, return_tensors="pt")
+    width = batch["input_ids"].shape[1]
+    rows = []
+    for feature in features:
+        fill = [IGNORED] * (width - len(feature["labels"]))
+        rows.append(fill + feature["labels"] if tokenizer.padding_side == "left" else feature["labels"] + fill)
+    batch["labels"] = torch.tensor(rows, dtype=torch.long)
+    return batch
 
 
 def write_summary(output: Path, summary: dict[str, Any]) -> dict[str, Any]:
