@@ -94,3 +94,25 @@ def test_qa_tour_fine_tunes_and_states_the_verdict_against_sliding_window():
     assert probes["baseline:sliding-window"]["guessing_rate"] == 1.0  # it answers every question whose answer was removed
     assert 0.0 <= probes["minilm-qa-sample"]["guessing_rate"] <= 1.0
     assert tour["report"].is_file()
+
+
+@pytest.mark.slow
+def test_ner_tour_fine_tunes_a_tagger_and_shows_the_memorization_gap():
+    hub = Hub.open()
+    lines: list[str] = []
+    result = run_demo(hub, progress=False, echo=lines.append, tasks=("token-classification",), epochs=2.0)
+    tour = result["token-classification"]
+    board = tour["leaderboard"]
+    rows = {row.model: row for row in board.rows}
+    assert set(rows) == {"minilm-ner-sample", "baseline:majority-tag", "baseline:memorization", "baseline:feature-logreg"}
+    assert hub.dataset("ner-sample").options["scheme"] == "IOB2"
+    memorization = rows["baseline:memorization"].metrics
+    assert memorization["seen_f1"]["value"] == 1.0 and memorization["unseen_f1"]["value"] == 0.0
+    # The fine-tuned tagger finds mentions it never saw in train; remembering names cannot.
+    assert rows["minilm-ner-sample"].metrics["unseen_f1"]["value"] > 0.2
+    assert "   baseline:memorization: seen mentions f1 1.000, unseen 0.000: a memorization gap of 100.0 points" in lines
+    assert any(line.startswith("5. f1: minilm-ner-sample") for line in lines)
+    assert set(tour["probes"]) == {"minilm-ner-sample", "baseline:memorization"}
+    assert tour["probes"]["baseline:memorization"]["worst_probe"] == "entity-swap"
+    assert tour["report"].is_file()
+    assert lines[-3] == "per-example predictions: benchhub predictions --model minilm-ner-sample --dataset ner-sample --errors"

@@ -82,8 +82,10 @@ def run_demo(hub: Hub, *, progress: bool = True, epochs: float | None = None, ec
         if tasks is None or tour.task in tasks:
             results[tour.task] = _run_tour(hub, tour, base, progress=progress, epochs=epochs, echo=echo, show=show)
     echo(f"artifacts: {hub.artifacts.root} (datasets/, checkpoints/, baselines/, evaluations/)")
-    echo(f"per-example predictions: benchhub predictions --model {CLASSIFICATION.model} --dataset {CLASSIFICATION.dataset} --errors")
-    echo(f"the same leaderboard as CSV: benchhub leaderboard --dataset {TOURS[-1].dataset} --format csv")
+    ran = [tour for tour in TOURS if tour.task in results]
+    if ran:
+        echo(f"per-example predictions: benchhub predictions --model {ran[0].model} --dataset {ran[0].dataset} --errors")
+        echo(f"the same leaderboard as CSV: benchhub leaderboard --dataset {ran[-1].dataset} --format csv")
     echo(f"done in {time.perf_counter() - started:.0f} s")
     results["beats_keyword"] = results.get(CLASSIFICATION.task, {}).get("beats_rival")
     return results
