@@ -11,7 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from benchhub.data.records import canonical_json
-from benchhub.errors import InvalidInputError, ModelNotFoundError, NameTakenError, PredictionsFormatError
+from benchhub.errors import (
+    InvalidInputError,
+    ModelNotFoundError,
+    NameTakenError,
+    PredictionsFormatError,
+)
 from benchhub.models.base import KINDS, NETWORK_KINDS
 from benchhub.models.checkpoints import (
     checkpoint_fingerprint,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from benchhub.data.readers import json_lines, load_json
 from benchhub.errors import PredictionsFormatError
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -35,3 +37,26 @@ def shown(value: Any, limit: int = 80) -> str:
     """`repr(value)` for a message, cut short when a file holds an absurdly long id or label."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit - 20]}… ({len(text):,} characters)"
+
+
+def json_objects(path: Path, text: str, *, keys: tuple[str, ...], example: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each non-blank line of a JSON-lines predictions file as (where, object), checked to be an object with `keys`
+    (no NaN or Infinity); `example` shows a good line in the message of a bad one."""
+    for number, line in enumerate(json_lines(text), start=1):
+        if not line.strip():
+            continue
+        where = f"{path.name}, line {number}"
+        try:
+            row = load_json(line, where=where, error=PredictionsFormatError, parse_constant=_reject_constant)
+        except PredictionsFormatError:
+            raise
+        except ValueError as exc:
+            raise PredictionsFormatError(f"{where}: not valid JSON ({exc}); NaN and Infinity are not allowed.") from exc
+        if not isinstance(row, dict) or any(key not in row for key in keys):
+            named = " and ".join(f'"{key}"' for key in keys)
+            raise PredictionsFormatError(f"{where}: expected an object with {named}, like {example}.")
+        yield where, row
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed")

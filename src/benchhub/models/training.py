@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -12,6 +13,20 @@ import numpy as np
 
 from benchhub.models.checkpoints import quiet_transformers
 from benchhub.progress import Progress
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """What every fine-tuning recipe sets; a family's config inherits it, changing defaults or adding fields."""
+
+    epochs: float = 4.0
+    batch_size: int = 16
+    learning_rate: float = 1e-4
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    max_length: int = 128
+    seed: int = 0
+
 
 # The target of a token that carries no label (special tokens, a word's later sub-tokens): the loss skips it.
 IGNORED = -100

@@ -18,19 +18,15 @@ import numpy as np
 from benchhub.errors import InvalidInputError
 from benchhub.models.checkpoints import quiet_transformers, vet_checkpoint
 from benchhub.models.runtime import tokenizer_limit
-from benchhub.models.training import train_and_save, write_summary
+from benchhub.models.training import TrainingConfig, train_and_save, write_summary
 
 
 @dataclass(frozen=True)
-class QAFinetuneConfig:
+class QAFinetuneConfig(TrainingConfig):
     epochs: float = 8.0
-    batch_size: int = 16
     learning_rate: float = 3e-4
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
     max_length: int = 384
     doc_stride: int = 128
-    seed: int = 0
     # bfloat16 autocast roughly halves CPU time where the CPU has AVX512-BF16/AMX (None: use it there), but
     # results then depend on the hardware; the default stays float32 so a seed gives the same model everywhere.
     bf16: bool | None = False

@@ -10,8 +10,12 @@ import io
 from pathlib import Path
 from typing import Any
 
-from benchhub.data.prediction_files import MAX_BYTES, read_predictions_text, shown
-from benchhub.data.readers import json_lines, load_json
+from benchhub.data.prediction_files import (
+    MAX_BYTES,
+    json_objects,
+    read_predictions_text,
+    shown,
+)
 from benchhub.errors import PredictionsFormatError
 
 
@@ -37,26 +41,10 @@ def read_label_pairs(path: Path, *, max_bytes: int = MAX_BYTES) -> list[tuple[st
     return _jsonl_pairs(path, text)
 
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not allowed")
-
 
 def _jsonl_pairs(path: Path, text: str) -> list[tuple[str, Any, Any]]:
-    pairs = []
-    for number, line in enumerate(json_lines(text), start=1):
-        if not line.strip():
-            continue
-        where = f"{path.name}, line {number}"
-        try:
-            row = load_json(line, where=where, error=PredictionsFormatError, parse_constant=_reject_constant)
-        except PredictionsFormatError:
-            raise
-        except ValueError as exc:
-            raise PredictionsFormatError(f"{where}: not valid JSON ({exc}); NaN and Infinity are not allowed.") from exc
-        if not isinstance(row, dict) or "id" not in row or "label" not in row:
-            raise PredictionsFormatError(f'{where}: expected an object with "id" and "label", like {{"id": 0, "label": "positive"}}.')
-        pairs.append((where, row["id"], row["label"]))
-    return pairs
+    return [(where, row["id"], row["label"])
+            for where, row in json_objects(path, text, keys=("id", "label"), example='{"id": 0, "label": "positive"}')]
 
 
 def _csv_pairs(path: Path, text: str) -> list[tuple[str, Any, Any]]:

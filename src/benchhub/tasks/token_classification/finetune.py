@@ -17,20 +17,23 @@ from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.models.checkpoints import quiet_transformers, vet_checkpoint
 from benchhub.models.runtime import tokenizer_limit
-from benchhub.models.training import IGNORED, train_and_save, write_summary
-from benchhub.tasks.token_classification.subwords import TagWindow, make_windows, window_room
+from benchhub.models.training import (
+    IGNORED,
+    TrainingConfig,
+    train_and_save,
+    write_summary,
+)
+from benchhub.tasks.token_classification.subwords import (
+    TagWindow,
+    make_windows,
+    window_room,
+)
 
 
 @dataclass(frozen=True)
-class TaggerFinetuneConfig:
+class TaggerFinetuneConfig(TrainingConfig):
     epochs: float = 5.0
-    batch_size: int = 16
-    learning_rate: float = 1e-4
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    max_length: int = 128
-    stride: int = 32
-    seed: int = 0
+    stride: int = 32  # sub-words shared by consecutive windows of a long sentence
 
 
 def finetune_tagger(base: Path, train: Split, tags: list[str], output: Path, *,

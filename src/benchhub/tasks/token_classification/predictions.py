@@ -14,10 +14,10 @@ from typing import Any, Sequence
 from benchhub.data.prediction_files import (
     MAX_BYTES,
     check_predictions_path,
+    json_objects,
     read_predictions_text,
     shown,
 )
-from benchhub.data.readers import json_lines, load_json
 from benchhub.errors import DatasetFormatError, PredictionsFormatError
 from benchhub.tasks.token_classification.conll import CONLL_SUFFIXES, read_conll
 
@@ -48,18 +48,7 @@ def read_tag_pairs(path: Path, *, max_bytes: int = MAX_BYTES) -> list[tuple[str,
     if not text.strip():
         raise PredictionsFormatError(f"{path} is empty; expected one prediction per sentence.")
     pairs = []
-    for number, line in enumerate(json_lines(text), start=1):
-        if not line.strip():
-            continue
-        where = f"{path.name}, line {number}"
-        try:
-            row = load_json(line, where=where, error=PredictionsFormatError, parse_constant=_reject_constant)
-        except PredictionsFormatError:
-            raise
-        except ValueError as exc:
-            raise PredictionsFormatError(f"{where}: not valid JSON ({exc}); NaN and Infinity are not allowed.") from exc
-        if not isinstance(row, dict) or "id" not in row or "tags" not in row:
-            raise PredictionsFormatError(f'{where}: expected an object with "id" and "tags", like {{"id": 0, "tags": ["B-PER", "O"]}}.')
+    for where, row in json_objects(path, text, keys=("id", "tags"), example='{"id": 0, "tags": ["B-PER", "O"]}'):
         raw_id, raw_tags = row["id"], row["tags"]
         if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
             raise PredictionsFormatError(f"{where}: id {shown(raw_id)} is not a string or integer.")
@@ -129,6 +118,3 @@ def _check_tags(where: str, example_id: Any, predicted: list[str], words: int, a
     if unknown is not None:
         raise PredictionsFormatError(f"{where}: tag {shown(unknown)} for id {shown(example_id)} is not one of {sorted(allowed)}.")
 
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not allowed")

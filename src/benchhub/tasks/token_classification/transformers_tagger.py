@@ -14,7 +14,11 @@ from benchhub.models.base import ModelInfo
 from benchhub.models.runtime import load_runtime, pad_batch, tokenizer_limit
 from benchhub.tasks.token_classification.outputs import SentenceTags
 from benchhub.tasks.token_classification.subwords import (
-    AGGREGATIONS, TagWindow, make_windows, window_room, word_probabilities,
+    AGGREGATIONS,
+    TagWindow,
+    make_windows,
+    window_room,
+    word_probabilities,
 )
 
 OUTPUTS = ("logits",)
