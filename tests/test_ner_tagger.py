@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from pathlib import Path
@@ -178,8 +179,8 @@ def test_every_window_is_a_slice_of_the_whole_sentence_in_the_same_special_token
             assert window.token_type_ids == [0] * len(window.input_ids)
             covered.append((window.start, window.start + size))
         assert covered[0][0] == 0 and covered[-1][1] == last - first
-        for (start, end), (next_start, _) in zip(covered, covered[1:]):
-            assert end == first - first + start + (max_length - 2) and next_start == end - stride
+        for (start, end), (next_start, _) in itertools.pairwise(covered):
+            assert end == start + (max_length - 2) and next_start == end - stride
         if last - first <= max_length - 2:
             assert len(mine) == 1
 
@@ -280,15 +281,9 @@ def test_many_to_one_probabilities_add_up_and_unpredicted_tags_are_noted(tmp_pat
 
 
 @pytest.mark.slow
-def test_onnx_runtime_matches_torch(tagger_folder, tmp_path, monkeypatch):
-    from types import SimpleNamespace
-
+def test_onnx_runtime_matches_torch(tagger_folder, tmp_path):
     from benchhub.optimize.export import export_onnx
-    from benchhub.tasks import registry
 
-    # Token classification is not a registered task yet; export_onnx reads only these two fields of it.
-    monkeypatch.setitem(registry.TASKS, "token-classification",
-                        SimpleNamespace(auto_class="AutoModelForTokenClassification", head_outputs=("logits",)))
     exported = export_onnx(tagger_folder, "token-classification", tmp_path / "onnx")
     assert exported.outputs == ("logits",)
     split = make_split(sentences(30, seed=13, low=1, high=45))
