@@ -23,7 +23,7 @@ from benchhub.models.training import TrainingConfig, train_and_save, write_summa
 
 @dataclass(frozen=True)
 class QAFinetuneConfig(TrainingConfig):
-    epochs: float = 8.0
+    epochs: float = 4.0
     learning_rate: float = 3e-4
     max_length: int = 384
     doc_stride: int = 128
