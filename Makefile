@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/eval_throughput.py
 	$(PY) benchmarks/onnx_speedup.py
 	$(PY) benchmarks/matrix_scaling.py
+	$(PY) benchmarks/ner_throughput.py
 
 peer-venv: $(PEER_STAMP)
 
