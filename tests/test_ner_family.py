@@ -249,3 +249,46 @@ def test_outside_probes_never_touch_a_mention_and_keep_the_tags(test_split, prob
         for word, tag, new in zip(words, tags, new_words):
             if tag != "O":
                 assert new == word
+
+
+# --- tags that name no entities (part of speech) ------------------------------------------------------
+
+POS_TAGS = ["NN", "VBD", "DT", "JJ", ".", "IN"]
+
+
+def _pos_split(n: int, seed: int) -> Split:
+    rng = random.Random(seed)
+    tokens = [[f"w{rng.randrange(30)}" for _ in range(rng.randrange(1, 9))] for _ in range(n)]
+    tags = [[rng.choice(POS_TAGS) for _ in words] for words in tokens]
+    return Split("test", list(range(n)), [" ".join(w) for w in tokens], tokens=tokens, tags=tags)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_part_of_speech_tags_are_scored_per_word_exactly_as_scikit_learn(seed):
+    from sklearn.metrics import accuracy_score as sk_accuracy
+    from sklearn.metrics import f1_score as sk_f1
+
+    split = _pos_split(60, seed)
+    options = TASK.dataset_options({"test": split}, {})
+    assert options == {"scheme": "none"}
+    facts = DatasetFacts(labels=sorted(POS_TAGS), options=options)
+    rng = random.Random(seed + 10)
+    predicted = [[t if rng.random() < 0.7 else rng.choice(POS_TAGS) for t in tags] for tags in split.tags]
+    scored = TASK.score(split, [SentenceTags(tuple(t)) for t in predicted], facts)
+    gold_flat, predicted_flat = [t for s in split.tags for t in s], [t for s in predicted for t in s]
+    labels = sorted(set(gold_flat) | set(predicted_flat))
+    assert scored.metrics["accuracy"]["value"] == pytest.approx(sk_accuracy(gold_flat, predicted_flat), abs=1e-12)
+    assert scored.metrics["f1"]["value"] == pytest.approx(sk_f1(gold_flat, predicted_flat, average="micro"), abs=1e-12)
+    assert scored.metrics["macro_f1"]["value"] == pytest.approx(
+        sk_f1(gold_flat, predicted_flat, average="macro", labels=labels), abs=1e-12)
+    for name, entry in scored.metrics.items():
+        assert entry["ci_low"] <= entry["value"] <= entry["ci_high"], name
+    assert set(scored.metrics) == set(TASK.metric_names(facts))
+    assert TASK.reference_baselines(facts) == ("majority-tag", "feature-logreg")
+    assert TASK.paired_pvalue(scored.examples, scored.examples, "f1", facts) == 1.0
+    again = TASK.score(split, TASK.predictions_from_rows(scored.examples, facts), facts)
+    assert again.metrics == scored.metrics
+    probes = TASK.default_probes(facts)[0]
+    assert [p.name for p in probes] == ["case-upper-outside", "typos-outside"]
+    upper = probes[0].apply(split, seed=0)
+    assert upper.split.tokens == [[w.upper() for w in words] for words in split.tokens]

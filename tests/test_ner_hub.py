@@ -61,3 +61,19 @@ def test_a_tagger_is_exported_to_onnx_behind_its_parity_gate_and_benched(tmp_pat
                        budget=BenchBudget(warmup_calls=1, min_timings=2, min_seconds=0.0, max_seconds=5.0))
     assert {(s.model, s.batch_size) for s in speeds} == {("tagger", 1), ("tagger", 4), ("tagger@onnx", 1), ("tagger@onnx", 4)}
     assert all(s.latency_ms_p50 > 0 for s in speeds)
+
+
+def test_part_of_speech_tags_from_a_conll_column_are_ranked_per_word(tmp_path):
+    rows = [("The", "DT", "B-NP"), ("cat", "NN", "I-NP"), ("sat", "VBD", "B-VP"), (".", ".", "O")]
+    text = "-DOCSTART- -X- O\n\n" + "\n\n".join("\n".join(" ".join(r) for r in rows[: 2 + i % 3]) for i in range(40)) + "\n"
+    for name in ("train", "test"):
+        (tmp_path / f"{name}.conll").write_text(text, encoding="utf-8")
+    splits = ["--split", f"train={tmp_path / 'train.conll'}", "--split", f"test={tmp_path / 'test.conll'}"]
+    pos = run_cli("dataset", "add", "pos", "--task", "token-classification", *splits, "--tags-column", "1", "--json")
+    assert pos.returncode == 0, pos.stderr
+    assert json.loads(pos.stdout)["options"] == {"scheme": "none"}
+    chunks = run_cli("dataset", "add", "chunks", "--task", "token-classification", *splits, "--json")
+    assert json.loads(chunks.stdout)["options"]["scheme"] == "IOB2"
+    board = json.loads(run_cli("leaderboard", "--dataset", "pos", "--format", "json", "--quiet").stdout)
+    assert [row["model"] for row in board["rows"]] == ["baseline:feature-logreg", "baseline:majority-tag"]
+    assert board["rows"][0]["metrics"]["accuracy"]["value"] == 1.0  # one tag per word type here

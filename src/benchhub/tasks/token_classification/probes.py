@@ -22,12 +22,17 @@ from benchhub.probes.base import Perturbed
 from benchhub.probes.typos import typo
 from benchhub.tasks.token_classification.entities import conlleval_entities
 from benchhub.tasks.token_classification.schemes import encode_spans
+from benchhub.tasks.token_classification.word_labels import NO_SCHEME
 
 TASK = "token-classification"
 MIN_TYPO_LETTERS = 4
 
 
 def default_tagging_suite(scheme: str) -> list[object]:
+    """The entity swap and the changes outside mentions; tags that name no entities (scheme `none`, part of
+    speech) have no mentions, so there the words themselves change (and their gold tags stay)."""
+    if scheme == NO_SCHEME:
+        return [UpperCaseOutside(mentions=False), TyposOutside(mentions=False)]
     return [EntitySwap(scheme), UpperCaseOutside(), TyposOutside()]
 
 
@@ -74,14 +79,16 @@ class EntitySwap:
 
 @dataclass(frozen=True)
 class UpperCaseOutside:
-    """Upper-cases every word outside the gold mentions ("the" -> "THE"), keeping the tags."""
+    """Upper-cases every word outside the gold mentions ("the" -> "THE"), keeping the tags (`mentions=False`:
+    every word)."""
 
+    mentions: bool = True
     name: str = "case-upper-outside"
     kind: str = "INV"
     task: str = TASK
 
     def apply(self, split: Split, *, seed: int) -> Perturbed:
-        return _outside(split, lambda word, rng: word.upper(), self.name, seed)
+        return _outside(split, lambda word, rng: word.upper(), self.name, seed, mentions=self.mentions)
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,7 @@ class TyposOutside:
     with probability `rate` (at least one such word per sentence that has one)."""
 
     rate: float = 0.2
+    mentions: bool = True
     name: str = "typos-outside"
     kind: str = "INV"
     task: str = TASK
@@ -98,15 +106,15 @@ class TyposOutside:
         def change(word: str, rng: random.Random) -> str:
             return _typo(word, rng) if rng.random() < self.rate else word
 
-        return _outside(split, change, self.name, seed, fallback=_typo)
+        return _outside(split, change, self.name, seed, fallback=_typo, mentions=self.mentions)
 
 
-def _outside(split: Split, change, name: str, seed: int, fallback=None) -> Perturbed:
+def _outside(split: Split, change, name: str, seed: int, fallback=None, *, mentions: bool = True) -> Perturbed:
     tokens: list[list[str]] = []
     changed: list[bool] = []
     for example_id, words, gold in zip(split.ids, split.tokens or [], split.tags or [], strict=True):
         rng = random.Random(f"{seed}:{name}:{example_id}")
-        inside = {i for _, start, end in conlleval_entities(list(gold)) for i in range(start, end + 1)}
+        inside = {i for _, start, end in conlleval_entities(list(gold)) for i in range(start, end + 1)} if mentions else set()
         eligible = [i for i, word in enumerate(words) if i not in inside and _typo_word(word)]
         new_words = [word if i in inside else change(word, rng) for i, word in enumerate(words)]
         if fallback is not None and new_words == list(words) and eligible:

@@ -26,8 +26,10 @@ from benchhub.tasks.base import (
     metric_entry,
 )
 from benchhub.tasks.token_classification import metrics as seqeval_metrics
+from benchhub.tasks.token_classification import word_labels
 from benchhub.tasks.token_classification.entities import SCHEMES, conlleval_entities
 from benchhub.tasks.token_classification.outputs import SentenceTags
+from benchhub.tasks.token_classification.word_labels import NO_SCHEME
 
 if TYPE_CHECKING:
     from benchhub.data.readers import Table
@@ -109,10 +111,14 @@ class TokenClassification(TaskFamily):
             raise InvalidInputError(f"--{unknown[0].replace('_', '-')} does not apply to {self.name} datasets.")
         tagged = [split for split in splits.values() if split.tags is not None]
         scheme = settings.get("scheme")
+        sentences = [sentence for split in tagged for sentence in split.tags or []]
         if scheme is None:
-            scheme = detect_scheme([sentence for split in tagged for sentence in split.tags or []])
-        elif scheme not in SCHEMES:
-            raise InvalidInputError(f"--scheme {scheme!r} is not a tag scheme; use one of {', '.join(SCHEMES)}.")
+            scheme = detect_scheme(sentences) if all(_entity_tag(tag) for s in sentences for tag in s) else NO_SCHEME
+        elif scheme not in (*SCHEMES, NO_SCHEME):
+            raise InvalidInputError(f"--scheme {scheme!r} is not a tag scheme; use one of {', '.join(SCHEMES)}, "
+                                    f"or {NO_SCHEME} for tags that name no entities (part of speech).")
+        if scheme == NO_SCHEME:
+            return {"scheme": scheme}
         stated = "stated" if "scheme" in settings else "detected"
         for split in tagged:
             for example_id, sentence in zip(split.ids, split.tags or [], strict=True):
@@ -130,12 +136,16 @@ class TokenClassification(TaskFamily):
         return options
 
     def example_labels(self, split: Split) -> list[frozenset[str]]:
-        """A sentence's entity types (what `--slice label=PER` selects: the sentences with a PER mention)."""
-        return [frozenset(type_ for type_, _, _ in conlleval_entities(list(tags))) for tags in split.tags or []]
+        """A sentence's entity types (what `--slice label=PER` selects: the sentences with a PER mention), or its
+        tags when they name no entities."""
+        return [frozenset(type_ for type_, _, _ in conlleval_entities(list(tags))) if all(map(_entity_tag, tags))
+                else frozenset(tags) for tags in split.tags or []]
 
     def label_values(self, labels: list[str]) -> list[str]:
         from benchhub.tasks.token_classification.schemes import split_tag
 
+        if not all(map(_entity_tag, labels)):
+            return sorted(labels)
         return sorted({split_tag(tag)[1] for tag in labels if tag != "O"})
 
     def demo_lines(self, metrics: dict[str, dict[str, float]]) -> list[str]:
@@ -150,6 +160,8 @@ class TokenClassification(TaskFamily):
 
     # Scoring -------------------------------------------------------------------------------------
     def metric_names(self, facts: DatasetFacts) -> tuple[str, ...]:
+        if facts.options.get("scheme") == NO_SCHEME:
+            return word_labels.METRICS
         seen = ("seen_f1", "unseen_f1") if "train_mentions" in facts.options else ()
         return (*seqeval_metrics.HEADLINE_METRICS, *seen)
 
@@ -173,6 +185,11 @@ class TokenClassification(TaskFamily):
             if len(tags) != len(words):
                 raise InvalidInputError(f"Sentence {example_id!r}: {len(tags)} predicted tags for {len(words)} words.")
         scheme = facts.options.get("scheme")
+        examples = [_example_row(example_id, words, tags, p, scheme)
+                    for example_id, words, tags, p in zip(split.ids, gold, predicted, predictions, strict=True)]
+        if scheme == NO_SCHEME:
+            metrics, details = self._score_words(gold, predicted)
+            return TaskScore(metrics, details, examples)
         counts = seqeval_metrics.corpus_counts(references=gold, predictions=predicted, scheme=scheme)
         values = seqeval_metrics.scores(counts)
         intervals = seqeval_metrics.intervals(counts, n_resamples=self.n_resamples, confidence=self.confidence, seed=self.seed)
@@ -198,17 +215,36 @@ class TokenClassification(TaskFamily):
             totals = sides.sum(axis=0)
             details["mentions"] = {side: {"gold": int(totals[i, 2]), "predicted": int(totals[i, 1]), "correct": int(totals[i, 0])}
                                    for i, side in enumerate(("seen", "unseen"))}
-        examples = [_example_row(example_id, words, tags, p)
-                    for example_id, words, tags, p in zip(split.ids, gold, predicted, predictions, strict=True)]
         return TaskScore(metrics, details, examples)
+
+    def _score_words(self, gold: list[list[str]], predicted: list[list[str]]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Scheme `none` (part of speech): every word one labelled item (see `word_labels`)."""
+        tags, counts = word_labels.sentence_counts(gold, predicted)
+        totals = counts.sum(axis=0)
+        values = word_labels.scores(totals)
+        cis = word_labels.intervals(counts, n_resamples=self.n_resamples, confidence=self.confidence, seed=self.seed)
+        metrics = {name: metric_entry(values[name], cis[name].low, cis[name].high)
+                   for name in word_labels.METRICS if not np.isnan(values[name])}
+        details = {"scheme": NO_SCHEME, "per_type": word_labels.per_tag(tags, totals),
+                   "bootstrap": {"n_resamples": self.n_resamples, "confidence": self.confidence, "seed": self.seed,
+                                 "resampled": "sentences"}}
+        return metrics, details
 
     def paired_pvalue(self, leader: list[dict[str, Any]], other: list[dict[str, Any]], metric: str,
                       facts: DatasetFacts) -> float | None:
         """Paired bootstrap over sentences on the headline metrics; None for the seen/unseen split."""
-        if metric not in seqeval_metrics.HEADLINE_METRICS:
-            return None
         gold = [row["gold"] for row in leader]
         scheme = facts.options.get("scheme")
+        if scheme == NO_SCHEME:
+            if metric not in word_labels.METRICS:
+                return None
+            a, b = (word_labels.sentence_counts(gold, [row["predicted"] for row in rows]) for rows in (leader, other))
+            tags = sorted(set(a[0]) | set(b[0]))
+            value = word_labels.paired_pvalue(_widen(a, tags), _widen(b, tags), metric, n_resamples=self.n_resamples,
+                                              seed=self.seed)
+            return None if np.isnan(value) else float(value)
+        if metric not in seqeval_metrics.HEADLINE_METRICS:
+            return None
         counts = [seqeval_metrics.corpus_counts(references=gold, predictions=[row["predicted"] for row in rows], scheme=scheme)
                   for rows in (leader, other)]
         value = seqeval_metrics.paired_pvalue(counts[0], counts[1], metric, n_resamples=self.n_resamples, seed=self.seed)
@@ -258,6 +294,9 @@ class TokenClassification(TaskFamily):
         return {name: BASELINES[name] for name in self.baselines}
 
     def reference_baselines(self, facts: DatasetFacts) -> tuple[str, ...]:
+        """Without entities (scheme `none`) there is nothing to memorize as an entity."""
+        if facts.options.get("scheme") == NO_SCHEME:
+            return tuple(name for name in self.baselines if name != "memorization")
         return self.baselines
 
     def fit_baseline(self, cls: type, train: Split, facts: DatasetFacts) -> Any:
@@ -326,7 +365,35 @@ class TokenClassification(TaskFamily):
         }
 
 
-def _example_row(example_id: Any, gold: list[str], predicted: list[str], prediction: SentenceTags) -> dict[str, Any]:
+def _entity_tag(tag: str) -> bool:
+    """Whether a tag is "O" or prefix + type (B-PER): the tags of entities and chunks, not of parts of speech."""
+    from benchhub.tasks.token_classification.schemes import split_tag
+
+    try:
+        split_tag(tag)
+    except InvalidInputError:
+        return False
+    return True
+
+
+def _widen(found: tuple[tuple[str, ...], np.ndarray], tags: list[str]) -> np.ndarray:
+    """Per-sentence word counts over `tags` (a superset of the system's own), so two systems line up."""
+    own, counts = found
+    wide = np.zeros((counts.shape[0], len(tags), 3), dtype=np.int64)
+    for index, tag in enumerate(own):
+        wide[:, tags.index(tag)] = counts[:, index]
+    return wide
+
+
+def _example_row(example_id: Any, gold: list[str], predicted: list[str], prediction: SentenceTags,
+                 scheme: str | None) -> dict[str, Any]:
+    if scheme == NO_SCHEME:  # words are the items: entity counts are words right, words predicted, words
+        right = sum(g == p for g, p in zip(gold, predicted))
+        row: dict[str, Any] = {"id": example_id, "gold": gold, "predicted": predicted, "correct": gold == predicted,
+                               "entities": len(gold), "predicted_entities": len(predicted), "correct_entities": right}
+        if prediction.confidences is not None:
+            row["confidences"] = [None if c is None or c != c else round(float(c), 6) for c in prediction.confidences]
+        return row
     gold_entities, predicted_entities = (set(conlleval_entities(tags)) for tags in (gold, predicted))
     row: dict[str, Any] = {
         "id": example_id, "gold": gold, "predicted": predicted, "correct": gold == predicted,
