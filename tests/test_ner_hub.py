@@ -77,3 +77,18 @@ def test_part_of_speech_tags_from_a_conll_column_are_ranked_per_word(tmp_path):
     board = json.loads(run_cli("leaderboard", "--dataset", "pos", "--format", "json", "--quiet").stdout)
     assert [row["model"] for row in board["rows"]] == ["baseline:feature-logreg", "baseline:majority-tag"]
     assert board["rows"][0]["metrics"]["accuracy"]["value"] == 1.0  # one tag per word type here
+
+
+def test_the_server_never_shows_the_train_splits_mention_strings():
+    from fastapi.testclient import TestClient
+
+    from benchhub.server import create_app
+    from benchhub.server.in_process_scoring import WorkerSettings
+
+    hub = Hub.open()
+    hub.add_dataset("ner", splits={"train": SAMPLE / "train.conll", "test": SAMPLE / "test.conll"}, task="token-classification")
+    assert "train_mentions" in hub.dataset("ner").options  # kept for scoring seen/unseen mentions
+    client = TestClient(create_app(hub.config, scoring=WorkerSettings(enabled=False)))
+    document = client.get("/api/datasets/ner").json()
+    assert document["options"] == {"scheme": "IOB2"}
+    assert "Lisbon" not in client.get("/datasets/ner").text and "Lisbon" not in client.get("/api/datasets").text

@@ -25,12 +25,20 @@ def dataset_view(info: DatasetInfo, viewer: Viewer) -> dict[str, Any]:
         **viewer.fingerprint(info.fingerprint, dataset=info.name),
         "labels": document["labels"],
         "columns": document["columns"],
-        "options": document["options"],
+        # Options a family keeps for itself (the train split's mention strings) may come from a hidden split.
+        "options": {key: value for key, value in document["options"].items()
+                    if key not in _internal_options(document["task"])},
         "source": {key: document["source"][key] for key in ("hub_id", "revision") if key in document["source"]},
         "splits": [{"name": s.name, "num_rows": s.num_rows, **viewer.fingerprint(s.fingerprint, dataset=info.name, split=s.name),
                     "hidden": viewer.reason(info.name, s.name)} for s in info.splits],
         "created_at": document["created_at"],
     }
+
+
+def _internal_options(task: str) -> frozenset[str]:
+    from benchhub.tasks.registry import TASKS
+
+    return TASKS[task].internal_options if task in TASKS else frozenset()
 
 
 def model_view(record: ModelRecord, viewer: Viewer) -> dict[str, Any]:

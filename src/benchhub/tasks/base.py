@@ -150,6 +150,7 @@ class Task(Protocol):
         """`batch_size` copies of one synthetic input made of `text` (for `benchhub bench`)."""
 
     bench_question: str | None
+    internal_options: frozenset[str]
     takes_rules: bool
 
     def rules_class(self) -> type:
@@ -209,6 +210,8 @@ class TaskFamily:
     """Defaults most families share; a family's dataclass inherits them and overrides what differs."""
 
     bench_question: str | None = None
+    # Dataset options the family computes for itself from gold data, never shown by the server.
+    internal_options: frozenset[str] = frozenset()
     # Whether a rules file (`benchhub model add NAME rules.yaml`) makes a baseline of this family.
     takes_rules: bool = False
 

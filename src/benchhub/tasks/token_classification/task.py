@@ -62,6 +62,8 @@ class TokenClassification(TaskFamily):
     head_outputs: tuple[str, ...] = ("logits",)
     demo: DemoTour | None = DemoTour("ner-sample", "minilm-ner-sample", "ner_sample", ("train.conll", "test.conll"),
                                      "baseline:memorization", "f1")
+    # The train split's mention strings: gold, and a train split can be hidden by a benchmark.
+    internal_options: frozenset[str] = frozenset({"train_mentions"})
     n_resamples: int = 1000
     confidence: float = 0.95
     seed: int = 0
