@@ -9,9 +9,16 @@ from sklearn.linear_model import LogisticRegression
 from benchhub.errors import InvalidInputError
 from benchhub.models.baselines.base import NotFittedError
 from benchhub.tasks.token_classification.baselines import BASELINES
-from benchhub.tasks.token_classification.baselines.feature_logreg import FeatureLogRegBaseline
-from benchhub.tasks.token_classification.baselines.majority_tag import MajorityTagBaseline
-from benchhub.tasks.token_classification.baselines.word_features import shape, word_features
+from benchhub.tasks.token_classification.baselines.feature_logreg import (
+    FeatureLogRegBaseline,
+)
+from benchhub.tasks.token_classification.baselines.majority_tag import (
+    MajorityTagBaseline,
+)
+from benchhub.tasks.token_classification.baselines.word_features import (
+    shape,
+    word_features,
+)
 
 SENTENCES = [["Ada", "met", "Bo", "in", "Paris"], ["Bo", "left"], ["Paris", "is", "big"]]
 TAGS = [["B-PER", "O", "B-PER", "O", "B-LOC"], ["B-PER", "O"], ["B-LOC", "O", "O"]]
@@ -60,7 +67,9 @@ def test_a_saved_feature_logreg_predicts_the_same_probabilities_without_pickle(t
 
 
 def _features(sentence):
-    from benchhub.tasks.token_classification.baselines.word_features import sentence_features
+    from benchhub.tasks.token_classification.baselines.word_features import (
+        sentence_features,
+    )
 
     return sentence_features(sentence)
 

@@ -13,8 +13,15 @@ import pytest
 from benchhub.data.records import Split
 from benchhub.engine.runner import run_model
 from benchhub.errors import InvalidInputError, LabelMappingError
-from benchhub.tasks.token_classification.subwords import TagWindow, make_windows, word_probabilities
-from benchhub.tasks.token_classification.transformers_tagger import TransformersTagger, tag_columns
+from benchhub.tasks.token_classification.subwords import (
+    TagWindow,
+    make_windows,
+    word_probabilities,
+)
+from benchhub.tasks.token_classification.transformers_tagger import (
+    TransformersTagger,
+    tag_columns,
+)
 
 TAGS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 COMMON = ["alice", "bob", "went", "to", "the", "market", "in", "paris", "and", "met", "carol", "near", "berlin",

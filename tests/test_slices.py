@@ -7,7 +7,6 @@ import pytest
 
 from benchhub.data.records import DatasetFacts, Split
 from benchhub.errors import InvalidInputError
-from benchhub.models.base import QAPrediction
 from benchhub.ranking.slices import (
     MISSING,
     slice_by_column,
@@ -15,6 +14,7 @@ from benchhub.ranking.slices import (
     slice_metrics,
     subset_split,
 )
+from benchhub.tasks.question_answering.outputs import QAPrediction
 from benchhub.tasks.question_answering.task import QuestionAnswering
 from benchhub.tasks.text_classification.task import TextClassification
 

@@ -23,7 +23,13 @@ from benchhub.errors import InvalidInputError, PredictionsFormatError
 from benchhub.metrics import bootstrap
 from benchhub.models.base import ModelInfo
 from benchhub.tasks import registry
-from benchhub.tasks.base import TaskFamily, TaskScore, check_columns, metric_entry, refuse_settings
+from benchhub.tasks.base import (
+    TaskFamily,
+    TaskScore,
+    check_columns,
+    metric_entry,
+    refuse_settings,
+)
 from tests.contract.family_checks import CHECKS, Case
 
 NAME = "toy-regression"

@@ -28,14 +28,6 @@ class ModelInfo:
 
 
 @dataclass(frozen=True)
-class QAPrediction:
-    """One question's answer ("" abstains) and, when the model gives one, its no-answer probability."""
-
-    text: str
-    no_answer_probability: float | None = None
-
-
-@dataclass(frozen=True)
 class RunOutput:
     """One output per item, in item order, with the items and how long the work took."""
 

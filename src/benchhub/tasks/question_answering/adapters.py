@@ -7,7 +7,8 @@ from typing import Any, Sequence
 
 from benchhub.data.prediction_files import check_predictions_path
 from benchhub.data.records import Split
-from benchhub.models.base import ModelInfo, QAPrediction
+from benchhub.models.base import ModelInfo
+from benchhub.tasks.question_answering.outputs import QAPrediction
 from benchhub.tasks.question_answering.predictions import (
     read_answer_predictions,
     read_no_answer_probabilities,

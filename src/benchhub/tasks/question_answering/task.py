@@ -16,7 +16,6 @@ import numpy as np
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
-from benchhub.models.base import QAPrediction
 from benchhub.tasks.base import (
     DemoTour,
     TaskFamily,
@@ -27,6 +26,7 @@ from benchhub.tasks.base import (
     refuse_settings,
 )
 from benchhub.tasks.question_answering import metrics as squad
+from benchhub.tasks.question_answering.outputs import QAPrediction
 
 if TYPE_CHECKING:
     from pathlib import Path
