@@ -364,7 +364,8 @@ def test_built_in_baseline_without_train_split_is_a_clear_error(tmp_path):
     ("name", "message"),
     [("baseline:foo", r"^No built-in baseline 'baseline:foo'; built-ins are baseline:majority, baseline:keyword, baseline:tfidf-logreg, baseline:sliding-window, "),
      ("nope", r"^No model named 'nope'; no models are registered yet\. Built-in baselines: baseline:majority, baseline:keyword, baseline:tfidf-logreg, baseline:sliding-window, "
-             r"baseline:context-only, baseline:question-only, baseline:always-no-answer\.$")],
+             r"baseline:context-only, baseline:question-only, baseline:always-no-answer, baseline:majority-tag, "
+             r"baseline:memorization, baseline:feature-logreg\.$")],
     ids=["unknown-baseline", "unknown-model"],
 )
 def test_unknown_models_list_the_built_ins(name, message, hub):
@@ -376,8 +377,8 @@ def test_unknown_models_list_the_built_ins(name, message, hub):
 @pytest.mark.parametrize(
     ("name", "source", "kind", "error", "message"),
     [
-        ("p", "missing.jsonl", None, InvalidInputError, r"^No such file: missing\.jsonl; a predictions model is a \.jsonl, \.csv or \.json file\.$"),
-        ("p", "rules.yaml", "predictions", InvalidInputError, r"rules\.yaml: a predictions model must be a \.jsonl, \.csv or \.json file\."),
+        ("p", "missing.jsonl", None, InvalidInputError, r"^No such file: missing\.jsonl; a predictions model is a \.jsonl, \.csv, \.json, \.conll or \.iob file\.$"),
+        ("p", "rules.yaml", "predictions", InvalidInputError, r"rules\.yaml: a predictions model must be a \.jsonl, \.csv, \.json, \.conll or \.iob file\."),
         ("p", "rules.yaml", "http", InvalidInputError, r"^Model kind 'http' is not supported; use one of transformers, onnx, baseline, predictions\.$"),
         ("bad name", "rules.yaml", None, InvalidInputError, r"^Model name 'bad name' is not allowed"),
     ],

@@ -204,7 +204,7 @@ def test_optimize_refuses_what_it_cannot_export_before_doing_any_work(hub, tmp_p
 def test_export_of_an_unsupported_task_or_architecture_names_it(trained_bert, tmp_path):
     from benchhub.optimize.export import export_onnx
 
-    with pytest.raises(ExportError, match=r"^Export supports text-classification, question-answering models; this model's task is text-generation\.$"):
+    with pytest.raises(ExportError, match=r"^Export supports text-classification, question-answering, token-classification models; this model's task is text-generation\.$"):
         export_onnx(trained_bert, "text-generation", tmp_path / "out")
     odd = tmp_path / "odd"
     shutil.copytree(trained_bert, odd)

@@ -197,7 +197,8 @@ def _checkpoint_info(folder: Path) -> dict[str, Any]:
 
 
 def _heads() -> str:
-    return " and ".join(f"{task.name} (*{task.head_suffix})" for task in TASKS.values())
+    names = [f"{task.name} (*{task.head_suffix})" for task in TASKS.values()]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def get_model_row(session: Session, name: str) -> ModelRow:

@@ -52,8 +52,8 @@ def finetune_tagger(base: Path, train: Split, tags: list[str], output: Path, *,
     rng = np.random.default_rng(config.seed)
     tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False)
     with quiet_transformers():  # the "newly initialized classifier" notice is expected here
-        model = AutoModelForTokenClassification.from_pretrained(
-            base, trust_remote_code=False, use_safetensors=True, num_labels=len(tags),
+        model = AutoModelForTokenClassification.from_pretrained(base, trust_remote_code=False, use_safetensors=True,
+            num_labels=len(tags),
             id2label=dict(enumerate(tags)), label2id={tag: i for i, tag in enumerate(tags)},
         )
     max_length = min(config.max_length, tokenizer_limit(tokenizer))
