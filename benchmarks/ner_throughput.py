@@ -55,9 +55,12 @@ def main() -> None:
     split = Split("all", list(range(len(sentences))), [" ".join(words) for words in sentences], tokens=sentences)
 
     ours = TransformersTagger(checkpoint, dataset_tags=tags)
-    model = AutoModelForTokenClassification.from_pretrained(checkpoint, use_safetensors=True).eval()
-    peer = pipeline("token-classification", model=model, tokenizer=AutoTokenizer.from_pretrained(checkpoint),
-                    device=-1, batch_size=args.batch_size, aggregation_strategy="none", ignore_labels=[])
+    model = AutoModelForTokenClassification.from_pretrained(checkpoint, use_safetensors=True,
+                                                            trust_remote_code=False).eval()
+    tokenizer = AutoTokenizer.from_pretrained(checkpoint, trust_remote_code=False)
+    peer = pipeline("token-classification", model=model, tokenizer=tokenizer,
+                    device=-1, batch_size=args.batch_size, aggregation_strategy="none", ignore_labels=[],
+                    trust_remote_code=False)
 
     def run_ours() -> list[list[str]]:
         run = run_model(ours, split, batch_size=args.batch_size, show_progress=False)

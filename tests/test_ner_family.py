@@ -29,6 +29,7 @@ from benchhub.tasks.token_classification.conll import read_conll
 from benchhub.tasks.token_classification.entities import conlleval_entities
 from benchhub.tasks.token_classification.mentions import (
     mention_strings,
+    sentence_entities,
     side_counts,
     side_f1,
 )
@@ -117,7 +118,7 @@ def test_seen_and_unseen_mentions_split_the_score_by_whether_train_has_the_strin
     tokens = [["Ada", "Lovelace", "met", "Bo", "in", "Paris"]]
     gold = [["B-PER", "I-PER", "O", "B-PER", "O", "B-LOC"]]
     predicted = [["B-PER", "I-PER", "O", "O", "O", "B-ORG"]]
-    counts = side_counts(tokens, gold, predicted, {"Ada Lovelace", "Paris"})
+    counts = side_counts(tokens, sentence_entities(gold), sentence_entities(predicted), {"Ada Lovelace", "Paris"})
     # seen: gold {Ada Lovelace, Paris/LOC}, predicted {Ada Lovelace, Paris/ORG}, one right; unseen: gold {Bo}, none predicted.
     assert counts.tolist() == [[[1, 2, 2], [0, 0, 1]]]
     assert side_f1(counts) == {"seen_f1": 0.5, "unseen_f1": 0.0}

@@ -36,7 +36,7 @@ def base(tmp_path_factory) -> Path:
 def tokenizer(base):
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(base)
+    return AutoTokenizer.from_pretrained(base, trust_remote_code=False)
 
 
 def test_only_the_first_sub_token_of_each_word_carries_its_tag_even_across_windows(tokenizer):

@@ -66,7 +66,7 @@ def tagger_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tokenizer(tagger_folder: Path):
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(tagger_folder)
+    return AutoTokenizer.from_pretrained(tagger_folder, trust_remote_code=False)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def per_token_folder(tagger_folder: Path, tmp_path_factory: pytest.TempPathFacto
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    model = AutoModelForTokenClassification.from_pretrained(tagger_folder)
+    model = AutoModelForTokenClassification.from_pretrained(tagger_folder, trust_remote_code=False)
     with torch.no_grad():
         model.bert.embeddings.position_embeddings.weight.zero_()
         for layer in model.bert.encoder.layer:
@@ -84,7 +84,7 @@ def per_token_folder(tagger_folder: Path, tmp_path_factory: pytest.TempPathFacto
             layer.attention.output.dense.bias.zero_()
     folder = tmp_path_factory.mktemp("per-token")
     model.save_pretrained(folder, safe_serialization=True)
-    AutoTokenizer.from_pretrained(tagger_folder).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(tagger_folder, trust_remote_code=False).save_pretrained(folder)
     return folder
 
 
@@ -93,8 +93,8 @@ def oracle(folder: Path, words: list[str], aggregation: str) -> np.ndarray:
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    model = AutoModelForTokenClassification.from_pretrained(folder).eval()
+    tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+    model = AutoModelForTokenClassification.from_pretrained(folder, trust_remote_code=False).eval()
     encoded = tokenizer(words, is_split_into_words=True, return_tensors="pt")
     with torch.no_grad():
         probabilities = torch.softmax(model(**encoded).logits[0].double(), dim=-1).numpy()

@@ -44,6 +44,21 @@ def index_blocks(n: int, *, n_resamples: int, seed: int) -> Iterator[np.ndarray]
         yield rng.integers(0, n, size=(min(rows, n_resamples - start), n))
 
 
+def resampled_sums(per_example: np.ndarray, *, n_resamples: int = 1000, seed: int = 0) -> np.ndarray:
+    """Column sums of an (n, k) array of per-example counts over every resample (the rows of
+    `resample_indices(n, ...)`), as an (n_resamples, k) int64 array: how often each example is drawn, times
+    its counts, in one matrix product per block (counts stay exact in float64 up to 2**53)."""
+    n = len(per_example)
+    flat = np.asarray(per_example, dtype=np.float64).reshape(n, -1)
+    blocks = []
+    for indices in index_blocks(n, n_resamples=n_resamples, seed=seed):
+        rows = len(indices)
+        offsets = (indices + n * np.arange(rows)[:, None]).ravel()
+        weights = np.bincount(offsets, minlength=rows * n).reshape(rows, n).astype(np.float64)
+        blocks.append(weights @ flat)
+    return np.rint(np.concatenate(blocks)).astype(np.int64)
+
+
 def check_counts(*, n: int, n_resamples: int) -> None:
     """Raise unless there is at least one example and one resample."""
     if n < 1:

@@ -32,6 +32,31 @@ class TrainingConfig:
 IGNORED = -100
 
 
+def start_training(base: Path, auto_class_name: str, config: Any, *,
+                   labels: Sequence[str] | None = None) -> tuple[Any, Any, np.random.Generator]:
+    """The tokenizer, a fresh head of `auto_class_name` on the vetted encoder at `base` (labelled with `labels`
+    when given) and the shuffling generator, all seeded by `config.seed`: the first step of every recipe."""
+    import torch
+    import transformers
+
+    from benchhub.errors import InvalidInputError
+    from benchhub.models.checkpoints import vet_checkpoint
+
+    if config.epochs <= 0:
+        raise InvalidInputError(f"--epochs must be a number in the range (0, inf). Got {config.epochs} instead.")
+    vet_checkpoint(base)
+    torch.manual_seed(config.seed)  # the new head's initialisation draws from it
+    tokenizer = transformers.AutoTokenizer.from_pretrained(base, trust_remote_code=False)
+    head: dict[str, Any] = {}
+    if labels is not None:
+        head = {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
+                "label2id": {label: i for i, label in enumerate(labels)}}
+    with quiet_transformers():  # the "newly initialized head" notice is expected here
+        model = getattr(transformers, auto_class_name).from_pretrained(base, trust_remote_code=False, use_safetensors=True,
+                                                                       **head)
+    return tokenizer, model, np.random.default_rng(config.seed)
+
+
 def train_and_save(model: Any, tokenizer: Any, features: Sequence[dict[str, Any]], output: Path, *, config: Any,
                    rng: np.random.Generator, labels: np.ndarray | None = None, bf16: bool = False,
                    show_progress: bool = True) -> dict[str, Any]:

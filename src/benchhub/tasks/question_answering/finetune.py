@@ -13,12 +13,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from benchhub.errors import InvalidInputError
-from benchhub.models.checkpoints import quiet_transformers, vet_checkpoint
 from benchhub.models.runtime import tokenizer_limit
-from benchhub.models.training import TrainingConfig, train_and_save, write_summary
+from benchhub.models.training import (
+    TrainingConfig,
+    start_training,
+    train_and_save,
+    write_summary,
+)
 
 
 @dataclass(frozen=True)
@@ -38,16 +40,8 @@ def finetune_qa(base: Path, questions: list[str], contexts: list[str], answers: 
 
     `answers[i]` is `{"text": [...], "answer_start": [...]}`; empty lists mark an unanswerable question.
     """
-    import torch
-    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-
     _check_inputs(questions, contexts, answers, config)
-    vet_checkpoint(base)
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False)
-    with quiet_transformers():  # the "newly initialized qa_outputs" notice is expected here
-        model = AutoModelForQuestionAnswering.from_pretrained(base, use_safetensors=True, trust_remote_code=False)
+    tokenizer, model, rng = start_training(base, "AutoModelForQuestionAnswering", config)
     max_length = min(config.max_length, tokenizer_limit(tokenizer))
     if not 0 <= config.doc_stride < max_length:
         raise InvalidInputError(

@@ -10,8 +10,12 @@ import numpy as np
 
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
-from benchhub.models.checkpoints import quiet_transformers, vet_checkpoint
-from benchhub.models.training import TrainingConfig, train_and_save, write_summary
+from benchhub.models.training import (
+    TrainingConfig,
+    start_training,
+    train_and_save,
+    write_summary,
+)
 
 
 @dataclass(frozen=True)
@@ -22,22 +26,9 @@ class FinetuneConfig(TrainingConfig):
 def finetune_classifier(base: Path, train: Split, labels: list[str], output: Path, *,
                         config: FinetuneConfig = FinetuneConfig(), show_progress: bool = True) -> dict[str, Any]:
     """Trains a classification head (and the encoder) on `train`; saves a safetensors checkpoint to `output`."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
     if not train.has_labels:
         raise InvalidInputError(f"Split {train.name!r} has no labels to train on.")
-    if config.epochs <= 0:
-        raise InvalidInputError(f"--epochs must be a number in the range (0, inf). Got {config.epochs} instead.")
-    vet_checkpoint(base)
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False)
-    with quiet_transformers():  # the "newly initialized classifier" notice is expected here
-        model = AutoModelForSequenceClassification.from_pretrained(base, trust_remote_code=False, use_safetensors=True,
-            num_labels=len(labels),
-            id2label=dict(enumerate(labels)), label2id={label: i for i, label in enumerate(labels)},
-        )
+    tokenizer, model, rng = start_training(base, "AutoModelForSequenceClassification", config, labels=labels)
     column = {label: i for i, label in enumerate(labels)}
     targets = np.array([column[y] for y in train.labels or []])
     encoded = tokenizer(train.texts, train.text_pairs, truncation=True, max_length=config.max_length)

@@ -11,15 +11,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
-from benchhub.models.checkpoints import quiet_transformers, vet_checkpoint
 from benchhub.models.runtime import tokenizer_limit
 from benchhub.models.training import (
     IGNORED,
     TrainingConfig,
+    start_training,
     train_and_save,
     write_summary,
 )
@@ -40,22 +38,9 @@ def finetune_tagger(base: Path, train: Split, tags: list[str], output: Path, *,
                     config: TaggerFinetuneConfig = TaggerFinetuneConfig(), show_progress: bool = True) -> dict[str, Any]:
     """Trains a token-classification head (and the encoder) on `train`; saves a safetensors checkpoint to `output`
     whose id2label are the dataset's tags."""
-    import torch
-    from transformers import AutoModelForTokenClassification, AutoTokenizer
-
     if train.tokens is None or train.tags is None:
         raise InvalidInputError(f"Split {train.name!r} has no tagged sentences to train on.")
-    if config.epochs <= 0:
-        raise InvalidInputError(f"--epochs must be a number in the range (0, inf). Got {config.epochs} instead.")
-    vet_checkpoint(base)
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False)
-    with quiet_transformers():  # the "newly initialized classifier" notice is expected here
-        model = AutoModelForTokenClassification.from_pretrained(base, trust_remote_code=False, use_safetensors=True,
-            num_labels=len(tags),
-            id2label=dict(enumerate(tags)), label2id={tag: i for i, tag in enumerate(tags)},
-        )
+    tokenizer, model, rng = start_training(base, "AutoModelForTokenClassification", config, labels=tags)
     max_length = min(config.max_length, tokenizer_limit(tokenizer))
     stride = min(config.stride, window_room(tokenizer, max_length) // 2)
     windows = make_windows(tokenizer, train.tokens, max_length=max_length, stride=stride)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from benchhub.metrics.bootstrap import Interval, index_blocks
+from benchhub.metrics.bootstrap import Interval, resampled_sums
 from benchhub.tasks.token_classification.entities import conlleval_entities
 
 SIDES = ("seen", "unseen")
@@ -26,14 +26,18 @@ def mention_strings(tokens: Sequence[Sequence[str]], tags: Sequence[Sequence[str
             for _, start, end in conlleval_entities(list(sentence))}
 
 
-def side_counts(tokens: Sequence[Sequence[str]], gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]],
-                seen: Iterable[str]) -> np.ndarray:
-    """Per sentence and side (seen, unseen): true positives, predicted and gold mentions, as an (n, 2, 3) int array."""
+def sentence_entities(tags: Sequence[Sequence[str]]) -> list[set[tuple[str, int, int]]]:
+    """Each sentence's mentions (type, first word, last word), decoded on its own in seqeval's default mode."""
+    return [set(conlleval_entities(list(sentence))) for sentence in tags]
+
+
+def side_counts(tokens: Sequence[Sequence[str]], gold: Sequence[set[tuple[str, int, int]]],
+                predicted: Sequence[set[tuple[str, int, int]]], seen: Iterable[str]) -> np.ndarray:
+    """Per sentence and side (seen, unseen): true positives, predicted and gold mentions, as an (n, 2, 3) int array,
+    from each sentence's gold and predicted mentions (`sentence_entities`)."""
     known = set(seen)
     counts = np.zeros((len(tokens), 2, 3), dtype=np.int64)
-    for row, (words, gold_tags, predicted_tags) in enumerate(zip(tokens, gold, predicted, strict=True)):
-        gold_entities = set(conlleval_entities(list(gold_tags)))
-        predicted_entities = set(conlleval_entities(list(predicted_tags)))
+    for row, (words, gold_entities, predicted_entities) in enumerate(zip(tokens, gold, predicted, strict=True)):
         for column, entities in ((2, gold_entities), (1, predicted_entities), (0, gold_entities & predicted_entities)):
             for _, start, end in entities:
                 counts[row, 0 if " ".join(words[start:end + 1]) in known else 1, column] += 1
@@ -48,15 +52,7 @@ def side_f1(counts: np.ndarray) -> dict[str, float | None]:
 
 def side_intervals(counts: np.ndarray, *, n_resamples: int, confidence: float, seed: int) -> dict[str, Interval | None]:
     """Percentile-bootstrap intervals of each side's F1, resampling sentences as the headline metrics do."""
-    n = len(counts)
-    flat = counts.reshape(n, -1).astype(np.float64)
-    blocks = []
-    for indices in index_blocks(n, n_resamples=n_resamples, seed=seed):
-        rows = len(indices)
-        offsets = (indices + n * np.arange(rows)[:, None]).ravel()
-        weights = np.bincount(offsets, minlength=rows * n).reshape(rows, n).astype(np.float64)
-        blocks.append(weights @ flat)
-    resampled = np.rint(np.concatenate(blocks)).reshape(-1, 2, 3)
+    resampled = resampled_sums(counts.reshape(len(counts), -1), n_resamples=n_resamples, seed=seed).reshape(-1, 2, 3)
     alpha = (1 - confidence) / 2
     result: dict[str, Interval | None] = {}
     for index, side in enumerate(SIDES):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchhub.errors import InvalidInputError
-from benchhub.metrics.bootstrap import Interval, index_blocks
+from benchhub.metrics.bootstrap import Interval, resampled_sums
 from benchhub.tasks.token_classification.entities import (
     check_tags,
     conlleval_entities,
@@ -224,16 +224,8 @@ def paired_pvalue(
 def _resampled_scores(counts: Counts, *, n_resamples: int, seed: int) -> dict[str, np.ndarray]:
     """Returns each headline metric on every resample of sentences, as (n_resamples,) arrays."""
     default, strict = counts.default, counts.strict
-    per_sentence = np.concatenate([_columns(default), _columns(strict)], axis=1).astype(np.float64)
-    n = default.n_sentences
-    blocks = []
-    for indices in index_blocks(n, n_resamples=n_resamples, seed=seed):
-        rows = len(indices)
-        # How often each sentence is drawn, then one product sums every count of every resample.
-        offsets = (indices + n * np.arange(rows)[:, None]).ravel()
-        weights = np.bincount(offsets, minlength=rows * n).reshape(rows, n).astype(np.float64)
-        blocks.append(weights @ per_sentence)
-    totals = np.rint(np.concatenate(blocks)).astype(np.int64)
+    per_sentence = np.concatenate([_columns(default), _columns(strict)], axis=1)
+    totals = resampled_sums(per_sentence, n_resamples=n_resamples, seed=seed)
     width = 3 * len(default.types) + 2
     return _batch_scores(totals[:, :width], totals[:, width:], len(default.types), len(strict.types))
 

@@ -176,6 +176,7 @@ class TokenClassification(TaskFamily):
 
     def score(self, split: Split, predictions: list[SentenceTags], facts: DatasetFacts) -> TaskScore:
         from benchhub.tasks.token_classification.mentions import (
+            sentence_entities,
             side_counts,
             side_f1,
             side_intervals,
@@ -187,11 +188,13 @@ class TokenClassification(TaskFamily):
             if len(tags) != len(words):
                 raise InvalidInputError(f"Sentence {example_id!r}: {len(tags)} predicted tags for {len(words)} words.")
         scheme = facts.options.get("scheme")
-        examples = [_example_row(example_id, words, tags, p, scheme)
-                    for example_id, words, tags, p in zip(split.ids, gold, predicted, predictions, strict=True)]
         if scheme == NO_SCHEME:
             metrics, details = self._score_words(gold, predicted)
-            return TaskScore(metrics, details, examples)
+            return TaskScore(metrics, details, [_word_row(example_id, tags, p, prediction) for example_id, tags, p, prediction
+                                                in zip(split.ids, gold, predicted, predictions, strict=True)])
+        gold_entities, predicted_entities = sentence_entities(gold), sentence_entities(predicted)
+        examples = [_entity_row(*row) for row in zip(split.ids, gold, predicted, predictions, gold_entities,
+                                                     predicted_entities, strict=True)]
         counts = seqeval_metrics.corpus_counts(references=gold, predictions=predicted, scheme=scheme)
         values = seqeval_metrics.scores(counts)
         intervals = seqeval_metrics.intervals(counts, n_resamples=self.n_resamples, confidence=self.confidence, seed=self.seed)
@@ -207,7 +210,7 @@ class TokenClassification(TaskFamily):
                           "resampled": "sentences"},
         }
         if "train_mentions" in facts.options:
-            sides = side_counts(split.tokens or [], gold, predicted, facts.options["train_mentions"])
+            sides = side_counts(split.tokens or [], gold_entities, predicted_entities, facts.options["train_mentions"])
             side_values = side_f1(sides)
             side_cis = side_intervals(sides, n_resamples=self.n_resamples, confidence=self.confidence, seed=self.seed)
             for name, value in side_values.items():
@@ -387,21 +390,23 @@ def _widen(found: tuple[tuple[str, ...], np.ndarray], tags: list[str]) -> np.nda
     return wide
 
 
-def _example_row(example_id: Any, gold: list[str], predicted: list[str], prediction: SentenceTags,
-                 scheme: str | None) -> dict[str, Any]:
-    if scheme == NO_SCHEME:  # words are the items: entity counts are words right, words predicted, words
-        right = sum(g == p for g, p in zip(gold, predicted))
-        row: dict[str, Any] = {"id": example_id, "gold": gold, "predicted": predicted, "correct": gold == predicted,
-                               "entities": len(gold), "predicted_entities": len(predicted), "correct_entities": right}
-        if prediction.confidences is not None:
-            row["confidences"] = [None if c is None or c != c else round(float(c), 6) for c in prediction.confidences]
-        return row
-    gold_entities, predicted_entities = (set(conlleval_entities(tags)) for tags in (gold, predicted))
-    row: dict[str, Any] = {
-        "id": example_id, "gold": gold, "predicted": predicted, "correct": gold == predicted,
-        "entities": len(gold_entities), "predicted_entities": len(predicted_entities),
-        "correct_entities": len(gold_entities & predicted_entities),
-    }
+def _word_row(example_id: Any, gold: list[str], predicted: list[str], prediction: SentenceTags) -> dict[str, Any]:
+    """Scheme `none`: words are the items, so the row's counts are words, words predicted and words right."""
+    right = sum(g == p for g, p in zip(gold, predicted))
+    row = {"id": example_id, "gold": gold, "predicted": predicted, "correct": gold == predicted,
+           "entities": len(gold), "predicted_entities": len(predicted), "correct_entities": right}
+    return _with_confidences(row, prediction)
+
+
+def _entity_row(example_id: Any, gold: list[str], predicted: list[str], prediction: SentenceTags,
+                gold_entities: set[Any], predicted_entities: set[Any]) -> dict[str, Any]:
+    row = {"id": example_id, "gold": gold, "predicted": predicted, "correct": gold == predicted,
+           "entities": len(gold_entities), "predicted_entities": len(predicted_entities),
+           "correct_entities": len(gold_entities & predicted_entities)}
+    return _with_confidences(row, prediction)
+
+
+def _with_confidences(row: dict[str, Any], prediction: SentenceTags) -> dict[str, Any]:
     if prediction.confidences is not None:
         # A word the tokenizer turns into no sub-word has no confidence (NaN from the tagger): stored as null.
         row["confidences"] = [None if c is None or c != c else round(float(c), 6) for c in prediction.confidences]

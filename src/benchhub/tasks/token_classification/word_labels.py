@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from benchhub.metrics.bootstrap import Interval, index_blocks
+from benchhub.metrics.bootstrap import Interval, resampled_sums
 
 NO_SCHEME = "none"
 METRICS = ("f1", "accuracy", "macro_f1")
@@ -65,15 +65,8 @@ def paired_pvalue(a: np.ndarray, b: np.ndarray, metric: str, *, n_resamples: int
 
 
 def resampled(counts: np.ndarray, *, n_resamples: int, seed: int) -> dict[str, np.ndarray]:
-    n, width = counts.shape[0], counts.shape[1] * 3
-    flat = counts.reshape(n, width).astype(np.float64)
-    blocks = []
-    for indices in index_blocks(n, n_resamples=n_resamples, seed=seed):
-        rows = len(indices)
-        offsets = (indices + n * np.arange(rows)[:, None]).ravel()
-        weights = np.bincount(offsets, minlength=rows * n).reshape(rows, n).astype(np.float64)
-        blocks.append(weights @ flat)
-    return _batch(np.rint(np.concatenate(blocks)).reshape(-1, counts.shape[1], 3))
+    sums = resampled_sums(counts.reshape(len(counts), -1), n_resamples=n_resamples, seed=seed)
+    return _batch(sums.reshape(-1, counts.shape[1], 3))
 
 
 def _batch(totals: np.ndarray) -> dict[str, np.ndarray]:
