@@ -247,7 +247,7 @@ def test_a_failing_scoring_in_the_server_logs_and_answers_no_gold_answer(served,
     create(client, tokens)
 
     def failing(model, split, task, facts):
-        raise RuntimeError(f"the gold answers were {[answer['text'] for answer in split.answers]}")
+        raise RuntimeError(f"the gold answers were {[answer['text'] for answer in split.field('answers')]}")
 
     monkeypatch.setattr(submission_scoring, "_metrics", failing)
     with caplog.at_level(logging.DEBUG):

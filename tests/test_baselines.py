@@ -14,13 +14,14 @@ import numpy as np
 import pytest
 
 from benchhub.errors import InvalidInputError
+from benchhub.models.baselines.base import Baseline
 from benchhub.tasks.text_classification.baselines import (
     BASELINES,
-    Baseline,
     KeywordBaseline,
     MajorityBaseline,
     NotFittedError,
     RegexBaseline,
+    TextBaseline,
     TfidfLogRegBaseline,
     create_baseline,
     load_baseline,
@@ -59,7 +60,7 @@ PROBE_TEXTS = [
     "invoice for the package",
 ]
 
-FACTORIES: dict[str, Callable[[], Baseline]] = {
+FACTORIES: dict[str, Callable[[], TextBaseline]] = {
     "majority": lambda: MajorityBaseline(SUPPORT_LABELS),
     "keyword": lambda: KeywordBaseline(SUPPORT_LABELS),
     "regex": lambda: RegexBaseline(SUPPORT_LABELS, SUPPORT_RULES),
@@ -84,7 +85,7 @@ def test_registry_names_every_baseline() -> None:
 @pytest.mark.parametrize("name", list(FACTORIES), ids=list(FACTORIES))
 def test_contract_scores_shape_dtype_and_rows(name: str) -> None:
     baseline = FACTORIES[name]().fit(SUPPORT_TEXTS, SUPPORT_GOLD)
-    assert isinstance(baseline, Baseline)
+    assert isinstance(baseline, TextBaseline) and isinstance(baseline, Baseline)
     assert baseline.labels == SUPPORT_LABELS
     scores = baseline.predict_scores(PROBE_TEXTS)
     assert scores.shape == (len(PROBE_TEXTS), len(SUPPORT_LABELS))

@@ -550,7 +550,7 @@ def test_hidden_labels_never_reach_a_participant(open_hub, tmp_path, monkeypatch
 
     def failing_once(model, split, task, facts):
         if next(calls) == 2:  # the second submission's public half
-            raise RuntimeError(f"gold answers were {split.answers[0]['text']}")
+            raise RuntimeError(f"gold answers were {split.field('answers')[0]['text']}")
         return real(model, split, task, facts)
 
     monkeypatch.setattr(submission_scoring, "_metrics", failing_once)

@@ -14,6 +14,9 @@ from benchhub.tasks.token_classification.splits import (
     build_tagging_split,
     split_from_sentences,
 )
+from benchhub.tasks.token_classification.task import TokenClassification
+
+TASK = TokenClassification()
 
 CONLL2003_STYLE = """-DOCSTART- -X- -X- O
 
@@ -157,9 +160,9 @@ def test_split_from_sentences(tmp_path: Path) -> None:
     split = split_from_sentences("test", read_conll(write(tmp_path, CONLL2003_STYLE)))
     assert split.ids == [0, 1, 2]
     assert split.texts == ["EU rejects German call .", "Peter Blackburn", "BRUSSELS 1996-08-22"]
-    assert split.tokens[1] == ["Peter", "Blackburn"]
-    assert split.tags[1] == ["B-PER", "I-PER"]
-    assert split.has_references and split.labels is None
+    assert split.field("tokens")[1] == ["Peter", "Blackburn"]
+    assert split.field("tags")[1] == ["B-PER", "I-PER"]
+    assert TASK.has_references(split) and split.labels is None
     assert split_from_sentences("test", read_conll(write(tmp_path, CONLL2003_STYLE)), ids=["a", "b", "c"]).ids == ["a", "b", "c"]
 
 
@@ -179,19 +182,19 @@ def test_build_tagging_split_with_tag_names() -> None:
     split = build_tagging_split("train", rows, tokens_column="tokens", tags_column="tags", id_column="id", where="ner.jsonl")
     assert split.ids == ["s1", "s2"]
     assert split.texts == ["Ana visits Lima .", "Nothing here"]
-    assert split.tags == [["B-PER", "O", "B-LOC", "O"], ["O", "O"]]
+    assert split.field("tags") == [["B-PER", "O", "B-LOC", "O"], ["O", "O"]]
 
 
 def test_build_tagging_split_with_classlabel_ids_and_no_id_column() -> None:
     rows = [{"tokens": ["Ana", "Lopez", "joined", "Acme"], "ner_tags": [1, 2, 0, 3]}]
     split = build_tagging_split("test", rows, tokens_column="tokens", tags_column="ner_tags", class_names=NER_NAMES, where="hub")
     assert split.ids == [0]
-    assert split.tags == [["B-PER", "I-PER", "O", "B-ORG"]]
+    assert split.field("tags") == [["B-PER", "I-PER", "O", "B-ORG"]]
 
 
 def test_build_tagging_split_without_tags_has_no_references() -> None:
     split = build_tagging_split("test", [{"tokens": ["a", "b"]}], tokens_column="tokens", tags_column=None, where="x")
-    assert split.tags is None and split.tokens == [["a", "b"]] and not split.has_references
+    assert split.field("tags") is None and split.field("tokens") == [["a", "b"]] and not TASK.has_references(split)
 
 
 @pytest.mark.parametrize(("row", "message"), [
@@ -246,5 +249,5 @@ def test_save_to_disk_sequence_of_classlabel_carries_tag_names(tmp_path: Path) -
     assert table.rows[0]["ner_tags"] == [1, 2, 0, 0, 5]
     split = build_tagging_split("test", table.rows, tokens_column="tokens", tags_column="ner_tags", id_column="id",
                                 class_names=table.class_labels["ner_tags"], where=str(tmp_path / "saved"))
-    assert split.tags == [["B-PER", "I-PER", "O", "O", "B-LOC"], ["O"]]
+    assert split.field("tags") == [["B-PER", "I-PER", "O", "O", "B-LOC"], ["O"]]
     assert split.texts == ["Ana Lopez flew to Oslo", "Hi"]

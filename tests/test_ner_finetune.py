@@ -69,7 +69,7 @@ def test_labels_are_padded_with_ignored_on_the_padding_side(tokenizer):
 
 
 def test_fine_tuning_learns_the_tags_and_is_bit_identical_for_a_seed(base, tmp_path):
-    train = Split("train", list(range(len(SENTENCES))), [" ".join(s) for s in SENTENCES], tokens=SENTENCES, tags=GOLD)
+    train = Split("train", list(range(len(SENTENCES))), [" ".join(s) for s in SENTENCES], fields={"tokens": SENTENCES, "tags": GOLD})
     config = TaggerFinetuneConfig(epochs=30, batch_size=4, learning_rate=5e-3, max_length=32, stride=8)
     first = finetune_tagger(base, train, TAGS, tmp_path / "a", config=config, show_progress=False)
     second = finetune_tagger(base, train, TAGS, tmp_path / "b", config=config, show_progress=False)
@@ -83,6 +83,6 @@ def test_fine_tuning_learns_the_tags_and_is_bit_identical_for_a_seed(base, tmp_p
 
 
 def test_fine_tuning_refuses_a_split_without_tags(base, tmp_path):
-    untagged = Split("train", [0], ["a b"], tokens=[["a", "b"]])
+    untagged = Split("train", [0], ["a b"], fields={"tokens": [["a", "b"]]})
     with pytest.raises(InvalidInputError, match=r"^Split 'train' has no tagged sentences to train on\.$"):
         finetune_tagger(base, untagged, TAGS, tmp_path / "x", show_progress=False)

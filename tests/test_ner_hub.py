@@ -32,6 +32,17 @@ def test_the_cli_registers_conll_files_and_ranks_the_baselines_with_seen_and_uns
     assert rows["baseline:feature-logreg"]["metrics"]["unseen_f1"]["value"] > 0.2
     table = run_cli("leaderboard", "--dataset", "ner", "--quiet")
     assert "strict_f1 [95% CI]" in table.stdout and "unseen_f1" in table.stdout
+    shown = run_cli("predictions", "--model", "baseline:majority-tag", "--dataset", "ner", "--errors", "--limit", "2")
+    assert shown.returncode == 0, shown.stderr
+    assert "right / gold / predicted" in shown.stdout and re.search(r"B-\w+", shown.stdout) and " / 0 " in shown.stdout
+
+
+def test_a_family_setting_given_to_another_family_is_refused_in_one_line():
+    assert run_cli("dataset", "add", "ner", "--task", "token-classification", *SPLITS).returncode == 0
+    refused = run_cli("eval", "--model", "baseline:majority-tag", "--dataset", "ner", "--doc-stride", "64")
+    assert re.search(r"--doc-stride does not apply to token-classification", one_error_line(refused))
+    refused = run_cli("eval", "--model", "baseline:majority-tag", "--dataset", "ner", "--aggregation", "mean")
+    assert re.search(r"--aggregation must be one of first, max, average", one_error_line(refused))
 
 
 @pytest.mark.parametrize(("args", "message"), [

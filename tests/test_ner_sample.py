@@ -77,7 +77,7 @@ def test_sentences_vary(sample: dict[str, list[Sentence]]) -> None:
 
 def test_sample_builds_valid_splits(sample: dict[str, list[Sentence]]) -> None:
     split = split_from_sentences("test", sample["test"], where="ner_sample/test.conll")
-    assert len(split) == 120 and split.texts[0] == " ".join(split.tokens[0])
+    assert len(split) == 120 and split.texts[0] == " ".join(split.field("tokens")[0])
 
 
 def test_unseen_share_in_test_and_a_memorising_tagger(sample: dict[str, list[Sentence]]) -> None:

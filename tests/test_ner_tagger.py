@@ -39,7 +39,7 @@ def sentences(n: int, *, seed: int, low: int = 3, high: int = 14, vocabulary: li
 def make_split(words: list[list[str]], name: str = "test") -> Split:
     rng = random.Random(len(words))
     tags = [[rng.choice(TAGS) for _ in sentence] for sentence in words]
-    return Split(name, list(range(len(words))), [" ".join(s) for s in words], tokens=words, tags=tags)
+    return Split(name, list(range(len(words))), [" ".join(s) for s in words], fields={"tokens": words, "tags": tags})
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -119,7 +119,7 @@ def tagger_probabilities(tagger: TransformersTagger, split: Split) -> list[np.nd
     return [word_probabilities(len(words), [w for w in windows if w.sentence == s],
                                [o for w, o in zip(windows, outputs) if w.sentence == s],
                                aggregation=tagger.aggregation).probabilities
-            for s, words in enumerate(split.tokens)]
+            for s, words in enumerate(split.field("tokens"))]
 
 
 def test_the_data_has_words_of_several_sub_tokens_and_a_word_with_none(tokenizer):
@@ -134,7 +134,7 @@ def test_word_probabilities_match_the_network_run_on_the_whole_sentence(tagger_f
     tagger = TransformersTagger(tagger_folder, dataset_tags=TAGS, aggregation=aggregation, device="cpu")
     got = tagger_probabilities(tagger, split)
     decoded = tagger.decode(split, tagger.encode(split), tagger.predict(tagger.encode(split)))
-    for words, probabilities, tags in zip(split.tokens, got, decoded, strict=True):
+    for words, probabilities, tags in zip(split.field("tokens"), got, decoded, strict=True):
         expected = oracle(tagger_folder, words, aggregation)
         np.testing.assert_allclose(probabilities, expected, atol=1e-6)
         assert list(tags.tags) == [TAGS[i] for i in expected.argmax(axis=1)]
@@ -161,7 +161,7 @@ def test_a_word_with_no_sub_token_is_tagged_outside_with_a_nan_confidence_and_co
     assert not math.isnan(decoded[0].confidences[0]) and not math.isnan(decoded[0].confidences[2])
     assert decoded[1].tags == ("O",) and math.isnan(decoded[1].confidences[0])
     assert decoded[2].tags == () and decoded[2].confidences == ()
-    expected = oracle(tagger_folder, split.tokens[0], "first")
+    expected = oracle(tagger_folder, split.field("tokens")[0], "first")
     assert decoded[0].tags[0] == TAGS[int(expected[0].argmax())]
 
 

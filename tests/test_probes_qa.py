@@ -42,13 +42,13 @@ SEEDS = (0, 1, 7, 42)
 def qa_split(document: dict, name: str = "test") -> Split:
     rows = flatten_squad(document, name)
     return Split(name, [r["id"] for r in rows], [r["question"] for r in rows], [r["context"] for r in rows], None,
-                 [qa_answers(r["answers"], r["id"], r["context"], name) for r in rows])
+                 {"answers": [qa_answers(r["answers"], r["id"], r["context"], name) for r in rows]})
 
 
 def make_split(examples: list[tuple[str, str, str, list[str]]]) -> Split:
     """(id, question, context, answer texts) → a QA split; answer_start is each text's first occurrence."""
     return Split("test", [e[0] for e in examples], [e[1] for e in examples], [e[2] for e in examples], None,
-                 [{"text": list(e[3]), "answer_start": [e[2].index(t) for t in e[3]]} for e in examples])
+                 {"answers": [{"text": list(e[3]), "answer_start": [e[2].index(t) for t in e[3]]} for e in examples]})
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +63,11 @@ def sample_split(request) -> Split:
 
 def by_id(perturbed, example_id):
     i = perturbed.split.ids.index(example_id)
-    return perturbed.split.text_pairs[i], perturbed.split.answers[i], perturbed.changed[i]
+    return perturbed.split.text_pairs[i], perturbed.split.field("answers")[i], perturbed.changed[i]
 
 
 def assert_answers_in_place(split: Split) -> None:
-    for context, answers in zip(split.text_pairs, split.answers, strict=True):
+    for context, answers in zip(split.text_pairs, split.field("answers"), strict=True):
         for text, start in zip(answers["text"], answers["answer_start"], strict=True):
             assert context[start : start + len(text)] == text
 
@@ -183,10 +183,10 @@ def test_distractors_never_hold_a_gold_answer_over_the_sample(sample_split, posi
         perturbed = Distractor(position=position).apply(sample_split, seed=seed)
         assert_answers_in_place(perturbed.split)
         if position == "end":
-            assert perturbed.split.answers == sample_split.answers
+            assert perturbed.split.field("answers") == sample_split.field("answers")
         assert sum(perturbed.changed) >= len(sample_split) - 2
         sentences_added = iter(added_sentences(sample_split, perturbed, position))
-        for answers, changed in zip(sample_split.answers, perturbed.changed, strict=True):
+        for answers, changed in zip(sample_split.field("answers"), perturbed.changed, strict=True):
             if changed:
                 sentence = next(sentences_added)
                 assert sentence.endswith(".")
@@ -230,7 +230,7 @@ def test_distractor_leaves_an_example_unchanged_when_every_candidate_holds_the_g
     split = make_split([("x", "Which mark ends it?", "It ends with a full stop.", ["."])])
     perturbed = Distractor().apply(split, seed=0)
     assert perturbed.changed == [False]
-    assert perturbed.split.text_pairs == split.text_pairs and perturbed.split.answers == split.answers
+    assert perturbed.split.text_pairs == split.text_pairs and perturbed.split.field("answers") == split.field("answers")
 
 
 def test_unanswerable_questions_get_a_distractor_and_stay_unanswerable(fixture_split):
@@ -297,7 +297,7 @@ def test_shift_moves_first_to_end_and_last_to_start_with_every_answer():
         "Gamma was last. Alpha was first. Beta came second.",
         "Beta came second. Alpha was first. Gamma was last.",
     ]
-    assert perturbed.split.answers == [
+    assert perturbed.split.field("answers") == [
         {"text": ["Alpha"], "answer_start": [34]},
         {"text": ["Gamma", "Gamma was last"], "answer_start": [0, 0]},
         {"text": ["Beta", "Alpha"], "answer_start": [0, 18]},
@@ -314,7 +314,7 @@ def test_shift_skips_unanswerable_one_sentence_and_boundary_crossing_examples():
     ])
     perturbed = AnswerSentenceShift().apply(split, seed=0)
     assert perturbed.changed == [False, False, False]
-    assert perturbed.split.text_pairs == split.text_pairs and perturbed.split.answers == split.answers
+    assert perturbed.split.text_pairs == split.text_pairs and perturbed.split.field("answers") == split.field("answers")
 
 
 def test_shift_keeps_every_answer_in_place_over_the_sample(sample_split):
@@ -322,7 +322,7 @@ def test_shift_keeps_every_answer_in_place_over_the_sample(sample_split):
     assert_answers_in_place(perturbed.split)
     assert sum(perturbed.changed) > len(sample_split) // 3
     for before, after, answers, changed in zip(sample_split.text_pairs, perturbed.split.text_pairs,
-                                               perturbed.split.answers, perturbed.changed, strict=True):
+                                               perturbed.split.field("answers"), perturbed.changed, strict=True):
         assert sorted(sentences(before)) == sorted(sentences(after))
         if changed:
             assert after != before
@@ -357,16 +357,16 @@ def test_remove_answer_sentence_drops_every_sentence_with_a_gold_answer():
     perturbed = RemoveAnswerSentence().apply(split, seed=0)
     assert perturbed.split.text_pairs[:2] == ["Beta was not. Delta stayed.", "Beta was not. Gamma was also built in 1871."]
     assert perturbed.changed == [True, True, False, False]
-    assert perturbed.split.answers[:2] == [{"text": [], "answer_start": []}] * 2
-    assert perturbed.split.text_pairs[2:] == split.text_pairs[2:] and perturbed.split.answers[2:] == split.answers[2:]
+    assert perturbed.split.field("answers")[:2] == [{"text": [], "answer_start": []}] * 2
+    assert perturbed.split.text_pairs[2:] == split.text_pairs[2:] and perturbed.split.field("answers")[2:] == split.field("answers")[2:]
 
 
 def test_remove_answer_sentence_leaves_no_answer_sentence_over_the_sample(sample_split):
     perturbed = RemoveAnswerSentence().apply(sample_split, seed=0)
-    answerable = [bool(a["text"]) for a in sample_split.answers]
+    answerable = [bool(a["text"]) for a in sample_split.field("answers")]
     assert sum(perturbed.changed) >= sum(answerable) - 5
-    for golds, after, answers, changed in zip(sample_split.answers, perturbed.split.text_pairs,
-                                              perturbed.split.answers, perturbed.changed, strict=True):
+    for golds, after, answers, changed in zip(sample_split.field("answers"), perturbed.split.text_pairs,
+                                              perturbed.split.field("answers"), perturbed.changed, strict=True):
         if not changed:
             continue
         assert answers == {"text": [], "answer_start": []} and after

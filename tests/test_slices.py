@@ -109,7 +109,7 @@ def test_question_answering_slice_metrics_follow_the_subsets_rows() -> None:
     predicted = ["Paris" if i % 3 == 0 else ("in Paris today" if i % 3 == 1 else "") for i in range(n)]
     split = Split("test", ids=[f"q{i}" for i in range(n)], texts=[" ".join(["w"] * (i % 15)) for i in range(n)],
                   text_pairs=["Paris is nice."] * n,
-                  answers=[{"text": g, "answer_start": [0] * len(g)} for g in golds])
+                  fields={"answers": [{"text": g, "answer_start": [0] * len(g)} for g in golds]})
     predictions = [QAPrediction(text, 0.1 + 0.8 * (i % 5) / 4) for i, text in enumerate(predicted)]
     rows = task.score(split, predictions, facts).examples
     slices = slice_by_length(split.texts)

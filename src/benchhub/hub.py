@@ -77,22 +77,21 @@ class Hub:
         return self._sessions()
 
     def add_dataset(self, name: str, source: str | Path | None = None, *, task: str = DEFAULT_TASK,
-                    splits: dict[str, str | Path] | None = None, text_column: str | None = None,
-                    label_column: str | None = None, id_column: str | None = None, text_pair_column: str | None = None,
-                    split_column: str | None = None, question_column: str | None = None, context_column: str | None = None,
-                    answers_column: str | None = None, tokens_column: str | None = None, tags_column: str | None = None,
-                    scheme: str | None = None, revision: str | None = None) -> DatasetInfo:
+                    splits: dict[str, str | Path] | None = None, columns: dict[str, str | None] | None = None,
+                    settings: dict[str, Any] | None = None, revision: str | None = None, **options: Any) -> DatasetInfo:
         """Registers a dataset from one file, folder or hub id, or from one file per split.
 
-        The task family reads its own columns (unnamed ones take the family's defaults): text
-        classification text/label (and an optional second text); question answering SQuAD-style
-        question/context/answers/id columns, or SQuAD v1.1/v2.0 JSON; token classification CoNLL column
-        files, or tokens/tags columns (`scheme` states its tag scheme; by default it is detected).
+        The task family reads its own columns (unnamed ones take the family's defaults), named by role in
+        `columns` or as `ROLE_column=` keywords: text classification text/label (and text_pair); question
+        answering SQuAD-style question/context/answers columns, or SQuAD v1.1/v2.0 JSON; token
+        classification CoNLL column files, or tokens/tags columns. Every family reads `id` and `split`.
+        Other keywords, like `settings`, are the family's registration settings (token classification:
+        `scheme`, by default detected).
         """
-        columns = {"text": text_column, "label": label_column, "id": id_column, "text_pair": text_pair_column,
-                   "split": split_column, "question": question_column, "context": context_column,
-                   "answers": answers_column, "tokens": tokens_column, "tags": tags_column}
-        settings = {"scheme": scheme} if scheme is not None else {}
+        columns = {**(columns or {}), **{key.removesuffix("_column"): value for key, value in options.items()
+                                         if key.endswith("_column")}}
+        settings = {**(settings or {}), **{key: value for key, value in options.items()
+                                           if not key.endswith("_column") and value is not None}}
         with self._sessions() as session:
             return dataset_service.add_dataset(
                 session, self.artifacts, name, task=task, source=str(source) if source is not None else None,

@@ -25,8 +25,11 @@ from benchhub.competitions.benchmarks import PhaseSpec
 from benchhub.data.records import DatasetFacts, Split
 from benchhub.engine.evaluate import evaluate
 from benchhub.evaluation.evaluations import model_settings, train_split
+from benchhub.engine.runner import run_model
 from benchhub.models.base import NETWORK_KINDS
-from benchhub.tasks.base import Task
+from benchhub.models.baselines.base import Baseline
+from benchhub.models.baselines.model import BaselineModel
+from benchhub.tasks.base import SHARED_ROLES, Task
 from tests.fixtures.browser import signed_in
 
 
@@ -163,6 +166,41 @@ def check_the_family_works_end_to_end_through_boards_benchmarks_pages_reports_an
     assert case.dataset in Path(report).read_text(encoding="utf-8")
     card = hub.export_card(f"baseline:{task.baselines[0]}")
     assert f"type: {task.name}" in card and task.title in card
+
+
+def check_the_family_declares_what_people_name_and_set_and_shows_its_rows(case: Case) -> None:
+    task, split = case.task, case.split()
+    defaults = dict(task.transformers_defaults)
+    names = [option.name for option in (*task.column_roles, *task.dataset_settings, *task.evaluation_settings)]
+    assert len(names) == len(set(names)) and not set(names) & set(SHARED_ROLES)
+    for option in task.evaluation_settings:  # each is a transformers setting, and its default passes its check
+        assert option.name in defaults and option.name != "max_length" and option.help
+        if defaults[option.name] is not None:
+            assert isinstance(defaults[option.name], option.type)
+            task.check_setting(option.name, defaults[option.name])
+    assert task.has_references(split) and sum(task.label_counts(split).values()) > 0
+    evaluation = case.hub.evaluate(model=f"baseline:{task.baselines[0]}", dataset=case.dataset, progress=False)
+    rows = case.hub.predictions(model=evaluation.model, dataset=case.dataset)
+    header, cells = task.example_table(rows)
+    assert len(cells) == len(split) and all(len(row) == len(header) and all(isinstance(c, str) for c in row) for row in cells)
+    assert [row[0] for row in cells] == [str(i) for i in split.ids]
+
+
+def check_every_baseline_is_one_protocol_and_predicts_the_same_after_a_save_and_load(case: Case) -> None:
+    train, test = case.split("train"), case.split()
+    for name, cls in case.task.baseline_classes().items():
+        baseline = cls.trained(train, case.facts)
+        assert isinstance(baseline, Baseline) and baseline.name == name
+        folder = case.folder / f"saved-{name}"
+        baseline.save(folder)
+        model, again = BaselineModel(baseline), BaselineModel(cls.load(folder))
+        first, second = run_model(model, test, batch_size=8).outputs, run_model(again, test, batch_size=32).outputs
+        assert len(first) == len(test) and _same(first, second), name
+
+
+def _same(a: list[Any], b: list[Any]) -> bool:
+    """Outputs equal item by item (score rows compared as arrays)."""
+    return len(a) == len(b) and all(np.array_equal(x, y) if isinstance(x, np.ndarray) else x == y for x, y in zip(a, b))
 
 
 def _take(predictions: Any, positions: Any) -> Any:

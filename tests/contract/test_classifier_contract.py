@@ -9,10 +9,8 @@ import pytest
 
 from benchhub.data.records import Split
 from benchhub.engine.runner import run_model
-from benchhub.tasks.text_classification.adapters import (
-    BaselineClassifier,
-    PredictionsClassifier,
-)
+from benchhub.models.baselines.model import BaselineModel
+from benchhub.tasks.text_classification.adapters import PredictionsClassifier
 from benchhub.tasks.text_classification.baselines import create_baseline
 from benchhub.tasks.text_classification.transformers_classifier import (
     TransformersClassifier,
@@ -32,7 +30,7 @@ def _split(n: int, seed: int, prefix: str) -> Split:
 def _baseline(name: str):
     def build(tmp_path, tiny_bert):
         train = _split(30, 1, "train")
-        return BaselineClassifier(create_baseline(name, LABELS).fit(train.texts, train.labels))
+        return BaselineModel(create_baseline(name, LABELS).fit(train.texts, train.labels))
 
     return build
 

@@ -24,6 +24,7 @@ from benchhub.metrics import bootstrap
 from benchhub.models.base import ModelInfo
 from benchhub.tasks import registry
 from benchhub.tasks.base import (
+    FamilyOption,
     TaskFamily,
     TaskScore,
     check_columns,
@@ -64,16 +65,27 @@ def read_values(path: Path, split: Split) -> list[float]:
 
 
 class MeanBaseline:
-    """Predicts the train split's mean for every text."""
+    """Predicts the train split's mean for every text (the one `Baseline` protocol, nothing else)."""
 
     name, version = "toy-mean", "1"
 
     def __init__(self) -> None:
         self.mean: float | None = None
 
-    def fit(self, values: list[float]) -> Self:
-        self.mean = float(np.mean(values))
-        return self
+    @classmethod
+    def trained(cls, train: Split, facts: DatasetFacts) -> Self:
+        baseline = cls()
+        baseline.mean = float(np.mean([_value(y) for y in train.labels or []]))
+        return baseline
+
+    def inputs(self, split: Split) -> list[str]:
+        return list(split.texts)
+
+    def item_length(self, item: str) -> int:
+        return len(item)
+
+    def predict_items(self, items: list[str]) -> list[float]:
+        return [self.mean] * len(items)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -85,19 +97,8 @@ class MeanBaseline:
         baseline.mean = json.loads((folder / "baseline.json").read_text())["mean"]
         return baseline
 
-
-class MeanModel:
-    def __init__(self, baseline: MeanBaseline, size_bytes: int | None) -> None:
-        self.baseline, self.info = baseline, ModelInfo(size_bytes=size_bytes, load_seconds=0.0)
-
-    def encode(self, split: Split) -> list[str]:
-        return list(split.texts)
-
-    def length(self, item: str) -> int:
-        return len(item)
-
-    def predict(self, items: list[str]) -> list[float]:
-        return [self.baseline.mean] * len(items)
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "mean": self.mean}
 
 
 class ValuesModel:
@@ -129,6 +130,7 @@ class ToyRegression(TaskFamily):
     predictions_keys: frozenset[str] = frozenset({"value"})
     predictions_filename: str = "predictions.jsonl"
     baselines: tuple[str, ...] = ("toy-mean",)
+    column_roles: tuple[FamilyOption, ...] = (FamilyOption("text", "The text."), FamilyOption("label", "The target (default: target)."))
     transformers_defaults: tuple[tuple[str, Any], ...] = ()
     auto_class: str = "none"
     head_suffix: str = "ForToyRegression"
@@ -142,7 +144,7 @@ class ToyRegression(TaskFamily):
         return {"toy": "1", "bootstrap": bootstrap.VERSION}
 
     def column_mapping(self, columns: dict[str, str | None]) -> ColumnMapping:
-        given = check_columns(self.name, columns, {"text": "--text-column", "label": "--label-column", "id": "--id-column"})
+        given = check_columns(self, columns)
         return ColumnMapping(text=given["text"] or "text", label=given["label"] or "target", id=given["id"])
 
     def dataset_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
@@ -199,12 +201,6 @@ class ToyRegression(TaskFamily):
 
     def reference_baselines(self, facts: DatasetFacts) -> tuple[str, ...]:
         return self.baselines
-
-    def fit_baseline(self, cls: type, train: Split, facts: DatasetFacts) -> Any:
-        return cls().fit([_value(y) for y in train.labels or []])
-
-    def baseline_model(self, baseline: Any, *, size_bytes: int | None) -> Any:
-        return MeanModel(baseline, size_bytes)
 
     def predictions_from_rows(self, rows: list[dict[str, Any]], facts: DatasetFacts) -> list[float]:
         return [float(row["predicted"]) for row in rows]

@@ -61,7 +61,7 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
     )
     row.splits = [
         SplitRow(
-            name=s.name, num_rows=len(s), has_labels=s.has_labels, label_counts=s.label_counts(),
+            name=s.name, num_rows=len(s), has_labels=s.has_labels, label_counts=task_spec.label_counts(s),
             fingerprint=s.fingerprint, path=f"{'/'.join(folder)}/{s.name}.jsonl",
         )
         for s in splits.values()

@@ -18,6 +18,7 @@ from benchhub.catalog.models import (
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.models.base import Model
+from benchhub.models.baselines.model import BaselineModel
 from benchhub.models.checkpoints import resolve_checkpoint
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import DatasetRow, ModelRow
@@ -51,7 +52,7 @@ def _load(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train
         return task.predictions_model(artifacts.path(row.source), dataset_facts(dataset),
                                       na_probs=artifacts.path(na_probs) if na_probs else None)
     baseline, size, fitted = _fitted_baseline(row, dataset, artifacts=artifacts, train=train)
-    model = task.baseline_model(baseline, size_bytes=size)
+    model = BaselineModel(baseline, size_bytes=size)
     model.info = replace(model.info, extra={**model.info.extra, "fitted": fitted})
     return model
 
@@ -100,7 +101,7 @@ def _fitted_baseline(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactS
             f"register the dataset with --split train=PATH."
         )
     if family is not None:
-        baseline = task.fit_baseline(cls, train, facts)
+        baseline = cls.trained(train, facts)
     else:
         baseline = task.rules_baseline(artifacts.path(row.source), train, facts)
     with artifacts.new_folder(*folder.relative_to(artifacts.root).parts) as staging:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from benchhub.cli.family_options import family_options, split_columns
 from benchhub.cli.shell import JsonOption, QuietOption, SplitOption
 from benchhub.cli.shell import console as _console
 from benchhub.cli.shell import open_hub as _hub
@@ -57,39 +58,31 @@ def _split_sources(values: list[str]) -> dict[str, str]:
 
 
 @dataset_app.command("add")
+@family_options("columns", "dataset")
 def dataset_add(
     name: Annotated[str, typer.Argument(help="Name to register the dataset under.")],
     source: Annotated[Optional[str], typer.Argument(help="CSV/JSONL/JSON/Parquet/CoNLL file, save_to_disk folder, or hub id.")] = None,
     task: Annotated[str, typer.Option("--task", help=f"Task family: {', '.join(TASK_NAMES)}.")] = DEFAULT_TASK,
-    text_column: Annotated[Optional[str], typer.Option("--text-column", help="Column holding the text (default: text).")] = None,
-    label_column: Annotated[Optional[str], typer.Option("--label-column", help="Column holding the gold label (default: label).")] = None,
     id_column: Annotated[Optional[str], typer.Option("--id-column", help="Column holding example ids (default: row index).")] = None,
-    text_pair_column: Annotated[Optional[str], typer.Option("--text-pair-column", help="Second text column, for sentence pairs.")] = None,
     split_column: Annotated[Optional[str], typer.Option("--split-column", help="Column whose value names each row's split.")] = None,
     split: Annotated[Optional[list[str]], typer.Option("--split", help="NAME=PATH, once per split (instead of SOURCE).")] = None,
-    question_column: Annotated[Optional[str], typer.Option("--question-column", help="QA: column holding the question (default: question).")] = None,
-    context_column: Annotated[Optional[str], typer.Option("--context-column", help="QA: column holding the context (default: context).")] = None,
-    answers_column: Annotated[Optional[str], typer.Option("--answers-column", help="QA: column holding {text: [...], answer_start: [...]} (default: answers).")] = None,
-    tokens_column: Annotated[Optional[str], typer.Option("--tokens-column", help="Token classification: column holding the words (default: tokens).")] = None,
-    tags_column: Annotated[Optional[str], typer.Option("--tags-column", help="Token classification: column holding one tag per word (default: tags, else ner_tags); in a CoNLL file, the tag's column number (default: the last).")] = None,
-    scheme: Annotated[Optional[str], typer.Option("--scheme", help="Token classification: the tag scheme (IOB1, IOB2, IOE1, IOE2, IOBES, BILOU; default: detected).")] = None,
     revision: Annotated[Optional[str], typer.Option("--revision", help="Hub revision (for hub ids).")] = None,
     as_json: JsonOption = False,
+    family: Optional[dict[str, Any]] = None,
 ) -> None:
     """Register a dataset. One SOURCE without --split becomes a single split named 'test'.
 
-    Question answering (--task question-answering) reads SQuAD v1.1/v2.0 JSON, or JSONL/Parquet/
-    save_to_disk/hub data with SQuAD-style columns (id, question, context, answers). Token
-    classification (--task token-classification) reads CoNLL column files (.conll/.txt/.iob) or data
-    with a tokens column and a tags column (tag names, or ClassLabel ids as in conll2003).
+    Each task family reads its own columns and settings (the option groups below). Question answering
+    (--task question-answering) reads SQuAD v1.1/v2.0 JSON, or JSONL/Parquet/save_to_disk/hub data with
+    SQuAD-style columns (id, question, context, answers). Token classification (--task
+    token-classification) reads CoNLL column files (.conll/.txt/.iob) or data with a tokens column and a
+    tags column (tag names, or ClassLabel ids as in conll2003).
     """
+    columns, settings = split_columns(family or {})
     with _hub() as hub:
         info = hub.add_dataset(
-            name, source, task=task, splits=_split_sources(split or []) or None, text_column=text_column,
-            label_column=label_column, id_column=id_column, text_pair_column=text_pair_column,
-            split_column=split_column, question_column=question_column, context_column=context_column,
-            answers_column=answers_column, tokens_column=tokens_column, tags_column=tags_column, scheme=scheme,
-            revision=revision,
+            name, source, task=task, splits=_split_sources(split or []) or None,
+            columns={"id": id_column, "split": split_column, **columns}, settings=settings, revision=revision,
         )
     if as_json:
         _print_json(info.to_dict())
@@ -179,17 +172,13 @@ def model_show(name: str, as_json: JsonOption = False) -> None:
 
 
 @app.command("eval")
+@family_options("evaluation")
 def eval_command(
     model: Annotated[list[str], typer.Option("--model", help="Model name; repeat to evaluate several.")],
     dataset: Annotated[list[str], typer.Option("--dataset", help="Dataset name; repeat for a matrix of models x datasets.")],
     split: SplitOption = "test",
     batch_size: Annotated[int, typer.Option("--batch-size", help="Examples per batch.")] = 32,
     max_length: Annotated[Optional[int], typer.Option("--max-length", help="Longest input in tokens (transformers; default 512, QA 384); longer ones are windowed (QA, token classification) or cut.")] = None,
-    doc_stride: Annotated[Optional[int], typer.Option("--doc-stride", help="QA: tokens of overlap between windows of a long context (default 128).")] = None,
-    max_answer_length: Annotated[Optional[int], typer.Option("--max-answer-length", help="QA: longest answer in tokens (default 30).")] = None,
-    null_threshold: Annotated[Optional[float], typer.Option("--null-threshold", help="QA (SQuAD v2.0): abstain when null score - best span > this (default 0).")] = None,
-    stride: Annotated[Optional[int], typer.Option("--stride", help="Token classification: sub-words of overlap between windows of a long sentence (default: half a window, at most 128).")] = None,
-    aggregation: Annotated[Optional[str], typer.Option("--aggregation", help="Token classification: a word's tag from its first sub-word, or the max or average over them (first|max|average; default first).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Rerun even if an identical evaluation is stored.")] = False,
     executor: Annotated[Optional[str], typer.Option("--executor", help="Run a models x datasets matrix: local (worker processes) or ray.")] = None,
     max_parallel: Annotated[Optional[int], typer.Option("--max-parallel", help="Matrix jobs at once (default: one per CPU; on Ray, as many as its resources allow).")] = None,
@@ -199,6 +188,7 @@ def eval_command(
     gpus_per_job: Annotated[float, typer.Option("--gpus-per-job", help="--executor ray: GPUs each job asks for (fractions share one).")] = 0.0,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
+    family: Optional[dict[str, Any]] = None,
 ) -> None:
     """Evaluate models on dataset splits (cached by model, data, split and task config).
 
@@ -211,8 +201,7 @@ def eval_command(
     if batch_size < 1:
         # Checked here too: a matrix would otherwise start worker processes only to fail every job.
         raise InvalidInputError(f"--batch-size must be an int in the range [1, inf). Got {batch_size} instead.")
-    settings = {"doc_stride": doc_stride, "max_answer_length": max_answer_length, "null_threshold": null_threshold,
-                "stride": stride, "aggregation": aggregation}
+    settings = dict(family or {})
     ray = RayOptions(ray_address, cpus_per_job, gpus_per_job)
     if len(dataset) > 1 or executor is not None or max_parallel is not None or max_retries is not None or ray != RayOptions():
         _run_matrix(model, dataset, split=split, batch_size=batch_size,
@@ -348,6 +337,7 @@ def predictions_command(
         raise InvalidInputError(f"--limit must be an int in the range [1, inf). Got {limit} instead.")
     with _hub() as hub:
         rows = hub.predictions(model=model, dataset=dataset, split=split)
+        task_name = hub.dataset(dataset).task
     if errors:
         rows = [r for r in rows if not r.get("correct", r.get("f1", 0.0) == 1.0)]
     rows = rows[:limit] if limit is not None else rows
@@ -356,7 +346,7 @@ def predictions_command(
         return
     from benchhub.cli.render import prediction_rows, rich_table
 
-    header, table_rows = prediction_rows(rows)
+    header, table_rows = prediction_rows(task_name, rows)
     _console().print(rich_table(f"{model} on {dataset}/{split}", header, table_rows))
 
 

@@ -156,20 +156,9 @@ def hardware_line(hardware: dict[str, Any], threads: int | None) -> str:
             f"threads: {threads if threads is not None else '-'}")
 
 
-def prediction_rows(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
-    """Per-example rows of a classification or QA evaluation, as table text."""
-    if rows and "has_answer" in rows[0]:
-        header = ["id", "gold answers", "predicted", "no-answer p", "f1"]
-        return header, [
-            [str(r["id"]), " | ".join(r["gold"]) or "(no answer)", r["predicted"] or "(no answer)",
-             "-" if r.get("no_answer_probability") is None else f"{r['no_answer_probability']:.3f}", f"{r['f1']:.2f}"]
-            for r in rows
-        ]
-    header = ["id", "gold", "predicted", "correct", "score"]
-    return header, [
-        [str(r["id"]), r["gold"], r["predicted"], "yes" if r["correct"] else "no", f"{max(r['scores'].values()):.3f}"]
-        for r in rows
-    ]
+def prediction_rows(task_name: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Per-example rows of an evaluation as table text, in the task family's columns."""
+    return get_task(task_name).example_table(rows)
 
 
 def _option_text(value: Any) -> str:

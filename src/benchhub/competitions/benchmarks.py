@@ -209,7 +209,7 @@ def _phase_row(artifacts: ArtifactStore, dataset_row: Any, spec: PhaseSpec, seed
     if spec.opens_at and spec.closes_at and spec.closes_at <= spec.opens_at:
         raise InvalidInputError(f"Phase {spec.name!r} closes ({spec.closes_at.isoformat()}) before it opens ({spec.opens_at.isoformat()}).")
     split = load_split(artifacts, dataset_row, spec.split)
-    if not split.has_references:
+    if not get_task(dataset_row.task).has_references(split):
         raise InvalidInputError(f"Split {spec.split!r} has no labels, so phase {spec.name!r} could not score anything.")
     if not spec.labels_public:
         halves = set(public_mask(seed, split.ids, fraction))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -14,31 +13,25 @@ ExampleId = str | int
 
 @dataclass(frozen=True)
 class ColumnMapping:
-    """Which source columns hold the text, the optional second text, the label, the id and the split."""
+    """Which source columns hold the text, the optional second text, the label, the id and the split.
+
+    `fields` maps a family's own roles to columns (its references or structured inputs, e.g. gold
+    answers); `roles` is the mapping as the family names it (role -> column), what a dataset shows
+    and stores. `default_id` is a column used as the id when every source has it and none is named.
+    """
 
     text: str = "text"
     label: str | None = "label"
     id: str | None = None
     text_pair: str | None = None
     split: str | None = None
-    answers: str | None = None
-    tokens: str | None = None
-    tags: str | None = None
-
-    @classmethod
-    def question_answering(cls, *, question: str = "question", context: str = "context", answers: str = "answers",
-                           id: str | None = None, split: str | None = None) -> ColumnMapping:
-        """The mapping of a QA dataset: questions as texts, contexts as second texts, gold answers.
-
-        Without an id column the "id" column is used when every source has one, else the row index.
-        """
-        return cls(text=question, text_pair=context, label=None, id=id, split=split, answers=answers)
+    fields: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str | None] | None = None
+    default_id: str | None = None
 
     def to_dict(self) -> dict[str, str | None]:
-        if self.tokens is not None:
-            return {"tokens": self.tokens, "tags": self.tags, "id": self.id, "split": self.split}
-        if self.answers is not None:
-            return {"question": self.text, "context": self.text_pair, "answers": self.answers, "id": self.id, "split": self.split}
+        if self.roles is not None:
+            return {**self.roles, "id": self.id, "split": self.split}
         return {"text": self.text, "text_pair": self.text_pair, "label": self.label, "id": self.id, "split": self.split}
 
 
@@ -52,18 +45,18 @@ class DatasetFacts:
 
 @dataclass
 class Split:
-    """One split in canonical form: parallel lists, one entry per example, in source order."""
+    """One split in canonical form: parallel lists, one entry per example, in source order.
+
+    `fields` holds a family's own per-example values (name -> one value per example, e.g. gold answers,
+    or words and their tags), part of the rows and the fingerprint.
+    """
 
     name: str
     ids: list[ExampleId]
     texts: list[str]
     text_pairs: list[str] | None = None
     labels: list[str] | None = None
-    answers: list[dict[str, list[Any]]] | None = None
-    # Token classification: the words of each sentence and one gold tag per word (texts hold the words
-    # joined by spaces, so length slices and text views work unchanged).
-    tokens: list[list[str]] | None = None
-    tags: list[list[str]] | None = None
+    fields: dict[str, list[Any]] = field(default_factory=dict)
     _fingerprint: str | None = field(default=None, repr=False)
     # The source's other categorical columns (name -> one value per example), kept for slicing only:
     # stored beside the split, outside its rows and fingerprint (see `write_columns`).
@@ -76,20 +69,9 @@ class Split:
     def has_labels(self) -> bool:
         return self.labels is not None
 
-    @property
-    def has_references(self) -> bool:
-        """Whether the split carries what a task scores against (gold labels, answers or tags)."""
-        return self.labels is not None or self.answers is not None or self.tags is not None
-
-    def label_counts(self) -> dict[str, int]:
-        """Examples per gold label; for question answering, answerable vs unanswerable questions; for
-        token classification, words per gold tag."""
-        if self.tags is not None:
-            return dict(sorted(Counter(tag for sentence in self.tags for tag in sentence).items()))
-        if self.answers is not None:
-            unanswerable = sum(1 for answer in self.answers if not answer["text"])
-            return {"answerable": len(self.answers) - unanswerable, "unanswerable": unanswerable}
-        return dict(sorted(Counter(self.labels or []).items()))
+    def field(self, name: str) -> list[Any] | None:
+        """The values of one of the family's fields, or None where the split has none."""
+        return self.fields.get(name)
 
     def rows(self) -> list[dict[str, Any]]:
         pairs = self.text_pairs or [None] * len(self)
@@ -98,16 +80,10 @@ class Split:
             {"id": i, "text": t, "text_pair": p, "label": y}
             for i, t, p, y in zip(self.ids, self.texts, pairs, labels, strict=True)
         ]
-        if self.answers is not None:
-            # Only QA rows carry the key, so classification fingerprints stay as they were.
-            for row, answers in zip(rows, self.answers, strict=True):
-                row["answers"] = answers
-        if self.tokens is not None:
-            # Only token-classification rows carry these keys (the other families' fingerprints stay as they were).
-            tags = self.tags or [None] * len(self)
-            for row, words, word_tags in zip(rows, self.tokens, tags, strict=True):
-                row["tokens"] = words
-                row["tags"] = word_tags
+        # Only a family with fields adds keys to its rows (the others' fingerprints stay as they were).
+        for key, values in self.fields.items():
+            for row, value in zip(rows, values, strict=True):
+                row[key] = value
         return rows
 
     def subset(self, positions: Sequence[int]) -> Split:
@@ -116,8 +92,9 @@ class Split:
             return None if values is None else [values[i] for i in positions]
 
         columns = None if self.columns is None else {name: pick(values) for name, values in self.columns.items()}
+        fields = {name: [values[i] for i in positions] for name, values in self.fields.items()}
         return Split(self.name, pick(self.ids) or [], pick(self.texts) or [], pick(self.text_pairs), pick(self.labels),
-                     pick(self.answers), pick(self.tokens), pick(self.tags), columns=columns)
+                     fields, columns=columns)
 
     def joined_texts(self, separator: str = " [SEP] ") -> list[str]:
         """Texts with the second text appended, for models that read one string."""
@@ -148,26 +125,27 @@ class Split:
 
     @classmethod
     def read_jsonl(cls, name: str, path: Path) -> Split:
-        ids, texts, pairs, labels, answers, tokens, tags = [], [], [], [], [], [], []
+        ids, texts, pairs, labels = [], [], [], []
+        fields: dict[str, list[Any]] = {}
         with path.open(encoding="utf-8") as handle:
             for line in handle:
                 row = json.loads(line)
-                ids.append(row["id"])
-                texts.append(row["text"])
-                pairs.append(row["text_pair"])
-                labels.append(row["label"])
-                answers.append(row.get("answers"))
-                tokens.append(row.get("tokens"))
-                tags.append(row.get("tags"))
+                ids.append(row.pop("id"))
+                texts.append(row.pop("text"))
+                pairs.append(row.pop("text_pair"))
+                labels.append(row.pop("label"))
+                for key, value in row.items():
+                    fields.setdefault(key, [None] * (len(ids) - 1)).append(value)
+                for values in fields.values():
+                    if len(values) < len(ids):
+                        values.append(None)
         has_pairs = any(p is not None for p in pairs)
         has_labels = bool(labels) and all(y is not None for y in labels)
-        has_answers = bool(answers) and all(a is not None for a in answers)
-        has_tokens = bool(tokens) and all(t is not None for t in tokens)
-        has_tags = has_tokens and all(t is not None for t in tags)
+        # A field some rows lack (None) is absent, as a label column is.
+        fields = {key: values for key, values in fields.items() if all(v is not None for v in values)}
         columns_path = path.with_suffix(".columns.json")
         columns = json.loads(columns_path.read_text(encoding="utf-8")) if columns_path.is_file() else None
-        return cls(name, ids, texts, pairs if has_pairs else None, labels if has_labels else None,
-                   answers if has_answers else None, tokens if has_tokens else None, tags if has_tags else None,
+        return cls(name, ids, texts, pairs if has_pairs else None, labels if has_labels else None, fields,
                    columns=columns)
 
 

@@ -12,18 +12,19 @@ from benchhub.data.records import ColumnMapping, ExampleId, Split
 from benchhub.errors import ColumnNotFoundError, DatasetFormatError
 
 DEFAULT_SPLIT = "test"
-# A family's reader of one gold-answers cell: (value, example id, context, where, is_impossible) -> answers.
-AnswersReader = Callable[..., dict[str, list[Any]]]
+# A family's reader of its own fields from one row: (row, example id, text, second text, where, split name)
+# -> {field: value}; `where` names the source, for messages.
+FieldsReader = Callable[[dict[str, Any], ExampleId, str, "str | None", str, str], dict[str, Any]]
 SPLIT_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 
 
 def build_splits(tables: dict[str, Table], mapping: ColumnMapping, *, origin: dict[str, str],
-                 answers: AnswersReader | None = None) -> tuple[dict[str, Split], list[str]]:
+                 read_fields: FieldsReader | None = None) -> tuple[dict[str, Split], list[str]]:
     """Validates `tables` (split name → table) and returns canonical splits and the sorted label set.
 
     `origin` names where each table came from, for messages. A split column, when mapped,
-    partitions every table's rows into splits by its value. `answers` reads the mapping's answers
-    column (the question-answering family passes its own).
+    partitions every table's rows into splits by its value. `read_fields` reads the family's own
+    fields of each row (e.g. the question-answering family's gold answers).
     """
     mapping = effective_mapping(tables, mapping)
     for name, table in tables.items():
@@ -32,7 +33,7 @@ def build_splits(tables: dict[str, Table], mapping: ColumnMapping, *, origin: di
     class_names: list[str] | None = None
     for name, (where, rows, table) in partition_rows(tables, mapping, origin=origin).items():
         class_names = class_names or table.class_labels.get(mapping.label or "")
-        splits[name] = _build_split(name, rows, table, mapping, where, answers)
+        splits[name] = _build_split(name, rows, table, mapping, where, read_fields)
     labels = class_names or sorted({y for s in splits.values() for y in s.labels or []}, key=_label_sort_key)
     return splits, list(labels)
 
@@ -58,29 +59,15 @@ def partition_rows(tables: dict[str, Table], mapping: ColumnMapping, *,
 
 
 def effective_mapping(tables: dict[str, Table], mapping: ColumnMapping) -> ColumnMapping:
-    """The mapping actually used: QA data without a named id column uses its "id" column when every source has one."""
-    if mapping.answers is not None and mapping.id is None and all("id" in table.columns for table in tables.values()):
-        return replace(mapping, id="id")
+    """The mapping actually used: without a named id column, the mapping's default id column when every source has one."""
+    default = mapping.default_id
+    if default is not None and mapping.id is None and all(default in table.columns for table in tables.values()):
+        return replace(mapping, id=default)
     return mapping
 
 
 def _check_columns(table: Table, mapping: ColumnMapping, where: str) -> None:
-    if mapping.answers is not None:
-        wanted = {
-            "--question-column": mapping.text,
-            "--context-column": mapping.text_pair,
-            "--answers-column": mapping.answers,
-            "--id-column": mapping.id,
-            "--split-column": mapping.split,
-        }
-    else:
-        wanted = {
-            "--text-column": mapping.text,
-            "--text-pair-column": mapping.text_pair,
-            "--label-column": mapping.label,
-            "--id-column": mapping.id,
-            "--split-column": mapping.split,
-        }
+    wanted = {column_option(role): column for role, column in mapping.to_dict().items()}
     for option, column in wanted.items():
         if column is not None and column not in table.columns:
             raise ColumnNotFoundError(
@@ -99,13 +86,18 @@ def _check_split_name(name: str) -> None:
         raise DatasetFormatError(f"Split name {name[:20]!r}... is {len(name)} characters long; use at most {SPLIT_NAME_MAX}.")
 
 
+def column_option(role: str) -> str:
+    """The command-line option that names the column of a role ("text_pair" -> "--text-pair-column")."""
+    return f"--{role.replace('_', '-')}-column"
+
+
 def _build_split(name: str, rows: list[dict[str, Any]], table: Table, mapping: ColumnMapping, where: str,
-                 read_answers: AnswersReader | None) -> Split:
+                 read_fields: FieldsReader | None) -> Split:
     ids: list[ExampleId] = []
     texts: list[str] = []
     pairs: list[str] | None = [] if mapping.text_pair else None
     labels: list[str] | None = [] if mapping.label else None
-    answers: list[dict[str, list[Any]]] | None = [] if mapping.answers else None
+    fields: dict[str, list[Any]] = {}
     seen: set[str] = set()
     names = table.class_labels.get(mapping.label or "")
     for index, row in enumerate(rows):
@@ -120,16 +112,13 @@ def _build_split(name: str, rows: list[dict[str, Any]], table: Table, mapping: C
             pairs.append(_text(row, mapping.text_pair, example_id, where))
         if labels is not None:
             labels.append(_label(row.get(mapping.label), names, example_id, name, where))
-        if answers is not None:
-            if read_answers is None:
-                raise DatasetFormatError(f"{where}: this task has no answers column; map the columns its task reads.")
-            if not texts[-1].strip() or not pairs[-1].strip():
-                what = "question" if not texts[-1].strip() else "context"
-                raise DatasetFormatError(f"{where}, split {name!r}: question {example_id!r} has an empty {what}.")
-            answers.append(read_answers(row.get(mapping.answers), example_id, pairs[-1], where, impossible=row.get("is_impossible")))
+        if read_fields is not None:
+            values = read_fields(row, example_id, texts[-1], pairs[-1] if pairs is not None else None, where, name)
+            for key, value in values.items():
+                fields.setdefault(key, []).append(value)
     if not ids:
         raise DatasetFormatError(f"{where}: split {name!r} has no rows.")
-    return Split(name, ids, texts, pairs, labels, answers, columns=_slice_columns(rows, table, mapping))
+    return Split(name, ids, texts, pairs, labels, fields, columns=_slice_columns(rows, table, mapping))
 
 
 SLICE_COLUMNS_MAX, SLICE_VALUES_MAX = 20, 100
@@ -137,10 +126,10 @@ SLICE_COLUMNS_MAX, SLICE_VALUES_MAX = 20, 100
 
 def _slice_columns(rows: list[dict[str, Any]], table: Table, mapping: ColumnMapping) -> dict[str, list[Any]] | None:
     """The source's unmapped columns that can slice a split: scalar values, at most 100 distinct ones (categorical)."""
-    mapped = {column for column in mapping.to_dict().values() if isinstance(column, str)}
+    mapped = {column for column in (*mapping.to_dict().values(), *mapping.fields.values()) if isinstance(column, str)}
     kept: dict[str, list[Any]] = {}
     for column in table.columns:
-        if column in mapped or column == "is_impossible" or len(kept) == SLICE_COLUMNS_MAX:
+        if column in mapped or len(kept) == SLICE_COLUMNS_MAX:
             continue
         values = [row.get(column) for row in rows]
         if all(value is None or isinstance(value, (str, int, float, bool)) for value in values) and \

@@ -27,7 +27,7 @@ class EvaluationOutput:
 def evaluate(model: Model, split: Split, *, task: Task, facts: DatasetFacts, batch_size: int = 32,
              show_progress: bool = True, description: str = "evaluating") -> EvaluationOutput:
     """Runs `model` over `split` and scores its predictions with `task`."""
-    if not split.has_references:
+    if not task.has_references(split):
         raise InvalidInputError(f"Split {split.name!r} has no labels to score against; evaluate a labelled split.")
     run = run_model(model, split, batch_size=batch_size, show_progress=show_progress, description=description)
     predictions = task.collect(model, split, run, facts)

@@ -37,6 +37,24 @@ class DemoTour:
 
 
 @dataclass(frozen=True)
+class FamilyOption:
+    """One thing a family lets people name or set: a column role (the option `--ROLE-column`), a
+    registration setting or an evaluation setting (`--NAME`); also a keyword of `Hub`."""
+
+    name: str                   # snake_case: "tokens", "doc_stride"
+    help: str
+    type: type = str
+
+    @property
+    def flag(self) -> str:
+        return f"--{self.name.replace('_', '-')}"
+
+
+# The roles every family reads besides its own: example ids and the column naming each row's split.
+SHARED_ROLES = ("id", "split")
+
+
+@dataclass(frozen=True)
 class TaskScore:
     """Metrics (each with a CI), details for humans, and one outcome row per example."""
 
@@ -74,6 +92,12 @@ class Task(Protocol):
     predictions_keys: frozenset[str]
     # The built-in baselines every board of this family shows, by name.
     baselines: tuple[str, ...]
+    # What people can name and set, by command-line option and `Hub` keyword: the source columns it
+    # reads (besides SHARED_ROLES), its registration settings, its evaluation settings (the names of
+    # `transformers_defaults` other than max_length).
+    column_roles: tuple[FamilyOption, ...]
+    dataset_settings: tuple[FamilyOption, ...]
+    evaluation_settings: tuple[FamilyOption, ...]
 
     @property
     def metric_versions(self) -> dict[str, str]: ...
@@ -94,6 +118,15 @@ class Task(Protocol):
     def build_splits(self, tables: dict[str, Table], mapping: ColumnMapping, *,
                      origin: dict[str, str]) -> tuple[dict[str, Split], list[str]]:
         """Validated canonical splits and the label set (the names a model must predict)."""
+
+    def example_table(self, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+        """Stored per-example rows as table text: a header and one list of cells per row."""
+
+    def has_references(self, split: Split) -> bool:
+        """Whether the split carries what `score` compares against (gold labels, answers, tags)."""
+
+    def label_counts(self, split: Split) -> dict[str, int]:
+        """What a dataset listing shows of a split's gold: examples (or words) per label."""
 
     def example_labels(self, split: Split) -> list[frozenset[str]]:
         """Each example's gold labels for `--slice label=VALUE` (one for a class, several for a sentence's entity types)."""
@@ -125,14 +158,8 @@ class Task(Protocol):
     def reference_baselines(self, facts: DatasetFacts) -> tuple[str, ...]:
         """The built-in baselines a board of a dataset with these facts shows."""
 
-    def fit_baseline(self, cls: type, train: Split, facts: DatasetFacts) -> Any:
-        """A built-in baseline fitted on the train split."""
-
     def rules_baseline(self, path: Path, train: Split, facts: DatasetFacts) -> Any:
         """A rules-file baseline fitted on the train split (families without rules refuse)."""
-
-    def baseline_model(self, baseline: Any, *, size_bytes: int | None) -> Model:
-        """The adapter that runs a fitted baseline."""
 
     def predictions_from_rows(self, rows: list[dict[str, Any]], facts: DatasetFacts) -> Any:
         """What `score` takes, rebuilt from stored per-example rows (re-scoring slices and subsets)."""
@@ -210,6 +237,8 @@ class TaskFamily:
     """Defaults most families share; a family's dataclass inherits them and overrides what differs."""
 
     bench_question: str | None = None
+    dataset_settings: tuple[FamilyOption, ...] = ()
+    evaluation_settings: tuple[FamilyOption, ...] = ()
     # Dataset options the family computes for itself from gold data, never shown by the server.
     internal_options: frozenset[str] = frozenset()
     # Whether a rules file (`benchhub model add NAME rules.yaml`) makes a baseline of this family.
@@ -223,6 +252,20 @@ class TaskFamily:
     def check_setting(self, name: str, value: Any) -> None:
         """Refuses a bad value of one of `transformers_defaults` (by default each is a count, at least 1)."""
         check_count(name, value, low=1)
+
+    def has_references(self, split: Split) -> bool:
+        return split.labels is not None
+
+    def example_table(self, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+        """Rows that follow the common layout (id, gold, predicted, correct) as they are."""
+        return ["id", "gold", "predicted", "correct"], [
+            [str(r.get("id")), str(r.get("gold")), str(r.get("predicted")), "yes" if r.get("correct") else "no"] for r in rows
+        ]
+
+    def label_counts(self, split: Split) -> dict[str, int]:
+        from collections import Counter
+
+        return dict(sorted(Counter(split.labels or []).items()))
 
     def read_source(self, source: str, mapping: ColumnMapping, *, revision: str | None) -> Any:
         from benchhub.data.readers import read_source
@@ -288,18 +331,17 @@ def refuse_settings(task: str, settings: dict[str, Any]) -> None:
         raise InvalidInputError(f"--{name.replace('_', '-')} does not apply to {task} datasets.")
 
 
-def check_columns(task_name: str, columns: dict[str, str | None], allowed: dict[str, str]) -> dict[str, str | None]:
-    """`columns` with only roles this family reads; a column given for another role is one line naming the right options.
-
-    `allowed` maps each role the family reads to its option (role "text" -> "--text-column").
-    """
+def check_columns(task: Task, columns: dict[str, str | None]) -> dict[str, str | None]:
+    """`columns` (role -> column) with only the roles `task` reads (its own and SHARED_ROLES), each role
+    present (None: not named); a column given for another role is one line naming the right options."""
     from benchhub.errors import InvalidInputError
 
+    allowed = (*(option.name for option in task.column_roles), *SHARED_ROLES)
     extra = [role for role, column in columns.items() if column is not None and role not in allowed]
     if extra:
-        options = ", ".join(sorted(allowed.values()))
+        options = ", ".join(sorted(f"--{role.replace('_', '-')}-column" for role in allowed))
         raise InvalidInputError(
-            f"--{extra[0].replace('_', '-')}-column does not apply to {task_name} datasets; they read {options}."
+            f"--{extra[0].replace('_', '-')}-column does not apply to {task.name} datasets; they read {options}."
         )
     return {role: columns.get(role) for role in allowed}
 

@@ -1,14 +1,15 @@
-"""The contract every built-in baseline follows, and the helpers they share."""
+"""The contract every built-in baseline follows, of every family, and the file helpers they share."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, Self, runtime_checkable
 
 import numpy as np
 
+from benchhub.data.records import DatasetFacts, Split
 from benchhub.errors import BenchhubError, InvalidInputError, UnsafeModelError
 
 MANIFEST_FILE = "baseline.json"
@@ -21,18 +22,31 @@ class NotFittedError(BenchhubError, RuntimeError):
 
 @runtime_checkable
 class Baseline(Protocol):
-    """A text classifier fitted on a training split that scores every dataset label."""
+    """A built-in baseline of any family: fitted on a dataset's train split, run like a model on any split
+    of it, its parameters saved as JSON and .npz files (never pickle).
+
+    A family's baselines share a base class that implements `trained`, `inputs`, `item_length` and
+    `predict_items` on top of the family's own `fit` and `predict`; `BaselineModel` runs any of them.
+    """
 
     name: str
     version: str
-    labels: tuple[str, ...]
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> Self:
-        """Learns the parameters from the training split and returns the baseline."""
+    @classmethod
+    def trained(cls, train: Split, facts: DatasetFacts) -> Self:
+        """A baseline with default options, fitted on the train split of a dataset with these facts."""
         ...
 
-    def predict_scores(self, texts: Sequence[str]) -> np.ndarray:
-        """Returns an (n, len(labels)) float64 array whose rows sum to 1."""
+    def inputs(self, split: Split) -> list[Any]:
+        """What it reads of each example, one item per example in split order."""
+        ...
+
+    def item_length(self, item: Any) -> int:
+        """The size of one item (for sorting items into batches of similar length)."""
+        ...
+
+    def predict_items(self, items: Sequence[Any]) -> Any:
+        """Its predictions for the items, one per item, as the family's models give them."""
         ...
 
     def save(self, folder: Path) -> None:
@@ -49,110 +63,11 @@ class Baseline(Protocol):
         ...
 
 
-def check_labels(labels: Sequence[str]) -> tuple[str, ...]:
-    """Returns the dataset label set as a tuple after checking it is usable."""
-    if isinstance(labels, str | bytes) or not isinstance(labels, Iterable):
-        raise InvalidInputError(
-            f"labels must be a list of label names, got {type(labels).__name__}; "
-            "pass the dataset's labels, e.g. ['negative', 'positive']"
-        )
-    result = tuple(labels)
-    if not result:
-        raise InvalidInputError("labels is empty; pass the dataset's label names (at least one)")
-    for label in result:
-        if not isinstance(label, str):
-            raise InvalidInputError(
-                f"label {label!r} is {type(label).__name__}, not str; labels must be strings; "
-                "convert the label names to str"
-            )
-    duplicates = sorted({label for label in result if result.count(label) > 1})
-    if duplicates:
-        raise InvalidInputError(
-            f"labels contain duplicates: {', '.join(duplicates)}; pass each label name once"
-        )
-    return result
-
-
-def check_texts(texts: Sequence[str]) -> list[str]:
-    """Returns texts as a list after checking every item is a string."""
-    if isinstance(texts, str):
-        raise InvalidInputError("texts must be a list of strings, got a single string; wrap it in a list")
-    result = list(texts)
-    for position, text in enumerate(result):
-        if not isinstance(text, str):
-            raise InvalidInputError(
-                f"text {position} is {type(text).__name__}, not str; "
-                "join text pairs and convert values to str before calling the baseline"
-            )
-    return result
-
-
-def check_training(
-    texts: Sequence[str], labels: Sequence[str], allowed: tuple[str, ...]
-) -> tuple[list[str], np.ndarray]:
-    """Returns the training texts and their label indices into allowed, after checking both."""
-    text_list = check_texts(texts)
-    label_list = list(labels)
-    if not text_list:
-        raise InvalidInputError("the training split is empty; fit needs at least one labelled text")
-    if len(text_list) != len(label_list):
-        raise InvalidInputError(
-            f"fit got {len(text_list)} texts but {len(label_list)} labels; pass one label per text"
-        )
-    index = {label: position for position, label in enumerate(allowed)}
-    indices = np.empty(len(label_list), dtype=np.int64)
-    for position, label in enumerate(label_list):
-        if label not in index:
-            raise InvalidInputError(
-                f"training label {label!r} (row {position}) is not a dataset label; "
-                f"allowed: {', '.join(allowed)}; fix the training data or the label set"
-            )
-        indices[position] = index[label]
-    return text_list, indices
-
-
-def label_counts(indices: np.ndarray, n_labels: int) -> np.ndarray:
-    """Returns how often each label index occurs, as int64."""
-    return np.bincount(indices, minlength=n_labels).astype(np.int64)
-
-
-def distribution(counts: np.ndarray) -> np.ndarray:
-    """Returns counts normalised to a float64 probability vector."""
-    counts = np.asarray(counts, dtype=np.float64)
-    return counts / counts.sum()
-
-
-def one_hot(indices: np.ndarray, n_labels: int) -> np.ndarray:
-    """Returns a float64 (n, n_labels) array with a 1 at each row's index."""
-    scores = np.zeros((len(indices), n_labels), dtype=np.float64)
-    scores[np.arange(len(indices)), indices] = 1.0
-    return scores
-
-
-def predict_labels(baseline: Baseline, texts: Sequence[str]) -> list[str]:
-    """Returns the label with the highest score for each text (ties go to the earlier label)."""
-    scores = baseline.predict_scores(texts)
-    return [baseline.labels[position] for position in np.argmax(scores, axis=1)]
-
-
-def not_fitted(baseline: Baseline) -> NotFittedError:
-    """Returns the error raised when an unfitted baseline is used."""
-    return NotFittedError(
-        f"the {baseline.name} baseline is not fitted; call fit on the training split first"
-    )
-
-
-def write_manifest(folder: Path, baseline: Baseline, state: Mapping[str, Any]) -> None:
-    """Writes name, version, labels and state to folder/baseline.json, creating folder."""
+def write_manifest(folder: Path, baseline: Any, state: Mapping[str, Any]) -> None:
+    """Writes name, version and state to folder/baseline.json, creating folder."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = {
-        "name": baseline.name,
-        "version": baseline.version,
-        "labels": list(baseline.labels),
-        **state,
-    }
-    write_json(folder / MANIFEST_FILE, manifest)
+    write_json(folder / MANIFEST_FILE, {"name": baseline.name, "version": baseline.version, **state})
 
 
 def read_manifest(folder: Path, name: str, version: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from benchhub.data.prediction_files import check_predictions_path
 from benchhub.data.records import Split
@@ -13,24 +13,6 @@ from benchhub.tasks.question_answering.predictions import (
     read_answer_predictions,
     read_no_answer_probabilities,
 )
-
-
-class QABaselineModel:
-    """Runs a fitted QA baseline (see `models.qa_baselines`), one item per question."""
-
-    def __init__(self, baseline: Any, *, size_bytes: int | None = None) -> None:
-        self.baseline = baseline
-        self.info = ModelInfo(size_bytes=size_bytes, load_seconds=0.0, extra={"baseline": baseline.name})
-
-    def encode(self, split: Split) -> list[tuple[str, str]]:
-        return list(zip(split.texts, split.text_pairs or [], strict=True))
-
-    def length(self, item: tuple[str, str]) -> int:
-        return len(item[0]) + len(item[1])
-
-    def predict(self, items: Sequence[tuple[str, str]]) -> list[QAPrediction]:
-        answers = self.baseline.predict([q for q, _ in items], [c for _, c in items])
-        return [QAPrediction(text, float(probability)) for text, probability in answers]
 
 
 class QAPredictionsModel:

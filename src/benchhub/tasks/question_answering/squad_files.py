@@ -1,14 +1,15 @@
 """SQuAD-format question answering data: flattening v1.1/v2.0 JSON, and validating QA splits.
 
 A QA split keeps questions in `Split.texts`, contexts in `Split.text_pairs` and gold answers in
-`Split.answers` as `{"text": [...], "answer_start": [...]}` (empty lists: unanswerable).
+`Split.field("answers")` as `{"text": [...], "answer_start": [...]}` (empty lists: unanswerable).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from benchhub.data.records import ExampleId, Split
+from benchhub.data.records import ColumnMapping, ExampleId, Split
+from benchhub.data.splits import FieldsReader
 from benchhub.errors import DatasetFormatError
 
 
@@ -48,6 +49,21 @@ def flatten_squad(document: dict[str, Any], where: str) -> list[dict[str, Any]]:
     return rows
 
 
+def answers_reader(mapping: ColumnMapping) -> FieldsReader:
+    """Reads each row's gold answers from the mapping's answers column (and SQuAD's is_impossible flag);
+    a question or context that is empty is refused."""
+    def read(row: dict[str, Any], example_id: ExampleId, question: str, context: str | None, where: str,
+             split: str) -> dict[str, Any]:
+        if not question.strip() or not (context or "").strip():
+            what = "question" if not question.strip() else "context"
+            raise DatasetFormatError(f"{where}, split {split!r}: question {example_id!r} has an empty {what}.")
+        answers = qa_answers(row.get(mapping.fields["answers"]), example_id, context or "", where,
+                             impossible=row.get(mapping.fields["is_impossible"]))
+        return {"answers": answers}
+
+    return read
+
+
 def qa_answers(value: Any, example_id: ExampleId, context: str, where: str, *, impossible: Any = None) -> dict[str, list]:
     """Validates one question's answers: every answer_start must point at its text in the context.
 
@@ -82,4 +98,4 @@ def qa_answers(value: Any, example_id: ExampleId, context: str, where: str, *, i
 
 
 def unanswerable_count(split: Split) -> int:
-    return sum(1 for answers in split.answers or [] if not answers["text"])
+    return sum(1 for answers in split.field("answers") or [] if not answers["text"])

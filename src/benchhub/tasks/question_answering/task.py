@@ -18,6 +18,7 @@ from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.tasks.base import (
     DemoTour,
+    FamilyOption,
     TaskFamily,
     TaskScore,
     check_columns,
@@ -40,8 +41,16 @@ V2_METRICS = ("f1", "exact", "HasAns_f1", "HasAns_exact", "NoAns_f1", "NoAns_exa
 V1_METRICS = ("f1", "exact_match")
 
 
-COLUMNS = {"question": "--question-column", "context": "--context-column", "answers": "--answers-column",
-           "id": "--id-column", "split": "--split-column"}
+COLUMNS = (
+    FamilyOption("question", "Column holding the question (default: question)."),
+    FamilyOption("context", "Column holding the context (default: context)."),
+    FamilyOption("answers", "Column holding {text: [...], answer_start: [...]} (default: answers)."),
+)
+SETTINGS = (
+    FamilyOption("doc_stride", "Tokens of overlap between windows of a long context (default 128).", int),
+    FamilyOption("max_answer_length", "Longest answer in tokens (default 30).", int),
+    FamilyOption("null_threshold", "SQuAD v2.0: abstain when null score - best span > this (default 0).", float),
+)
 # The fixed question of `benchhub bench`'s synthetic inputs (the context grows to the sequence length).
 BENCH_QUESTION = "what is this about"
 
@@ -59,6 +68,8 @@ class QuestionAnswering(TaskFamily):
     predictions_keys: frozenset[str] = frozenset()  # the keys a JSON line of its files holds
     predictions_filename: str = "predictions.json"
     baselines: tuple[str, ...] = ("sliding-window", "context-only", "question-only", "always-no-answer")
+    column_roles: tuple[FamilyOption, ...] = COLUMNS
+    evaluation_settings: tuple[FamilyOption, ...] = SETTINGS
     bench_question: str | None = BENCH_QUESTION
     demo: DemoTour | None = DemoTour("qa-sample", "minilm-qa-sample", "qa_sample", ("train.json", "test.json"),
                                      "baseline:sliding-window", "f1", columns=(("id", "id"),))
@@ -85,7 +96,7 @@ class QuestionAnswering(TaskFamily):
     def dataset_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
         """SQuAD v2.0 semantics when any split has an unanswerable question, else v1.1."""
         refuse_settings(self.name, settings)
-        unanswerable = any(not answer["text"] for split in splits.values() for answer in split.answers or [])
+        unanswerable = any(not answer["text"] for split in splits.values() for answer in split.field("answers") or [])
         return {"squad_version": "2.0" if unanswerable else "1.1"}
 
     def metric_names(self, facts: DatasetFacts) -> tuple[str, ...]:
@@ -102,11 +113,13 @@ class QuestionAnswering(TaskFamily):
     def column_mapping(self, columns: dict[str, str | None]) -> ColumnMapping:
         from benchhub.data.records import ColumnMapping
 
-        given = check_columns(self.name, columns, COLUMNS)
-        return ColumnMapping.question_answering(
-            question=given["question"] or "question", context=given["context"] or "context",
-            answers=given["answers"] or "answers", id=given["id"], split=given["split"],
-        )
+        given = check_columns(self, columns)
+        question, context = given["question"] or "question", given["context"] or "context"
+        answers = given["answers"] or "answers"
+        # Without a named id column, the "id" column when every source has one, else the row index.
+        return ColumnMapping(text=question, text_pair=context, label=None, id=given["id"], split=given["split"],
+                             fields={"answers": answers, "is_impossible": "is_impossible"},
+                             roles={"question": question, "context": context, "answers": answers}, default_id="id")
 
     def read_source(self, source: str, mapping: ColumnMapping, *, revision: str | None) -> Any:
         from benchhub.data.readers import read_source
@@ -123,12 +136,29 @@ class QuestionAnswering(TaskFamily):
     def build_splits(self, tables: dict[str, Table], mapping: ColumnMapping, *,
                      origin: dict[str, str]) -> tuple[dict[str, Split], list[str]]:
         from benchhub.data.splits import build_splits
-        from benchhub.tasks.question_answering.squad_files import qa_answers
+        from benchhub.tasks.question_answering.squad_files import answers_reader
 
-        return build_splits(tables, mapping, origin=origin, answers=qa_answers)
+        return build_splits(tables, mapping, origin=origin, read_fields=answers_reader(mapping))
+
+    def example_table(self, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+        header = ["id", "gold answers", "predicted", "no-answer p", "f1"]
+        return header, [
+            [str(r["id"]), " | ".join(r["gold"]) or "(no answer)", r["predicted"] or "(no answer)",
+             "-" if r.get("no_answer_probability") is None else f"{r['no_answer_probability']:.3f}", f"{r['f1']:.2f}"]
+            for r in rows
+        ]
+
+    def has_references(self, split: Split) -> bool:
+        return split.field("answers") is not None
+
+    def label_counts(self, split: Split) -> dict[str, int]:
+        """Answerable vs unanswerable questions."""
+        answers = split.field("answers") or []
+        unanswerable = sum(1 for answer in answers if not answer["text"])
+        return {"answerable": len(answers) - unanswerable, "unanswerable": unanswerable}
 
     def example_labels(self, split: Split) -> list[frozenset[str]]:
-        return [frozenset(("answerable" if answer["text"] else "unanswerable",)) for answer in split.answers or []]
+        return [frozenset(("answerable" if answer["text"] else "unanswerable",)) for answer in split.field("answers") or []]
 
     def label_values(self, labels: list[str]) -> list[str]:
         return ["answerable", "unanswerable"]
@@ -169,28 +199,19 @@ class QuestionAnswering(TaskFamily):
         """Always-no-answer only under SQuAD v2.0 (under v1.1 every question has an answer)."""
         return self.baselines if is_v2(facts) else tuple(name for name in self.baselines if name != "always-no-answer")
 
-    def fit_baseline(self, cls: type, train: Split, facts: DatasetFacts) -> Any:
-        return cls().fit(train.texts, train.text_pairs or [], [a["text"] for a in train.answers or []],
-                         [a["answer_start"] for a in train.answers or []])
-
-    def baseline_model(self, baseline: Any, *, size_bytes: int | None) -> Model:
-        from benchhub.tasks.question_answering.adapters import QABaselineModel
-
-        return QABaselineModel(baseline, size_bytes=size_bytes)
-
     def predictions_from_rows(self, rows: list[dict[str, Any]], facts: DatasetFacts) -> list[QAPrediction]:
         return [QAPrediction(row["predicted"], row.get("no_answer_probability")) for row in rows]
 
     def input_row(self, split: Split, index: int, *, with_gold: bool) -> dict[str, Any]:
         item: dict[str, Any] = {"id": split.ids[index], "question": split.texts[index],
                                 "context": (split.text_pairs or [])[index]}
-        if with_gold and split.answers is not None:
-            item["answers"] = split.answers[index]
+        if with_gold and split.field("answers") is not None:
+            item["answers"] = split.field("answers")[index]
         return item
 
     def gold_predictions(self, split: Split, facts: DatasetFacts) -> list[QAPrediction]:
         """The first gold answer of each question ("" for an unanswerable one)."""
-        return [QAPrediction(answer["text"][0] if answer["text"] else "") for answer in split.answers or []]
+        return [QAPrediction(answer["text"][0] if answer["text"] else "") for answer in split.field("answers") or []]
 
     def write_predictions(self, path: Path, split: Split, predictions: list[QAPrediction], facts: DatasetFacts) -> None:
         """SQuAD JSON {id: answer text} ("" abstains), one entry per example as given (a repeated id stays repeated)."""
@@ -213,7 +234,7 @@ class QuestionAnswering(TaskFamily):
                  show_progress: bool) -> dict[str, Any]:
         from benchhub.tasks.question_answering.finetune import finetune_qa
 
-        return finetune_qa(base, train.texts, train.text_pairs or [], train.answers or [], output, config=config,
+        return finetune_qa(base, train.texts, train.text_pairs or [], train.field("answers") or [], output, config=config,
                            show_progress=show_progress)
 
     def describe_splits(self, splits: list[Any], labels: list[str]) -> str:
@@ -248,7 +269,7 @@ class QuestionAnswering(TaskFamily):
 
     def score(self, split: Split, predictions: list[QAPrediction], facts: DatasetFacts) -> TaskScore:
         ids = [str(i) for i in split.ids]
-        references = {i: list(a["text"]) for i, a in zip(ids, split.answers or [], strict=True)}
+        references = {i: list(a["text"]) for i, a in zip(ids, split.field("answers") or [], strict=True)}
         answers = {i: p.text for i, p in zip(ids, predictions, strict=True)}
         given = [p.no_answer_probability for p in predictions]
         na_probs = dict(zip(ids, given)) if all(p is not None for p in given) else None

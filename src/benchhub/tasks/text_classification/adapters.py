@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -11,24 +11,6 @@ from benchhub.data.prediction_files import check_predictions_path
 from benchhub.data.records import Split
 from benchhub.models.base import ModelInfo
 from benchhub.tasks.text_classification.predictions import read_label_predictions
-
-
-class BaselineClassifier:
-    """Runs a fitted baseline (see `models.baselines`) over joined texts."""
-
-    def __init__(self, baseline: Any, *, size_bytes: int | None = None) -> None:
-        self.baseline = baseline
-        self.labels = tuple(baseline.labels)
-        self.info = ModelInfo(parameters=None, size_bytes=size_bytes, load_seconds=0.0, extra={"baseline": baseline.name})
-
-    def encode(self, split: Split) -> list[str]:
-        return split.joined_texts()
-
-    def length(self, item: str) -> int:
-        return len(item)
-
-    def predict(self, items: Sequence[str]) -> np.ndarray:
-        return self.baseline.predict_scores(list(items))
 
 
 class PredictionsClassifier:

@@ -12,6 +12,7 @@ from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.tasks.base import (
     DemoTour,
+    FamilyOption,
     TaskFamily,
     TaskScore,
     check_columns,
@@ -31,8 +32,11 @@ if TYPE_CHECKING:
 HEADLINE = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall")
 
 
-COLUMNS = {"text": "--text-column", "label": "--label-column", "text_pair": "--text-pair-column",
-           "id": "--id-column", "split": "--split-column"}
+COLUMNS = (
+    FamilyOption("text", "Column holding the text (default: text)."),
+    FamilyOption("text_pair", "Second text column, for sentence pairs."),
+    FamilyOption("label", "Column holding the gold label (default: label)."),
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class TextClassification(TaskFamily):
     predictions_keys: frozenset[str] = frozenset({"label"})  # the keys a JSON line of its files holds
     predictions_filename: str = "predictions.jsonl"
     baselines: tuple[str, ...] = ("majority", "keyword", "tfidf-logreg")
+    column_roles: tuple[FamilyOption, ...] = COLUMNS
     takes_rules: bool = True
     demo: DemoTour | None = DemoTour("support-intents", "minilm-support-intents", "sample", ("train.jsonl", "test.jsonl"),
                                      "baseline:keyword", "macro_f1", optimize=True,
@@ -74,9 +79,14 @@ class TextClassification(TaskFamily):
     def column_mapping(self, columns: dict[str, str | None]) -> ColumnMapping:
         from benchhub.data.records import ColumnMapping
 
-        given = check_columns(self.name, columns, COLUMNS)
+        given = check_columns(self, columns)
         return ColumnMapping(text=given["text"] or "text", label=given["label"] or "label", id=given["id"],
                              text_pair=given["text_pair"], split=given["split"])
+
+    def example_table(self, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+        header = ["id", "gold", "predicted", "correct", "score"]
+        return header, [[str(r["id"]), r["gold"], r["predicted"], "yes" if r["correct"] else "no",
+                         f"{max(r['scores'].values()):.3f}"] for r in rows]
 
     def example_labels(self, split: Split) -> list[frozenset[str]]:
         return [frozenset((label,)) for label in split.labels or []]
@@ -121,9 +131,6 @@ class TextClassification(TaskFamily):
     def reference_baselines(self, facts: DatasetFacts) -> tuple[str, ...]:
         return self.baselines
 
-    def fit_baseline(self, cls: type, train: Split, facts: DatasetFacts) -> Any:
-        return cls(list(facts.labels)).fit(train.joined_texts(), train.labels or [])
-
     def rules_class(self) -> type:
         from benchhub.tasks.text_classification.baselines.regex import RegexBaseline
 
@@ -133,11 +140,6 @@ class TextClassification(TaskFamily):
         from benchhub.tasks.text_classification.baselines.regex import RegexBaseline
 
         return RegexBaseline.from_yaml(path, list(facts.labels)).fit(train.joined_texts(), train.labels or [])
-
-    def baseline_model(self, baseline: Any, *, size_bytes: int | None) -> Model:
-        from benchhub.tasks.text_classification.adapters import BaselineClassifier
-
-        return BaselineClassifier(baseline, size_bytes=size_bytes)
 
     def predictions_from_rows(self, rows: list[dict[str, Any]], facts: DatasetFacts) -> np.ndarray:
         """One-hot rows of the stored predicted labels: the task scores their argmax, and the rows'

@@ -12,23 +12,6 @@ from benchhub.tasks.token_classification.outputs import SentenceTags
 from benchhub.tasks.token_classification.predictions import read_tag_predictions
 
 
-class BaselineTagger:
-    """Runs a fitted tagging baseline (see `tasks.token_classification.baselines`), one item per sentence."""
-
-    def __init__(self, baseline: Any, *, size_bytes: int | None = None) -> None:
-        self.baseline = baseline
-        self.info = ModelInfo(size_bytes=size_bytes, load_seconds=0.0, extra={"baseline": baseline.name})
-
-    def encode(self, split: Split) -> list[list[str]]:
-        return [list(words) for words in split.tokens or []]
-
-    def length(self, item: list[str]) -> int:
-        return len(item)
-
-    def predict(self, items: Sequence[list[str]]) -> list[SentenceTags]:
-        return [_sentence_tags(output) for output in self.baseline.predict(list(items))]
-
-
 class PredictionsTagger:
     """Replays a predictions file (JSONL {"id", "tags"} or CoNLL) against the split's sentences and the dataset's tags."""
 
@@ -38,7 +21,7 @@ class PredictionsTagger:
         self.info = ModelInfo(size_bytes=self.path.stat().st_size, load_seconds=0.0)
 
     def encode(self, split: Split) -> list[SentenceTags]:
-        predicted = read_tag_predictions(self.path, ids=split.ids, tokens=split.tokens or [], tags=self.tags)
+        predicted = read_tag_predictions(self.path, ids=split.ids, tokens=split.field("tokens") or [], tags=self.tags)
         return [SentenceTags(tuple(tags)) for tags in predicted]
 
     def length(self, item: SentenceTags) -> int:

@@ -38,15 +38,15 @@ def finetune_tagger(base: Path, train: Split, tags: list[str], output: Path, *,
                     config: TaggerFinetuneConfig = TaggerFinetuneConfig(), show_progress: bool = True) -> dict[str, Any]:
     """Trains a token-classification head (and the encoder) on `train`; saves a safetensors checkpoint to `output`
     whose id2label are the dataset's tags."""
-    if train.tokens is None or train.tags is None:
+    if train.field("tokens") is None or train.field("tags") is None:
         raise InvalidInputError(f"Split {train.name!r} has no tagged sentences to train on.")
     tokenizer, model, rng = start_training(base, "AutoModelForTokenClassification", config, labels=tags)
     max_length = min(config.max_length, tokenizer_limit(tokenizer))
     stride = min(config.stride, window_room(tokenizer, max_length) // 2)
-    windows = make_windows(tokenizer, train.tokens, max_length=max_length, stride=stride)
+    windows = make_windows(tokenizer, train.field("tokens"), max_length=max_length, stride=stride)
     column = {tag: i for i, tag in enumerate(tags)}
-    firsts = first_sub_tokens(tokenizer, [list(words) for words in train.tokens])
-    features = [window_feature(window, [column[tag] for tag in train.tags[window.sentence]], firsts[window.sentence])
+    firsts = first_sub_tokens(tokenizer, [list(words) for words in train.field("tokens")])
+    features = [window_feature(window, [column[tag] for tag in train.field("tags")[window.sentence]], firsts[window.sentence])
                 for window in windows]
     result = train_and_save(model, tokenizer, features, output, config=config, rng=rng, show_progress=show_progress)
     return write_summary(output, {

@@ -50,7 +50,7 @@ class EntitySwap:
         tokens: list[list[str]] = []
         tags: list[list[str]] = []
         changed: list[bool] = []
-        for example_id, words, gold in zip(split.ids, split.tokens or [], split.tags or [], strict=True):
+        for example_id, words, gold in zip(split.ids, split.field("tokens") or [], split.field("tags") or [], strict=True):
             rng = random.Random(f"{seed}:{self.name}:{example_id}")
             entities = sorted(conlleval_entities(list(gold)), key=lambda entity: entity[1])
             new_words: list[str] = []
@@ -112,7 +112,7 @@ class TyposOutside:
 def _outside(split: Split, change, name: str, seed: int, fallback=None, *, mentions: bool = True) -> Perturbed:
     tokens: list[list[str]] = []
     changed: list[bool] = []
-    for example_id, words, gold in zip(split.ids, split.tokens or [], split.tags or [], strict=True):
+    for example_id, words, gold in zip(split.ids, split.field("tokens") or [], split.field("tags") or [], strict=True):
         rng = random.Random(f"{seed}:{name}:{example_id}")
         inside = {i for _, start, end in conlleval_entities(list(gold)) for i in range(start, end + 1)} if mentions else set()
         eligible = [i for i, word in enumerate(words) if i not in inside and _typo_word(word)]
@@ -122,13 +122,13 @@ def _outside(split: Split, change, name: str, seed: int, fallback=None, *, menti
             new_words[chosen] = fallback(words[chosen], rng)
         tokens.append(new_words)
         changed.append(new_words != list(words))
-    return Perturbed(_with_sentences(split, tokens, [list(t) for t in split.tags or []]), changed)
+    return Perturbed(_with_sentences(split, tokens, [list(t) for t in split.field("tags") or []]), changed)
 
 
 def _candidates(split: Split) -> dict[str, list[tuple[str, ...]]]:
     """Every mention's words per type in the split, and the built-in person and place names, sorted."""
     found: dict[str, set[tuple[str, ...]]] = {}
-    for words, gold in zip(split.tokens or [], split.tags or [], strict=True):
+    for words, gold in zip(split.field("tokens") or [], split.field("tags") or [], strict=True):
         for type_, start, end in conlleval_entities(list(gold)):
             found.setdefault(type_, set()).add(tuple(words[start:end + 1]))
     names = json.loads((resources.files("benchhub") / "resources" / "probes" / "names.json").read_text(encoding="utf-8"))
@@ -139,7 +139,7 @@ def _candidates(split: Split) -> dict[str, list[tuple[str, ...]]]:
 
 
 def _with_sentences(split: Split, tokens: list[list[str]], tags: list[list[str]]) -> Split:
-    return Split(split.name, list(split.ids), [" ".join(words) for words in tokens], tokens=tokens, tags=tags)
+    return Split(split.name, list(split.ids), [" ".join(words) for words in tokens], fields={"tokens": tokens, "tags": tags})
 
 
 def _typo_word(word: str) -> bool:

@@ -38,7 +38,7 @@ def read_tagging_file(path: Path, mapping: ColumnMapping) -> Table:
     if path.suffix.lower() not in CONLL_SUFFIXES:
         return read_file(path)
     sentences = read_conll(path, tag_column=_tag_column(mapping))
-    tokens, tags = mapping.tokens or "tokens", _conll_tags_key(mapping)
+    tokens, tags = mapping.fields["tokens"], _conll_tags_key(mapping)
     rows = [{tokens: list(s.tokens), tags: list(s.tags)} for s in sentences]
     return Table([tokens, tags], rows)
 
@@ -53,9 +53,9 @@ def build_tagging_splits(tables: dict[str, Table], mapping: ColumnMapping, *,
         tags_column = _tags_column(table, mapping)
         class_names = table.class_labels.get(tags_column)
         names = names or class_names
-        splits[name] = build_tagging_split(name, rows, tokens_column=mapping.tokens or "tokens", tags_column=tags_column,
+        splits[name] = build_tagging_split(name, rows, tokens_column=mapping.fields["tokens"], tags_column=tags_column,
                                            id_column=mapping.id, class_names=class_names, where=where)
-    seen = {tag for split in splits.values() for sentence in split.tags or [] for tag in sentence}
+    seen = {tag for split in splits.values() for sentence in split.field("tags") or [] for tag in sentence}
     if names is None:
         names = sorted(seen, key=_tag_order)
     return splits, list(names)
@@ -63,7 +63,7 @@ def build_tagging_splits(tables: dict[str, Table], mapping: ColumnMapping, *,
 
 def _tag_column(mapping: ColumnMapping) -> int:
     """The CoNLL column of the tags: `--tags-column N` (1 is the first after the token; -1 the last), else the last."""
-    value = mapping.tags
+    value = mapping.fields.get("tags")
     if value is None:
         return -1
     try:
@@ -76,15 +76,14 @@ def _tag_column(mapping: ColumnMapping) -> int:
 
 
 def _conll_tags_key(mapping: ColumnMapping) -> str:
-    value = mapping.tags
+    value = mapping.fields.get("tags")
     return "tags" if value is None or value.lstrip("-").isdigit() else value
 
 
 def _tags_column(table: Table, mapping: ColumnMapping) -> str:
-    if mapping.tags is not None and not mapping.tags.lstrip("-").isdigit():
-        return mapping.tags
-    if mapping.tags is not None:  # a CoNLL column number: the file was read into "tags"
-        return "tags"
+    named = mapping.fields.get("tags")
+    if named is not None:  # a CoNLL column number: the file was read into "tags"
+        return "tags" if named.lstrip("-").isdigit() else named
     return next((name for name in DEFAULT_TAGS if name in table.columns), DEFAULT_TAGS[0])
 
 

@@ -66,7 +66,7 @@ def _split(name: str, ids: list[ExampleId], tokens: list[list[str]], tags: list[
         if str(example_id) in seen:
             raise DatasetFormatError(f"{where}, split {name!r}: duplicate sentence id {example_id!r}; every sentence id must be unique.")
         seen.add(str(example_id))
-    return Split(name, ids, [" ".join(words) for words in tokens], tokens=tokens, tags=tags)
+    return Split(name, ids, [" ".join(words) for words in tokens], fields={"tokens": tokens, **({"tags": tags} if tags is not None else {})})
 
 
 def _example_id(row: dict[str, Any], column: str | None, index: int, name: str, where: str) -> ExampleId:

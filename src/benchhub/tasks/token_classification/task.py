@@ -19,6 +19,7 @@ from benchhub.errors import DatasetFormatError, InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.tasks.base import (
     DemoTour,
+    FamilyOption,
     TaskFamily,
     TaskScore,
     check_columns,
@@ -36,8 +37,19 @@ if TYPE_CHECKING:
     from benchhub.data.records import ColumnMapping, DatasetFacts
     from benchhub.models.base import Model, RunOutput
 
-COLUMNS = {"tokens": "--tokens-column", "tags": "--tags-column", "id": "--id-column", "split": "--split-column"}
 AGGREGATIONS = ("first", "max", "average")
+COLUMNS = (
+    FamilyOption("tokens", "Column holding the words (default: tokens)."),
+    FamilyOption("tags", "Column holding one tag per word (default: tags, else ner_tags); "
+                         "in a CoNLL file, the tag's column number (default: the last)."),
+)
+DATASET_SETTINGS = (
+    FamilyOption("scheme", f"The tag scheme ({', '.join(SCHEMES)}, or {NO_SCHEME} for part of speech; default: detected)."),
+)
+SETTINGS = (
+    FamilyOption("stride", "Sub-words of overlap between windows of a long sentence (default: half a window, at most 128).", int),
+    FamilyOption("aggregation", f"A word's tag from its first sub-word, or the max or average over them ({'|'.join(AGGREGATIONS)}; default first)."),
+)
 TRAIN_SPLIT = "train"
 
 
@@ -56,6 +68,9 @@ class TokenClassification(TaskFamily):
     predictions_keys: frozenset[str] = frozenset({"tags"})  # the keys a JSON line of its files holds
     predictions_filename: str = "predictions.jsonl"
     baselines: tuple[str, ...] = ("majority-tag", "memorization", "feature-logreg")
+    column_roles: tuple[FamilyOption, ...] = COLUMNS
+    dataset_settings: tuple[FamilyOption, ...] = DATASET_SETTINGS
+    evaluation_settings: tuple[FamilyOption, ...] = SETTINGS
     transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", 512), ("stride", None), ("aggregation", "first"))
     auto_class: str = "AutoModelForTokenClassification"
     head_suffix: str = "ForTokenClassification"
@@ -83,9 +98,11 @@ class TokenClassification(TaskFamily):
     def column_mapping(self, columns: dict[str, str | None]) -> ColumnMapping:
         from benchhub.data.records import ColumnMapping
 
-        given = check_columns(self.name, columns, COLUMNS)
-        return ColumnMapping(text=given["tokens"] or "tokens", label=None, id=given["id"], split=given["split"],
-                             tokens=given["tokens"] or "tokens", tags=given["tags"])
+        given = check_columns(self, columns)
+        tokens, tags = given["tokens"] or "tokens", given["tags"]
+        return ColumnMapping(text=tokens, label=None, id=given["id"], split=given["split"],
+                             fields={"tokens": tokens, **({"tags": tags} if tags is not None else {})},
+                             roles={"tokens": tokens, "tags": tags})
 
     def read_source(self, source: str, mapping: ColumnMapping, *, revision: str | None) -> Any:
         from benchhub.tasks.token_classification.reading import read_tagging_source
@@ -111,9 +128,9 @@ class TokenClassification(TaskFamily):
         unknown = sorted(set(settings) - {"scheme"})
         if unknown:
             raise InvalidInputError(f"--{unknown[0].replace('_', '-')} does not apply to {self.name} datasets.")
-        tagged = [split for split in splits.values() if split.tags is not None]
+        tagged = [split for split in splits.values() if split.field("tags") is not None]
         scheme = settings.get("scheme")
-        sentences = [sentence for split in tagged for sentence in split.tags or []]
+        sentences = [sentence for split in tagged for sentence in split.field("tags") or []]
         if scheme is None:
             scheme = detect_scheme(sentences) if all(_entity_tag(tag) for s in sentences for tag in s) else NO_SCHEME
         elif scheme not in (*SCHEMES, NO_SCHEME):
@@ -123,7 +140,7 @@ class TokenClassification(TaskFamily):
             return {"scheme": scheme}
         stated = "stated" if "scheme" in settings else "detected"
         for split in tagged:
-            for example_id, sentence in zip(split.ids, split.tags or [], strict=True):
+            for example_id, sentence in zip(split.ids, split.field("tags") or [], strict=True):
                 try:
                     validate(sentence, scheme, where=f"split {split.name!r}, sentence {example_id!r}")
                 except DatasetFormatError as error:
@@ -133,15 +150,33 @@ class TokenClassification(TaskFamily):
                     ) from None
         options: dict[str, Any] = {"scheme": scheme}
         train = splits.get(TRAIN_SPLIT)
-        if train is not None and train.tags is not None:
-            options["train_mentions"] = sorted(mention_strings(train.tokens or [], train.tags))
+        if train is not None and train.field("tags") is not None:
+            options["train_mentions"] = sorted(mention_strings(train.field("tokens") or [], train.field("tags")))
         return options
+
+    def example_table(self, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+        """Gold and predicted tags, and the sentence's entities (words, under scheme `none`) found right."""
+        header = ["id", "gold", "predicted", "right / gold / predicted", "correct"]
+        return header, [
+            [str(r["id"]), " ".join(r["gold"]), " ".join(r["predicted"]),
+             f"{r['correct_entities']} / {r['entities']} / {r['predicted_entities']}", "yes" if r["correct"] else "no"]
+            for r in rows
+        ]
+
+    def has_references(self, split: Split) -> bool:
+        return split.field("tags") is not None
+
+    def label_counts(self, split: Split) -> dict[str, int]:
+        """Words per gold tag."""
+        from collections import Counter
+
+        return dict(sorted(Counter(tag for sentence in split.field("tags") or [] for tag in sentence).items()))
 
     def example_labels(self, split: Split) -> list[frozenset[str]]:
         """A sentence's entity types (what `--slice label=PER` selects: the sentences with a PER mention), or its
         tags when they name no entities."""
         return [frozenset(type_ for type_, _, _ in conlleval_entities(list(tags))) if all(map(_entity_tag, tags))
-                else frozenset(tags) for tags in split.tags or []]
+                else frozenset(tags) for tags in split.field("tags") or []]
 
     def label_values(self, labels: list[str]) -> list[str]:
         from benchhub.tasks.token_classification.schemes import split_tag
@@ -182,7 +217,7 @@ class TokenClassification(TaskFamily):
             side_intervals,
         )
 
-        gold = [list(tags) for tags in split.tags or []]
+        gold = [list(tags) for tags in split.field("tags") or []]
         predicted = [list(p.tags) for p in predictions]
         for example_id, words, tags in zip(split.ids, gold, predicted, strict=True):
             if len(tags) != len(words):
@@ -210,7 +245,7 @@ class TokenClassification(TaskFamily):
                           "resampled": "sentences"},
         }
         if "train_mentions" in facts.options:
-            sides = side_counts(split.tokens or [], gold_entities, predicted_entities, facts.options["train_mentions"])
+            sides = side_counts(split.field("tokens") or [], gold_entities, predicted_entities, facts.options["train_mentions"])
             side_values = side_f1(sides)
             side_cis = side_intervals(sides, n_resamples=self.n_resamples, confidence=self.confidence, seed=self.seed)
             for name, value in side_values.items():
@@ -291,7 +326,7 @@ class TokenClassification(TaskFamily):
 
         if not is_conll(path):
             check_json_lines(path, max_depth)
-        read_tag_predictions(path, ids=split.ids, tokens=split.tokens or [], tags=labels, max_bytes=max_bytes)
+        read_tag_predictions(path, ids=split.ids, tokens=split.field("tokens") or [], tags=labels, max_bytes=max_bytes)
 
     def baseline_classes(self) -> dict[str, type]:
         from benchhub.tasks.token_classification.baselines import BASELINES
@@ -304,24 +339,14 @@ class TokenClassification(TaskFamily):
             return tuple(name for name in self.baselines if name != "memorization")
         return self.baselines
 
-    def fit_baseline(self, cls: type, train: Split, facts: DatasetFacts) -> Any:
-        from benchhub.tasks.token_classification.baselines import fit_baseline
-
-        return fit_baseline(cls, train, scheme=facts.options.get("scheme", "IOB2"))
-
-    def baseline_model(self, baseline: Any, *, size_bytes: int | None) -> Model:
-        from benchhub.tasks.token_classification.adapters import BaselineTagger
-
-        return BaselineTagger(baseline, size_bytes=size_bytes)
-
     def input_row(self, split: Split, index: int, *, with_gold: bool) -> dict[str, Any]:
-        item: dict[str, Any] = {"id": split.ids[index], "tokens": (split.tokens or [])[index]}
-        if with_gold and split.tags is not None:
-            item["tags"] = split.tags[index]
+        item: dict[str, Any] = {"id": split.ids[index], "tokens": (split.field("tokens") or [])[index]}
+        if with_gold and split.field("tags") is not None:
+            item["tags"] = split.field("tags")[index]
         return item
 
     def gold_predictions(self, split: Split, facts: DatasetFacts) -> list[SentenceTags]:
-        return [SentenceTags(tuple(tags)) for tags in split.tags or []]
+        return [SentenceTags(tuple(tags)) for tags in split.field("tags") or []]
 
     def write_predictions(self, path: Path, split: Split, predictions: list[SentenceTags], facts: DatasetFacts) -> None:
         """JSONL {"id", "tags"}, one line per sentence."""
@@ -333,7 +358,7 @@ class TokenClassification(TaskFamily):
     def bench_split(self, text: str, batch_size: int) -> Split:
         words = text.split()
         return Split(name="bench", ids=list(range(batch_size)), texts=[text] * batch_size,
-                     tokens=[list(words) for _ in range(batch_size)])
+                     fields={"tokens": [list(words) for _ in range(batch_size)]})
 
     # Fine-tuning ---------------------------------------------------------------------------------
     def finetune_config(self, epochs: float | None) -> Any:

@@ -64,12 +64,12 @@ class TransformersTagger:
         )
 
     def encode(self, split: Split) -> list[TagWindow]:
-        if split.tokens is None:
+        if split.field("tokens") is None:
             raise InvalidInputError(f"Split {split.name!r} has no tokens; a tagger reads sentences as lists of words.")
-        windows = make_windows(self.tokenizer, split.tokens, max_length=self.max_length, stride=self.stride)
+        windows = make_windows(self.tokenizer, split.field("tokens"), max_length=self.max_length, stride=self.stride)
         seen = {(window.sentence, word) for window in windows for word in window.word_ids if word is not None}
         # Words the tokenizer turns into nothing are tagged OUTSIDE with a NaN confidence; the count says how many.
-        self.info.extra["words_without_subtokens"] = sum(len(words) for words in split.tokens) - len(seen)
+        self.info.extra["words_without_subtokens"] = sum(len(words) for words in split.field("tokens")) - len(seen)
         return windows
 
     def length(self, item: TagWindow) -> int:
@@ -95,7 +95,7 @@ class TransformersTagger:
         for position, item in enumerate(items):
             by_sentence[item.sentence].append(position)
         return [self._sentence(len(words), [items[p] for p in by_sentence[index]], [outputs[p] for p in by_sentence[index]])
-                for index, words in enumerate(split.tokens or [])]
+                for index, words in enumerate(split.field("tokens") or [])]
 
     def _sentence(self, n_words: int, windows: list[TagWindow], outputs: list[np.ndarray]) -> SentenceTags:
         words = word_probabilities(n_words, windows, outputs, aggregation=self.aggregation)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from benchhub.tasks.question_answering.baselines.base import (
+    ExtractiveQABaseline,
     check_inputs,
     check_training,
     read_manifest,
@@ -14,7 +15,7 @@ from benchhub.tasks.question_answering.baselines.base import (
 )
 
 
-class AlwaysNoAnswerBaseline:
+class AlwaysNoAnswerBaseline(ExtractiveQABaseline):
     """Answers "" with no-answer probability 1.0, so under SQuAD 2.0 scoring it earns exactly the
     share of unanswerable questions. It reads the whole input (and ignores it): a reference point,
     not an input ablation."""

@@ -8,6 +8,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 import numpy as np
 
+from benchhub.data.records import DatasetFacts, Split
 from benchhub.errors import InvalidInputError
 from benchhub.models.baselines.base import (
     MANIFEST_FILE,
@@ -15,8 +16,30 @@ from benchhub.models.baselines.base import (
     read_json,
     write_json,
 )
+from benchhub.tasks.question_answering.outputs import QAPrediction
 
 TrainingSplit = tuple[list[str], list[str], list[list[str]], list[list[int]]]
+
+
+class ExtractiveQABaseline:
+    """The base of the family's baselines: the generic `Baseline` methods over `fit(questions, contexts,
+    answers, answer_starts)` and `predict(questions, contexts)`, one (question, context) item per example."""
+
+    @classmethod
+    def trained(cls, train: Split, facts: DatasetFacts) -> Self:
+        answers = train.field("answers") or []
+        return cls().fit(train.texts, train.text_pairs or [], [a["text"] for a in answers],  # type: ignore[attr-defined]
+                         [a["answer_start"] for a in answers])
+
+    def inputs(self, split: Split) -> list[tuple[str, str]]:
+        return list(zip(split.texts, split.text_pairs or [], strict=True))
+
+    def item_length(self, item: tuple[str, str]) -> int:
+        return len(item[0]) + len(item[1])
+
+    def predict_items(self, items: Sequence[tuple[str, str]]) -> list[QAPrediction]:
+        answers = self.predict([q for q, _ in items], [c for _, c in items])  # type: ignore[attr-defined]
+        return [QAPrediction(text, float(probability)) for text, probability in answers]
 
 
 @runtime_checkable

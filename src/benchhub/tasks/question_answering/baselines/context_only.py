@@ -9,6 +9,7 @@ from typing import Any, Self
 
 from benchhub.errors import InvalidInputError
 from benchhub.tasks.question_answering.baselines.base import (
+    ExtractiveQABaseline,
     check_inputs,
     check_int,
     check_training,
@@ -30,7 +31,7 @@ from benchhub.tasks.question_answering.baselines.spans import (
 POSITION_BUCKETS = 10
 
 
-class ContextOnlyBaseline:
+class ContextOnlyBaseline(ExtractiveQABaseline):
     """Picks the context span that looks most like a training answer, ignoring the question.
 
     fit counts, over the first answer of every answerable training question, the answer's length in

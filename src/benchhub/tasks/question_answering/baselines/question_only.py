@@ -10,6 +10,7 @@ from typing import Any, Self
 
 from benchhub.errors import InvalidInputError
 from benchhub.tasks.question_answering.baselines.base import (
+    ExtractiveQABaseline,
     check_inputs,
     check_training,
     not_fitted,
@@ -34,7 +35,7 @@ NOUNISH = re.compile(r"[^\W\d_]{3,}(?:[-'\u2019][^\W\d_]+)*")
 NOT_NOUN_SUFFIXES = ("ly", "ed", "ing")
 
 
-class QuestionOnlyBaseline:
+class QuestionOnlyBaseline(ExtractiveQABaseline):
     """Predicts "no answer" from the question alone and copies a span of the asked-for type.
 
     The no-answer probability comes from a TF-IDF (word 1-2 grams) + logistic regression

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from benchhub.tasks.question_answering.baselines.base import (
+    ExtractiveQABaseline,
     check_inputs,
     check_int,
     check_training,
@@ -34,7 +35,7 @@ from benchhub.tasks.question_answering.baselines.spans import (
 MIN_WINDOW = 3
 
 
-class SlidingWindowBaseline:
+class SlidingWindowBaseline(ExtractiveQABaseline):
     """Picks the span whose surrounding words best match the question's words and lie nearest them.
 
     Candidates. A candidate is a run of consecutive non-stopword words inside one sentence, holding

@@ -16,12 +16,12 @@ Answers = dict[str, list[Any]]
 
 def require_qa_split(split: Split, probe: str) -> tuple[list[str], list[Answers]]:
     """The contexts and gold answers of a QA split; a clear error for any other split."""
-    if split.text_pairs is None or split.answers is None:
+    if split.text_pairs is None or split.field("answers") is None:
         raise InvalidInputError(
             f"The {probe!r} probe needs a question-answering split (questions, contexts and answers); "
             f"split {split.name!r} has no {'contexts' if split.text_pairs is None else 'answers'}."
         )
-    return split.text_pairs, split.answers
+    return split.text_pairs, split.field("answers")
 
 
 def example_rng(seed: int, name: str, example_id: ExampleId) -> random.Random:
@@ -52,4 +52,4 @@ def changed_split(split: Split, contexts: list[str], answers: list[Answers], pro
     for example_id, context, example_answers in zip(split.ids, contexts, answers, strict=True):
         check_answers(context, example_answers, example_id, probe)
     return Split(split.name, list(split.ids), list(split.texts), contexts,
-                 list(split.labels) if split.labels is not None else None, answers)
+                 list(split.labels) if split.labels is not None else None, {"answers": answers})

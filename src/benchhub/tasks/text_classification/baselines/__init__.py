@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from benchhub.errors import InvalidInputError
-from benchhub.models.baselines.base import (
+from benchhub.tasks.text_classification.baselines.base import (
     MANIFEST_FILE,
-    Baseline,
     NotFittedError,
+    TextBaseline,
     predict_labels,
     read_json,
 )
@@ -28,7 +28,7 @@ BASELINES: dict[str, type] = {
 }
 
 
-def create_baseline(name: str, labels: Sequence[str], **options: Any) -> Baseline:
+def create_baseline(name: str, labels: Sequence[str], **options: Any) -> TextBaseline:
     """Returns an unfitted baseline of the given name, built with labels and options."""
     baseline = _baseline_class(name)
     parameters = inspect.signature(baseline).parameters
@@ -48,7 +48,7 @@ def create_baseline(name: str, labels: Sequence[str], **options: Any) -> Baselin
     return baseline(labels, **options)
 
 
-def load_baseline(folder: Path) -> Baseline:
+def load_baseline(folder: Path) -> TextBaseline:
     """Reads a baseline of any kind written by its save method."""
     manifest = read_json(Path(folder) / MANIFEST_FILE)
     name = manifest.get("name") if isinstance(manifest, dict) else None
@@ -65,7 +65,7 @@ def _baseline_class(name: object) -> type:
 
 __all__ = [
     "BASELINES",
-    "Baseline",
+    "TextBaseline",
     "KeywordBaseline",
     "MajorityBaseline",
     "NotFittedError",

@@ -9,7 +9,8 @@ from typing import Any, Self
 import numpy as np
 
 from benchhub.errors import InvalidInputError
-from benchhub.models.baselines.base import (
+from benchhub.tasks.text_classification.baselines.base import (
+    TextClassifierBaseline,
     check_labels,
     check_texts,
     check_training,
@@ -26,7 +27,7 @@ HIT_SMOOTHING = 1e-3
 """Total score mass spread evenly over the labels of a text with keyword hits."""
 
 
-class KeywordBaseline:
+class KeywordBaseline(TextClassifierBaseline):
     """Predicts the label whose keywords a text hits most, weighted by their z-scores.
 
     Keywords are learned per label with the weighted log-odds ratio and an

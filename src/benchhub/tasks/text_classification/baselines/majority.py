@@ -9,7 +9,8 @@ from typing import Any, Self
 import numpy as np
 
 from benchhub.errors import InvalidInputError
-from benchhub.models.baselines.base import (
+from benchhub.tasks.text_classification.baselines.base import (
+    TextClassifierBaseline,
     check_labels,
     check_texts,
     check_training,
@@ -21,7 +22,7 @@ from benchhub.models.baselines.base import (
 )
 
 
-class MajorityBaseline:
+class MajorityBaseline(TextClassifierBaseline):
     """Scores every text with the training label distribution, so it ranks like a prior."""
 
     name = "majority"

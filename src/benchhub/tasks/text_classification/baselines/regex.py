@@ -12,7 +12,8 @@ import numpy as np
 
 from benchhub.data.yaml_documents import read_yaml
 from benchhub.errors import InvalidInputError
-from benchhub.models.baselines.base import (
+from benchhub.tasks.text_classification.baselines.base import (
+    TextClassifierBaseline,
     check_labels,
     check_texts,
     check_training,
@@ -49,7 +50,7 @@ class RegexRule:
         return {"pattern": self.pattern, "label": self.label, "flags": self.flags}
 
 
-class RegexBaseline:
+class RegexBaseline(TextClassifierBaseline):
     """Labels a text by the first rule (in order) whose pattern is found in it.
 
     A text no rule matches gets default, or the training majority label when

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, Self
 import numpy as np
 
 from benchhub.errors import InvalidInputError, MissingDependencyError
-from benchhub.models.baselines.base import (
+from benchhub.tasks.text_classification.baselines.base import (
+    TextClassifierBaseline,
     check_labels,
     check_texts,
     check_training,
@@ -32,7 +33,7 @@ VOCABULARY_FILE = "vocabulary.json"
 TOP_TERMS = 10
 
 
-class TfidfLogRegBaseline:
+class TfidfLogRegBaseline(TextClassifierBaseline):
     """Classifies word n-gram TF-IDF vectors with a multinomial logistic regression.
 
     A training split with a single label predicts that label with probability 1;

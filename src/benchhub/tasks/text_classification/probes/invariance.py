@@ -91,7 +91,7 @@ def perturb_texts(split: Split, name: str, seed: int, change: Callable[[str, ran
         texts=texts,
         text_pairs=new_pairs,
         labels=None if split.labels is None else list(split.labels),
-        answers=None if split.answers is None else list(split.answers),
+        fields={name: list(values) for name, values in split.fields.items()},
     )
     before = zip(split.texts, split.text_pairs or [None] * len(split))
     after = zip(texts, new_pairs or [None] * len(split))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from benchhub.data.records import Split
 from benchhub.tasks.token_classification.baselines.feature_logreg import (
     FeatureLogRegBaseline,
 )
@@ -17,7 +16,3 @@ BASELINES: dict[str, type] = {
     baseline.name: baseline for baseline in (MajorityTagBaseline, MemorizationBaseline, FeatureLogRegBaseline)
 }
 
-
-def fit_baseline(cls: type, train: Split, *, scheme: str) -> object:
-    """A baseline of class `cls` fitted on the train split's sentences and gold tags (written in `scheme`)."""
-    return cls().fit(train.tokens or [], train.tags or [], scheme)

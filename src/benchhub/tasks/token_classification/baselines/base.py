@@ -11,8 +11,30 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, Self, runtime_checkable
 
+from benchhub.data.records import DatasetFacts, Split
 from benchhub.errors import InvalidInputError
 from benchhub.tasks.token_classification.outputs import SentenceTags
+
+
+class TaggerBaseline:
+    """The base of the family's baselines: the generic `Baseline` methods over `fit(sentences, tags, scheme)`
+    and `predict(sentences)`, one sentence (its words) per example."""
+
+    @classmethod
+    def trained(cls, train: Split, facts: DatasetFacts) -> Self:
+        return cls().fit(train.field("tokens") or [], train.field("tags") or [],  # type: ignore[attr-defined]
+                         facts.options.get("scheme", "IOB2"))
+
+    def inputs(self, split: Split) -> list[list[str]]:
+        return [list(words) for words in split.field("tokens") or []]
+
+    def item_length(self, item: list[str]) -> int:
+        return len(item)
+
+    def predict_items(self, items: Sequence[list[str]]) -> list[SentenceTags]:
+        """Baselines answer `SentenceTags`, or a plain list of tags (rules without scores)."""
+        return [output if isinstance(output, SentenceTags) else SentenceTags(tuple(output))
+                for output in self.predict(list(items))]  # type: ignore[attr-defined]
 
 
 @runtime_checkable

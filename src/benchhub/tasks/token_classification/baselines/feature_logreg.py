@@ -25,6 +25,7 @@ from benchhub.models.baselines.base import (
     write_json,
 )
 from benchhub.tasks.token_classification.baselines.base import (
+    TaggerBaseline,
     check_sentences,
     check_tagged,
 )
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 FEATURES_FILE = "features.json"
 
 
-class FeatureLogRegBaseline:
+class FeatureLogRegBaseline(TaggerBaseline):
     name = "feature-logreg"
     version = "1"
 

@@ -15,13 +15,14 @@ from benchhub.models.baselines.base import (
     write_json,
 )
 from benchhub.tasks.token_classification.baselines.base import (
+    TaggerBaseline,
     check_sentences,
     check_tagged,
 )
 from benchhub.tasks.token_classification.outputs import SentenceTags
 
 
-class MajorityTagBaseline:
+class MajorityTagBaseline(TaggerBaseline):
     """Tags every word with train's most frequent tag (ties: the alphabetically first); its confidence is
     that tag's share of train's words."""
 

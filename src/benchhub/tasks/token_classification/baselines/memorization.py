@@ -14,11 +14,12 @@ from benchhub.models.baselines.base import (
     read_manifest,
     write_json,
 )
+from benchhub.tasks.token_classification.baselines.base import TaggerBaseline
 from benchhub.tasks.token_classification.entities import SCHEMES, strict_entities
 from benchhub.tasks.token_classification.schemes import encode_spans
 
 
-class MemorizationBaseline:
+class MemorizationBaseline(TaggerBaseline):
     """Remembers each training entity's words with its most frequent type and tags them wherever they recur.
 
     Training entities are read in strict mode of the dataset's scheme; a word sequence seen
