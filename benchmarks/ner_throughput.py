@@ -52,7 +52,7 @@ def main() -> None:
     tags = hub.dataset(tour.dataset).labels
     sentences = [list(s.tokens) for name in ("train", "validation", "test")
                  for s in read_conll(sample_folder(tour.sample) / f"{name}.conll")]
-    split = Split("all", list(range(len(sentences))), [" ".join(words) for words in sentences], tokens=sentences)
+    split = Split("all", list(range(len(sentences))), [" ".join(words) for words in sentences], fields={"tokens": sentences})
 
     ours = TransformersTagger(checkpoint, dataset_tags=tags)
     model = AutoModelForTokenClassification.from_pretrained(checkpoint, use_safetensors=True,

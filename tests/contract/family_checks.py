@@ -24,8 +24,8 @@ from benchhub.catalog.models import get_model_row
 from benchhub.competitions.benchmarks import PhaseSpec
 from benchhub.data.records import DatasetFacts, Split
 from benchhub.engine.evaluate import evaluate
-from benchhub.evaluation.evaluations import model_settings, train_split
 from benchhub.engine.runner import run_model
+from benchhub.evaluation.evaluations import model_settings, train_split
 from benchhub.models.base import NETWORK_KINDS
 from benchhub.models.baselines.base import Baseline
 from benchhub.models.baselines.model import BaselineModel

@@ -125,6 +125,7 @@ class ToyRegression(TaskFamily):
     board_metrics: tuple[str, ...] = ("within_half", "mae")
     report_metrics: tuple[str, ...] = ("within_half", "mae")
     scale_note: str = "are fractions of predictions within 0.5 of the target, and mean absolute errors"
+    data_formats: str = "JSONL with a text column and a numeric target column."
     predictions_hint: str = 'JSONL {"id", "value"}'
     predictions_suffixes: tuple[str, ...] = (".jsonl",)
     predictions_keys: frozenset[str] = frozenset({"value"})

@@ -22,6 +22,8 @@ from benchhub.errors import BenchhubError, InvalidInputError
 from benchhub.tasks.registry import DEFAULT_TASK, TASKS
 
 TASK_NAMES = tuple(TASKS)
+MAX_LENGTHS = ", ".join(f"{task.name} {dict(task.transformers_defaults)['max_length']}"
+                        for task in TASKS.values() if "max_length" in dict(task.transformers_defaults))
 
 app = typer.Typer(
     name="benchhub",
@@ -57,11 +59,17 @@ def _split_sources(values: list[str]) -> dict[str, str]:
     return sources
 
 
-@dataset_app.command("add")
+def _dataset_add_help() -> str:
+    formats = "\n\n".join(f"{task.name}: {task.data_formats}" for task in TASKS.values())
+    return ("Register a dataset. One SOURCE without --split becomes a single split named 'test'.\n\n"
+            f"Each task family reads its own data and columns (its options name the family):\n\n{formats}")
+
+
+@dataset_app.command("add", help=_dataset_add_help())
 @family_options("columns", "dataset")
 def dataset_add(
     name: Annotated[str, typer.Argument(help="Name to register the dataset under.")],
-    source: Annotated[Optional[str], typer.Argument(help="CSV/JSONL/JSON/Parquet/CoNLL file, save_to_disk folder, or hub id.")] = None,
+    source: Annotated[Optional[str], typer.Argument(help="A file, save_to_disk folder or hub id, in a layout its family reads (above).")] = None,
     task: Annotated[str, typer.Option("--task", help=f"Task family: {', '.join(TASK_NAMES)}.")] = DEFAULT_TASK,
     id_column: Annotated[Optional[str], typer.Option("--id-column", help="Column holding example ids (default: row index).")] = None,
     split_column: Annotated[Optional[str], typer.Option("--split-column", help="Column whose value names each row's split.")] = None,
@@ -70,14 +78,6 @@ def dataset_add(
     as_json: JsonOption = False,
     family: Optional[dict[str, Any]] = None,
 ) -> None:
-    """Register a dataset. One SOURCE without --split becomes a single split named 'test'.
-
-    Each task family reads its own columns and settings (the option groups below). Question answering
-    (--task question-answering) reads SQuAD v1.1/v2.0 JSON, or JSONL/Parquet/save_to_disk/hub data with
-    SQuAD-style columns (id, question, context, answers). Token classification (--task
-    token-classification) reads CoNLL column files (.conll/.txt/.iob) or data with a tokens column and a
-    tags column (tag names, or ClassLabel ids as in conll2003).
-    """
     columns, settings = split_columns(family or {})
     with _hub() as hub:
         info = hub.add_dataset(
@@ -120,23 +120,25 @@ def dataset_show(name: str, as_json: JsonOption = False) -> None:
     typer.echo("\n".join(dataset_lines(info)))
 
 
-@model_app.command("add")
+def _model_add_help() -> str:
+    heads = ", ".join(task.auto_class for task in TASKS.values())
+    files = "; ".join(f"{task.name}: {task.predictions_hint}" for task in TASKS.values())
+    return ("Register a model. Built-in baselines (e.g. baseline:tfidf-logreg, baseline:sliding-window) need no registration.\n\n"
+            f"SOURCE is a transformers checkpoint folder or hub id (safetensors only, with the head of a family: {heads}; and no code "
+            "of its own: auto_map or unknown model types are refused); an ONNX folder (model.onnx with config.json and "
+            f"tokenizer files; external data must stay inside it); a predictions file ({files}); or regex rules (.yaml).")
+
+
+@model_app.command("add", help=_model_add_help())
 def model_add(
     name: Annotated[str, typer.Argument(help="Name to register the model under.")],
-    source: Annotated[str, typer.Argument(help="Checkpoint folder or hub id, ONNX folder (model.onnx), predictions file (.jsonl/.csv), or rules (.yaml).")],
+    source: Annotated[str, typer.Argument(help="Checkpoint folder or hub id, ONNX folder (model.onnx), predictions file, or rules (.yaml).")],
     kind: Annotated[Optional[str], typer.Option("--kind", help="transformers | onnx | predictions | baseline (default: from SOURCE).")] = None,
     label_map: Annotated[Optional[str], typer.Option("--label-map", help="MODEL_LABEL=DATASET_LABEL,... when names differ.")] = None,
     na_probs: Annotated[Optional[Path], typer.Option("--na-probs", help="QA predictions: no-answer probabilities JSON {id: p}.")] = None,
     revision: Annotated[Optional[str], typer.Option("--revision", help="Hub revision (for hub ids).")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Register a model. Built-in baselines (e.g. baseline:tfidf-logreg, baseline:sliding-window) need no registration.
-
-    SOURCE is a transformers checkpoint folder or hub id (safetensors only, with a sequence-classification or
-    question-answering head, and no code of its own: auto_map or unknown model types are refused); an ONNX folder
-    (model.onnx with config.json and tokenizer files; external data must stay inside it); a predictions file
-    (.jsonl/.csv {id, label} for classification, SQuAD .json {id: answer} for QA); or regex rules (.yaml).
-    """
     with _hub() as hub:
         record = hub.add_model(name, source, kind=kind, label_map=label_map, na_probs=na_probs, revision=revision)
     if as_json:
@@ -178,7 +180,7 @@ def eval_command(
     dataset: Annotated[list[str], typer.Option("--dataset", help="Dataset name; repeat for a matrix of models x datasets.")],
     split: SplitOption = "test",
     batch_size: Annotated[int, typer.Option("--batch-size", help="Examples per batch.")] = 32,
-    max_length: Annotated[Optional[int], typer.Option("--max-length", help="Longest input in tokens (transformers; default 512, QA 384); longer ones are windowed (QA, token classification) or cut.")] = None,
+    max_length: Annotated[Optional[int], typer.Option("--max-length", help=f"Longest input in tokens of transformers models (default: {MAX_LENGTHS}); longer ones are windowed or cut, as the family does.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Rerun even if an identical evaluation is stored.")] = False,
     executor: Annotated[Optional[str], typer.Option("--executor", help="Run a models x datasets matrix: local (worker processes) or ray.")] = None,
     max_parallel: Annotated[Optional[int], typer.Option("--max-parallel", help="Matrix jobs at once (default: one per CPU; on Ray, as many as its resources allow).")] = None,
@@ -328,7 +330,7 @@ def predictions_command(
     model: Annotated[str, typer.Option("--model", help="Model name.")],
     dataset: Annotated[str, typer.Option("--dataset", help="Dataset name.")],
     split: SplitOption = "test",
-    errors: Annotated[bool, typer.Option("--errors", help="Only the examples the model got wrong (QA: F1 below 1).")] = False,
+    errors: Annotated[bool, typer.Option("--errors", help="Only the examples the model got wrong (not exactly right).")] = False,
     limit: Annotated[Optional[int], typer.Option("--limit", help="Show at most N rows.")] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -86,6 +86,7 @@ class Task(Protocol):
     board_metrics: tuple[str, ...]
     report_metrics: tuple[str, ...]
     scale_note: str  # how to read its numbers, for model cards ("are fractions (0–1)")
+    data_formats: str  # what `dataset add` reads for it, one sentence for help texts
     predictions_hint: str
     predictions_filename: str
     predictions_suffixes: tuple[str, ...]

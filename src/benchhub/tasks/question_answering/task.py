@@ -63,6 +63,7 @@ class QuestionAnswering(TaskFamily):
     board_metrics: tuple[str, ...] = ("f1", "exact", "exact_match", "HasAns_f1", "NoAns_f1", "best_f1")
     report_metrics: tuple[str, ...] = ("exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "NoAns_f1")
     scale_note: str = "follow the official SQuAD script (0–100)"
+    data_formats: str = 'SQuAD v1.1/v2.0 JSON, or JSONL/Parquet/save_to_disk/hub data with SQuAD-style columns (id, question, context, answers).'
     predictions_hint: str = "SQuAD JSON {id: answer}"
     predictions_suffixes: tuple[str, ...] = (".json",)
     predictions_keys: frozenset[str] = frozenset()  # the keys a JSON line of its files holds

@@ -47,6 +47,7 @@ class TextClassification(TaskFamily):
     board_metrics: tuple[str, ...] = ("macro_f1", "accuracy")
     report_metrics: tuple[str, ...] = ("accuracy", "macro_f1", "weighted_f1")
     scale_note: str = "are fractions (0–1)"
+    data_formats: str = 'CSV, JSONL, JSON, Parquet, save_to_disk folders or hub ids with a text column and a label column (and an optional second text).'
     predictions_hint: str = 'JSONL {"id", "label"} or CSV id,label'
     predictions_suffixes: tuple[str, ...] = (".jsonl", ".csv")
     predictions_keys: frozenset[str] = frozenset({"label"})  # the keys a JSON line of its files holds

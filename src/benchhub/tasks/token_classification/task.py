@@ -63,6 +63,7 @@ class TokenClassification(TaskFamily):
     board_metrics: tuple[str, ...] = ("f1", "strict_f1", "unseen_f1", "seen_f1", "accuracy")
     report_metrics: tuple[str, ...] = ("precision", "recall", "f1", "strict_f1", "macro_f1", "accuracy", "seen_f1", "unseen_f1")
     scale_note: str = "are fractions (0–1), entity-level as seqeval 1.2.2 computes them"
+    data_formats: str = 'CoNLL column files (.conll/.txt/.iob; token first, tag last) or data with a tokens column and a tags column (tag names, or ClassLabel ids as in conll2003).'
     predictions_hint: str = 'JSONL {"id", "tags"} or a CoNLL file of the same sentences'
     predictions_suffixes: tuple[str, ...] = (".jsonl", ".conll", ".iob")  # not .txt: a file named so may be anything
     predictions_keys: frozenset[str] = frozenset({"tags"})  # the keys a JSON line of its files holds
