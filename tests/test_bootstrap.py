@@ -175,3 +175,27 @@ def test_pvalue_validates_both_systems() -> None:
 
 def test_version_is_a_string() -> None:
     assert VERSION == "1"
+
+
+def test_the_paired_difference_is_the_mean_difference_with_the_percentile_interval_of_shared_resamples():
+    rng = np.random.default_rng(3)
+    a, b = rng.random(57), rng.random(57)
+    got = bootstrap.paired_mean_difference(a, b, scale=100.0, n_resamples=400, confidence=0.9, seed=5)
+    indices = bootstrap.resample_indices(57, n_resamples=400, seed=5)
+    deltas = (a - b)[indices].mean(axis=1)
+    low, high = np.quantile(100 * deltas, [0.05, 0.95])
+    assert got.difference == pytest.approx(100 * (a - b).mean(), abs=1e-12)
+    assert (got.ci_low, got.ci_high) == (pytest.approx(low, abs=1e-12), pytest.approx(high, abs=1e-12))
+    assert got.ci_low <= got.difference <= got.ci_high and got.n_resamples == 400
+    # The p-value is the one the leaderboard uses, and does not depend on the scale.
+    assert got.p_value == bootstrap.paired_mean_pvalue(a, b, n_resamples=400, seed=5)
+    assert got.p_value == bootstrap.paired_mean_difference(a, b, n_resamples=400, confidence=0.9, seed=5).p_value
+
+
+def test_identical_systems_differ_by_zero_with_p_one_and_undefined_resamples_count_as_extreme():
+    same = bootstrap.paired_mean_difference(np.ones(10), np.ones(10), n_resamples=50)
+    assert (same.difference, same.ci_low, same.ci_high, same.p_value) == (0.0, 0.0, 0.0, 1.0)
+    deltas = np.array([0.5, np.nan, 0.4, 0.6])
+    got = bootstrap.paired_difference(0.5, deltas)
+    assert got.p_value == (1 + 1) / (1 + 4)  # only the NaN resample is as extreme as the observed difference
+    assert (got.ci_low, got.ci_high) == (pytest.approx(0.405), pytest.approx(0.595))  # from the finite three

@@ -170,12 +170,12 @@ class ToyRegression(TaskFamily):
                     for i, g, p, w in zip(split.ids, gold, predicted, within, strict=True)]
         return TaskScore(metrics, {"tolerance": TOLERANCE}, examples)
 
-    def paired_pvalue(self, leader: list[dict[str, Any]], other: list[dict[str, Any]], metric: str,
-                      facts: DatasetFacts) -> float | None:
+    def paired_test(self, a: list[dict[str, Any]], b: list[dict[str, Any]], metric: str,
+                    facts: DatasetFacts) -> Any:
         if metric != "within_half":
             return None
-        a, b = (np.array([float(row["correct"]) for row in rows]) for rows in (leader, other))
-        return float(bootstrap.paired_mean_pvalue(a, b, n_resamples=self.n_resamples, seed=self.seed))
+        first, second = (np.array([float(row["correct"]) for row in rows]) for rows in (a, b))
+        return bootstrap.paired_mean_difference(first, second, n_resamples=self.n_resamples, seed=self.seed)
 
     def example_labels(self, split: Split) -> list[frozenset[str]]:
         return [frozenset(("high" if _value(y) >= 3 else "low",)) for y in split.labels or []]

@@ -105,6 +105,47 @@ def mean_intervals(
     return intervals
 
 
+@dataclass(frozen=True)
+class PairedDifference:
+    """metric(a) - metric(b) on the same examples: the observed difference, a percentile interval of the
+    differences on resamples shared by both systems, and the two-sided p-value that they score equally.
+
+    With ``d`` the observed difference and ``d_b`` the difference on resample b, ``d_b - d``
+    approximates the null distribution (Koehn 2004; Berg-Kirkpatrick et al. 2012)::
+
+        p = (1 + #{b : |d_b - d| >= |d|}) / (1 + n_resamples)
+
+    A resample where the difference is undefined (NaN) counts as extreme and is left out of the
+    interval. Identical systems give d = 0 and p = 1.0.
+    """
+
+    difference: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n_resamples: int
+    confidence: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {"difference": self.difference, "ci_low": self.ci_low, "ci_high": self.ci_high, "p_value": self.p_value,
+                "n_resamples": self.n_resamples, "confidence": self.confidence}
+
+
+def paired_difference(observed: float, deltas: np.ndarray, *, confidence: float = 0.95,
+                      scale: float = 1.0) -> PairedDifference:
+    """The `PairedDifference` of an observed difference and its (n_resamples,) resampled differences; the
+    difference and its interval are reported times `scale` (the p-value does not depend on it)."""
+    if not 0 < confidence < 1:
+        raise InvalidInputError(f"confidence must lie strictly between 0 and 1; got {confidence!r}.")
+    deltas = np.asarray(deltas, dtype=np.float64)
+    extreme = np.count_nonzero(~(np.abs(deltas - observed) < abs(observed)))
+    finite = deltas[np.isfinite(deltas)]
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(finite, [alpha, 1 - alpha]) if finite.size else (np.nan, np.nan)
+    return PairedDifference(difference=float(scale * observed), ci_low=float(scale * low), ci_high=float(scale * high),
+                            p_value=(1 + extreme) / (1 + len(deltas)), n_resamples=len(deltas), confidence=confidence)
+
+
 def paired_mean_pvalue(a: np.ndarray, b: np.ndarray, *, n_resamples: int = 1000, seed: int = 0) -> float:
     """Return the two-sided paired-bootstrap p-value that per-example scores a and b have equal means.
 
@@ -115,6 +156,12 @@ def paired_mean_pvalue(a: np.ndarray, b: np.ndarray, *, n_resamples: int = 1000,
 
     Identical scores give p = 1.0.
     """
+    return paired_mean_difference(a, b, n_resamples=n_resamples, seed=seed).p_value
+
+
+def paired_mean_difference(a: np.ndarray, b: np.ndarray, *, scale: float = 1.0, n_resamples: int = 1000,
+                           confidence: float = 0.95, seed: int = 0) -> PairedDifference:
+    """The `PairedDifference` of the means of per-example scores a and b (times `scale`), on shared resamples."""
     a = _per_example_scores(a, name="a")
     b = _per_example_scores(b, name="b")
     if len(a) != len(b):
@@ -128,8 +175,7 @@ def paired_mean_pvalue(a: np.ndarray, b: np.ndarray, *, n_resamples: int = 1000,
             for indices in index_blocks(len(differences), n_resamples=n_resamples, seed=seed)
         ]
     )
-    extreme = np.count_nonzero(np.abs(deltas - observed) >= abs(observed))
-    return (1 + extreme) / (1 + n_resamples)
+    return paired_difference(observed, deltas, confidence=confidence, scale=scale)
 
 
 def _per_example_scores(values: np.ndarray, *, name: str) -> np.ndarray:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from benchhub.data.readers import Table
     from benchhub.data.records import ColumnMapping, DatasetFacts
+    from benchhub.metrics.bootstrap import PairedDifference
     from benchhub.models.base import Model, RunOutput
 
 
@@ -229,9 +230,14 @@ class Task(Protocol):
     def score(self, split: Split, predictions: Any, facts: DatasetFacts) -> TaskScore:
         """Scores predictions against the split's references."""
 
+    def paired_test(self, a: list[dict[str, Any]], b: list[dict[str, Any]], metric: str,
+                    facts: DatasetFacts) -> PairedDifference | None:
+        """metric(a) - metric(b) on two systems' stored per-example rows (same examples, same order), with its
+        paired-bootstrap interval and p-value; None for a metric the family cannot pair (e.g. one fitted per system)."""
+
     def paired_pvalue(self, leader: list[dict[str, Any]], other: list[dict[str, Any]], metric: str,
-                      facts: DatasetFacts) -> float:
-        """Paired bootstrap p-value that two systems' stored per-example rows score the same on `metric`."""
+                      facts: DatasetFacts) -> float | None:
+        """The p-value of `paired_test` (None where it is None)."""
 
 
 class TaskFamily:
@@ -256,6 +262,11 @@ class TaskFamily:
 
     def has_references(self, split: Split) -> bool:
         return split.labels is not None
+
+    def paired_pvalue(self, leader: list[dict[str, Any]], other: list[dict[str, Any]], metric: str,
+                      facts: DatasetFacts) -> float | None:
+        test = self.paired_test(leader, other, metric, facts)  # type: ignore[attr-defined]
+        return None if test is None else test.p_value
 
     def example_table(self, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
         """Rows that follow the common layout (id, gold, predicted, correct) as they are."""

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from benchhub.data.readers import Table
     from benchhub.data.records import ColumnMapping, DatasetFacts
+    from benchhub.metrics.bootstrap import PairedDifference
     from benchhub.models.base import Model, RunOutput
 
 V2_METRICS = ("f1", "exact", "HasAns_f1", "HasAns_exact", "NoAns_f1", "NoAns_exact",
@@ -318,18 +319,19 @@ class QuestionAnswering(TaskFamily):
                 metrics[name] = {"value": float(official[name]), "ci_low": None, "ci_high": None}
         return metrics
 
-    def paired_pvalue(self, leader: list[dict[str, Any]], other: list[dict[str, Any]], metric: str,
-                      facts: DatasetFacts) -> float | None:
+    def paired_test(self, a: list[dict[str, Any]], b: list[dict[str, Any]], metric: str,
+                    facts: DatasetFacts) -> PairedDifference | None:
         """Paired bootstrap on per-question scores; None for best_* (their thresholds are fitted per system)."""
         prefix, _, name = metric.rpartition("_") if metric.startswith(("HasAns_", "NoAns_")) else ("", "", metric)
         if name not in ("f1", "exact", "exact_match"):
             return None
-        keep = [row["has_answer"] == (prefix == "HasAns") if prefix else True for row in leader]
-        a = np.array([row[name] for row, k in zip(leader, keep) if k])
-        b = np.array([row[name] for row, k in zip(other, keep) if k])
-        if len(a) == 0:
+        keep = [row["has_answer"] == (prefix == "HasAns") if prefix else True for row in a]
+        first = np.array([row[name] for row, k in zip(a, keep) if k])
+        second = np.array([row[name] for row, k in zip(b, keep) if k])
+        if len(first) == 0:
             return None
-        return float(bootstrap.paired_mean_pvalue(a, b, n_resamples=self.n_resamples, seed=self.seed))
+        return bootstrap.paired_mean_difference(first, second, scale=self.metric_scale,  # rows hold 0-1 scores
+                                                n_resamples=self.n_resamples, confidence=self.confidence, seed=self.seed)
 
 
 def is_v2(facts: DatasetFacts) -> bool:

@@ -7,7 +7,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from benchhub.errors import InvalidInputError
-from benchhub.metrics.bootstrap import Interval, index_blocks
+from benchhub.metrics.bootstrap import (
+    Interval,
+    PairedDifference,
+    index_blocks,
+    paired_difference,
+)
 from benchhub.tasks.text_classification.metrics import (
     SCORE_NAMES,
     confusion_matrix,
@@ -55,17 +60,25 @@ def paired_bootstrap_pvalue(
     n_resamples: int = 1000,
     seed: int = 0,
 ) -> float:
-    """Return the two-sided paired-bootstrap p-value that systems a and b score equally on ``metric``.
+    """Return the two-sided paired-bootstrap p-value that systems a and b score equally on ``metric``
+    (`paired_bootstrap_difference`'s p-value). Identical predictions give p = 1.0."""
+    return paired_bootstrap_difference(references=references, predictions_a=predictions_a, predictions_b=predictions_b,
+                                       n_labels=n_labels, metric=metric, n_resamples=n_resamples, seed=seed).p_value
 
-    Both systems are scored on the same resampled examples. With the observed
-    difference ``d = metric(a) - metric(b)`` on the full data and ``d_b`` on resample b,
-    ``d_b - d`` approximates the null distribution (Koehn 2004; Berg-Kirkpatrick et
-    al. 2012), and::
 
-        p = (1 + #{b : |d_b - d| >= |d|}) / (1 + n_resamples)
-
-    Identical predictions give p = 1.0.
-    """
+def paired_bootstrap_difference(
+    *,
+    references: np.ndarray,
+    predictions_a: np.ndarray,
+    predictions_b: np.ndarray,
+    n_labels: int,
+    metric: str = "macro_f1",
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> PairedDifference:
+    """metric(a) - metric(b) with its interval and p-value, both systems scored on the same resampled
+    examples (see `benchhub.metrics.bootstrap.PairedDifference`)."""
     if metric not in SCORE_NAMES:
         raise InvalidInputError(f"metric must be one of {', '.join(SCORE_NAMES)}; got {metric!r}.")
     predictions_a, references = validate_labels(predictions=predictions_a, references=references, n_labels=n_labels)
@@ -74,7 +87,6 @@ def paired_bootstrap_pvalue(
         scores_from_confusion(confusion_matrix(predictions=p, references=references, n_labels=n_labels))[metric]
         for p in (predictions_a, predictions_b)
     )
-    observed = float(observed_a - observed_b)
     cms_a, cms_b = _bootstrap_confusions(
         references=references,
         predictions=[predictions_a, predictions_b],
@@ -83,8 +95,7 @@ def paired_bootstrap_pvalue(
         seed=seed,
     )
     deltas = scores_from_confusion(cms_a)[metric] - scores_from_confusion(cms_b)[metric]
-    extreme = np.count_nonzero(np.abs(deltas - observed) >= abs(observed))
-    return (1 + extreme) / (1 + n_resamples)
+    return paired_difference(float(observed_a - observed_b), deltas, confidence=confidence)
 
 
 def _bootstrap_confusions(

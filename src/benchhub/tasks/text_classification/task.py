@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from benchhub.data.records import ColumnMapping, DatasetFacts
+    from benchhub.metrics.bootstrap import PairedDifference
     from benchhub.models.base import Model, RunOutput
 
 HEADLINE = ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall")
@@ -266,15 +267,18 @@ class TextClassification(TaskFamily):
         ]
         return TaskScore(metrics, details, examples)
 
-    def paired_pvalue(self, leader: list[dict[str, Any]], other: list[dict[str, Any]], metric: str,
-                      facts: DatasetFacts) -> float:
+    def paired_test(self, a: list[dict[str, Any]], b: list[dict[str, Any]], metric: str,
+                    facts: DatasetFacts) -> PairedDifference | None:
         """Paired bootstrap on the two systems' predicted labels for the same examples."""
+        if metric not in classification_bootstrap.SCORE_NAMES:
+            return None
         column = {label: index for index, label in enumerate(facts.labels)}
-        gold = np.array([column[row["gold"]] for row in leader], dtype=np.int64)
-        return float(classification_bootstrap.paired_bootstrap_pvalue(
+        gold = np.array([column[row["gold"]] for row in a], dtype=np.int64)
+        return classification_bootstrap.paired_bootstrap_difference(
             references=gold,
-            predictions_a=np.array([column[row["predicted"]] for row in leader], dtype=np.int64),
-            predictions_b=np.array([column[row["predicted"]] for row in other], dtype=np.int64),
-            n_labels=len(facts.labels), metric=metric, n_resamples=self.n_resamples, seed=self.seed,
-        ))
+            predictions_a=np.array([column[row["predicted"]] for row in a], dtype=np.int64),
+            predictions_b=np.array([column[row["predicted"]] for row in b], dtype=np.int64),
+            n_labels=len(facts.labels), metric=metric, n_resamples=self.n_resamples, confidence=self.confidence,
+            seed=self.seed,
+        )
 

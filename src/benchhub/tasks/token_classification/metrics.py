@@ -25,7 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchhub.errors import InvalidInputError
-from benchhub.metrics.bootstrap import Interval, resampled_sums
+from benchhub.metrics.bootstrap import (
+    Interval,
+    PairedDifference,
+    paired_difference,
+    resampled_sums,
+)
 from benchhub.tasks.token_classification.entities import (
     check_tags,
     conlleval_entities,
@@ -199,9 +204,16 @@ def intervals(
 def paired_pvalue(
     counts_a: Counts, counts_b: Counts, metric: str = "f1", *, n_resamples: int = 1000, seed: int = 0
 ) -> float:
-    """Returns the two-sided paired-bootstrap p-value that systems a and b score equally on metric.
+    """The p-value of `paired_test`."""
+    return paired_test(counts_a, counts_b, metric, n_resamples=n_resamples, seed=seed).p_value
 
-    The method of benchhub.metrics.bootstrap.paired_bootstrap_pvalue: with d = metric(a) -
+
+def paired_test(
+    counts_a: Counts, counts_b: Counts, metric: str = "f1", *, n_resamples: int = 1000, confidence: float = 0.95,
+    seed: int = 0,
+) -> PairedDifference:
+    """metric(a) - metric(b) with its interval and the two-sided paired-bootstrap p-value that systems a and b
+    score equally (benchhub.metrics.bootstrap.PairedDifference): with d = metric(a) -
     metric(b) on all sentences and d_b on resample b (the same sentences for both systems),
     p = (1 + #{b : |d_b - d| >= |d|}) / (1 + n_resamples). A resample where the difference
     is undefined counts as extreme. Identical systems give p = 1.0.
@@ -217,8 +229,7 @@ def paired_pvalue(
         _resampled_scores(counts_a, n_resamples=n_resamples, seed=seed)[metric]
         - _resampled_scores(counts_b, n_resamples=n_resamples, seed=seed)[metric]
     )
-    extreme = np.count_nonzero(~(np.abs(deltas - observed) < abs(observed)))
-    return (1 + extreme) / (1 + n_resamples)
+    return paired_difference(float(observed), deltas, confidence=confidence)
 
 
 def _resampled_scores(counts: Counts, *, n_resamples: int, seed: int) -> dict[str, np.ndarray]:

@@ -35,6 +35,7 @@ from benchhub.tasks.token_classification.word_labels import NO_SCHEME
 if TYPE_CHECKING:
     from benchhub.data.readers import Table
     from benchhub.data.records import ColumnMapping, DatasetFacts
+    from benchhub.metrics.bootstrap import PairedDifference
     from benchhub.models.base import Model, RunOutput
 
 AGGREGATIONS = ("first", "max", "average")
@@ -271,25 +272,26 @@ class TokenClassification(TaskFamily):
                                  "resampled": "sentences"}}
         return metrics, details
 
-    def paired_pvalue(self, leader: list[dict[str, Any]], other: list[dict[str, Any]], metric: str,
-                      facts: DatasetFacts) -> float | None:
+    def paired_test(self, a: list[dict[str, Any]], b: list[dict[str, Any]], metric: str,
+                    facts: DatasetFacts) -> PairedDifference | None:
         """Paired bootstrap over sentences on the headline metrics; None for the seen/unseen split."""
-        gold = [row["gold"] for row in leader]
+        gold = [row["gold"] for row in a]
         scheme = facts.options.get("scheme")
         if scheme == NO_SCHEME:
             if metric not in word_labels.METRICS:
                 return None
-            a, b = (word_labels.sentence_counts(gold, [row["predicted"] for row in rows]) for rows in (leader, other))
-            tags = sorted(set(a[0]) | set(b[0]))
-            value = word_labels.paired_pvalue(_widen(a, tags), _widen(b, tags), metric, n_resamples=self.n_resamples,
-                                              seed=self.seed)
-            return None if np.isnan(value) else float(value)
-        if metric not in seqeval_metrics.HEADLINE_METRICS:
-            return None
-        counts = [seqeval_metrics.corpus_counts(references=gold, predictions=[row["predicted"] for row in rows], scheme=scheme)
-                  for rows in (leader, other)]
-        value = seqeval_metrics.paired_pvalue(counts[0], counts[1], metric, n_resamples=self.n_resamples, seed=self.seed)
-        return None if np.isnan(value) else float(value)
+            first, second = (word_labels.sentence_counts(gold, [row["predicted"] for row in rows]) for rows in (a, b))
+            tags = sorted(set(first[0]) | set(second[0]))
+            test = word_labels.paired_test(_widen(first, tags), _widen(second, tags), metric,
+                                           n_resamples=self.n_resamples, seed=self.seed, confidence=self.confidence)
+        else:
+            if metric not in seqeval_metrics.HEADLINE_METRICS:
+                return None
+            counts = [seqeval_metrics.corpus_counts(references=gold, predictions=[row["predicted"] for row in rows], scheme=scheme)
+                      for rows in (a, b)]
+            test = seqeval_metrics.paired_test(counts[0], counts[1], metric, n_resamples=self.n_resamples,
+                                               confidence=self.confidence, seed=self.seed)
+        return None if np.isnan(test.difference) else test
 
     def predictions_from_rows(self, rows: list[dict[str, Any]], facts: DatasetFacts) -> list[SentenceTags]:
         return [SentenceTags(tuple(row["predicted"]),

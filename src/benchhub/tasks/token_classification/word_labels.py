@@ -13,7 +13,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from benchhub.metrics.bootstrap import Interval, resampled_sums
+from benchhub.metrics.bootstrap import (
+    Interval,
+    PairedDifference,
+    paired_difference,
+    resampled_sums,
+)
 
 NO_SCHEME = "none"
 METRICS = ("f1", "accuracy", "macro_f1")
@@ -57,11 +62,16 @@ def intervals(counts: np.ndarray, *, n_resamples: int, confidence: float, seed: 
 
 
 def paired_pvalue(a: np.ndarray, b: np.ndarray, metric: str, *, n_resamples: int, seed: int) -> float:
-    """The paired bootstrap p-value of benchhub.metrics.bootstrap, on the same resampled sentences for both systems."""
+    """The p-value of `paired_test`."""
+    return paired_test(a, b, metric, n_resamples=n_resamples, seed=seed).p_value
+
+
+def paired_test(a: np.ndarray, b: np.ndarray, metric: str, *, n_resamples: int, seed: int,
+                confidence: float = 0.95) -> PairedDifference:
+    """The paired bootstrap of benchhub.metrics.bootstrap, on the same resampled sentences for both systems."""
     observed = scores(a.sum(axis=0))[metric] - scores(b.sum(axis=0))[metric]
     deltas = resampled(a, n_resamples=n_resamples, seed=seed)[metric] - resampled(b, n_resamples=n_resamples, seed=seed)[metric]
-    extreme = np.count_nonzero(~(np.abs(deltas - observed) < abs(observed)))
-    return (1 + extreme) / (1 + n_resamples)
+    return paired_difference(float(observed), deltas, confidence=confidence)
 
 
 def resampled(counts: np.ndarray, *, n_resamples: int, seed: int) -> dict[str, np.ndarray]:
