@@ -75,7 +75,7 @@ def test_question_answering_modules_live_in_their_family_folder():
 # Top to bottom (docs/architecture.md): a module may import its own layer and the layers below it.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("shells", frozenset({"cli", "server", "__main__"})),
-    ("use cases", frozenset({"hub", "demo", "catalog", "evaluation", "ranking", "competitions", "accounts"})),
+    ("use cases", frozenset({"hub", "demo", "catalog", "evaluation", "ranking", "inspection", "competitions", "accounts"})),
     ("engine", frozenset({"engine", "optimize", "report", "executors"})),
     ("task families", frozenset({"tasks"})),
     ("foundations", frozenset({"models", "data", "metrics", "probes", "results", "units", "naming", "progress"})),

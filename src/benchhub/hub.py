@@ -19,6 +19,7 @@ from benchhub.results import (
     Benchmark,
     BenchmarkPhase,
     Board,
+    Comparison,
     DatasetInfo,
     Evaluation,
     Leaderboard,
@@ -32,7 +33,7 @@ from benchhub.results import (
 )
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import open_database
-from benchhub.tasks.registry import DEFAULT_TASK
+from benchhub.tasks.registry import DEFAULT_TASK, get_task
 
 if TYPE_CHECKING:
     from benchhub.competitions.benchmarks import PhaseSpec
@@ -188,6 +189,34 @@ class Hub:
         with self._sessions() as session:
             row = evaluation_service.find_evaluation(session, model=model, dataset=dataset, split=split)
             return self.artifacts.read_jsonl_gz(self.artifacts.path(row.predictions_path))
+
+    def examples(self, *, model: str, dataset: str, split: str = "test", errors: bool = False, gold: str | None = None,
+                 predicted: str | None = None, slice: str | None = None, sort: str = "split") -> list[dict[str, Any]]:
+        """The per-example rows of the newest evaluation with their inputs (`inputs`) and `confidence`: only the
+        wrong ones (`errors`), those with a gold or predicted label, those of a slice; in split order, or by
+        confidence (`sort="confidence"`: the most confident first; `"-confidence"`: the least)."""
+        from benchhub.inspection.examples import ExampleQuery, select_examples
+
+        query = ExampleQuery(errors=errors, gold=gold, predicted=predicted, slice=slice, sort=sort)
+        query.check()
+        with self._sessions() as session:
+            row = evaluation_service.find_evaluation(session, model=model, dataset=dataset, split=split)
+            dataset_row = dataset_service.get_dataset_row(session, dataset)
+            split_data = dataset_service.load_split(self.artifacts, dataset_row, split)
+            rows = self.artifacts.read_jsonl_gz(self.artifacts.path(row.predictions_path))
+            chosen, _ = select_examples(get_task(dataset_row.task), split_data, rows,
+                                        dataset_service.dataset_facts(dataset_row), query)
+            return chosen
+
+    def compare(self, model_a: str, model_b: str, *, dataset: str, split: str = "test", slice: str | None = None,
+                progress: bool = True) -> Comparison:
+        """Two models on the same examples: metrics with the paired difference (CI, p-value), the contingency
+        table of exactly right examples with McNemar's exact test, and the examples where they disagree."""
+        from benchhub.inspection.comparison import compare_models
+
+        with self._sessions() as session:
+            return compare_models(session, self.artifacts, model_a=model_a, model_b=model_b, dataset=dataset,
+                                  split=split, slice=slice, show_progress=progress)
 
     def optimize(self, model: str, *, quantize: str = "none", fuse: bool = True, name: str | None = None,
                  dataset: str | None = None, split: str = "test", tolerance: float = 1.0, force: bool = False,

@@ -109,6 +109,44 @@ class Leaderboard:
 
 
 @dataclass(frozen=True)
+class MetricComparison:
+    """One metric of two models on the same examples: each value, and a - b with its paired-bootstrap
+    interval and p-value (None where the family cannot pair the metric, e.g. thresholds fitted per system)."""
+
+    metric: str
+    a: float | None
+    b: float | None
+    difference: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two models on one split (or a slice of it): metrics side by side, the contingency table of exactly
+    right examples, McNemar's exact test on it, and every example where their predictions differ."""
+
+    model_a: str
+    model_b: str
+    dataset: str
+    split: str
+    task: str
+    slice: str | None
+    examples: int
+    metrics: list[MetricComparison]
+    # Examples both models get exactly right, only a, only b, neither.
+    contingency: dict[str, int]
+    mcnemar_p_value: float
+    evaluations: dict[str, int]   # model -> the id of the evaluation compared
+    disagreements: list[dict[str, Any]]
+    confidence: float = 0.95
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
 class SpeedResult:
     """How fast one model answers at one batch size and sequence length (one row of `benchhub bench`).
 

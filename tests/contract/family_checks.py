@@ -186,6 +186,27 @@ def check_the_family_declares_what_people_name_and_set_and_shows_its_rows(case: 
     assert [row[0] for row in cells] == [str(i) for i in split.ids]
 
 
+def check_a_perfect_model_compared_with_a_baseline_wins_every_disagreement_and_the_examples_browse(case: Case) -> None:
+    task, split, hub = case.task, case.split(), case.hub
+    hub.add_model("gold", case.write("gold", split, task.gold_predictions(split, case.facts)))
+    baseline = f"baseline:{task.baselines[0]}"
+    comparison = hub.compare("gold", baseline, dataset=case.dataset, progress=False)
+    assert comparison.examples == len(split) and sum(comparison.contingency.values()) == len(split)
+    assert comparison.contingency["only_b"] == comparison.contingency["both_wrong"] == 0
+    evaluations = {name: hub.evaluate(model=name, dataset=case.dataset, progress=False) for name in ("gold", baseline)}
+    primary = next(m for m in comparison.metrics if m.metric == task.primary_metric)
+    expected = (evaluations["gold"].metrics[primary.metric]["value"] - evaluations[baseline].metrics[primary.metric]["value"])
+    assert primary.difference == pytest.approx(expected, abs=1e-9) and primary.ci_low <= primary.difference <= primary.ci_high
+    assert all(d["a_correct"] for d in comparison.disagreements)
+    assert {str(d["id"]) for d in comparison.disagreements} <= {str(i) for i in split.ids}
+    errors = hub.examples(model=baseline, dataset=case.dataset, errors=True)
+    assert len(errors) == comparison.contingency["only_a"]  # the gold model is right everywhere the baseline is wrong
+    for row in errors:
+        index = split.ids.index(row["id"]) if row["id"] in split.ids else [str(i) for i in split.ids].index(str(row["id"]))
+        assert row["inputs"] == {k: v for k, v in task.input_row(split, index, with_gold=False).items() if k != "id"}
+        assert not task.example_correct(row)
+
+
 def check_every_baseline_is_one_protocol_and_predicts_the_same_after_a_save_and_load(case: Case) -> None:
     train, test = case.split("train"), case.split()
     for name, cls in case.task.baseline_classes().items():

@@ -331,17 +331,21 @@ def predictions_command(
     dataset: Annotated[str, typer.Option("--dataset", help="Dataset name.")],
     split: SplitOption = "test",
     errors: Annotated[bool, typer.Option("--errors", help="Only the examples the model got wrong (not exactly right).")] = False,
+    gold: Annotated[Optional[str], typer.Option("--gold", help="Only examples with this gold label (a class; QA answerable|unanswerable; an entity type).")] = None,
+    predicted: Annotated[Optional[str], typer.Option("--predicted", help="Only examples the model gave this label, in the values of --gold.")] = None,
+    slice: Annotated[Optional[str], typer.Option("--slice", help="Only a slice, as for `leaderboard --slice` (length=10-19, label=VALUE, column=NAME:VALUE).")] = None,
+    sort: Annotated[str, typer.Option("--sort", help="split (split order), confidence (the most confident first: with --errors, the most confident errors), or -confidence.")] = "split",
     limit: Annotated[Optional[int], typer.Option("--limit", help="Show at most N rows.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show the per-example predictions (gold, predicted, scores) of a model's newest evaluation."""
+    """Show a model's per-example results (inputs, gold, predicted, scores) from its newest evaluation."""
     if limit is not None and limit < 1:
         raise InvalidInputError(f"--limit must be an int in the range [1, inf). Got {limit} instead.")
     with _hub() as hub:
-        rows = hub.predictions(model=model, dataset=dataset, split=split)
+        rows = hub.examples(model=model, dataset=dataset, split=split, errors=errors, gold=gold, predicted=predicted,
+                            slice=slice, sort=sort)
         task_name = hub.dataset(dataset).task
-    if errors:
-        rows = [r for r in rows if not r.get("correct", r.get("f1", 0.0) == 1.0)]
+    total = len(rows)
     rows = rows[:limit] if limit is not None else rows
     if as_json:
         _print_json(rows)
@@ -349,7 +353,45 @@ def predictions_command(
     from benchhub.cli.render import prediction_rows, rich_table
 
     header, table_rows = prediction_rows(task_name, rows)
-    _console().print(rich_table(f"{model} on {dataset}/{split}", header, table_rows))
+    shown = f"{len(rows)} of {total}" if len(rows) < total else str(total)
+    _console().print(rich_table(f"{model} on {dataset}/{split}: {shown} examples", header, table_rows))
+
+
+@app.command("compare")
+def compare_command(
+    model_a: Annotated[str, typer.Argument(metavar="A", help="A model (evaluated first if it has no evaluation on the split).", show_default=False)],
+    model_b: Annotated[str, typer.Argument(metavar="B", help="The model to compare it with.", show_default=False)],
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset name.")],
+    split: SplitOption = "test",
+    slice: Annotated[Optional[str], typer.Option("--slice", help="Compare on a slice, as for `leaderboard --slice`.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Disagreements to show (--json lists all).")] = 10,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare two models example by example: each metric's paired difference A - B with its bootstrap CI and
+    p-value, how many examples each gets right (McNemar's exact test), and the examples where they disagree."""
+    if limit < 0:
+        raise InvalidInputError(f"--limit must be an int in the range [0, inf). Got {limit} instead.")
+    with _hub() as hub:
+        comparison = hub.compare(model_a, model_b, dataset=dataset, split=split, slice=slice, progress=not quiet)
+    if as_json:
+        _print_json(comparison.to_dict())
+        return
+    from benchhub.cli.render import (
+        comparison_lines,
+        disagreement_rows,
+        metric_comparison_rows,
+        rich_table,
+    )
+
+    header, rows = metric_comparison_rows(comparison)
+    where = f"{dataset}/{split}" + (f", slice {comparison.slice}" if comparison.slice else "")
+    _console().print(rich_table(f"{model_a} (A) vs {model_b} (B) on {where}: {comparison.examples} examples", header, rows))
+    typer.echo("\n".join(comparison_lines(comparison)))
+    if limit and comparison.disagreements:
+        header, rows = disagreement_rows(comparison, limit)
+        _console().print(rich_table(f"Disagreements: {min(limit, len(comparison.disagreements))} of {len(comparison.disagreements)}",
+                                    header, rows))
 
 
 @app.command("demo")

@@ -6,7 +6,13 @@ import csv
 import io
 from typing import Any
 
-from benchhub.results import DatasetInfo, Evaluation, Leaderboard, SpeedResult
+from benchhub.results import (
+    Comparison,
+    DatasetInfo,
+    Evaluation,
+    Leaderboard,
+    SpeedResult,
+)
 from benchhub.tasks.registry import get_task
 from benchhub.units import human_bytes
 
@@ -159,6 +165,57 @@ def hardware_line(hardware: dict[str, Any], threads: int | None) -> str:
 def prediction_rows(task_name: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     """Per-example rows of an evaluation as table text, in the task family's columns."""
     return get_task(task_name).example_table(rows)
+
+
+def metric_comparison_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
+    """Each metric of a comparison: A, B, and A - B with its CI and paired p-value."""
+    task = get_task(comparison.task)
+    scaled = task.metric_scale > 1
+    level = f"{comparison.confidence:.0%}"
+    header = ["metric", "A", "B", f"A - B [{level} CI]", "p (paired)"]
+
+    def number(value: float | None) -> str:
+        return "-" if value is None else (f"{value:+.2f}" if scaled else f"{value:+.3f}")
+
+    rows = []
+    for m in comparison.metrics:
+        if m.difference is None:
+            change = "- (not paired)"
+        else:
+            change = f"{number(m.difference)} [{number(m.ci_low)}, {number(m.ci_high)}]"
+        value = (lambda v: "-" if v is None else (f"{v:.1f}" if scaled else f"{v:.3f}"))
+        rows.append([m.metric, value(m.a), value(m.b), change,
+                     "-" if m.p_value is None else f"{m.p_value:.3f}"])
+    return header, rows
+
+
+def comparison_lines(comparison: Comparison) -> list[str]:
+    """The contingency table of exactly right examples and McNemar's exact test, as lines."""
+    c = comparison.contingency
+    return [
+        f"exactly right: both {c['both_right']}, only A {c['only_a']}, only B {c['only_b']}, neither {c['both_wrong']}",
+        f"McNemar's exact test (only A vs only B): p = {comparison.mcnemar_p_value:.4g}",
+        f"predictions differ on {len(comparison.disagreements)} of {comparison.examples} examples",
+    ]
+
+
+def disagreement_rows(comparison: Comparison, limit: int) -> tuple[list[str], list[list[str]]]:
+    """The first `limit` examples where the two models' predictions differ."""
+    from benchhub.tasks.base import inputs_text
+
+    task = get_task(comparison.task)
+
+    def shown(value: Any, right: bool | None = None) -> str:
+        text = task.value_text(value)
+        text = text if len(text) <= 60 else text[:59] + "…"
+        return text if right is None else f"{text} {'✓' if right else '✗'}"
+
+    header = ["id", "input", "gold", "A", "B"]
+    return header, [
+        [str(d["id"]), inputs_text(d["inputs"], limit=70), shown(d["gold"]), shown(d["a"], d["a_correct"]),
+         shown(d["b"], d["b_correct"])]
+        for d in comparison.disagreements[:limit]
+    ]
 
 
 def _option_text(value: Any) -> str:

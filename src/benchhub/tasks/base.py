@@ -122,7 +122,21 @@ class Task(Protocol):
         """Validated canonical splits and the label set (the names a model must predict)."""
 
     def example_table(self, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
-        """Stored per-example rows as table text: a header and one list of cells per row."""
+        """Stored per-example rows as table text: a header and one list of cells per row (rows that carry
+        `inputs`, as `input_row` gives them, show them too)."""
+
+    def value_text(self, value: Any) -> str:
+        """A stored row's gold or prediction as table text (a label, answers, tags)."""
+
+    def example_correct(self, row: dict[str, Any]) -> bool:
+        """Whether a stored per-example row is exactly right (the unit of `--errors` and of a comparison's
+        contingency table)."""
+
+    def example_confidence(self, row: dict[str, Any]) -> float | None:
+        """How sure the model was of a stored row's prediction (0-1), or None when the model gave no scores."""
+
+    def predicted_labels(self, row: dict[str, Any]) -> frozenset[str]:
+        """The labels a stored row predicts, in the values of `example_labels` (`--predicted VALUE`)."""
 
     def has_references(self, split: Split) -> bool:
         """Whether the split carries what `score` compares against (gold labels, answers, tags)."""
@@ -270,9 +284,23 @@ class TaskFamily:
 
     def example_table(self, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
         """Rows that follow the common layout (id, gold, predicted, correct) as they are."""
-        return ["id", "gold", "predicted", "correct"], [
-            [str(r.get("id")), str(r.get("gold")), str(r.get("predicted")), "yes" if r.get("correct") else "no"] for r in rows
+        shown = any("inputs" in r for r in rows)
+        return ["id", *(["input"] if shown else []), "gold", "predicted", "correct"], [
+            [str(r.get("id")), *([inputs_text(r.get("inputs"))] if shown else []), str(r.get("gold")), str(r.get("predicted")),
+             "yes" if self.example_correct(r) else "no"] for r in rows
         ]
+
+    def example_correct(self, row: dict[str, Any]) -> bool:
+        return bool(row.get("correct"))
+
+    def value_text(self, value: Any) -> str:
+        return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    def example_confidence(self, row: dict[str, Any]) -> float | None:
+        return None
+
+    def predicted_labels(self, row: dict[str, Any]) -> frozenset[str]:
+        return frozenset((str(row.get("predicted")),))
 
     def label_counts(self, split: Split) -> dict[str, int]:
         from collections import Counter
@@ -332,6 +360,19 @@ def check_count(name: str, value: Any, *, low: int) -> None:
         from benchhub.errors import InvalidInputError
 
         raise InvalidInputError(f"--{name.replace('_', '-')} must be an int in the range [{low}, inf). Got {value!r} instead.")
+
+
+INPUT_TEXT_MAX = 100
+
+
+def inputs_text(inputs: dict[str, Any] | None, limit: int = INPUT_TEXT_MAX) -> str:
+    """An example's inputs (as `input_row` gives them, without the id) as one line of table text: texts and
+    word lists joined, " | " between fields, cut to `limit` characters."""
+    if not inputs:
+        return ""
+    parts = [" ".join(map(str, value)) if isinstance(value, list) else str(value) for value in inputs.values() if value is not None]
+    text = " | ".join(" ".join(part.split()) for part in parts)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def refuse_settings(task: str, settings: dict[str, Any]) -> None:

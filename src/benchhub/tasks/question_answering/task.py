@@ -23,6 +23,7 @@ from benchhub.tasks.base import (
     TaskScore,
     check_columns,
     check_count,
+    inputs_text,
     metric_entry,
     refuse_settings,
 )
@@ -143,12 +144,33 @@ class QuestionAnswering(TaskFamily):
         return build_splits(tables, mapping, origin=origin, read_fields=answers_reader(mapping))
 
     def example_table(self, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
-        header = ["id", "gold answers", "predicted", "no-answer p", "f1"]
+        shown = any("inputs" in r for r in rows)
+        header = ["id", *(["question | context"] if shown else []), "gold answers", "predicted", "no-answer p", "f1"]
         return header, [
-            [str(r["id"]), " | ".join(r["gold"]) or "(no answer)", r["predicted"] or "(no answer)",
+            [str(r["id"]), *([inputs_text(r.get("inputs"))] if shown else []), " | ".join(r["gold"]) or "(no answer)",
+             r["predicted"] or "(no answer)",
              "-" if r.get("no_answer_probability") is None else f"{r['no_answer_probability']:.3f}", f"{r['f1']:.2f}"]
             for r in rows
         ]
+
+    def value_text(self, value: Any) -> str:
+        """Gold answers joined by " | ", an answer as it is; nothing is "(no answer)"."""
+        text = " | ".join(value) if isinstance(value, list) else str(value)
+        return text or "(no answer)"
+
+    def example_correct(self, row: dict[str, Any]) -> bool:
+        """An exact match (after SQuAD's normalisation) with one of the gold answers."""
+        return float(row.get("exact", row.get("exact_match", 0.0))) == 1.0
+
+    def example_confidence(self, row: dict[str, Any]) -> float | None:
+        """The probability of what it did: 1 - p(no answer) for an answer, p(no answer) for an abstention."""
+        p = row.get("no_answer_probability")
+        if p is None:
+            return None
+        return float(p) if not row["predicted"] else 1.0 - float(p)
+
+    def predicted_labels(self, row: dict[str, Any]) -> frozenset[str]:
+        return frozenset(("answerable" if row["predicted"] else "unanswerable",))
 
     def has_references(self, split: Split) -> bool:
         return split.field("answers") is not None

@@ -16,6 +16,7 @@ from benchhub.tasks.base import (
     TaskFamily,
     TaskScore,
     check_columns,
+    inputs_text,
     metric_entry,
     plain,
     refuse_settings,
@@ -86,9 +87,14 @@ class TextClassification(TaskFamily):
                              text_pair=given["text_pair"], split=given["split"])
 
     def example_table(self, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
-        header = ["id", "gold", "predicted", "correct", "score"]
-        return header, [[str(r["id"]), r["gold"], r["predicted"], "yes" if r["correct"] else "no",
-                         f"{max(r['scores'].values()):.3f}"] for r in rows]
+        shown = any("inputs" in r for r in rows)
+        header = ["id", *(["text"] if shown else []), "gold", "predicted", "correct", "score"]
+        return header, [[str(r["id"]), *([inputs_text(r.get("inputs"))] if shown else []), r["gold"], r["predicted"],
+                         "yes" if r["correct"] else "no", f"{max(r['scores'].values()):.3f}"] for r in rows]
+
+    def example_confidence(self, row: dict[str, Any]) -> float | None:
+        """The score of the predicted label."""
+        return float(max(row["scores"].values())) if row.get("scores") else None
 
     def example_labels(self, split: Split) -> list[frozenset[str]]:
         return [frozenset((label,)) for label in split.labels or []]

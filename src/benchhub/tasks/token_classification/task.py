@@ -157,13 +157,27 @@ class TokenClassification(TaskFamily):
         return options
 
     def example_table(self, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
-        """Gold and predicted tags, and the sentence's entities (words, under scheme `none`) found right."""
-        header = ["id", "gold", "predicted", "right / gold / predicted", "correct"]
+        """Gold and predicted tags, and the sentence's entities (words, under scheme `none`) found right;
+        rows with their inputs show the words instead, each wrong word as word[gold→predicted]."""
+        shown = any("inputs" in r for r in rows)
+        header = ["id", *(["words [gold→predicted]"] if shown else ["gold", "predicted"]), "right / gold / predicted", "correct"]
         return header, [
-            [str(r["id"]), " ".join(r["gold"]), " ".join(r["predicted"]),
+            [str(r["id"]), *([_marked_words(r)] if shown else [" ".join(r["gold"]), " ".join(r["predicted"])]),
              f"{r['correct_entities']} / {r['entities']} / {r['predicted_entities']}", "yes" if r["correct"] else "no"]
             for r in rows
         ]
+
+    def example_confidence(self, row: dict[str, Any]) -> float | None:
+        """The mean confidence of the sentence's words (those that have one)."""
+        known = [c for c in row.get("confidences") or [] if c is not None]
+        return float(np.mean(known)) if known else None
+
+    def predicted_labels(self, row: dict[str, Any]) -> frozenset[str]:
+        """The entity types it predicts (its tags, when they name no entities), as `example_labels` has them."""
+        tags = list(row["predicted"])
+        if all(map(_entity_tag, tags)):
+            return frozenset(type_ for type_, _, _ in conlleval_entities(tags))
+        return frozenset(tags)
 
     def has_references(self, split: Split) -> bool:
         return split.field("tags") is not None
@@ -416,6 +430,12 @@ def _widen(found: tuple[tuple[str, ...], np.ndarray], tags: list[str]) -> np.nda
     for index, tag in enumerate(own):
         wide[:, tags.index(tag)] = counts[:, index]
     return wide
+
+
+def _marked_words(row: dict[str, Any]) -> str:
+    words = (row.get("inputs") or {}).get("tokens") or ["?"] * len(row["gold"])
+    return " ".join(word if gold == predicted else f"{word}[{gold}→{predicted}]"
+                    for word, gold, predicted in zip(words, row["gold"], row["predicted"], strict=True))
 
 
 def _word_row(example_id: Any, gold: list[str], predicted: list[str], prediction: SentenceTags) -> dict[str, Any]:
