@@ -238,6 +238,14 @@ def test_evaluations_on_a_hidden_split_come_without_metrics_for_all_but_its_main
     assert page.status_code == 403 and HIDDEN in page.text
     ranked = get(client, "/api/leaderboards/reviews?split=test", mia)["rows"]
     assert sorted(r["model"] for r in ranked) == ["baseline:keyword", "baseline:majority", "guesser"]
+    # A comparison on the hidden split is per-example signal too: its maintainers only.
+    compare = "/api/compare?a=baseline:keyword&b=guesser&dataset=reviews&split=test"
+    refused = client.get(compare, headers=alice)
+    assert refused.status_code == 403 and "may not read the per-example results" in refused.json()["error"]["message"]
+    for sliced in ("&slice=label=positive", "&slice=length=0-9"):
+        assert client.get(compare + sliced, headers=alice).status_code == 403
+    assert get(client, compare, mia)["examples"] == 40
+    assert client.get(compare.replace("split=test", "split=dev"), headers=alice).status_code == 404  # guesser: test only
 
 
 def test_a_predictions_file_on_a_hidden_split_shows_neither_its_fingerprint_nor_its_size(hidden):

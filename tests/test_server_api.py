@@ -248,9 +248,10 @@ def test_no_get_response_shows_example_text_ids_or_server_paths(hub, client, tok
             assert ID_CANARY not in response.text, url
             if url.startswith(("/api/datasets", "/api/models")):
                 assert str(files) not in response.text, url
-    # Per-example rows carry ids and gold labels, never the example's text.
+    # Per-example rows carry ids, gold labels and the example's inputs, to signed-in users only (the matrix above
+    # has anonymous callers refused).
     examples = client.get(f"/api/evaluations/{evaluation_id(hub, 'model-a', 'alpha')}/examples", headers=auth(tokens["user"]))
-    assert ID_CANARY in examples.text and TEXT_CANARY not in examples.text
+    assert ID_CANARY in examples.text and TEXT_CANARY in examples.text
 
 
 def test_dataset_metadata_is_splits_counts_labels_and_fingerprints(client, hub):
@@ -290,6 +291,35 @@ def test_examples_are_paged(client, hub, tokens):
     assert [row["id"] for row in page["examples"]] == [f"{ID_CANARY}-{i}" for i in (2, 3, 4)]
     assert [row["correct"] for row in page["examples"]] == [False, False, True]
     assert [row["gold"] for row in page["examples"]] == ["positive", "negative", "positive"]
+
+
+def test_examples_are_filtered_sorted_and_carry_their_inputs(client, hub, tokens):
+    evaluation = evaluation_id(hub, "model-e", "alpha")
+    url = f"/api/evaluations/{evaluation}/examples"
+    wrong = client.get(f"{url}?errors=true", headers=auth(tokens["user"])).json()
+    assert [row["id"] for row in wrong["examples"]] == [f"{ID_CANARY}-{i}" for i in (2, 3)] and wrong["total"] == 2
+    assert wrong["examples"][0]["inputs"] == {"text": split_rows("alpha")[2]["text"]}
+    negative = client.get(f"{url}?gold=negative&predicted=positive", headers=auth(tokens["user"])).json()
+    assert [row["id"] for row in negative["examples"]] == [f"{ID_CANARY}-3"]
+    refused = client.get(f"{url}?sort=size", headers=auth(tokens["user"]))
+    assert refused.status_code == 422 and "is not an order" in refused.json()["error"]["message"]
+    # A predictions file of labels is sure of each (one-hot scores): by confidence, ties keep split order.
+    ordered = client.get(f"{url}?sort=confidence&errors=true", headers=auth(tokens["user"])).json()
+    assert [row["id"] for row in ordered["examples"]] == [row["id"] for row in wrong["examples"]]
+    assert {row["confidence"] for row in ordered["examples"]} == {1.0}
+
+
+def test_two_models_are_compared_from_their_stored_evaluations(client, hub, tokens):
+    query = "/api/compare?a=model-a&b=model-e&dataset=alpha"
+    assert client.get(query).status_code == 401
+    document = client.get(query, headers=auth(tokens["user"])).json()
+    assert document["contingency"] == {"both_right": 14, "only_a": 2, "only_b": 0, "both_wrong": 0}
+    assert document["mcnemar_p_value"] == 0.5 and document["examples"] == N
+    macro = document["metrics"][0]
+    assert macro["metric"] == "macro_f1" and macro["difference"] == pytest.approx(1.0 - 0.875)
+    assert sorted(d["id"] for d in document["disagreements"]) == [f"{ID_CANARY}-2", f"{ID_CANARY}-3"]
+    missing = client.get("/api/compare?a=model-a&b=model-d&dataset=alpha", headers=auth(tokens["user"]))
+    assert missing.status_code == 404 and "has no evaluation on alpha/test" in missing.json()["error"]["message"]
 
 
 def test_leaderboard_get_runs_nothing(hub, client):

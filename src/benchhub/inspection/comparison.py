@@ -16,7 +16,11 @@ from sqlalchemy.orm import Session
 
 from benchhub.catalog.datasets import dataset_facts, get_dataset_row, load_split
 from benchhub.errors import InvalidInputError
-from benchhub.evaluation.evaluations import run_evaluation
+from benchhub.evaluation.evaluations import (
+    evaluation_record,
+    find_evaluation,
+    run_evaluation,
+)
 from benchhub.inspection.examples import with_inputs
 from benchhub.ranking.leaderboard import slice_positions
 from benchhub.ranking.slices import slice_metrics
@@ -41,12 +45,21 @@ def mcnemar_exact_pvalue(only_a: int, only_b: int) -> float:
 
 
 def compare_models(session: Session, artifacts: ArtifactStore, *, model_a: str, model_b: str, dataset: str,
-                   split: str = "test", slice: str | None = None, show_progress: bool = True) -> Comparison:
-    """Compares two models on a split of a dataset (or on `slice` of it); see the module docstring."""
+                   split: str = "test", slice: str | None = None, show_progress: bool = True,
+                   run: bool = True) -> Comparison:
+    """Compares two models on a split of a dataset (or on `slice` of it); see the module docstring.
+
+    Each model's evaluation is the cached one, or runs now; with `run=False` (the server, which only
+    reads) it is the newest stored one, and a model without one is refused naming the command to run.
+    """
     if model_a == model_b:
         raise InvalidInputError(f"Both models are {model_a!r}; compare two different models.")
-    evaluations = [run_evaluation(session, artifacts, model=name, dataset=dataset, split=split, show_progress=show_progress)
-                   for name in (model_a, model_b)]
+    if run:
+        evaluations = [run_evaluation(session, artifacts, model=name, dataset=dataset, split=split,
+                                      show_progress=show_progress) for name in (model_a, model_b)]
+    else:
+        evaluations = [evaluation_record(find_evaluation(session, model=name, dataset=dataset, split=split))
+                       for name in (model_a, model_b)]
     dataset_row = get_dataset_row(session, dataset)
     task, facts = get_task(dataset_row.task), dataset_facts(dataset_row)
     split_data = load_split(artifacts, dataset_row, split)

@@ -17,8 +17,10 @@ from benchhub.catalog import datasets as dataset_service
 from benchhub.catalog import models as model_service
 from benchhub.errors import ModelNotFoundError, PermissionDeniedError
 from benchhub.evaluation import lookup as evaluation_lookup
-from benchhub.evaluation.evaluations import evaluation_record
+from benchhub.evaluation.evaluations import evaluation_record, find_evaluation
 from benchhub.evaluation.probing import latest_probe_runs, probe_report
+from benchhub.inspection.comparison import compare_models
+from benchhub.inspection.examples import ExampleQuery, select_examples
 from benchhub.ranking import across_datasets as task_ranking
 from benchhub.ranking import leaderboard
 from benchhub.server.auth import OptionalUser, RequiredUser
@@ -28,6 +30,7 @@ from benchhub.server.params import DatasetName, EvaluationId, Limit, Offset, Top
 from benchhub.server.permissions import ViewerDep
 from benchhub.server.views import dataset_view, evaluation_view, model_view
 from benchhub.store.tables import ModelRow
+from benchhub.tasks.registry import get_task
 
 router = APIRouter(prefix="/api")
 
@@ -91,16 +94,45 @@ def get_evaluation(evaluation_id: EvaluationId, session: SessionDep, user: Requi
 
 @router.get("/evaluations/{evaluation_id}/examples", tags=["evaluations"], responses=error_responses(400, 401, 403, 404, 422))
 def get_evaluation_examples(evaluation_id: EvaluationId, session: SessionDep, hub: HubDep, user: RequiredUser, viewer: ViewerDep,
-                            limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
-    """One page of an evaluation's per-example rows: id, gold, predicted, and the task's per-example scores."""
+                            limit: Limit = 100, offset: Offset = 0,
+                            errors: Annotated[bool, Query(description="Only the examples the model got wrong.")] = False,
+                            gold: Annotated[str | None, Query(max_length=200, description="Only examples with this gold label.")] = None,
+                            predicted: Annotated[str | None, Query(max_length=200, description="Only examples given this label.")] = None,
+                            slice: Annotated[str | None, Query(max_length=200, description="Only a slice: length=10-19, label=VALUE, column=NAME:VALUE.")] = None,
+                            sort: Annotated[str, Query(max_length=20, description="split, confidence (most confident first) or -confidence.")] = "split",
+                            ) -> dict[str, Any]:
+    """One page of an evaluation's per-example rows: id, inputs, gold, predicted, confidence and the task's
+    per-example scores; filtered and sorted as `benchhub predictions` does."""
     row = evaluation_lookup.get_evaluation_row(session, evaluation_id)
     if not viewer.may_read_examples(row):
         raise PermissionDeniedError(f"User {user.name!r} may not read the per-example results of evaluation {evaluation_id}.")
-    examples = evaluation_lookup.evaluation_examples(hub.artifacts, row)
+    query = ExampleQuery(errors=errors, gold=gold, predicted=predicted, slice=slice, sort=sort)
+    query.check()
+    split = dataset_service.load_split(hub.artifacts, row.dataset, row.split)
+    examples, _ = select_examples(get_task(row.dataset.task), split, evaluation_lookup.evaluation_examples(hub.artifacts, row),
+                                  dataset_service.dataset_facts(row.dataset), query)
     return {
         "evaluation_id": row.id, "total": len(examples), "offset": offset, "limit": limit,
         "examples": examples[offset:offset + limit],
     }
+
+
+@router.get("/compare", tags=["evaluations"], responses=error_responses(400, 401, 403, 404, 422))
+def compare(session: SessionDep, hub: HubDep, user: RequiredUser, viewer: ViewerDep,
+            a: Annotated[str, Query(max_length=200, description="A model.")],
+            b: Annotated[str, Query(max_length=200, description="The model to compare it with.")],
+            dataset: Annotated[str, Query(max_length=200, description="A dataset.")],
+            split: Annotated[str, Query(max_length=100, description="Its split.")] = "test",
+            slice: Annotated[str | None, Query(max_length=200, description="A slice, as for leaderboards.")] = None,
+            ) -> dict[str, Any]:
+    """Two models' newest evaluations on a split compared: each metric's paired difference with its CI and p-value,
+    the contingency table of exactly right examples with McNemar's exact test, and the examples where they disagree."""
+    for name in (a, b):
+        row = find_evaluation(session, model=name, dataset=dataset, split=split)
+        if not viewer.may_read_examples(row):
+            raise PermissionDeniedError(f"User {user.name!r} may not read the per-example results of {name} on {dataset}/{split}.")
+    return compare_models(session, hub.artifacts, model_a=a, model_b=b, dataset=dataset, split=split, slice=slice,
+                          show_progress=False, run=False).to_dict()
 
 
 @router.get("/leaderboards/{dataset}", tags=["leaderboards"], responses=error_responses(401, 403, 404, 422))
