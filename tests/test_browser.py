@@ -62,11 +62,63 @@ def test_sign_in_browse_and_sort_a_leaderboard_by_keyboard(served, tmp_path):
         page.screenshot(path=str(tmp_path / "leaderboard.png"), full_page=True)
 
 
+def test_from_the_leaderboard_to_the_most_confident_errors_and_a_comparison_of_two_models(served, tmp_path):
+    url, token, ranked = served
+    with browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url + "/signin")
+        page.fill("#token", token)
+        page.keyboard.press("Enter")
+        page.wait_for_url(url + "/")
+        page.goto(url + "/leaderboards/reviews")
+        # The keyword baseline's score links to its evaluation page: metrics, per class, the confusion heatmap.
+        row = page.locator("#leaderboard tbody tr", has_text="baseline:keyword")
+        row.locator("td:nth-child(3) a").click()
+        page.wait_for_url(re.compile(r".*/evaluations/\d+$"))
+        assert "baseline:keyword" in page.inner_text("h1")
+        assert page.locator("#metrics tbody tr").count() >= 3
+        cells = page.locator("#confusion tbody td")
+        assert cells.count() == 4 and sum(int(c) for c in cells.all_inner_texts()) == 24
+        assert page.locator("#confusion td.diagonal").first.evaluate("c => getComputedStyle(c).backgroundColor") != "rgba(0, 0, 0, 0)"
+        # The classic view: the most confident errors first.
+        page.click("text=Most confident errors")
+        page.wait_for_url(re.compile(r".*errors=true.*sort=confidence.*"))
+        rows = page.locator("#example-rows tbody tr")
+        assert rows.count() >= 1
+        scores = [float(t) for t in page.locator("#example-rows tbody td:last-child").all_inner_texts()]
+        assert scores == sorted(scores, reverse=True)
+        assert all(t == "no" for t in page.locator("#example-rows tbody td:nth-child(5)").all_inner_texts())
+        assert all(len(t) > 3 for t in page.locator("#example-rows tbody td:nth-child(2)").all_inner_texts())  # the texts
+        page.screenshot(path=str(tmp_path / "evaluation.png"), full_page=True)
+        # Compare with the predictions model, then browse where they disagree.
+        page.select_option("#other", "decent")
+        page.click("form[aria-label='Compare with another model'] button")
+        page.wait_for_url(re.compile(r".*/compare\?.*"))
+        assert "baseline:keyword" in page.inner_text("h1") and "decent" in page.inner_text("h1")
+        counts = [int(c) for c in page.locator("#contingency td").all_inner_texts()]
+        assert sum(counts) == 24
+        disagreements = page.locator("#disagreement-rows tbody tr")
+        assert disagreements.count() == counts[1] + counts[2] + _both_wrong_apart(page)
+        assert "McNemar" in page.inner_text("main")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+        page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+        page.set_viewport_size({"width": 375, "height": 740})  # and at phone width, tables scroll in their boxes
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.go_back()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def _both_wrong_apart(page) -> int:
+    """Disagreements both models get wrong (with different labels: none, for two labels)."""
+    texts = page.locator("#disagreement-rows tbody tr").all_inner_texts()
+    return sum(1 for t in texts if t.count("✗") == 2)
+
+
 def test_pages_fit_a_phone_screen(served):
     url, _, _ = served
     with browser() as chromium:
         page = chromium.new_page(viewport={"width": 375, "height": 740})
-        for path in ("/", "/leaderboards/reviews", "/datasets/reviews", "/models", "/signin"):
+        for path in ("/", "/leaderboards/reviews", "/datasets/reviews", "/models", "/signin", "/evaluations/1"):
             page.goto(url + path)
             # The page itself never scrolls sideways; wide tables scroll inside their own box.
             assert page.evaluate("document.documentElement.scrollWidth") <= 375, path

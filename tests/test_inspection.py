@@ -143,3 +143,43 @@ def test_bad_comparisons_and_queries_are_one_line(hub, args, message):
     if args[0] == "predictions":
         hub.evaluate(model="baseline:keyword", dataset="support", progress=False)
     assert re.search(message, one_error_line(run_cli(*args)))
+
+
+def test_eval_prints_the_per_class_table_and_the_confusion_matrix_and_the_report_shows_them(hub, tmp_path):
+    shown = run_cli("eval", "--model", "baseline:keyword", "--dataset", "support", "--quiet")
+    assert shown.returncode == 0, shown.stderr
+    assert "Per class: baseline:keyword on support/test" in shown.stdout and "Confusion matrix (rows gold" in shown.stdout
+    evaluation = hub.evaluate(model="baseline:keyword", dataset="support", progress=False)
+    matrix = evaluation.details["confusion_matrix"]
+    first = next(line for line in shown.stdout.splitlines() if line.startswith("│ account_access") and line.count("│") > 6)
+    assert [int(cell) for cell in first.strip("│ ").split("│")[1:]] == matrix[0]
+    page = hub.report_html(dataset="support", path=tmp_path / "report.html", progress=False).read_text(encoding="utf-8")
+    assert "<h3>Per class</h3>" in page and "<h3>Confusion matrix</h3>" in page and "Where baseline:tfidf-logreg errs" in page
+
+
+def test_the_evaluation_and_comparison_pages_show_examples_only_to_those_who_may_read_them(hub):
+    from fastapi.testclient import TestClient
+
+    from benchhub.server import create_app
+    from benchhub.server.in_process_scoring import WorkerSettings
+    from tests.fixtures.browser import signed_in
+
+    hub.create_user("pat")
+    token = hub.create_token("pat")[1]
+    evaluation = hub.evaluate(model="baseline:keyword", dataset="support", progress=False)
+    hub.evaluate(model="baseline:majority", dataset="support", progress=False)
+    app = create_app(hub.config, scoring=WorkerSettings(enabled=False))
+    anonymous = TestClient(app).get(f"/evaluations/{evaluation.id}")
+    assert anonymous.status_code == 200 and "to browse the examples" in anonymous.text and 'id="example-rows"' not in anonymous.text
+    assert 'id="confusion"' in anonymous.text  # aggregate numbers are public, as on the leaderboard
+    assert TestClient(app).get("/compare?a=baseline:keyword&b=baseline:majority&dataset=support").status_code == 403
+    client = signed_in(TestClient(app), token)
+    page = client.get(f"/evaluations/{evaluation.id}?errors=true&sort=confidence")
+    assert page.status_code == 200 and 'id="example-rows"' in page.text
+    wrong = hub.examples(model="baseline:keyword", dataset="support", errors=True, sort="confidence")
+    assert f"{len(wrong)} examples, page 1 of {-(-len(wrong) // 25)}" in page.text and wrong[0]["id"] in page.text
+    later = client.get(f"/evaluations/{evaluation.id}?errors=true&sort=confidence&page=2")
+    assert wrong[25]["id"] in later.text and wrong[0]["id"] not in later.text
+    compared = client.get("/compare?a=baseline:keyword&b=baseline:majority&dataset=support")
+    assert compared.status_code == 200 and "McNemar" in compared.text and 'id="disagreement-rows"' in compared.text
+    assert client.get(f"/evaluations/{evaluation.id}?sort=size").status_code == 422

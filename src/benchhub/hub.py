@@ -13,6 +13,7 @@ from benchhub.catalog import models as model_service
 from benchhub.config import HOME_VARIABLE, HubConfig
 from benchhub.errors import ConfigError, InvalidInputError
 from benchhub.evaluation import evaluations as evaluation_service
+from benchhub.evaluation import lookup as evaluation_lookup
 from benchhub.ranking import leaderboard
 from benchhub.results import (
     AuditEntry,
@@ -262,7 +263,10 @@ class Hub:
 
         with self._sessions() as session:
             reliability = probed_reliability(session, dataset, split, [row.model for row in board.rows])
-        return write_report(board, self.dataset(dataset), path, reliability)
+            leader = next((row for row in board.rows if not row.baseline), board.rows[0] if board.rows else None)
+            details = (evaluation_service.evaluation_record(evaluation_lookup.get_evaluation_row(session, leader.evaluation_id))
+                       if leader is not None else None)
+        return write_report(board, self.dataset(dataset), path, reliability, leader=details)
 
     def export_card(self, model: str, *, output: str | Path | None = None) -> str:
         """The model's results as Hugging Face `model-index` YAML; with `output`, also writes a README.md card there."""

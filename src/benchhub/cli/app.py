@@ -229,6 +229,11 @@ def eval_command(
 
     header, rows = evaluation_rows(results)
     _console().print(rich_table("Evaluations", header, rows))
+    from benchhub.cli.render import detail_tables
+
+    for result in results:
+        for title, table_header, table_rows in detail_tables(result):
+            _console().print(rich_table(title, table_header, table_rows))
 
 
 def _run_matrix(models: list[str], datasets: list[str], *, split: str, batch_size: int, settings: dict[str, Any],

@@ -167,6 +167,19 @@ def prediction_rows(task_name: str, rows: list[dict[str, Any]]) -> tuple[list[st
     return get_task(task_name).example_table(rows)
 
 
+def detail_tables(evaluation: Evaluation) -> list[tuple[str, list[str], list[list[str]]]]:
+    """An evaluation's detail tables (per class, per entity type, ...) and its confusion matrix, as (title, header, rows)."""
+    task = get_task(evaluation.task)
+    named = f"{evaluation.model} on {evaluation.dataset}/{evaluation.split}"
+    tables = [(f"{table.title}: {named}", table.header, table.rows) for table in task.detail_tables(evaluation.details)]
+    confusion = task.confusion(evaluation.details)
+    if confusion is not None:
+        labels, matrix = confusion
+        tables.append((f"Confusion matrix (rows gold, columns predicted): {named}", ["gold \\ predicted", *labels],
+                       [[label, *map(str, counts)] for label, counts in zip(labels, matrix, strict=True)]))
+    return tables
+
+
 def metric_comparison_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
     """Each metric of a comparison: A, B, and A - B with its CI and paired p-value."""
     task = get_task(comparison.task)

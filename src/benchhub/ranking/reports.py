@@ -23,13 +23,14 @@ from benchhub.store.tables import EvaluationRow, ModelRow
 
 
 def write_report(board: Leaderboard, dataset: DatasetInfo, path: str | Path,
-                 reliability: dict[str, list[dict]] | None = None) -> Path:
-    """Renders the leaderboard as a self-contained HTML page and writes it atomically; returns its path."""
+                 reliability: dict[str, list[dict]] | None = None, leader: Evaluation | None = None) -> Path:
+    """Renders the leaderboard as a self-contained HTML page and writes it atomically; returns its path.
+    `leader` is the evaluation whose details (per class, confusion matrix) the page shows."""
     from benchhub.report.files import write_atomically
     from benchhub.report.html import render_html
 
     page = render_html(board, dataset=dataset, generated_at=datetime.now(timezone.utc), version=__version__,
-                       reliability=reliability)
+                       reliability=reliability, leader=leader)
     return write_atomically(path, page)
 
 

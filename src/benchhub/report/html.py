@@ -11,7 +11,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from benchhub.results import DatasetInfo, Leaderboard, LeaderboardRow
+from benchhub.results import DatasetInfo, Evaluation, Leaderboard, LeaderboardRow
 from benchhub.tasks.registry import get_task
 from benchhub.units import human_bytes
 
@@ -46,11 +46,12 @@ ul.notes { padding-left: 1.25rem; }
 
 
 def render_html(leaderboard: Leaderboard, *, dataset: DatasetInfo, generated_at: datetime | str, version: str,
-                reliability: dict[str, list[dict[str, Any]]] | None = None) -> str:
+                reliability: dict[str, list[dict[str, Any]]] | None = None, leader: Evaluation | None = None) -> str:
     """The leaderboard as one HTML document that needs no network to open.
 
     `reliability` maps probed models to their reliability bins (from `benchhub probe`), drawn as a
-    reliability diagram under the plots.
+    reliability diagram under the plots. `leader`'s details (per class, the confusion matrix as a
+    heatmap) close the page.
     """
     board = leaderboard
     split = dataset.split(board.split)
@@ -80,6 +81,7 @@ def render_html(leaderboard: Leaderboard, *, dataset: DatasetInfo, generated_at:
         "<h2>Accuracy vs latency</h2>",
         *_plot_section(board),
         *_reliability_section(reliability or {}),
+        *_details_section(leader),
         "</body>",
         "</html>",
     ]
@@ -250,6 +252,36 @@ def _robustness_cells(row: LeaderboardRow, robust_model: str | None) -> list[str
         _td((_number(drop, "+.1f") + (f" ({escape(str(summary.get('worst_probe')))})" if drop is not None else "")) + mark, numeric=True),
         _td(_number(ece, ".3f"), numeric=True),
     ]
+
+
+def _details_section(evaluation: Evaluation | None) -> list[str]:
+    """Per-class (per-type) tables and the confusion matrix of one evaluation; nothing when it has none."""
+    if evaluation is None:
+        return []
+    task = get_task(evaluation.task)
+    parts = []
+    for table in task.detail_tables(evaluation.details):
+        head = "".join((f'<th class="num">{escape(h)}</th>' if i else f"<th>{escape(h)}</th>") for i, h in enumerate(table.header))
+        body = "".join("<tr>" + "".join(_td(escape(c), numeric=i > 0) for i, c in enumerate(row)) + "</tr>" for row in table.rows)
+        parts += [f"<h3>{escape(table.title)}</h3>", f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>']
+    confusion = task.confusion(evaluation.details)
+    if confusion is not None:
+        labels, matrix = confusion
+        head = "<th>gold \\ predicted</th>" + "".join(f'<th class="num">{escape(label)}</th>' for label in labels)
+        rows = []
+        for label, counts in zip(labels, matrix, strict=True):
+            total = sum(counts) or 1
+            cells = "".join(
+                f'<td class="num" style="background: rgba(47, 111, 222, {0.08 + 0.72 * c / total if c else 0:.3f})'
+                f'{"; color: #fff" if c / total > 0.55 else ""}" title="{c / total:.0%} of {escape(label)}">{c}</td>'
+                for c in counts)
+            rows.append(f"<tr><th>{escape(label)}</th>{cells}</tr>")
+        parts += ["<h3>Confusion matrix</h3>", '<p class="legend">Rows are gold labels, columns predicted ones; a shade is the share of its row.</p>',
+                  f'<div class="scroll"><table class="heatmap"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>']
+    if not parts:
+        return []
+    return [f"<h2>Where {escape(evaluation.model)} errs</h2>",
+            f'<p class="legend">The leading model\'s details on this split (evaluation {evaluation.id}).</p>', *parts]
 
 
 def _notes(board: Leaderboard) -> list[str]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -27,16 +27,22 @@ from benchhub.errors import (
     ModelNotFoundError,
     PermissionDeniedError,
 )
+from benchhub.evaluation import lookup as evaluation_lookup
+from benchhub.evaluation.evaluations import evaluation_record, find_evaluation
 from benchhub.evaluation.probing import latest_probe_runs, probe_report
+from benchhub.inspection.comparison import compare_models
+from benchhub.inspection.examples import ExampleQuery, select_examples
 from benchhub.ranking import across_datasets as task_ranking
 from benchhub.ranking import leaderboard
 from benchhub.ranking.reports import model_evaluations
 from benchhub.server import sessions
 from benchhub.server.auth import OptionalUser
 from benchhub.server.dependencies import HubDep, SessionDep
+from benchhub.server.params import EvaluationId
 from benchhub.server.permissions import ViewerDep
 from benchhub.server.views import dataset_view, model_view
 from benchhub.store.tables import DatasetRow, ModelRow, UserRow
+from benchhub.tasks.base import inputs_text
 from benchhub.tasks.registry import TASKS, get_task
 from benchhub.units import human_bytes
 
@@ -146,6 +152,71 @@ def leaderboard_page(dataset: str, request: Request, session: SessionDep, hub: H
                   shortcut=any(row.shortcut_gap is not None for row in board.rows),
                   speed=any(row.latency_ms is not None or row.throughput is not None for row in board.rows),
                   figure=figure)
+
+
+EXAMPLES_PAGE = 25
+
+
+@router.get("/evaluations/{evaluation_id}", response_class=HTMLResponse)
+def evaluation_page(evaluation_id: EvaluationId, request: Request, session: SessionDep, hub: HubDep, viewer: ViewerDep,
+                    errors: bool = False, sort: str = "split", gold: str = "", predicted: str = "",
+                    page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> HTMLResponse:
+    """One evaluation: metrics with CIs, per-class tables, the confusion matrix as a heatmap, settings and
+    provenance, and (for those who may read per-example results) the examples browser, paged."""
+    row = evaluation_lookup.get_evaluation_row(session, evaluation_id)
+    record = viewer.evaluation(evaluation_record(row))
+    task = get_task(record.task)
+    examples = None
+    if viewer.may_read_examples(row):
+        query = ExampleQuery(errors=errors, gold=gold or None, predicted=predicted or None, sort=sort)
+        split = dataset_service.load_split(hub.artifacts, row.dataset, row.split)
+        chosen, _ = select_examples(task, split, evaluation_lookup.evaluation_examples(hub.artifacts, row),
+                                    dataset_service.dataset_facts(row.dataset), query)
+        pages = max(1, math.ceil(len(chosen) / EXAMPLES_PAGE))
+        page = min(page, pages)
+        header, cells = task.example_table(chosen[(page - 1) * EXAMPLES_PAGE:page * EXAMPLES_PAGE])
+        examples = {"header": header, "rows": cells, "total": len(chosen), "page": page, "pages": pages,
+                    "labels": task.label_values(list(row.dataset.labels))}
+    others = sorted({e.model for e in evaluation_lookup.list_evaluations(session, dataset=record.dataset, split=record.split)}
+                    - {record.model})
+    confusion = task.confusion(record.details)
+    return render(request, "evaluation.html", viewer.user, evaluation=record, scale=task.metric_scale,
+                  primary=task.primary_metric, hidden=viewer.reason(record.dataset, record.split),
+                  tables=task.detail_tables(record.details), confusion=_heatmap(confusion) if confusion else None,
+                  examples=examples, others=others,
+                  query={"errors": errors, "sort": sort, "gold": gold, "predicted": predicted})
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare_page(request: Request, session: SessionDep, hub: HubDep, viewer: ViewerDep, a: str, b: str, dataset: str,
+                 split: str = "test", slice: str = "", page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> HTMLResponse:
+    """Two models' stored evaluations compared (as `benchhub compare`), the disagreements paged."""
+    for name in (a, b):
+        found = find_evaluation(session, model=name, dataset=dataset, split=split)
+        if not viewer.may_read_examples(found):
+            reason = "sign in first" if viewer.user is None else viewer.reason(dataset, split) or "not allowed"
+            raise PermissionDeniedError(f"Comparing {a} and {b} shows per-example results of {dataset}/{split}: {reason}.")
+    comparison = compare_models(session, hub.artifacts, model_a=a, model_b=b, dataset=dataset, split=split,
+                                slice=slice or None, show_progress=False, run=False)
+    task = get_task(comparison.task)
+    pages = max(1, math.ceil(len(comparison.disagreements) / EXAMPLES_PAGE))
+    page = min(page, pages)
+    shown = comparison.disagreements[(page - 1) * EXAMPLES_PAGE:page * EXAMPLES_PAGE]
+    disagreements = [{"id": d["id"], "input": inputs_text(d["inputs"], limit=160), "gold": task.value_text(d["gold"]),
+                      "a": task.value_text(d["a"]), "b": task.value_text(d["b"]), "a_correct": d["a_correct"],
+                      "b_correct": d["b_correct"]} for d in shown]
+    return render(request, "compare.html", viewer.user, comparison=comparison, scale=task.metric_scale,
+                  disagreements=disagreements, page=page, pages=pages, slice=slice)
+
+
+def _heatmap(confusion: tuple[list[str], list[list[int]]]) -> dict[str, Any]:
+    """A confusion matrix with each cell's share of its row (gold label), for shading."""
+    labels, matrix = confusion
+    rows = []
+    for label, counts in zip(labels, matrix, strict=True):
+        total = sum(counts) or 1
+        rows.append({"label": label, "cells": [{"count": c, "share": c / total} for c in counts]})
+    return {"labels": labels, "rows": rows}
 
 
 @router.get("/signin", response_class=HTMLResponse)

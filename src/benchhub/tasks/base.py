@@ -56,6 +56,25 @@ SHARED_ROLES = ("id", "split")
 
 
 @dataclass(frozen=True)
+class DetailTable:
+    """A table of an evaluation's details, as text: what the CLI, the web page and the report show."""
+
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+def per_label_table(title: str, per_label: dict[str, dict[str, Any]], first: str) -> DetailTable:
+    """Precision, recall, F1 and support per label (a class, an entity type), in the details' order."""
+    def number(value: Any) -> str:
+        return "-" if value is None else f"{float(value):.3f}"
+
+    rows = [[label, number(m.get("precision")), number(m.get("recall")), number(m.get("f1")), str(m.get("support", "-"))]
+            for label, m in per_label.items()]
+    return DetailTable(title, [first, "precision", "recall", "f1", "support"], rows)
+
+
+@dataclass(frozen=True)
 class TaskScore:
     """Metrics (each with a CI), details for humans, and one outcome row per example."""
 
@@ -127,6 +146,12 @@ class Task(Protocol):
 
     def value_text(self, value: Any) -> str:
         """A stored row's gold or prediction as table text (a label, answers, tags)."""
+
+    def detail_tables(self, details: dict[str, Any]) -> list[DetailTable]:
+        """An evaluation's details as tables for people (per class, per entity type, ...)."""
+
+    def confusion(self, details: dict[str, Any]) -> tuple[list[str], list[list[int]]] | None:
+        """The labels and confusion matrix (rows gold, columns predicted) of an evaluation, where the family has one."""
 
     def example_correct(self, row: dict[str, Any]) -> bool:
         """Whether a stored per-example row is exactly right (the unit of `--errors` and of a comparison's
@@ -295,6 +320,12 @@ class TaskFamily:
 
     def value_text(self, value: Any) -> str:
         return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    def detail_tables(self, details: dict[str, Any]) -> list[DetailTable]:
+        return []
+
+    def confusion(self, details: dict[str, Any]) -> tuple[list[str], list[list[int]]] | None:
+        return None
 
     def example_confidence(self, row: dict[str, Any]) -> float | None:
         return None

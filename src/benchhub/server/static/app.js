@@ -37,6 +37,12 @@
       button.addEventListener("click", function () { sortBy(table, index, header); });
     });
   });
+  // Heatmaps: each cell shaded by its share of its row (data-share), the number always written in it.
+  document.querySelectorAll("table.heatmap td[data-share]").forEach(function (cell) {
+    var share = parseFloat(cell.getAttribute("data-share")) || 0;
+    cell.style.background = "rgba(36, 86, 199, " + (share > 0 ? 0.08 + 0.72 * share : 0) + ")";
+    if (share > 0.55) cell.style.color = "#fff";
+  });
   var chart = document.getElementById("chart");
   if (chart) {
     window.addEventListener("load", function () {

@@ -18,6 +18,7 @@ from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.tasks.base import (
     DemoTour,
+    DetailTable,
     FamilyOption,
     TaskFamily,
     TaskScore,
@@ -157,6 +158,12 @@ class QuestionAnswering(TaskFamily):
         """Gold answers joined by " | ", an answer as it is; nothing is "(no answer)"."""
         text = " | ".join(value) if isinstance(value, list) else str(value)
         return text or "(no answer)"
+
+    def detail_tables(self, details: dict[str, Any]) -> list[DetailTable]:
+        """The official script's output, as it prints it."""
+        official = details.get("official") or {}
+        rows = [[name, f"{value:.3f}" if isinstance(value, float) else str(value)] for name, value in official.items()]
+        return [DetailTable("Official SQuAD script", ["field", "value"], rows)] if rows else []
 
     def example_correct(self, row: dict[str, Any]) -> bool:
         """An exact match (after SQuAD's normalisation) with one of the gold answers."""

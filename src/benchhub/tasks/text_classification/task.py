@@ -12,12 +12,14 @@ from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.tasks.base import (
     DemoTour,
+    DetailTable,
     FamilyOption,
     TaskFamily,
     TaskScore,
     check_columns,
     inputs_text,
     metric_entry,
+    per_label_table,
     plain,
     refuse_settings,
 )
@@ -91,6 +93,14 @@ class TextClassification(TaskFamily):
         header = ["id", *(["text"] if shown else []), "gold", "predicted", "correct", "score"]
         return header, [[str(r["id"]), *([inputs_text(r.get("inputs"))] if shown else []), r["gold"], r["predicted"],
                          "yes" if r["correct"] else "no", f"{max(r['scores'].values()):.3f}"] for r in rows]
+
+    def detail_tables(self, details: dict[str, Any]) -> list[DetailTable]:
+        return [per_label_table("Per class", details["per_class"], "class")] if details.get("per_class") else []
+
+    def confusion(self, details: dict[str, Any]) -> tuple[list[str], list[list[int]]] | None:
+        if "confusion_matrix" not in details:
+            return None
+        return list(details["labels"]), [list(map(int, row)) for row in details["confusion_matrix"]]
 
     def example_confidence(self, row: dict[str, Any]) -> float | None:
         """The score of the predicted label."""

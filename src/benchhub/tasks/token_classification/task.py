@@ -19,12 +19,14 @@ from benchhub.errors import DatasetFormatError, InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.tasks.base import (
     DemoTour,
+    DetailTable,
     FamilyOption,
     TaskFamily,
     TaskScore,
     check_columns,
     check_count,
     metric_entry,
+    per_label_table,
 )
 from benchhub.tasks.token_classification import metrics as seqeval_metrics
 from benchhub.tasks.token_classification import word_labels
@@ -166,6 +168,18 @@ class TokenClassification(TaskFamily):
              f"{r['correct_entities']} / {r['entities']} / {r['predicted_entities']}", "yes" if r["correct"] else "no"]
             for r in rows
         ]
+
+    def detail_tables(self, details: dict[str, Any]) -> list[DetailTable]:
+        """Per entity type (per tag, under scheme `none`), and the mentions seen in train vs not."""
+        tables = []
+        if details.get("per_type"):
+            words = details.get("scheme") == NO_SCHEME
+            tables.append(per_label_table("Per tag" if words else "Per entity type", details["per_type"], "tag" if words else "type"))
+        if details.get("mentions"):
+            tables.append(DetailTable("Mentions seen in train vs not", ["mentions", "gold", "predicted", "correct"],
+                                      [[side, str(c["gold"]), str(c["predicted"]), str(c["correct"])]
+                                       for side, c in details["mentions"].items()]))
+        return tables
 
     def example_confidence(self, row: dict[str, Any]) -> float | None:
         """The mean confidence of the sentence's words (those that have one)."""
