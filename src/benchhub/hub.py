@@ -23,6 +23,7 @@ from benchhub.results import (
     Comparison,
     DatasetInfo,
     Evaluation,
+    FinetuneResult,
     Leaderboard,
     ModelRecord,
     OptimizeResult,
@@ -218,6 +219,20 @@ class Hub:
         with self._sessions() as session:
             return compare_models(session, self.artifacts, model_a=model_a, model_b=model_b, dataset=dataset,
                                   split=split, slice=slice, show_progress=progress)
+
+    def finetune(self, base: str, *, dataset: str, split: str = "train", evaluate_on: str | None = "test",
+                 name: str | None = None, epochs: float | None = None, learning_rate: float | None = None,
+                 batch_size: int | None = None, seed: int | None = None, progress: bool = True,
+                 echo: Any = None) -> FinetuneResult:
+        """Fine-tunes `base` (a registered transformers model, a checkpoint folder or hub id, or the bundled
+        "all-MiniLM-L6-v2") on `split` of `dataset` with its family's recipe, registers the result as `name`
+        (default BASE-DATASET) with its lineage, and evaluates it on `evaluate_on` (None: not at all)."""
+        from benchhub.evaluation.finetuning import finetune_model
+
+        settings = {"epochs": epochs, "learning_rate": learning_rate, "batch_size": batch_size, "seed": seed}
+        with self._sessions() as session:
+            return finetune_model(session, self.artifacts, base=base, dataset=dataset, split=split, evaluate_on=evaluate_on,
+                                  name=name, settings=settings, show_progress=progress, echo=echo or (lambda line: None))
 
     def optimize(self, model: str, *, quantize: str = "none", fuse: bool = True, name: str | None = None,
                  dataset: str | None = None, split: str = "test", tolerance: float = 1.0, force: bool = False,

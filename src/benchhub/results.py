@@ -194,6 +194,20 @@ class OptimizeResult:
 
 
 @dataclass(frozen=True)
+class FinetuneResult:
+    """What `benchhub finetune` made: the registered model (its lineage in `model.options`), the base it started
+    from, the training summary (seconds, steps, final loss), and its evaluation (None when not asked for)."""
+
+    model: ModelRecord
+    base: str
+    summary: dict[str, Any]
+    evaluation: Evaluation | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
 class UserRecord:
     """A hub account; roles beyond admin are per benchmark."""
 

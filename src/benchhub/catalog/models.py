@@ -60,7 +60,7 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
     copied: str | None = None
     if kind == "transformers":
         folder = resolve_checkpoint(source, revision=revision)
-        info = _checkpoint_info(folder)
+        info = checkpoint_info(folder)
         fingerprint = transformers_fingerprint(folder, options)
         stored_source = str(folder)
         if revision:
@@ -68,7 +68,7 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
     elif kind == "onnx":
         folder = Path(source).expanduser().resolve()
         external = vet_onnx_folder(folder)
-        info = {**_checkpoint_info(folder), "size_bytes": folder_size(folder)}
+        info = {**checkpoint_info(folder), "size_bytes": folder_size(folder)}
         fingerprint = onnx_model_fingerprint(folder, options, external=external)
         stored_source = str(folder)
     else:
@@ -176,7 +176,7 @@ def _check_rules(path: Path) -> None:
     RegexBaseline.from_yaml(path, labels=sorted(named) or ["unlabelled"])
 
 
-def _checkpoint_info(folder: Path) -> dict[str, Any]:
+def checkpoint_info(folder: Path) -> dict[str, Any]:
     """What config.json says about a checkpoint or ONNX folder; refuses one without a head any task evaluates."""
     config = read_json_object(folder, "config.json")
     architectures = config.get("architectures")

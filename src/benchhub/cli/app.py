@@ -362,6 +362,42 @@ def predictions_command(
     _console().print(rich_table(f"{model} on {dataset}/{split}: {shown} examples", header, table_rows))
 
 
+@app.command("finetune")
+def finetune_command(
+    base: Annotated[str, typer.Argument(metavar="BASE", help="A registered transformers model, a checkpoint folder or hub id, or all-MiniLM-L6-v2 (bundled).", show_default=False)],
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset to fine-tune on (its family's recipe).")],
+    split: Annotated[str, typer.Option("--split", help="Split to train on.")] = "train",
+    evaluate_on: Annotated[Optional[str], typer.Option("--evaluate-on", help="Split to evaluate the result on; 'none' for none.")] = "test",
+    name: Annotated[Optional[str], typer.Option("--name", help="Name of the new model (default BASE-DATASET).")] = None,
+    epochs: Annotated[Optional[float], typer.Option("--epochs", help="Epochs (default: the family's recipe).")] = None,
+    lr: Annotated[Optional[float], typer.Option("--lr", help="Peak learning rate (default: the recipe's).")] = None,
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Examples (QA, tagging: windows) per step.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of the head's initialisation and the shuffling (default 0).")] = None,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Fine-tune an encoder on a dataset, register the result with its lineage and evaluate it.
+
+    The recipe is the family's (classification, question answering, token classification); on CPU a seed
+    makes the weights the same run after run, and the same recipe run again reuses its checkpoint.
+    """
+    echo = (lambda line: None) if as_json else (lambda line: typer.echo(line, err=True))
+    with _hub() as hub:
+        result = hub.finetune(base, dataset=dataset, split=split, evaluate_on=None if evaluate_on in (None, "none") else evaluate_on,
+                              name=name, epochs=epochs, learning_rate=lr, batch_size=batch_size, seed=seed,
+                              progress=not quiet, echo=echo)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    typer.echo(f"Registered transformers model {result.model.name!r} (fine-tuned from {result.base} on {dataset}/{split}; "
+               f"fingerprint {result.model.fingerprint[:12]}).")
+    if result.evaluation is not None:
+        from benchhub.cli.render import evaluation_rows, rich_table
+
+        header, rows = evaluation_rows([result.evaluation])
+        _console().print(rich_table("Evaluation", header, rows))
+
+
 @app.command("compare")
 def compare_command(
     model_a: Annotated[str, typer.Argument(metavar="A", help="A model (evaluated first if it has no evaluation on the split).", show_default=False)],

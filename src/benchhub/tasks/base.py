@@ -324,6 +324,12 @@ class TaskFamily:
     def detail_tables(self, details: dict[str, Any]) -> list[DetailTable]:
         return []
 
+    def finetune_config(self, epochs: float | None) -> Any:
+        from benchhub.errors import InvalidInputError
+
+        raise InvalidInputError(f"{self.name} has no fine-tuning recipe; fine-tune elsewhere and register the checkpoint "  # type: ignore[attr-defined]
+                                "with `benchhub model add`.")
+
     def confusion(self, details: dict[str, Any]) -> tuple[list[str], list[list[int]]] | None:
         return None
 
