@@ -220,6 +220,16 @@ class Hub:
             return compare_models(session, self.artifacts, model_a=model_a, model_b=model_b, dataset=dataset,
                                   split=split, slice=slice, show_progress=progress)
 
+    def predict(self, model: str, inputs: str | Path, *, dataset: str, output: str | Path, batch_size: int = 32,
+                progress: bool = True, **settings: Any) -> dict[str, Any]:
+        """Runs `model` (for `dataset`'s family and labels) on a JSON-lines inputs file (as `benchmark inputs`
+        writes it) and writes a predictions file of that family to `output`; returns a summary."""
+        from benchhub.evaluation.predicting import predict_file
+
+        with self._sessions() as session:
+            return predict_file(session, self.artifacts, model=model, dataset=dataset, inputs=Path(inputs),
+                                output=Path(output), batch_size=batch_size, settings=settings, show_progress=progress)
+
     def finetune(self, base: str, *, dataset: str, split: str = "train", evaluate_on: str | None = "test",
                  name: str | None = None, epochs: float | None = None, learning_rate: float | None = None,
                  batch_size: int | None = None, seed: int | None = None, progress: bool = True,

@@ -207,6 +207,20 @@ def check_a_perfect_model_compared_with_a_baseline_wins_every_disagreement_and_t
         assert not task.example_correct(row)
 
 
+def check_predict_on_released_inputs_writes_a_file_that_scores_as_the_evaluation(case: Case) -> None:
+    task, split, hub = case.task, case.split(), case.hub
+    inputs = case.folder / "inputs.jsonl"
+    inputs.write_text("".join(json.dumps(task.input_row(split, i, with_gold=False)) + "\n" for i in range(len(split))),
+                      encoding="utf-8")
+    baseline = f"baseline:{task.baselines[0]}"
+    output = case.folder / f"predicted{Path(task.predictions_filename).suffix}"
+    summary = hub.predict(baseline, inputs, dataset=case.dataset, output=output, progress=False)
+    assert summary["examples"] == len(split) and output.is_file()
+    scored = hub.score(dataset=case.dataset, predictions=output)["metrics"][task.primary_metric]["value"]
+    evaluated = hub.evaluate(model=baseline, dataset=case.dataset, progress=False).metrics[task.primary_metric]["value"]
+    assert scored == pytest.approx(evaluated, abs=1e-9)
+
+
 def check_every_baseline_is_one_protocol_and_predicts_the_same_after_a_save_and_load(case: Case) -> None:
     train, test = case.split("train"), case.split()
     for name, cls in case.task.baseline_classes().items():

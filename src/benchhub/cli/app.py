@@ -362,6 +362,30 @@ def predictions_command(
     _console().print(rich_table(f"{model} on {dataset}/{split}: {shown} examples", header, table_rows))
 
 
+@app.command("predict")
+@family_options("evaluation")
+def predict_command(
+    model: Annotated[str, typer.Argument(metavar="MODEL", help="A registered model or built-in baseline.", show_default=False)],
+    inputs: Annotated[Path, typer.Argument(metavar="INPUTS", help="JSON lines in the family's layout (what `benchmark inputs` writes).", show_default=False)],
+    dataset: Annotated[str, typer.Option("--dataset", help="The dataset whose family and labels the model predicts (and whose train split fits baselines).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Predictions file to write (the family's format).")],
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Examples per batch.")] = 32,
+    max_length: Annotated[Optional[int], typer.Option("--max-length", help="Longest input in tokens of transformers models, as for `eval`.")] = None,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+    family: Optional[dict[str, Any]] = None,
+) -> None:
+    """Run a model on an inputs file and write a valid predictions file, to score or to submit to a benchmark."""
+    with _hub() as hub:
+        summary = hub.predict(model, inputs, dataset=dataset, output=output, batch_size=batch_size, progress=not quiet,
+                              max_length=max_length, **(family or {}))
+    if as_json:
+        _print_json(summary)
+        return
+    typer.echo(f"Wrote {summary['examples']} {summary['task']} predictions of {model} to {summary['output']} "
+               f"({summary['seconds']:.1f} s).")
+
+
 @app.command("finetune")
 def finetune_command(
     base: Annotated[str, typer.Argument(metavar="BASE", help="A registered transformers model, a checkpoint folder or hub id, or all-MiniLM-L6-v2 (bundled).", show_default=False)],

@@ -208,6 +208,10 @@ class Task(Protocol):
     def input_row(self, split: Split, index: int, *, with_gold: bool) -> dict[str, Any]:
         """What a participant predicts on for one example (id and inputs), and its gold when `with_gold`."""
 
+    def inputs_split(self, rows: list[tuple[str, dict[str, Any]]], name: str) -> Split:
+        """A split without gold from rows as `input_row` writes them (`benchmark inputs`, `predict`), each with
+        where it came from; a row without what the family reads is one line naming it."""
+
     def gold_predictions(self, split: Split, facts: DatasetFacts) -> Any:
         """Predictions equal to the split's references (what `score` takes): a perfect system."""
 
@@ -301,6 +305,13 @@ class TaskFamily:
 
     def has_references(self, split: Split) -> bool:
         return split.labels is not None
+
+    def inputs_split(self, rows: list[tuple[str, dict[str, Any]]], name: str) -> Split:
+        """Rows {"id", "text"} (and "text_pair" where every row has one)."""
+        ids, texts = input_ids(rows), [input_text(where, row, "text") for where, row in rows]
+        paired = bool(rows) and all("text_pair" in row for _, row in rows)
+        pairs = [input_text(where, row, "text_pair") for where, row in rows] if paired else None
+        return Split(name, ids, texts, pairs)
 
     def paired_pvalue(self, leader: list[dict[str, Any]], other: list[dict[str, Any]], metric: str,
                       facts: DatasetFacts) -> float | None:
@@ -397,6 +408,36 @@ def check_count(name: str, value: Any, *, low: int) -> None:
         from benchhub.errors import InvalidInputError
 
         raise InvalidInputError(f"--{name.replace('_', '-')} must be an int in the range [{low}, inf). Got {value!r} instead.")
+
+
+def input_ids(rows: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+    """The ids of input rows: each a non-empty string or an integer, each once."""
+    from benchhub.errors import InvalidInputError
+
+    seen: set[str] = set()
+    ids = []
+    for where, row in rows:
+        value = row.get("id")
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+            raise InvalidInputError(f"{where}: id {value!r} is not a non-empty string or integer; every input row needs one.")
+        if str(value) in seen:
+            raise InvalidInputError(f"{where}: id {value!r} is given twice; give each example once.")
+        seen.add(str(value))
+        ids.append(value)
+    if not ids:
+        raise InvalidInputError("The inputs file holds no rows; give one JSON object per line.")
+    return ids
+
+
+def input_text(where: str, row: dict[str, Any], key: str) -> str:
+    """A string field of an input row, or one line naming the row and the field."""
+    from benchhub.errors import InvalidInputError
+
+    value = row.get(key)
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{where}: {key!r} is {'missing' if key not in row else repr(value)[:40]}; "
+                                f"each input row needs {key!r} as a string.")
+    return value
 
 
 INPUT_TEXT_MAX = 100

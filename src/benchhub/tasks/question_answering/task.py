@@ -24,6 +24,8 @@ from benchhub.tasks.base import (
     TaskScore,
     check_columns,
     check_count,
+    input_ids,
+    input_text,
     inputs_text,
     metric_entry,
     refuse_settings,
@@ -178,6 +180,11 @@ class QuestionAnswering(TaskFamily):
 
     def predicted_labels(self, row: dict[str, Any]) -> frozenset[str]:
         return frozenset(("answerable" if row["predicted"] else "unanswerable",))
+
+    def inputs_split(self, rows: list[tuple[str, dict[str, Any]]], name: str) -> Split:
+        """Rows {"id", "question", "context"}."""
+        return Split(name, input_ids(rows), [input_text(where, row, "question") for where, row in rows],
+                     [input_text(where, row, "context") for where, row in rows])
 
     def has_references(self, split: Split) -> bool:
         return split.field("answers") is not None

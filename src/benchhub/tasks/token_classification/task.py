@@ -25,6 +25,7 @@ from benchhub.tasks.base import (
     TaskScore,
     check_columns,
     check_count,
+    input_ids,
     metric_entry,
     per_label_table,
 )
@@ -192,6 +193,15 @@ class TokenClassification(TaskFamily):
         if all(map(_entity_tag, tags)):
             return frozenset(type_ for type_, _, _ in conlleval_entities(tags))
         return frozenset(tags)
+
+    def inputs_split(self, rows: list[tuple[str, dict[str, Any]]], name: str) -> Split:
+        """Rows {"id", "tokens"}: each sentence's words, checked as a registered split's are."""
+        from benchhub.tasks.token_classification.splits import build_tagging_split
+
+        ids = input_ids(rows)
+        keyed = [{"id": example_id, "tokens": row.get("tokens")} for example_id, (_, row) in zip(ids, rows, strict=True)]
+        return build_tagging_split(name, keyed, tokens_column="tokens", tags_column=None, id_column="id",
+                                   where=rows[0][0].split(",")[0])
 
     def has_references(self, split: Split) -> bool:
         return split.field("tags") is not None
