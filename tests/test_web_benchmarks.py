@@ -147,7 +147,7 @@ def test_every_form_post_without_the_csrf_token_is_refused_and_changes_nothing(s
     done = admin.post(path, data={**fields, "csrf": admin.cookies[CSRF_COOKIE]}, files=files, follow_redirects=False)
     assert done.status_code == 303, done.text
     assert state(setup.hub) != before or path in ("/signin", "/signout")
-    assert ("set-cookie" in done.headers) == (path in ("/signin", "/signout"))
+    assert (SESSION_COOKIE in done.headers.get("set-cookie", "")) == (path in ("/signin", "/signout"))
 
 
 def labelled_controls(page: str) -> list[tuple[str, str]]:
@@ -285,13 +285,29 @@ def test_an_admin_hosts_a_benchmark_through_the_form(setup):
     page = admin.get("/benchmarks/new")
     assert page.status_code == 200 and '<option value="reviews"' in page.text and "splits: dev, test" in page.text
     done = admin.post("/benchmarks/new", data=creation_form(admin), follow_redirects=False)
-    assert done.status_code == 303 and done.headers["location"].startswith("/benchmarks/sentiment-2?flash=")
+    assert done.status_code == 303 and done.headers["location"] == "/benchmarks/sentiment-2"
     created = setup.hub.benchmark("sentiment-2")
     assert (created.title, created.description, created.dataset) == ("Sentiment II", "Rules.", "reviews")
     assert [(p.name, p.split, p.labels_public) for p in created.phases] == [("dev", "dev", True), ("test", "test", False)]
     assert created.phases[1].closes_at == datetime(2026, 12, 31, 23, 59, tzinfo=timezone.utc)
     assert created.settings["max_per_day"] == 3 and created.settings["max_total"] is None
     assert "Benchmark &#39;sentiment-2&#39; created" in admin.get(done.headers["location"]).text
+    assert "created" not in admin.get(done.headers["location"]).text.split("<main")[1].split("<h1")[0]  # shown once
+
+
+def test_a_flash_message_comes_only_from_the_server_and_errors_look_like_errors(setup):
+    alice = signed_in(setup, "alice")
+    # A link cannot make the page say anything: the URL parameter is ignored, and so is a forged cookie.
+    page = alice.get(f"/benchmarks/{BENCHMARK}?flash=Your+account+is+locked%2C+call+us")
+    assert "account is locked" not in page.text
+    alice.cookies.set("benchhub_flash", "a2luZApZb3Ugd29u.0000")
+    assert 'class="flash' not in alice.get(f"/benchmarks/{BENCHMARK}").text
+    bad = setup.folder / "bad.jsonl"
+    bad.write_text('{"id": "nope", "label": "positive"}\n', encoding="utf-8")
+    refused = submit(alice, bad)
+    assert '<p class="flash error" role="alert">Not submitted:' in refused.text
+    accepted = submit(alice, setup.predictions("alice.jsonl"))
+    assert '<p class="flash" role="status">Submission ' in accepted.text
 
 
 @pytest.mark.parametrize("changes, status, message", [

@@ -28,6 +28,37 @@ _SESSION = re.compile(r"([0-9]{1,18})\.([0-9]{1,12})\.([0-9a-f]{64})")
 _CSRF = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 
 
+FLASH_COOKIE = "benchhub_flash"
+FLASH_SECONDS = 60
+FLASH_MAX = 500
+FLASH_KINDS = ("ok", "error")
+
+
+def sign_flash(secret: bytes, message: str, kind: str = "ok") -> str:
+    """A one-time message for the next page, signed so that only the server can set one (a link cannot)."""
+    import base64
+
+    payload = base64.urlsafe_b64encode(f"{kind}\n{message[:FLASH_MAX]}".encode("utf-8")).decode("ascii")
+    return f"{payload}.{_mac(secret, 'flash.' + payload)}"
+
+
+def read_flash(secret: bytes, value: str | None) -> tuple[str, str] | None:
+    """(kind, message) of a flash cookie this server signed, else None."""
+    import base64
+    import binascii
+
+    if not value or value.count(".") != 1:
+        return None
+    payload, mac = value.split(".")
+    if not hmac.compare_digest(mac.encode("ascii", "replace"), _mac(secret, "flash." + payload).encode("ascii")):
+        return None
+    try:
+        kind, _, message = base64.urlsafe_b64decode(payload.encode("ascii")).decode("utf-8").partition("\n")
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    return (kind, message) if kind in FLASH_KINDS else None
+
+
 def load_secret(home: Path) -> bytes:
     """The server's signing secret, created on first use (readable by its owner only)."""
     path = home / "server-secret"

@@ -74,12 +74,24 @@ def _signed_in(request: Request) -> UserRow | None:
 def render(request: Request, template: str, user: UserRow | None, status: int = 200, **context: Any) -> HTMLResponse:
     """Renders a page with what every page needs; sets the CSRF cookie when the browser has none."""
     csrf = sessions.csrf_cookie(request.cookies.get(sessions.CSRF_COOKIE)) or sessions.new_csrf_token()
+    # Messages come from the server's own signed cookie (set by a form's redirect), never from the URL.
+    flash = sessions.read_flash(request.app.state.secret, request.cookies.get(sessions.FLASH_COOKIE))
     response = templates.TemplateResponse(request, template, {
-        "user": user, "csrf": csrf, "version": __version__, "flash": request.query_params.get("flash"),
+        "user": user, "csrf": csrf, "version": __version__, "flash": flash,
         "fmt": _fmt, "ci": _ci, "bytes": lambda value: human_bytes(value or None, missing="–"), "value": _value, "versus": _versus, **context,
     }, status_code=status)
     if request.cookies.get(sessions.CSRF_COOKIE) != csrf:
         response.set_cookie(sessions.CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=_https(request))
+    if sessions.FLASH_COOKIE in request.cookies:
+        response.delete_cookie(sessions.FLASH_COOKIE)
+    return response
+
+
+def redirect_with_flash(request: Request, target: str, message: str, *, error: bool = False) -> RedirectResponse:
+    """A 303 to `target` whose page shows `message` once (an error in the error style)."""
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(sessions.FLASH_COOKIE, sessions.sign_flash(request.app.state.secret, message, "error" if error else "ok"),
+                        max_age=sessions.FLASH_SECONDS, httponly=True, samesite="lax", secure=_https(request))
     return response
 
 

@@ -31,7 +31,7 @@ from benchhub.server.in_process_scoring import wake_scoring
 from benchhub.server.params import RowId, SubmissionField
 from benchhub.server.permissions import ViewerDep
 from benchhub.server.uploads import read_upload
-from benchhub.server.web import check_csrf, render
+from benchhub.server.web import check_csrf, redirect_with_flash, render
 from benchhub.tasks.registry import get_task
 
 router = APIRouter(include_in_schema=False)
@@ -73,7 +73,7 @@ def create_benchmark(request: Request, session: SessionDep, hub: HubDep, user: R
             settings=_limits(form))
     except BenchhubError as error:
         return _creation_form(request, session, user, form, error=str(error), status=status_of(error))
-    return _back(record.name, f"Benchmark {record.name!r} created; you maintain it.")
+    return _back(request, record.name, f"Benchmark {record.name!r} created; you maintain it.")
 
 
 @router.get("/benchmarks/{name}", response_class=HTMLResponse)
@@ -107,9 +107,9 @@ def submit(name: str, request: Request, session: SessionDep, hub: HubDep, user: 
         outcome = submission_service.submit(session, hub.artifacts, name, actor_id=user.id, content=content,
                                             filename=file.filename or "", phase=phase or None)
     except BenchhubError as error:
-        return _back(name, f"Not submitted: {error}")
+        return _back(request, name, error=True, message=f"Not submitted: {error}")
     wake_scoring(request)
-    return _back(name, f"Submission {outcome.submission.id} received; it is being scored.")
+    return _back(request, name, f"Submission {outcome.submission.id} received; it is being scored.")
 
 
 @router.post("/benchmarks/{name}/final")
@@ -119,8 +119,8 @@ def select_final(name: str, request: Request, session: SessionDep, user: Require
     try:
         submission_service.select_final(session, name, chosen, actor_id=user.id, phase=phase or None)
     except BenchhubError as error:
-        return _back(name, f"Final selection not changed: {error}")
-    return _back(name, f"Final selection saved ({len(chosen)} submission{'s' if len(chosen) != 1 else ''}).")
+        return _back(request, name, error=True, message=f"Final selection not changed: {error}")
+    return _back(request, name, f"Final selection saved ({len(chosen)} submission{'s' if len(chosen) != 1 else ''}).")
 
 
 @router.get("/benchmarks/{name}/maintain", response_class=HTMLResponse)
@@ -137,7 +137,7 @@ def close_phase(name: str, request: Request, session: SessionDep, user: Required
                 phase: str = Form(...)) -> Response:
     check_csrf(request, csrf)
     benchmark_service.close_phase(session, name, phase, actor_id=user.id)
-    return _back(name, f"Phase {phase!r} closed; its private ranking is now shown.", maintain=True)
+    return _back(request, name, f"Phase {phase!r} closed; its private ranking is now shown.", maintain=True)
 
 
 @router.post("/benchmarks/{name}/maintain/rescore")
@@ -146,7 +146,7 @@ def rescore(name: str, request: Request, session: SessionDep, user: RequiredUser
     check_csrf(request, csrf)
     queued = submission_service.rescore(session, name, actor_id=user.id, phase=phase or None)
     wake_scoring(request)
-    return _back(name, f"{queued} submission{'s' if queued != 1 else ''} queued for rescoring; old scores stay in history.",
+    return _back(request, name, f"{queued} submission{'s' if queued != 1 else ''} queued for rescoring; old scores stay in history.",
                  maintain=True)
 
 
@@ -157,8 +157,8 @@ def add_member(name: str, request: Request, session: SessionDep, user: RequiredU
     try:
         benchmark_service.add_member(session, name, actor_id=user.id, user=member.strip(), role=role)
     except (InvalidInputError, NotFoundError) as error:
-        return _back(name, f"Not added: {error}", maintain=True)
-    return _back(name, f"{member.strip()} is now a {role} of {name}.", maintain=True)
+        return _back(request, name, error=True, message=f"Not added: {error}", maintain=True)
+    return _back(request, name, f"{member.strip()} is now a {role} of {name}.", maintain=True)
 
 
 @router.post("/benchmarks/{name}/maintain/moderate")
@@ -169,7 +169,7 @@ def moderate(name: str, request: Request, session: SessionDep, user: RequiredUse
     if record.benchmark != name:
         raise InvalidInputError(f"Benchmark {name!r} has no submission {submission}.")
     submission_service.moderate(session, submission, actor_id=user.id, action=action, reason=reason)
-    return _back(name, f"Submission {submission}: {action} recorded in the audit log.", maintain=True)
+    return _back(request, name, f"Submission {submission}: {action} recorded in the audit log.", maintain=True)
 
 
 PHASE_ROWS = 3
@@ -229,11 +229,10 @@ def _limits(form: dict[str, Any]) -> dict[str, int]:
     return settings
 
 
-def _back(name: str, message: str, *, maintain: bool = False) -> RedirectResponse:
+def _back(request: Request, name: str, message: str, *, maintain: bool = False, error: bool = False) -> RedirectResponse:
     from urllib.parse import quote
 
-    target = f"/benchmarks/{quote(name)}{'/maintain' if maintain else ''}?flash={quote(message)}"
-    return RedirectResponse(target, status_code=303)
+    return redirect_with_flash(request, f"/benchmarks/{quote(name)}{'/maintain' if maintain else ''}", message, error=error)
 
 
 def _now() -> datetime:
