@@ -17,6 +17,7 @@ from benchhub.errors import InvalidInputError
 from benchhub.models.baselines.base import Baseline
 from benchhub.tasks.text_classification.baselines import (
     BASELINES,
+    EmbeddingLogRegBaseline,
     KeywordBaseline,
     MajorityBaseline,
     NotFittedError,
@@ -65,6 +66,7 @@ FACTORIES: dict[str, Callable[[], TextBaseline]] = {
     "keyword": lambda: KeywordBaseline(SUPPORT_LABELS),
     "regex": lambda: RegexBaseline(SUPPORT_LABELS, SUPPORT_RULES),
     "tfidf-logreg": lambda: TfidfLogRegBaseline(SUPPORT_LABELS),
+    "embedding-logreg": lambda: EmbeddingLogRegBaseline(SUPPORT_LABELS),
 }
 
 
@@ -76,7 +78,7 @@ def files_in(folder: Path) -> set[str]:
 
 
 def test_registry_names_every_baseline() -> None:
-    assert set(BASELINES) == {"majority", "keyword", "regex", "tfidf-logreg"}
+    assert set(BASELINES) == {"majority", "keyword", "regex", "tfidf-logreg", "embedding-logreg"}
     assert set(FACTORIES) == set(BASELINES)
     for name, baseline in BASELINES.items():
         assert baseline.name == name
@@ -148,7 +150,7 @@ def test_contract_create_baseline_builds_each(name: str) -> None:
 
 def test_create_baseline_unknown_name_raises() -> None:
     with pytest.raises(
-        InvalidInputError, match="unknown baseline 'bert'; allowed: keyword, majority, regex, tfidf-logreg"
+        InvalidInputError, match="unknown baseline 'bert'; allowed: embedding-logreg, keyword, majority, regex, tfidf-logreg"
     ):
         create_baseline("bert", SUPPORT_LABELS)
 

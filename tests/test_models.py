@@ -362,8 +362,8 @@ def test_built_in_baseline_without_train_split_is_a_clear_error(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("baseline:foo", r"^No built-in baseline 'baseline:foo'; built-ins are baseline:majority, baseline:keyword, baseline:tfidf-logreg, baseline:sliding-window, "),
-     ("nope", r"^No model named 'nope'; no models are registered yet\. Built-in baselines: baseline:majority, baseline:keyword, baseline:tfidf-logreg, baseline:sliding-window, "
+    [("baseline:foo", r"^No built-in baseline 'baseline:foo'; built-ins are baseline:majority, baseline:keyword, baseline:tfidf-logreg, baseline:embedding-logreg, baseline:sliding-window, "),
+     ("nope", r"^No model named 'nope'; no models are registered yet\. Built-in baselines: baseline:majority, baseline:keyword, baseline:tfidf-logreg, baseline:embedding-logreg, baseline:sliding-window, "
              r"baseline:context-only, baseline:question-only, baseline:always-no-answer, baseline:majority-tag, "
              r"baseline:memorization, baseline:feature-logreg\.$")],
     ids=["unknown-baseline", "unknown-model"],

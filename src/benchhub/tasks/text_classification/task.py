@@ -56,7 +56,9 @@ class TextClassification(TaskFamily):
     predictions_suffixes: tuple[str, ...] = (".jsonl", ".csv")
     predictions_keys: frozenset[str] = frozenset({"label"})  # the keys a JSON line of its files holds
     predictions_filename: str = "predictions.jsonl"
-    baselines: tuple[str, ...] = ("majority", "keyword", "tfidf-logreg")
+    # embedding-logreg last: every board shows the others; it runs an encoder over every text, so a board shows
+    # it once it has been evaluated (`benchhub eval --model baseline:embedding-logreg`).
+    baselines: tuple[str, ...] = ("majority", "keyword", "tfidf-logreg", "embedding-logreg")
     column_roles: tuple[FamilyOption, ...] = COLUMNS
     takes_rules: bool = True
     demo: DemoTour | None = DemoTour("support-intents", "minilm-support-intents", "sample", ("train.jsonl", "test.jsonl"),
@@ -147,7 +149,7 @@ class TextClassification(TaskFamily):
         return {name: BASELINES[name] for name in self.baselines}
 
     def reference_baselines(self, facts: DatasetFacts) -> tuple[str, ...]:
-        return self.baselines
+        return tuple(name for name in self.baselines if name != "embedding-logreg")
 
     def rules_class(self) -> type:
         from benchhub.tasks.text_classification.baselines.regex import RegexBaseline

@@ -15,6 +15,9 @@ from benchhub.tasks.text_classification.baselines.base import (
     predict_labels,
     read_json,
 )
+from benchhub.tasks.text_classification.baselines.embedding_logreg import (
+    EmbeddingLogRegBaseline,
+)
 from benchhub.tasks.text_classification.baselines.keyword import KeywordBaseline
 from benchhub.tasks.text_classification.baselines.majority import MajorityBaseline
 from benchhub.tasks.text_classification.baselines.regex import RegexBaseline, RegexRule
@@ -24,7 +27,7 @@ from benchhub.tasks.text_classification.baselines.tfidf_logreg import (
 
 BASELINES: dict[str, type] = {
     baseline.name: baseline
-    for baseline in (MajorityBaseline, KeywordBaseline, RegexBaseline, TfidfLogRegBaseline)
+    for baseline in (MajorityBaseline, KeywordBaseline, RegexBaseline, TfidfLogRegBaseline, EmbeddingLogRegBaseline)
 }
 
 
@@ -66,6 +69,7 @@ def _baseline_class(name: object) -> type:
 __all__ = [
     "BASELINES",
     "TextBaseline",
+    "EmbeddingLogRegBaseline",
     "KeywordBaseline",
     "MajorityBaseline",
     "NotFittedError",
