@@ -209,3 +209,10 @@ def test_a_5000_digit_integer_in_a_user_file_is_one_error_line_naming_the_line(r
         f"error: {dataset}, line 2: an integer of more than 4,300 digits (Python's limit); write it as a string or shorten it.")
     with Hub.open() as hub:
         assert hub.models() == [] and [d.name for d in hub.datasets()] == ["reviews"]
+
+
+def test_the_cli_says_its_version():
+    from benchhub._version import __version__
+
+    shown = run_cli("--version")
+    assert shown.returncode == 0 and shown.stdout == f"benchhub {__version__}\n"

@@ -183,3 +183,4 @@ def test_the_evaluation_and_comparison_pages_show_examples_only_to_those_who_may
     compared = client.get("/compare?a=baseline:keyword&b=baseline:majority&dataset=support")
     assert compared.status_code == 200 and "McNemar" in compared.text and 'id="disagreement-rows"' in compared.text
     assert client.get(f"/evaluations/{evaluation.id}?sort=size").status_code == 422
+

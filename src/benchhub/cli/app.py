@@ -40,9 +40,19 @@ app.add_typer(model_app, name="model")
 
 
 
+def _version(value: bool) -> None:
+    if value:
+        from benchhub._version import __version__
+
+        typer.echo(f"benchhub {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     home: Annotated[Optional[Path], typer.Option("--home", help="Hub folder (default: $BENCHHUB_HOME or ~/.benchhub).")] = None,
+    version: Annotated[bool, typer.Option("--version", help="Print benchhub's version and exit.", callback=_version,
+                                          is_eager=True)] = False,
 ) -> None:
     _state["home"] = home
 
