@@ -125,11 +125,15 @@ def test_models_evaluations_scores_leaderboards_and_predictions(reviews, tmp_pat
 
     as_csv = run_cli("leaderboard", "--dataset", "reviews", "--format", "csv")
     assert as_csv.returncode == 0, as_csv.stderr
-    table = list(csv.reader(io.StringIO(as_csv.stdout)))
-    assert table[0] == ["#", "model", "kind", "macro_f1 [95% CI]", "accuracy [95% CI]", "vs leader", "ex/s", "p50 ms", "params", "size"]
-    assert [(line[0], line[1]) for line in table[1:]] == [(str(r["rank"]), r["model"]) for r in rows]
-    assert all(len(line) == 10 for line in table)
-    assert table[1][5] == "leader"
+    table = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert list(table[0])[:10] == ["rank", "model", "kind", "baseline", "macro_f1", "macro_f1_ci_low", "macro_f1_ci_high",
+                                   "accuracy", "accuracy_ci_low", "accuracy_ci_high"]
+    assert [(line["rank"], line["model"]) for line in table] == [(str(r["rank"]), r["model"]) for r in rows]
+    for line, row in zip(table, rows, strict=True):  # numbers, exactly as the JSON has them
+        for part in ("value", "ci_low", "ci_high"):
+            assert float(line["macro_f1" if part == "value" else f"macro_f1_{part}"]) == row["metrics"]["macro_f1"][part]
+        assert line["p_value_vs_leader"] == ("" if row["p_value_vs_leader"] is None else str(row["p_value_vs_leader"]))
+    assert (table[0]["dataset"], table[0]["split"], table[0]["slice"]) == ("reviews", "test", "")
 
     as_markdown = run_cli("leaderboard", "--dataset", "reviews", "--format", "markdown")
     assert as_markdown.returncode == 0, as_markdown.stderr

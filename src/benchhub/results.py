@@ -103,6 +103,7 @@ class Leaderboard:
     metric: str
     rows: list[LeaderboardRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    slice: str | None = None  # the slice it ranks on (`--slice`), None for the whole split
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))

@@ -312,7 +312,7 @@ def leaderboard_command(
     split: SplitOption = "test",
     metric: Annotated[Optional[str], typer.Option("--metric", help="Rank by this metric (default: the task's primary).")] = None,
     top: Annotated[Optional[int], typer.Option("--top", help="Show the best N models (baselines always shown).")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="table | json | csv | markdown")] = "table",
+    output_format: Annotated[str, typer.Option("--format", help="table | json | csv (numbers: value, ci_low, ci_high per metric) | markdown")] = "table",
     no_baselines: Annotated[bool, typer.Option("--no-baselines", help="Do not evaluate missing built-in baselines first.")] = False,
     slice_spec: Annotated[Optional[str], typer.Option("--slice", help="Rank on a slice: length=10-19 (words: 0-9, 10-19, 20-39, 40+) or label=VALUE.")] = None,
     quiet: QuietOption = False,
@@ -327,11 +327,17 @@ def leaderboard_command(
     if output_format == "json":
         _print_json(board.to_dict())
         return
-    from benchhub.cli.render import leaderboard_rows, to_csv, to_markdown
+    from benchhub.cli.render import (
+        leaderboard_numbers,
+        leaderboard_rows,
+        to_csv,
+        to_markdown,
+    )
 
     header, rows = leaderboard_rows(board)
     if output_format == "csv":
-        sys.stdout.write(to_csv(header, rows))
+        numbers_header, numbers = leaderboard_numbers(board)
+        sys.stdout.write(to_csv(numbers_header, [[str(cell) for cell in row] for row in numbers]))
     elif output_format == "markdown":
         sys.stdout.write(to_markdown(header, rows))
     else:

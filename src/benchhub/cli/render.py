@@ -89,6 +89,36 @@ def value_text(metric: dict[str, Any] | None, *, scaled: bool) -> str:
     return f"{metric['value']:.1f}" if scaled else f"{metric['value']:.3f}"
 
 
+def leaderboard_numbers(board: Leaderboard) -> tuple[list[str], list[list[Any]]]:
+    """The leaderboard for spreadsheets and scripts: numbers as numbers (each metric's value, ci_low and ci_high),
+    empty cells for what is missing, and the slice it was ranked on."""
+    task = get_task(board.task)
+    metrics = [board.metric, *task.extra_board_metrics(board.metric, {name for row in board.rows for name in row.metrics})]
+    header = ["rank", "model", "kind", "baseline", *(f"{m}{part}" for m in metrics for part in ("", "_ci_low", "_ci_high")),
+              "p_value_vs_leader", "tied_with_leader", "shortcut_gap", "examples_per_second", "batch_latency_ms_p50",
+              "parameters", "size_bytes", "latency_ms_b1", "throughput_b32", "pareto", "flip_rate", "worst_drop_points",
+              "worst_probe", "ece", "dataset", "split", "slice"]
+
+    def blank(value: Any) -> Any:
+        return "" if value is None else value
+
+    rows = []
+    for row in board.rows:
+        cells: list[Any] = [row.rank, row.model, row.kind, row.baseline]
+        for name in metrics:
+            metric = row.metrics.get(name) or {}
+            cells += [blank(metric.get("value")), blank(metric.get("ci_low")), blank(metric.get("ci_high"))]
+        robustness = row.robustness or {}
+        cells += [blank(row.p_value_vs_leader), row.tied_with_leader, blank(row.shortcut_gap),
+                  blank(row.efficiency.get("examples_per_second")), blank(row.efficiency.get("batch_latency_ms_p50")),
+                  blank(row.efficiency.get("parameters")), blank(row.size_bytes or row.efficiency.get("size_bytes")),
+                  blank(row.latency_ms), blank(row.throughput), row.pareto, blank(robustness.get("flip_rate")),
+                  blank(robustness.get("worst_drop_points")), blank(robustness.get("worst_probe")), blank(robustness.get("ece")),
+                  board.dataset, board.split, board.slice or ""]
+        rows.append(cells)
+    return header, rows
+
+
 def robustness_cells(summary: dict[str, Any] | None) -> list[str]:
     """Flip rate under the invariance probes, the worst metric drop (points, and which probe), ECE."""
     if not summary:

@@ -121,7 +121,7 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
                 kept.append(row)
                 models += not row.baseline
         rows = kept
-    return Leaderboard(dataset=dataset, split=split, task=task.name, metric=metric, rows=rows, notes=notes)
+    return Leaderboard(dataset=dataset, split=split, task=task.name, metric=metric, rows=rows, notes=notes, slice=slice)
 
 
 def pareto_front(points: list[tuple[float, float]]) -> list[bool]:
