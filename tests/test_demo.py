@@ -53,8 +53,8 @@ def test_demo_fine_tunes_a_transformer_that_clearly_beats_the_keyword_baseline()
     probes = result["text-classification"]["probes"]
     assert set(probes) == {MODEL, "baseline:keyword"}
     assert all(summary["worst_probe"] and summary["flip_rate"] is not None for summary in probes.values())
-    assert probes[MODEL]["ece"] is not None and "most robust" in html and "worst drop (points)" in html
-    assert any(line.startswith(f"   {MODEL}: worst drop ") for line in lines)
+    assert probes[MODEL]["ece"] is not None and "most robust" in html and "worst change (points)" in html
+    assert any(line.startswith(f"   {MODEL}: worst change ") for line in lines)
     ranked = hub.leaderboard(dataset=DATASET, progress=False)
     assert {row.model for row in ranked.rows if row.latency_ms is not None} == {r["model"] for r in speed}
 

@@ -74,9 +74,9 @@ def test_the_leaderboard_shows_robustness_next_to_accuracy(hub):
     from benchhub.cli.render import leaderboard_rows
 
     header, rows = leaderboard_rows(board)
-    assert header[-3:] == ["flip rate", "worst drop", "ECE"]
+    assert header[-3:] == ["flip rate", "worst change", "ECE"]
     cells = next(line for line in rows if line[1] == "words")[-3:]
-    assert cells[1] == "+66.7 (case-upper)"
+    assert cells[1] == "-66.7 (case-upper)"  # a change: the metric fell by 66.7 points
 
 
 def test_calibration_of_a_model_with_scores(hub, tiny_bert):

@@ -175,12 +175,12 @@ def test_leaderboards_rank_on_a_slice_in_the_api_and_the_page(client):
 
 
 def test_the_leaderboard_page_shows_robustness_once_models_are_probed(client, hub):
-    assert "worst drop" not in client.get("/leaderboards/reviews").text
+    assert "worst change" not in client.get("/leaderboards/reviews").text
     hub.probe(model="baseline:keyword", dataset="reviews", progress=False)
     page = client.get("/leaderboards/reviews").text
     summary = next(r for r in hub.leaderboard(dataset="reviews", baselines=False, progress=False).rows
                    if r.model == "baseline:keyword").robustness
-    assert "worst drop" in page and f"{summary['worst_drop_points']:+.1f} ({summary['worst_probe']})" in page
+    assert "worst change" in page and f"{-summary['worst_drop_points'] + 0.0:+.1f} ({summary['worst_probe']})" in page
 
 
 @pytest.mark.parametrize("cookie", ["\xe9", "1.2.\xe9", "\xb2.\xb2." + "0" * 64, "1.2.3\n", "1.2." + "a" * 64 + "\n"],

@@ -29,6 +29,7 @@ from benchhub.models.pretrained import MINILM_SHA256, minilm_folder
 from benchhub.results import Leaderboard
 from benchhub.tasks.base import DemoTour, Task
 from benchhub.tasks.registry import TASKS
+from benchhub.units import change_text
 
 Echo = Callable[[str], None]
 
@@ -147,7 +148,7 @@ def _probe(hub: Hub, tour: Tour, *, progress: bool, echo: Echo) -> dict[str, Any
         summary = report.summary
         parts = []
         if summary.get("worst_drop_points") is not None:
-            parts.append(f"worst drop {summary['worst_drop_points']:+.1f} {tour.metric} points ({summary['worst_probe']})")
+            parts.append(f"worst change {change_text(summary['worst_drop_points'])} {tour.metric} points ({summary['worst_probe']})")
         if summary.get("flip_rate") is not None:
             parts.append(f"mean flip rate {summary['flip_rate']:.1%}")
         if summary.get("mft_failure_rate") is not None:

@@ -11,3 +11,9 @@ def human_bytes(value: int | None, *, missing: str = "-") -> str:
         if value >= size:
             return f"{value / size:.1f} {unit}"
     return f"{value} B"
+
+
+def change_text(drop: float, spec: str = "+.1f") -> str:
+    """A metric's drop shown the one way benchhub shows changes: signed, negative when the metric fell
+    (a drop of 14.9 points reads "-14.9"; no "-0.0")."""
+    return format(-drop + 0.0, spec)

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from benchhub.units import change_text
+
 
 def register(app: typer.Typer) -> None:
     app.command("probe")(probe_command)
@@ -45,7 +47,7 @@ def probe_command(
         value = result["value"]
         extra = _rate(result, "violation_rate") if "violation_rate" in result else _rate(result, "guessing_rate") if "guessing_rate" in result else ""
         rows.append([result["probe"], result["kind"], f"{result['changed']}/{result['examples']}", _rate(result, "flip_rate"),
-                     f"{value['value']:.3g} ({result['drop_points']:+.1f} pts)", extra])
+                     f"{value['value']:.3g} (change {change_text(result['drop_points'])} pts)", extra])
     title = f"Probes: {report.model} on {report.dataset}/{report.split}{' (from cache)' if report.cached else ''}"
     metric = next((r["metric"] for r in report.results["probes"] if "metric" in r), "metric")
     header = ["probe", "kind", "changed", "flip rate [95% CI]", f"{metric} under probe", "violations / guessing / failures"]

@@ -14,7 +14,7 @@ from benchhub.results import (
     SpeedResult,
 )
 from benchhub.tasks.registry import get_task
-from benchhub.units import human_bytes
+from benchhub.units import change_text, human_bytes
 
 PARETO_MARK = "◆"
 
@@ -50,7 +50,7 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
     header = ["#", "model", "kind", f"{board.metric} [95% CI]", *(f"{name}{' [95% CI]' if name == extra[0] else ''}" for name in extra),
               "vs leader", *(["shortcut gap"] if shortcut else []), "ex/s", "p50 ms", "params", "size",
               *(["latency ms (b1)", "throughput ex/s (b32)", "pareto"] if speed else []),
-              *(["flip rate", "worst drop", "ECE"] if robust else [])]
+              *(["flip rate", "worst change", "ECE"] if robust else [])]
     rows = []
     for row in board.rows:
         if row.rank == 1:
@@ -128,7 +128,7 @@ def robustness_cells(summary: dict[str, Any] | None) -> list[str]:
     ece = summary.get("ece")
     return [
         f"{flip:.1%}" if flip is not None else "-",
-        f"{drop:+.1f} ({summary.get('worst_probe')})" if drop is not None else "-",
+        f"{change_text(drop)} ({summary.get('worst_probe')})" if drop is not None else "-",
         f"{ece:.3f}" if ece is not None else "-",
     ]
 

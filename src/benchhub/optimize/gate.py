@@ -14,6 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from benchhub.data.records import Split
+from benchhub.units import change_text
 
 PARITY_TOLERANCE = 1e-4
 METRIC_TOLERANCE_POINTS = 1.0
@@ -59,8 +60,9 @@ class MetricCheck:
         return {**asdict(self), "passed": self.passed}
 
     def describe(self) -> str:
-        return (f"{self.metric} {self.candidate:.4g} vs {self.source:.4g} for the source: a drop of {self.drop_points:.2f} "
-                f"points (allowed {self.tolerance_points:g}); {self.agreement:.1%} of predictions identical")
+        return (f"{self.metric} {self.candidate:.4g} vs {self.source:.4g} for the source: a change of "
+                f"{change_text(self.drop_points, '+.2f')} points (allowed down to {change_text(self.tolerance_points, '+g')}); "
+                f"{self.agreement:.1%} of predictions identical")
 
 
 def logits_parity(reference: Any, candidate: Any, split: Split, *, batch_size: int = 32,

@@ -13,7 +13,7 @@ from typing import Any
 
 from benchhub.results import DatasetInfo, Evaluation, Leaderboard, LeaderboardRow
 from benchhub.tasks.registry import get_task
-from benchhub.units import human_bytes
+from benchhub.units import change_text, human_bytes
 
 NO_SPEED = "No speed measurements yet — run `benchhub bench MODEL ...` to place models on an accuracy-vs-latency plot."
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
@@ -208,7 +208,7 @@ def _table(board: Leaderboard) -> str:
     header = [("#", True), ("model", False), ("kind", False), (f"{board.metric} [95% CI]", True),
               *((name, True) for name in extra), ("vs leader", False), *([("shortcut gap", True)] if shortcut else []),
               ("latency ms", True), ("throughput ex/s", True), ("size", True), ("Pareto", False),
-              *([("flip rate", True), ("worst drop (points)", True), ("ECE", True)] if robust else [])]
+              *([("flip rate", True), ("worst change (points)", True), ("ECE", True)] if robust else [])]
     lines = ['<div class="scroll"><table><thead><tr>']
     lines.append("".join(f'<th{" class=num" if numeric else ""}>{escape(name)}</th>' for name, numeric in header))
     lines.append("</tr></thead><tbody>")
@@ -246,10 +246,10 @@ def most_robust(board: Leaderboard) -> str | None:
 def _robustness_cells(row: LeaderboardRow, robust_model: str | None) -> list[str]:
     summary = row.robustness or {}
     flip, drop, ece = summary.get("flip_rate"), summary.get("worst_drop_points"), summary.get("ece")
-    mark = ' <span class="badge" title="smallest worst-case drop under the probes">most robust</span>' if row.model == robust_model else ""
+    mark = ' <span class="badge" title="the smallest worst-case drop under the probes">most robust</span>' if row.model == robust_model else ""
     return [
         _td(_number(None if flip is None else 100 * flip, ".1f") + ("%" if flip is not None else ""), numeric=True),
-        _td((_number(drop, "+.1f") + (f" ({escape(str(summary.get('worst_probe')))})" if drop is not None else "")) + mark, numeric=True),
+        _td(((change_text(drop) if drop is not None else "–") + (f" ({escape(str(summary.get('worst_probe')))})" if drop is not None else "")) + mark, numeric=True),
         _td(_number(ece, ".3f"), numeric=True),
     ]
 
