@@ -147,7 +147,8 @@ def test_signed_in_submissions_within_the_benchmark_limit_still_work(served):
     assert accepted.json()["status"] == "queued"
     page = browser.post(f"/benchmarks/{BENCHMARK}/submit", data={"csrf": browser.cookies[CSRF_COOKIE], "phase": "test"},
                         files={"file": ("predictions.jsonl", content, "application/jsonl")}, follow_redirects=False)
-    assert page.status_code == 303 and "received" in page.headers["location"], page.headers
+    assert page.status_code == 303 and page.headers["location"] == f"/benchmarks/{BENCHMARK}", page.headers
+    assert "received" in browser.get(page.headers["location"]).text  # the one-time message the redirect set
     assert count(hub, SubmissionRow) == 2
 
 
