@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, Self, runtime_checkable
 
@@ -10,11 +10,10 @@ import numpy as np
 
 from benchhub.data.records import DatasetFacts, Split
 from benchhub.errors import InvalidInputError
-from benchhub.models.baselines.base import (
-    MANIFEST_FILE,
+from benchhub.models.baselines.base import (  # noqa: F401  (the family's baselines import the manifest helpers from here)
     NotFittedError,
-    read_json,
-    write_json,
+    read_manifest,
+    write_manifest,
 )
 from benchhub.tasks.question_answering.outputs import QAPrediction
 
@@ -148,33 +147,6 @@ def not_fitted(baseline: QABaseline) -> NotFittedError:
     return NotFittedError(
         f"the {baseline.name} QA baseline is not fitted; call fit on the training split first"
     )
-
-
-def write_manifest(folder: Path, baseline: QABaseline, state: Mapping[str, Any]) -> None:
-    """Writes name, version and state to folder/baseline.json, creating folder."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    write_json(folder / MANIFEST_FILE, {"name": baseline.name, "version": baseline.version, **state})
-
-
-def read_manifest(folder: Path, name: str, version: str) -> dict[str, Any]:
-    """Reads folder/baseline.json and checks it was saved by this QA baseline and version."""
-    manifest = read_json(Path(folder) / MANIFEST_FILE)
-    if not isinstance(manifest, dict):
-        raise InvalidInputError(
-            f"{Path(folder) / MANIFEST_FILE} is not a JSON object; save the baseline again"
-        )
-    if manifest.get("name") != name:
-        raise InvalidInputError(
-            f"{folder} holds a {manifest.get('name')!r} baseline, not {name!r}; "
-            "load it with load_qa_baseline or the matching class"
-        )
-    if manifest.get("version") != version:
-        raise InvalidInputError(
-            f"{folder} was saved by {name} baseline version {manifest.get('version')!r}, "
-            f"this is version {version!r}; fit and save the baseline again"
-        )
-    return manifest
 
 
 def _strings(name: str, values: Sequence[str]) -> list[str]:

@@ -20,6 +20,7 @@ from benchhub.models.baselines.base import (  # noqa: F401  (the family's baseli
     write_arrays,
     write_json,
 )
+from benchhub.models.baselines.base import write_manifest as shared_write_manifest
 
 
 class TextClassifierBaseline:
@@ -167,12 +168,4 @@ def not_fitted(baseline: TextBaseline) -> NotFittedError:
 
 def write_manifest(folder: Path, baseline: TextBaseline, state: Mapping[str, Any]) -> None:
     """Writes name, version, labels and state to folder/baseline.json, creating folder."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    manifest = {
-        "name": baseline.name,
-        "version": baseline.version,
-        "labels": list(baseline.labels),
-        **state,
-    }
-    write_json(folder / MANIFEST_FILE, manifest)
+    shared_write_manifest(folder, baseline, {"labels": list(baseline.labels), **state})
