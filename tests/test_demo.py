@@ -115,4 +115,6 @@ def test_ner_tour_fine_tunes_a_tagger_and_shows_the_memorization_gap():
     assert set(tour["probes"]) == {"minilm-ner-sample", "baseline:memorization"}
     assert tour["probes"]["baseline:memorization"]["worst_probe"] == "entity-swap"
     assert tour["report"].is_file()
-    assert lines[-3] == "per-example predictions: benchhub predictions --model minilm-ner-sample --dataset ner-sample --errors"
+    assert lines[-4] == ("the most confident errors: benchhub predictions --model minilm-ner-sample --dataset ner-sample "
+                         "--errors --sort confidence")
+    assert lines[-3] == "where the model beats its rival: benchhub compare minilm-ner-sample baseline:memorization --dataset ner-sample"

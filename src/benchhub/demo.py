@@ -85,7 +85,8 @@ def run_demo(hub: Hub, *, progress: bool = True, epochs: float | None = None, ec
     echo(f"artifacts: {hub.artifacts.root} (datasets/, checkpoints/, baselines/, evaluations/)")
     ran = [tour for tour in TOURS if tour.task in results]
     if ran:
-        echo(f"per-example predictions: benchhub predictions --model {ran[0].model} --dataset {ran[0].dataset} --errors")
+        echo(f"the most confident errors: benchhub predictions --model {ran[0].model} --dataset {ran[0].dataset} --errors --sort confidence")
+        echo(f"where the model beats its rival: benchhub compare {ran[0].model} {ran[0].rival} --dataset {ran[0].dataset}")
         echo(f"the same leaderboard as CSV: benchhub leaderboard --dataset {ran[-1].dataset} --format csv")
     echo(f"done in {time.perf_counter() - started:.0f} s")
     results["beats_keyword"] = results.get(CLASSIFICATION.task, {}).get("beats_rival")
