@@ -184,3 +184,18 @@ def test_the_evaluation_and_comparison_pages_show_examples_only_to_those_who_may
     assert compared.status_code == 200 and "McNemar" in compared.text and 'id="disagreement-rows"' in compared.text
     assert client.get(f"/evaluations/{evaluation.id}?sort=size").status_code == 422
 
+
+
+def test_a_one_label_slice_ranks_by_accuracy_unless_a_metric_is_asked_for(hub, tmp_path):
+    gold = [json.loads(line) for line in (SUPPORT / "test.jsonl").read_text(encoding="utf-8").splitlines()]
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps({"id": r["id"], "label": r["label"]}) + "\n" for r in gold))
+    hub.add_model("gold", tmp_path / "gold.jsonl")
+    hub.evaluate(model="gold", dataset="support", progress=False)
+    board = hub.leaderboard(dataset="support", slice="label=cancel_order", progress=False)
+    assert board.metric == "accuracy" and board.rows[0].model == "gold"
+    assert board.rows[0].metrics["accuracy"]["value"] == 1.0
+    assert board.rows[0].metrics["macro_f1"]["value"] == pytest.approx(1 / 6)  # what ranking by it would have shown
+    assert any(note.startswith("ranked by accuracy (the recall of 'cancel_order')") for note in board.notes)
+    asked = hub.leaderboard(dataset="support", slice="label=cancel_order", metric="macro_f1", progress=False)
+    assert asked.metric == "macro_f1"
+    assert hub.leaderboard(dataset="support", slice="length=0-9", progress=False).metric == "macro_f1"

@@ -50,6 +50,7 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
     split_data = load_split(artifacts, dataset_row, split)
     task = get_task(dataset_row.task)
     facts = dataset_facts(dataset_row)
+    chosen = metric is not None
     metric = metric or task.primary_metric
     allowed = task.metric_names(facts)
     if metric not in allowed:
@@ -68,6 +69,9 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
     positions = None
     if slice is not None:
         positions, description = slice_positions(split_data, slice, task.name)
+        if not chosen:
+            metric, why = task.slice_metric(metric, split_data.subset(positions))
+            notes.extend([why] if why else [])
         notes.append(f"slice {description}: {len(positions)} of {len(split_data)} examples, re-scored from per-example rows.")
         evaluations = _with_sliced_metrics(evaluations, artifacts, task, split_data, facts, positions)
     evaluations = sorted(evaluations, key=lambda r: (-_value(r, metric), r.id))

@@ -147,6 +147,10 @@ class Task(Protocol):
     def value_text(self, value: Any) -> str:
         """A stored row's gold or prediction as table text (a label, answers, tags)."""
 
+    def slice_metric(self, metric: str, subset: Split) -> tuple[str, str | None]:
+        """The metric a board ranks a slice by when none was asked for (`metric`, the primary, unless it means
+        nothing on this subset), and a note saying why it changed."""
+
     def detail_tables(self, details: dict[str, Any]) -> list[DetailTable]:
         """An evaluation's details as tables for people (per class, per entity type, ...)."""
 
@@ -331,6 +335,9 @@ class TaskFamily:
 
     def value_text(self, value: Any) -> str:
         return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    def slice_metric(self, metric: str, subset: Split) -> tuple[str, str | None]:
+        return metric, None
 
     def detail_tables(self, details: dict[str, Any]) -> list[DetailTable]:
         return []

@@ -104,6 +104,15 @@ class TextClassification(TaskFamily):
             return None
         return list(details["labels"]), [list(map(int, row)) for row in details["confusion_matrix"]]
 
+    def slice_metric(self, metric: str, subset: Split) -> tuple[str, str | None]:
+        """A slice of one gold label ranks by accuracy (that label's recall): a macro average would count every
+        other label as an F1 of 0, so a perfect model would score 1 / number of labels."""
+        gold = set(subset.labels or [])
+        if metric.startswith("macro_") and len(gold) == 1:
+            return "accuracy", (f"ranked by accuracy (the recall of {next(iter(gold))!r}): every example of this slice has "
+                                f"that label, and {metric} would average in labels it does not have.")
+        return metric, None
+
     def example_confidence(self, row: dict[str, Any]) -> float | None:
         """The score of the predicted label."""
         return float(max(row["scores"].values())) if row.get("scores") else None
