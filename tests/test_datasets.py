@@ -182,7 +182,7 @@ def test_hub_id_goes_through_load_dataset_with_its_revision(monkeypatch, isolate
 
 def test_hub_id_offline_is_a_clear_error_and_registers_nothing(isolated_hub):
     with Hub.open() as hub:
-        with pytest.raises(DatasetFormatError, match=r"^Cannot load hub dataset 'someone/not-cached' \(HF_HUB_OFFLINE=1 is set: only cached datasets load\): ") as caught:
+        with pytest.raises(DatasetFormatError, match=r"^Cannot load hub dataset 'someone/not-cached': the hub cannot be reached from here \(HF_HUB_OFFLINE=1 is set: only cached datasets load\); give a local file or save_to_disk folder instead\.$") as caught:
             hub.add_dataset("offline", "someone/not-cached")
         assert "\n" not in str(caught.value)
         assert hub.datasets() == []
@@ -389,3 +389,16 @@ def test_a_split_name_longer_than_the_store_allows_is_refused(tmp_path):
         with pytest.raises(DatasetFormatError, match=r"^Split name 'ssssssssssssssssssss'\.\.\. is 101 characters long; use at most 100\.$"):
             hub.add_dataset("long", write_jsonl(tmp_path / "long.jsonl", rows), split_column="split")
         assert hub.datasets() == []
+
+
+def test_a_csv_saved_with_semicolons_says_so_and_how_to_fix_it(tmp_path):
+    (tmp_path / "semi.csv").write_text("id;text;label\n1;great;positive\n", encoding="utf-8")
+    (tmp_path / "commas.tsv").write_text("id,text,label\n1,great,positive\n", encoding="utf-8")
+    with Hub.open() as hub:
+        with pytest.raises(DatasetFormatError, match=r"semi\.csv: its header 'id;text;label' looks separated by semicolons, and a "
+                                                     r"\.csv file is read as CSV separated by commas; save it with commas \(or with tabs, as \.tsv\)\.$"):
+            hub.add_dataset("semi", tmp_path / "semi.csv")
+        with pytest.raises(DatasetFormatError, match=r"looks separated by commas, and a \.tsv file is read as TSV separated by tabs; name it \.csv\.$"):
+            hub.add_dataset("commas", tmp_path / "commas.tsv")
+        assert hub.datasets() == []
+

@@ -162,7 +162,7 @@ def test_a_label_map_for_a_model_that_is_not_transformers_is_refused(hub, tmp_pa
 
 
 def test_a_hub_model_id_offline_is_a_clear_error(hub):
-    with pytest.raises(InvalidInputError, match=r"^Cannot fetch hub model 'someone/classifier' \(HF_HUB_OFFLINE=1 is set: only cached models load\): "):
+    with pytest.raises(InvalidInputError, match=r"^Cannot fetch hub model 'someone/classifier': the model hub cannot be reached from here \(HF_HUB_OFFLINE=1 is set: only cached models load\); give a local checkpoint folder instead, e\.g\. \./checkpoints/classifier\.$"):
         hub.add_model("remote", "someone/classifier")
     assert hub.models() == []
 

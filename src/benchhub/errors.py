@@ -103,3 +103,19 @@ class LimitExceededError(BenchhubError):
 
 class ConflictError(BenchhubError):
     """The request conflicts with the current state, e.g. a closed phase or a reused idempotency key (HTTP 409)."""
+
+
+# What a failed download says when the machine has no network (or the hub's offline mode is on).
+_UNREACHABLE = ("ConnectError", "Name or service not known", "Temporary failure in name resolution", "Failed to resolve",
+                "Network is unreachable", "Connection refused", "OfflineModeIsEnabled", "LocalEntryNotFoundError",
+                "Couldn't reach")
+
+
+def unreachable_hub(exc: BaseException) -> bool:
+    """Whether a hub download failed because the hub cannot be reached (rather than, say, an unknown id)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if any(mark in f"{type(seen).__name__}: {seen}" for mark in _UNREACHABLE):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchhub.errors import BenchhubError, DatasetFormatError, MissingDependencyError
+from benchhub.errors import (
+    BenchhubError,
+    DatasetFormatError,
+    MissingDependencyError,
+    unreachable_hub,
+)
 
 FILE_FORMATS = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
 CSV_FIELD_LIMIT = 64 * 1024 * 1024
@@ -107,6 +112,8 @@ def _delimited_table(path: Path, reader: Any, delimiter: str) -> Table:
     except StopIteration:
         raise DatasetFormatError(f"{path} is empty; a dataset file needs a header and rows.") from None
     header = [name.strip() for name in header]
+    if len(header) == 1:
+        _refuse_other_separator(path, header[0], delimiter)
     if len(set(header)) != len(header):
         raise DatasetFormatError(f"{path}: the header repeats a column name: {header}.")
     rows = []
@@ -120,6 +127,21 @@ def _delimited_table(path: Path, reader: Any, delimiter: str) -> Table:
             )
         rows.append(dict(zip(header, values)))
     return Table(header, rows)
+
+
+SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "bars", ",": "commas"}
+
+
+def _refuse_other_separator(path: Path, header: str, delimiter: str) -> None:
+    """A one-column header that holds another separator: the file was saved with other separators than its
+    suffix says (a spreadsheet's ";" CSV), one line naming the separator seen and the fix."""
+    seen = next((mark for mark in SEPARATORS if mark != delimiter and mark in header), None)
+    if seen is None:
+        return
+    kind, used = ("CSV", "commas") if delimiter == "," else ("TSV", "tabs")
+    fix = {"\t": "name it .tsv", ",": "name it .csv"}.get(seen, "save it with commas (or with tabs, as .tsv)")
+    raise DatasetFormatError(f"{path}: its header {header[:60]!r} looks separated by {SEPARATORS[seen]}, and a "
+                             f"{path.suffix} file is read as {kind} separated by {used}; {fix}.")
 
 
 def _read_jsonl(path: Path, text: str) -> Table:
@@ -221,6 +243,9 @@ def read_hub_dataset(hub_id: str, *, revision: str | None = None) -> dict[str, T
     except (FileNotFoundError, ConnectionError, ValueError, OSError) as exc:
         offline = os.environ.get("HF_HUB_OFFLINE") == "1" or os.environ.get("HF_DATASETS_OFFLINE") == "1"
         hint = " (HF_HUB_OFFLINE=1 is set: only cached datasets load)" if offline else ""
+        if unreachable_hub(exc):
+            raise DatasetFormatError(f"Cannot load hub dataset {hub_id!r}: the hub cannot be reached from here{hint or ' (no network)'}; "
+                                     "give a local file or save_to_disk folder instead.") from exc
         raise DatasetFormatError(f"Cannot load hub dataset {hub_id!r}{hint}: {str(exc).splitlines()[0]}") from exc
     return _from_hf(loaded)
 

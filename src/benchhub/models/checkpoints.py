@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchhub.errors import InvalidInputError, UnsafeModelError
+from benchhub.errors import InvalidInputError, UnsafeModelError, unreachable_hub
 from benchhub.models.fingerprints import (
     FINGERPRINT_VERSION,
     file_sha256,
@@ -40,6 +40,9 @@ def resolve_checkpoint(source: str, *, revision: str | None = None) -> Path:
         folder = Path(snapshot_download(source, revision=revision, allow_patterns=HUB_PATTERNS))
     except (LocalEntryNotFoundError, HfHubHTTPError, OSError, ValueError) as exc:
         offline = " (HF_HUB_OFFLINE=1 is set: only cached models load)" if os.environ.get("HF_HUB_OFFLINE") == "1" else ""
+        if unreachable_hub(exc):
+            raise InvalidInputError(f"Cannot fetch hub model {source!r}: the model hub cannot be reached from here{offline or ' (no network)'}; "
+                                    f"give a local checkpoint folder instead, e.g. ./checkpoints/{source.rsplit('/', 1)[-1]}.") from exc
         raise InvalidInputError(f"Cannot fetch hub model {source!r}{offline}: {str(exc).splitlines()[0]}") from exc
     vet_checkpoint(folder)
     return folder
