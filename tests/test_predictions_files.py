@@ -176,6 +176,16 @@ def test_row_index_ids_reject_an_index_past_the_end(row_index_dataset, tmp_path)
             hub.score(dataset="no-ids", predictions=path)
 
 
+def test_ids_of_a_column_against_a_dataset_registered_without_one_get_a_hint(row_index_dataset, tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text(jsonl_text([(f"r{i}", label) for i, label in row_index_dataset.items()]))
+    with Hub.open() as hub:
+        with pytest.raises(PredictionsFormatError, match=r"^p\.jsonl, line 1: unknown id 'r0'; it is not an example of this split\. "
+                                                         r"The dataset's ids are row numbers \(0 to 9\): it was registered without "
+                                                         r"--id-column; register it again naming the column that holds these ids\.$"):
+            hub.score(dataset="no-ids", predictions=path)
+
+
 def test_missing_predictions_file_is_one_clear_error(review_files, tmp_path):
     from benchhub import Hub, PredictionsFormatError
 

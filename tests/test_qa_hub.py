@@ -491,7 +491,7 @@ def test_baselines_of_the_other_task_are_refused_naming_the_right_ones(hub, revi
         hub.evaluate(model="baseline:majority", dataset="qa", progress=False)
     with pytest.raises(InvalidInputError, match=(
         r"^baseline:sliding-window is a question-answering baseline and dataset 'reviews' is text-classification; "
-        r"use one of baseline:majority, baseline:keyword, baseline:tfidf-logreg\.$"
+        r"use one of baseline:majority, baseline:keyword, baseline:tfidf-logreg, baseline:embedding-logreg\.$"
     )):
         hub.evaluate(model="baseline:sliding-window", dataset="reviews", progress=False)
     assert hub.leaderboard(dataset="qa", baselines=False, progress=False).rows == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,3 +60,15 @@ def json_objects(path: Path, text: str, *, keys: tuple[str, ...], example: str) 
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
+
+
+def unknown_id(where: str, raw_id: Any, ids: Sequence[Any], what: str = "an example") -> PredictionsFormatError:
+    """The error for an id the split does not have; when the split's ids are row numbers (registered without
+    --id-column) and the file's are not, it says so, since that is the usual cause."""
+    message = f"{where}: unknown id {shown(raw_id)}; it is not {what} of this split."
+    numbered = bool(ids) and all(isinstance(i, int) and not isinstance(i, bool) and i == n for n, i in enumerate(ids))
+    if numbered and not str(raw_id).lstrip("-").isdigit():
+        message += (f" The dataset's ids are row numbers (0 to {len(ids) - 1}): it was registered without --id-column; "
+                    "register it again naming the column that holds these ids.")
+    return PredictionsFormatError(message)
+

@@ -10,7 +10,12 @@ import math
 from pathlib import Path
 from typing import Any
 
-from benchhub.data.prediction_files import MAX_BYTES, read_predictions_text, shown
+from benchhub.data.prediction_files import (
+    MAX_BYTES,
+    read_predictions_text,
+    shown,
+    unknown_id,
+)
 from benchhub.data.readers import load_json
 from benchhub.errors import PredictionsFormatError
 
@@ -59,7 +64,7 @@ def _align(path: Path, pairs: list[tuple[str, Any]], ids: list[Any]) -> list[Any
     seen: set[str] = set()
     for key, value in pairs:
         if key not in position:
-            raise PredictionsFormatError(f"{path.name}: unknown id {shown(key)}; it is not a question of this split.")
+            raise unknown_id(path.name, key, ids, "a question")
         if key in seen:
             raise PredictionsFormatError(f"{path.name}: duplicate id {shown(key)}; give each question exactly once.")
         seen.add(key)

@@ -15,6 +15,7 @@ from benchhub.data.prediction_files import (
     json_objects,
     read_predictions_text,
     shown,
+    unknown_id,
 )
 from benchhub.errors import PredictionsFormatError
 
@@ -72,7 +73,7 @@ def _align(path: Path, pairs: list[tuple[str, Any, Any]], ids: list[Any], labels
             raise PredictionsFormatError(f"{where}: id {shown(raw_id)} is not a string or integer.")
         key = str(raw_id)
         if key not in position:
-            raise PredictionsFormatError(f"{where}: unknown id {shown(raw_id)}; it is not an example of this split.")
+            raise unknown_id(where, raw_id, ids, "an example")
         if predicted[position[key]] is not None:
             raise PredictionsFormatError(f"{where}: duplicate id {shown(raw_id)}; give each example exactly once.")
         label = _label_text(raw_label)

@@ -17,6 +17,7 @@ from benchhub.data.prediction_files import (
     json_objects,
     read_predictions_text,
     shown,
+    unknown_id,
 )
 from benchhub.errors import DatasetFormatError, PredictionsFormatError
 from benchhub.tasks.token_classification.conll import CONLL_SUFFIXES, read_conll
@@ -66,7 +67,7 @@ def _from_jsonl(path: Path, *, ids: Sequence[Any], tokens: Sequence[Sequence[str
     for where, raw_id, raw_tags in read_tag_pairs(path, max_bytes=max_bytes):
         key = str(raw_id)
         if key not in position:
-            raise PredictionsFormatError(f"{where}: unknown id {shown(raw_id)}; it is not a sentence of this split.")
+            raise unknown_id(where, raw_id, ids, "a sentence")
         index = position[key]
         if predicted[index] is not None:
             raise PredictionsFormatError(f"{where}: duplicate id {shown(raw_id)}; give each sentence exactly once.")
