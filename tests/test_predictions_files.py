@@ -193,3 +193,12 @@ def test_missing_predictions_file_is_one_clear_error(review_files, tmp_path):
     hub.add_dataset("r", splits=review_files, id_column="id")
     with pytest.raises(PredictionsFormatError, match=r"Predictions file .*missing\.jsonl does not exist"):
         hub.score(dataset="r", predictions=tmp_path / "missing.jsonl")
+
+
+def test_a_predictions_model_that_no_longer_fits_its_dataset_names_the_file_the_user_registered(tmp_path):
+    with Hub.open() as hub:
+        hub.add_dataset("reviews", write_jsonl(tmp_path / "test.jsonl", review_rows(6, seed=0, prefix="t")), id_column="id")
+        mine = write_jsonl(tmp_path / "vendor.jsonl", [{"id": f"t-{i}", "label": "positive"} for i in range(5)])
+        hub.add_model("vendor", mine)
+        with pytest.raises(PredictionsFormatError, match=rf"^Model 'vendor' \(registered from {str(mine)}\): predictions\.jsonl"):
+            hub.evaluate(model="vendor", dataset="reviews", progress=False)

@@ -25,7 +25,7 @@ from benchhub.catalog.models import get_model_row
 from benchhub.data.records import Split, canonical_json
 from benchhub.engine.evaluate import evaluate
 from benchhub.engine.provenance import hardware, package_versions
-from benchhub.errors import InvalidInputError, NotFoundError
+from benchhub.errors import InvalidInputError, NotFoundError, PredictionsFormatError
 from benchhub.models.base import NETWORK_KINDS
 from benchhub.results import Evaluation
 from benchhub.store.artifacts import ArtifactStore
@@ -54,10 +54,17 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
     train = train_split(artifacts, dataset_row, splits)
     placed = {**task_config, "device": device} if device and model_row.kind in NETWORK_KINDS else task_config
     classifier = load_model(model_row, dataset_row, artifacts=artifacts, train=train, settings=placed)
-    output = evaluate(
-        classifier, split_data, task=task, facts=dataset_facts(dataset_row), batch_size=batch_size,
-        show_progress=show_progress, description=f"{model_row.name} on {dataset_row.name}/{split}",
-    )
+    try:
+        output = evaluate(
+            classifier, split_data, task=task, facts=dataset_facts(dataset_row), batch_size=batch_size,
+            show_progress=show_progress, description=f"{model_row.name} on {dataset_row.name}/{split}",
+        )
+    except PredictionsFormatError as exc:
+        # The message names the hub's copy; say which file the user registered.
+        original = (model_row.info or {}).get("original")
+        if model_row.kind != "predictions" or not original:
+            raise
+        raise PredictionsFormatError(f"Model {model_row.name!r} (registered from {original}): {exc}") from exc
     provenance = {
         "benchhub": __version__,
         "task": {"name": task.name, "version": task.version},
