@@ -220,3 +220,28 @@ def test_the_cli_says_its_version():
 
     shown = run_cli("--version")
     assert shown.returncode == 0 and shown.stdout == f"benchhub {__version__}\n"
+
+
+def test_every_command_option_and_argument_has_help_text():
+    from typing import Any
+
+    import typer
+
+    from benchhub.cli.app import app
+
+    missing, leaves = [], []
+
+    def walk(command: Any, path: list[str]) -> None:
+        context = type(command).context_class(command) if hasattr(command, "context_class") else None
+        if hasattr(command, "list_commands"):  # typer's own click: not an instance of the click package's Group
+            for name in command.list_commands(context):
+                walk(command.get_command(context, name), [*path, name])
+            return
+        leaves.append(path)
+        if not (command.help or "").strip():
+            missing.append(" ".join(path))
+        missing.extend(f"{' '.join(path)} {param.name}" for param in command.params
+                       if param.name != "help" and not (getattr(param, "help", None) or "").strip())
+
+    walk(typer.main.get_command(app), [])
+    assert len(leaves) > 30 and ["dataset", "add"] in leaves and missing == []

@@ -118,7 +118,7 @@ def dataset_list(as_json: JsonOption = False) -> None:
 
 
 @dataset_app.command("show")
-def dataset_show(name: str, as_json: JsonOption = False) -> None:
+def dataset_show(name: Annotated[str, typer.Argument(help="A registered dataset.")], as_json: JsonOption = False) -> None:
     """Show a dataset: task, labels, splits and label distribution, fingerprint, source."""
     with _hub() as hub:
         info = hub.dataset(name)
@@ -172,7 +172,7 @@ def model_list(as_json: JsonOption = False) -> None:
 
 
 @model_app.command("show")
-def model_show(name: str, as_json: JsonOption = False) -> None:
+def model_show(name: Annotated[str, typer.Argument(help="A registered model or built-in baseline.")], as_json: JsonOption = False) -> None:
     """Show a model's kind, source, fingerprint and options."""
     with _hub() as hub:
         record = hub.model(name)

@@ -31,8 +31,8 @@ def create_command(
     dataset: Annotated[str, typer.Option("--dataset", help="A registered dataset.")],
     phase: Annotated[list[str], typer.Option("--phase", help="NAME=SPLIT[:public][,opens=ISO][,closes=ISO]; repeat per phase.")],
     user: UserOption,
-    title: Annotated[Optional[str], typer.Option("--title")] = None,
-    description: Annotated[str, typer.Option("--description")] = "",
+    title: Annotated[Optional[str], typer.Option("--title", help="What the benchmark page shows as its title (default: its name).")] = None,
+    description: Annotated[str, typer.Option("--description", help="Its rules and what it measures, shown on its page.")] = "",
     metric: Annotated[Optional[str], typer.Option("--metric", help="Primary metric (default: the task's).")] = None,
     setting: Annotated[list[str], typer.Option("--setting", help="KEY=VALUE, e.g. max_per_day=3, max_total=20, final_selections=2.")] = [],
     as_json: JsonOption = False,
@@ -55,6 +55,7 @@ def create_command(
 
 @benchmark_app.command("list")
 def list_command(as_json: JsonOption = False) -> None:
+    """List the benchmarks this hub hosts: name, title, task, dataset and phases."""
     from benchhub.cli.shell import console as _console
     from benchhub.cli.shell import open_hub as _hub
     from benchhub.cli.shell import print_json as _print_json
@@ -74,8 +75,8 @@ def list_command(as_json: JsonOption = False) -> None:
 
 @benchmark_app.command("board")
 def board_command(
-    name: str,
-    phase: Annotated[Optional[str], typer.Option("--phase")] = None,
+    name: Annotated[str, typer.Argument(help="The benchmark's name.")],
+    phase: Annotated[Optional[str], typer.Option("--phase", help="Default: the phase that is open now (else the last).")] = None,
     private: Annotated[bool, typer.Option("--private", help="The private ranking (after the phase closes).")] = False,
     user: Annotated[Optional[str], typer.Option("--user", help="View as this user (maintainers see private boards early).")] = None,
     as_json: JsonOption = False,
@@ -97,7 +98,8 @@ def board_command(
 
 
 @benchmark_app.command("close")
-def close_command(name: str, phase: str, user: UserOption) -> None:
+def close_command(name: Annotated[str, typer.Argument(help="The benchmark's name.")],
+                  phase: Annotated[str, typer.Argument(help="The phase to close.")], user: UserOption) -> None:
     """Close a phase now (maintainers): submissions stop and its private ranking appears."""
     from benchhub.cli.shell import open_hub as _hub
 
@@ -107,7 +109,8 @@ def close_command(name: str, phase: str, user: UserOption) -> None:
 
 
 @benchmark_app.command("member")
-def member_command(name: str, member: str, user: UserOption,
+def member_command(name: Annotated[str, typer.Argument(help="The benchmark's name.")],
+                   member: Annotated[str, typer.Argument(help="The user to give the role to.")], user: UserOption,
                    role: Annotated[str, typer.Option("--role", help="participant | maintainer")] = "participant") -> None:
     """Give a user a role in the benchmark (maintainers)."""
     from benchhub.cli.shell import open_hub as _hub
@@ -118,7 +121,8 @@ def member_command(name: str, member: str, user: UserOption,
 
 
 @benchmark_app.command("rescore")
-def rescore_command(name: str, user: UserOption, phase: Annotated[Optional[str], typer.Option("--phase")] = None) -> None:
+def rescore_command(name: Annotated[str, typer.Argument(help="The benchmark's name.")], user: UserOption,
+                    phase: Annotated[Optional[str], typer.Option("--phase", help="Only this phase (default: every phase).")] = None) -> None:
     """Queue every submission for scoring again (maintainers; after a metric fix). Old scores stay in history."""
     from benchhub.cli.shell import open_hub as _hub
 
