@@ -237,6 +237,8 @@ def submit_command(
     token: Annotated[Optional[str], typer.Option("--token", help=f"API token for --server (default: ${TOKEN_VARIABLE}).")] = None,
     user: Annotated[Optional[str], typer.Option("--user", help="Without --server: submit as this user of this hub.")] = None,
     key: Annotated[Optional[str], typer.Option("--idempotency-key", help="Retries with the same key are charged once (default: a new one).")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until it is scored (or fails) and print its public score.")] = False,
+    wait_timeout: Annotated[float, typer.Option("--wait-timeout", help="With --wait: give up waiting after this many seconds (the submission stays queued).")] = 600.0,
     as_json: JsonOption = False,
 ) -> None:
     """Submit a predictions file to a benchmark phase; it is validated first (a bad file costs nothing), then scored."""
@@ -248,18 +250,106 @@ def submit_command(
     if not file.is_file():
         what = "is not a regular file (a pipe, a device or a socket)" if file.exists() else "does not exist"
         raise InvalidInputError(f"{file} {what}; give the predictions file itself.")
+    if wait_timeout <= 0:
+        raise InvalidInputError(f"--wait-timeout must be above 0 seconds; got {wait_timeout:g}.")
+    token = token or os.environ.get(TOKEN_VARIABLE)
     if server is not None:
-        document = submit_over_http(server, benchmark, file, phase=phase, token=token or os.environ.get(TOKEN_VARIABLE),
-                                    key=key or uuid.uuid4().hex)
+        document = submit_over_http(server, benchmark, file, phase=phase, token=token, key=key or uuid.uuid4().hex)
     else:
         if user is None:
             raise InvalidInputError("Say who submits: --user NAME on this hub, or --server URL --token T for a server.")
         with _hub() as hub:
             document = hub.submit(benchmark, file, user=user, phase=phase, idempotency_key=key).to_dict()
+    if wait:
+        document = wait_for_score(document, benchmark, server=server, token=token, user=user, timeout=wait_timeout,
+                                  echo=(lambda line: None) if as_json else (lambda line: typer.echo(line, err=True)))
     if as_json:
         _print_json(document)
         return
     typer.echo(f"Submission {document['id']} to {document['benchmark']}/{document['phase']}: {document['status']}.")
+    if document["status"] == SCORED:
+        scores = ", ".join(f"{name} {metric['value']:.4g}" for name, metric in (document.get("public_metrics") or {}).items()
+                           if isinstance(metric, dict) and "value" in metric)
+        typer.echo(f"public score: {scores or '-'}")
+    elif document.get("error"):
+        typer.echo(f"error: {document['error']}")
+
+
+# Statuses after which a submission changes no more (until a maintainer rescores it): competitions.queue's.
+SCORED, SCORING_FAILED = "scored", "failed"
+DONE = (SCORED, SCORING_FAILED)
+
+
+def wait_for_score(document: dict[str, Any], benchmark: str, *, server: str | None, token: str | None, user: str | None,
+                   timeout: float, echo: Any, poll: float = 0.5) -> dict[str, Any]:
+    """Polls a submission (on the server, or in this hub) until it is scored or failed; after `timeout` seconds
+    one line says it is still waiting and where to look (the submission itself stays queued)."""
+    import time
+
+    started, delay = time.monotonic(), poll
+    echo(f"Waiting for submission {document['id']} to be scored ...")
+    while document["status"] not in DONE:
+        if time.monotonic() - started > timeout:
+            raise BenchhubError(f"Submission {document['id']} is still {document['status']} after {timeout:g} s; it stays queued. "
+                                f"Look again with `benchhub benchmark submissions {benchmark}`"
+                                f"{' --server ' + server if server else ''} (is a worker running?).")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 5.0)
+        if server is not None:
+            check_path_names(benchmark, None)
+            document = benchhub_reply(_get(server, f"/api/benchmarks/{benchmark}/submissions/{int(document['id'])}", token),
+                                      server, ("id", "status"))
+        else:
+            from benchhub.cli.shell import open_hub as _hub
+
+            with _hub() as hub:
+                found = [s for s in hub.submissions(benchmark, user=user or "") if s.id == document["id"]]
+            if found:
+                document = found[0].to_dict()
+    return document
+
+
+@benchmark_app.command("submissions")
+def submissions_command(
+    benchmark: Annotated[str, typer.Argument(help="The benchmark's name.")],
+    phase: Annotated[Optional[str], typer.Option("--phase", help="Only this phase's submissions.")] = None,
+    server: Annotated[Optional[str], typer.Option("--server", help="A benchhub server's URL; without it, this hub.")] = None,
+    token: Annotated[Optional[str], typer.Option("--token", help=f"API token for --server (default: ${TOKEN_VARIABLE}).")] = None,
+    user: Annotated[Optional[str], typer.Option("--user", help="Without --server: this user's submissions (maintainers see everyone's).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Your submissions to a benchmark, newest first: status, public score, error; on this hub or on a server."""
+    from benchhub.cli.render import rich_table
+    from benchhub.cli.shell import console as _console
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.cli.shell import print_json as _print_json
+
+    if server is not None:
+        token = token or os.environ.get(TOKEN_VARIABLE)
+        if not token:
+            raise InvalidInputError(f"Listing submissions on a server needs an API token: --token T or ${TOKEN_VARIABLE}.")
+        check_path_names(benchmark, phase)
+        from urllib.parse import urlencode
+
+        query = f"?{urlencode({'phase': phase})}" if phase else ""
+        documents = _get(server, f"/api/benchmarks/{benchmark}/submissions{query}", token).json()
+        if not isinstance(documents, list):
+            raise BenchhubError(f"{server} did not answer as a benchhub server does; check --server.")
+    else:
+        if user is None:
+            raise InvalidInputError("Say whose submissions: --user NAME on this hub, or --server URL --token T for a server.")
+        with _hub() as hub:
+            documents = [s.to_dict() for s in hub.submissions(benchmark, user=user, phase=phase)]
+    if as_json:
+        _print_json(documents)
+        return
+    rows = []
+    for d in documents:
+        metrics = d.get("public_metrics") or {}
+        score = ", ".join(f"{name} {m['value']:.4g}" for name, m in metrics.items() if isinstance(m, dict) and "value" in m)
+        rows.append([str(d["id"]), d["phase"], d["user"], d["status"], score or "-", str(d.get("created_at", ""))[:16],
+                     (d.get("error") or "")[:60]])
+    _console().print(rich_table(f"Submissions to {benchmark}", ["id", "phase", "user", "status", "public score", "submitted (UTC)", "error"], rows))
 
 
 def submit_over_http(server: str, benchmark: str, file: Path, *, phase: str | None, token: str | None, key: str,
