@@ -32,6 +32,12 @@ def test_a_remote_participant_submits_waits_for_the_score_and_lists_submissions(
         assert only["status"] == "scored" and only["public_metrics"] and only["user"] == "alice"
         table = run_cli("benchmark", "submissions", BENCHMARK, "--server", url, "--token", token)
         assert "scored" in table.stdout and "public score" in table.stdout
+        board = run_cli("benchmark", "board", BENCHMARK, "--phase", "test", "--server", url, "--json")  # public: no token
+        assert board.returncode == 0, board.stderr
+        ranked = json.loads(board.stdout)
+        assert [row["user"] for row in ranked["rows"]] == ["alice"] and ranked["rows"][0]["submission_id"] == only["id"]
+        shown_board = run_cli("benchmark", "board", BENCHMARK, "--phase", "test", "--server", url)
+        assert "public ranking by" in shown_board.stdout and "alice" in shown_board.stdout
         refused = run_cli("benchmark", "submissions", BENCHMARK, "--server", url, "--token", "bh_" + "x" * 43)
         assert re.search(r"The server refused \(401\)", one_error_line(refused))
 

@@ -79,6 +79,8 @@ def board_command(
     phase: Annotated[Optional[str], typer.Option("--phase", help="Default: the phase that is open now (else the last).")] = None,
     private: Annotated[bool, typer.Option("--private", help="The private ranking (after the phase closes).")] = False,
     user: Annotated[Optional[str], typer.Option("--user", help="View as this user (maintainers see private boards early).")] = None,
+    server: Annotated[Optional[str], typer.Option("--server", help="A benchhub server's URL; without it, this hub.")] = None,
+    token: Annotated[Optional[str], typer.Option("--token", help=f"API token for --server (default: ${TOKEN_VARIABLE}; public boards need none).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """A phase's ranking: best public score per participant, or the private ranking of final selections."""
@@ -87,14 +89,24 @@ def board_command(
     from benchhub.cli.shell import open_hub as _hub
     from benchhub.cli.shell import print_json as _print_json
 
-    with _hub() as hub:
-        board = hub.benchmark_board(name, phase=phase, kind="private" if private else "public", user=user)
+    kind = "private" if private else "public"
+    if server is not None:
+        from urllib.parse import urlencode
+
+        check_path_names(name, phase)
+        query = urlencode({"kind": kind, **({"phase": phase} if phase else {})})
+        document = benchhub_reply(_get(server, f"/api/benchmarks/{name}/board?{query}", token or os.environ.get(TOKEN_VARIABLE)),
+                                  server, ("benchmark", "phase", "kind", "metric", "rows"))
+    else:
+        with _hub() as hub:
+            document = hub.benchmark_board(name, phase=phase, kind=kind, user=user).to_dict()
     if as_json:
-        _print_json(board.to_dict())
+        _print_json(document)
         return
-    rows = [[str(r.rank), r.user, f"{r.score:.4f}", str(r.submission_id), r.submitted_at.strftime("%Y-%m-%d %H:%M")] for r in board.rows]
-    _console().print(rich_table(f"{board.benchmark} / {board.phase}: {board.kind} ranking by {board.metric}",
-                                ["#", "participant", board.metric, "submission", "submitted (UTC)"], rows))
+    rows = [[str(r["rank"]), r["user"], f"{r['score']:.4f}", str(r["submission_id"]), str(r["submitted_at"])[:16].replace("T", " ")]
+            for r in document["rows"]]
+    _console().print(rich_table(f"{document['benchmark']} / {document['phase']}: {document['kind']} ranking by {document['metric']}",
+                                ["#", "participant", document["metric"], "submission", "submitted (UTC)"], rows))
 
 
 @benchmark_app.command("close")
