@@ -156,7 +156,7 @@ def test_a_label_map_key_the_model_lacks_is_refused_not_ignored(hub, relabelled_
 def test_a_label_map_for_a_model_that_is_not_transformers_is_refused(hub, tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text("rules:\n  - pattern: good\n    label: positive\n")
-    with pytest.raises(InvalidInputError, match=r"^--label-map applies to transformers and ONNX models; a baseline model already names dataset labels\.$"):
+    with pytest.raises(InvalidInputError, match=r"^--label-map applies to transformers and ONNX models; a rules model already names dataset labels\.$"):
         hub.add_model("rules", rules, label_map="good=positive")
     assert hub.models() == []
 
@@ -309,11 +309,12 @@ def test_predictions_file_model_matches_sklearn(suffix, hub, review_files, tmp_p
     assert [r["predicted"] for r in hub.predictions(model="replay", dataset="reviews")] == predicted
 
 
-def test_regex_rules_from_yaml_are_a_baseline(hub, review_files, tmp_path):
+def test_regex_rules_from_yaml_are_a_model_of_their_own(hub, review_files, tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text('rules:\n  - pattern: "great|wonderful|loved"\n    label: positive\ndefault: negative\n')
     record = hub.add_model("rules", rules)
-    assert (record.kind, record.source) == ("baseline", "models/rules/rules.yaml")
+    assert (record.kind, record.source) == ("rules", "models/rules/rules.yaml")
+    assert hub.add_model("old-style", rules, kind="baseline").kind == "rules"  # the kind's former name still works
     evaluation = hub.evaluate(model="rules", dataset="reviews", progress=False)
     rows = [json.loads(line) for line in review_files["test"].read_text().splitlines()]
     expected = ["positive" if any(w in row["text"] for w in ("great", "wonderful", "loved")) else "negative" for row in rows]
@@ -321,6 +322,9 @@ def test_regex_rules_from_yaml_are_a_baseline(hub, review_files, tmp_path):
     assert 12 <= correct < 24  # every negative right, only some positives
     assert evaluation.metrics["accuracy"]["value"] == pytest.approx(correct / 24)
     assert [r["predicted"] for r in hub.predictions(model="rules", dataset="reviews")] == expected
+    # On the leaderboard it is a model like the others, not a greyed-out baseline row.
+    row = next(r for r in hub.leaderboard(dataset="reviews", progress=False).rows if r.model == "rules")
+    assert (row.kind, row.baseline) == ("rules", False)
 
 
 def test_regex_rules_naming_a_label_the_dataset_lacks_fail_at_evaluation(hub, tmp_path):
@@ -379,7 +383,7 @@ def test_unknown_models_list_the_built_ins(name, message, hub):
     [
         ("p", "missing.jsonl", None, InvalidInputError, r"^No such file: missing\.jsonl; a predictions model is a \.jsonl, \.csv, \.json, \.conll or \.iob file\.$"),
         ("p", "rules.yaml", "predictions", InvalidInputError, r"rules\.yaml: a predictions model must be a \.jsonl, \.csv, \.json, \.conll or \.iob file\."),
-        ("p", "rules.yaml", "http", InvalidInputError, r"^Model kind 'http' is not supported; use one of transformers, onnx, baseline, predictions\.$"),
+        ("p", "rules.yaml", "http", InvalidInputError, r"^Model kind 'http' is not supported; use one of transformers, onnx, predictions, rules\.$"),
         ("bad name", "rules.yaml", None, InvalidInputError, r"^Model name 'bad name' is not allowed"),
     ],
     ids=["missing-file", "wrong-suffix-for-kind", "unsupported-kind", "invalid-name"],

@@ -84,8 +84,8 @@ def test_opening_a_hub_creates_the_database_at_the_newest_schema(isolated_hub):
         assert hub.config.database_url == f"sqlite:///{isolated_hub / 'hub.db'}"
     db = isolated_hub / "hub.db"
     assert db.is_file()
-    assert head_revision() == "0008"
-    assert read(db, "SELECT version_num FROM alembic_version") == [("0008",)]
+    assert head_revision() == "0009"
+    assert read(db, "SELECT version_num FROM alembic_version") == [("0009",)]
     assert [name for (name,) in read(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")] == TABLES
 
 
@@ -126,6 +126,8 @@ def test_an_older_database_is_upgraded_in_place_keeping_its_rows(database_url, i
         connection.execute(text("INSERT INTO datasets VALUES (1, 'd', 'text-classification', 'f', '{}', '{}', '[]', 'datasets/d', "
                                 "'2026-01-01 00:00:00')"))
         connection.execute(text("INSERT INTO models VALUES (1, 'm', 'baseline', 'majority', 'f', '{}', '{}', NULL, '2026-01-01 00:00:00')"))
+        connection.execute(text("INSERT INTO models VALUES (2, 'my-rules', 'baseline', 'models/my-rules/rules.yaml', 'g', '{}', '{}', "
+                                "NULL, '2026-01-01 00:00:00')"))
         connection.execute(text("INSERT INTO evaluations VALUES (7, 'k', 1, 1, 'test', 'text-classification', '1', '{}', '{}', '{}', "
                                 "'{}', '{}', 'evaluations/x.jsonl.gz', '2026-01-01 00:00:00')"))
     engine.dispose()
@@ -136,6 +138,8 @@ def test_an_older_database_is_upgraded_in_place_keeping_its_rows(database_url, i
         assert hub.dataset("d").created_at == datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert query(database_url, "SELECT version_num FROM alembic_version") == [(head_revision(),)]
     assert query(database_url, "SELECT id, cache_key, predictions_path FROM evaluations") == [(7, "k", "evaluations/x.jsonl.gz")]
+    # 0009: a rules file registered by a user is a model of kind "rules"; built-in baselines keep "baseline".
+    assert query(database_url, "SELECT name, kind FROM models ORDER BY id") == [("m", "baseline"), ("my-rules", "rules")]
     assert {index[0] for index in schema(database_url)["evaluations"]["indexes"]} >= {
         "ix_evaluations_cache_key", "ix_evaluations_dataset_split"}
     if sqlite:

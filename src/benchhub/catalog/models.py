@@ -48,8 +48,11 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
     if session.scalar(select(ModelRow.id).where(ModelRow.name == name)) is not None:
         raise NameTakenError(f"A model named {name!r} already exists; choose another name.")
     kind = kind or infer_kind(source)
-    if kind not in KINDS:
-        raise InvalidInputError(f"Model kind {kind!r} is not supported; use one of {', '.join(KINDS)}.")
+    if kind == "baseline":  # what rules files were called before they were a kind of their own
+        kind = "rules"
+    if kind not in KINDS or kind == "baseline":
+        registered = [k for k in KINDS if k != "baseline"]
+        raise InvalidInputError(f"Model kind {kind!r} is not supported; use one of {', '.join(registered)}.")
     options: dict[str, Any] = {}
     if label_map:
         if kind not in NETWORK_KINDS:
@@ -73,7 +76,7 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         stored_source = str(folder)
     else:
         path = _existing_file(source, PREDICTION_SUFFIXES if kind == "predictions" else RULE_SUFFIXES, kind)
-        if kind == "baseline":
+        if kind == "rules":
             _check_rules(path)
         else:
             _check_predictions(path)
@@ -126,7 +129,7 @@ def infer_kind(source: str) -> str:
     if suffix in PREDICTION_SUFFIXES:
         return "predictions"
     if suffix in RULE_SUFFIXES:
-        return "baseline"
+        return "rules"
     return "transformers"
 
 

@@ -143,7 +143,7 @@ def _model_add_help() -> str:
 def model_add(
     name: Annotated[str, typer.Argument(help="Name to register the model under.")],
     source: Annotated[str, typer.Argument(help="Checkpoint folder or hub id, ONNX folder (model.onnx), predictions file, or rules (.yaml).")],
-    kind: Annotated[Optional[str], typer.Option("--kind", help="transformers | onnx | predictions | baseline (default: from SOURCE).")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="transformers | onnx | predictions | rules (default: from SOURCE).")] = None,
     label_map: Annotated[Optional[str], typer.Option("--label-map", help="MODEL_LABEL=DATASET_LABEL,... when names differ.")] = None,
     na_probs: Annotated[Optional[Path], typer.Option("--na-probs", help="QA predictions: no-answer probabilities JSON {id: p}.")] = None,
     revision: Annotated[Optional[str], typer.Option("--revision", help="Hub revision (for hub ids).")] = None,

@@ -13,7 +13,8 @@ import numpy as np
 
 from benchhub.data.records import Split
 
-KINDS = ("transformers", "onnx", "baseline", "predictions")
+# "baseline" is the built-in baselines' kind; a user's regex rules are "rules", a model of their own.
+KINDS = ("transformers", "onnx", "baseline", "predictions", "rules")
 NETWORK_KINDS = ("transformers", "onnx")  # models that take the task's transformers settings (max_length, ...)
 
 
