@@ -245,3 +245,19 @@ def test_every_command_option_and_argument_has_help_text():
 
     walk(typer.main.get_command(app), [])
     assert len(leaves) > 30 and ["dataset", "add"] in leaves and missing == []
+
+
+def test_the_leaderboard_table_has_one_latency_column_labelled_with_its_batch_size():
+    from benchhub.cli.render import leaderboard_rows
+    from benchhub.results import Leaderboard, LeaderboardRow
+
+    def row(rank: int, latency: float | None = None) -> LeaderboardRow:
+        return LeaderboardRow(rank=rank, model=f"m{rank}", kind="transformers", baseline=False,
+                              metrics={"macro_f1": {"value": 0.5, "ci_low": 0.4, "ci_high": 0.6}},
+                              efficiency={"batch_latency_ms_p50": 12.5, "batch_size": 8}, evaluation_id=rank,
+                              p_value_vs_leader=None, tied_with_leader=False, latency_ms=latency)
+
+    header, rows = leaderboard_rows(Leaderboard("d", "test", "text-classification", "macro_f1", rows=[row(1), row(2)]))
+    assert [h for h in header if "ms" in h] == ["batch p50 ms"] and rows[0][header.index("batch p50 ms")] == "12.5 (b8)"
+    benched, _ = leaderboard_rows(Leaderboard("d", "test", "text-classification", "macro_f1", rows=[row(1, 3.0), row(2)]))
+    assert [h for h in benched if "ms" in h] == ["latency ms (b1)"]  # the bench's, measured alike for every model

@@ -44,11 +44,12 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
     extra = task.extra_board_metrics(board.metric, {name for row in board.rows for name in row.metrics})
     scaled = task.metric_scale > 1
     shortcut = any(row.shortcut_gap is not None for row in board.rows)
-    # Speed from `benchhub bench`, next to the evaluation's own timing columns (ex/s, p50 ms of its batches).
+    # One latency column: `benchhub bench`'s at batch 1 once models are benched, else the evaluation's own median
+    # batch time, labelled with the batch size it ran at.
     speed = any(row.latency_ms is not None or row.throughput is not None for row in board.rows)
     robust = any(row.robustness for row in board.rows)
     header = ["#", "model", "kind", f"{board.metric} [95% CI]", *(f"{name}{' [95% CI]' if name == extra[0] else ''}" for name in extra),
-              "vs leader", *(["shortcut gap"] if shortcut else []), "ex/s", "p50 ms", "params", "size",
+              "vs leader", *(["shortcut gap"] if shortcut else []), "ex/s", *([] if speed else ["batch p50 ms"]), "params", "size",
               *(["latency ms (b1)", "throughput ex/s (b32)", "pareto"] if speed else []),
               *(["flip rate", "worst change", "ECE"] if robust else [])]
     rows = []
@@ -75,7 +76,8 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
         ] if speed else []
         rows.append([
             str(row.rank), row.model, "baseline" if row.baseline else row.kind, *cells, versus, *gap,
-            human_count(efficiency.get("examples_per_second")), f"{p50:.1f}" if p50 is not None else "-",
+            human_count(efficiency.get("examples_per_second")),
+            *([] if speed else [f"{p50:.1f} (b{efficiency.get('batch_size') or '?'})" if p50 is not None else "-"]),
             human_count(efficiency.get("parameters")), human_bytes(efficiency.get("size_bytes")), *speed_cells,
             *(robustness_cells(row.robustness) if robust else []),
         ])

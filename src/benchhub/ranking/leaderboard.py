@@ -109,7 +109,8 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
         rows.append(LeaderboardRow(
             rank=rank, model=evaluation.model.name, kind=evaluation.model.kind,
             baseline=evaluation.model.kind == "baseline", metrics=dict(evaluation.metrics),
-            efficiency=dict(evaluation.efficiency), evaluation_id=evaluation.id, p_value_vs_leader=p_value,
+            efficiency={**evaluation.efficiency, "batch_size": (evaluation.provenance or {}).get("batch_size")},
+            evaluation_id=evaluation.id, p_value_vs_leader=p_value,
             tied_with_leader=bool(p_value is not None and p_value >= ALPHA),
             shortcut_gap=value - shortcut[1] if shortcut is not None and value > -math.inf else None,
             latency_ms=latency[evaluation.id].latency_p50_ms if latency[evaluation.id] else None,
