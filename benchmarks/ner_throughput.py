@@ -42,7 +42,9 @@ def main() -> None:
     from benchhub.demo import run_demo, sample_folder, tour_of
     from benchhub.engine.runner import run_model
     from benchhub.tasks.token_classification.conll import read_conll
-    from benchhub.tasks.token_classification.transformers_tagger import TransformersTagger
+    from benchhub.tasks.token_classification.transformers_tagger import (
+        TransformersTagger,
+    )
 
     tour = tour_of(FAMILY)
     hub = Hub.open(args.home)
@@ -55,8 +57,8 @@ def main() -> None:
     split = Split("all", list(range(len(sentences))), [" ".join(words) for words in sentences], fields={"tokens": sentences})
 
     ours = TransformersTagger(checkpoint, dataset_tags=tags)
-    model = AutoModelForTokenClassification.from_pretrained(checkpoint, use_safetensors=True,
-                                                            trust_remote_code=False).eval()
+    model = AutoModelForTokenClassification.from_pretrained(checkpoint, use_safetensors=True, trust_remote_code=False)
+    model.eval()
     tokenizer = AutoTokenizer.from_pretrained(checkpoint, trust_remote_code=False)
     peer = pipeline("token-classification", model=model, tokenizer=tokenizer,
                     device=-1, batch_size=args.batch_size, aggregation_strategy="none", ignore_labels=[],

@@ -237,7 +237,7 @@ def spread_bert(tiny_bert, tmp_path_factory) -> Path:
 
     folder = tmp_path_factory.mktemp("spread") / "bert"
     shutil.copytree(tiny_bert, folder)
-    model = AutoModelForSequenceClassification.from_pretrained(tiny_bert, use_safetensors=True)
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_bert, use_safetensors=True, trust_remote_code=False)
     torch.manual_seed(0)
     with torch.no_grad():
         for parameter in model.parameters():

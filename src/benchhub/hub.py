@@ -200,7 +200,6 @@ class Hub:
         from benchhub.inspection.examples import ExampleQuery, select_examples
 
         query = ExampleQuery(errors=errors, gold=gold, predicted=predicted, slice=slice, sort=sort)
-        query.check()
         with self._sessions() as session:
             row = evaluation_service.find_evaluation(session, model=model, dataset=dataset, split=split)
             dataset_row = dataset_service.get_dataset_row(session, dataset)

@@ -8,8 +8,6 @@ format, so the file can be scored with `benchhub score` or submitted to a hosted
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from benchhub.data.prediction_files import (
 from benchhub.engine.runner import run_model
 from benchhub.errors import InvalidInputError, PredictionsFormatError
 from benchhub.evaluation.evaluations import model_settings, train_split
+from benchhub.report.files import replace_atomically
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.tasks.registry import get_task
 
@@ -46,7 +45,7 @@ def predict_file(session: Session, artifacts: ArtifactStore, *, model: str, data
     if output.suffix.lower() != suffix:
         raise InvalidInputError(f"--output {output.name}: {task.name} predictions are written as {task.predictions_filename}; "
                                 f"name the file with {suffix}.")
-    if output.is_dir():
+    if output.is_dir():  # before the model runs, not after
         raise InvalidInputError(f"--output {output} is a folder; give a file name, e.g. {output / task.predictions_filename}.")
     inputs = Path(inputs).expanduser()
     try:
@@ -62,21 +61,8 @@ def predict_file(session: Session, artifacts: ArtifactStore, *, model: str, data
     run = run_model(loaded, split, batch_size=batch_size, show_progress=show_progress,
                     description=f"{model} on {inputs.name}")
     predictions = task.collect(loaded, split, run, facts)
-    _write_atomically(output, lambda path: task.write_predictions(path, split, predictions, facts))
+    replace_atomically(output, lambda path: task.write_predictions(path, split, predictions, facts),
+                       example=task.predictions_filename)
     return {"model": model, "dataset": dataset, "task": task.name, "inputs": str(inputs), "output": str(output),
             "examples": len(split), "seconds": round(time.perf_counter() - started, 3)}
 
-
-def _write_atomically(target: Path, write: Any) -> None:
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise InvalidInputError(f"Cannot write {target} ({exc.strerror or exc}); give a path in a folder you can write to.") from exc
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)

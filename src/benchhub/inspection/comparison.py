@@ -84,7 +84,7 @@ def compare_models(session: Session, artifacts: ArtifactStore, *, model_a: str, 
         contingency[_cell(right_a, right_b)] += 1
         if row_a["predicted"] != row_b["predicted"]:
             disagreements.append({"id": row_a["id"], "inputs": row_a["inputs"], "gold": row_a["gold"],
-                                  "a": _prediction(row_a), "b": _prediction(row_b),
+                                  "a": row_a["predicted"], "b": row_b["predicted"],
                                   "a_correct": right_a, "b_correct": right_b})
     # Where one model is right first (a's wins, then b's), then the rest, each in split order.
     disagreements.sort(key=lambda d: (not d["a_correct"] or d["b_correct"], not d["b_correct"] or d["a_correct"]))
@@ -129,6 +129,3 @@ def _cell(right_a: bool, right_b: bool) -> str:
         return "only_a"
     return "only_b" if right_b else "both_wrong"
 
-
-def _prediction(row: dict[str, Any]) -> Any:
-    return row["predicted"]

@@ -31,7 +31,7 @@ class ExampleQuery:
     slice: str | None = None
     sort: str = "split"
 
-    def check(self) -> None:
+    def __post_init__(self) -> None:
         if self.sort not in SORTS:
             raise InvalidInputError(f"--sort {quoted(self.sort)} is not an order; use one of {', '.join(SORTS)}.")
 
@@ -54,7 +54,6 @@ def with_inputs(task: Task, split: Split, rows: list[dict[str, Any]]) -> list[di
 def select_examples(task: Task, split: Split, rows: list[dict[str, Any]], facts: DatasetFacts,
                     query: ExampleQuery) -> tuple[list[dict[str, Any]], str | None]:
     """The rows (joined with their inputs) that `query` keeps, in its order, and the slice's description."""
-    query.check()
     chosen = with_inputs(task, split, rows)
     description = None
     if query.slice is not None:

@@ -107,7 +107,6 @@ def get_evaluation_examples(evaluation_id: EvaluationId, session: SessionDep, hu
     if not viewer.may_read_examples(row):
         raise PermissionDeniedError(f"User {user.name!r} may not read the per-example results of evaluation {evaluation_id}.")
     query = ExampleQuery(errors=errors, gold=gold, predicted=predicted, slice=slice, sort=sort)
-    query.check()
     split = dataset_service.load_split(hub.artifacts, row.dataset, row.split)
     examples, _ = select_examples(get_task(row.dataset.task), split, evaluation_lookup.evaluation_examples(hub.artifacts, row),
                                   dataset_service.dataset_facts(row.dataset), query)

@@ -44,7 +44,7 @@ from benchhub.server.views import dataset_view, model_view
 from benchhub.store.tables import DatasetRow, ModelRow, UserRow
 from benchhub.tasks.base import inputs_text
 from benchhub.tasks.registry import TASKS, get_task
-from benchhub.units import human_bytes
+from benchhub.units import change_text, human_bytes
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
@@ -78,7 +78,7 @@ def render(request: Request, template: str, user: UserRow | None, status: int = 
     flash = sessions.read_flash(request.app.state.secret, request.cookies.get(sessions.FLASH_COOKIE))
     response = templates.TemplateResponse(request, template, {
         "user": user, "csrf": csrf, "version": __version__, "flash": flash,
-        "fmt": _fmt, "ci": _ci, "bytes": lambda value: human_bytes(value or None, missing="–"), "value": _value, "versus": _versus, **context,
+        "fmt": _fmt, "ci": _ci, "change": change_text, "bytes": lambda value: human_bytes(value or None, missing="–"), "value": _value, "versus": _versus, **context,
     }, status_code=status)
     if request.cookies.get(sessions.CSRF_COOKIE) != csrf:
         response.set_cookie(sessions.CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=_https(request))

@@ -142,13 +142,14 @@ class _Embedder:
 
         from benchhub.models.checkpoints import resolve_checkpoint
         from benchhub.models.fingerprints import file_sha256
-        from benchhub.models.pretrained import minilm_folder
+        from benchhub.models.pretrained import MINILM_SHA256, minilm_folder
 
         folder = minilm_folder(verify=True) if encoder == BUNDLED else resolve_checkpoint(encoder)
         weights = folder / "model.safetensors"
         if not weights.is_file():
             raise InvalidInputError(f"{folder} has no model.safetensors; give an encoder saved with safetensors weights.")
-        self.sha256 = file_sha256(weights)
+        # minilm_folder has just checked the bundled weights against their published hash.
+        self.sha256 = MINILM_SHA256 if encoder == BUNDLED else file_sha256(weights)
         self.tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
         self.model = AutoModel.from_pretrained(folder, use_safetensors=True, trust_remote_code=False).eval()
         self.max_length = max_length
