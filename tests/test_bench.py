@@ -222,8 +222,8 @@ def test_bench_measures_stores_and_feeds_the_leaderboard(hub, isolated_hub):
     benched = [rows["tiny"], rows["baseline:majority"]]
     expected = pareto_front([(row.metrics["macro_f1"]["value"], row.latency_ms) for row in benched])
     assert [row.pareto for row in benched] == expected and any(expected)
-    assert "tiny: latency at batch 1 is from sequence length 16 (not benched at 128)." in board.notes
-    assert "tiny: throughput at batch 32 is from sequence length 16 (not benched at 128)." in board.notes
+    assert "speed: latency at batch 1 is from sequence length 16 (not benched at 128) for tiny, baseline:majority." in board.notes
+    assert "speed: throughput at batch 32 is from sequence length 16 (not benched at 128) for tiny." in board.notes
     assert any(note.startswith("Pareto (◆): no other benched model is at least as good on macro_f1") for note in board.notes)
 
     header, table = leaderboard_rows(board)

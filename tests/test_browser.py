@@ -160,3 +160,84 @@ def test_submit_a_file_watch_it_scored_and_see_nothing_hidden(tmp_path):
         assert "labels of reviews/test are hidden by benchmark sentiment" in page.inner_text("main")
         for row in setup.test_rows[:3]:
             assert row["text"] not in page.content()
+
+
+@pytest.fixture
+def benched_board(tmp_path: Path):
+    """`reviews` with three baselines evaluated, benched at sequence length 32 and probed: every column has data."""
+    from benchhub.engine.latency import BenchBudget
+
+    home = tmp_path / "hub"
+    config = HubConfig(home=home, database_url=f"sqlite:///{home / 'hub.db'}")
+    with Hub(config) as hub:
+        hub.add_dataset("reviews", splits={"train": write_jsonl(tmp_path / "train.jsonl", review_rows(40, seed=1, prefix="train")),
+                                           "test": write_jsonl(tmp_path / "test.jsonl", review_rows(24, seed=2, prefix="test"))},
+                        id_column="id")
+        models = ["baseline:majority", "baseline:keyword", "baseline:tfidf-logreg"]
+        for model in models:
+            hub.evaluate(model=model, dataset="reviews", progress=False)
+            hub.probe(model=model, dataset="reviews", progress=False)
+        hub.bench(models, dataset="reviews", batch_sizes=(1, 32), seq_lens=(32,), progress=False,
+                  budget=BenchBudget(warmup_calls=0, warmup_seconds=0, min_timings=3, min_seconds=0, slice_seconds=0))
+    with live_server(config) as url:
+        yield url
+
+
+def _visible_columns(page) -> list[str]:
+    return page.locator("#leaderboard thead th:visible").all_inner_texts()
+
+
+def _fits(page) -> None:
+    """Nothing scrolls sideways: not the page, not the table in its box, and no visible header ends past the box."""
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    table, box = page.evaluate("[document.querySelector('#leaderboard').scrollWidth, document.querySelector('.scroll').clientWidth]")
+    assert table <= box
+    right = page.evaluate("document.querySelector('.scroll').getBoundingClientRect().right")
+    edges = page.evaluate("Array.from(document.querySelectorAll('#leaderboard thead th')).filter(h => h.offsetParent)"
+                          ".map(h => h.getBoundingClientRect().right)")
+    assert edges and max(edges) <= right + 0.5
+
+
+def test_the_leaderboard_fits_a_laptop_and_a_phone_and_the_reader_chooses_its_columns(benched_board, tmp_path):
+    url = benched_board
+    with browser() as chromium:
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(url + "/leaderboards/reviews")
+        page.wait_for_selector("#chart .xtick text")
+        assert [t.split("\n")[0] for t in _visible_columns(page)] == [
+            "#", "model", "macro_f1 [95% CI]", "vs leader", "latency ms (b1)", "size", "worst change"]
+        _fits(page)
+        # Notes follow their columns: the latency note shows, the throughput one hides with its column.
+        notes = page.locator("p.note:visible").all_inner_texts()
+        assert any(n.startswith("speed: latency at batch 1 is from sequence length 32") for n in notes)
+        assert not any(n.startswith("speed: throughput") for n in notes)
+        # Labelled points and written-out log ticks, increasing (not "6 7 8 9 1 2 3").
+        labels = page.locator("#chart .textpoint text").all_text_contents()
+        assert sorted(labels) == ["baseline:keyword", "baseline:majority", "baseline:tfidf-logreg"]
+        ticks = [float(t) for t in page.locator("#chart .xtick text").all_text_contents()]
+        assert len(ticks) >= 2 and ticks == sorted(ticks) and len(set(ticks)) == len(ticks)
+        page.screenshot(path=str(tmp_path / "board-1280.png"), full_page=True)
+        # Show ECE from the chooser: it stays chosen across a reload, until the defaults are restored.
+        page.click("#column-chooser summary")
+        page.check("#column-chooser input[value=ece]")
+        assert "ECE" in _visible_columns(page)
+        page.reload()
+        assert "ECE" in _visible_columns(page) and "robustness" in " ".join(page.locator("p.note:visible").all_inner_texts())
+        page.click("#column-chooser summary")
+        page.click("#column-chooser .reset")
+        assert "ECE" not in _visible_columns(page)
+        # The filter box: by name, then by kind.
+        page.fill("#model-filter", "TFIDF")
+        assert page.locator("#leaderboard tbody tr:visible td:nth-child(2)").all_inner_texts() == ["baseline:tfidf-logreg baseline"]
+        assert page.inner_text("#filter-count") == "1 of 3 rows"
+        page.fill("#model-filter", "")
+        page.select_option("#kind-filter", "baseline")
+        assert page.locator("#leaderboard tbody tr:visible").count() == 3
+        phone = chromium.new_page(viewport={"width": 375, "height": 740})
+        phone.goto(url + "/leaderboards/reviews")
+        assert [t.replace("\n", " ") for t in _visible_columns(phone)] == ["#", "model", "macro_f1 [95% CI]"]
+        _fits(phone)
+        phone.screenshot(path=str(tmp_path / "board-375.png"), full_page=True)
+        context.close()

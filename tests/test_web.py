@@ -65,10 +65,10 @@ def test_pages_render_the_catalog_and_the_ranking(client):
     assert re.findall(r'<td class="num">([^<]*)</td>', oracle_row)[-1] == "1"
     board = client.get("/leaderboards/reviews")
     assert board.status_code == 200
-    rows = re.findall(r"<tr class=\"(baseline)?\">\s*<td class=\"num\" data-value=\"(\d+)\">", board.text)
+    rows = re.findall(r"<tr class=\"(baseline)?\"[^>]*>\s*<td class=\"num\" data-column=\"rank\" data-value=\"(\d+)\">", board.text)
     assert [rank for _, rank in rows] == ["1", "2", "3"]
     assert [bool(baseline) for baseline, _ in rows] == [False, True, True]  # baselines marked as reference rows
-    assert "1.000 [1.000, 1.000]" in board.text  # the oracle's macro_f1 with its CI
+    assert '1.000 <span class="ci">[1.000, 1.000]</span>' in board.text  # the oracle's macro_f1 with its CI
     assert board.text.count("<button type=\"button\">") >= 6  # sortable by keyboard: a button per column
     assert 'id="chart"' not in board.text  # no latency measured: no chart
     assert client.get("/datasets/reviews").status_code == 200
@@ -84,7 +84,7 @@ def test_a_leaderboard_with_speed_has_the_chart_with_a_local_plotly(client, hub)
               budget=BenchBudget(warmup_calls=0, warmup_seconds=0, min_timings=3, min_seconds=0, slice_seconds=0))
     page = client.get("/leaderboards/reviews")
     assert 'id="chart"' in page.text and '<script src="/static/plotly.min.js" defer>' in page.text
-    assert "latency ms (b1)" in page.text and "◆ front" in page.text
+    assert "latency ms (b1)" in page.text and 'title="on the accuracy-latency Pareto front">◆</span>' in page.text
     assert "https://" not in page.text.split('data-figure="')[0]  # no CDN
     bundle = client.get("/static/plotly.min.js")
     assert bundle.status_code == 200 and bundle.headers["content-type"].startswith("text/javascript")
@@ -180,7 +180,7 @@ def test_the_leaderboard_page_shows_robustness_once_models_are_probed(client, hu
     page = client.get("/leaderboards/reviews").text
     summary = next(r for r in hub.leaderboard(dataset="reviews", baselines=False, progress=False).rows
                    if r.model == "baseline:keyword").robustness
-    assert "worst change" in page and f"{-summary['worst_drop_points'] + 0.0:+.1f} ({summary['worst_probe']})" in page
+    assert "worst change" in page and f"{-summary['worst_drop_points'] + 0.0:+.1f} <small>({summary['worst_probe']})</small>" in page
 
 
 @pytest.mark.parametrize("cookie", ["\xe9", "1.2.\xe9", "\xb2.\xb2." + "0" * 64, "1.2.3\n", "1.2." + "a" * 64 + "\n"],

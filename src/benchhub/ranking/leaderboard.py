@@ -90,8 +90,12 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
     if robustness:
         notes.append("robustness: from each model's newest `benchhub probe` run (flip rate under invariance probes, "
                       "worst metric drop in points, ECE).")
-    latency = {e.id: _speed(speeds, e, LATENCY_BATCH, notes) for e in evaluations}
-    throughput = {e.id: _speed(speeds, e, THROUGHPUT_BATCH, notes) for e in evaluations}
+    shorter: dict[tuple[str, int], list[str]] = {}  # (measure at batch, seq len) -> models measured there
+    latency = {e.id: _speed(speeds, e, LATENCY_BATCH, shorter) for e in evaluations}
+    throughput = {e.id: _speed(speeds, e, THROUGHPUT_BATCH, shorter) for e in evaluations}
+    for (measure, seq_len), names in shorter.items():
+        notes.append(f"speed: {measure} is from sequence length {seq_len} (not benched at {SPEED_SEQ_LEN}) "
+                     f"for {', '.join(names)}.")
     benched = [e for e in evaluations if latency[e.id] is not None and _value(e, metric) > -math.inf]
     front = dict(zip((e.id for e in benched), pareto_front([(_value(e, metric), latency[e.id].latency_p50_ms) for e in benched])))
     if benched:
@@ -145,8 +149,9 @@ def pareto_front(points: list[tuple[float, float]]) -> list[bool]:
 
 
 def _speed(speeds: dict[tuple[int, int, int], SpeedRunRow], evaluation: EvaluationRow, batch: int,
-           notes: list[str]) -> SpeedRunRow | None:
-    """The newest run at `batch` and sequence length 128, else at the longest length benched (said in a note)."""
+           shorter: dict[tuple[str, int], list[str]]) -> SpeedRunRow | None:
+    """The newest run at `batch` and sequence length 128, else at the longest length benched (collected in
+    `shorter` for one note per measure and length)."""
     exact = speeds.get((evaluation.model_id, batch, SPEED_SEQ_LEN))
     if exact is not None:
         return exact
@@ -154,11 +159,8 @@ def _speed(speeds: dict[tuple[int, int, int], SpeedRunRow], evaluation: Evaluati
     if not runs:
         return None
     chosen = max(runs, key=lambda run: run.seq_len)
-    measure = "latency" if batch == LATENCY_BATCH else "throughput"
-    notes.append(
-        f"{evaluation.model.name}: {measure} at batch {batch} is from sequence length {chosen.seq_len} "
-        f"(not benched at {SPEED_SEQ_LEN})."
-    )
+    measure = f"latency at batch {batch}" if batch == LATENCY_BATCH else f"throughput at batch {batch}"
+    shorter.setdefault((measure, chosen.seq_len), []).append(evaluation.model.name)
     return chosen
 
 

@@ -95,6 +95,12 @@ def accuracy_latency_figure(board: Leaderboard) -> Any | None:
     points = [(row, value) for row in board.rows if (value := _value(row, board.metric)) is not None and row.latency_ms]
     if not points:
         return None
+    low, high = (math.log10(f(row.latency_ms for row, _ in points)) for f in (min, max))
+
+    def label_side(latency: float) -> str:  # labels lean inwards, so the ones at the edges stay on the plot
+        where = (math.log10(latency) - low) / (high - low) if high > low else 0.5
+        return "top right" if where < 0.25 else "top left" if where > 0.75 else "top center"
+
     figure = go.Figure()
     for label, baseline, marker in (
         ("models", False, {"size": 11, "color": "#2f6fde", "symbol": "circle"}),
@@ -103,7 +109,9 @@ def accuracy_latency_figure(board: Leaderboard) -> Any | None:
         chosen = [(row, value) for row, value in points if row.baseline is baseline]
         if chosen:
             figure.add_trace(go.Scatter(
-                name=label, mode="markers", marker=marker,
+                name=label, mode="markers+text", marker=marker,
+                textposition=[label_side(row.latency_ms) for row, _ in chosen],
+                textfont={"size": 11, "color": "#3b4456"}, cliponaxis=False,
                 x=[row.latency_ms for row, _ in chosen], y=[value for _, value in chosen],
                 text=[escape(row.model) for row, _ in chosen],
                 hovertemplate=f"<b>%{{text}}</b><br>{escape(board.metric)}: %{{y:{_format(board)}}}<br>"
@@ -117,12 +125,28 @@ def accuracy_latency_figure(board: Leaderboard) -> Any | None:
             x=[x for x, _ in front], y=[y for _, y in front], hoverinfo="skip",
         ))
     figure.update_layout(
-        template="plotly_white", height=480, margin={"l": 60, "r": 20, "t": 30, "b": 60},
-        xaxis={"type": "log", "title": {"text": "latency per example, ms (log scale; lower is better)"}},
+        template="plotly_white", height=480, margin={"l": 60, "r": 20, "t": 30, "b": 80},
+        xaxis={"type": "log", "title": {"text": "latency per example, ms<br>(log scale; lower is better)"},
+               **log_ticks([row.latency_ms for row, _ in points])},
         yaxis={"title": {"text": f"{escape(board.metric)} (higher is better)"}},
-        legend={"orientation": "h", "y": -0.18},
+        legend={"orientation": "h", "y": -0.22},
     )
     return figure
+
+
+def log_ticks(values: list[float]) -> dict[str, Any]:
+    """Ticks at 1, 2 and 5 of every decade the values span, each written out ("0.05", "2", "100"), for a
+    log axis; plotly's own ticks on a short range read "6 7 8 9 1 2 3"."""
+    first, last = math.floor(math.log10(min(values))) - 1, math.ceil(math.log10(max(values))) + 1
+    ticks = [mantissa * 10.0 ** exponent for exponent in range(first, last + 1) for mantissa in (1, 2, 5)]
+    lower = max(i for i, tick in enumerate(ticks) if tick <= min(values) * (1 + 1e-9))
+    upper = min(i for i, tick in enumerate(ticks) if tick >= max(values) * (1 - 1e-9))
+    if lower == upper:  # one value on a tick: its neighbours too
+        lower, upper = lower - 1, upper + 1
+    span = ticks[lower:upper + 1]
+    if len(span) > 9:  # a wide range: decades only
+        span = [tick for tick in span if f"{tick:g}".lstrip("0.").startswith("1")]
+    return {"tickvals": span, "ticktext": [f"{tick:g}" for tick in span], "minor": {"ticks": ""}}
 
 
 def _accuracy_bars(board: Leaderboard) -> Any | None:

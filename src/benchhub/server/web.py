@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from benchhub._version import __version__
@@ -37,6 +38,7 @@ from benchhub.ranking import leaderboard
 from benchhub.ranking.reports import model_evaluations
 from benchhub.server import sessions
 from benchhub.server.auth import OptionalUser
+from benchhub.server.board_columns import board_columns, board_notes
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.params import EvaluationId
 from benchhub.server.permissions import ViewerDep
@@ -78,7 +80,7 @@ def render(request: Request, template: str, user: UserRow | None, status: int = 
     flash = sessions.read_flash(request.app.state.secret, request.cookies.get(sessions.FLASH_COOKIE))
     response = templates.TemplateResponse(request, template, {
         "user": user, "csrf": csrf, "version": __version__, "flash": flash,
-        "fmt": _fmt, "ci": _ci, "change": change_text, "bytes": lambda value: human_bytes(value or None, missing="–"), "value": _value, "versus": _versus, **context,
+        "fmt": _fmt, "ci": _ci, "ci_html": _ci_html, "change": change_text, "bytes": lambda value: human_bytes(value or None, missing="–"), "value": _value, "versus": _versus, **context,
     }, status_code=status)
     if request.cookies.get(sessions.CSRF_COOKIE) != csrf:
         response.set_cookie(sessions.CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=_https(request))
@@ -159,11 +161,9 @@ def leaderboard_page(dataset: str, request: Request, session: SessionDep, hub: H
     slices = ["length=0-9", "length=10-19", "length=20-39", "length=40+", *(f"label={label}" for label in labels),
               *(f"column={name}:{value}" for name, values in sorted(columns.items())
                 for value in sorted({str(v) for v in values}))][:60]
-    return render(request, "leaderboard.html", user, board=board, extra=extra, scale=task.metric_scale,
-                  slices=slices, current_slice=slice or "", robust=any(row.robustness for row in board.rows),
-                  shortcut=any(row.shortcut_gap is not None for row in board.rows),
-                  speed=any(row.latency_ms is not None or row.throughput is not None for row in board.rows),
-                  figure=figure)
+    return render(request, "leaderboard.html", user, board=board, scale=task.metric_scale, slices=slices,
+                  current_slice=slice or "", columns=board_columns(board, extra), notes=board_notes(board.notes),
+                  kinds=sorted({row.kind for row in board.rows}), figure=figure)
 
 
 EXAMPLES_PAGE = 25
@@ -318,6 +318,12 @@ def _ci(metric: dict[str, float] | None, scale: float = 1.0) -> str:
     if metric.get("ci_low") is not None and metric.get("ci_high") is not None:
         text += f" [{format(metric['ci_low'], digits)}, {format(metric['ci_high'], digits)}]"
     return text
+
+
+def _ci_html(metric: dict[str, float] | None, scale: float = 1.0) -> Markup:
+    """`_ci` with the interval in its own span, so a narrow screen can put it under the value."""
+    value, _, interval = _ci(metric, scale).partition(" ")
+    return Markup(f'{escape(value)} <span class="ci">{escape(interval)}</span>') if interval else Markup(escape(value))
 
 
 def _value(row: Any, name: str) -> str:

@@ -43,6 +43,77 @@
     cell.style.background = "rgba(36, 86, 199, " + (share > 0 ? 0.08 + 0.72 * share : 0) + ")";
     if (share > 0.55) cell.style.color = "#fff";
   });
+  // Leaderboard columns: each shows where its data-show says (phone, wide) until the reader chooses in the
+  // chooser; the choice is remembered in this browser. Notes about hidden columns hide with them.
+  function remembered(key) {
+    try { return JSON.parse(window.localStorage.getItem(key)) || {}; } catch (e) { return {}; }
+  }
+  function remember(key, choices) {
+    try { window.localStorage.setItem(key, JSON.stringify(choices)); } catch (e) { /* storage off: for this page only */ }
+  }
+  function setupColumns(table, tools) {
+    var key = "benchhub.columns." + table.getAttribute("data-columns-key");
+    var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    var choices = tools.querySelector("#column-chooser .choices");
+    var phone = window.matchMedia("(max-width: 40rem)");
+    var chosen = remembered(key);
+    function shown(header) {
+      var column = header.getAttribute("data-column");
+      if (column === "model") return true;
+      if (Object.prototype.hasOwnProperty.call(chosen, column)) return chosen[column];
+      return (header.getAttribute("data-show") || "").split(" ").indexOf(phone.matches ? "phone" : "wide") >= 0;
+    }
+    function apply() {
+      var visible = {};
+      headers.forEach(function (header) { visible[header.getAttribute("data-column")] = shown(header); });
+      table.querySelectorAll("[data-column]").forEach(function (cell) { cell.hidden = !visible[cell.getAttribute("data-column")]; });
+      document.querySelectorAll(".note[data-columns]").forEach(function (note) {
+        note.hidden = !note.getAttribute("data-columns").split(" ").some(function (column) { return visible[column]; });
+      });
+      choices.querySelectorAll("input").forEach(function (box) { box.checked = visible[box.value]; });
+    }
+    headers.forEach(function (header) {
+      var column = header.getAttribute("data-column");
+      if (column === "model") return;
+      var label = document.createElement("label");
+      var box = document.createElement("input");
+      box.type = "checkbox";
+      box.value = column;
+      box.addEventListener("change", function () { chosen[column] = box.checked; remember(key, chosen); apply(); });
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + header.textContent.trim()));
+      choices.appendChild(label);
+    });
+    tools.querySelector("#column-chooser .reset").addEventListener("click", function () {
+      chosen = {};
+      remember(key, chosen);
+      apply();
+    });
+    if (phone.addEventListener) phone.addEventListener("change", apply);
+    apply();
+  }
+  function setupFilter(table, tools) {
+    var text = tools.querySelector("#model-filter"), kind = tools.querySelector("#kind-filter");
+    var count = tools.querySelector("#filter-count");
+    function apply() {
+      var needle = text.value.trim().toLowerCase(), wanted = kind.value, rows = table.tBodies[0].rows, matching = 0;
+      Array.prototype.forEach.call(rows, function (row) {
+        var keep = (!needle || row.getAttribute("data-model").indexOf(needle) >= 0) &&
+                   (!wanted || row.getAttribute("data-kind") === wanted);
+        row.hidden = !keep;
+        matching += keep ? 1 : 0;
+      });
+      count.textContent = needle || wanted ? matching + " of " + rows.length + " rows" : "";
+    }
+    text.addEventListener("input", apply);
+    kind.addEventListener("change", apply);
+  }
+  var board = document.getElementById("leaderboard"), tools = document.getElementById("board-tools");
+  if (board && tools) {
+    setupColumns(board, tools);
+    setupFilter(board, tools);
+    tools.hidden = false;
+  }
   var chart = document.getElementById("chart");
   if (chart) {
     window.addEventListener("load", function () {
