@@ -375,3 +375,24 @@ def test_a_timed_qa_call_includes_decoding_the_answer_spans(qa_model):
     (stats,) = measure([Subject("qa", Counting(), get_task("question-answering"), DatasetFacts(options={"squad_version": "2.0"}))], batch_sizes=[2], seq_lens=[64], budget=QUICK,
                        show_progress=False)
     assert calls["decode"] == calls["encode"] >= stats.timings  # every call, warm-up and timed, decodes
+
+
+def test_a_baselines_speed_counts_only_on_the_dataset_it_was_fitted_on(hub, review_files, tmp_path):
+    from tests.conftest import write_jsonl
+
+    # A second dataset with a ten-times larger train split: TF-IDF fitted there has another vocabulary.
+    hub.add_dataset("long-reviews", splits={"train": write_jsonl(tmp_path / "train2.jsonl", review_rows(400, seed=5, prefix="l")),
+                                            "test": review_files["test"]}, id_column="id")
+    for dataset in ("reviews", "long-reviews"):
+        hub.evaluate(model="baseline:tfidf-logreg", dataset=dataset, progress=False)
+        hub.evaluate(model="tiny", dataset=dataset, progress=False)
+    runs = hub.bench(["baseline:tfidf-logreg", "tiny"], dataset="reviews", batch_sizes=[1], seq_lens=[16], threads=1,
+                     budget=QUICK, progress=False)
+    assert {run.details["dataset_fingerprint"] for run in runs} == {hub.dataset("reviews").fingerprint}
+    here = {row.model: row for row in hub.leaderboard(dataset="reviews", baselines=False, progress=False).rows}
+    there = {row.model: row for row in hub.leaderboard(dataset="long-reviews", baselines=False, progress=False).rows}
+    tfidf = next(run for run in runs if run.model == "baseline:tfidf-logreg")
+    assert here["baseline:tfidf-logreg"].latency_ms == tfidf.latency_ms_p50
+    assert there["baseline:tfidf-logreg"].latency_ms is None  # benched as fitted on reviews, not on long-reviews
+    # A network model is the same model on every dataset: its speed is shown on both boards.
+    assert here["tiny"].latency_ms == there["tiny"].latency_ms is not None

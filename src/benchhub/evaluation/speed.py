@@ -22,6 +22,7 @@ from benchhub.engine.latency import BenchBudget, Subject, measure
 from benchhub.engine.provenance import hardware, package_versions
 from benchhub.errors import InvalidInputError
 from benchhub.evaluation.evaluations import dataset_facts, model_settings, train_split
+from benchhub.models.base import FITTED_PER_DATASET
 from benchhub.results import SpeedResult
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo
@@ -71,7 +72,8 @@ def bench_models(session: Session, artifacts: ArtifactStore, *, models: Sequence
             latency_p99_ms=stat.p99_ms, throughput=stat.throughput, timings=stat.timings,
             size_bytes=subject.model.info.size_bytes, hardware=machine,
             details={
-                "dataset": dataset_row.name, "task": dataset_row.task, "threads_requested": threads,
+                "dataset": dataset_row.name, "dataset_fingerprint": dataset_row.fingerprint, "task": dataset_row.task,
+                "threads_requested": threads,
                 "timed_seconds": stat.seconds, "throughput_from": "p50", "budget": _budget_dict(budget),
                 "packages": packages, "model": {"kind": model_row.kind, "fingerprint": model_row.fingerprint,
                                                 **subject.model.info.extra},
@@ -107,12 +109,14 @@ class ComparableSpeeds:
     elsewhere_only: list[int]
 
 
-def comparable_speed_runs(session: Session, model_ids: Sequence[int]) -> ComparableSpeeds:
+def comparable_speed_runs(session: Session, model_ids: Sequence[int], dataset: DatasetRow | None = None) -> ComparableSpeeds:
+    """The comparable runs of `model_ids`; for a board of `dataset`, a baseline's runs count only when it was
+    benched as fitted on that dataset (a TF-IDF model fitted elsewhere has another vocabulary and speed)."""
     if not model_ids:
         return ComparableSpeeds({}, None, 0, [])
-    rows = session.scalars(
+    rows = [row for row in session.scalars(
         select(SpeedRunRow).where(SpeedRunRow.model_id.in_(list(model_ids))).order_by(SpeedRunRow.id.desc())
-    ).all()
+    ).all() if dataset is None or row.model.kind not in FITTED_PER_DATASET or _benched_on(row, dataset)]
     by_profile: dict[SpeedProfile, dict[tuple[int, int, int], SpeedRunRow]] = {}
     for row in rows:
         by_profile.setdefault(speed_profile(row), {}).setdefault((row.model_id, row.batch_size, row.seq_len), row)
@@ -122,6 +126,13 @@ def comparable_speed_runs(session: Session, model_ids: Sequence[int]) -> Compara
     here = {key[0] for key in by_profile[chosen]}
     benched = {key[0] for runs in by_profile.values() for key in runs}
     return ComparableSpeeds(by_profile[chosen], chosen, len(by_profile), sorted(benched - here))
+
+
+def _benched_on(row: SpeedRunRow, dataset: DatasetRow) -> bool:
+    details = row.details or {}
+    if "dataset_fingerprint" in details:
+        return details["dataset_fingerprint"] == dataset.fingerprint
+    return details.get("dataset") == dataset.name  # runs stored before fingerprints were recorded
 
 
 def speed_record(row: SpeedRunRow) -> SpeedResult:

@@ -15,6 +15,8 @@ from benchhub.data.records import Split
 
 # "baseline" is the built-in baselines' kind; a user's regex rules are "rules", a model of their own.
 KINDS = ("transformers", "onnx", "baseline", "predictions", "rules")
+# Kinds fitted on each dataset's train split: what one costs to run depends on the dataset it was fitted on.
+FITTED_PER_DATASET = ("baseline",)
 NETWORK_KINDS = ("transformers", "onnx")  # models that take the task's transformers settings (max_length, ...)
 
 

@@ -79,7 +79,7 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
     if shortcut is not None:
         notes.append(f"shortcut gap: {metric} minus the best partial-input baseline ({shortcut[0]}, {shortcut[1]:.2f}).")
     leader = evaluations[0] if evaluations else None
-    comparable = comparable_speed_runs(session, [e.model_id for e in evaluations])
+    comparable = comparable_speed_runs(session, [e.model_id for e in evaluations], dataset_row)
     speeds = comparable.runs
     if comparable.profiles > 1:
         names = {e.model_id: e.model.name for e in evaluations}
