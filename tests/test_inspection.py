@@ -13,6 +13,7 @@ import pytest
 from scipy.stats import binomtest
 
 from benchhub import Hub
+from benchhub.cli.render import metric_comparison_rows
 from benchhub.errors import InvalidInputError
 from benchhub.inspection.comparison import mcnemar_exact_pvalue
 from tests.test_cli import one_error_line, run_cli
@@ -85,6 +86,22 @@ def test_a_comparison_on_a_slice_rescores_the_slice_as_the_leaderboard_does(hub)
     accuracy = next(m for m in comparison.metrics if m.metric == "accuracy")
     assert accuracy.a == pytest.approx(on_board[a]["accuracy"]["value"]) and accuracy.b == pytest.approx(on_board[b]["accuracy"]["value"])
     assert accuracy.difference == pytest.approx(accuracy.a - accuracy.b, abs=1e-12)
+
+
+def test_a_slice_of_fewer_than_ten_examples_gets_differences_without_intervals(hub):
+    a, b = "baseline:keyword", "baseline:tfidf-logreg"
+    small = hub.compare(a, b, dataset="support", slice="length=40+", progress=False)
+    assert small.examples == 9
+    assert small.notes == ["Only 9 examples: too few to resample (at least 10), so the differences have no interval or "
+                           "p-value; McNemar's exact test holds at any size."]
+    for metric in small.metrics:
+        assert (metric.ci_low, metric.ci_high, metric.p_value) == (None, None, None)
+        assert metric.difference == pytest.approx(metric.a - metric.b, abs=1e-12)
+    assert 0 < small.mcnemar_p_value <= 1
+    header, rows = metric_comparison_rows(small)
+    assert rows[0][3] == f"{small.metrics[0].difference:+.3f} (no CI)" and rows[0][4] == "-"
+    larger = hub.compare(a, b, dataset="support", slice="length=20-39", progress=False)
+    assert larger.examples == 23 and larger.notes == [] and all(m.ci_low is not None for m in larger.metrics)
 
 
 def test_the_examples_browser_filters_by_correctness_labels_and_slices_and_sorts_by_confidence(hub):

@@ -226,6 +226,8 @@ def metric_comparison_rows(comparison: Comparison) -> tuple[list[str], list[list
     for m in comparison.metrics:
         if m.difference is None:
             change = "- (not paired)"
+        elif m.ci_low is None or m.ci_high is None:
+            change = f"{number(m.difference)} (no CI)"
         else:
             change = f"{number(m.difference)} [{number(m.ci_low)}, {number(m.ci_high)}]"
         value = (lambda v: "-" if v is None else (f"{v:.1f}" if scaled else f"{v:.3f}"))
@@ -238,6 +240,7 @@ def comparison_lines(comparison: Comparison) -> list[str]:
     """The contingency table of exactly right examples and McNemar's exact test, as lines."""
     c = comparison.contingency
     return [
+        *comparison.notes,
         f"exactly right: both {c['both_right']}, only A {c['only_a']}, only B {c['only_b']}, neither {c['both_wrong']}",
         f"McNemar's exact test (only A vs only B): p = {comparison.mcnemar_p_value:.4g}",
         f"predictions differ on {len(comparison.disagreements)} of {comparison.examples} examples",

@@ -2,7 +2,8 @@
 
 Both evaluations come from the cache (or run once). The metrics are the family's board metrics,
 each with the paired bootstrap of `Task.paired_test` (the same resamples for both models), on the
-split or on a slice of it re-scored from the stored rows. The contingency table counts examples
+split or on a slice of it re-scored from the stored rows (a slice of fewer than ten examples gets the
+differences without intervals). The contingency table counts examples
 each model gets exactly right (`Task.example_correct`), and McNemar's exact test asks whether the
 discordant examples split evenly. Every example whose predictions differ is listed with its inputs.
 """
@@ -29,6 +30,8 @@ from benchhub.store.artifacts import ArtifactStore
 from benchhub.tasks.registry import get_task
 
 CELLS = ("both_right", "only_a", "only_b", "both_wrong")
+# Below this many examples (a small slice) a bootstrap resamples a handful of values: no interval is given.
+MIN_RESAMPLED_EXAMPLES = 10
 
 
 def mcnemar_exact_pvalue(only_a: int, only_b: int) -> float:
@@ -69,10 +72,18 @@ def compare_models(session: Session, artifacts: ArtifactStore, *, model_a: str, 
                               else (list(range(len(split_data))), None))
     rows_a, rows_b = [rows_a[i] for i in positions], [rows_b[i] for i in positions]
     values = _values(task, split_data, evaluations, (rows_a, rows_b), positions, facts, sliced=slice is not None)
-    metrics = []
+    metrics, notes = [], []
+    few = len(positions) < MIN_RESAMPLED_EXAMPLES
+    if few:
+        notes.append(f"Only {len(positions)} examples: too few to resample (at least {MIN_RESAMPLED_EXAMPLES}), so the "
+                     "differences have no interval or p-value; McNemar's exact test holds at any size.")
     for metric in _metrics(task, values):
-        test = task.paired_test(rows_a, rows_b, metric, facts)
         a, b = values[0].get(metric), values[1].get(metric)
+        if few:
+            difference = a - b if a is not None and b is not None else None
+            metrics.append(MetricComparison(metric, a, b, difference, None, None, None))
+            continue
+        test = task.paired_test(rows_a, rows_b, metric, facts)
         metrics.append(MetricComparison(
             metric, a, b, None if test is None else test.difference, None if test is None else test.ci_low,
             None if test is None else test.ci_high, None if test is None else test.p_value,
@@ -93,7 +104,7 @@ def compare_models(session: Session, artifacts: ArtifactStore, *, model_a: str, 
         examples=len(positions), metrics=metrics, contingency=contingency,
         mcnemar_p_value=mcnemar_exact_pvalue(contingency["only_a"], contingency["only_b"]),
         evaluations={model_a: evaluations[0].id, model_b: evaluations[1].id}, disagreements=disagreements,
-        confidence=getattr(task, "confidence", 0.95),
+        confidence=getattr(task, "confidence", 0.95), notes=notes,
     )
 
 
