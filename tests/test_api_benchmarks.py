@@ -180,6 +180,7 @@ BENCHMARK_ROUTES = [
     ("GET", "/{b}/submissions", None, statuses(401, 200, 200, 200, 200)),
     ("GET", "/{b}/submissions?user=pat", None, statuses(401, 200, 403, 200, 200)),
     ("GET", "/{b}/submissions/{s}", None, statuses(401, 200, 404, 200, 200)),
+    ("PATCH", "/{b}/submissions/{s}", {"method_name": "Mine"}, statuses(401, 200, 404, 200, 200)),  # its participant or maintainers
     ("GET", "/{b}/submissions/{s}/scores", None, MAINTAINERS),
     ("POST", "/{b}/submissions/{s}/moderation", {"action": "hide", "reason": "spam"}, MAINTAINERS),
     ("PUT", "/{b}/final-selection", {"submissions": []}, statuses(401, 200, 403, 200, 403)),  # members only

@@ -28,6 +28,7 @@ from benchhub.results import (
     ModelRecord,
     OptimizeResult,
     ProbeReport,
+    Removal,
     SpeedResult,
     Submission,
     TokenRecord,
@@ -81,7 +82,8 @@ class Hub:
 
     def add_dataset(self, name: str, source: str | Path | None = None, *, task: str = DEFAULT_TASK,
                     splits: dict[str, str | Path] | None = None, columns: dict[str, str | None] | None = None,
-                    settings: dict[str, Any] | None = None, revision: str | None = None, **options: Any) -> DatasetInfo:
+                    settings: dict[str, Any] | None = None, revision: str | None = None, exist_ok: bool = False,
+                    **options: Any) -> DatasetInfo:
         """Registers a dataset from one file, folder or hub id, or from one file per split.
 
         The task family reads its own columns (unnamed ones take the family's defaults), named by role in
@@ -89,7 +91,8 @@ class Hub:
         answering SQuAD-style question/context/answers columns, or SQuAD v1.1/v2.0 JSON; token
         classification CoNLL column files, or tokens/tags columns. Every family reads `id` and `split`.
         Other keywords, like `settings`, are the family's registration settings (token classification:
-        `scheme`, by default detected).
+        `scheme`, by default detected). With `exist_ok`, registering the same content (fingerprint and settings)
+        under a name again returns the registered dataset, so a script can run again; other content is refused.
         """
         columns = {**(columns or {}), **{key.removesuffix("_column"): value for key, value in options.items()
                                          if key.endswith("_column")}}
@@ -99,8 +102,16 @@ class Hub:
             return dataset_service.add_dataset(
                 session, self.artifacts, name, task=task, source=str(source) if source is not None else None,
                 split_sources={k: str(v) for k, v in splits.items()} if splits else None, columns=columns,
-                settings=settings, revision=revision,
+                settings=settings, revision=revision, exist_ok=exist_ok,
             )
+
+    def remove_dataset(self, name: str, *, cascade: bool = False) -> Removal:
+        """Removes a dataset and its files. Refused while evaluations, probe runs or models fine-tuned on it depend
+        on it, unless `cascade` (which removes them too); refused whenever a hosted benchmark uses it."""
+        from benchhub.catalog.removal import remove_dataset
+
+        with self._sessions() as session:
+            return remove_dataset(session, self.artifacts, name, cascade=cascade)
 
     def datasets(self) -> list[DatasetInfo]:
         with self._sessions() as session:
@@ -111,14 +122,24 @@ class Hub:
             return dataset_service.dataset_info(dataset_service.get_dataset_row(session, name))
 
     def add_model(self, name: str, source: str | Path, *, kind: str | None = None, label_map: str | None = None,
-                  na_probs: str | Path | None = None, revision: str | None = None) -> ModelRecord:
+                  na_probs: str | Path | None = None, revision: str | None = None, exist_ok: bool = False) -> ModelRecord:
         """Registers a transformers checkpoint, a predictions file (with optional QA no-answer probabilities)
-        or a regex-rules baseline."""
+        or a regex-rules baseline. With `exist_ok`, registering the same content (kind, fingerprint, options)
+        under a name again returns the registered model, so a script can run again; other content is refused."""
         with self._sessions() as session:
             return model_service.add_model(
                 session, self.artifacts, name, str(source), kind=kind, label_map=label_map,
-                na_probs=str(na_probs) if na_probs else None, revision=revision,
+                na_probs=str(na_probs) if na_probs else None, revision=revision, exist_ok=exist_ok,
             )
+
+    def remove_model(self, name: str, *, cascade: bool = False) -> Removal:
+        """Removes a model and the files the hub keeps for it. Refused while evaluations, speed or probe runs or
+        models made from it (fine-tuned, optimized) depend on it, unless `cascade` (which removes them too); a
+        fine-tuned checkpoint another model uses stays. Of a built-in baseline, `cascade` removes the results only."""
+        from benchhub.catalog.removal import remove_model
+
+        with self._sessions() as session:
+            return remove_model(session, self.artifacts, name, cascade=cascade)
 
     def models(self) -> list[ModelRecord]:
         with self._sessions() as session:
@@ -346,10 +367,12 @@ class Hub:
             benchmark_service.add_member(session, benchmark, actor_id=self._user_id(session, user), user=member, role=role)
 
     def submit(self, benchmark: str, predictions: str | Path, *, user: str, phase: str | None = None,
-               idempotency_key: str | None = None) -> Submission:
+               idempotency_key: str | None = None, method_name: str | None = None, method_description: str | None = None,
+               method_url: str | None = None) -> Submission:
         """Submits a predictions file as `user` (to the open phase unless `phase` is given); it is scored by a worker.
 
-        A repeated `idempotency_key` returns the first submission and charges nothing.
+        A repeated `idempotency_key` returns the first submission and charges nothing. The method (a name of up
+        to 120 characters, a description of up to 2,000, an http(s) URL) is optional and shown on the board.
         """
         from benchhub.competitions import benchmarks as benchmark_service
         from benchhub.competitions import submissions as submission_service
@@ -360,8 +383,18 @@ class Hub:
             check_size(path.name, path.stat().st_size, benchmark_service.get_benchmark_row(session, benchmark).settings["max_bytes"])
             return submission_service.submit(
                 session, self.artifacts, benchmark, actor_id=self._user_id(session, user), content=path.read_bytes(),
-                filename=path.name, phase=phase, idempotency_key=idempotency_key,
+                filename=path.name, phase=phase, idempotency_key=idempotency_key, method_name=method_name,
+                method_description=method_description, method_url=method_url,
             ).submission
+
+    def edit_submission(self, submission_id: int, *, user: str, benchmark: str | None = None, method_name: str | None = None,
+                        method_description: str | None = None, method_url: str | None = None) -> Submission:
+        """Sets, changes or clears a submission's method (None: unchanged; "": cleared), as its participant or a maintainer."""
+        from benchhub.competitions import submissions as submission_service
+
+        with self._sessions() as session:
+            return submission_service.edit_method(session, submission_id, actor_id=self._user_id(session, user), benchmark=benchmark,
+                                                  name=method_name, description=method_description, url=method_url)
 
     def submissions(self, benchmark: str, *, user: str, phase: str | None = None) -> list[Submission]:
         """`user`'s submissions, newest first (a maintainer sees everyone's)."""

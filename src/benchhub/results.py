@@ -142,6 +142,7 @@ class Comparison:
     evaluations: dict[str, int]   # model -> the id of the evaluation compared
     disagreements: list[dict[str, Any]]
     confidence: float = 0.95
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -203,6 +204,37 @@ class FinetuneResult:
     base: str
     summary: dict[str, Any]
     evaluation: Evaluation | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What `dataset remove` or `model remove` removed: the counts of rows that went with it, the models made
+    from it (fine-tuned, optimized), and how many artifact files and folders were deleted. `builtin`: a built-in
+    baseline, whose results were removed while the baseline itself stays available."""
+
+    kind: str
+    name: str
+    evaluations: int = 0
+    probe_runs: int = 0
+    speed_runs: int = 0
+    models: list[str] = field(default_factory=list)
+    files: int = 0
+    builtin: bool = False
+
+    def dependents(self) -> str:
+        """What went with it, in words ("3 evaluations, 1 probe run and model 'x' made from it"); "" for nothing."""
+        parts = [f"{count} {noun}{'' if count == 1 else 's'}" for count, noun in
+                 ((self.evaluations, "evaluation"), (self.probe_runs, "probe run"), (self.speed_runs, "speed run")) if count]
+        if len(self.models) == 1:
+            parts.append(f"model {self.models[0]!r} made from it")
+        elif self.models:
+            parts.append(f"{len(self.models)} models made from it ({', '.join(self.models)})")
+        if len(parts) <= 1:
+            return "".join(parts)
+        return f"{', '.join(parts[:-1])} and {parts[-1]}"
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -318,6 +350,7 @@ class Submission:
 
     `public_metrics` come from the public half of a hidden split (the whole split when its labels are
     public); `private_metrics` stay None until the phase closes. Per-example results are never included.
+    `method_*` are what the participant says the predictions come from, shown on the board (None: not given).
     """
 
     id: int
@@ -337,6 +370,9 @@ class Submission:
     public_metrics: dict[str, Any] | None
     private_metrics: dict[str, Any] | None
     score_version: int | None
+    method_name: str | None = None
+    method_description: str | None = None
+    method_url: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -358,12 +394,17 @@ class SubmissionScore:
 
 @dataclass(frozen=True)
 class BoardRow:
+    """One participant's ranked submission; `method_*` are what the participant said of it (None: not given)."""
+
     rank: int
     user: str
     submission_id: int
     submitted_at: datetime
     score: float
     metrics: dict[str, Any]
+    method_name: str | None = None
+    method_description: str | None = None
+    method_url: str | None = None
 
 
 @dataclass(frozen=True)

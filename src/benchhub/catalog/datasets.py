@@ -34,22 +34,27 @@ from benchhub.tasks.registry import get_task
 
 def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: str, source: str | None = None,
                 split_sources: dict[str, str] | None = None, columns: dict[str, str | None] | None = None,
-                settings: dict[str, Any] | None = None, revision: str | None = None) -> DatasetInfo:
+                settings: dict[str, Any] | None = None, revision: str | None = None, exist_ok: bool = False) -> DatasetInfo:
     """Registers a dataset from one source or from one source per split; all or nothing.
 
     `columns` names source columns by role (the task family reads its own roles and defaults the rest);
-    `settings` are the family's registration settings (e.g. a tag scheme).
+    `settings` are the family's registration settings (e.g. a tag scheme). With `exist_ok`, a dataset of
+    this name with the same fingerprint and options is returned as it is (so a script can run again); one
+    with other content is refused.
     """
     check_name(name, "Dataset")
     task_spec = get_task(task)
     mapping = task_spec.column_mapping(dict(columns or {}))
-    if session.scalar(select(DatasetRow.id).where(DatasetRow.name == name)) is not None:
+    existing = session.scalar(select(DatasetRow).where(DatasetRow.name == name))
+    if existing is not None and not exist_ok:
         raise NameTakenError(f"A dataset named {name!r} already exists; choose another name.")
     tables, origin, described = _read_tables(task_spec, mapping, source, split_sources, revision)
     mapping = effective_mapping(tables, mapping)
     splits, labels = task_spec.build_splits(tables, mapping, origin=origin)
     options = task_spec.dataset_options(splits, dict(settings or {}))
     fingerprint = dataset_fingerprint(task, labels, splits)
+    if existing is not None:
+        return _same_dataset(existing, fingerprint, options)
     folder = ("datasets", name)
     with artifacts.new_folder(*folder) as staging:
         for split in splits.values():
@@ -68,6 +73,21 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
     ]
     commit_or_undo(session, row, undo=lambda: artifacts.remove("/".join(folder)))
     return dataset_info(row)
+
+
+def _same_dataset(row: DatasetRow, fingerprint: str, options: dict[str, Any]) -> DatasetInfo:
+    """The record of `row` when it holds what was given again, else the error that says how they differ."""
+    if row.fingerprint != fingerprint:
+        differs = f"registered fingerprint {row.fingerprint[:12]}, given {fingerprint[:12]}"
+    elif dict(row.options or {}) != options:
+        stored = dict(row.options or {})
+        differs = f"other settings: {', '.join(sorted(k for k in {*stored, *options} if stored.get(k) != options.get(k)))}"
+    else:
+        return dataset_info(row)
+    raise NameTakenError(
+        f"A dataset named {row.name!r} already exists with other content ({differs}); remove it first "
+        f"(`benchhub dataset remove {row.name}`) or choose another name."
+    )
 
 
 def _read_tables(task: Task, mapping: ColumnMapping, source: str | None, split_sources: dict[str, str] | None,

@@ -91,7 +91,7 @@ def _fitted_baseline(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactS
         )
     if family is None and not task.takes_rules:
         raise InvalidInputError(f"Regex-rule baseline {row.name!r} classifies text; dataset {dataset.name!r} is {dataset.task}.")
-    folder = artifacts.path("baselines", f"{dataset.name}-{dataset.fingerprint[:12]}", f"{row.name.replace(':', '-')}-{row.fingerprint[:12]}")
+    folder = artifacts.path(fitted_folder(dataset, row))
     cls = builtin_registry()[row.source] if family is not None else task.rules_class()
     if (folder / MANIFEST_FILE).exists():
         return cls.load(folder), _size(folder), False
@@ -107,6 +107,12 @@ def _fitted_baseline(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactS
     with artifacts.new_folder(*folder.relative_to(artifacts.root).parts) as staging:
         baseline.save(staging)
     return baseline, _size(folder), True
+
+
+def fitted_folder(dataset: DatasetRow, model: ModelRow | None = None) -> str:
+    """The artifact folder of the baselines fitted on this version of `dataset`, or of `model`'s among them."""
+    folder = f"baselines/{dataset.name}-{dataset.fingerprint[:12]}"
+    return folder if model is None else f"{folder}/{model.name.replace(':', '-')}-{model.fingerprint[:12]}"
 
 
 def _size(folder: Path) -> int:

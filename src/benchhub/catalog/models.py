@@ -42,10 +42,16 @@ RULE_SUFFIXES = (".yaml", ".yml")
 
 
 def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str, *, kind: str | None = None,
-              label_map: str | None = None, na_probs: str | None = None, revision: str | None = None) -> ModelRecord:
-    """Registers a model; predictions files (and no-answer probabilities) and rule files are copied into the hub."""
+              label_map: str | None = None, na_probs: str | None = None, revision: str | None = None,
+              exist_ok: bool = False) -> ModelRecord:
+    """Registers a model; predictions files (and no-answer probabilities) and rule files are copied into the hub.
+
+    With `exist_ok`, a model of this name with the same kind, fingerprint and options is returned as it is (so a
+    script can run again); one with other content is refused.
+    """
     check_name(name, "Model")
-    if session.scalar(select(ModelRow.id).where(ModelRow.name == name)) is not None:
+    existing = session.scalar(select(ModelRow).where(ModelRow.name == name))
+    if existing is not None and not exist_ok:
         raise NameTakenError(f"A model named {name!r} already exists; choose another name.")
     kind = kind or infer_kind(source)
     if kind == "baseline":  # what rules files were called before they were a kind of their own
@@ -60,11 +66,13 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         options["label_map"] = parse_label_map(label_map)
     if na_probs and kind != "predictions":
         raise InvalidInputError(f"--na-probs belongs to a SQuAD predictions file (kind predictions), not a {kind} model.")
-    copied: str | None = None
+    # An existing row is compared under the fingerprint definition it was stored with.
+    version = int((existing.info or {}).get("fingerprint_version", 1)) if existing is not None else FINGERPRINT_VERSION
+    copies: dict[str, Path] = {}  # hub path -> the user's file, copied once nothing is left to refuse
     if kind == "transformers":
         folder = resolve_checkpoint(source, revision=revision)
         info = checkpoint_info(folder)
-        fingerprint = transformers_fingerprint(folder, options)
+        fingerprint = transformers_fingerprint(folder, options, version=version)
         stored_source = str(folder)
         if revision:
             options["revision"] = revision
@@ -72,7 +80,7 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         folder = Path(source).expanduser().resolve()
         external = vet_onnx_folder(folder)
         info = {**checkpoint_info(folder), "size_bytes": folder_size(folder)}
-        fingerprint = onnx_model_fingerprint(folder, options, external=external)
+        fingerprint = onnx_model_fingerprint(folder, options, version=version, external=external)
         stored_source = str(folder)
     else:
         path = _existing_file(source, PREDICTION_SUFFIXES if kind == "predictions" else RULE_SUFFIXES, kind)
@@ -81,20 +89,39 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         else:
             _check_predictions(path)
         fingerprint = file_sha256(path)
-        copied = f"models/{name}/{'predictions' if kind == 'predictions' else 'rules'}{path.suffix.lower()}"
-        target = artifacts.path(copied)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-        stored_source = copied
+        stored_source = f"models/{name}/{'predictions' if kind == 'predictions' else 'rules'}{path.suffix.lower()}"
+        copies[stored_source] = path
         info = {"original": str(path.resolve()), "size_bytes": path.stat().st_size}
         if na_probs:
             probabilities = _existing_file(na_probs, (".json",), "no-answer probabilities")
             fingerprint = hashlib.sha256(f"{fingerprint}:{file_sha256(probabilities)}".encode()).hexdigest()
             options["na_probs"] = f"models/{name}/na_probs.json"
-            shutil.copyfile(probabilities, artifacts.path(options["na_probs"]))
+            copies[options["na_probs"]] = probabilities
+    if existing is not None:
+        return _same_model(existing, kind, fingerprint, options)
+    for copied, original in copies.items():
+        target = artifacts.path(copied)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(original, target)
     row = ModelRow(name=name, kind=kind, source=stored_source, fingerprint=fingerprint, options=options, info=info)
-    commit_or_undo(session, row, undo=lambda: artifacts.remove(str(Path(copied).parent)) if copied else None)
+    commit_or_undo(session, row, undo=lambda: artifacts.remove(f"models/{name}") if copies else None)
     return model_record(row)
+
+
+def _same_model(row: ModelRow, kind: str, fingerprint: str, options: dict[str, Any]) -> ModelRecord:
+    """The record of `row` when it holds what was given again, else the error that says how they differ."""
+    if row.kind != kind or row.fingerprint != fingerprint:
+        differs = (f"registered: {row.kind} model, fingerprint {row.fingerprint[:12]}; "
+                   f"given: {kind} model, fingerprint {fingerprint[:12]}")
+    elif dict(row.options) != options:
+        keys = sorted(key for key in {*row.options, *options} if row.options.get(key) != options.get(key))
+        differs = f"other options: {', '.join(keys)}"
+    else:
+        return model_record(row)
+    raise NameTakenError(
+        f"A model named {row.name!r} already exists with other content ({differs}); remove it first "
+        f"(`benchhub model remove {row.name}`) or choose another name."
+    )
 
 
 def transformers_fingerprint(folder: Path, options: dict[str, Any], *, version: int = FINGERPRINT_VERSION) -> str:
@@ -209,24 +236,32 @@ def get_model_row(session: Session, name: str) -> ModelRow:
     row = session.scalar(select(ModelRow).where(ModelRow.name == name))
     if row is not None:
         return row
+    if not is_builtin(name):
+        raise unknown_model(session, name)
+    baseline = name.removeprefix(BASELINE_PREFIX)
+    version = builtin_registry()[baseline].version
+    fingerprint = hashlib.sha256(f"{name}:{version}".encode()).hexdigest()
+    row = ModelRow(name=name, kind="baseline", source=baseline, fingerprint=fingerprint, options={}, info={"builtin": True, "version": version})
+    session.add(row)
+    session.commit()
+    return row
+
+
+def is_builtin(name: str) -> bool:
+    """Whether `name` is a built-in baseline (`baseline:` and the name of one)."""
+    return name.startswith(BASELINE_PREFIX) and builtin_family(name.removeprefix(BASELINE_PREFIX)) is not None
+
+
+def unknown_model(session: Session, name: str) -> ModelNotFoundError:
+    """The error for a name that is neither a registered model nor a built-in baseline, listing both."""
     if name.startswith(BASELINE_PREFIX):
-        baseline = name.removeprefix(BASELINE_PREFIX)
-        if builtin_family(baseline) is None:
-            raise ModelNotFoundError(
-                f"No built-in baseline {name!r}; built-ins are {', '.join(_builtin_names())} "
-                f"(a regex baseline is registered from its YAML rules: `benchhub model add NAME rules.yaml`)."
-            )
-        version = builtin_registry()[baseline].version
-        fingerprint = hashlib.sha256(f"{name}:{version}".encode()).hexdigest()
-        row = ModelRow(name=name, kind="baseline", source=baseline, fingerprint=fingerprint, options={}, info={"builtin": True, "version": version})
-        session.add(row)
-        session.commit()
-        return row
+        return ModelNotFoundError(
+            f"No built-in baseline {name!r}; built-ins are {', '.join(_builtin_names())} "
+            f"(a regex baseline is registered from its YAML rules: `benchhub model add NAME rules.yaml`)."
+        )
     names = session.scalars(select(ModelRow.name).where(ModelRow.kind != "baseline").order_by(ModelRow.name)).all()
     known = f"registered models: {', '.join(names)}" if names else "no models are registered yet"
-    raise ModelNotFoundError(
-        f"No model named {name!r}; {known}. Built-in baselines: {', '.join(_builtin_names())}."
-    )
+    return ModelNotFoundError(f"No model named {name!r}; {known}. Built-in baselines: {', '.join(_builtin_names())}.")
 
 
 def list_models(session: Session) -> list[ModelRecord]:

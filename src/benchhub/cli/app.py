@@ -7,6 +7,7 @@ With --json, stdout holds exactly one JSON document; progress goes to stderr.
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -19,6 +20,7 @@ from benchhub.cli.shell import open_hub as _hub
 from benchhub.cli.shell import print_json as _print_json
 from benchhub.cli.shell import state as _state
 from benchhub.errors import BenchhubError, InvalidInputError
+from benchhub.results import Removal
 from benchhub.tasks.registry import DEFAULT_TASK, TASKS
 
 TASK_NAMES = tuple(TASKS)
@@ -85,21 +87,27 @@ def dataset_add(
     split_column: Annotated[Optional[str], typer.Option("--split-column", help="Column whose value names each row's split.")] = None,
     split: Annotated[Optional[list[str]], typer.Option("--split", help="NAME=PATH, once per split (instead of SOURCE).")] = None,
     revision: Annotated[Optional[str], typer.Option("--revision", help="Hub revision (for hub ids).")] = None,
+    exist_ok: Annotated[bool, typer.Option("--exist-ok", help="If NAME holds the same data and settings already, keep it and succeed (other data is refused).")] = False,
     as_json: JsonOption = False,
     family: Optional[dict[str, Any]] = None,
 ) -> None:
     columns, settings = split_columns(family or {})
+    started = datetime.now(timezone.utc)
     with _hub() as hub:
         info = hub.add_dataset(
             name, source, task=task, splits=_split_sources(split or []) or None,
             columns={"id": id_column, "split": split_column, **columns}, settings=settings, revision=revision,
+            exist_ok=exist_ok,
         )
     if as_json:
         _print_json(info.to_dict())
         return
     from benchhub.cli.render import dataset_lines
 
-    typer.echo(f"Registered dataset {info.name!r}.")
+    if info.created_at < started:
+        typer.echo(f"Dataset {info.name!r} is registered with this data already (fingerprint {info.fingerprint[:12]}); kept it.")
+    else:
+        typer.echo(f"Registered dataset {info.name!r}.")
     typer.echo("\n".join(dataset_lines(info)))
 
 
@@ -130,6 +138,34 @@ def dataset_show(name: Annotated[str, typer.Argument(help="A registered dataset.
     typer.echo("\n".join(dataset_lines(info)))
 
 
+@dataset_app.command("remove")
+def dataset_remove(
+    name: Annotated[str, typer.Argument(help="A registered dataset.")],
+    cascade: Annotated[bool, typer.Option("--cascade", help="Also remove its evaluations, probe runs and the models fine-tuned on it (never a benchmark).")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove a dataset and its files; refused while anything depends on it, unless --cascade.
+
+    Evaluations, probe runs and models fine-tuned on it depend on a dataset; --cascade removes them with it.
+    A dataset a hosted benchmark uses is never removed: the benchmark holds its participants' submissions.
+    """
+    with _hub() as hub:
+        removal = hub.remove_dataset(name, cascade=cascade)
+    if as_json:
+        _print_json(removal.to_dict())
+        return
+    typer.echo(_removed_line(removal))
+
+
+def _removed_line(removal: Removal) -> str:
+    dependents = removal.dependents()
+    if removal.builtin:
+        if not dependents:
+            return f"Built-in baseline {removal.name!r} has no stored results; it stays available."
+        return f"Removed the stored results of built-in baseline {removal.name!r}: {dependents}; it stays available."
+    return f"Removed {removal.kind} {removal.name!r}" + (f" with {dependents}." if dependents else ".")
+
+
 def _model_add_help() -> str:
     heads = ", ".join(task.auto_class for task in TASKS.values())
     files = "; ".join(f"{task.name}: {task.predictions_hint}" for task in TASKS.values())
@@ -147,14 +183,40 @@ def model_add(
     label_map: Annotated[Optional[str], typer.Option("--label-map", help="MODEL_LABEL=DATASET_LABEL,... when names differ.")] = None,
     na_probs: Annotated[Optional[Path], typer.Option("--na-probs", help="QA predictions: no-answer probabilities JSON {id: p}.")] = None,
     revision: Annotated[Optional[str], typer.Option("--revision", help="Hub revision (for hub ids).")] = None,
+    exist_ok: Annotated[bool, typer.Option("--exist-ok", help="If NAME holds the same model already (kind, fingerprint, options), keep it and succeed (another is refused).")] = False,
     as_json: JsonOption = False,
 ) -> None:
+    started = datetime.now(timezone.utc)
     with _hub() as hub:
-        record = hub.add_model(name, source, kind=kind, label_map=label_map, na_probs=na_probs, revision=revision)
+        record = hub.add_model(name, source, kind=kind, label_map=label_map, na_probs=na_probs, revision=revision,
+                               exist_ok=exist_ok)
     if as_json:
         _print_json(record.to_dict())
         return
-    typer.echo(f"Registered {record.kind} model {record.name!r} (fingerprint {record.fingerprint[:12]}).")
+    if record.created_at < started:
+        typer.echo(f"Model {record.name!r} is registered with these files already (fingerprint {record.fingerprint[:12]}); kept it.")
+    else:
+        typer.echo(f"Registered {record.kind} model {record.name!r} (fingerprint {record.fingerprint[:12]}).")
+
+
+@model_app.command("remove")
+def model_remove(
+    name: Annotated[str, typer.Argument(help="A registered model (of a built-in baseline, --cascade removes the results).")],
+    cascade: Annotated[bool, typer.Option("--cascade", help="Also remove its evaluations, speed and probe runs and the models made from it.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove a model and the files the hub keeps for it; refused while anything depends on it, unless --cascade.
+
+    Evaluations, speed runs, probe runs and models made from it (fine-tuned, optimized) depend on a model;
+    --cascade removes them with it. Files the model was registered from stay; a fine-tuned checkpoint another
+    model uses stays. Built-in baselines stay available: --cascade removes only their stored results.
+    """
+    with _hub() as hub:
+        removal = hub.remove_model(name, cascade=cascade)
+    if as_json:
+        _print_json(removal.to_dict())
+        return
+    typer.echo(_removed_line(removal))
 
 
 @model_app.command("list")

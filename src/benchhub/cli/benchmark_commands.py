@@ -18,6 +18,13 @@ benchmark_app = typer.Typer(help="Host benchmarks: phases, hidden test labels, l
 TOKEN_VARIABLE = "BENCHHUB_TOKEN"
 UserOption = Annotated[str, typer.Option("--user", help="Act as this user (on this hub, without a server).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+MethodNameOption = Annotated[Optional[str], typer.Option(
+    "--method-name", help="What the predictions come from, shown on the board (1-120 printable characters).")]
+MethodDescriptionOption = Annotated[Optional[str], typer.Option(
+    "--method-description", help="How the method works, shown with it (up to 2,000 characters).")]
+MethodUrlOption = Annotated[Optional[str], typer.Option(
+    "--method-url", help="The method's project or paper page, linked from the board (http:// or https://, up to 500 characters).")]
+METHOD_FIELDS = ("method_name", "method_description", "method_url")
 
 
 def register(app: typer.Typer) -> None:
@@ -103,10 +110,15 @@ def board_command(
     if as_json:
         _print_json(document)
         return
-    rows = [[str(r["rank"]), r["user"], f"{r['score']:.4f}", str(r["submission_id"]), str(r["submitted_at"])[:16].replace("T", " ")]
-            for r in document["rows"]]
+    rows = [[str(r["rank"]), method_and_user(r), f"{r['score']:.4f}", str(r["submission_id"]),
+             str(r["submitted_at"])[:16].replace("T", " ")] for r in document["rows"]]
     _console().print(rich_table(f"{document['benchmark']} / {document['phase']}: {document['kind']} ranking by {document['metric']}",
-                                ["#", "participant", document["metric"], "submission", "submitted (UTC)"], rows))
+                                ["#", "method (participant)", document["metric"], "submission", "submitted (UTC)"], rows))
+
+
+def method_and_user(row: dict[str, Any]) -> str:
+    """A board row's method with its participant, or the participant alone where no method is named."""
+    return f"{row['method_name']} ({row['user']})" if row.get("method_name") else row["user"]
 
 
 @benchmark_app.command("close")
@@ -251,9 +263,13 @@ def submit_command(
     key: Annotated[Optional[str], typer.Option("--idempotency-key", help="Retries with the same key are charged once (default: a new one).")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Wait until it is scored (or fails) and print its public score.")] = False,
     wait_timeout: Annotated[float, typer.Option("--wait-timeout", help="With --wait: give up waiting after this many seconds (the submission stays queued).")] = 600.0,
+    method_name: MethodNameOption = None,
+    method_description: MethodDescriptionOption = None,
+    method_url: MethodUrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Submit a predictions file to a benchmark phase; it is validated first (a bad file costs nothing), then scored."""
+    """Submit a predictions file to a benchmark phase, optionally naming its method; it is validated first
+    (a bad file costs nothing), then scored."""
     from benchhub.cli.shell import open_hub as _hub
     from benchhub.cli.shell import print_json as _print_json
 
@@ -265,13 +281,14 @@ def submit_command(
     if wait_timeout <= 0:
         raise InvalidInputError(f"--wait-timeout must be above 0 seconds; got {wait_timeout:g}.")
     token = token or os.environ.get(TOKEN_VARIABLE)
+    method = {"method_name": method_name, "method_description": method_description, "method_url": method_url}
     if server is not None:
-        document = submit_over_http(server, benchmark, file, phase=phase, token=token, key=key or uuid.uuid4().hex)
+        document = submit_over_http(server, benchmark, file, phase=phase, token=token, key=key or uuid.uuid4().hex, method=method)
     else:
         if user is None:
             raise InvalidInputError("Say who submits: --user NAME on this hub, or --server URL --token T for a server.")
         with _hub() as hub:
-            document = hub.submit(benchmark, file, user=user, phase=phase, idempotency_key=key).to_dict()
+            document = hub.submit(benchmark, file, user=user, phase=phase, idempotency_key=key, **method).to_dict()
     if wait:
         document = wait_for_score(document, benchmark, server=server, token=token, user=user, timeout=wait_timeout,
                                   echo=(lambda line: None) if as_json else (lambda line: typer.echo(line, err=True)))
@@ -359,13 +376,66 @@ def submissions_command(
     for d in documents:
         metrics = d.get("public_metrics") or {}
         score = ", ".join(f"{name} {m['value']:.4g}" for name, m in metrics.items() if isinstance(m, dict) and "value" in m)
-        rows.append([str(d["id"]), d["phase"], d["user"], d["status"], score or "-", str(d.get("created_at", ""))[:16],
-                     (d.get("error") or "")[:60]])
-    _console().print(rich_table(f"Submissions to {benchmark}", ["id", "phase", "user", "status", "public score", "submitted (UTC)", "error"], rows))
+        rows.append([str(d["id"]), d["phase"], d["user"], d.get("method_name") or "-", d["status"], score or "-",
+                     str(d.get("created_at", ""))[:16], (d.get("error") or "")[:60]])
+    _console().print(rich_table(f"Submissions to {benchmark}", ["id", "phase", "user", "method", "status", "public score",
+                                                                "submitted (UTC)", "error"], rows))
+
+
+@benchmark_app.command("edit-submission")
+def edit_submission_command(
+    benchmark: Annotated[str, typer.Argument(help="The benchmark's name.")],
+    submission: Annotated[int, typer.Argument(help="The submission's id (see `benchhub benchmark submissions`).")],
+    method_name: MethodNameOption = None,
+    method_description: MethodDescriptionOption = None,
+    method_url: MethodUrlOption = None,
+    server: Annotated[Optional[str], typer.Option("--server", help="A benchhub server's URL; without it, this hub.")] = None,
+    token: Annotated[Optional[str], typer.Option("--token", help=f"API token for --server (default: ${TOKEN_VARIABLE}).")] = None,
+    user: Annotated[Optional[str], typer.Option("--user", help="Without --server: as this user of this hub.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set, change or clear the method of your submission (maintainers: anyone's); an option left out keeps its value,
+    an empty one ("") clears it."""
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.cli.shell import print_json as _print_json
+
+    changes = {field: value for field, value in zip(METHOD_FIELDS, (method_name, method_description, method_url)) if value is not None}
+    if not changes:
+        raise InvalidInputError("Nothing to change: give --method-name, --method-description or --method-url (\"\" clears one).")
+    if server is not None:
+        document = edit_over_http(server, benchmark, submission, changes, token=token or os.environ.get(TOKEN_VARIABLE))
+    else:
+        if user is None:
+            raise InvalidInputError("Say who edits: --user NAME on this hub, or --server URL --token T for a server.")
+        with _hub() as hub:
+            document = hub.edit_submission(submission, user=user, benchmark=benchmark, **changes).to_dict()
+    if as_json:
+        _print_json(document)
+        return
+    name = document.get("method_name")
+    typer.echo(f"Submission {document['id']} to {document['benchmark']}/{document['phase']}: "
+               + (f"method {name!r}{' (' + document['method_url'] + ')' if document.get('method_url') else ''}." if name else "no method."))
+
+
+def edit_over_http(server: str, benchmark: str, submission: int, changes: dict[str, str], *, token: str | None) -> dict[str, Any]:
+    """PATCHes a submission's method fields ("" clears one)."""
+    import httpx
+
+    if not token:
+        raise InvalidInputError(f"Editing a submission on a server needs an API token: --token T or ${TOKEN_VARIABLE}.")
+    check_path_names(benchmark, None)
+    url = f"{server_url(server)}/api/benchmarks/{benchmark}/submissions/{int(submission)}"
+    try:
+        response = httpx.patch(url, headers=bearer(token), json=changes, timeout=120)
+    except httpx.TransportError as error:
+        raise BenchhubError(f"Cannot reach {server}: {error}.") from error
+    if response.status_code >= 400:
+        raise BenchhubError(f"The server refused the change ({response.status_code}): {_message(response)}")
+    return benchhub_reply(response, server, ("id", "benchmark", "phase"))
 
 
 def submit_over_http(server: str, benchmark: str, file: Path, *, phase: str | None, token: str | None, key: str,
-                     attempts: int = 3) -> dict[str, Any]:
+                     method: dict[str, str | None] | None = None, attempts: int = 3) -> dict[str, Any]:
     """POSTs the file; network failures are retried with the same Idempotency-Key, so nothing is charged twice."""
     import httpx
 
@@ -374,11 +444,11 @@ def submit_over_http(server: str, benchmark: str, file: Path, *, phase: str | No
     check_path_names(benchmark, phase)
     url = f"{server_url(server)}/api/benchmarks/{benchmark}/submissions"
     headers = {**bearer(token), "Idempotency-Key": key}
+    fields = {field: value for field, value in {"phase": phase, **(method or {})}.items() if value is not None}
     for attempt in range(1, attempts + 1):
         try:
             with file.open("rb") as handle:
-                response = httpx.post(url, headers=headers, files={"file": (file.name, handle)},
-                                      data={"phase": phase} if phase else {}, timeout=120)
+                response = httpx.post(url, headers=headers, files={"file": (file.name, handle)}, data=fields, timeout=120)
             break
         except httpx.TransportError as error:
             if attempt == attempts:

@@ -1,6 +1,7 @@
 """Submissions to hosted benchmarks: checked before anything is charged, then limits and insert as one atomic step.
 
 Order of `submit`:
+0. the method the participant names (name, description, URL; all optional) is checked: bad text costs nothing;
 1. an `Idempotency-Key` seen before returns the first submission (same file and phase) or a ConflictError;
 2. the file is checked (size, format, every id once, finite numbers, depth): a bad file costs nothing;
 3. one transaction, serialised per (user, benchmark): SQLite takes the write lock up front (`BEGIN
@@ -8,17 +9,21 @@ Order of `submit`:
    FOR UPDATE. Under that lock the key is looked up again, the phase must be open, the limits are
    counted, and the submission and its scoring job are inserted together. A concurrent insert of the
    same key that still slips through hits the unique constraint and is answered as a repeat.
+
+The method can be set, changed or cleared later (`edit_method`) by the participant or a maintainer.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +46,7 @@ from benchhub.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from benchhub.naming import check_text
+from benchhub.naming import check_text, quoted
 from benchhub.results import Submission, SubmissionScore
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo, immediate_transaction
@@ -63,6 +68,9 @@ MAX_REASON = 2_000
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 MODERATION = {"hide": ("hidden", True), "unhide": ("hidden", False),
               "disqualify": ("disqualified", True), "reinstate": ("disqualified", False)}
+MAX_METHOD_NAME, MAX_METHOD_DESCRIPTION, MAX_METHOD_URL = 120, 2_000, 500
+METHOD_FIELDS = ("method_name", "method_description", "method_url")
+_URL_SCHEMES = ("http", "https")
 
 
 @dataclass(frozen=True)
@@ -74,8 +82,14 @@ class SubmitOutcome:
 
 
 def submit(session: Session, artifacts: ArtifactStore, benchmark: str, *, actor_id: int, content: bytes, filename: str,
-           phase: str | None = None, idempotency_key: str | None = None) -> SubmitOutcome:
-    """Checks a predictions file and, within the limits, queues it for scoring."""
+           phase: str | None = None, idempotency_key: str | None = None, method_name: str | None = None,
+           method_description: str | None = None, method_url: str | None = None) -> SubmitOutcome:
+    """Checks a predictions file and, within the limits, queues it for scoring.
+
+    The method fields are optional (blank: not given). A repeated idempotency key answers with the first
+    submission as it was made, whatever method the repeat names.
+    """
+    method = check_method(method_name, method_description, method_url)
     bench = benchmarks.get_benchmark_row(session, benchmark)
     actor = benchmarks.get_user(session, actor_id)
     digest = hashlib.sha256(content).hexdigest()
@@ -102,7 +116,7 @@ def submit(session: Session, artifacts: ArtifactStore, benchmark: str, *, actor_
         if enrol:
             _enrol(session, bench, actor)
         outcome = _insert(session, bench, phase_row.id, actor, idempotency_key, phase, digest=digest, name=name,
-                          relative=f"{folder}/{name}", size=len(content))
+                          relative=f"{folder}/{name}", size=len(content), method=method)
     except BaseException:
         session.rollback()
         artifacts.remove(folder)
@@ -113,7 +127,7 @@ def submit(session: Session, artifacts: ArtifactStore, benchmark: str, *, actor_
 
 
 def _insert(session: Session, bench: BenchmarkRow, phase_id: int, actor: UserRow, key: str | None, phase: str | None, *,
-            digest: str, name: str, relative: str, size: int) -> SubmitOutcome:
+            digest: str, name: str, relative: str, size: int, method: dict[str, str | None]) -> SubmitOutcome:
     session.commit()  # the checks above only read; the lock must start the writing transaction
     try:
         immediate_transaction(session)
@@ -129,7 +143,7 @@ def _insert(session: Session, bench: BenchmarkRow, phase_id: int, actor: UserRow
             row = SubmissionRow(
                 benchmark_id=bench.id, phase_id=phase_row.id, user_id=actor.id, status=SUBMITTED, filename=name,
                 file_path=relative, sha256=digest, size_bytes=size, idempotency_key=key, hidden=False,
-                disqualified=False, selected_final=False, created_at=now,
+                disqualified=False, selected_final=False, created_at=now, **method,
             )
             session.add(row)
             session.flush()
@@ -210,6 +224,110 @@ def _check_limits(session: Session, bench: BenchmarkRow, phase: BenchmarkPhaseRo
                 f"{failed} of your submissions to {where} failed scoring today (UTC); the cap is {failed_cap} a day. "
                 f"Submit again after {tomorrow}."
             )
+
+
+def check_method(name: str | None, description: str | None, url: str | None) -> dict[str, str | None]:
+    """The method fields as stored (trimmed; blank ones None), or one line on what is wrong, what is allowed and the fix."""
+    values = {"method_name": _method_name(name), "method_description": _method_description(description),
+              "method_url": _method_url(url)}
+    if values["method_name"] is None and (values["method_description"] or values["method_url"]):
+        raise InvalidInputError(f"A method description or URL needs the method's name too; give a method name of "
+                                f"1-{MAX_METHOD_NAME} characters (or leave all three out).")
+    return values
+
+
+def _trimmed(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{what} must be text; got {type(value).__name__}.")
+    return value.strip() or None
+
+
+def _method_name(value: str | None) -> str | None:
+    name = _trimmed(value, "A method name")
+    if name is None:
+        return None
+    if len(name) > MAX_METHOD_NAME:
+        raise InvalidInputError(f"A method name must be 1-{MAX_METHOD_NAME} characters; got {len(name):,}. "
+                                f"Shorten it (a method description takes up to {MAX_METHOD_DESCRIPTION:,}).")
+    check_text(name, "A method name", max_length=MAX_METHOD_NAME)
+    bad = next((c for c in name if not c.isprintable()), None)  # line and paragraph separators, unassigned code points
+    if bad is not None:
+        raise InvalidInputError(f"A method name holds {bad!r} at position {name.index(bad)}; "
+                                f"use printable characters on one line (letters, digits, punctuation, spaces).")
+    return name
+
+
+def _method_description(value: str | None) -> str | None:
+    description = _trimmed(value, "A method description")
+    if description is None:
+        return None
+    if len(description) > MAX_METHOD_DESCRIPTION:
+        raise InvalidInputError(f"A method description must be at most {MAX_METHOD_DESCRIPTION:,} characters; got "
+                                f"{len(description):,}. Shorten it, and link the rest with a method URL.")
+    check_text(description, "A method description", max_length=MAX_METHOD_DESCRIPTION, multiline=True)
+    bad = next((c for c in description if unicodedata.category(c) == "Cs"), None)  # PostgreSQL cannot store one
+    if bad is not None:
+        raise InvalidInputError(f"A method description holds the lone surrogate {bad!r} at position {description.index(bad)}; "
+                                f"send it as UTF-8 text.")
+    return description
+
+
+def _method_url(value: str | None) -> str | None:
+    """An http(s) address with a host: pages link it, so javascript:, data: and the like never get there."""
+    url = _trimmed(value, "A method URL")
+    if url is None:
+        return None
+    if len(url) > MAX_METHOD_URL:
+        raise InvalidInputError(f"A method URL must be at most {MAX_METHOD_URL} characters; got {len(url):,}. Link a shorter address.")
+    bad = next((c for c in url if c.isspace() or c == "\\" or not c.isprintable()), None)
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # .port raises on a port that is not a number
+    except ValueError:
+        parts, host = None, None
+    if bad is not None:
+        problem = f"holds {bad!r} at position {url.index(bad)}"
+    elif parts is None:
+        problem = "cannot be read as a URL"
+    elif parts.scheme.lower() not in _URL_SCHEMES:
+        problem = f"is a {parts.scheme.lower()}: URL" if parts.scheme else "has no scheme"
+    elif not host:
+        problem = "has no host"
+    elif "@" in parts.netloc:
+        problem = "holds a user name or password"
+    else:
+        return url
+    raise InvalidInputError(f"The method URL {quoted(url)} {problem}; give an http:// or https:// address with a host, "
+                            f"e.g. https://example.org/paper.")
+
+
+def edit_method(session: Session, submission_id: int, *, actor_id: int, benchmark: str | None = None, name: str | None = None,
+                description: str | None = None, url: str | None = None) -> Submission:
+    """Sets, changes or clears a submission's method (None: unchanged; "": cleared); its participant or a maintainer.
+
+    With `benchmark`, the submission must be one of that benchmark's. The change is written to the
+    benchmark's audit log (which maintainers read), with the new values.
+    """
+    given = {field: value for field, value in zip(METHOD_FIELDS, (name, description, url)) if value is not None}
+    row = _submission_row(session, submission_id)
+    maintainer = benchmarks.is_maintainer(session, row.benchmark, actor_id)
+    if row.user_id != actor_id and not maintainer:
+        raise NotFoundError(f"No submission {submission_id} of yours.")
+    if benchmark is not None and row.benchmark.name != benchmark:
+        raise NotFoundError(f"Benchmark {benchmark!r} has no submission {submission_id}.")
+    if not given:
+        raise InvalidInputError("Nothing to change: give a method name, description or URL (an empty one clears it).")
+    current = {field: getattr(row, field) for field in METHOD_FIELDS}
+    values = check_method(*(given.get(field, current[field]) for field in METHOD_FIELDS))
+    changed = {field: value for field, value in values.items() if value != current[field]}
+    if changed:
+        for field, value in changed.items():
+            setattr(row, field, value)
+        benchmarks.add_audit(session, row.benchmark, actor_id, "edit_method", {"submission": row.id, "user": row.user.name, **changed})
+        commit_or_undo(session)
+    return submission_record(session, row, reveal_private=maintainer)
 
 
 def _stored_name(filename: str, task: str) -> str:
@@ -345,6 +463,7 @@ def submission_record(session: Session, row: SubmissionRow, *, reveal_private: b
         public_metrics=dict(score.public_metrics) if score is not None else None,
         private_metrics=dict(private) if private is not None else None,
         score_version=score.version if score is not None else None,
+        method_name=row.method_name, method_description=row.method_description, method_url=row.method_url,
     )
 
 

@@ -1,4 +1,5 @@
-"""Hosted benchmarks over HTTP: benchmarks, submissions (multipart, `Idempotency-Key`), boards, maintainer actions.
+"""Hosted benchmarks over HTTP: benchmarks, submissions (multipart, `Idempotency-Key`, an optional method that
+its participant may PATCH later), boards, maintainer actions.
 
 Participants see their own submissions with public scores; private scores and the private board
 appear when a phase closes. Nothing here returns hidden labels, per-example results of a hidden
@@ -87,6 +88,21 @@ class Moderation(BaseModel):
     reason: str = ""
 
 
+_METHOD_NAME = "What the predictions come from, shown on the board: 1-120 printable characters."
+_METHOD_DESCRIPTION = "How the method works, shown with it: up to 2,000 characters."
+_METHOD_URL = "Its project or paper page, linked from the board: an http:// or https:// URL of up to 500 characters."
+
+
+class MethodEdit(BaseModel):
+    """The method fields to set; a field left out stays as it is, null or "" clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method_name: str | None = Field(None, description=_METHOD_NAME)
+    method_description: str | None = Field(None, description=_METHOD_DESCRIPTION)
+    method_url: str | None = Field(None, description=_METHOD_URL)
+
+
 class Rescore(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -133,12 +149,16 @@ def add_member(name: BenchmarkName, body: NewMember, session: SessionDep, user: 
 def submit(name: BenchmarkName, request: Request, response: Response, session: SessionDep, hub: HubDep, user: RequiredUser, viewer: ViewerDep,
            file: Annotated[UploadFile, File(description="The predictions file: JSONL or CSV (classification), JSON (QA).")],
            phase: Annotated[str | None, Form(description="Default: the phase that is open now.")] = None,
+           method_name: Annotated[str | None, Form(description=_METHOD_NAME)] = None,
+           method_description: Annotated[str | None, Form(description=_METHOD_DESCRIPTION)] = None,
+           method_url: Annotated[str | None, Form(description=_METHOD_URL)] = None,
            idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> dict[str, Any]:
-    """Submits a predictions file. A repeated Idempotency-Key answers with the first submission and charges nothing."""
+    """Submits a predictions file, optionally naming its method. A repeated Idempotency-Key answers with the first
+    submission and charges nothing."""
     content = read_upload(file, benchmark_service.get_benchmark_row(session, name).settings["max_bytes"])
     outcome = submission_service.submit(
         session, hub.artifacts, name, actor_id=user.id, content=content, filename=file.filename or "", phase=phase,
-        idempotency_key=idempotency_key,
+        idempotency_key=idempotency_key, method_name=method_name, method_description=method_description, method_url=method_url,
     )
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -160,6 +180,17 @@ def list_submissions(name: BenchmarkName, session: SessionDep, user: RequiredUse
 def get_submission(name: BenchmarkName, submission_id: SubmissionId, session: SessionDep, user: RequiredUser, viewer: ViewerDep) -> dict[str, Any]:
     submission = submission_service.get_submission(session, submission_id, actor_id=user.id)
     _same_benchmark(name, submission.benchmark, submission_id)
+    return viewer.submission(submission).to_dict()
+
+
+@router.patch("/{name}/submissions/{submission_id}", responses=error_responses(400, 401, 403, 404, 413, 422))
+def edit_submission(name: BenchmarkName, submission_id: SubmissionId, body: MethodEdit, session: SessionDep, user: RequiredUser,
+                    viewer: ViewerDep) -> dict[str, Any]:
+    """Sets, changes or clears a submission's method name, description and URL (its participant, or a maintainer)."""
+    changes = {field: getattr(body, field) or "" for field in body.model_fields_set}  # null clears, as "" does
+    submission = submission_service.edit_method(
+        session, submission_id, actor_id=user.id, benchmark=name, name=changes.get("method_name"),
+        description=changes.get("method_description"), url=changes.get("method_url"))
     return viewer.submission(submission).to_dict()
 
 

@@ -100,12 +100,14 @@ def benchmark(name: str, request: Request, session: SessionDep, viewer: ViewerDe
 
 @router.post("/benchmarks/{name}/submit")
 def submit(name: str, request: Request, session: SessionDep, hub: HubDep, user: RequiredUser,
-           file: UploadFile = File(...), phase: str = Form(""), csrf: str = Form("")) -> Response:
+           file: UploadFile = File(...), phase: str = Form(""), csrf: str = Form(""), method_name: str = Form(""),
+           method_description: str = Form(""), method_url: str = Form("")) -> Response:
     check_csrf(request, csrf)
     try:
         content = read_upload(file, benchmark_service.get_benchmark_row(session, name).settings["max_bytes"])
         outcome = submission_service.submit(session, hub.artifacts, name, actor_id=user.id, content=content,
-                                            filename=file.filename or "", phase=phase or None)
+                                            filename=file.filename or "", phase=phase or None, method_name=method_name,
+                                            method_description=method_description, method_url=method_url)
     except BenchhubError as error:
         return _back(request, name, error=True, message=f"Not submitted: {error}")
     wake_scoring(request)

@@ -268,6 +268,10 @@ class SubmissionRow(Base):
     selected_final: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # What the participant says the predictions come from, shown on the board (checked by competitions.submissions).
+    method_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    method_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    method_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
     benchmark: Mapped[BenchmarkRow] = relationship()
     phase: Mapped[BenchmarkPhaseRow] = relationship()
