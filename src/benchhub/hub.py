@@ -23,6 +23,7 @@ from benchhub.results import (
     Comparison,
     DatasetInfo,
     Evaluation,
+    FastestResult,
     FinetuneResult,
     Leaderboard,
     ModelRecord,
@@ -281,6 +282,23 @@ class Hub:
             return optimize_model(
                 session, self.artifacts, model=model, quantize=quantize, fuse=fuse, name=name, dataset=dataset,
                 split=split, tolerance=tolerance, force=force, batch_size=batch_size, settings=settings,
+                show_progress=progress, echo=echo or (lambda line: None),
+            )
+
+    def optimize_variants(self, model: str, *, variants: str = "auto", dataset: str | None = None, split: str = "test",
+                          tolerance: float = 1.0, name_b1: str | None = None, name_b32: str | None = None,
+                          batch_size: int = 32, budget: BenchBudget | None = None, progress: bool = True,
+                          echo: Any = None, **settings: Any) -> FastestResult:
+        """Tries every variant this machine can run (`variants="auto"`, or names such as "onnx-int8,torch-bf16"),
+        gates each on `dataset`/`split`, times them against PyTorch fp32 at batch 1 and batch 32, and registers the
+        fastest gated variant of each workload as `MODEL@fast-b1` / `MODEL@fast-b32` (or the names given), with
+        the machine it was chosen on and the measurements (stored as speed runs). See `evaluation.fastest`."""
+        from benchhub.evaluation.fastest import optimize_fastest
+
+        with self._sessions() as session:
+            return optimize_fastest(
+                session, self.artifacts, model=model, variants=variants, dataset=dataset, split=split, tolerance=tolerance,
+                names={"b1": name_b1, "b32": name_b32}, batch_size=batch_size, settings=settings, budget=budget,
                 show_progress=progress, echo=echo or (lambda line: None),
             )
 

@@ -196,6 +196,43 @@ class OptimizeResult:
 
 
 @dataclass(frozen=True)
+class VariantTrial:
+    """One candidate of `optimize --variants`: its gate (None for the source itself), and its speed against
+    PyTorch fp32 in the same interleaved run (None when it was not timed: its build or gate failed)."""
+
+    variant: str
+    description: str
+    passed: bool
+    gate: dict[str, Any] | None
+    latency_b1_ms: float | None
+    throughput_b32: float | None
+    speedup_b1: float | None
+    speedup_b32: float | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class FastestResult:
+    """What `optimize --variants` tried on which machine, what it chose per workload (b1, b32) and registered
+    (nothing for a workload where PyTorch fp32 was fastest), with the chosen models' evaluations."""
+
+    source: str
+    dataset: str
+    split: str
+    machine: str
+    seq_lens: dict[str, int]
+    trials: list[VariantTrial]
+    skipped: list[dict[str, str]]
+    chosen: dict[str, str]
+    registered: dict[str, ModelRecord]
+    evaluations: dict[str, Evaluation]
+    source_evaluation: Evaluation
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
 class FinetuneResult:
     """What `benchhub finetune` made: the registered model (its lineage in `model.options`), the base it started
     from, the training summary (seconds, steps, final loss), and its evaluation (None when not asked for)."""

@@ -20,6 +20,7 @@ from benchhub.errors import InvalidInputError
 from benchhub.models.base import Model
 from benchhub.models.baselines.model import BaselineModel
 from benchhub.models.checkpoints import resolve_checkpoint
+from benchhub.models.runtime import torch_runtime
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import DatasetRow, ModelRow
 from benchhub.tasks.registry import get_task
@@ -60,7 +61,8 @@ def _load(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train
 def _transformers(row: ModelRow, dataset: DatasetRow, artifacts: ArtifactStore, settings: dict[str, Any]) -> Model:
     check_model_files(row, artifacts)
     folder = resolve_checkpoint(row.source, revision=row.options.get("revision"))
-    return load_network(folder, dataset, label_map=row.options.get("label_map"), settings=settings, runtime="torch")
+    runtime = torch_runtime(row.options.get("precision", "fp32"), bool(row.options.get("compiled")))
+    return load_network(folder, dataset, label_map=row.options.get("label_map"), settings=settings, runtime=runtime)
 
 
 def load_network(folder: Path, dataset: DatasetRow, *, label_map: dict[str, str] | None, settings: dict[str, Any],

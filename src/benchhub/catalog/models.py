@@ -125,8 +125,13 @@ def _same_model(row: ModelRow, kind: str, fingerprint: str, options: dict[str, A
 
 
 def transformers_fingerprint(folder: Path, options: dict[str, Any], *, version: int = FINGERPRINT_VERSION) -> str:
-    """Fingerprints a checkpoint with its label map: under another map the same weights predict other labels."""
-    return _with_label_map("checkpoint", checkpoint_fingerprint(folder, version=version), options)
+    """Fingerprints a checkpoint with its label map (under another map the same weights predict other labels)
+    and, for a PyTorch variant, the precision it runs at and whether it is compiled: each is a model of its own."""
+    fingerprint = _with_label_map("checkpoint", checkpoint_fingerprint(folder, version=version), options)
+    variant = {key: options[key] for key in ("precision", "compiled") if options.get(key) not in (None, False, "fp32")}
+    if not variant:
+        return fingerprint
+    return hashlib.sha256(canonical_json({"model": fingerprint, **variant}).encode("utf-8")).hexdigest()
 
 
 def onnx_model_fingerprint(folder: Path, options: dict[str, Any], *, version: int = FINGERPRINT_VERSION,

@@ -285,3 +285,30 @@ def dataset_lines(info: DatasetInfo) -> list[str]:
         counts = ", ".join(f"{label}: {count}" for label, count in split.label_counts.items())
         lines.append(f"split {split.name:<7}{split.num_rows} rows ({counts})")
     return lines
+
+
+def variant_rows(result: Any) -> tuple[list[str], list[list[str]]]:
+    """The candidates of `optimize --variants`: gate, latency at batch 1 and throughput at batch 32 against
+    PyTorch fp32 in the same run, and which workload chose it."""
+    header = ["variant", "gate", "latency b1 ms", "vs fp32", "ex/s b32", "vs fp32", "chosen for"]
+    rows = []
+    for trial in result.trials:
+        if trial.gate is None and trial.error is None:
+            gate = "reference"
+        elif trial.error is not None:
+            gate = f"build failed: {trial.error}"
+        elif "max_abs_diff" in trial.gate:
+            gate = f"{'passed' if trial.passed else 'FAILED'} (logits within {trial.gate['max_abs_diff']:.1e})"
+        else:
+            gate = (f"{'passed' if trial.passed else 'FAILED'} ({change_text(-trial.gate['drop_points'], '+.2f')} pts, "
+                    f"{trial.gate['agreement']:.1%} same)")
+        chosen = [label for workload, label in (("b1", "batch 1"), ("b32", "batch 32")) if result.chosen.get(workload) == trial.variant]
+        rows.append([
+            trial.variant, gate,
+            "-" if trial.latency_b1_ms is None else f"{trial.latency_b1_ms:.2f}",
+            "-" if trial.speedup_b1 is None else f"{trial.speedup_b1:.2f}x",
+            "-" if trial.throughput_b32 is None else f"{trial.throughput_b32:.1f}",
+            "-" if trial.speedup_b32 is None else f"{trial.speedup_b32:.2f}x",
+            ", ".join(chosen) or "-",
+        ])
+    return header, rows

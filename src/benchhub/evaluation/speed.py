@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from benchhub.catalog.datasets import get_dataset_row
 from benchhub.catalog.loading import load_model
 from benchhub.catalog.models import get_model_row
-from benchhub.engine.latency import BenchBudget, Subject, measure
+from benchhub.engine.latency import BenchBudget, LatencyStats, Subject, measure
 from benchhub.engine.provenance import hardware, package_versions
 from benchhub.errors import InvalidInputError
 from benchhub.evaluation.evaluations import dataset_facts, model_settings, train_split
@@ -66,21 +66,28 @@ def bench_models(session: Session, artifacts: ArtifactStore, *, models: Sequence
     rows = []
     for stat in stats:
         model_row, dataset_row, subject = by_name[stat.model]
-        rows.append(SpeedRunRow(
-            run_id=run_id, model_id=model_row.id, batch_size=stat.batch_size, seq_len=stat.seq_len,
-            threads=_threads(subject.model, threads), latency_p50_ms=stat.p50_ms, latency_p90_ms=stat.p90_ms,
-            latency_p99_ms=stat.p99_ms, throughput=stat.throughput, timings=stat.timings,
-            size_bytes=subject.model.info.size_bytes, hardware=machine,
-            details={
-                "dataset": dataset_row.name, "dataset_fingerprint": dataset_row.fingerprint, "task": dataset_row.task,
-                "threads_requested": threads,
-                "timed_seconds": stat.seconds, "throughput_from": "p50", "budget": _budget_dict(budget),
-                "packages": packages, "model": {"kind": model_row.kind, "fingerprint": model_row.fingerprint,
-                                                **subject.model.info.extra},
-            },
-        ))
+        rows.append(speed_run_row(run_id, model_row, dataset_row, stat, subject.model, threads=threads, machine=machine,
+                                  packages=packages, budget=budget))
     commit_or_undo(session, *rows)
     return [speed_record(row) for row in rows]
+
+
+def speed_run_row(run_id: str, model_row: ModelRow, dataset_row: DatasetRow, stat: LatencyStats, model: Any, *,
+                  threads: int | None, machine: dict[str, Any], packages: dict[str, Any],
+                  budget: BenchBudget | None) -> SpeedRunRow:
+    """One measurement as it is stored, with the hardware, packages and model facts it was taken with."""
+    return SpeedRunRow(
+        run_id=run_id, model_id=model_row.id, batch_size=stat.batch_size, seq_len=stat.seq_len,
+        threads=_threads(model, threads), latency_p50_ms=stat.p50_ms, latency_p90_ms=stat.p90_ms,
+        latency_p99_ms=stat.p99_ms, throughput=stat.throughput, timings=stat.timings,
+        size_bytes=model.info.size_bytes, hardware=machine,
+        details={
+            "dataset": dataset_row.name, "dataset_fingerprint": dataset_row.fingerprint, "task": dataset_row.task,
+            "threads_requested": threads, "timed_seconds": stat.seconds, "throughput_from": "p50",
+            "budget": _budget_dict(budget), "packages": packages,
+            "model": {"kind": model_row.kind, "fingerprint": model_row.fingerprint, **model.info.extra},
+        },
+    )
 
 
 SpeedProfile = tuple[Any, Any, Any, Any]

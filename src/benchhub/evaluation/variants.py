@@ -61,7 +61,7 @@ def optimize_model(session: Session, artifacts: ArtifactStore, *, model: str, qu
     name = check_name(name or model + SUFFIXES[quantize], "Model")
     if session.scalar(select(ModelRow.id).where(ModelRow.name == name)) is not None:
         raise NameTakenError(f"A model named {name!r} already exists; choose another with --name.")
-    dataset_row = _gate_dataset(session, source, dataset)
+    dataset_row = gate_dataset(session, source, dataset)
     task = get_task(dataset_row.task)
     split_data = load_split(artifacts, dataset_row, split)
     overrides = {name: value for name, value in (settings or {}).items() if value is not None}
@@ -87,8 +87,8 @@ def optimize_model(session: Session, artifacts: ArtifactStore, *, model: str, qu
         if fuse:
             steps["fusions"] = exported.fusions
         echo(f"Checking fp32 parity with PyTorch on {dataset_row.name}/{split} ...")
-        parity = logits_parity(_adapter(checkpoint, dataset_row, source, settings, "torch"),
-                               _adapter(fp32, dataset_row, source, settings, "onnx"), split_data, batch_size=batch_size)
+        parity = logits_parity(network_adapter(checkpoint, dataset_row, source, settings, "torch"),
+                               network_adapter(fp32, dataset_row, source, settings, "onnx"), split_data, batch_size=batch_size)
         gate["fp32_parity"] = parity.to_dict()
         echo(f"  {parity.describe()}: {'passed' if parity.passed else 'FAILED'}")
         if quantize == "none":
@@ -97,12 +97,12 @@ def optimize_model(session: Session, artifacts: ArtifactStore, *, model: str, qu
                     f"The ONNX export of {model} does not reproduce PyTorch: {parity.describe()}; nothing was registered "
                     f"(rerun with --no-fuse, or --force to register it anyway)."
                 )
-            _copy_folder(fp32, staging)
+            copy_folder(fp32, staging)
         else:
             echo("Quantizing weights to int8 (dynamic, per channel) ...")
-            _copy_folder(fp32, staging, skip_model=True)
+            copy_folder(fp32, staging, skip_model=True)
             steps["quantization"] = quantize_int8(exported.path, staging / exported.path.name)
-            candidate = _adapter(staging, dataset_row, source, settings, "onnx")
+            candidate = network_adapter(staging, dataset_row, source, settings, "onnx")
             output = evaluate(candidate, split_data, task=task, facts=dataset_facts(dataset_row), batch_size=batch_size,
                               show_progress=show_progress, description=f"{name} on {dataset_row.name}/{split}")
             check = metric_check(
@@ -135,8 +135,8 @@ def optimize_model(session: Session, artifacts: ArtifactStore, *, model: str, qu
                           source_evaluation=source_evaluation)
 
 
-def _gate_dataset(session: Session, source: ModelRow, dataset: str | None) -> DatasetRow:
-    """The dataset named, else the one the model was evaluated on most recently."""
+def gate_dataset(session: Session, source: ModelRow, dataset: str | None) -> DatasetRow:
+    """The dataset to gate variants on: the one named, else the one the model was evaluated on most recently."""
     if dataset is not None:
         return get_dataset_row(session, dataset)
     newest = session.scalar(
@@ -150,11 +150,11 @@ def _gate_dataset(session: Session, source: ModelRow, dataset: str | None) -> Da
     return newest.dataset
 
 
-def _adapter(folder: Path, dataset: DatasetRow, source: ModelRow, settings: dict[str, Any], runtime: str) -> Any:
+def network_adapter(folder: Path, dataset: DatasetRow, source: ModelRow, settings: dict[str, Any], runtime: str) -> Any:
     return load_network(folder, dataset, label_map=source.options.get("label_map"), settings=settings, runtime=runtime)
 
 
-def _copy_folder(source: Path, target: Path, *, skip_model: bool = False) -> None:
+def copy_folder(source: Path, target: Path, *, skip_model: bool = False) -> None:
     for path in source.iterdir():
         if skip_model and path.suffix in (".onnx", ".data"):
             continue

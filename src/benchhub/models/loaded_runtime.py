@@ -12,6 +12,8 @@ from benchhub.models.base import ModelInfo
 
 # One batch of named input arrays to the named output arrays.
 Forward = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
+# The precisions PyTorch runs a checkpoint at, by the torch dtype's name.
+TORCH_PRECISIONS = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
 
 
 @dataclass

@@ -13,23 +13,49 @@ from typing import Any, Sequence
 import numpy as np
 
 from benchhub.errors import InvalidInputError
-from benchhub.models.loaded_runtime import LoadedRuntime
+from benchhub.models.loaded_runtime import TORCH_PRECISIONS, LoadedRuntime
 
 RUNTIMES = ("torch", "onnx")
+# PyTorch runs a checkpoint at a precision (TORCH_PRECISIONS), optionally compiled: runtime "torch", "torch-bf16",
+# "torch-fp16", "torch-compile", "torch-bf16-compile". A variant's precision is part of the model (its row's
+# options and fingerprint), never a switch of `eval`.
+
+
+def torch_runtime(precision: str = "fp32", compiled: bool = False) -> str:
+    """The runtime name of a PyTorch variant."""
+    if precision not in TORCH_PRECISIONS:
+        raise InvalidInputError(f"Precision {precision!r} is not supported; use one of {', '.join(TORCH_PRECISIONS)}.")
+    return "torch" + ("" if precision == "fp32" else f"-{precision}") + ("-compile" if compiled else "")
+
+
+def parse_torch_runtime(runtime: str) -> tuple[str, bool] | None:
+    """(precision, compiled) of a PyTorch runtime name; None for another runtime."""
+    parts = runtime.split("-")
+    if parts[0] != "torch":
+        return None
+    compiled = parts[-1] == "compile"
+    middle = parts[1:-1] if compiled else parts[1:]
+    if len(middle) > 1 or (middle and middle[0] not in TORCH_PRECISIONS) or middle == ["fp32"]:
+        return None
+    return (middle[0] if middle else "fp32"), compiled
 
 
 def load_runtime(folder: Path, runtime: str, *, auto_class_name: str, outputs: Sequence[str],
                  device: str | None = None, threads: int | None = None) -> LoadedRuntime:
     """Loads `folder` with the named runtime; `outputs` are the raw outputs the adapter reads."""
-    if runtime == "torch":
+    torch_variant = parse_torch_runtime(runtime)
+    if torch_variant is not None:
         from benchhub.models.torch_runtime import load_torch
 
-        return load_torch(folder, auto_class_name, outputs=outputs, device=device, threads=threads)
+        precision, compiled = torch_variant
+        return load_torch(folder, auto_class_name, outputs=outputs, device=device, threads=threads,
+                          precision=precision, compiled=compiled)
     if runtime == "onnx":
         from benchhub.models.onnx_runtime import load_onnx
 
         return load_onnx(folder, outputs=outputs, device=device, threads=threads)
-    raise InvalidInputError(f"Runtime {runtime!r} is not supported; use one of {', '.join(RUNTIMES)}.")
+    raise InvalidInputError(f"Runtime {runtime!r} is not supported; use one of torch (or torch-bf16, torch-fp16, "
+                            f"torch-compile, torch-bf16-compile) or onnx.")
 
 
 def pad_batch(sequences: Sequence[Sequence[int]], type_ids: Sequence[Sequence[int]] | None, *,

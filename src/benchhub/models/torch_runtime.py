@@ -10,13 +10,18 @@ import numpy as np
 
 from benchhub.models.base import ModelInfo
 from benchhub.models.checkpoints import folder_size, quiet_transformers, vet_checkpoint
-from benchhub.models.loaded_runtime import LoadedRuntime, default_threads
+from benchhub.models.loaded_runtime import (
+    TORCH_PRECISIONS,
+    LoadedRuntime,
+    default_threads,
+)
 from benchhub.models.trained_weights import load_trained
 
 
 def load_torch(folder: Path, auto_class_name: str, *, outputs: Sequence[str], device: str | None = None,
-               threads: int | None = None) -> LoadedRuntime:
-    """Loads tokenizer and model from a vetted folder onto `device` (CUDA when available)."""
+               threads: int | None = None, precision: str = "fp32", compiled: bool = False) -> LoadedRuntime:
+    """Loads tokenizer and model from a vetted folder onto `device` (CUDA when available), its weights cast to
+    `precision` (fp32, bf16, fp16) and, when `compiled`, wrapped in `torch.compile` (dynamic shapes)."""
     import torch
     import transformers
 
@@ -28,14 +33,17 @@ def load_torch(folder: Path, auto_class_name: str, *, outputs: Sequence[str], de
     with quiet_transformers():
         tokenizer = transformers.AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
         model = load_trained(auto_class, folder)
-    model.to(chosen).eval()
+    model.to(chosen, dtype=getattr(torch, TORCH_PRECISIONS[precision])).eval()
+    parameters = sum(p.numel() for p in model.parameters())
+    network = torch.compile(model, dynamic=True) if compiled else model
     info = ModelInfo(
-        parameters=sum(p.numel() for p in model.parameters()),
+        parameters=parameters,
         size_bytes=folder_size(folder),
         load_seconds=time.perf_counter() - started,
-        extra={"architecture": type(model).__name__, "device": str(chosen), "runtime": "torch"},
+        extra={"architecture": type(model).__name__, "device": str(chosen), "runtime": "torch",
+               "precision": precision, "compiled": compiled},
     )
-    return LoadedRuntime(tokenizer, model.config, TorchForward(model, chosen, outputs), info)
+    return LoadedRuntime(tokenizer, model.config, TorchForward(network, chosen, outputs), info)
 
 
 class TorchForward:

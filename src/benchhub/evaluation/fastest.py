@@ -1,0 +1,266 @@
+"""`benchhub optimize --variants`: try every variant this machine can run, gate each, keep the fastest per workload.
+
+For a registered transformers model the candidates (see `optimize.candidates`) are built in a scratch
+folder: the ONNX export once (fused), its int8 quantization, and PyTorch variants at other precisions,
+which need no files. Each is gated on the evaluation split (fp32: logits within 1e-4 of PyTorch's;
+reduced precision: the primary metric within `tolerance` points, agreement reported). Then PyTorch fp32
+and every gated candidate are timed in one interleaved run for each workload: latency at batch 1 at the
+split's median token length, throughput at batch 32 at its 90th percentile (what a batch of 32 pads to).
+The fastest gated variant of each workload is registered (`MODEL@fast-b1`, `MODEL@fast-b32`, or as
+named) with its lineage, the machine it was chosen on and the measurements; those measurements are
+stored as speed runs, so leaderboards show them. Nothing is registered when PyTorch fp32 is fastest.
+Choosing is deterministic given the measurements: ties go to the candidate listed first.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from benchhub.catalog.datasets import load_split
+from benchhub.catalog.models import (
+    get_model_row,
+    model_record,
+    onnx_model_fingerprint,
+    transformers_fingerprint,
+)
+from benchhub.engine.evaluate import evaluate
+from benchhub.engine.latency import BenchBudget, LatencyStats, Subject, measure
+from benchhub.engine.provenance import hardware, package_versions
+from benchhub.errors import BenchhubError, InvalidInputError, NameTakenError
+from benchhub.evaluation.evaluations import (
+    dataset_facts,
+    model_settings,
+    run_evaluation,
+)
+from benchhub.evaluation.speed import speed_run_row
+from benchhub.evaluation.variants import copy_folder, gate_dataset, network_adapter
+from benchhub.models.checkpoints import folder_size, resolve_checkpoint
+from benchhub.models.fingerprints import FINGERPRINT_VERSION
+from benchhub.models.runtime import torch_runtime
+from benchhub.naming import check_name
+from benchhub.optimize.candidates import (
+    Candidate,
+    Machine,
+    select_candidates,
+    this_machine,
+)
+from benchhub.optimize.gate import METRIC_TOLERANCE_POINTS, logits_parity, metric_check
+from benchhub.results import FastestResult, VariantTrial
+from benchhub.store.artifacts import ArtifactStore
+from benchhub.store.database import commit_or_undo
+from benchhub.store.tables import ModelRow
+from benchhub.tasks.registry import get_task
+
+SOURCE = "torch-fp32"  # the source model itself, the reference every variant is measured against
+WORKLOADS = {"b1": (1, 50), "b32": (32, 90)}  # workload -> (batch size, percentile of the token lengths)
+
+
+def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, variants: str = "auto",
+                     dataset: str | None = None, split: str = "test", tolerance: float = METRIC_TOLERANCE_POINTS,
+                     names: dict[str, str | None] | None = None, batch_size: int = 32,
+                     settings: dict[str, Any] | None = None, budget: BenchBudget | None = None,
+                     machine: Machine | None = None, show_progress: bool = True,
+                     echo: Callable[[str], None] = lambda line: None) -> FastestResult:
+    """See the module docstring. `names` maps a workload (b1, b32) to the name to register its winner as."""
+    if not 0 <= tolerance < math.inf:
+        raise InvalidInputError(f"--tolerance must be a number of points in the range [0, inf). Got {tolerance} instead.")
+    source = get_model_row(session, model)
+    if source.kind != "transformers" or (source.options or {}).get("precision", "fp32") != "fp32":
+        raise InvalidInputError(f"Model {model!r} is a {_kind(source)} model; optimize makes variants of a transformers "
+                                "checkpoint at fp32 (optimize that one).")
+    machine = machine or this_machine()
+    selection = select_candidates(variants, machine)
+    targets = {workload: check_name((names or {}).get(workload) or f"{model}@fast-{workload}", "Model") for workload in WORKLOADS}
+    if targets["b1"] == targets["b32"]:
+        raise InvalidInputError("The batch-1 and batch-32 winners need two names; give --name-b1 and --name-b32 apart.")
+    for target in targets.values():
+        if session.scalar(select(ModelRow.id).where(ModelRow.name == target)) is not None:
+            raise NameTakenError(f"A model named {target!r} already exists; choose another with --name-b1/--name-b32, "
+                                 f"or remove it (`benchhub model remove {target}`).")
+    dataset_row = gate_dataset(session, source, dataset)
+    task, facts = get_task(dataset_row.task), dataset_facts(dataset_row)
+    split_data = load_split(artifacts, dataset_row, split)
+    overrides = {key: value for key, value in (settings or {}).items() if value is not None}
+    settings = model_settings(task, "transformers", overrides)
+    checkpoint = resolve_checkpoint(source.source, revision=source.options.get("revision"))
+    echo(f"Machine: {machine.describe()}")
+    for name, why in selection.skipped:
+        echo(f"  skipping {name}: {why}")
+    echo(f"Evaluating the source model {model} on {dataset_row.name}/{split} ...")
+    source_evaluation = run_evaluation(session, artifacts, model=model, dataset=dataset_row.name, split=split,
+                                       batch_size=batch_size, settings=overrides, show_progress=show_progress)
+    source_rows = artifacts.read_jsonl_gz(artifacts.path(source_evaluation.predictions_path))
+    reference = network_adapter(checkpoint, dataset_row, source, settings, "torch")
+    lengths = [reference.length(item) for item in reference.encode(split_data)]
+    seq_lens = {workload: _percentile_length(lengths, percent) for workload, (_, percent) in WORKLOADS.items()}
+
+    trials: dict[str, dict[str, Any]] = {}
+    adapters: dict[str, Any] = {SOURCE: reference}
+    with tempfile.TemporaryDirectory(dir=artifacts.root, prefix=".optimize-") as scratch:
+        folders = _build_onnx(checkpoint, task.name, [c for c in selection.chosen if c.engine == "onnx"], Path(scratch),
+                              trials, echo)
+        for candidate in selection.chosen:
+            if candidate.name in trials:  # its build failed
+                continue
+            folder = folders.get(candidate.name, checkpoint)
+            runtime = "onnx" if candidate.engine == "onnx" else torch_runtime(candidate.precision, candidate.compiled)
+            echo(f"Gating {candidate.name} ({candidate.description}) ...")
+            adapter = network_adapter(folder, dataset_row, source, settings, runtime)
+            if candidate.exact:
+                check = logits_parity(reference, adapter, split_data, batch_size=batch_size)
+            else:
+                output = evaluate(adapter, split_data, task=task, facts=facts, batch_size=batch_size,
+                                  show_progress=show_progress, description=f"{candidate.name} on {dataset_row.name}/{split}")
+                check = metric_check(task.primary_metric, task.metric_scale, source_evaluation.metrics, output.metrics,
+                                     source_rows, output.examples, tolerance_points=tolerance)
+            echo(f"  {check.describe()}: {'passed' if check.passed else 'FAILED'}")
+            trials[candidate.name] = {"gate": check.to_dict(), "passed": check.passed}
+            if check.passed:
+                adapters[candidate.name] = adapter
+        stats = _measure(adapters, task, facts, seq_lens, budget, show_progress, echo)
+        chosen = _choose(stats)
+        machine_facts, run_id, packages = hardware(), uuid.uuid4().hex, package_versions()
+        registered, evaluations = {}, {}
+        speed_rows = [speed_run_row(run_id, source, dataset_row, stat, reference, threads=None, machine=machine_facts,
+                                    packages=packages, budget=budget) for stat in stats[SOURCE].values()]
+        for workload, variant in chosen.items():
+            if variant == SOURCE:
+                echo(f"PyTorch fp32 is the fastest at batch {WORKLOADS[workload][0]}; nothing to register for it.")
+                continue
+            candidate = next(c for c in selection.chosen if c.name == variant)
+            lineage = {"source": model, "variant": variant, "description": candidate.description, "chosen_for": workload,
+                       "chosen_on": machine.describe(), "gate": {"dataset": dataset_row.name, "split": split,
+                                                                "check": trials[variant]["gate"]},
+                       "measured": _measured(stats, variant, seq_lens)}
+            row = _register(session, artifacts, targets[workload], source, candidate, checkpoint, folders.get(variant), lineage)
+            speed_rows += [speed_run_row(run_id, row, dataset_row, stat, adapters[variant], threads=None,
+                                         machine=machine_facts, packages=packages, budget=budget)
+                           for stat in stats[variant].values()]
+            registered[workload] = row
+    commit_or_undo(session, *speed_rows)
+    for workload, row in registered.items():
+        echo(f"Registered {row.name} ({chosen[workload]}); evaluating it on {dataset_row.name}/{split} ...")
+        evaluations[workload] = run_evaluation(session, artifacts, model=row.name, dataset=dataset_row.name, split=split,
+                                               batch_size=batch_size, settings=overrides, show_progress=show_progress)
+    rows = [VariantTrial(variant=SOURCE, description="PyTorch, fp32 (the source)", passed=True, gate=None,
+                         **_speeds(stats, SOURCE))]
+    for candidate in selection.chosen:
+        trial = trials[candidate.name]
+        rows.append(VariantTrial(variant=candidate.name, description=candidate.description, passed=trial["passed"],
+                                 gate=trial.get("gate"), error=trial.get("error"), **_speeds(stats, candidate.name)))
+    return FastestResult(
+        source=model, dataset=dataset_row.name, split=split, machine=machine.describe(), seq_lens=seq_lens,
+        trials=rows, skipped=[{"variant": name, "why": why} for name, why in selection.skipped], chosen=chosen,
+        registered={workload: model_record(row) for workload, row in registered.items()}, evaluations=evaluations,
+        source_evaluation=source_evaluation,
+    )
+
+
+def _kind(row: ModelRow) -> str:
+    precision = (row.options or {}).get("precision")
+    return f"{row.kind} ({precision})" if precision and precision != "fp32" else row.kind
+
+
+def _percentile_length(lengths: list[int], percent: int) -> int:
+    """The token length at `percent` of the split's inputs, rounded up to a multiple of 8 (at least 8)."""
+    value = float(np.percentile(lengths, percent)) if lengths else 128.0
+    return max(8, int(math.ceil(value / 8.0)) * 8)
+
+
+def _build_onnx(checkpoint: Path, task: str, candidates: list[Candidate], scratch: Path, trials: dict[str, dict[str, Any]],
+                echo: Callable[[str], None]) -> dict[str, Path]:
+    """The ONNX candidates' folders: one fused fp32 export, and its int8 quantization when asked for. A build that
+    fails marks its candidates failed (in `trials`) and the others go on."""
+    if not candidates:
+        return {}
+    from benchhub.optimize.export import export_onnx
+    from benchhub.optimize.graph import quantize_int8
+
+    folders: dict[str, Path] = {}
+    try:
+        echo("Exporting to ONNX and fusing it for ONNX Runtime ...")
+        exported = export_onnx(checkpoint, task, scratch / "fp32", fuse=True)
+    except BenchhubError as error:
+        for candidate in candidates:
+            trials[candidate.name] = {"passed": False, "error": str(error)}
+        return folders
+    for candidate in candidates:
+        if candidate.quantization == "none":
+            folders[candidate.name] = scratch / "fp32"
+            continue
+        target = scratch / candidate.name
+        target.mkdir()
+        copy_folder(scratch / "fp32", target, skip_model=True)
+        echo(f"Quantizing weights for {candidate.name} ...")
+        quantize_int8(exported.path, target / exported.path.name)
+        folders[candidate.name] = target
+    return folders
+
+
+def _measure(adapters: dict[str, Any], task: Any, facts: Any, seq_lens: dict[str, int], budget: BenchBudget | None,
+             show_progress: bool, echo: Callable[[str], None]) -> dict[str, dict[str, LatencyStats]]:
+    """Each workload timed for every gated variant and the source, interleaved; variant -> workload -> stats."""
+    subjects = [Subject(name, adapter, task, facts) for name, adapter in adapters.items()]
+    stats: dict[str, dict[str, LatencyStats]] = {name: {} for name in adapters}
+    for workload, (batch, _) in WORKLOADS.items():
+        echo(f"Timing batch {batch} at {seq_lens[workload]} tokens, {len(subjects)} variants interleaved ...")
+        for stat in measure(subjects, batch_sizes=[batch], seq_lens=[seq_lens[workload]], budget=budget,
+                            show_progress=show_progress):
+            stats[stat.model][workload] = stat
+    return stats
+
+
+def _choose(stats: dict[str, dict[str, LatencyStats]]) -> dict[str, str]:
+    """Batch 1: the lowest median latency; batch 32: the highest throughput; ties to the one listed first."""
+    order = list(stats)
+    return {
+        "b1": min(order, key=lambda name: (stats[name]["b1"].p50_ms, order.index(name))),
+        "b32": min(order, key=lambda name: (-stats[name]["b32"].throughput, order.index(name))),
+    }
+
+
+def _measured(stats: dict[str, dict[str, LatencyStats]], variant: str, seq_lens: dict[str, int]) -> dict[str, Any]:
+    mine, base = stats[variant], stats[SOURCE]
+    return {"seq_lens": dict(seq_lens), "latency_b1_ms": mine["b1"].p50_ms, "throughput_b32": mine["b32"].throughput,
+            "speedup_b1": base["b1"].p50_ms / mine["b1"].p50_ms, "speedup_b32": mine["b32"].throughput / base["b32"].throughput}
+
+
+def _speeds(stats: dict[str, dict[str, LatencyStats]], variant: str) -> dict[str, Any]:
+    if variant not in stats:  # not timed: its build or its gate failed
+        return {"latency_b1_ms": None, "throughput_b32": None, "speedup_b1": None, "speedup_b32": None}
+    measured = _measured(stats, variant, {})
+    return {key: measured[key] for key in ("latency_b1_ms", "throughput_b32", "speedup_b1", "speedup_b32")}
+
+
+def _register(session: Session, artifacts: ArtifactStore, name: str, source: ModelRow, candidate: Candidate,
+              checkpoint: Path, folder: Path | None, lineage: dict[str, Any]) -> ModelRow:
+    """Registers a chosen variant: a PyTorch one as the source's checkpoint at its precision (no files of its own),
+    an ONNX one as a copy of its staged folder in the hub. One commit, undone (folder removed) if it fails."""
+    kept = {key: source.options[key] for key in ("revision", "label_map") if source.options.get(key)}
+    info = {**dict(source.info), "fingerprint_version": FINGERPRINT_VERSION}
+    if candidate.engine == "torch":
+        options = {**kept, "precision": candidate.precision, "compiled": candidate.compiled, "lineage": lineage}
+        row = ModelRow(name=name, kind="transformers", source=source.source, options=options, parent_id=source.id,
+                       fingerprint=transformers_fingerprint(checkpoint, options),
+                       info={**info, "runtime": "torch", "precision": candidate.precision, "compiled": candidate.compiled})
+        commit_or_undo(session, row)
+        return row
+    relative = f"models/{name}"
+    options = {**kept, "in_hub": True, "lineage": lineage}
+    with artifacts.new_folder(relative) as staging:
+        copy_folder(folder, staging)
+        fingerprint = onnx_model_fingerprint(staging, options)
+        info = {**info, "runtime": "onnx", "quantization": candidate.quantization, "fused": True,
+                "size_bytes": folder_size(staging), "source_size_bytes": folder_size(checkpoint)}
+    row = ModelRow(name=name, kind="onnx", source=relative, fingerprint=fingerprint, options=options, info=info,
+                   parent_id=source.id)
+    commit_or_undo(session, row, undo=lambda: artifacts.remove(relative))
+    return row

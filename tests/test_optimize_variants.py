@@ -1,0 +1,158 @@
+"""`benchhub optimize --variants`: candidates per machine, gates, one interleaved timing, the fastest per workload
+registered with its lineage; precision is part of a variant's identity."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchhub import InvalidInputError
+from benchhub.catalog.models import transformers_fingerprint
+from benchhub.engine.latency import BenchBudget, LatencyStats
+from benchhub.evaluation import fastest
+from benchhub.models.runtime import parse_torch_runtime, torch_runtime
+from benchhub.optimize.candidates import Machine, select_candidates
+from tests.test_optimize import hub, trained_bert  # noqa: F401 (fixtures)
+
+AMX = Machine("Intel(R) Xeon(R) Processor", frozenset({"avx2", "avx512_vnni", "amx_bf16", "amx_int8", "avx512_bf16"}))
+ZEN3 = Machine("AMD EPYC 7B13", frozenset({"avx2"}))
+GPU = Machine("AMD EPYC 9B14", frozenset({"avx2", "avx512_bf16"}), gpu="NVIDIA H200")
+QUICK = BenchBudget(warmup_calls=1, warmup_seconds=0.0, min_timings=3, min_seconds=0.0, slice_seconds=0.0)
+
+
+def test_auto_takes_what_the_machine_runs_and_says_why_it_leaves_the_rest_out():
+    amx = select_candidates("auto", AMX)
+    assert [c.name for c in amx.chosen] == ["onnx-fp32", "onnx-int8", "torch-bf16", "torch-bf16-compile"]
+    assert amx.skipped == [("torch-fp16", "needs a GPU (none seen by torch)")]
+    zen3 = select_candidates("auto", ZEN3)
+    assert [c.name for c in zen3.chosen] == ["onnx-fp32", "onnx-int8"]
+    assert dict(zen3.skipped)["torch-bf16"].startswith("the CPU has no bf16 units (amx_bf16 or avx512_bf16)")
+    assert [c.name for c in select_candidates("auto", GPU).chosen][-1] == "torch-fp16"
+    # Named variants run when the machine can run them at all, even emulated; GPU-only ones cannot.
+    assert [c.name for c in select_candidates("torch-bf16, onnx-int8", ZEN3).chosen] == ["torch-bf16", "onnx-int8"]
+    with pytest.raises(InvalidInputError, match="Variant 'torch-fp16' cannot run on this machine: it needs a GPU"):
+        select_candidates("torch-fp16", AMX)
+    with pytest.raises(InvalidInputError, match="Unknown variant 'onnx-int4'; use auto or names from: onnx-fp32, onnx-int8"):
+        select_candidates("onnx-int4", AMX)
+    with pytest.raises(InvalidInputError, match="names a variant twice"):
+        select_candidates("onnx-int8,onnx-int8", AMX)
+    assert "amx_bf16" in AMX.describe() and "no GPU" in AMX.describe() and "GPU NVIDIA H200" in GPU.describe()
+
+
+def test_torch_runtime_names_round_trip():
+    for precision in ("fp32", "bf16", "fp16"):
+        for compiled in (False, True):
+            assert parse_torch_runtime(torch_runtime(precision, compiled)) == (precision, compiled)
+    assert torch_runtime() == "torch" and torch_runtime("bf16", True) == "torch-bf16-compile"
+    assert [parse_torch_runtime(name) for name in ("onnx", "torch-fp32", "torch-int8", "torch-bf16-fp16")] == [None] * 4
+    with pytest.raises(InvalidInputError, match="Precision 'int4' is not supported"):
+        torch_runtime("int4")
+
+
+def test_precision_is_part_of_a_variants_fingerprint_and_fp32_changes_nothing(trained_bert):  # noqa: F811
+    plain = transformers_fingerprint(trained_bert, {})
+    assert transformers_fingerprint(trained_bert, {"precision": "fp32", "compiled": False}) == plain
+    bf16 = transformers_fingerprint(trained_bert, {"precision": "bf16"})
+    compiled = transformers_fingerprint(trained_bert, {"precision": "bf16", "compiled": True})
+    assert len({plain, bf16, compiled}) == 3
+
+
+def _scripted(latency_ms: dict[str, float], throughput: dict[str, float]):
+    """A stand-in for the timing engine with fixed numbers per variant, so the choice can be asserted."""
+    calls = []
+
+    def measure(subjects, *, batch_sizes, seq_lens, budget=None, show_progress=True):
+        calls.append(([s.name for s in subjects], list(batch_sizes), list(seq_lens)))
+        (batch,), (seq_len,) = batch_sizes, seq_lens
+        stats = []
+        for subject in subjects:
+            p50 = latency_ms[subject.name] if batch == 1 else 1000.0 * batch / throughput[subject.name]
+            stats.append(LatencyStats(subject.name, batch, seq_len, p50, p50 * 1.1, p50 * 1.2, 1000.0 * batch / p50, 9, 0.1))
+        return stats
+
+    return measure, calls
+
+
+def test_the_fastest_gated_variant_of_each_workload_is_registered_with_its_lineage_and_speed(hub, monkeypatch):  # noqa: F811
+    measure, calls = _scripted(latency_ms={"torch-fp32": 10.0, "onnx-fp32": 4.0, "torch-bf16": 6.0},
+                               throughput={"torch-fp32": 100.0, "onnx-fp32": 180.0, "torch-bf16": 420.0})
+    monkeypatch.setattr(fastest, "measure", measure)
+    lines = []
+    result = hub.optimize_variants("bert", variants="onnx-fp32,torch-bf16", progress=False, echo=lines.append)
+    # Every variant passed its gate and was timed with the source, interleaved, once per workload.
+    assert [t.variant for t in result.trials] == ["torch-fp32", "onnx-fp32", "torch-bf16"] and all(t.passed for t in result.trials)
+    assert result.trials[1].gate["max_abs_diff"] <= 1e-4
+    assert result.trials[2].gate["metric"] == "macro_f1" and abs(result.trials[2].gate["drop_points"]) <= 1.0
+    lengths = result.seq_lens
+    assert [c[1:] for c in calls] == [([1], [lengths["b1"]]), ([32], [lengths["b32"]])]
+    assert all(c[0] == ["torch-fp32", "onnx-fp32", "torch-bf16"] for c in calls)
+    assert lengths["b1"] % 8 == 0 and lengths["b1"] <= lengths["b32"]
+    assert result.chosen == {"b1": "onnx-fp32", "b32": "torch-bf16"}
+    assert (result.trials[1].speedup_b1, result.trials[2].speedup_b32) == (pytest.approx(2.5), pytest.approx(4.2))
+    fast_b1, fast_b32 = result.registered["b1"], result.registered["b32"]
+    assert (fast_b1.name, fast_b1.kind, fast_b32.name, fast_b32.kind) == ("bert@fast-b1", "onnx", "bert@fast-b32", "transformers")
+    assert fast_b32.options["precision"] == "bf16" and fast_b32.options["compiled"] is False
+    lineage = fast_b32.options["lineage"]
+    assert (lineage["source"], lineage["variant"], lineage["chosen_for"]) == ("bert", "torch-bf16", "b32")
+    assert "amx" in lineage["chosen_on"] or "no AVX-512/AMX" in lineage["chosen_on"] or "avx" in lineage["chosen_on"]
+    assert lineage["measured"]["speedup_b32"] == pytest.approx(4.2)
+    source = hub.model("bert")
+    assert fast_b32.fingerprint != source.fingerprint and fast_b32.parent == "bert"
+    # The bf16 variant is a model of its own: evaluated (in bf16), ranked, and its speed is on the board.
+    evaluation = result.evaluations["b32"]
+    assert evaluation.model == "bert@fast-b32"
+    assert evaluation.metrics["macro_f1"]["value"] == pytest.approx(result.trials[2].gate["candidate"])
+    assert hub.evaluate(model="bert@fast-b32", dataset="reviews", progress=False).id == evaluation.id  # cached
+    board = {row.model: row for row in hub.leaderboard(dataset="reviews", baselines=False, progress=False).rows}
+    assert board["bert@fast-b1"].latency_ms == pytest.approx(4.0)
+    assert board["bert@fast-b32"].throughput == pytest.approx(420.0)
+    assert board["bert"].latency_ms == pytest.approx(10.0)
+    assert any(line.startswith("Machine: ") for line in lines)
+
+
+def test_nothing_is_registered_where_pytorch_fp32_is_fastest(hub, monkeypatch):  # noqa: F811
+    measure, _ = _scripted(latency_ms={"torch-fp32": 1.0, "torch-bf16": 6.0}, throughput={"torch-fp32": 900.0, "torch-bf16": 420.0})
+    monkeypatch.setattr(fastest, "measure", measure)
+    before = [m.name for m in hub.models()]
+    result = hub.optimize_variants("bert", variants="torch-bf16", progress=False)
+    assert result.chosen == {"b1": "torch-fp32", "b32": "torch-fp32"} and result.registered == {}
+    assert [m.name for m in hub.models()] == before
+
+
+def test_ties_go_to_the_variant_listed_first():
+    stats = {name: {"b1": LatencyStats(name, 1, 8, 2.0, 2.0, 2.0, 500.0, 3, 0.1),
+                    "b32": LatencyStats(name, 32, 8, 64.0, 64.0, 64.0, 500.0, 3, 0.1)} for name in ("torch-fp32", "onnx-fp32")}
+    assert fastest._choose(stats) == {"b1": "torch-fp32", "b32": "torch-fp32"}
+
+
+def test_bad_requests_are_refused_before_any_work(hub):  # noqa: F811
+    with pytest.raises(InvalidInputError, match="need two names"):
+        hub.optimize_variants("bert", name_b1="same", name_b32="same", progress=False)
+    hub.add_model("bert@fast-b1", hub.model("bert").source)
+    from benchhub.errors import NameTakenError
+
+    with pytest.raises(NameTakenError, match="A model named 'bert@fast-b1' already exists"):
+        hub.optimize_variants("bert", progress=False)
+    with pytest.raises(InvalidInputError, match="--tolerance must be a number of points"):
+        hub.optimize_variants("bert", tolerance=float("nan"), progress=False)
+
+
+def test_the_cli_prints_the_candidates_and_what_it_chose(hub, monkeypatch):  # noqa: F811
+    from typer.testing import CliRunner
+
+    from benchhub.cli.app import app
+
+    measure, _ = _scripted(latency_ms={"torch-fp32": 10.0, "onnx-fp32": 4.0}, throughput={"torch-fp32": 100.0, "onnx-fp32": 90.0})
+    monkeypatch.setattr(fastest, "measure", measure)
+    shown = CliRunner().invoke(app, ["optimize", "bert", "--variants", "onnx-fp32", "--quiet"])
+    assert shown.exit_code == 0, shown.output
+    assert "fastest at batch 1 latency" in shown.output and "registered as 'bert@fast-b1'" in shown.output
+    assert "fastest at batch 32 throughput" in shown.output and "the source itself; nothing registered" in shown.output
+    assert "2.50x" in shown.output
+    refused = CliRunner().invoke(app, ["optimize", "bert", "--name", "x"])
+    assert isinstance(refused.exception, InvalidInputError)  # main() prints it as one `error:` line
+    assert str(refused.exception).startswith("--name, --force and --no-fuse apply to one export: add --quantize none")
+    as_json = CliRunner().invoke(app, ["optimize", "bert", "--variants", "onnx-fp32", "--name-b1", "again", "--quiet", "--json"])
+    document = json.loads(as_json.stdout)
+    assert document["chosen"] == {"b1": "onnx-fp32", "b32": "torch-fp32"} and document["registered"]["b1"]["name"] == "again"
