@@ -42,7 +42,7 @@ chromium:
 
 bench: $(STAMP)
 	$(PY) benchmarks/eval_throughput.py
-	$(PY) benchmarks/onnx_speedup.py
+	$(PY) benchmarks/optimize_speedup.py
 	$(PY) benchmarks/matrix_scaling.py
 	$(PY) benchmarks/ner_throughput.py
 

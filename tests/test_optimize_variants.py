@@ -23,10 +23,10 @@ QUICK = BenchBudget(warmup_calls=1, warmup_seconds=0.0, min_timings=3, min_secon
 
 def test_auto_takes_what_the_machine_runs_and_says_why_it_leaves_the_rest_out():
     amx = select_candidates("auto", AMX)
-    assert [c.name for c in amx.chosen] == ["onnx-fp32", "onnx-int8", "torch-bf16", "torch-bf16-compile"]
+    assert [c.name for c in amx.chosen] == ["onnx-fp32", "onnx-int8", "onnx-int8-static", "torch-bf16", "torch-bf16-compile"]
     assert amx.skipped == [("torch-fp16", "needs a GPU (none seen by torch)")]
     zen3 = select_candidates("auto", ZEN3)
-    assert [c.name for c in zen3.chosen] == ["onnx-fp32", "onnx-int8"]
+    assert [c.name for c in zen3.chosen] == ["onnx-fp32", "onnx-int8", "onnx-int8-static"]
     assert dict(zen3.skipped)["torch-bf16"].startswith("the CPU has no bf16 units (amx_bf16 or avx512_bf16)")
     assert [c.name for c in select_candidates("auto", GPU).chosen][-1] == "torch-fp16"
     # Named variants run when the machine can run them at all, even emulated; GPU-only ones cannot.
@@ -156,3 +156,28 @@ def test_the_cli_prints_the_candidates_and_what_it_chose(hub, monkeypatch):  # n
     as_json = CliRunner().invoke(app, ["optimize", "bert", "--variants", "onnx-fp32", "--name-b1", "again", "--quiet", "--json"])
     document = json.loads(as_json.stdout)
     assert document["chosen"] == {"b1": "onnx-fp32", "b32": "torch-fp32"} and document["registered"]["b1"]["name"] == "again"
+
+
+def test_static_int8_is_calibrated_on_the_train_split_gated_and_registered_as_qdq(hub, monkeypatch):  # noqa: F811
+    import onnx
+
+    from benchhub.catalog.models import model_folder
+    from benchhub.store.tables import ModelRow
+
+    measure, _ = _scripted(latency_ms={"torch-fp32": 10.0, "onnx-int8-static": 2.0},
+                           throughput={"torch-fp32": 100.0, "onnx-int8-static": 300.0})
+    monkeypatch.setattr(fastest, "measure", measure)
+    seen = []
+    calibrate = fastest._calibration_feeds
+    monkeypatch.setattr(fastest, "_calibration_feeds", lambda adapter, split: seen.append(split) or calibrate(adapter, split))
+    result = hub.optimize_variants("bert", variants="onnx-int8-static", progress=False)
+    assert seen[0].name == "train" and len(seen[0]) == 40  # the whole (small) train split; never more than 128
+    trial = result.trials[1]
+    assert trial.variant == "onnx-int8-static" and trial.passed and trial.gate["agreement"] >= 0.95
+    assert result.chosen == {"b1": "onnx-int8-static", "b32": "onnx-int8-static"}
+    with hub.session() as session:
+        row = session.query(ModelRow).filter_by(name="bert@fast-b1").one()
+        graph = onnx.load(str(model_folder(row, hub.artifacts) / "model.onnx"), load_external_data=False).graph
+    ops = {node.op_type for node in graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear", "MatMul"} <= ops and "Attention" not in ops  # QDQ on the unfused graph
+    assert result.evaluations["b1"].metrics["macro_f1"]["value"] == pytest.approx(trial.gate["candidate"])

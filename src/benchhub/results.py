@@ -227,6 +227,8 @@ class FastestResult:
     registered: dict[str, ModelRecord]
     evaluations: dict[str, Evaluation]
     source_evaluation: Evaluation
+    # With `recheck`: each timed variant's speeds in a second interleaved run (as in `VariantTrial`).
+    recheck: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))

@@ -39,8 +39,9 @@ from benchhub.evaluation.evaluations import (
     dataset_facts,
     model_settings,
     run_evaluation,
+    train_split,
 )
-from benchhub.evaluation.speed import speed_run_row
+from benchhub.evaluation.speed import MAX_SEQ_LEN, speed_run_row
 from benchhub.evaluation.variants import copy_folder, gate_dataset, network_adapter
 from benchhub.models.checkpoints import folder_size, resolve_checkpoint
 from benchhub.models.fingerprints import FINGERPRINT_VERSION
@@ -67,11 +68,17 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
                      dataset: str | None = None, split: str = "test", tolerance: float = METRIC_TOLERANCE_POINTS,
                      names: dict[str, str | None] | None = None, batch_size: int = 32,
                      settings: dict[str, Any] | None = None, budget: BenchBudget | None = None,
-                     machine: Machine | None = None, show_progress: bool = True,
+                     machine: Machine | None = None, seq_len: int | None = None, recheck: bool = False,
+                     show_progress: bool = True,
                      echo: Callable[[str], None] = lambda line: None) -> FastestResult:
-    """See the module docstring. `names` maps a workload (b1, b32) to the name to register its winner as."""
+    """See the module docstring. `names` maps a workload (b1, b32) to the name to register its winner as.
+    `seq_len` times both workloads at that many tokens instead of the split's own lengths.
+    `recheck` times every gated variant once more, in a second interleaved run the choice did not see, and
+    reports it (`FastestResult.recheck`): how far a choice holds up beyond the noise of one run."""
     if not 0 <= tolerance < math.inf:
         raise InvalidInputError(f"--tolerance must be a number of points in the range [0, inf). Got {tolerance} instead.")
+    if seq_len is not None and (isinstance(seq_len, bool) or not isinstance(seq_len, int) or not 1 <= seq_len <= MAX_SEQ_LEN):
+        raise InvalidInputError(f"--seq-len must be an int in the range [1, {MAX_SEQ_LEN}]. Got {seq_len!r} instead.")
     source = get_model_row(session, model)
     if source.kind != "transformers" or (source.options or {}).get("precision", "fp32") != "fp32":
         raise InvalidInputError(f"Model {model!r} is a {_kind(source)} model; optimize makes variants of a transformers "
@@ -100,13 +107,15 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
     source_rows = artifacts.read_jsonl_gz(artifacts.path(source_evaluation.predictions_path))
     reference = network_adapter(checkpoint, dataset_row, source, settings, "torch")
     lengths = [reference.length(item) for item in reference.encode(split_data)]
-    seq_lens = {workload: _percentile_length(lengths, percent) for workload, (_, percent) in WORKLOADS.items()}
+    seq_lens = {workload: seq_len or _percentile_length(lengths, percent) for workload, (_, percent) in WORKLOADS.items()}
 
     trials: dict[str, dict[str, Any]] = {}
     adapters: dict[str, Any] = {SOURCE: reference}
     with tempfile.TemporaryDirectory(dir=artifacts.root, prefix=".optimize-") as scratch:
+        calibration = _calibration_split(artifacts, dataset_row, split_data, selection.chosen, echo)
         folders = _build_onnx(checkpoint, task.name, [c for c in selection.chosen if c.engine == "onnx"], Path(scratch),
-                              trials, echo)
+                              trials, echo, calibrate=lambda folder: _calibration_feeds(
+                                  network_adapter(folder, dataset_row, source, settings, "onnx"), calibration))
         for candidate in selection.chosen:
             if candidate.name in trials:  # its build failed
                 continue
@@ -127,6 +136,11 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
                 adapters[candidate.name] = adapter
         stats = _measure(adapters, task, facts, seq_lens, budget, show_progress, echo)
         chosen = _choose(stats)
+        rechecked = {}
+        if recheck:
+            echo("Timing every gated variant again, to check the choice ...")
+            again = _measure(adapters, task, facts, seq_lens, budget, show_progress, echo)
+            rechecked = {name: _measured(again, name, seq_lens) for name in again}
         machine_facts, run_id, packages = hardware(), uuid.uuid4().hex, package_versions()
         registered, evaluations = {}, {}
         speed_rows = [speed_run_row(run_id, source, dataset_row, stat, reference, threads=None, machine=machine_facts,
@@ -160,7 +174,7 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
         source=model, dataset=dataset_row.name, split=split, machine=machine.describe(), seq_lens=seq_lens,
         trials=rows, skipped=[{"variant": name, "why": why} for name, why in selection.skipped], chosen=chosen,
         registered={workload: model_record(row) for workload, row in registered.items()}, evaluations=evaluations,
-        source_evaluation=source_evaluation,
+        source_evaluation=source_evaluation, recheck=rechecked,
     )
 
 
@@ -175,33 +189,67 @@ def _percentile_length(lengths: list[int], percent: int) -> int:
     return max(8, int(math.ceil(value / 8.0)) * 8)
 
 
+CALIBRATION_EXAMPLES = 128
+CALIBRATION_BATCH = 8
+
+
+def _calibration_split(artifacts: ArtifactStore, dataset_row: Any, split_data: Any, candidates: list[Candidate],
+                       echo: Callable[[str], None]) -> Any:
+    """The first examples of the train split, which static quantization calibrates its scales on; the evaluation
+    split only when the dataset has no train split (said), since activation ranges are all it learns from it."""
+    if not any(c.quantization == "static-int8" for c in candidates):
+        return None
+    train = train_split(artifacts, dataset_row)
+    if train is None:
+        echo(f"  no train split: onnx-int8-static calibrates on the first examples of {split_data.name}")
+        train = split_data
+    return train.subset(list(range(min(CALIBRATION_EXAMPLES, len(train)))))
+
+
+def _calibration_feeds(adapter: Any, split: Any) -> list[dict[str, Any]]:
+    """The network inputs the adapter builds for `split`, batch by batch, as the runtime receives them."""
+    feeds, forward = [], adapter.forward_batch
+    adapter.forward_batch = lambda batch: (feeds.append(batch), forward(batch))[1]
+    try:
+        items = adapter.encode(split)
+        for start in range(0, len(items), CALIBRATION_BATCH):
+            adapter.forward(items[start:start + CALIBRATION_BATCH])
+    finally:
+        adapter.forward_batch = forward
+    return feeds
+
+
 def _build_onnx(checkpoint: Path, task: str, candidates: list[Candidate], scratch: Path, trials: dict[str, dict[str, Any]],
-                echo: Callable[[str], None]) -> dict[str, Path]:
-    """The ONNX candidates' folders: one fused fp32 export, and its int8 quantization when asked for. A build that
-    fails marks its candidates failed (in `trials`) and the others go on."""
-    if not candidates:
-        return {}
+                echo: Callable[[str], None], *, calibrate: Callable[[Path], list[dict[str, Any]]]) -> dict[str, Path]:
+    """The ONNX candidates' folders: one fused fp32 export and its dynamic int8 quantization; for static int8 an
+    unfused export, calibrated and quantized. A build that fails marks its candidates failed (in `trials`) and
+    the others go on."""
     from benchhub.optimize.export import export_onnx
-    from benchhub.optimize.graph import quantize_int8
+    from benchhub.optimize.graph import quantize_int8, quantize_static_int8
 
     folders: dict[str, Path] = {}
-    try:
-        echo("Exporting to ONNX and fusing it for ONNX Runtime ...")
-        exported = export_onnx(checkpoint, task, scratch / "fp32", fuse=True)
-    except BenchhubError as error:
-        for candidate in candidates:
-            trials[candidate.name] = {"passed": False, "error": str(error)}
-        return folders
+    exports: dict[bool, Any] = {}
     for candidate in candidates:
-        if candidate.quantization == "none":
-            folders[candidate.name] = scratch / "fp32"
-            continue
-        target = scratch / candidate.name
-        target.mkdir()
-        copy_folder(scratch / "fp32", target, skip_model=True)
-        echo(f"Quantizing weights for {candidate.name} ...")
-        quantize_int8(exported.path, target / exported.path.name)
-        folders[candidate.name] = target
+        fused = candidate.quantization != "static-int8"
+        try:
+            if fused not in exports:
+                echo(f"Exporting to ONNX{' and fusing it for ONNX Runtime' if fused else ' (unfused, for static quantization)'} ...")
+                exports[fused] = export_onnx(checkpoint, task, scratch / ("fp32" if fused else "plain"), fuse=fused)
+            exported = exports[fused]
+            if candidate.quantization == "none":
+                folders[candidate.name] = exported.path.parent
+                continue
+            target = scratch / candidate.name
+            target.mkdir()
+            copy_folder(exported.path.parent, target, skip_model=True)
+            echo(f"Quantizing {candidate.name} ...")
+            if candidate.quantization == "static-int8":
+                quantize_static_int8(exported.path, target / exported.path.name, calibrate(exported.path.parent))
+            else:
+                quantize_int8(exported.path, target / exported.path.name)
+            folders[candidate.name] = target
+        except BenchhubError as error:
+            trials[candidate.name] = {"passed": False, "error": str(error)}
     return folders
 
 

@@ -86,6 +86,8 @@ def _bf16_units(machine: Machine) -> str | None:
 CANDIDATES: tuple[Candidate, ...] = (
     Candidate("onnx-fp32", "onnx", "ONNX Runtime, fused graph, fp32"),
     Candidate("onnx-int8", "onnx", "ONNX Runtime, fused graph, dynamic int8 weights (per channel)", quantization="dynamic-int8"),
+    Candidate("onnx-int8-static", "onnx", "ONNX Runtime, static int8 MatMuls (QDQ, calibrated on the train split)",
+              quantization="static-int8"),
     Candidate("torch-bf16", "torch", "PyTorch, bf16 weights", precision="bf16", not_worth=_bf16_units),
     Candidate("torch-bf16-compile", "torch", "PyTorch, bf16 weights, torch.compile", precision="bf16", compiled=True,
               not_worth=_bf16_units),

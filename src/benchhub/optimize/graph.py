@@ -65,6 +65,47 @@ def quantize_int8(source: Path, target: Path) -> dict[str, Any]:
     return settings
 
 
+def quantize_static_int8(source: Path, target: Path, feeds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Static int8 quantization in QDQ form of an unfused graph's MatMuls: weights per channel, activations at
+    scales calibrated (min-max) on `feeds`, batches of the graph's inputs (from the train split). Quantizing
+    every op (softmax, layer norm) loses too much; a fused graph's attention op is not quantized at all."""
+    import onnx
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+
+    names = {graph_input.name for graph_input in onnx.load(str(source), load_external_data=False).graph.input}
+
+    class Feeds(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.remaining = iter([{k: v for k, v in feed.items() if k in names} for feed in feeds])
+
+        def get_next(self) -> dict[str, Any] | None:
+            return next(self.remaining, None)
+
+    settings = {"format": "QDQ", "ops": ["MatMul"], "weight_type": "QInt8", "activation_type": "QUInt8",
+                "per_channel": True, "calibration": "MinMax", "calibration_batches": len(feeds)}
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_static(
+            str(source), str(target), Feeds(), quant_format=QuantFormat.QDQ, per_channel=True, reduce_range=False,
+            op_types_to_quantize=["MatMul"],
+            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+    except Exception as exc:  # the quantizer raises many types; each means "this graph did not quantize"
+        raise ExportError(f"Static int8 quantization failed: {root_cause(exc)}.") from exc
+    finally:
+        root.setLevel(level)
+    return settings
+
+
 def _save_atomically(save: Any, path: Path) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(handle)
