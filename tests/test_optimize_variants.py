@@ -181,3 +181,48 @@ def test_static_int8_is_calibrated_on_the_train_split_gated_and_registered_as_qd
     ops = {node.op_type for node in graph.node}
     assert {"QuantizeLinear", "DequantizeLinear", "MatMul"} <= ops and "Attention" not in ops  # QDQ on the unfused graph
     assert result.evaluations["b1"].metrics["macro_f1"]["value"] == pytest.approx(trial.gate["candidate"])
+
+
+def _qa_hub(tmp_path):
+    from benchhub import Hub
+    from tests.fixtures.tiny_bert import build_tiny_bert_qa
+    from tests.test_optimize import squad_files
+    from tests.test_qa_hub import TEST_ARTICLES, TRAIN_ARTICLES, flat_rows
+
+    files = squad_files(tmp_path)
+    corpus = [text for row in flat_rows(TEST_ARTICLES + TRAIN_ARTICLES) for text in (row["question"], row["context"])]
+    hub = Hub.open()
+    hub.add_dataset("data", task="question-answering", splits={"train": files["train"], "test": files["test"]})
+    hub.add_model("net", build_tiny_bert_qa(tmp_path / "qa-bert", corpus, max_position_embeddings=64))
+    return hub, {"max_length": 64, "doc_stride": 16}, "f1"
+
+
+def _ner_hub(tmp_path):
+    from benchhub import Hub
+    from tests.fixtures.tiny_bert import build_tiny_bert_tagger
+    from tests.test_ner_hub import SAMPLE
+
+    hub = Hub.open()
+    info = hub.add_dataset("data", splits={"train": SAMPLE / "train.conll", "test": SAMPLE / "test.conll"},
+                           task="token-classification")
+    corpus = [line.split()[0] for line in (SAMPLE / "train.conll").read_text(encoding="utf-8").splitlines() if line.strip()]
+    hub.add_model("net", build_tiny_bert_tagger(tmp_path / "tagger", info.labels, corpus=[" ".join(corpus[:3000])]))
+    return hub, {}, "f1"
+
+
+@pytest.mark.parametrize("make", [_qa_hub, _ner_hub], ids=["question-answering", "token-classification"])
+def test_every_family_with_an_export_head_gets_its_variants(make, tmp_path, monkeypatch):
+    hub, settings, metric = make(tmp_path)
+    measure, _ = _scripted(latency_ms={"torch-fp32": 10.0, "onnx-fp32": 3.0, "onnx-int8-static": 5.0, "torch-bf16": 8.0},
+                           throughput={"torch-fp32": 100.0, "onnx-fp32": 150.0, "onnx-int8-static": 140.0, "torch-bf16": 200.0})
+    monkeypatch.setattr(fastest, "measure", measure)
+    # Random tiny networks: the reduced-precision gates get a wide tolerance, the fp32 one stays exact.
+    result = hub.optimize_variants("net", variants="onnx-fp32,onnx-int8-static,torch-bf16", dataset="data", tolerance=100.0,
+                                   progress=False, **settings)
+    assert [t.passed for t in result.trials] == [True] * 4, [t.error for t in result.trials]
+    assert result.trials[1].gate["max_abs_diff"] <= 1e-4 and result.trials[2].gate["metric"] == metric
+    assert result.chosen == {"b1": "onnx-fp32", "b32": "torch-bf16"}
+    assert (result.registered["b1"].kind, result.registered["b32"].options["precision"]) == ("onnx", "bf16")
+    for evaluation in result.evaluations.values():
+        assert evaluation.task_config == result.source_evaluation.task_config  # the same settings as the source
+    assert result.evaluations["b1"].metrics[metric]["value"] == pytest.approx(result.source_evaluation.metrics[metric]["value"], abs=1e-6)
