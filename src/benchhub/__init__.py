@@ -30,6 +30,7 @@ from benchhub.results import (
     Board,
     DatasetInfo,
     Evaluation,
+    FastestResult,
     Leaderboard,
     LeaderboardRow,
     ModelRecord,
@@ -40,6 +41,7 @@ from benchhub.results import (
     Submission,
     TokenRecord,
     UserRecord,
+    VariantTrial,
 )
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "DatasetNotFoundError",
     "Evaluation",
     "ExportError",
+    "FastestResult",
     "Hub",
     "HubConfig",
     "InvalidInputError",
@@ -76,5 +79,6 @@ __all__ = [
     "TokenRecord",
     "UnsafeModelError",
     "UserRecord",
+    "VariantTrial",
     "__version__",
 ]
