@@ -226,3 +226,20 @@ def test_every_family_with_an_export_head_gets_its_variants(make, tmp_path, monk
     for evaluation in result.evaluations.values():
         assert evaluation.task_config == result.source_evaluation.task_config  # the same settings as the source
     assert result.evaluations["b1"].metrics[metric]["value"] == pytest.approx(result.source_evaluation.metrics[metric]["value"], abs=1e-6)
+
+
+def test_a_variant_this_machine_cannot_run_is_reported_and_the_others_go_on(hub, monkeypatch):  # noqa: F811
+    measure, _ = _scripted(latency_ms={"torch-fp32": 10.0, "onnx-fp32": 4.0}, throughput={"torch-fp32": 100.0, "onnx-fp32": 180.0})
+    monkeypatch.setattr(fastest, "measure", measure)
+    adapter = fastest.network_adapter
+
+    def failing(folder, dataset, source, settings, runtime):
+        if runtime == "torch-bf16-compile":
+            raise RuntimeError("backend='inductor' raised:\nCppCompileError: C++ compile error")
+        return adapter(folder, dataset, source, settings, runtime)
+
+    monkeypatch.setattr(fastest, "network_adapter", failing)
+    result = hub.optimize_variants("bert", variants="torch-bf16-compile,onnx-fp32", progress=False)
+    failed = result.trials[1]
+    assert (failed.variant, failed.passed, failed.error) == ("torch-bf16-compile", False, "RuntimeError: backend='inductor' raised:")
+    assert failed.latency_b1_ms is None and result.trials[2].passed and result.chosen["b1"] == "onnx-fp32"

@@ -53,6 +53,7 @@ from benchhub.optimize.candidates import (
     select_candidates,
     this_machine,
 )
+from benchhub.optimize.failures import root_cause
 from benchhub.optimize.gate import METRIC_TOLERANCE_POINTS, logits_parity, metric_check
 from benchhub.results import FastestResult, VariantTrial
 from benchhub.store.artifacts import ArtifactStore
@@ -122,14 +123,20 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
             folder = folders.get(candidate.name, checkpoint)
             runtime = "onnx" if candidate.engine == "onnx" else torch_runtime(candidate.precision, candidate.compiled)
             echo(f"Gating {candidate.name} ({candidate.description}) ...")
-            adapter = network_adapter(folder, dataset_row, source, settings, runtime)
-            if candidate.exact:
-                check = logits_parity(reference, adapter, split_data, batch_size=batch_size)
-            else:
-                output = evaluate(adapter, split_data, task=task, facts=facts, batch_size=batch_size,
-                                  show_progress=show_progress, description=f"{candidate.name} on {dataset_row.name}/{split}")
-                check = metric_check(task.primary_metric, task.metric_scale, source_evaluation.metrics, output.metrics,
-                                     source_rows, output.examples, tolerance_points=tolerance)
+            try:
+                adapter = network_adapter(folder, dataset_row, source, settings, runtime)
+                if candidate.exact:
+                    check = logits_parity(reference, adapter, split_data, batch_size=batch_size)
+                else:
+                    output = evaluate(adapter, split_data, task=task, facts=facts, batch_size=batch_size,
+                                      show_progress=show_progress, description=f"{candidate.name} on {dataset_row.name}/{split}")
+                    check = metric_check(task.primary_metric, task.metric_scale, source_evaluation.metrics, output.metrics,
+                                         source_rows, output.examples, tolerance_points=tolerance)
+            except Exception as exc:  # noqa: BLE001 - a variant this machine cannot run (a compiler missing, an op
+                # without a kernel) is reported as failed, and the other candidates go on
+                trials[candidate.name] = {"passed": False, "error": f"{type(exc).__name__}: {root_cause(exc)}"}
+                echo(f"  could not run it: {trials[candidate.name]['error']}")
+                continue
             echo(f"  {check.describe()}: {'passed' if check.passed else 'FAILED'}")
             trials[candidate.name] = {"gate": check.to_dict(), "passed": check.passed}
             if check.passed:
