@@ -114,6 +114,10 @@ def test_the_server_scores_submissions_in_process_and_maintainers_act_over_http(
     assert moderated.status_code == 200 and moderated.json()["hidden"] is True
     assert client.post(f"{URL}/codes/submissions/{submitted['id']}/moderation",
                        json={"action": "unhide"}, headers=root).json()["hidden"] is False
+    # Through another benchmark's URL: 404, and nothing changed (it used to be written first, then refused).
+    astray = client.post(f"{URL}/other/submissions/{submitted['id']}/moderation", json={"action": "hide", "reason": "x"}, headers=root)
+    assert astray.status_code == 404 and astray.json()["error"]["message"] == f"Benchmark 'other' has no submission {submitted['id']}."
+    assert client.get(f"{URL}/codes/submissions/{submitted['id']}", headers=pat).json()["hidden"] is False
     assert client.post(f"{URL}/codes/rescore", json={}, headers=root).json() == {"queued": 1}
     deadline = time.monotonic() + 60
     while len(history := client.get(f"{URL}/codes/submissions/{submitted['id']}/scores", headers=root).json()) < 2:

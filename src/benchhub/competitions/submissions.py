@@ -393,11 +393,15 @@ def select_final(session: Session, benchmark: str, submission_ids: Sequence[int]
     return [submission_record(session, by_id[i], reveal_private=False) for i in chosen]
 
 
-def moderate(session: Session, submission_id: int, *, actor_id: int, action: str, reason: str = "") -> Submission:
-    """Hides, unhides, disqualifies or reinstates a submission, with a reason; maintainers and admins only."""
+def moderate(session: Session, submission_id: int, *, actor_id: int, action: str, reason: str = "",
+             benchmark: str | None = None) -> Submission:
+    """Hides, unhides, disqualifies or reinstates a submission, with a reason; maintainers and admins only.
+    With `benchmark`, the submission must be one of that benchmark's (checked before anything changes)."""
     if action not in MODERATION:
         raise InvalidInputError(f"Action {action!r} is not one of {sorted(MODERATION)}.")
     row = _submission_row(session, submission_id)
+    if benchmark is not None and row.benchmark.name != benchmark:
+        raise NotFoundError(f"Benchmark {benchmark!r} has no submission {submission_id}.")
     actor = benchmarks.require_maintainer(session, row.benchmark, actor_id, f"{action} submissions")
     reason = check_text(reason.strip(), "A moderation reason", max_length=MAX_REASON, multiline=True)
     if action in ("hide", "disqualify") and not reason:

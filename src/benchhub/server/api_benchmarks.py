@@ -205,9 +205,8 @@ def get_score_history(name: BenchmarkName, submission_id: SubmissionId, session:
 @router.post("/{name}/submissions/{submission_id}/moderation", responses=error_responses(400, 401, 403, 404, 413, 422))
 def moderate(name: BenchmarkName, submission_id: SubmissionId, body: Moderation, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
     """Hides, unhides, disqualifies or reinstates a submission, with a reason (maintainers)."""
-    submission = submission_service.moderate(session, submission_id, actor_id=user.id, action=body.action, reason=body.reason)
-    _same_benchmark(name, submission.benchmark, submission_id)
-    return submission.to_dict()
+    return submission_service.moderate(session, submission_id, actor_id=user.id, action=body.action, reason=body.reason,
+                                       benchmark=name).to_dict()
 
 
 @router.put("/{name}/final-selection", responses=error_responses(400, 401, 403, 404, 409, 413, 422))
