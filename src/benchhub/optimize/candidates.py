@@ -83,6 +83,12 @@ def _bf16_units(machine: Machine) -> str | None:
     return "the CPU has no bf16 units (amx_bf16 or avx512_bf16), where bf16 is emulated and slower than fp32"
 
 
+def _bf16_covers(machine: Machine) -> str | None:
+    if machine.gpu or machine.cpu_bf16:
+        return "torch-bf16-compile runs here instead (compiling fp32 as well would double the compile time)"
+    return None
+
+
 CANDIDATES: tuple[Candidate, ...] = (
     Candidate("onnx-fp32", "onnx", "ONNX Runtime, fused graph, fp32"),
     Candidate("onnx-int8", "onnx", "ONNX Runtime, fused graph, dynamic int8 weights (per channel)", quantization="dynamic-int8"),
@@ -91,6 +97,7 @@ CANDIDATES: tuple[Candidate, ...] = (
     Candidate("torch-bf16", "torch", "PyTorch, bf16 weights", precision="bf16", not_worth=_bf16_units),
     Candidate("torch-bf16-compile", "torch", "PyTorch, bf16 weights, torch.compile", precision="bf16", compiled=True,
               not_worth=_bf16_units),
+    Candidate("torch-compile", "torch", "PyTorch, fp32, torch.compile", compiled=True, not_worth=_bf16_covers),
     Candidate("torch-fp16", "torch", "PyTorch, fp16 weights (GPU)", precision="fp16", unavailable=_needs_gpu),
 )
 BY_NAME = {candidate.name: candidate for candidate in CANDIDATES}
