@@ -102,6 +102,9 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=None)
     parser.add_argument("--peer-python", type=Path, default=HERE / ".peer-venv" / "bin" / "python",
                         help="python of a virtualenv with transformers 4.x (default: benchmarks/.peer-venv/bin/python)")
+    parser.add_argument("--variant", default=None,
+                        help="a registered variant of the demo's QA model (e.g. minilm-qa-sample@fast-b32 from `benchhub "
+                             "optimize`) for benchhub's side; the pipeline runs the fp32 checkpoint")
     parser.add_argument("--exact-spans", action="store_true",
                         help="run the pipeline with align_to_words=False (no widening to whole words, no merging of "
                              "candidates with the same text), as benchhub decodes")
@@ -133,7 +136,8 @@ def main() -> None:
     questions, contexts = [r["question"] for r in rows], [r["context"] for r in rows]
     split = Split("all", list(range(len(rows))), questions, contexts)
 
-    ours = TransformersQA(checkpoint, max_length=384, doc_stride=128, max_answer_length=30)
+    ours = TransformersQA(_variant_folder(hub, args.variant) if args.variant else checkpoint, max_length=384,
+                          doc_stride=128, max_answer_length=30, runtime=_variant_runtime(hub, args.variant))
     threads = torch.get_num_threads()  # as loading benchhub's model set it; the worker is told the same
     peer = Peer(args.peer_python, checkpoint, threads, questions, contexts)
     try:
@@ -173,7 +177,9 @@ def main() -> None:
 
     print(f"questions: {len(rows)}, batch size {args.batch_size}, rounds {args.rounds} (median), "
           f"torch threads {threads}")
-    print(f"benchhub: transformers {transformers.__version__}, torch {torch.__version__} (this process)")
+    print(f"benchhub: transformers {transformers.__version__}, torch {torch.__version__} (this process), "
+          f"model {args.variant or QUESTION_ANSWERING.model} ({ours.info.extra.get('runtime')}, "
+          f"{ours.info.extra.get('precision', 'fp32')})")
     print(f"pipeline: transformers {peer_info['transformers']}, torch {peer_info['torch']} ({args.peer_python}), "
           f"align_to_words={align_to_words}")
     print(f"benchhub engine        {ours_rate:8.1f} questions/s  (rounds: {listed(rates['benchhub'], 0)}; "
@@ -187,6 +193,24 @@ def main() -> None:
         if a != b:
             print(f"  differs: {q!r}: benchhub {a!r} vs pipeline {b!r}")
     sys.stdout.flush()
+
+
+def _variant_folder(hub, name: str) -> Path:
+    record = hub.model(name)
+    if record.kind == "onnx":
+        return hub.artifacts.path(record.source) if record.options.get("in_hub") else Path(record.source)
+    return Path(record.source)
+
+
+def _variant_runtime(hub, name: str | None) -> str:
+    from benchhub.models.runtime import torch_runtime
+
+    if name is None:
+        return "torch"
+    record = hub.model(name)
+    if record.kind == "onnx":
+        return "onnx"
+    return torch_runtime(record.options.get("precision", "fp32"), bool(record.options.get("compiled")))
 
 
 if __name__ == "__main__":
