@@ -121,9 +121,9 @@ def main() -> None:
     import transformers
 
     from benchhub import Hub
-    from benchhub.data.readers import read_file
+    from benchhub.catalog.datasets import get_dataset_row, load_split
     from benchhub.data.records import Split
-    from benchhub.demo import run_demo, sample_folder, tour_of
+    from benchhub.demo import run_demo, tour_of
     QUESTION_ANSWERING = tour_of("question-answering")
     from benchhub.engine.runner import run_model
     from benchhub.tasks.question_answering.transformers_qa import TransformersQA
@@ -132,8 +132,12 @@ def main() -> None:
     if not any(m.name == QUESTION_ANSWERING.model for m in hub.models()):
         run_demo(hub, progress=False, echo=lambda line: None, tasks=(QUESTION_ANSWERING.task,))
     checkpoint = Path(hub.model(QUESTION_ANSWERING.model).source)
-    rows = [row for name in ("train.json", "test.json") for row in read_file(sample_folder("qa_sample") / name).rows]
-    questions, contexts = [r["question"] for r in rows], [r["context"] for r in rows]
+    with hub.session() as session:  # the QA sample's questions as the hub registered them, train and test
+        dataset = get_dataset_row(session, QUESTION_ANSWERING.dataset)
+        parts = [load_split(hub.artifacts, dataset, name) for name in ("train", "test")]
+    questions = [question for part in parts for question in part.texts]
+    contexts = [context for part in parts for context in part.text_pairs]
+    rows = questions
     split = Split("all", list(range(len(rows))), questions, contexts)
 
     ours = TransformersQA(_variant_folder(hub, args.variant) if args.variant else checkpoint, max_length=384,

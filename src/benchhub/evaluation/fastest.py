@@ -117,29 +117,17 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
         folders = _build_onnx(checkpoint, task.name, [c for c in selection.chosen if c.engine == "onnx"], Path(scratch),
                               trials, echo, calibrate=lambda folder: _calibration_feeds(
                                   network_adapter(folder, dataset_row, source, settings, "onnx"), calibration))
+        gate = _Gate(reference, split_data, task, facts, source_evaluation.metrics, source_rows, tolerance, batch_size,
+                     show_progress)
         for candidate in selection.chosen:
             if candidate.name in trials:  # its build failed
                 continue
             folder = folders.get(candidate.name, checkpoint)
             runtime = "onnx" if candidate.engine == "onnx" else torch_runtime(candidate.precision, candidate.compiled)
             echo(f"Gating {candidate.name} ({candidate.description}) ...")
-            try:
-                adapter = network_adapter(folder, dataset_row, source, settings, runtime)
-                if candidate.exact:
-                    check = logits_parity(reference, adapter, split_data, batch_size=batch_size)
-                else:
-                    output = evaluate(adapter, split_data, task=task, facts=facts, batch_size=batch_size,
-                                      show_progress=show_progress, description=f"{candidate.name} on {dataset_row.name}/{split}")
-                    check = metric_check(task.primary_metric, task.metric_scale, source_evaluation.metrics, output.metrics,
-                                         source_rows, output.examples, tolerance_points=tolerance)
-            except Exception as exc:  # noqa: BLE001 - a variant this machine cannot run (a compiler missing, an op
-                # without a kernel) is reported as failed, and the other candidates go on
-                trials[candidate.name] = {"passed": False, "error": f"{type(exc).__name__}: {root_cause(exc)}"}
-                echo(f"  could not run it: {trials[candidate.name]['error']}")
-                continue
-            echo(f"  {check.describe()}: {'passed' if check.passed else 'FAILED'}")
-            trials[candidate.name] = {"gate": check.to_dict(), "passed": check.passed}
-            if check.passed:
+            trials[candidate.name], adapter = gate(candidate, lambda: network_adapter(folder, dataset_row, source, settings, runtime))
+            echo("  " + trials[candidate.name]["said"])
+            if adapter is not None:
                 adapters[candidate.name] = adapter
         stats = _measure(adapters, task, facts, seq_lens, budget, show_progress, echo)
         chosen = _choose(stats)
@@ -183,6 +171,34 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
         registered={workload: model_record(row) for workload, row in registered.items()}, evaluations=evaluations,
         source_evaluation=source_evaluation, recheck=rechecked,
     )
+
+
+class _Gate:
+    """Checks one candidate against the source on the split: fp32 ones on every raw output (logits within 1e-4),
+    reduced-precision ones on the primary metric (within `tolerance` points). A candidate this machine cannot run
+    (a compiler missing, an op without a kernel) fails with its root cause, and the others go on."""
+
+    def __init__(self, reference: Any, split: Any, task: Any, facts: Any, metrics: dict[str, Any],
+                 rows: list[dict[str, Any]], tolerance: float, batch_size: int, show_progress: bool) -> None:
+        self.reference, self.split, self.task, self.facts, self.metrics, self.rows = reference, split, task, facts, metrics, rows
+        self.tolerance, self.batch_size, self.show_progress = tolerance, batch_size, show_progress
+
+    def __call__(self, candidate: Candidate, load: Callable[[], Any]) -> tuple[dict[str, Any], Any | None]:
+        """(the trial: gate, passed, what to say; the loaded candidate when it passed, else None)."""
+        try:
+            adapter = load()
+            if candidate.exact:
+                check = logits_parity(self.reference, adapter, self.split, batch_size=self.batch_size)
+            else:
+                output = evaluate(adapter, self.split, task=self.task, facts=self.facts, batch_size=self.batch_size,
+                                  show_progress=self.show_progress, description=f"{candidate.name} on {self.split.name}")
+                check = metric_check(self.task.primary_metric, self.task.metric_scale, self.metrics, output.metrics,
+                                     self.rows, output.examples, tolerance_points=self.tolerance)
+        except Exception as exc:  # noqa: BLE001 - any failure to run means this candidate is out, not the command
+            error = f"{type(exc).__name__}: {root_cause(exc)}"
+            return {"passed": False, "error": error, "said": f"could not run it: {error}"}, None
+        said = f"{check.describe()}: {'passed' if check.passed else 'FAILED'}"
+        return {"gate": check.to_dict(), "passed": check.passed, "said": said}, adapter if check.passed else None
 
 
 def _kind(row: ModelRow) -> str:
