@@ -179,6 +179,11 @@ def test_static_int8_is_calibrated_on_the_train_split_gated_and_registered_as_qd
     with hub.session() as session:
         row = session.query(ModelRow).filter_by(name="bert@fast-b1").one()
         graph = onnx.load(str(model_folder(row, hub.artifacts) / "model.onnx"), load_external_data=False).graph
+    # One folder for both names: the batch-32 winner is the same variant, registered in the batch-1 one's folder.
+    assert result.registered["b32"].source == result.registered["b1"].source == "models/bert@fast-b1"
+    assert result.registered["b32"].fingerprint == result.registered["b1"].fingerprint
+    assert sorted(p.name for p in (hub.artifacts.path("models")).iterdir()) == ["bert@fast-b1"]
+    assert hub.evaluate(model="bert@fast-b32", dataset="reviews", progress=False).metrics == result.evaluations["b32"].metrics
     ops = {node.op_type for node in graph.node}
     assert {"QuantizeLinear", "DequantizeLinear", "MatMul"} <= ops and "Attention" not in ops  # QDQ on the unfused graph
     assert result.evaluations["b1"].metrics["macro_f1"]["value"] == pytest.approx(trial.gate["candidate"])

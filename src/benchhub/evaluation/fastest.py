@@ -149,7 +149,9 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
                        "chosen_on": machine.describe(), "gate": {"dataset": dataset_row.name, "split": split,
                                                                 "check": trials[variant]["gate"]},
                        "measured": _measured(stats, variant, seq_lens)}
-            row = _register(session, artifacts, targets[workload], source, candidate, checkpoint, folders.get(variant), lineage)
+            made = next((row for earlier, row in registered.items() if chosen[earlier] == variant), None)
+            row = _register(session, artifacts, targets[workload], source, candidate, checkpoint, folders.get(variant),
+                            lineage, same_as=made)
             speed_rows += [speed_run_row(run_id, row, dataset_row, stat, adapters[variant], threads=None,
                                          machine=machine_facts, packages=packages, budget=budget)
                            for stat in stats[variant].values()]
@@ -312,11 +314,18 @@ def _speeds(stats: dict[str, dict[str, LatencyStats]], variant: str) -> dict[str
 
 
 def _register(session: Session, artifacts: ArtifactStore, name: str, source: ModelRow, candidate: Candidate,
-              checkpoint: Path, folder: Path | None, lineage: dict[str, Any]) -> ModelRow:
+              checkpoint: Path, folder: Path | None, lineage: dict[str, Any], *, same_as: ModelRow | None = None) -> ModelRow:
     """Registers a chosen variant: a PyTorch one as the source's checkpoint at its precision (no files of its own),
-    an ONNX one as a copy of its staged folder in the hub. One commit, undone (folder removed) if it fails."""
+    an ONNX one as a copy of its staged folder in the hub, or, when `same_as` (the other workload chose the same
+    variant), in that model's folder. One commit, undone (folder removed) if it fails."""
     kept = {key: source.options[key] for key in ("revision", "label_map") if source.options.get(key)}
     info = {**dict(source.info), "fingerprint_version": FINGERPRINT_VERSION}
+    if same_as is not None and candidate.engine == "onnx":
+        options = {**kept, "in_hub": True, "lineage": lineage}
+        row = ModelRow(name=name, kind="onnx", source=same_as.source, fingerprint=same_as.fingerprint, options=options,
+                       info=dict(same_as.info), parent_id=source.id)
+        commit_or_undo(session, row)
+        return row
     if candidate.engine == "torch":
         options = {**kept, "precision": candidate.precision, "compiled": candidate.compiled, "lineage": lineage}
         row = ModelRow(name=name, kind="transformers", source=source.source, options=options, parent_id=source.id,

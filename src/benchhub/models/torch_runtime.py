@@ -35,6 +35,12 @@ def load_torch(folder: Path, auto_class_name: str, *, outputs: Sequence[str], de
         model = load_trained(auto_class, folder)
     model.to(chosen, dtype=getattr(torch, TORCH_PRECISIONS[precision])).eval()
     parameters = sum(p.numel() for p in model.parameters())
+    if compiled:
+        import torch._inductor.config as inductor
+
+        # Inference only: the weights are constants, so inductor folds them and prepacks them for oneDNN
+        # (MiniLM, 2 cores, bf16: batch 32 x 128 tokens 126 -> 96 ms; batch 1 9.0 -> 7.5 ms).
+        inductor.freezing = True
     network = torch.compile(model, dynamic=True) if compiled else model
     info = ModelInfo(
         parameters=parameters,
