@@ -197,10 +197,10 @@ def _qa_hub(tmp_path):
 
     files = squad_files(tmp_path)
     corpus = [text for row in flat_rows(TEST_ARTICLES + TRAIN_ARTICLES) for text in (row["question"], row["context"])]
-    hub = Hub.open()
-    hub.add_dataset("data", task="question-answering", splits={"train": files["train"], "test": files["test"]})
-    hub.add_model("net", build_tiny_bert_qa(tmp_path / "qa-bert", corpus, max_position_embeddings=64))
-    return hub, {"max_length": 64, "doc_stride": 16}, "f1"
+    opened = Hub.open()
+    opened.add_dataset("data", task="question-answering", splits={"train": files["train"], "test": files["test"]})
+    opened.add_model("net", build_tiny_bert_qa(tmp_path / "qa-bert", corpus, max_position_embeddings=64))
+    return opened, {"max_length": 64, "doc_stride": 16}, "f1"
 
 
 def _ner_hub(tmp_path):
@@ -208,22 +208,22 @@ def _ner_hub(tmp_path):
     from tests.fixtures.tiny_bert import build_tiny_bert_tagger
     from tests.test_ner_hub import SAMPLE
 
-    hub = Hub.open()
-    info = hub.add_dataset("data", splits={"train": SAMPLE / "train.conll", "test": SAMPLE / "test.conll"},
+    opened = Hub.open()
+    info = opened.add_dataset("data", splits={"train": SAMPLE / "train.conll", "test": SAMPLE / "test.conll"},
                            task="token-classification")
     corpus = [line.split()[0] for line in (SAMPLE / "train.conll").read_text(encoding="utf-8").splitlines() if line.strip()]
-    hub.add_model("net", build_tiny_bert_tagger(tmp_path / "tagger", info.labels, corpus=[" ".join(corpus[:3000])]))
-    return hub, {}, "f1"
+    opened.add_model("net", build_tiny_bert_tagger(tmp_path / "tagger", info.labels, corpus=[" ".join(corpus[:3000])]))
+    return opened, {}, "f1"
 
 
 @pytest.mark.parametrize("make", [_qa_hub, _ner_hub], ids=["question-answering", "token-classification"])
 def test_every_family_with_an_export_head_gets_its_variants(make, tmp_path, monkeypatch):
-    hub, settings, metric = make(tmp_path)
+    opened, settings, metric = make(tmp_path)
     measure, _ = _scripted(latency_ms={"torch-fp32": 10.0, "onnx-fp32": 3.0, "onnx-int8-static": 5.0, "torch-bf16": 8.0},
                            throughput={"torch-fp32": 100.0, "onnx-fp32": 150.0, "onnx-int8-static": 140.0, "torch-bf16": 200.0})
     monkeypatch.setattr(fastest, "measure", measure)
     # Random tiny networks: the reduced-precision gates get a wide tolerance, the fp32 one stays exact.
-    result = hub.optimize_variants("net", variants="onnx-fp32,onnx-int8-static,torch-bf16", dataset="data", tolerance=100.0,
+    result = opened.optimize_variants("net", variants="onnx-fp32,onnx-int8-static,torch-bf16", dataset="data", tolerance=100.0,
                                    progress=False, **settings)
     assert [t.passed for t in result.trials] == [True] * 4, [t.error for t in result.trials]
     assert result.trials[1].gate["max_abs_diff"] <= 1e-4 and result.trials[2].gate["metric"] == metric
@@ -249,3 +249,21 @@ def test_a_variant_this_machine_cannot_run_is_reported_and_the_others_go_on(hub,
     failed = result.trials[1]
     assert (failed.variant, failed.passed, failed.error) == ("torch-bf16-compile", False, "RuntimeError: backend='inductor' raised:")
     assert failed.latency_b1_ms is None and result.trials[2].passed and result.chosen["b1"] == "onnx-fp32"
+
+
+def test_a_failed_registration_leaves_no_model_and_no_folder(hub, monkeypatch):  # noqa: F811
+    from benchhub.store.database import commit_or_undo
+    from benchhub.store.tables import SpeedRunRow
+
+    measure, _ = _scripted(latency_ms={"torch-fp32": 10.0, "onnx-fp32": 4.0, "torch-bf16": 6.0},
+                           throughput={"torch-fp32": 100.0, "onnx-fp32": 180.0, "torch-bf16": 420.0})
+    monkeypatch.setattr(fastest, "measure", measure)
+    # The single commit of both winners and their speed runs fails (a row the database refuses).
+    monkeypatch.setattr(fastest, "commit_or_undo", lambda session, *rows, undo: commit_or_undo(
+        session, *rows, SpeedRunRow(run_id="broken"), undo=undo))
+    before = sorted(m.name for m in hub.models())
+    with pytest.raises(Exception, match="NOT NULL|null value"):
+        hub.optimize_variants("bert", variants="onnx-fp32,torch-bf16", progress=False)
+    assert sorted(m.name for m in hub.models()) == before
+    folder = hub.artifacts.path("models")
+    assert not folder.exists() or [p.name for p in folder.iterdir()] == []

@@ -137,7 +137,7 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
             again = _measure(adapters, task, facts, seq_lens, budget, show_progress, echo)
             rechecked = {name: _measured(again, name, seq_lens) for name in again}
         machine_facts, run_id, packages = hardware(), uuid.uuid4().hex, package_versions()
-        registered, evaluations = {}, {}
+        registered, evaluations, placed = {}, {}, []
         speed_rows = [speed_run_row(run_id, source, dataset_row, stat, reference, threads=None, machine=machine_facts,
                                     packages=packages, budget=budget) for stat in stats[SOURCE].values()]
         for workload, variant in chosen.items():
@@ -150,13 +150,15 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
                                                                 "check": trials[variant]["gate"]},
                        "measured": _measured(stats, variant, seq_lens)}
             made = next((row for earlier, row in registered.items() if chosen[earlier] == variant), None)
-            row = _register(session, artifacts, targets[workload], source, candidate, checkpoint, folders.get(variant),
-                            lineage, same_as=made)
+            row, folder = _variant_row(artifacts, targets[workload], source, candidate, checkpoint, folders.get(variant),
+                                       lineage, same_as=made)
+            placed += [folder] if folder else []
             speed_rows += [speed_run_row(run_id, row, dataset_row, stat, adapters[variant], threads=None,
                                          machine=machine_facts, packages=packages, budget=budget)
                            for stat in stats[variant].values()]
             registered[workload] = row
-    commit_or_undo(session, *speed_rows)
+    # Both winners and every measurement in one commit; the folders placed for them go if it fails.
+    commit_or_undo(session, *registered.values(), *speed_rows, undo=lambda: [artifacts.remove(f) for f in placed])
     for workload, row in registered.items():
         echo(f"Registered {row.name} ({chosen[workload]}); evaluating it on {dataset_row.name}/{split} ...")
         evaluations[workload] = run_evaluation(session, artifacts, model=row.name, dataset=dataset_row.name, split=split,
@@ -313,34 +315,31 @@ def _speeds(stats: dict[str, dict[str, LatencyStats]], variant: str) -> dict[str
     return {key: measured[key] for key in ("latency_b1_ms", "throughput_b32", "speedup_b1", "speedup_b32")}
 
 
-def _register(session: Session, artifacts: ArtifactStore, name: str, source: ModelRow, candidate: Candidate,
-              checkpoint: Path, folder: Path | None, lineage: dict[str, Any], *, same_as: ModelRow | None = None) -> ModelRow:
-    """Registers a chosen variant: a PyTorch one as the source's checkpoint at its precision (no files of its own),
-    an ONNX one as a copy of its staged folder in the hub, or, when `same_as` (the other workload chose the same
-    variant), in that model's folder. One commit, undone (folder removed) if it fails."""
+def _variant_row(artifacts: ArtifactStore, name: str, source: ModelRow, candidate: Candidate, checkpoint: Path,
+                 folder: Path | None, lineage: dict[str, Any], *, same_as: ModelRow | None = None) -> tuple[ModelRow, str | None]:
+    """The row of a chosen variant, not yet committed, and the hub folder placed for it (None: no files of its own).
+
+    A PyTorch variant is the source's checkpoint at its precision; an ONNX one is a copy of its staged folder in
+    the hub, or, when `same_as` (the other workload chose the same variant), that model's folder.
+    """
     kept = {key: source.options[key] for key in ("revision", "label_map") if source.options.get(key)}
     info = {**dict(source.info), "fingerprint_version": FINGERPRINT_VERSION}
     if same_as is not None and candidate.engine == "onnx":
         options = {**kept, "in_hub": True, "lineage": lineage}
-        row = ModelRow(name=name, kind="onnx", source=same_as.source, fingerprint=same_as.fingerprint, options=options,
-                       info=dict(same_as.info), parent_id=source.id)
-        commit_or_undo(session, row)
-        return row
+        return ModelRow(name=name, kind="onnx", source=same_as.source, fingerprint=same_as.fingerprint, options=options,
+                        info=dict(same_as.info), parent_id=source.id), None
     if candidate.engine == "torch":
         options = {**kept, "precision": candidate.precision, "compiled": candidate.compiled, "lineage": lineage}
-        row = ModelRow(name=name, kind="transformers", source=source.source, options=options, parent_id=source.id,
-                       fingerprint=transformers_fingerprint(checkpoint, options),
-                       info={**info, "runtime": "torch", "precision": candidate.precision, "compiled": candidate.compiled})
-        commit_or_undo(session, row)
-        return row
+        return ModelRow(name=name, kind="transformers", source=source.source, options=options, parent_id=source.id,
+                        fingerprint=transformers_fingerprint(checkpoint, options),
+                        info={**info, "runtime": "torch", "precision": candidate.precision,
+                              "compiled": candidate.compiled}), None
     relative = f"models/{name}"
     options = {**kept, "in_hub": True, "lineage": lineage}
     with artifacts.new_folder(relative) as staging:
         copy_folder(folder, staging)
         fingerprint = onnx_model_fingerprint(staging, options)
-        info = {**info, "runtime": "onnx", "quantization": candidate.quantization, "fused": True,
+        info = {**info, "runtime": "onnx", "quantization": candidate.quantization, "fused": candidate.quantization != "static-int8",
                 "size_bytes": folder_size(staging), "source_size_bytes": folder_size(checkpoint)}
-    row = ModelRow(name=name, kind="onnx", source=relative, fingerprint=fingerprint, options=options, info=info,
-                   parent_id=source.id)
-    commit_or_undo(session, row, undo=lambda: artifacts.remove(relative))
-    return row
+    return ModelRow(name=name, kind="onnx", source=relative, fingerprint=fingerprint, options=options, info=info,
+                    parent_id=source.id), relative

@@ -77,7 +77,7 @@ def speed_run_row(run_id: str, model_row: ModelRow, dataset_row: DatasetRow, sta
                   budget: BenchBudget | None) -> SpeedRunRow:
     """One measurement as it is stored, with the hardware, packages and model facts it was taken with."""
     return SpeedRunRow(
-        run_id=run_id, model_id=model_row.id, batch_size=stat.batch_size, seq_len=stat.seq_len,
+        run_id=run_id, model=model_row, batch_size=stat.batch_size, seq_len=stat.seq_len,  # the id once it has one
         threads=_threads(model, threads), latency_p50_ms=stat.p50_ms, latency_p90_ms=stat.p90_ms,
         latency_p99_ms=stat.p99_ms, throughput=stat.throughput, timings=stat.timings,
         size_bytes=model.info.size_bytes, hardware=machine,
