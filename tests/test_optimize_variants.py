@@ -267,3 +267,19 @@ def test_a_failed_registration_leaves_no_model_and_no_folder(hub, monkeypatch): 
     assert sorted(m.name for m in hub.models()) == before
     folder = hub.artifacts.path("models")
     assert not folder.exists() or [p.name for p in folder.iterdir()] == []
+
+
+def test_the_profile_names_the_workloads_and_their_lengths(hub, monkeypatch):  # noqa: F811
+    assert fastest.parse_profile("b1,b32") == {"b1": None, "b32": None}
+    assert fastest.parse_profile("b32@256, b1") == {"b32": 256, "b1": None}
+    for bad, message in (("b8", "not a list of distinct workloads"), ("b1,b1", "distinct"), ("b1@0", "must be an int"),
+                         ("b1@x", "must be an int"), ("", "not a list")):
+        with pytest.raises(InvalidInputError, match=message):
+            fastest.parse_profile(bad)
+    measure, calls = _scripted(latency_ms={"torch-fp32": 10.0, "onnx-fp32": 4.0}, throughput={"torch-fp32": 100.0, "onnx-fp32": 180.0})
+    monkeypatch.setattr(fastest, "measure", measure)
+    result = hub.optimize_variants("bert", variants="onnx-fp32", profile="b32@48", progress=False)
+    assert [c[1:] for c in calls] == [([32], [48])] and result.seq_lens == {"b32": 48}
+    assert result.chosen == {"b32": "onnx-fp32"} and list(result.registered) == ["b32"]
+    assert result.trials[1].latency_b1_ms is None and result.trials[1].speedup_b32 == pytest.approx(1.8)
+    assert "bert@fast-b1" not in {m.name for m in hub.models()}

@@ -288,7 +288,7 @@ class Hub:
     def optimize_variants(self, model: str, *, variants: str = "auto", dataset: str | None = None, split: str = "test",
                           tolerance: float = 1.0, name_b1: str | None = None, name_b32: str | None = None,
                           batch_size: int = 32, budget: BenchBudget | None = None, seq_len: int | None = None,
-                          recheck: bool = False,
+                          profile: str = "b1,b32", recheck: bool = False,
                           progress: bool = True, echo: Any = None, **settings: Any) -> FastestResult:
         """Tries every variant this machine can run (`variants="auto"`, or names such as "onnx-int8,torch-bf16"),
         gates each on `dataset`/`split`, times them against PyTorch fp32 at batch 1 and batch 32, and registers the
@@ -300,7 +300,7 @@ class Hub:
             return optimize_fastest(
                 session, self.artifacts, model=model, variants=variants, dataset=dataset, split=split, tolerance=tolerance,
                 names={"b1": name_b1, "b32": name_b32}, batch_size=batch_size, settings=settings, budget=budget,
-                seq_len=seq_len, recheck=recheck, show_progress=progress, echo=echo or (lambda line: None),
+                seq_len=seq_len, profile=profile, recheck=recheck, show_progress=progress, echo=echo or (lambda line: None),
             )
 
     def probe(self, *, model: str, dataset: str, split: str = "test", suite: str = "default", seed: int = 0,

@@ -23,7 +23,8 @@ def optimize_command(
         "against PyTorch fp32, and the fastest per workload is registered as MODEL@fast-b1 / MODEL@fast-b32."))] = "auto",
     name_b1: Annotated[Optional[str], typer.Option("--name-b1", help="Name of the batch-1 winner (default MODEL@fast-b1).")] = None,
     name_b32: Annotated[Optional[str], typer.Option("--name-b32", help="Name of the batch-32 winner (default MODEL@fast-b32).")] = None,
-    seq_len: Annotated[Optional[int], typer.Option("--seq-len", help="Time both workloads at this many tokens (default: the split's median for batch 1, its 90th percentile for batch 32).")] = None,
+    profile: Annotated[str, typer.Option("--profile", help="The workloads to choose for: b1 (batch 1 latency), b32 (batch 32 throughput), each optionally @TOKENS, e.g. b1,b32@128.")] = "b1,b32",
+    seq_len: Annotated[Optional[int], typer.Option("--seq-len", help="Time every workload without its own @TOKENS at this many tokens (default: the split's median for batch 1, its 90th percentile for batch 32).")] = None,
     quantize: Annotated[Optional[str], typer.Option("--quantize", help=(
         "Make one ONNX export instead of choosing: none (fp32, MODEL@onnx) | dynamic-int8 (int8 weights, MODEL@onnx-int8)."))] = None,
     fuse: Annotated[bool, typer.Option("--fuse/--no-fuse", help="With --quantize: fuse attention, layer norms and GELU for ONNX Runtime.")] = True,
@@ -59,7 +60,8 @@ def optimize_command(
     with _hub() as hub:
         if quantize is None:
             result = hub.optimize_variants(model, variants=variants, dataset=dataset, split=split, tolerance=tolerance,
-                                           name_b1=name_b1, name_b32=name_b32, seq_len=seq_len, progress=not quiet, echo=echo,
+                                           name_b1=name_b1, name_b32=name_b32, seq_len=seq_len, profile=profile,
+                                           progress=not quiet, echo=echo,
                                            max_length=max_length, **(family or {}))
         else:
             result = hub.optimize(model, quantize=quantize, fuse=fuse, name=name, dataset=dataset, split=split,
@@ -88,6 +90,8 @@ def optimize_command(
 def _choices(result: Any) -> list[str]:
     lines = [f"skipped {item['variant']}: {item['why']}" for item in result.skipped]
     for workload, label in (("b1", "batch 1 latency"), ("b32", "batch 32 throughput")):
+        if workload not in result.chosen:
+            continue
         variant = result.chosen[workload]
         record = result.registered.get(workload)
         lines.append(f"fastest at {label} ({result.seq_lens[workload]} tokens): {variant}"

@@ -65,15 +65,32 @@ SOURCE = "torch-fp32"  # the source model itself, the reference every variant is
 WORKLOADS = {"b1": (1, 50), "b32": (32, 90)}  # workload -> (batch size, percentile of the token lengths)
 
 
+def parse_profile(profile: str) -> dict[str, int | None]:
+    """The workloads to choose for, each with its token length if fixed: "b1,b32" (the default), "b32",
+    "b1@64,b32@256" (a length per workload)."""
+    chosen: dict[str, int | None] = {}
+    for part in (piece.strip() for piece in profile.split(",")):
+        workload, _, length = part.partition("@")
+        if workload not in WORKLOADS or workload in chosen:
+            raise InvalidInputError(f"--profile {profile!r} is not a list of distinct workloads from b1 (batch 1 latency), "
+                                    "b32 (batch 32 throughput), each optionally @TOKENS; e.g. --profile b1,b32@128.")
+        if length and not (length.isdigit() and 1 <= int(length) <= MAX_SEQ_LEN):
+            raise InvalidInputError(f"--profile {part!r}: the token length must be an int in the range [1, {MAX_SEQ_LEN}].")
+        chosen[workload] = int(length) if length else None
+    return chosen
+
+
 def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, variants: str = "auto",
                      dataset: str | None = None, split: str = "test", tolerance: float = METRIC_TOLERANCE_POINTS,
                      names: dict[str, str | None] | None = None, batch_size: int = 32,
                      settings: dict[str, Any] | None = None, budget: BenchBudget | None = None,
-                     machine: Machine | None = None, seq_len: int | None = None, recheck: bool = False,
+                     machine: Machine | None = None, seq_len: int | None = None, profile: str = "b1,b32",
+                     recheck: bool = False,
                      show_progress: bool = True,
                      echo: Callable[[str], None] = lambda line: None) -> FastestResult:
     """See the module docstring. `names` maps a workload (b1, b32) to the name to register its winner as.
-    `seq_len` times both workloads at that many tokens instead of the split's own lengths.
+    `profile` names the workloads to choose for (`parse_profile`); `seq_len` times every workload without a
+    length of its own at that many tokens instead of the split's own lengths.
     `recheck` times every gated variant once more, in a second interleaved run the choice did not see, and
     reports it (`FastestResult.recheck`): how far a choice holds up beyond the noise of one run."""
     if not 0 <= tolerance < math.inf:
@@ -86,8 +103,9 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
                                 "checkpoint at fp32 (optimize that one).")
     machine = machine or this_machine()
     selection = select_candidates(variants, machine)
-    targets = {workload: check_name((names or {}).get(workload) or f"{model}@fast-{workload}", "Model") for workload in WORKLOADS}
-    if targets["b1"] == targets["b32"]:
+    workloads = parse_profile(profile)
+    targets = {workload: check_name((names or {}).get(workload) or f"{model}@fast-{workload}", "Model") for workload in workloads}
+    if len(set(targets.values())) < len(targets):
         raise InvalidInputError("The batch-1 and batch-32 winners need two names; give --name-b1 and --name-b32 apart.")
     for target in targets.values():
         if session.scalar(select(ModelRow.id).where(ModelRow.name == target)) is not None:
@@ -108,7 +126,8 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
     source_rows = artifacts.read_jsonl_gz(artifacts.path(source_evaluation.predictions_path))
     reference = network_adapter(checkpoint, dataset_row, source, settings, "torch")
     lengths = [reference.length(item) for item in reference.encode(split_data)]
-    seq_lens = {workload: seq_len or _percentile_length(lengths, percent) for workload, (_, percent) in WORKLOADS.items()}
+    seq_lens = {workload: fixed or seq_len or _percentile_length(lengths, WORKLOADS[workload][1])
+                for workload, fixed in workloads.items()}
 
     trials: dict[str, dict[str, Any]] = {}
     adapters: dict[str, Any] = {SOURCE: reference}
@@ -285,7 +304,8 @@ def _measure(adapters: dict[str, Any], task: Any, facts: Any, seq_lens: dict[str
     """Each workload timed for every gated variant and the source, interleaved; variant -> workload -> stats."""
     subjects = [Subject(name, adapter, task, facts) for name, adapter in adapters.items()]
     stats: dict[str, dict[str, LatencyStats]] = {name: {} for name in adapters}
-    for workload, (batch, _) in WORKLOADS.items():
+    for workload in seq_lens:
+        batch = WORKLOADS[workload][0]
         echo(f"Timing batch {batch} at {seq_lens[workload]} tokens, {len(subjects)} variants interleaved ...")
         for stat in measure(subjects, batch_sizes=[batch], seq_lens=[seq_lens[workload]], budget=budget,
                             show_progress=show_progress):
@@ -296,16 +316,20 @@ def _measure(adapters: dict[str, Any], task: Any, facts: Any, seq_lens: dict[str
 def _choose(stats: dict[str, dict[str, LatencyStats]]) -> dict[str, str]:
     """Batch 1: the lowest median latency; batch 32: the highest throughput; ties to the one listed first."""
     order = list(stats)
-    return {
-        "b1": min(order, key=lambda name: (stats[name]["b1"].p50_ms, order.index(name))),
-        "b32": min(order, key=lambda name: (-stats[name]["b32"].throughput, order.index(name))),
-    }
+    rank = {"b1": lambda stat: stat.p50_ms, "b32": lambda stat: -stat.throughput}
+    return {workload: min(order, key=lambda name: (rank[workload](stats[name][workload]), order.index(name)))
+            for workload in stats[order[0]]}
 
 
 def _measured(stats: dict[str, dict[str, LatencyStats]], variant: str, seq_lens: dict[str, int]) -> dict[str, Any]:
     mine, base = stats[variant], stats[SOURCE]
-    return {"seq_lens": dict(seq_lens), "latency_b1_ms": mine["b1"].p50_ms, "throughput_b32": mine["b32"].throughput,
-            "speedup_b1": base["b1"].p50_ms / mine["b1"].p50_ms, "speedup_b32": mine["b32"].throughput / base["b32"].throughput}
+    measured: dict[str, Any] = {"seq_lens": dict(seq_lens), "latency_b1_ms": None, "throughput_b32": None,
+                                "speedup_b1": None, "speedup_b32": None}
+    if "b1" in mine:
+        measured.update(latency_b1_ms=mine["b1"].p50_ms, speedup_b1=base["b1"].p50_ms / mine["b1"].p50_ms)
+    if "b32" in mine:
+        measured.update(throughput_b32=mine["b32"].throughput, speedup_b32=mine["b32"].throughput / base["b32"].throughput)
+    return measured
 
 
 def _speeds(stats: dict[str, dict[str, LatencyStats]], variant: str) -> dict[str, Any]:
