@@ -151,6 +151,7 @@ def test_submit_a_file_watch_it_scored_and_see_nothing_hidden(tmp_path):
             page.wait_for_timeout(200)
             page.reload()
         assert page.get_attribute("#my-submissions tbody tr", "data-status") == "scored"
+        # The page reads my submissions before the board, so the render that first says "scored" has the score.
         board = page.locator("table[aria-label='test public ranking'] tbody tr")
         assert board.count() == 1 and "alice" in board.first.inner_text()
         # Hidden split: no ranking page, no per-example rows, and the dataset page says why.

@@ -82,6 +82,11 @@ def benchmark(name: str, request: Request, session: SessionDep, viewer: ViewerDe
     row = benchmark_service.get_benchmark_row(session, name)
     record = benchmark_service.benchmark_record(row)
     maintainer = user is not None and benchmark_service.is_maintainer(session, row, user.id)
+    # My submissions are read before the boards: a score committed in between then shows on the board while
+    # its row still says "scoring", never "scored" with the board still empty.
+    mine = []
+    if user is not None:
+        mine = [viewer.submission(s) for s in submission_service.list_submissions(session, name, actor_id=user.id, user=user.name)]
     boards = []
     for phase in record.phases:
         public = viewer.board(benchmark_board(session, name, phase=phase.name, kind="public", viewer_id=user.id if user else None))
@@ -90,9 +95,6 @@ def benchmark(name: str, request: Request, session: SessionDep, viewer: ViewerDe
             private = viewer.board(benchmark_board(session, name, phase=phase.name, kind="private",
                                                    viewer_id=user.id if user else None))
         boards.append({"phase": phase, "public": public, "private": private})
-    mine = []
-    if user is not None:
-        mine = [viewer.submission(s) for s in submission_service.list_submissions(session, name, actor_id=user.id, user=user.name)]
     audit = benchmark_service.public_audit_log(session, name)
     return render(request, "benchmark.html", user, benchmark=record, boards=boards, mine=mine, maintainer=maintainer, audit=audit,
                   predictions_hint=get_task(record.task).predictions_hint, open_phases=[p for p in record.phases if p.is_open], now=_now(), left=_time_left)
