@@ -121,9 +121,11 @@ def comparable_speed_runs(session: Session, model_ids: Sequence[int], dataset: D
     benched as fitted on that dataset (a TF-IDF model fitted elsewhere has another vocabulary and speed)."""
     if not model_ids:
         return ComparableSpeeds({}, None, 0, [])
-    rows = [row for row in session.scalars(
-        select(SpeedRunRow).where(SpeedRunRow.model_id.in_(list(model_ids))).order_by(SpeedRunRow.id.desc())
-    ).all() if dataset is None or row.model.kind not in FITTED_PER_DATASET or _benched_on(row, dataset)]
+    found = session.execute(  # each run with its model's kind, in one query (leaderboards call this on every view)
+        select(SpeedRunRow, ModelRow.kind).join(ModelRow, ModelRow.id == SpeedRunRow.model_id)
+        .where(SpeedRunRow.model_id.in_(list(model_ids))).order_by(SpeedRunRow.id.desc())
+    ).all()
+    rows = [row for row, kind in found if dataset is None or kind not in FITTED_PER_DATASET or _benched_on(row, dataset)]
     by_profile: dict[SpeedProfile, dict[tuple[int, int, int], SpeedRunRow]] = {}
     for row in rows:
         by_profile.setdefault(speed_profile(row), {}).setdefault((row.model_id, row.batch_size, row.seq_len), row)
