@@ -18,6 +18,8 @@ from tests.test_optimize import hub, trained_bert  # noqa: F401 (fixtures)
 AMX = Machine("Intel(R) Xeon(R) Processor", frozenset({"avx2", "avx512_vnni", "amx_bf16", "amx_int8", "avx512_bf16"}))
 ZEN3 = Machine("AMD EPYC 7B13", frozenset({"avx2"}))
 GPU = Machine("AMD EPYC 9B14", frozenset({"avx2", "avx512_bf16"}), gpu="NVIDIA H200")
+CUDA = Machine("AMD EPYC 9B14", frozenset({"avx2", "avx512_bf16"}), gpu="NVIDIA H200",
+               onnx_providers=frozenset({"CUDAExecutionProvider", "CPUExecutionProvider"}))
 QUICK = BenchBudget(warmup_calls=1, warmup_seconds=0.0, min_timings=3, min_seconds=0.0, slice_seconds=0.0)
 
 
@@ -25,11 +27,15 @@ def test_auto_takes_what_the_machine_runs_and_says_why_it_leaves_the_rest_out():
     amx = select_candidates("auto", AMX)
     assert [c.name for c in amx.chosen] == ["onnx-fp32", "onnx-int8", "onnx-int8-static", "torch-bf16", "torch-bf16-compile"]
     assert amx.skipped == [("torch-compile", "torch-bf16-compile runs here instead (compiling fp32 as well would double "
-                                             "the compile time)"), ("torch-fp16", "needs a GPU (none seen by torch)")]
+                                             "the compile time)"), ("torch-fp16", "needs a GPU (none seen by torch)"),
+                           ("onnx-fp16", "needs a GPU (none seen by torch) and ONNX Runtime's CUDA provider")]
     zen3 = select_candidates("auto", ZEN3)
     assert [c.name for c in zen3.chosen] == ["onnx-fp32", "onnx-int8", "onnx-int8-static", "torch-compile"]
     assert dict(zen3.skipped)["torch-bf16"].startswith("the CPU has no bf16 units (amx_bf16 or avx512_bf16)")
     assert [c.name for c in select_candidates("auto", GPU).chosen][-1] == "torch-fp16"
+    assert dict(select_candidates("auto", GPU).skipped)["onnx-fp16"] == ("needs ONNX Runtime's CUDA provider, which this "
+                                                                        "onnxruntime lacks (install onnxruntime-gpu)")
+    assert [c.name for c in select_candidates("auto", CUDA).chosen][-2:] == ["torch-fp16", "onnx-fp16"]
     # Named variants run when the machine can run them at all, even emulated; GPU-only ones cannot.
     assert [c.name for c in select_candidates("torch-bf16, onnx-int8", ZEN3).chosen] == ["torch-bf16", "onnx-int8"]
     with pytest.raises(InvalidInputError, match="Variant 'torch-fp16' cannot run on this machine: it needs a GPU"):
@@ -112,6 +118,28 @@ def test_the_fastest_gated_variant_of_each_workload_is_registered_with_its_linea
     assert any(line.startswith("Machine: ") for line in lines)
 
 
+def test_a_winner_is_neither_loaded_nor_run_again_and_what_is_stored_is_what_a_fresh_run_gives(hub, monkeypatch):  # noqa: F811
+    from benchhub.evaluation import evaluations
+
+    measure, _ = _scripted(latency_ms={"torch-fp32": 10.0, "onnx-fp32": 4.0, "torch-bf16": 6.0},
+                           throughput={"torch-fp32": 100.0, "onnx-fp32": 180.0, "torch-bf16": 420.0})
+    monkeypatch.setattr(fastest, "measure", measure)
+    loads, runs = [], []
+    real_load, real_evaluate = evaluations.load_model, evaluations.evaluate
+    monkeypatch.setattr(evaluations, "load_model", lambda row, *a, **k: (loads.append(row.name), real_load(row, *a, **k))[1])
+    monkeypatch.setattr(evaluations, "evaluate", lambda *a, **k: (runs.append(k["description"]), real_evaluate(*a, **k))[1])
+    result = hub.optimize_variants("bert", variants="onnx-fp32,torch-bf16", progress=False)
+    # (The source's evaluation is the fixture's, from the cache.) The winners are the gated ones, still loaded:
+    # the bf16 winner's gate was a full evaluation, stored as it is; the fp32 one was gated on logits, so it runs once.
+    assert loads == []
+    assert runs == ["bert@fast-b1 on reviews/test"]
+    for workload, evaluation in result.evaluations.items():
+        fresh = hub.evaluate(model=evaluation.model, dataset="reviews", use_cache=False, progress=False)
+        assert fresh.metrics == evaluation.metrics, workload
+        assert fresh.task_config == evaluation.task_config
+        assert fresh.provenance["model"] == evaluation.provenance["model"]
+
+
 def test_nothing_is_registered_where_pytorch_fp32_is_fastest(hub, monkeypatch):  # noqa: F811
     measure, _ = _scripted(latency_ms={"torch-fp32": 1.0, "torch-bf16": 6.0}, throughput={"torch-fp32": 900.0, "torch-bf16": 420.0})
     monkeypatch.setattr(fastest, "measure", measure)
@@ -187,6 +215,32 @@ def test_static_int8_is_calibrated_on_the_train_split_gated_and_registered_as_qd
     ops = {node.op_type for node in graph.node}
     assert {"QuantizeLinear", "DequantizeLinear", "MatMul"} <= ops and "Attention" not in ops  # QDQ on the unfused graph
     assert result.evaluations["b1"].metrics["macro_f1"]["value"] == pytest.approx(trial.gate["candidate"])
+
+
+def test_the_onnx_fp16_graph_keeps_fp32_inputs_and_outputs_is_gated_on_the_metric_and_registered_as_fp16(hub, monkeypatch):  # noqa: F811
+    import onnx
+
+    from benchhub.catalog.models import model_folder
+    from benchhub.store.tables import ModelRow
+
+    # It is meant for a GPU with the CUDA provider; ONNX Runtime's CPU provider runs an fp16 graph too (slowly),
+    # so on this machine, told it has both, the build, the gate and the registration are real.
+    monkeypatch.setattr(fastest, "this_machine", lambda: CUDA)
+    measure, _ = _scripted(latency_ms={"torch-fp32": 10.0, "onnx-fp16": 2.0}, throughput={"torch-fp32": 100.0, "onnx-fp16": 50.0})
+    monkeypatch.setattr(fastest, "measure", measure)
+    result = hub.optimize_variants("bert", variants="onnx-fp16", progress=False)
+    trial = result.trials[1]
+    assert trial.variant == "onnx-fp16" and trial.passed
+    assert trial.gate["metric"] == "macro_f1" and trial.gate["agreement"] >= 0.95 and abs(trial.gate["drop_points"]) <= 1.0
+    assert result.chosen == {"b1": "onnx-fp16", "b32": "torch-fp32"} and "GPU NVIDIA H200" in result.machine
+    with hub.session() as session:
+        row = session.query(ModelRow).filter_by(name="bert@fast-b1").one()
+        assert (row.kind, row.info["precision"], row.info["quantization"]) == ("onnx", "fp16", "none")
+        graph = onnx.load(str(model_folder(row, hub.artifacts) / "model.onnx")).graph
+    assert {tensor.data_type for tensor in graph.initializer if tensor.dims} == {onnx.TensorProto.FLOAT16}
+    assert [(value.name, value.type.tensor_type.elem_type) for value in graph.output] == [("logits", onnx.TensorProto.FLOAT)]
+    assert all(value.type.tensor_type.elem_type == onnx.TensorProto.INT64 for value in graph.input)
+    assert result.evaluations["b1"].metrics["macro_f1"]["value"] == trial.gate["candidate"]
 
 
 def _qa_hub(tmp_path):

@@ -19,7 +19,8 @@ def optimize_command(
     model: Annotated[str, typer.Argument(metavar="MODEL", help="A registered transformers model.", show_default=False)],
     variants: Annotated[str, typer.Option("--variants", help=(
         "auto (every variant this machine can run and that can pay here) or names: onnx-fp32, onnx-int8, "
-        "onnx-int8-static, torch-bf16, torch-bf16-compile, torch-compile, torch-fp16 (GPU). Each is gated, timed "
+        "onnx-int8-static, torch-bf16, torch-bf16-compile, torch-compile, torch-fp16 (GPU), onnx-fp16 (GPU with "
+        "onnxruntime-gpu). Each is gated, timed "
         "against PyTorch fp32, and the fastest per workload is registered as MODEL@fast-b1 / MODEL@fast-b32."))] = "auto",
     name_b1: Annotated[Optional[str], typer.Option("--name-b1", help="Name of the batch-1 winner (default MODEL@fast-b1).")] = None,
     name_b32: Annotated[Optional[str], typer.Option("--name-b32", help="Name of the batch-32 winner (default MODEL@fast-b32).")] = None,

@@ -37,7 +37,8 @@ TRAIN_SPLIT = "train"
 
 def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str = "test",
                    batch_size: int = 32, settings: dict[str, Any] | None = None, use_cache: bool = True,
-                   show_progress: bool = True, splits: dict[str, Split] | None = None, device: str | None = None) -> Evaluation:
+                   show_progress: bool = True, splits: dict[str, Split] | None = None, device: str | None = None,
+                   loaded: Any = None, output: Any = None) -> Evaluation:
     """Returns the stored evaluation for this key, or runs the model and stores a new one.
 
     `settings` override the task's defaults for transformers models (max_length; for question
@@ -45,17 +46,21 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
     `splits` are splits of this dataset already read (by name); each is used only while its fingerprint
     is still the stored split's, else the hub's copy is read. `device` ("cpu", "cuda:1") places a
     transformers or ONNX model (default: CUDA when available); it is recorded, not part of the key.
+    `loaded` is this model already loaded for this dataset and settings (optimize has it from its gate),
+    run instead of loading it again; `output` is what it gave on this split at `batch_size`, stored as it is.
     """
     job = _job(session, artifacts, model=model, dataset=dataset, split=split, settings=settings)
     dataset_row, task, model_row, task_config, key = job
     if use_cache and (cached := _stored(session, job)) is not None:
         return cached
     split_data = load_split(artifacts, dataset_row, split, read=splits)
-    train = train_split(artifacts, dataset_row, splits)
-    placed = {**task_config, "device": device} if device and model_row.kind in NETWORK_KINDS else task_config
-    classifier = load_model(model_row, dataset_row, artifacts=artifacts, train=train, settings=placed)
+    classifier = loaded
+    if classifier is None:
+        placed = {**task_config, "device": device} if device and model_row.kind in NETWORK_KINDS else task_config
+        classifier = load_model(model_row, dataset_row, artifacts=artifacts, train=train_split(artifacts, dataset_row, splits),
+                                settings=placed)
     try:
-        output = evaluate(
+        output = output or evaluate(
             classifier, split_data, task=task, facts=dataset_facts(dataset_row), batch_size=batch_size,
             show_progress=show_progress, description=f"{model_row.name} on {dataset_row.name}/{split}",
         )

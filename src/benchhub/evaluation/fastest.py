@@ -131,6 +131,7 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
 
     trials: dict[str, dict[str, Any]] = {}
     adapters: dict[str, Any] = {SOURCE: reference}
+    outputs: dict[str, Any] = {}  # a reduced-precision candidate's evaluation output from its gate, stored if it wins
     with tempfile.TemporaryDirectory(dir=artifacts.root, prefix=".optimize-") as scratch:
         calibration = _calibration_split(artifacts, dataset_row, split_data, selection.chosen, echo)
         folders = _build_onnx(checkpoint, task.name, [c for c in selection.chosen if c.engine == "onnx"], Path(scratch),
@@ -144,10 +145,11 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
             folder = folders.get(candidate.name, checkpoint)
             runtime = "onnx" if candidate.engine == "onnx" else torch_runtime(candidate.precision, candidate.compiled)
             echo(f"Gating {candidate.name} ({candidate.description}) ...")
-            trials[candidate.name], adapter = gate(candidate, lambda: network_adapter(folder, dataset_row, source, settings, runtime))
+            trials[candidate.name], adapter, output = gate(
+                candidate, lambda: network_adapter(folder, dataset_row, source, settings, runtime))
             echo("  " + trials[candidate.name]["said"])
             if adapter is not None:
-                adapters[candidate.name] = adapter
+                adapters[candidate.name], outputs[candidate.name] = adapter, output
         stats = _measure(adapters, task, facts, seq_lens, budget, show_progress, echo)
         chosen = _choose(stats)
         rechecked = {}
@@ -176,12 +178,15 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
                                          machine=machine_facts, packages=packages, budget=budget)
                            for stat in stats[variant].values()]
             registered[workload] = row
-    # Both winners and every measurement in one commit; the folders placed for them go if it fails.
-    commit_or_undo(session, *registered.values(), *speed_rows, undo=lambda: [artifacts.remove(f) for f in placed])
-    for workload, row in registered.items():
-        echo(f"Registered {row.name} ({chosen[workload]}); evaluating it on {dataset_row.name}/{split} ...")
-        evaluations[workload] = run_evaluation(session, artifacts, model=row.name, dataset=dataset_row.name, split=split,
-                                               batch_size=batch_size, settings=overrides, show_progress=show_progress)
+        # Both winners and every measurement in one commit; the folders placed for them go if it fails.
+        commit_or_undo(session, *registered.values(), *speed_rows, undo=lambda: [artifacts.remove(f) for f in placed])
+        for workload, row in registered.items():
+            # The winner as gated and timed, still loaded: a reduced-precision one stores its gate's output as its
+            # evaluation, an fp32 one (gated on logits) is evaluated once; neither is loaded or compiled again.
+            echo(f"Registered {row.name} ({chosen[workload]}); evaluating it on {dataset_row.name}/{split} ...")
+            evaluations[workload] = run_evaluation(session, artifacts, model=row.name, dataset=dataset_row.name, split=split,
+                                                   batch_size=batch_size, settings=overrides, show_progress=show_progress,
+                                                   loaded=adapters[chosen[workload]], output=outputs[chosen[workload]])
     rows = [VariantTrial(variant=SOURCE, description="PyTorch, fp32 (the source)", passed=True, gate=None,
                          **_speeds(stats, SOURCE))]
     for candidate in selection.chosen:
@@ -206,8 +211,10 @@ class _Gate:
         self.reference, self.split, self.task, self.facts, self.metrics, self.rows = reference, split, task, facts, metrics, rows
         self.tolerance, self.batch_size, self.show_progress = tolerance, batch_size, show_progress
 
-    def __call__(self, candidate: Candidate, load: Callable[[], Any]) -> tuple[dict[str, Any], Any | None]:
-        """(the trial: gate, passed, what to say; the loaded candidate when it passed, else None)."""
+    def __call__(self, candidate: Candidate, load: Callable[[], Any]) -> tuple[dict[str, Any], Any | None, Any | None]:
+        """(the trial: gate, passed, what to say; the loaded candidate when it passed, else None; its evaluation
+        output when the gate evaluated it, else None)."""
+        output = None
         try:
             adapter = load()
             if candidate.exact:
@@ -219,9 +226,11 @@ class _Gate:
                                      self.rows, output.examples, tolerance_points=self.tolerance)
         except Exception as exc:  # noqa: BLE001 - any failure to run means this candidate is out, not the command
             error = f"{type(exc).__name__}: {root_cause(exc)}"
-            return {"passed": False, "error": error, "said": f"could not run it: {error}"}, None
+            return {"passed": False, "error": error, "said": f"could not run it: {error}"}, None, None
         said = f"{check.describe()}: {'passed' if check.passed else 'FAILED'}"
-        return {"gate": check.to_dict(), "passed": check.passed, "said": said}, adapter if check.passed else None
+        if not check.passed:
+            return {"gate": check.to_dict(), "passed": False, "said": said}, None, None
+        return {"gate": check.to_dict(), "passed": True, "said": said}, adapter, output
 
 
 def _kind(row: ModelRow) -> str:
@@ -267,11 +276,15 @@ def _calibration_feeds(adapter: Any, split: Any) -> list[dict[str, Any]]:
 
 def _build_onnx(checkpoint: Path, task: str, candidates: list[Candidate], scratch: Path, trials: dict[str, dict[str, Any]],
                 echo: Callable[[str], None], *, calibrate: Callable[[Path], list[dict[str, Any]]]) -> dict[str, Path]:
-    """The ONNX candidates' folders: one fused fp32 export and its dynamic int8 quantization; for static int8 an
-    unfused export, calibrated and quantized. A build that fails marks its candidates failed (in `trials`) and
-    the others go on."""
+    """The ONNX candidates' folders: one fused fp32 export, its dynamic int8 quantization and its fp16 conversion;
+    for static int8 an unfused export, calibrated and quantized. A build that fails marks its candidates failed
+    (in `trials`) and the others go on."""
     from benchhub.optimize.export import export_onnx
-    from benchhub.optimize.graph import quantize_int8, quantize_static_int8
+    from benchhub.optimize.graph import (
+        convert_fp16,
+        quantize_int8,
+        quantize_static_int8,
+    )
 
     folders: dict[str, Path] = {}
     exports: dict[bool, Any] = {}
@@ -282,14 +295,16 @@ def _build_onnx(checkpoint: Path, task: str, candidates: list[Candidate], scratc
                 echo(f"Exporting to ONNX{' and fusing it for ONNX Runtime' if fused else ' (unfused, for static quantization)'} ...")
                 exports[fused] = export_onnx(checkpoint, task, scratch / ("fp32" if fused else "plain"), fuse=fused)
             exported = exports[fused]
-            if candidate.quantization == "none":
+            if candidate.exact:
                 folders[candidate.name] = exported.path.parent
                 continue
             target = scratch / candidate.name
             target.mkdir()
             copy_folder(exported.path.parent, target, skip_model=True)
-            echo(f"Quantizing {candidate.name} ...")
-            if candidate.quantization == "static-int8":
+            echo(f"{'Converting' if candidate.quantization == 'none' else 'Quantizing'} {candidate.name} ...")
+            if candidate.quantization == "none":
+                convert_fp16(exported.path, target / exported.path.name)
+            elif candidate.quantization == "static-int8":
                 quantize_static_int8(exported.path, target / exported.path.name, calibrate(exported.path.parent))
             else:
                 quantize_int8(exported.path, target / exported.path.name)
@@ -363,7 +378,8 @@ def _variant_row(artifacts: ArtifactStore, name: str, source: ModelRow, candidat
     with artifacts.new_folder(relative) as staging:
         copy_folder(folder, staging)
         fingerprint = onnx_model_fingerprint(staging, options)
-        info = {**info, "runtime": "onnx", "quantization": candidate.quantization, "fused": candidate.quantization != "static-int8",
+        info = {**info, "runtime": "onnx", "precision": candidate.precision, "quantization": candidate.quantization,
+                "fused": candidate.quantization != "static-int8",
                 "size_bytes": folder_size(staging), "source_size_bytes": folder_size(checkpoint)}
     return ModelRow(name=name, kind="onnx", source=relative, fingerprint=fingerprint, options=options, info=info,
                     parent_id=source.id), relative

@@ -4,7 +4,9 @@ A candidate is an export (ONNX, fused for ONNX Runtime, optionally with int8 wei
 variant (weights at another precision, optionally compiled). Exact candidates (fp32) must reproduce
 the source's logits; reduced-precision ones must keep its metric within a tolerance. Which ones are
 worth trying depends on the hardware: bf16 pays where the CPU has AMX or AVX-512 BF16 units (or on
-a GPU); fp16 and the CUDA provider need a GPU.
+a GPU); fp16 needs a GPU, and the ONNX fp16 graph ONNX Runtime's CUDA provider as well (the
+`onnxruntime-gpu` package). On a GPU the other ONNX candidates run on the CUDA provider too, when it
+is installed (`models.onnx_runtime`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Machine:
     cpu: str
     flags: frozenset[str]
     gpu: str | None = None
+    onnx_providers: frozenset[str] = frozenset({"CPUExecutionProvider"})
 
     @property
     def cpu_bf16(self) -> bool:
@@ -51,7 +54,10 @@ def this_machine() -> Machine:
     torch = sys.modules.get("torch")
     if torch is not None and torch.cuda.is_available():
         gpu = torch.cuda.get_device_name(0)
-    return Machine(cpu=hardware().get("cpu") or platform.processor() or "unknown", flags=frozenset(flags), gpu=gpu)
+    import onnxruntime
+
+    return Machine(cpu=hardware().get("cpu") or platform.processor() or "unknown", flags=frozenset(flags), gpu=gpu,
+                   onnx_providers=frozenset(onnxruntime.get_available_providers()))
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,14 @@ def _needs_gpu(machine: Machine) -> str | None:
     return None if machine.gpu else "needs a GPU (none seen by torch)"
 
 
+def _needs_cuda_provider(machine: Machine) -> str | None:
+    if not machine.gpu:
+        return "needs a GPU (none seen by torch) and ONNX Runtime's CUDA provider"
+    if "CUDAExecutionProvider" not in machine.onnx_providers:
+        return "needs ONNX Runtime's CUDA provider, which this onnxruntime lacks (install onnxruntime-gpu)"
+    return None
+
+
 def _bf16_units(machine: Machine) -> str | None:
     if machine.gpu or machine.cpu_bf16:
         return None
@@ -99,6 +113,8 @@ CANDIDATES: tuple[Candidate, ...] = (
               not_worth=_bf16_units),
     Candidate("torch-compile", "torch", "PyTorch, fp32, torch.compile", compiled=True, not_worth=_bf16_covers),
     Candidate("torch-fp16", "torch", "PyTorch, fp16 weights (GPU)", precision="fp16", unavailable=_needs_gpu),
+    Candidate("onnx-fp16", "onnx", "ONNX Runtime on CUDA, fused graph, fp16 (inputs and outputs fp32)", precision="fp16",
+              unavailable=_needs_cuda_provider),
 )
 BY_NAME = {candidate.name: candidate for candidate in CANDIDATES}
 
