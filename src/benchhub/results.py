@@ -93,6 +93,34 @@ class LeaderboardRow:
     # The newest `benchhub probe` run's summary (None until probed): mean flip rate under the
     # invariance probes, the worst metric drop (points) and which probe caused it, ECE, ...
     robustness: dict[str, Any] | None = None
+    # With weights (`Leaderboard.dynascore`): the row's Dynascore (None where it lacks a weighted column), and
+    # its place by the metric alone; `rank` is then its place by the Dynascore.
+    dynascore: float | None = None
+    metric_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Dynascore:
+    """How a board's weighted ranking was computed (`ranking/dynascore.py` has the formula and its source).
+
+    `weights` are as given (columns weighted 0 left out), `normalized` those the sum used, divided by their
+    total; `amrs` is each weighted column's average marginal rate of substitution against the ranked metric
+    (units of the column per unit of the metric; None where it could not be computed), `costs` the columns where
+    lower is better. `query` writes the weights as the `weights` parameter takes them (a shareable URL's part);
+    `source` is "viewer" (given with the request) or "maintainers" (a benchmark's default weights).
+    """
+
+    weights: dict[str, float]
+    normalized: dict[str, float]
+    amrs: dict[str, float | None]
+    costs: list[str]
+    query: str
+    source: str
+    scored: int
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
 
 
 @dataclass(frozen=True)
@@ -104,6 +132,7 @@ class Leaderboard:
     rows: list[LeaderboardRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     slice: str | None = None  # the slice it ranks on (`--slice`), None for the whole split
+    dynascore: Dynascore | None = None  # with weights: rows rank by their Dynascore
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -281,12 +310,16 @@ class Removal:
 
 @dataclass(frozen=True)
 class UserRecord:
-    """A hub account; roles beyond admin are per benchmark."""
+    """A hub account. `role` on the hub's catalog: admin, member (registers and evaluates) or reader; roles on a
+    hosted benchmark are its own."""
 
     id: int
     name: str
     is_admin: bool
     created_at: datetime
+    role: str = "member"
+    evaluation_quota_hours: float | None = None
+    storage_quota_gb: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -320,13 +353,17 @@ class TaskLeader:
 
 @dataclass(frozen=True)
 class TaskRankingRow:
-    """One model's mean of the task's primary metric over the datasets it was evaluated on, and each value."""
+    """One model across the datasets of a task: its mean primary metric over the datasets it was evaluated on,
+    each value, its rank on each dataset (ties: the average of the ranks they span), and the aggregate it is
+    ranked by (`score`: the mean, the mean rank, or the Borda count, as `TaskRanking.rule` says)."""
 
     rank: int
     model: str
     kind: str
     mean: float
     values: dict[str, float]
+    score: float | None = None
+    ranks: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -444,6 +481,9 @@ class BoardRow:
     method_name: str | None = None
     method_description: str | None = None
     method_url: str | None = None
+    # With weights (`Board.dynascore`): the row's Dynascore and its place by the primary metric alone.
+    dynascore: float | None = None
+    metric_rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -458,6 +498,7 @@ class Board:
     kind: str
     metric: str
     rows: list[BoardRow] = field(default_factory=list)
+    dynascore: Dynascore | None = None  # with weights (the viewer's or the maintainers'): rows rank by it
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -501,3 +542,37 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(item) for item in value]
     return value
+
+
+@dataclass(frozen=True)
+class EvaluationJob:
+    """An evaluation asked for through the hub, as its owner sees it: state queued (with `position`, the number of
+    jobs a worker takes before it), running (examples done of total, rate, time left), done (the evaluation's id),
+    failed (the one-line reason) or cancelled."""
+
+    id: int
+    batch: str
+    owner: str
+    model: str
+    dataset: str
+    split: str
+    state: str
+    created_at: datetime
+    position: int | None = None
+    attempts: int = 0
+    examples_done: int = 0
+    examples_total: int | None = None
+    rate_per_second: float | None = None
+    seconds_left: float | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    evaluation_id: int | None = None
+    cached: bool = False
+    error: str | None = None
+    peak_memory_mb: float | None = None
+    time_limit_seconds: int | None = None
+    memory_limit_mb: int | None = None
+    cancel_requested: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))

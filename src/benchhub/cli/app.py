@@ -377,6 +377,10 @@ def leaderboard_command(
     output_format: Annotated[str, typer.Option("--format", help="table | json | csv (numbers: value, ci_low, ci_high per metric) | markdown")] = "table",
     no_baselines: Annotated[bool, typer.Option("--no-baselines", help="Do not evaluate missing built-in baselines first.")] = False,
     slice_spec: Annotated[Optional[str], typer.Option("--slice", help="Rank on a slice: length=10-19 (words: 0-9, 10-19, 20-39, 40+) or label=VALUE.")] = None,
+    weights: Annotated[Optional[str], typer.Option("--weights", help=(
+        "Rank by a Dynascore (Dynaboard's weighted sum, each column in units of the metric): COLUMN:WEIGHT pairs, "
+        "e.g. metric:1,latency_b1:0.5. Columns: metric (the ranked one), the task's other metrics by name, latency_b1, "
+        "throughput_b32, size, flip_rate, worst_change, ece; those left out weigh 0."))] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Rank every model evaluated on a split, with CIs, efficiency and significance against the leader."""
@@ -384,8 +388,21 @@ def leaderboard_command(
     if output_format not in formats:
         raise InvalidInputError(f"--format {output_format!r} is not supported; use one of {', '.join(formats)}.")
     with _hub() as hub:
-        board = hub.leaderboard(dataset=dataset, split=split, metric=metric, top=top, baselines=not no_baselines,
-                                progress=not quiet, slice=slice_spec)
+        chosen = None
+        if weights is not None:  # checked before any baseline is evaluated
+            from benchhub.ranking.dynascore import read_weights
+            from benchhub.ranking.leaderboard import (
+                leaderboard_columns,
+                weigh_leaderboard,
+            )
+            from benchhub.tasks.registry import get_task
+
+            task_name = hub.dataset(dataset).task
+            chosen = read_weights(weights, leaderboard_columns(task_name, metric or get_task(task_name).primary_metric))
+        board = hub.leaderboard(dataset=dataset, split=split, metric=metric, top=None if chosen else top,
+                                baselines=not no_baselines, progress=not quiet, slice=slice_spec)
+        if chosen is not None:
+            board = weigh_leaderboard(board, chosen, top=top)  # ranks the whole board, then keeps the top N
     if output_format == "json":
         _print_json(board.to_dict())
         return
@@ -406,6 +423,11 @@ def leaderboard_command(
         _print_leaderboard(board)
     for note in board.notes:
         typer.echo(note, err=True)
+    if board.dynascore is not None:
+        from benchhub.cli.render import dynascore_lines
+
+        for line in dynascore_lines(board.dynascore, board.metric):
+            typer.echo(line, err=True)
 
 
 @app.command("predictions")
@@ -555,7 +577,8 @@ def _print_leaderboard(board) -> None:
     from benchhub.cli.render import leaderboard_rows, rich_table
 
     header, rows = leaderboard_rows(board)
-    title = f"Leaderboard: {board.dataset}/{board.split} ({board.task}), ranked by {board.metric}"
+    ranked = f"Dynascore ({board.dynascore.query})" if board.dynascore is not None else board.metric
+    title = f"Leaderboard: {board.dataset}/{board.split} ({board.task}), ranked by {ranked}"
     baselines = {i for i, row in enumerate(board.rows) if row.baseline}
     _console().print(rich_table(title, header, rows, dim_rows=baselines))
     typer.echo("≈ : not significantly different from the leader (paired bootstrap, p >= 0.05).")

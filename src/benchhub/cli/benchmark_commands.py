@@ -88,6 +88,9 @@ def board_command(
     user: Annotated[Optional[str], typer.Option("--user", help="View as this user (maintainers see private boards early).")] = None,
     server: Annotated[Optional[str], typer.Option("--server", help="A benchhub server's URL; without it, this hub.")] = None,
     token: Annotated[Optional[str], typer.Option("--token", help=f"API token for --server (default: ${TOKEN_VARIABLE}; public boards need none).")] = None,
+    weights: Annotated[Optional[str], typer.Option("--weights", help=(
+        "Rank by a Dynascore: COLUMN:WEIGHT pairs, e.g. metric:1,accuracy:0.5 (metric = the primary metric, the task's "
+        "other board metrics by name); default: the maintainers' weights, if they set any."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """A phase's ranking: best public score per participant, or the private ranking of final selections."""
@@ -101,19 +104,67 @@ def board_command(
         from urllib.parse import urlencode
 
         check_path_names(name, phase)
-        query = urlencode({"kind": kind, **({"phase": phase} if phase else {})})
+        query = urlencode({"kind": kind, **({"phase": phase} if phase else {}), **({"weights": weights} if weights is not None else {})},
+                          safe=":,")
         document = benchhub_reply(_get(server, f"/api/benchmarks/{name}/board?{query}", token or os.environ.get(TOKEN_VARIABLE)),
                                   server, ("benchmark", "phase", "kind", "metric", "rows"))
     else:
+        from benchhub.ranking.benchmark_boards import weigh_board
+
         with _hub() as hub:
-            document = hub.benchmark_board(name, phase=phase, kind=kind, user=user).to_dict()
+            board = hub.benchmark_board(name, phase=phase, kind=kind, user=user)
+            with hub.session() as session:
+                document = weigh_board(session, board, weights).to_dict()
     if as_json:
         _print_json(document)
         return
-    rows = [[str(r["rank"]), method_and_user(r), f"{r['score']:.4f}", str(r["submission_id"]),
+    summary = document.get("dynascore")
+    shown = [n for n in (summary or {}).get("weights", {}) if n != "metric"]
+    rows = [[str(r["rank"]), method_and_user(r), *([_number(r.get("dynascore"))] if summary else []), f"{r['score']:.4f}",
+             *(_number((r["metrics"].get(n) or {}).get("value")) for n in shown), str(r["submission_id"]),
              str(r["submitted_at"])[:16].replace("T", " ")] for r in document["rows"]]
-    _console().print(rich_table(f"{document['benchmark']} / {document['phase']}: {document['kind']} ranking by {document['metric']}",
-                                ["#", "method (participant)", document["metric"], "submission", "submitted (UTC)"], rows))
+    ranked = f"Dynascore ({summary['query']})" if summary else document["metric"]
+    _console().print(rich_table(f"{document['benchmark']} / {document['phase']}: {document['kind']} ranking by {ranked}",
+                                ["#", "method (participant)", *(["Dynascore"] if summary else []), document["metric"], *shown,
+                                 "submission", "submitted (UTC)"], rows))
+    if summary:
+        source = "the maintainers' default weights" if summary["source"] == "maintainers" else "your weights"
+        typer.echo(f"Dynascore with {source}: " + "; ".join(
+            f"{share:.0%} {document['metric'] if n == 'metric' else n}" for n, share in summary["normalized"].items()) + ".", err=True)
+        for note in summary["notes"]:
+            typer.echo(note, err=True)
+
+
+def _number(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "-"
+
+
+@benchmark_app.command("board-weights")
+def board_weights_command(
+    name: Annotated[str, typer.Argument(help="The benchmark's name.")],
+    weights: Annotated[Optional[str], typer.Argument(help="COLUMN:WEIGHT pairs, e.g. metric:1,accuracy:0.5; without it, show the current ones.")] = None,
+    user: Annotated[Optional[str], typer.Option("--user", help="Act as this maintainer (on this hub, without a server).")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the default weights: boards rank by the primary metric.")] = False,
+) -> None:
+    """Set the default weights of the benchmark's boards' Dynascore (maintainers), used when a viewer gives none."""
+    from benchhub.accounts.users import get_user
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.competitions.benchmarks import get_benchmark_row
+    from benchhub.ranking.benchmark_boards import default_weights, set_default_weights
+    from benchhub.ranking.dynascore import weights_query
+
+    if clear and weights is not None:
+        raise InvalidInputError("Give WEIGHTS or --clear, not both.")
+    with _hub() as hub, hub.session() as session:
+        if weights is None and not clear:
+            current = default_weights(get_benchmark_row(session, name))
+            typer.echo(weights_query(current) if current else f"Benchmark {name!r} has no default weights; its boards rank by the primary metric.")
+            return
+        if user is None:
+            raise InvalidInputError("Setting default weights is a maintainer's action; name yourself with --user NAME.")
+        chosen = set_default_weights(session, name, actor_id=get_user(session, user).id, weights=None if clear else weights)
+    typer.echo(f"Boards of {name!r} now rank by a Dynascore of {weights_query(chosen)} unless a viewer gives weights." if chosen
+               else f"Boards of {name!r} now rank by the primary metric unless a viewer gives weights.")
 
 
 def method_and_user(row: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from benchhub.results import (
     Comparison,
     DatasetInfo,
+    Dynascore,
     Evaluation,
     Leaderboard,
     SpeedResult,
@@ -48,13 +49,15 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
     # batch time, labelled with the batch size it ran at.
     speed = any(row.latency_ms is not None or row.throughput is not None for row in board.rows)
     robust = any(row.robustness for row in board.rows)
-    header = ["#", "model", "kind", f"{board.metric} [95% CI]", *(f"{name}{' [95% CI]' if name == extra[0] else ''}" for name in extra),
+    weighted = board.dynascore is not None
+    header = ["#", "model", "kind", *(["Dynascore"] if weighted else []), f"{board.metric} [95% CI]",
+              *(f"{name}{' [95% CI]' if name == extra[0] else ''}" for name in extra),
               "vs leader", *(["shortcut gap"] if shortcut else []), "ex/s", *([] if speed else ["batch p50 ms"]), "params", "size",
               *(["latency ms (b1)", "throughput ex/s (b32)", "pareto"] if speed else []),
               *(["flip rate", "worst change", "ECE"] if robust else [])]
     rows = []
     for row in board.rows:
-        if row.rank == 1:
+        if (row.metric_rank or row.rank) == 1:
             versus = "leader"
         elif row.p_value_vs_leader is None:
             versus = "-"
@@ -64,7 +67,8 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
             versus = f"worse (p={row.p_value_vs_leader:.3f})"
         efficiency = row.efficiency
         p50 = efficiency.get("batch_latency_ms_p50")
-        cells = [metric_text(row.metrics.get(board.metric), scaled=scaled)]
+        cells = [*([f"{row.dynascore:.4f}" if row.dynascore is not None else "-"] if weighted else []),
+                 metric_text(row.metrics.get(board.metric), scaled=scaled)]
         for index, name in enumerate(extra):
             metric = row.metrics.get(name)
             cells.append(metric_text(metric, scaled=scaled) if index == 0 else value_text(metric, scaled=scaled))
@@ -99,7 +103,7 @@ def leaderboard_numbers(board: Leaderboard) -> tuple[list[str], list[list[Any]]]
     header = ["rank", "model", "kind", "baseline", *(f"{m}{part}" for m in metrics for part in ("", "_ci_low", "_ci_high")),
               "p_value_vs_leader", "tied_with_leader", "shortcut_gap", "examples_per_second", "batch_latency_ms_p50",
               "parameters", "size_bytes", "latency_ms_b1", "throughput_b32", "pareto", "flip_rate", "worst_drop_points",
-              "worst_probe", "ece", "dataset", "split", "slice"]
+              "worst_probe", "ece", "dataset", "split", "slice", *(["dynascore", "metric_rank"] if board.dynascore else [])]
 
     def blank(value: Any) -> Any:
         return "" if value is None else value
@@ -117,8 +121,23 @@ def leaderboard_numbers(board: Leaderboard) -> tuple[list[str], list[list[Any]]]
                   blank(row.latency_ms), blank(row.throughput), row.pareto, blank(robustness.get("flip_rate")),
                   blank(robustness.get("worst_drop_points")), blank(robustness.get("worst_probe")), blank(robustness.get("ece")),
                   board.dataset, board.split, board.slice or ""]
+        if board.dynascore is not None:
+            cells += [blank(row.dynascore), blank(row.metric_rank)]
         rows.append(cells)
     return header, rows
+
+
+def dynascore_lines(summary: Dynascore, metric: str) -> list[str]:
+    """How a board's Dynascore was computed, for stderr: each weight's share and AMRS, then its notes."""
+    parts = []
+    for name, share in summary.normalized.items():
+        rate = summary.amrs.get(name)
+        cost = " (lower is better)" if name in summary.costs else ""
+        parts.append(f"{share:.0%} {metric if name == 'metric' else name}{cost}"
+                     + (f", AMRS {rate:.4g} per unit of {metric}" if name != "metric" and rate is not None else ""))
+    head = (f"Dynascore ({summary.query}): " + "; ".join(parts) + f"; {summary.scored} rows scored.") if parts else \
+        f"Dynascore ({summary.query}): no row scored."
+    return [head, *summary.notes]
 
 
 def robustness_cells(summary: dict[str, Any] | None) -> list[str]:

@@ -4,6 +4,8 @@ The private board ranks each user by their final selections (their best public s
 picked none). Hidden and disqualified submissions are left out. Equal scores: the earlier submission
 ranks higher. Every metric benchmarks rank by is higher-is-better. Rows carry metrics with their
 intervals; the server shows participants of hidden phases the point values only (`server.permissions`).
+A board ranked by a Dynascore (the viewer's weights or the maintainers' defaults) is made from the board the
+viewer receives, by `ranking/benchmark_boards.py`.
 """
 
 from __future__ import annotations

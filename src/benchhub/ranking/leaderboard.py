@@ -4,6 +4,12 @@ Every row carries its CI; rows whose difference from the leader is not significa
 paired bootstrap on per-example outcomes (p >= 0.05) are marked as tied with the leader.
 Benched models also show their speed (see `speed_service`), measured on one hardware profile so the
 numbers compare, and whether they sit on the accuracy-latency Pareto front.
+
+With `weights` the board ranks by a Dynascore (`ranking/dynascore.py`) over the columns it shows: the ranked
+metric (`metric`), the family's other board metrics by name, `latency_b1` (median ms at batch 1), `throughput_b32`
+(examples/s at batch 32), `size` (bytes), and from the newest probe run `flip_rate`, `worst_change` (the metric's
+change under the worst probe, in points) and `ece`. Latency, size, flip rate and ECE are costs. Significance and
+"vs leader" stay those of the metric; `metric_rank` keeps each row's place by the metric.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,7 +35,15 @@ from benchhub.evaluation.evaluations import (
 )
 from benchhub.evaluation.probing import latest_probe_summaries
 from benchhub.evaluation.speed import comparable_speed_runs, describe_profile
-from benchhub.results import Leaderboard, LeaderboardRow
+from benchhub.ranking.dynascore import (
+    METRIC,
+    Column,
+    dynascores,
+    order_by_dynascore,
+    read_weights,
+    weights_query,
+)
+from benchhub.results import Dynascore, Leaderboard, LeaderboardRow
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import EvaluationRow, SpeedRunRow
 from benchhub.tasks.registry import get_task
@@ -38,8 +54,11 @@ LATENCY_BATCH, THROUGHPUT_BATCH, SPEED_SEQ_LEN = 1, 32, 128
 
 def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: str, split: str = "test",
                       metric: str | None = None, top: int | None = None, with_baselines: bool = True,
-                      show_progress: bool = True, slice: str | None = None) -> Leaderboard:
-    """Ranks the newest evaluation of every model on `dataset`/`split` by `metric` (the task's primary by default).
+                      show_progress: bool = True, slice: str | None = None,
+                      weights: str | Mapping[str, float] | None = None) -> Leaderboard:
+    """Ranks the newest evaluation of every model on `dataset`/`split` by `metric` (the task's primary by default),
+    or, with `weights` (`metric:1,latency_b1:0.5` or {column: weight}; see `leaderboard_columns`), by the Dynascore
+    of those columns.
 
     `slice` ranks on a subset of the split instead, re-scored from each evaluation's per-example rows:
     `length=10-19` (a bucket of text length in words: 0-9, 10-19, 20-39, 40+), `label=VALUE` (the gold
@@ -57,6 +76,7 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
         raise InvalidInputError(f"Metric {metric!r} is not reported for {task.name} on {dataset!r}; choose one of {', '.join(allowed)}.")
     if top is not None and top < 1:
         raise InvalidInputError(f"--top must be an int in the range [1, inf). Got {top} instead.")
+    weights = read_weights(weights, leaderboard_columns(task.name, metric))  # checked before any baseline runs
     notes = []
     if with_baselines:
         if any(s.name == TRAIN_SPLIT for s in dataset_row.splits):
@@ -122,7 +142,42 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
             size_bytes=_size_bytes(evaluation, latency[evaluation.id] or throughput[evaluation.id]),
             pareto=front.get(evaluation.id, False),
             robustness=robustness.get(evaluation.model_id),
+            metric_rank=rank,
         ))
+    board = Leaderboard(dataset=dataset, split=split, task=task.name, metric=metric, rows=rows, notes=notes, slice=slice)
+    return weigh_leaderboard(board, weights, top=top)
+
+
+def leaderboard_columns(task: str, metric: str) -> list[Column]:
+    """The columns a leaderboard ranked by `metric` can weigh, in the order `weights_query` writes them."""
+    others = [name for name in get_task(task).board_metrics if name != metric]
+    return [Column(METRIC, metric), *(Column(name, name) for name in others),
+            Column("latency_b1", f"latency ms (b{LATENCY_BATCH})", cost=True),
+            Column("throughput_b32", f"throughput (b{THROUGHPUT_BATCH})"), Column("size", "size", cost=True),
+            Column("flip_rate", "flip rate", cost=True), Column("worst_change", "worst change"),
+            Column("ece", "ECE", cost=True)]
+
+
+def weigh_leaderboard(board: Leaderboard, weights: str | Mapping[str, float] | None, *, top: int | None = None) -> Leaderboard:
+    """The board ranked by the Dynascore of `weights` (as is without them), then cut to the `top` N models
+    (baselines always kept). The AMRS compares every row of the board, those past the cut included."""
+    if top is not None and top < 1:
+        raise InvalidInputError(f"--top must be an int in the range [1, inf). Got {top} instead.")
+    rows = board.rows
+    summary = None
+    columns = leaderboard_columns(board.task, board.metric)
+    weights = read_weights(weights, columns)
+    if weights is not None:
+        costs = {column.name for column in columns if column.cost}
+        result = dynascores({row.model: leaderboard_values(board, row) for row in rows}, weights=weights, costs=costs,
+                            label=board.metric)
+        by_metric = sorted(rows, key=lambda row: row.metric_rank or row.rank)
+        by_name = {row.model: replace(row, metric_rank=row.metric_rank or row.rank) for row in by_metric}
+        order = order_by_dynascore(list(by_name), result.scores)
+        rows = [replace(by_name[name], rank=rank, dynascore=result.scores[name]) for rank, name in enumerate(order, start=1)]
+        summary = Dynascore(weights=weights, normalized=result.normalized, amrs=result.amrs,
+                            costs=[name for name in weights if name in costs], query=weights_query(weights), source="viewer",
+                            scored=sum(score is not None for score in result.scores.values()), notes=result.notes)
     if top is not None:
         kept, models = [], 0
         for row in rows:
@@ -130,7 +185,17 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
                 kept.append(row)
                 models += not row.baseline
         rows = kept
-    return Leaderboard(dataset=dataset, split=split, task=task.name, metric=metric, rows=rows, notes=notes, slice=slice)
+    return replace(board, rows=rows, dynascore=summary)
+
+
+def leaderboard_values(board: Leaderboard, row: LeaderboardRow) -> dict[str, float | None]:
+    """A row's value in each column of `leaderboard_columns` (None where it has none)."""
+    robustness = row.robustness or {}
+    drop = robustness.get("worst_drop_points")
+    metrics = {name: entry.get("value") for name, entry in row.metrics.items() if isinstance(entry, dict)}
+    return {**metrics, METRIC: metrics.get(board.metric), "latency_b1": row.latency_ms, "throughput_b32": row.throughput,
+            "size": row.size_bytes, "flip_rate": robustness.get("flip_rate"), "worst_change": -drop if drop is not None else None,
+            "ece": robustness.get("ece")}
 
 
 def pareto_front(points: list[tuple[float, float]]) -> list[bool]:

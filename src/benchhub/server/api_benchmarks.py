@@ -24,6 +24,9 @@ from benchhub.competitions.boards import KINDS as BOARD_KINDS
 from benchhub.competitions.boards import benchmark_board
 from benchhub.competitions.inputs import phase_inputs
 from benchhub.errors import NotFoundError
+from benchhub.ranking.benchmark_boards import set_default_weights, weigh_board
+from benchhub.ranking.dynascore import weights_query
+from benchhub.server.api_catalog import Weights
 from benchhub.server.auth import AdminUser, OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.errors import error_responses
@@ -215,12 +218,33 @@ def select_final(name: BenchmarkName, body: FinalSelection, session: SessionDep,
     return [viewer.submission(submission).to_dict() for submission in chosen]
 
 
+class BoardWeights(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weights: dict[str, Any] | str | None = Field(
+        description="The default weights of the boards' Dynascore: {column: weight} or 'metric:1,accuracy:0.5'; "
+                    "`metric` is the primary metric, other metrics by name; null clears them.")
+
+
 @router.get("/{name}/board", responses=error_responses(401, 403, 404, 409, 422))
 def get_board(name: BenchmarkName, session: SessionDep, user: OptionalUser, viewer: ViewerDep, phase: str | None = None,
               kind: Annotated[str, Query(description="public, or private once the phase is closed",
-                                         **declared(enum=list(BOARD_KINDS)))] = "public") -> dict[str, Any]:
-    """A phase's ranking; of a hidden phase with point metrics only (no intervals), except for its maintainers."""
-    return viewer.board(benchmark_board(session, name, phase=phase, kind=kind, viewer_id=user.id if user else None)).to_dict()
+                                         **declared(enum=list(BOARD_KINDS)))] = "public",
+              weights: Weights = None) -> dict[str, Any]:
+    """A phase's ranking; of a hidden phase with point metrics only (no intervals), except for its maintainers.
+
+    With `weights` (COLUMN:WEIGHT pairs: `metric` is the primary metric, the task's other board metrics by name),
+    or else the maintainers' default weights, rows rank by their Dynascore, computed from the point values this
+    board shows you; `dynascore` says how (each column's AMRS against the primary metric)."""
+    board = viewer.board(benchmark_board(session, name, phase=phase, kind=kind, viewer_id=user.id if user else None))
+    return weigh_board(session, board, weights).to_dict()
+
+
+@router.put("/{name}/board/weights", responses=error_responses(400, 401, 403, 404, 413, 422))
+def set_board_weights(name: BenchmarkName, body: BoardWeights, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
+    """Sets (or clears, with null) the weights the boards rank by when a viewer gives none (maintainers)."""
+    chosen = set_default_weights(session, name, actor_id=user.id, weights=body.weights)
+    return {"weights": chosen, "query": weights_query(chosen) if chosen else None}
 
 
 @router.post("/{name}/phases/{phase}/close", responses=error_responses(400, 401, 403, 404, 409, 422))

@@ -26,13 +26,22 @@ from benchhub.ranking import leaderboard
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.errors import error_responses
-from benchhub.server.params import DatasetName, EvaluationId, Limit, Offset, Top
+from benchhub.server.params import (
+    DatasetName,
+    EvaluationId,
+    Limit,
+    Offset,
+    Top,
+    declared,
+)
 from benchhub.server.permissions import ViewerDep
 from benchhub.server.views import dataset_view, evaluation_view, model_view
 from benchhub.store.tables import ModelRow
 from benchhub.tasks.registry import get_task
 
 router = APIRouter(prefix="/api")
+Weights = Annotated[str | None, Query(max_length=500, description="Rank by a Dynascore: COLUMN:WEIGHT pairs joined by commas, "
+                                                                 "e.g. metric:1,latency_b1:0.5 (columns left out weigh 0).")]
 
 
 @router.get("/datasets", tags=["datasets"], responses=error_responses(401))
@@ -139,28 +148,38 @@ def get_leaderboard(dataset: DatasetName, session: SessionDep, hub: HubDep, view
                     metric: str | None = None,
                     top: Top = None,
                     slice: Annotated[str | None, Query(description="length=10-19 (words) or label=VALUE: rank on that slice.")] = None,
+                    weights: Weights = None,
                     ) -> dict[str, Any]:
     """A split's ranking of stored evaluations, with CIs, significance against the leader and speed.
 
-    Baselines appear once evaluated (`benchhub leaderboard` evaluates missing ones; this GET does not). A split
-    whose labels a hosted benchmark hides is ranked on the benchmark's boards instead (its maintainers see both).
+    With `weights` (COLUMN:WEIGHT pairs: `metric` is the ranked metric, other metrics by name, `latency_b1`,
+    `throughput_b32`, `size`, `flip_rate`, `worst_change`, `ece`) rows rank by their Dynascore, and `dynascore`
+    says how it was computed (each column's AMRS against the metric). Baselines appear once evaluated
+    (`benchhub leaderboard` evaluates missing ones; this GET does not). A split whose labels a hosted benchmark
+    hides is ranked on the benchmark's boards instead (its maintainers see both).
     """
     if not viewer.may_rank(dataset, split):
         raise PermissionDeniedError(f"The {viewer.reason(dataset, split)}; its rankings are that benchmark's boards "
                                     f"(GET /api/benchmarks/NAME/board).")
     board = leaderboard.build_leaderboard(
         session, hub.artifacts, dataset=dataset, split=split, metric=metric, top=top, with_baselines=False,
-        show_progress=False, slice=slice,
+        show_progress=False, slice=slice, weights=weights,
     )
     return board.to_dict()
 
 
 @router.get("/tasks/{task}/top", tags=["leaderboards"], responses=error_responses(401, 404, 422))
 def get_task_top(task: str, session: SessionDep, user: OptionalUser, split: str = "test",
-                 n: Annotated[int, Query(ge=1, le=100, description="How many models.")] = 10) -> dict[str, Any]:
-    """The top N models for a task across its datasets: mean primary metric over the datasets each was evaluated on.
+                 n: Annotated[int, Query(ge=1, le=100, description="How many models.")] = 10,
+                 aggregate: Annotated[str, Query(description="mean (of the primary metric), mean-rank (average ranks for ties) "
+                                                             "or borda (points per model beaten, half per tie)",
+                                                 **declared(enum=list(task_ranking.AGGREGATES)))] = "mean",
+                 ) -> dict[str, Any]:
+    """The top N models for a task across its datasets, by `aggregate` of the primary metric: its mean over the
+    datasets each model was evaluated on (the default), the mean of its per-dataset ranks (datasets it was not
+    evaluated on left out), or its Borda count (0 points on a dataset it was not evaluated on).
 
     Baselines are left out; ties go to the model evaluated on more datasets, then by name. `leaders`
-    names the best model on each dataset, and each row lists its per-dataset values.
+    names the best model on each dataset, and each row lists its per-dataset values and ranks.
     """
-    return task_ranking.top_models_for_task(session, task=task, split=split, n=n).to_dict()
+    return task_ranking.top_models_for_task(session, task=task, split=split, n=n, aggregate=aggregate).to_dict()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -35,10 +35,11 @@ from benchhub.inspection.comparison import compare_models
 from benchhub.inspection.examples import ExampleQuery, select_examples
 from benchhub.ranking import across_datasets as task_ranking
 from benchhub.ranking import leaderboard
+from benchhub.ranking.dynascore import METRIC
 from benchhub.ranking.reports import model_evaluations
 from benchhub.server import sessions
 from benchhub.server.auth import OptionalUser
-from benchhub.server.board_columns import board_columns, board_notes
+from benchhub.server.board_columns import EVERYWHERE, Column, board_columns, board_notes
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.params import EvaluationId
 from benchhub.server.permissions import ViewerDep
@@ -141,12 +142,16 @@ def model(name: str, request: Request, session: SessionDep, viewer: ViewerDep) -
 
 @router.get("/leaderboards/{dataset}", response_class=HTMLResponse)
 def leaderboard_page(dataset: str, request: Request, session: SessionDep, hub: HubDep, viewer: ViewerDep,
-                     split: str = "test", metric: str | None = None, slice: str | None = None) -> HTMLResponse:
+                     split: str = "test", metric: str | None = None, slice: str | None = None,
+                     weights: Annotated[str | None, Query(max_length=500)] = None) -> HTMLResponse:
+    """A split's ranking; with `weights` (`metric:1,latency_b1:0.5`, set by the sliders) by its Dynascore. The
+    page's URL holds the weights, so it shares the ranking as shown."""
     user = viewer.user
     if not viewer.may_rank(dataset, split):
         raise PermissionDeniedError(f"The {viewer.reason(dataset, split)}; its rankings are on that benchmark's page.")
-    board = leaderboard.build_leaderboard(session, hub.artifacts, dataset=dataset, split=split, metric=metric,
-                                          with_baselines=False, show_progress=False, slice=slice or None)
+    board = leaderboard.build_leaderboard(session, hub.artifacts, dataset=dataset, split=split, metric=metric or None,
+                                          with_baselines=False, show_progress=False, slice=slice or None,
+                                          weights=(weights or "").strip() or None)
     task = TASKS[board.task]
     extra = task.extra_board_metrics(board.metric, {name for row in board.rows for name in row.metrics})
     figure = None
@@ -161,9 +166,34 @@ def leaderboard_page(dataset: str, request: Request, session: SessionDep, hub: H
     slices = ["length=0-9", "length=10-19", "length=20-39", "length=40+", *(f"label={label}" for label in labels),
               *(f"column={name}:{value}" for name, values in sorted(columns.items())
                 for value in sorted({str(v) for v in values}))][:60]
+    shown = board_columns(board, extra)
+    if board.dynascore is not None:
+        shown.insert(3, Column("dynascore", "Dynascore", EVERYWHERE, title="weighted score in units of " + board.metric))
+    values = {row.model: leaderboard.leaderboard_values(board, row) for row in board.rows}
+    sliders = weight_sliders(leaderboard.leaderboard_columns(board.task, board.metric), board.dynascore,
+                             lambda name: any(v.get(name) is not None for v in values.values()))
+    query = {"split": board.split, "metric": metric or "", "slice": slice or ""}
+    path = f"/leaderboards/{quote(board.dataset, safe='')}"
     return render(request, "leaderboard.html", user, board=board, scale=task.metric_scale, slices=slices,
-                  current_slice=slice or "", columns=board_columns(board, extra), notes=board_notes(board.notes),
-                  kinds=sorted({row.kind for row in board.rows}), figure=figure)
+                  current_slice=slice or "", columns=shown, notes=board_notes(board.notes),
+                  kinds=sorted({row.kind for row in board.rows}), figure=figure, sliders=sliders, kept=query,
+                  share=share_link(path, query, board.dynascore), plain=share_link(path, query, None))
+
+
+def weight_sliders(columns: list[Any], summary: Any, has_data: Any) -> list[dict[str, Any]]:
+    """A slider per column a board can weigh and has data for (and any the weights name), set to its weight."""
+    weights = summary.weights if summary is not None else {METRIC: 1.0}  # unweighted: the metric alone
+    return [{"name": column.name, "label": column.label, "cost": column.cost, "weight": weights.get(column.name, 0.0),
+             "amrs": summary.amrs.get(column.name) if summary is not None else None}
+            for column in columns if column.name in weights or has_data(column.name)]
+
+
+def share_link(path: str, query: dict[str, str], summary: Any) -> str:
+    """The page's URL with its weights, for sharing (`:` and `,` kept readable; both are allowed in a query)."""
+    kept = {key: value for key, value in query.items() if value}
+    if summary is not None:
+        kept["weights"] = summary.query
+    return path + ("?" + urlencode(kept, safe=":,") if kept else "")
 
 
 EXAMPLES_PAGE = 25
@@ -332,7 +362,7 @@ def _value(row: Any, name: str) -> str:
 
 
 def _versus(row: Any) -> str:
-    if row.rank == 1:
+    if (row.metric_rank or row.rank) == 1:
         return "leader"
     if row.p_value_vs_leader is None:
         return "–"

@@ -10,9 +10,10 @@ carry metrics only, as `permissions.Viewer` allows (no intervals on hidden phase
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from benchhub.competitions import benchmarks as benchmark_service
@@ -24,6 +25,12 @@ from benchhub.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from benchhub.ranking.benchmark_boards import (
+    board_columns,
+    default_weights,
+    weigh_board,
+)
+from benchhub.ranking.dynascore import read_weights
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.errors import status_of
@@ -31,7 +38,7 @@ from benchhub.server.in_process_scoring import wake_scoring
 from benchhub.server.params import RowId, SubmissionField
 from benchhub.server.permissions import ViewerDep
 from benchhub.server.uploads import read_upload
-from benchhub.server.web import check_csrf, redirect_with_flash, render
+from benchhub.server.web import check_csrf, redirect_with_flash, render, share_link
 from benchhub.tasks.registry import get_task
 
 router = APIRouter(include_in_schema=False)
@@ -77,10 +84,15 @@ def create_benchmark(request: Request, session: SessionDep, hub: HubDep, user: R
 
 
 @router.get("/benchmarks/{name}", response_class=HTMLResponse)
-def benchmark(name: str, request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+def benchmark(name: str, request: Request, session: SessionDep, viewer: ViewerDep,
+              weights: Annotated[str | None, Query(max_length=500)] = None) -> HTMLResponse:
+    """A benchmark's page; its boards rank by the Dynascore of `weights` (the sliders; the URL holds them), else of
+    the maintainers' default weights, else by the primary metric."""
     user = viewer.user
     row = benchmark_service.get_benchmark_row(session, name)
     record = benchmark_service.benchmark_record(row)
+    columns = board_columns(row.task, row.primary_metric)
+    chosen = read_weights((weights or "").strip() or None, columns)
     maintainer = user is not None and benchmark_service.is_maintainer(session, row, user.id)
     # My submissions are read before the boards: a score committed in between then shows on the board while
     # its row still says "scoring", never "scored" with the board still empty.
@@ -89,15 +101,26 @@ def benchmark(name: str, request: Request, session: SessionDep, viewer: ViewerDe
         mine = [viewer.submission(s) for s in submission_service.list_submissions(session, name, actor_id=user.id, user=user.name)]
     boards = []
     for phase in record.phases:
-        public = viewer.board(benchmark_board(session, name, phase=phase.name, kind="public", viewer_id=user.id if user else None))
+        # Weighed as the viewer receives each board: from its point values, over the rows it shows.
+        public = weigh_board(session, viewer.board(benchmark_board(session, name, phase=phase.name, kind="public",
+                                                                   viewer_id=user.id if user else None)), chosen)
         private = None
         if not phase.labels_public and _closed(phase):
-            private = viewer.board(benchmark_board(session, name, phase=phase.name, kind="private",
-                                                   viewer_id=user.id if user else None))
+            private = weigh_board(session, viewer.board(benchmark_board(session, name, phase=phase.name, kind="private",
+                                                                        viewer_id=user.id if user else None)), chosen)
         boards.append({"phase": phase, "public": public, "private": private})
     audit = benchmark_service.public_audit_log(session, name)
+    summary = boards[0]["public"].dynascore if boards else None  # the weights in effect, the same on every board
+    present = {metric for entry in boards for board in (entry["public"], entry["private"]) if board is not None
+               for board_row in board.rows for metric in board_row.metrics}
+    sliders = [{"name": c.name, "label": c.label, "cost": c.cost, "weight": (summary.weights if summary else {"metric": 1.0}).get(c.name, 0.0),
+                "amrs": None} for c in columns if c.name == "metric" or c.name in present or (summary and c.name in summary.weights)]
+    path = f"/benchmarks/{quote(record.name, safe='')}"
     return render(request, "benchmark.html", user, benchmark=record, boards=boards, mine=mine, maintainer=maintainer, audit=audit,
-                  predictions_hint=get_task(record.task).predictions_hint, open_phases=[p for p in record.phases if p.is_open], now=_now(), left=_time_left)
+                  predictions_hint=get_task(record.task).predictions_hint, open_phases=[p for p in record.phases if p.is_open], now=_now(),
+                  left=_time_left, sliders=sliders, weights_summary=summary,
+                  share=share_link(path, {}, summary if chosen else None),
+                  plain=path + ("?weights=metric:1" if default_weights(row) else ""))
 
 
 @router.post("/benchmarks/{name}/submit")

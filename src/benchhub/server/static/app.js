@@ -114,6 +114,39 @@
     setupFilter(board, tools);
     tools.hidden = false;
   }
+  // Dynascore weights: a slider writes its weight into the form's `weights` field (other columns keep theirs,
+  // exactly as typed) and, once let go, reloads the page with it: the URL then holds the ranking's weights.
+  var weightsForm = document.getElementById("weights-form");
+  if (weightsForm) {
+    var weightsText = weightsForm.querySelector("#weights");
+    var parseWeights = function (value) {
+      var weights = {}, order = [];
+      value.split(",").forEach(function (item) {
+        var parts = item.split(":");
+        var name = parts[0].trim();
+        if (parts.length !== 2 || !name) return;
+        if (!Object.prototype.hasOwnProperty.call(weights, name)) order.push(name);
+        weights[name] = parts[1].trim();
+      });
+      return { weights: weights, order: order };
+    };
+    var sliders = weightsForm.querySelectorAll("input[data-weight]");
+    var fromSliders = function () {  // an empty field starts from what the sliders show (the metric alone at first)
+      return Array.prototype.map.call(sliders, function (other) { return other.getAttribute("data-weight") + ":" + other.value; }).join(",");
+    };
+    sliders.forEach(function (slider) {
+      var output = weightsForm.querySelector('output[for="' + slider.id + '"]');
+      slider.addEventListener("input", function () {
+        var parsed = parseWeights(weightsText.value.trim() || fromSliders()), name = slider.getAttribute("data-weight");
+        if (!Object.prototype.hasOwnProperty.call(parsed.weights, name)) parsed.order.push(name);
+        parsed.weights[name] = slider.value;
+        if (output) output.textContent = slider.value;
+        weightsText.value = parsed.order.filter(function (key) { return parseFloat(parsed.weights[key]) !== 0; })
+          .map(function (key) { return key + ":" + parsed.weights[key]; }).join(",");
+      });
+      slider.addEventListener("change", function () { weightsForm.submit(); });
+    });
+  }
   var chart = document.getElementById("chart");
   if (chart) {
     window.addEventListener("load", function () {
