@@ -53,12 +53,16 @@ def test_no_get_response_carries_a_hidden_label(tmp_path: Path, monkeypatch):
     hub.evaluate(model="baseline:sliding-window", dataset="codes", split="test", progress=False)
     assert any(CANARY in json.dumps(row) for row in hub.predictions(model="guesser", dataset="codes", split="test"))
     submission = hub.submit("codes-bench", predictions, user="alice", phase="test")
+    # An admin's evaluation job on the hidden split: its owner's, never alice's.
+    (job,) = hub.request_evaluations(user="admin", models=["baseline:context-only"], datasets=["codes"], split="test")
     hub.run_worker(once=True)
+    assert hub.job(job.id, user="admin").state == "done"
     token = hub.create_token("alice")[1]
 
     client = signed_in(TestClient(create_app(config)), token)
     values = {"name": "codes-bench", "dataset": "codes", "model": "guesser", "evaluation_id": str(evaluation.id),
-              "submission_id": str(submission.id), "task": "question-answering", "phase": "test", "prefix": "bh_"}
+              "submission_id": str(submission.id), "task": "question-answering", "phase": "test", "prefix": "bh_",
+              "job_id": str(job.id)}
     paths = [path for path, methods in client.get("/openapi.json").json()["paths"].items() if "get" in methods]
     urls = []
     for path in paths:
@@ -66,7 +70,8 @@ def test_no_get_response_carries_a_hidden_label(tmp_path: Path, monkeypatch):
         urls += [filled, filled + "?split=test", filled + "?split=test&phase=test&kind=private"]
     pages = ["/", "/datasets", "/datasets/codes", "/models", "/models/guesser", "/models/baseline:sliding-window",
              "/leaderboards/codes?split=test", "/leaderboards/codes?split=train", "/benchmarks", "/benchmarks/codes-bench",
-             "/benchmarks/codes-bench/maintain", "/openapi.json", "/api/docs"]
+             "/benchmarks/codes-bench/maintain", "/openapi.json", "/api/docs", "/jobs", f"/jobs?batch={job.batch}",
+             "/evaluate", "/upload"]
     seen = 0
     for url in urls + pages:
         for headers in ({}, {"Authorization": f"Bearer {token}"}):
@@ -92,5 +97,5 @@ def test_no_get_response_carries_a_hidden_label(tmp_path: Path, monkeypatch):
     assert anonymous.get("/api/leaderboards/codes?split=train").status_code == 200
     admin = {"Authorization": f"Bearer {hub.create_token('admin')[1]}"}
     ranked = client.get("/api/leaderboards/codes?split=test", headers=admin).json()["rows"]
-    assert sorted(row["model"] for row in ranked) == ["baseline:sliding-window", "guesser"]
+    assert sorted(row["model"] for row in ranked) == ["baseline:context-only", "baseline:sliding-window", "guesser"]
     hub.close()

@@ -28,13 +28,17 @@ from benchhub.server import (
     api_accounts,
     api_benchmarks,
     api_catalog,
+    api_jobs,
+    api_uploads,
     create_app,
     web,
     web_benchmarks,
+    web_jobs,
 )
 from benchhub.server.sessions import load_secret
 from benchhub.store.tables import (
     BenchmarkRow,
+    EvaluationJobRow,
     EvaluationRow,
     ModelRow,
     ProbeRunRow,
@@ -87,6 +91,9 @@ def hidden(tmp_path_factory):
             submissions[user] = hub.submit("sentiment", write_jsonl(folder / f"{user}.jsonl", rows), user=user, phase="test").id
         hub.submit("sentiment", write_jsonl(folder / "dev-guess.jsonl", [{"id": f"dev-{i}", "label": "positive"} for i in range(12)]),
                    user="alice", phase="dev")
+        # Evaluation jobs: the maintainer's on the hidden split (cached, done at once), alice's on the dev split.
+        hub.request_evaluations(user="mia", models=["guesser"], datasets=["reviews"], split="test")
+        hub.request_evaluations(user="alice", models=["baseline:keyword"], datasets=["reviews"], split="dev")
         hub.run_worker(once=True)
         tokens = {name: hub.create_token(name)[1] for name in ("admin", "mia", "alice", "bob")}
         info = hub.dataset("reviews")
@@ -127,10 +134,12 @@ def crawl_urls(app, hidden) -> list[str]:
         evaluations = [str(i) for i in session.scalars(select(EvaluationRow.id))]
         submissions = [str(i) for i in session.scalars(select(SubmissionRow.id))]
         assert session.scalar(select(ProbeRunRow.id)) is not None
+        jobs = [str(i) for i in session.scalars(select(EvaluationJobRow.id))]
     values = {"dataset": ["reviews"], "phase": ["dev", "test"], "evaluation_id": evaluations, "submission_id": submissions,
-              "task": ["text-classification"], "prefix": ["bh_"]}
+              "task": ["text-classification"], "prefix": ["bh_"], "job_id": jobs}
     urls = ["/api/health", "/openapi.json", "/api/docs"]
-    routes = [route for router in (api_catalog, api_accounts, api_benchmarks, web, web_benchmarks) for route in router.router.routes
+    routes = [route for router in (api_catalog, api_accounts, api_benchmarks, api_jobs, api_uploads, web, web_benchmarks, web_jobs)
+              for route in router.router.routes
               if isinstance(route, APIRoute) and "GET" in route.methods and route.path != "/static/plotly.min.js"]  # a library file
     documented = {path for path, methods in app.openapi()["paths"].items() if "get" in methods}
     assert documented <= {route.path for route in routes} | {"/api/health"}  # the crawl knows every documented route

@@ -284,7 +284,7 @@ def test_benchhub_worker_executor_ray_from_the_command_line(open_hub, tmp_path):
     assert str(alone.exception) == "--ray-address applies to --executor ray only; add --executor ray."
     done = runner.invoke(app, ["worker", "--once", "--executor", "ray", "--poll-seconds", "0.2"])
     assert done.exit_code == 0, done.output
-    assert "Handled 1 scoring job(s)." in done.output
+    assert "Handled 1 job(s)." in done.output
     assert score_rows(setup.hub, submitted.id) == [(1, True)]
 
 

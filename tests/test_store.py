@@ -27,7 +27,7 @@ from tests.conftest import review_rows, write_jsonl
 
 TABLES = [
     "alembic_version", "api_tokens", "audit_log", "benchmark_members", "benchmark_phases", "benchmarks", "dataset_splits",
-    "datasets", "evaluations", "models", "probe_runs", "scoring_jobs", "speed_runs", "submission_scores", "submissions",
+    "datasets", "evaluation_jobs", "evaluations", "models", "probe_runs", "scoring_jobs", "speed_runs", "submission_scores", "submissions",
     "users",
 ]
 
@@ -84,8 +84,8 @@ def test_opening_a_hub_creates_the_database_at_the_newest_schema(isolated_hub):
         assert hub.config.database_url == f"sqlite:///{isolated_hub / 'hub.db'}"
     db = isolated_hub / "hub.db"
     assert db.is_file()
-    assert head_revision() == "0010"
-    assert read(db, "SELECT version_num FROM alembic_version") == [("0010",)]
+    assert head_revision() == "0011"
+    assert read(db, "SELECT version_num FROM alembic_version") == [("0011",)]
     assert [name for (name,) in read(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")] == TABLES
 
 

@@ -135,7 +135,7 @@ def test_a_worker_scoring_longer_than_its_lease_keeps_the_job(open_hub, tmp_path
         refused += 1
         time.sleep(0.5)
     out, err = slow.communicate(timeout=30)
-    assert slow.returncode == 0 and "Handled 1 scoring job(s)." in err, err
+    assert slow.returncode == 0 and "Handled 1 job(s)." in err, err
     assert refused >= 8  # tried over the whole 6 s, well past the first lease
     with hub.session() as session:
         assert session.execute(select(ScoringJobRow.state, ScoringJobRow.attempts)).one() == ("done", 1)
@@ -168,7 +168,7 @@ def test_the_job_of_a_killed_worker_is_finished_once_by_another_after_its_lease(
     rescuer = worker(env)
     out, err = rescuer.communicate(timeout=120)
     assert rescuer.returncode == 0, err
-    assert "Handled 1 scoring job(s)." in err
+    assert "Handled 1 job(s)." in err
     done = job()
     assert (done.state, done.attempts) == ("done", 2) and done.lease_owner != held.lease_owner
     assert score_rows(hub, submitted.id) == [(1, True)]

@@ -23,6 +23,7 @@ from benchhub.results import (
     Comparison,
     DatasetInfo,
     Evaluation,
+    EvaluationJob,
     FastestResult,
     FinetuneResult,
     Leaderboard,
@@ -41,8 +42,8 @@ from benchhub.tasks.registry import DEFAULT_TASK, get_task
 
 if TYPE_CHECKING:
     from benchhub.competitions.benchmarks import PhaseSpec
-    from benchhub.competitions.queue import BackgroundWorker
     from benchhub.engine.latency import BenchBudget
+    from benchhub.executors.background import LoopGroup
 
 
 class Hub:
@@ -150,10 +151,49 @@ class Hub:
         with self._sessions() as session:
             return model_service.model_record(model_service.get_model_row(session, name))
 
-    def create_user(self, name: str, *, admin: bool = False) -> UserRecord:
-        """Creates a hub account; admins manage everything, other roles are per benchmark."""
+    def create_user(self, name: str, *, admin: bool = False, role: str = "member") -> UserRecord:
+        """Creates a hub account: an admin manages everything; on the catalog a member registers and evaluates
+        through the server, a reader reads. Roles on a hosted benchmark are its own."""
         with self._sessions() as session:
-            return accounts_service.create_user(session, name, admin=admin)
+            return accounts_service.create_user(session, name, admin=admin, role=role)
+
+    def set_user(self, name: str, *, role: str | None = None, evaluation_quota_hours: float | None = None,
+                 storage_quota_gb: float | None = None) -> UserRecord:
+        """Changes a user's catalog role (member, reader), evaluation-time quota (hours per 7 days) or storage quota
+        (GB their uploaded models and datasets may take)."""
+        with self._sessions() as session:
+            return accounts_service.set_user(session, name, role=role, evaluation_quota_hours=evaluation_quota_hours,
+                                             storage_quota_gb=storage_quota_gb)
+
+    def request_evaluations(self, *, user: str, models: list[str], datasets: list[str], split: str = "test",
+                            batch_size: int = 32, time_limit_seconds: int | None = None, memory_limit_mb: int | None = None,
+                            **settings: Any) -> list[EvaluationJob]:
+        """Queues an evaluation job per (model, dataset) for `user`, run by `benchhub worker` or the server's worker;
+        pairs already evaluated are done at once. See `evaluation.jobs`."""
+        from benchhub.evaluation import jobs
+
+        with self._sessions() as session:
+            return jobs.request_evaluations(session, self.artifacts, accounts_service.get_user(session, user), models=models,
+                                            datasets=datasets, split=split, batch_size=batch_size, settings=settings,
+                                            time_limit_seconds=time_limit_seconds, memory_limit_mb=memory_limit_mb)
+
+    def jobs(self, *, user: str, everyone: bool = False, batch: str | None = None, state: str | None = None) -> list[EvaluationJob]:
+        from benchhub.evaluation import jobs
+
+        with self._sessions() as session:
+            return jobs.list_jobs(session, accounts_service.get_user(session, user), everyone=everyone, batch=batch, state=state)
+
+    def job(self, job_id: int, *, user: str) -> EvaluationJob:
+        from benchhub.evaluation import jobs
+
+        with self._sessions() as session:
+            return jobs.job_record(session, jobs.get_job(session, accounts_service.get_user(session, user), job_id))
+
+    def cancel_job(self, job_id: int, *, user: str) -> EvaluationJob:
+        from benchhub.evaluation import jobs
+
+        with self._sessions() as session:
+            return jobs.cancel_job(session, accounts_service.get_user(session, user), job_id)
 
     def users(self) -> list[UserRecord]:
         with self._sessions() as session:
@@ -471,29 +511,65 @@ class Hub:
     def run_worker(self, *, once: bool = False, poll_seconds: float = 1.0, lease_seconds: float = 60.0,
                    executor: str = "local", ray_address: str | None = None, cpus_per_job: float = 1.0,
                    max_retries: int = 3) -> int:
-        """Scores queued submissions (with `once`, until none is left); returns how many jobs it handled.
+        """Scores queued submissions and runs queued evaluation jobs (with `once`, until none is left); returns how
+        many jobs it handled.
 
-        `executor="local"` scores in this process; `"ray"` claims jobs here and scores each in a Ray task
-        (a local Ray instance, or the cluster at `ray_address`).
+        `executor="local"` scores in this process; `"ray"` claims scoring jobs here and scores each in a Ray task
+        (a local Ray instance, or the cluster at `ray_address`). Evaluation jobs run here either way, each in a
+        process of its own under its limits (`evaluation.job_process`).
         """
-        if executor == "ray":
-            from benchhub.competitions.queue_on_ray import run_ray_worker
-
-            return run_ray_worker(self.config, address=ray_address, once=once, poll_seconds=poll_seconds,
-                                  lease_seconds=lease_seconds, cpus_per_job=cpus_per_job, max_retries=max_retries)
-        if executor != "local":
+        if executor not in ("local", "ray"):
             raise InvalidInputError(f"--executor {executor!r} is not supported; use local or ray.")
-        if ray_address is not None:
+        if executor == "local" and ray_address is not None:
             raise InvalidInputError("--ray-address applies to --executor ray only; add --executor ray.")
-        from benchhub.competitions.queue import run_worker
+        import threading
 
-        return run_worker(self._sessions, self.artifacts, once=once, poll_seconds=poll_seconds, lease_seconds=lease_seconds)
+        from benchhub.competitions.queue import run_worker, worker_name
+        from benchhub.evaluation import job_process
 
-    def start_scoring_worker(self, *, poll_seconds: float = 5.0, lease_seconds: float = 60.0) -> BackgroundWorker:
-        """Starts scoring queued submissions in a thread of this process (the server's default); `wake()` it after a submission."""
-        from benchhub.competitions.queue import BackgroundWorker
+        # Evaluation jobs run in a thread of their own (each in a process of its own), so a long evaluation never
+        # holds up the scoring of submissions.
+        name, stop, handled = worker_name(), threading.Event(), [0]
 
-        return BackgroundWorker(self._sessions, self.artifacts, poll_seconds=poll_seconds, lease_seconds=lease_seconds).start()
+        def evaluations() -> None:
+            while not stop.is_set():
+                if job_process.work_once(self.config, self._sessions, worker=name, lease_seconds=lease_seconds):
+                    handled[0] += 1
+                elif once:
+                    return
+                else:
+                    stop.wait(poll_seconds)
+
+        thread = threading.Thread(target=evaluations, name="benchhub-evaluations", daemon=True)
+        thread.start()
+        try:
+            if executor == "ray":
+                from benchhub.competitions.queue_on_ray import run_ray_worker
+
+                scored = run_ray_worker(self.config, address=ray_address, once=once, poll_seconds=poll_seconds,
+                                        lease_seconds=lease_seconds, cpus_per_job=cpus_per_job, max_retries=max_retries)
+            else:
+                scored = run_worker(self._sessions, self.artifacts, worker=name, once=once, poll_seconds=poll_seconds,
+                                    lease_seconds=lease_seconds, stop=stop)
+            while thread.is_alive():
+                thread.join(0.5)
+        finally:
+            stop.set()
+        return scored + handled[0]
+
+    def start_scoring_worker(self, *, poll_seconds: float = 5.0, lease_seconds: float = 60.0) -> LoopGroup:
+        """Starts scoring queued submissions and running queued evaluation jobs, each in a thread of this process (the
+        server's default); `wake()` them after a submission or a request."""
+        from benchhub.competitions.queue import BackgroundWorker, worker_name
+        from benchhub.evaluation import job_process
+        from benchhub.executors.background import BackgroundLoop, LoopGroup
+
+        name = worker_name()
+        evaluations = BackgroundLoop(
+            lambda: job_process.work_once(self.config, self._sessions, worker=name, lease_seconds=lease_seconds),
+            poll_seconds=poll_seconds, name="benchhub-evaluations")
+        scoring = BackgroundWorker(self._sessions, self.artifacts, poll_seconds=poll_seconds, lease_seconds=lease_seconds)
+        return LoopGroup([scoring, evaluations]).start()
 
     @staticmethod
     def _user_id(session: Session, name: str) -> int:

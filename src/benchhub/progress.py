@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 from types import TracebackType
+from typing import Callable, Iterator
+
+# Called with (description, done, total) at every step of every Progress in this process (`observed`).
+_observers: list[Callable[[str, int, int], None]] = []
+
+
+@contextmanager
+def observed(callback: Callable[[str, int, int], None]) -> Iterator[None]:
+    """Tells `callback` of every step while the block runs: how an evaluation job reports how far it is."""
+    _observers.append(callback)
+    try:
+        yield
+    finally:
+        _observers.remove(callback)
 
 
 class Progress:
@@ -25,6 +40,8 @@ class Progress:
 
     def advance(self, steps: int = 1) -> None:
         self.done += steps
+        for observer in list(_observers):
+            observer(self.description, self.done, self.total)
         if not self.enabled:
             return
         if self._bar is None and time.perf_counter() - self._started >= self.delay and self.done < self.total:

@@ -38,8 +38,55 @@ USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def create_user(session: Session, name: str, *, admin: bool = False) -> UserRecord:
+# On the hub's catalog: members register models and datasets and evaluate through the server; readers read.
+# (Admins have every right; rights on a hosted benchmark are its own roles.)
+ROLES = ("member", "reader")
+# The evaluation time a user's jobs may take in any window of this length (`evaluation.jobs`).
+QUOTA_WINDOW = timedelta(days=7)
+DEFAULT_EVALUATION_QUOTA_SECONDS = 24 * 3600
+DEFAULT_STORAGE_QUOTA_BYTES = 20 * 1024**3
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InvalidInputError(f"Role {quoted(role)} is not one of {', '.join(ROLES)} (admins are made with --admin).")
+    return role
+
+
+def may_write_catalog(user: UserRow) -> bool:
+    """Whether `user` may register models and datasets and start evaluations on the hub."""
+    return bool(user.is_admin) or user.role == "member"
+
+
+def evaluation_quota_seconds(user: UserRow) -> int:
+    return DEFAULT_EVALUATION_QUOTA_SECONDS if user.evaluation_quota_seconds is None else int(user.evaluation_quota_seconds)
+
+
+def storage_quota_bytes(user: UserRow) -> int:
+    return DEFAULT_STORAGE_QUOTA_BYTES if user.storage_quota_bytes is None else int(user.storage_quota_bytes)
+
+
+def set_user(session: Session, name: str, *, role: str | None = None, evaluation_quota_hours: float | None = None,
+             storage_quota_gb: float | None = None) -> UserRecord:
+    """Changes a user's catalog role, evaluation-time quota (hours per `QUOTA_WINDOW`) and storage quota (GB)."""
+    row = get_user(session, name)
+    if role is not None:
+        row.role = check_role(role)
+    if storage_quota_gb is not None:
+        if not 0 <= storage_quota_gb <= 1024 * 1024:
+            raise InvalidInputError(f"--storage-quota-gb must be in the range [0, 1048576]. Got {storage_quota_gb} instead.")
+        row.storage_quota_bytes = int(round(storage_quota_gb * 1024**3))
+    if evaluation_quota_hours is not None:
+        if not 0 <= evaluation_quota_hours <= 24 * 365:
+            raise InvalidInputError(f"--evaluation-quota-hours must be in the range [0, 8760]. Got {evaluation_quota_hours} instead.")
+        row.evaluation_quota_seconds = int(round(evaluation_quota_hours * 3600))
+    commit_or_undo(session, row)
+    return user_record(row)
+
+
+def create_user(session: Session, name: str, *, admin: bool = False, role: str = "member") -> UserRecord:
     """Creates a user; names are unique ignoring case, so 'Alice' cannot pose as 'alice'."""
+    check_role(role)
     if not USER_NAME.fullmatch(name):
         raise InvalidInputError(
             f"User name {quoted(name)} is not allowed; use 1-100 letters, digits, '_', '-' or '.', starting with a letter or digit."
@@ -47,7 +94,7 @@ def create_user(session: Session, name: str, *, admin: bool = False) -> UserReco
     existing = session.scalar(select(UserRow.name).where(func.lower(UserRow.name) == name.lower()))
     if existing is not None:
         raise NameTakenError(f"User name {name!r} is taken by {existing!r} (names are compared ignoring case); choose another name.")
-    row = UserRow(name=name, is_admin=admin)
+    row = UserRow(name=name, is_admin=admin, role=role)
     try:
         commit_or_undo(session, row)
     except IntegrityError as exc:  # created concurrently
@@ -146,7 +193,9 @@ def token_hash(token: str) -> str:
 
 
 def user_record(row: UserRow) -> UserRecord:
-    return UserRecord(id=row.id, name=row.name, is_admin=bool(row.is_admin), created_at=row.created_at)
+    return UserRecord(id=row.id, name=row.name, is_admin=bool(row.is_admin), created_at=row.created_at,
+                      role="admin" if row.is_admin else row.role, evaluation_quota_hours=evaluation_quota_seconds(row) / 3600,
+                      storage_quota_gb=storage_quota_bytes(row) / 1024**3)
 
 
 def token_record(row: ApiTokenRow) -> TokenRecord:

@@ -34,7 +34,8 @@ from benchhub.tasks.registry import get_task
 
 def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: str, source: str | None = None,
                 split_sources: dict[str, str] | None = None, columns: dict[str, str | None] | None = None,
-                settings: dict[str, Any] | None = None, revision: str | None = None, exist_ok: bool = False) -> DatasetInfo:
+                settings: dict[str, Any] | None = None, revision: str | None = None, exist_ok: bool = False,
+                owner_id: int | None = None) -> DatasetInfo:
     """Registers a dataset from one source or from one source per split; all or nothing.
 
     `columns` names source columns by role (the task family reads its own roles and defaults the rest);
@@ -62,7 +63,7 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
             split.write_columns(staging / f"{split.name}.columns.json")
     row = DatasetRow(
         name=name, task=task, fingerprint=fingerprint, source=described, columns=mapping.to_dict(),
-        labels=labels, options=options, folder="/".join(folder),
+        labels=labels, options=options, folder="/".join(folder), owner_id=owner_id,
     )
     row.splits = [
         SplitRow(

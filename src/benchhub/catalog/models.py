@@ -43,8 +43,9 @@ RULE_SUFFIXES = (".yaml", ".yml")
 
 def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str, *, kind: str | None = None,
               label_map: str | None = None, na_probs: str | None = None, revision: str | None = None,
-              exist_ok: bool = False) -> ModelRecord:
+              exist_ok: bool = False, owner_id: int | None = None) -> ModelRecord:
     """Registers a model; predictions files (and no-answer probabilities) and rule files are copied into the hub.
+    `owner_id` is the user who uploaded it through the server.
 
     With `exist_ok`, a model of this name with the same kind, fingerprint and options is returned as it is (so a
     script can run again); one with other content is refused.
@@ -103,7 +104,8 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         target = artifacts.path(copied)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(original, target)
-    row = ModelRow(name=name, kind=kind, source=stored_source, fingerprint=fingerprint, options=options, info=info)
+    row = ModelRow(name=name, kind=kind, source=stored_source, fingerprint=fingerprint, options=options, info=info,
+                   owner_id=owner_id)
     commit_or_undo(session, row, undo=lambda: artifacts.remove(f"models/{name}") if copies else None)
     return model_record(row)
 

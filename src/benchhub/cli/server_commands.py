@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from benchhub.errors import InvalidInputError
 from benchhub.results import TokenRecord
 
 SHOWN_ONCE = "Shown only now: benchhub stores only its hash. Send it as 'Authorization: Bearer TOKEN'."
@@ -61,6 +62,8 @@ def serve_command(
 def user_create(
     name: Annotated[str, typer.Argument(help="User name: letters, digits, '_', '-', '.'.")],
     admin: Annotated[bool, typer.Option("--admin", help="Make the user an admin.")] = False,
+    role: Annotated[str, typer.Option("--role", help="On the hub's catalog: member (registers and evaluates through "
+                                      "the server) or reader (reads).")] = "member",
     no_token: Annotated[bool, typer.Option("--no-token", help="Do not create a first API token.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -69,14 +72,39 @@ def user_create(
     from benchhub.cli.shell import print_json as _print_json
 
     with _hub() as hub:
-        user = hub.create_user(name, admin=admin)
+        user = hub.create_user(name, admin=admin, role=role)
         created = None if no_token else hub.create_token(name, label="created with the user")
     if as_json:
         _print_json({"user": user.to_dict(), "token": _token_document(*created) if created else None})
         return
-    typer.echo(f"Created {'admin' if user.is_admin else 'user'} {user.name!r}.")
+    typer.echo(f"Created {'admin' if user.is_admin else user.role} {user.name!r}.")
     if created:
         _echo_token(*created)
+
+
+@user_app.command("set")
+def user_set(
+    name: Annotated[str, typer.Argument(help="The user to change.")],
+    role: Annotated[Optional[str], typer.Option("--role", help="member or reader.")] = None,
+    evaluation_quota_hours: Annotated[Optional[float], typer.Option(
+        "--evaluation-quota-hours", help="Evaluation time the user's jobs may take per 7 days (default 24).")] = None,
+    storage_quota_gb: Annotated[Optional[float], typer.Option(
+        "--storage-quota-gb", help="Storage the models and datasets the user uploads may take (default 20).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a user's role on the catalog or their quotas."""
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.cli.shell import print_json as _print_json
+
+    if role is None and evaluation_quota_hours is None and storage_quota_gb is None:
+        raise InvalidInputError("Nothing to change: give --role, --evaluation-quota-hours and/or --storage-quota-gb.")
+    with _hub() as hub:
+        user = hub.set_user(name, role=role, evaluation_quota_hours=evaluation_quota_hours, storage_quota_gb=storage_quota_gb)
+    if as_json:
+        _print_json(user.to_dict())
+        return
+    typer.echo(f"{user.name}: {user.role}, {user.evaluation_quota_hours:g} hours of evaluation per 7 days, "
+               f"{user.storage_quota_gb:g} GB of storage.")
 
 
 @user_app.command("list")
@@ -95,8 +123,9 @@ def user_list(as_json: JsonOption = False) -> None:
     from benchhub.cli.render import rich_table
 
     active = {u.name: sum(t.user == u.name and t.revoked_at is None for t in tokens) for u in users}
-    rows = [[u.name, "yes" if u.is_admin else "", str(active[u.name]), u.created_at.strftime("%Y-%m-%d %H:%M")] for u in users]
-    _console().print(rich_table("Users", ["name", "admin", "active tokens", "created"], rows))
+    rows = [[u.name, u.role, f"{u.evaluation_quota_hours:g} h", f"{u.storage_quota_gb:g} GB", str(active[u.name]),
+             u.created_at.strftime("%Y-%m-%d %H:%M")] for u in users]
+    _console().print(rich_table("Users", ["name", "role", "evaluation / 7 days", "storage", "active tokens", "created"], rows))
 
 
 @token_app.command("create")

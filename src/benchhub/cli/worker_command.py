@@ -1,4 +1,4 @@
-"""`benchhub worker`: a scoring worker that pulls benchmark submissions from the hub's database queue."""
+"""`benchhub worker`: a worker that scores benchmark submissions and runs evaluation jobs from the hub's database queues."""
 
 from __future__ import annotations
 
@@ -24,11 +24,14 @@ def worker_command(
     cpus_per_job: Annotated[float, typer.Option("--cpus-per-job", help="--executor ray: CPUs each scoring task asks for.")] = 1.0,
     max_retries: Annotated[int, typer.Option("--max-retries", help="--executor ray: reruns of a scoring task whose worker died.")] = 3,
 ) -> None:
-    """Score queued benchmark submissions.
+    """Score queued benchmark submissions and run queued evaluation jobs.
 
     Run as many workers as you like, on any machine that reaches the hub's database and artifact folder:
-    each job is claimed by one worker at a time, a worker renews its lease while it scores, and a worker
-    that dies loses its job to another once its lease expires. Each score is written exactly once.
+    each job is claimed by one worker at a time, a worker renews its lease while it works, and a worker
+    that dies loses its job to another once its lease expires. Each score and each evaluation is written
+    exactly once. Evaluation jobs (asked for with POST /api/evaluations) are taken round-robin across
+    users, each run in a process of its own under the job's time and memory limits; they run here, also
+    with --executor ray (which scores submissions in Ray tasks).
     """
     from benchhub.cli.shell import open_hub as _hub
 
@@ -44,4 +47,4 @@ def worker_command(
             # A job it was scoring goes to another worker when its lease expires.
             typer.echo("Worker stopped.", err=True)
             return
-    typer.echo(f"Handled {handled} scoring job(s).", err=True)
+    typer.echo(f"Handled {handled} job(s).", err=True)

@@ -34,6 +34,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchhub.competitions.scoring import HalfScores, score_submission
+from benchhub.executors.background import BackgroundLoop
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import immediate_transaction
 from benchhub.store.tables import (
@@ -277,36 +278,11 @@ def run_worker(sessions: sessionmaker[Session], artifacts: ArtifactStore, *, wor
     return handled
 
 
-class BackgroundWorker:
+class BackgroundWorker(BackgroundLoop):
     """Scores jobs in a daemon thread of this process; `wake()` after a submission starts it at once."""
 
     def __init__(self, sessions: sessionmaker[Session], artifacts: ArtifactStore, *, poll_seconds: float = 5.0,
                  lease_seconds: float = 60.0) -> None:
-        self.sessions, self.artifacts = sessions, artifacts
-        self.poll_seconds, self.lease_seconds = poll_seconds, lease_seconds
         self.worker = worker_name()
-        self._wake, self._stop = threading.Event(), threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="benchhub-scoring", daemon=True)
-
-    def start(self) -> BackgroundWorker:
-        self._thread.start()
-        return self
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float | None = 30.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                while not self._stop.is_set() and work_once(self.sessions, self.artifacts, worker=self.worker,
-                                                            lease_seconds=self.lease_seconds):
-                    pass
-            except Exception:  # noqa: BLE001  (a database hiccup must not end the thread)
-                logger.exception("the scoring worker thread hit an error; retrying in %s s", self.poll_seconds)
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
+        super().__init__(lambda: work_once(sessions, artifacts, worker=self.worker, lease_seconds=lease_seconds),
+                         poll_seconds=poll_seconds, name="benchhub-scoring")

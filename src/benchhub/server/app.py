@@ -18,8 +18,11 @@ from benchhub.server import (
     api_accounts,
     api_benchmarks,
     api_catalog,
+    api_jobs,
+    api_uploads,
     web,
     web_benchmarks,
+    web_jobs,
 )
 from benchhub.server.body_limit import BodyLimit
 from benchhub.server.dependencies import SessionDep
@@ -69,8 +72,11 @@ def _application(lifespan: Any) -> FastAPI:
     app.include_router(api_catalog.router)
     app.include_router(api_accounts.router)
     app.include_router(api_benchmarks.router)
+    app.include_router(api_jobs.router)
+    app.include_router(api_uploads.router)
     app.include_router(web.router)
     app.include_router(web_benchmarks.router)
+    app.include_router(web_jobs.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     app.add_api_route("/api/health", health, methods=["GET"], tags=["server"])
     return app

@@ -6,11 +6,14 @@ or as soon as a body sent without one grows past it. Every request may send `REQ
 bytes, which form parsing keeps in memory; only a submission route of an existing benchmark,
 asked with valid credentials (an API token or a signed-in session), takes the benchmark's
 `max_bytes` plus room for the form's other fields, so an anonymous client writes nothing to disk.
+Likewise the catalog's upload routes (`POST /api/models`, `POST /api/datasets`) take, from a member or
+an admin, up to `UPLOAD_LIMIT` or what is left of their storage quota, whichever is less.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import anyio.to_thread
 from fastapi import Request
@@ -31,6 +34,8 @@ REQUEST_LIMIT = 1024 * 1024
 # Multipart boundaries, part headers, the CSRF token and the phase name: far below this.
 FORM_ALLOWANCE = 64 * 1024
 _SUBMISSION_PATHS = re.compile(r"^/(?:api/benchmarks/(?P<api>[^/]+)/submissions|benchmarks/(?P<web>[^/]+)/submit)$")
+_UPLOAD_PATHS = re.compile(r"^/(?:api/(?:models|datasets)|upload/(?:model|dataset))$")
+UPLOAD_LIMIT = 4 * 1024**3  # one model or dataset upload
 
 
 class BodyLimit:
@@ -48,7 +53,15 @@ class BodyLimit:
         headers = Headers(scope=scope)
         allowed, explain = REQUEST_LIMIT, _general
         match = _SUBMISSION_PATHS.match(scope["path"]) if scope["method"] == "POST" else None
-        if match is not None:
+        if scope["method"] == "POST" and _UPLOAD_PATHS.match(scope["path"]):
+            room = await anyio.to_thread.run_sync(self._catalog_limit, Request(scope))
+            if room is not None:
+                allowed = room + FORM_ALLOWANCE
+
+                def explain(size: str) -> tuple[str, str]:
+                    return "LimitExceededError", (f"{size}; an upload may be up to {room:,} bytes (at most {UPLOAD_LIMIT:,}, "
+                                                  "and no more than is left of your storage quota).")
+        elif match is not None:
             name = match["api"] or match["web"]  # ASGI paths arrive percent-decoded
             max_bytes = await anyio.to_thread.run_sync(self._upload_limit, name, Request(scope))
             if max_bytes is not None:
@@ -84,24 +97,34 @@ class BodyLimit:
         """The benchmark's `max_bytes` for a request with valid credentials; None without them or without the benchmark."""
         with self.hub.session() as session:
             settings = session.scalar(select(BenchmarkRow.settings).where(BenchmarkRow.name == name))
-            if settings is None or not self._signed_in(session, request):
+            if settings is None or self._signed_in(session, request) is None:
                 return None
             return int(settings["max_bytes"])
 
-    def _signed_in(self, session: Session, request: Request) -> bool:
-        """Whether the request carries a valid API token or session cookie (the route checks the rest: CSRF, roles)."""
+    def _catalog_limit(self, request: Request) -> int | None:
+        """What a catalog upload of this request's user may send: None without credentials or the right to upload."""
+        from benchhub.catalog.uploads import storage_used_bytes
+
+        with self.hub.session() as session:
+            user = self._signed_in(session, request)
+            if user is None or not accounts_service.may_write_catalog(user):
+                return None
+            room = accounts_service.storage_quota_bytes(user) - storage_used_bytes(session, self.hub.artifacts, user.id)
+            return max(0, min(UPLOAD_LIMIT, room))
+
+    def _signed_in(self, session: Session, request: Request) -> Any:
+        """The user of a valid API token or session cookie in the request, else None (the route checks the rest: CSRF,
+        roles)."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         try:
             if scheme.lower() == "bearer" and token.strip():
-                accounts_service.authenticate(session, token.strip())
-                return True
+                return accounts_service.authenticate(session, token.strip())
             token_id = sessions.read_session(self.secret, request.cookies.get(sessions.SESSION_COOKIE))
             if token_id is None:
-                return False
-            accounts_service.session_user(session, token_id)
-            return True
+                return None
+            return accounts_service.session_user(session, token_id)
         except AuthenticationError:
-            return False
+            return None
 
 
 def _general(size: str) -> tuple[str, str]:

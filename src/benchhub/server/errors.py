@@ -64,7 +64,7 @@ REASONS = {
     409: "The name is taken, or the request conflicts with the current state.",
     413: "The request body is over its limit.",
     422: "A parameter or the body is not valid.",
-    429: "A submission limit is reached.",
+    429: "A submission limit or an evaluation-time quota is reached.",
 }
 _UNAUTHORIZED_HEADERS = {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}}
 

@@ -60,6 +60,9 @@ class DatasetRow(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     folder: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Who uploaded it through the server (a user id, counted against their storage quota); None: registered on the
+    # hub's machine. No foreign key, so SQLite can add and drop the column in place.
+    owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
     splits: Mapped[list[SplitRow]] = relationship(
         back_populates="dataset", cascade="all, delete-orphan", order_by="SplitRow.id"
@@ -94,6 +97,9 @@ class ModelRow(Base):
     info: Mapped[dict[str, Any]] = mapped_column(JSON)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("models.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Who uploaded it through the server (a user id, counted against their storage quota); None: registered on the
+    # hub's machine. No foreign key, so SQLite can add and drop the column in place.
+    owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class EvaluationRow(Base):
@@ -160,6 +166,12 @@ class UserRow(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # On the hub's catalog (admins have every right): member (registers and evaluates) or reader (reads).
+    role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
+    # Evaluation time a user's jobs may take in a rolling window (`accounts.users.QUOTA_WINDOW`); None: the hub's default.
+    evaluation_quota_seconds: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Bytes the models and datasets a user uploads may take; None: the hub's default.
+    storage_quota_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class ApiTokenRow(Base):
@@ -349,3 +361,40 @@ class ProbeRunRow(Base):
 
     model: Mapped[ModelRow] = relationship()
     dataset: Mapped[DatasetRow] = relationship()
+
+
+class EvaluationJobRow(Base):
+    """One model evaluated on one dataset split, asked for through the server and run by a worker under a lease
+    (`evaluation.jobs`). Jobs are taken fairly: round-robin over `queue_key` (a user, or a benchmark)."""
+
+    __tablename__ = "evaluation_jobs"
+    __table_args__ = (Index("ix_evaluation_jobs_state_queue", "state", "queue_key"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    queue_key: Mapped[str] = mapped_column(String(120))
+    batch: Mapped[str] = mapped_column(String(32), index=True)  # the request that made it (one per POST)
+    model: Mapped[str] = mapped_column(String(200))
+    dataset: Mapped[str] = mapped_column(String(200))
+    split: Mapped[str] = mapped_column(String(100))
+    batch_size: Mapped[int] = mapped_column(Integer)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed | cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    time_limit_seconds: Mapped[int] = mapped_column(Integer)
+    memory_limit_mb: Mapped[int] = mapped_column(Integer)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    examples_done: Mapped[int] = mapped_column(Integer, default=0)
+    examples_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    peak_memory_mb: Mapped[float | None] = mapped_column(Float, nullable=True)
+    evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluations.id", ondelete="SET NULL"), nullable=True)
+    cached: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)  # the one-line reason, shown to its owner
+    log: Mapped[str | None] = mapped_column(Text, nullable=True)  # the end of the run's log, for its owner
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,0 +1,170 @@
+"""Catalog writes over HTTP: members upload models and datasets (files or archives), within their storage quota;
+hostile or unsafe uploads are refused in one line that shows no server path, and leave nothing behind."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from benchhub.server.app import create_app
+from benchhub.server.in_process_scoring import WorkerSettings
+from benchhub.store.tables import DatasetRow, ModelRow
+from tests.conftest import review_rows, write_jsonl
+
+
+@pytest.fixture
+def served(open_hub, tmp_path):
+    hub = open_hub()
+    hub.create_user("admin", admin=True)
+    hub.create_user("alice")
+    hub.create_user("rita", role="reader")
+    hub.add_dataset("open", id_column="id", splits={
+        "train": write_jsonl(tmp_path / "train.jsonl", review_rows(40, seed=1, prefix="train")),
+        "test": write_jsonl(tmp_path / "test.jsonl", review_rows(30, seed=3, prefix="test"))})
+    tokens = {name: {"Authorization": f"Bearer {hub.create_token(name)[1]}"} for name in ("admin", "alice", "rita")}
+    with TestClient(create_app(hub.config, scoring=WorkerSettings(enabled=False))) as client:
+        yield hub, client, tokens
+
+
+def zipped(folder: Path, inside: str = "model") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"{inside}/{path.relative_to(folder).as_posix()}")
+    return buffer.getvalue()
+
+
+def leftovers(hub) -> list[str]:
+    """Files and folders an upload may leave: scratch folders, extracted models, dataset folders."""
+    root = hub.artifacts.root
+    found = [p.name for p in root.glob(".upload-*")] + [p.name for p in (root / "models").glob("_upload-*")]
+    return found + [p.name for p in (root / "uploads" / "datasets").glob("*")]
+
+
+def rows(hub, table) -> int:
+    with hub.session() as session:
+        return session.scalar(select(func.count()).select_from(table))
+
+
+def test_a_member_uploads_a_checkpoint_archive_and_evaluates_it_through_the_hub(served, tiny_bert):
+    hub, client, tokens = served
+    made = client.post("/api/models", headers=tokens["alice"], data={"name": "uploaded-bert"},
+                       files={"file": ("my model.zip", zipped(tiny_bert), "application/zip")})
+    assert made.status_code == 201, made.text
+    assert (made.json()["name"], made.json()["kind"], made.headers["location"]) == ("uploaded-bert", "transformers",
+                                                                                    "/api/models/uploaded-bert")
+    assert made.json()["fingerprint"] == hub.add_model("local-bert", str(tiny_bert)).fingerprint  # the same checkpoint
+    assert str(hub.artifacts.root) not in made.text and leftovers(hub) == [p.name for p in (hub.artifacts.root / "models").glob("_upload-*")]
+    with hub.session() as session:
+        row = session.scalar(select(ModelRow).where(ModelRow.name == "uploaded-bert"))
+        assert row.owner_id is not None
+    asked = client.post("/api/evaluations", headers=tokens["alice"], json={"models": ["uploaded-bert"], "datasets": ["open"]})
+    assert asked.status_code == 202, asked.text
+    assert hub.run_worker(once=True) == 1
+    (job,) = client.get("/api/jobs", headers=tokens["alice"]).json()
+    assert job["state"] == "done", job
+    local = hub.evaluate(model="local-bert", dataset="open", progress=False)
+    shown = client.get(f"/api/evaluations/{job['evaluation_id']}", headers=tokens["alice"]).json()
+    assert shown["metrics"]["accuracy"]["value"] == local.metrics["accuracy"]["value"]
+    assert "uploaded-bert" in {r["model"] for r in client.get("/api/leaderboards/open").json()["rows"]}
+
+
+def test_unsafe_and_hostile_uploads_are_refused_in_one_line_showing_no_server_path(served, tiny_bert, tmp_path):
+    hub, client, tokens = served
+    before = rows(hub, ModelRow)
+
+    def refused(files, status, start, token="alice", name="bad"):
+        answer = client.post("/api/models", headers=tokens[token], data={"name": name}, files=files)
+        assert answer.status_code == status, answer.text
+        message = answer.json()["error"]["message"]
+        assert message.startswith(start), message
+        assert "\n" not in message and str(hub.artifacts.root) not in message and "/tmp" not in message, message
+        assert leftovers(hub) == [] and rows(hub, ModelRow) == before
+
+    traversal = io.BytesIO()
+    with zipfile.ZipFile(traversal, "w") as archive:
+        archive.writestr("../escape.txt", "x")
+    refused({"file": ("evil.zip", traversal.getvalue())}, 422, "evil.zip: member '../escape.txt' climbs out of the archive's")
+    linked = io.BytesIO()
+    with tarfile.open(fileobj=linked, mode="w:gz") as archive:
+        link = tarfile.TarInfo("model/config.json")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        archive.addfile(link)
+    refused({"file": ("linked.tar.gz", linked.getvalue())}, 422, "linked.tar.gz: ")
+    pickled = tmp_path / "pickled"
+    pickled.mkdir()
+    (pickled / "config.json").write_text((tiny_bert / "config.json").read_text())
+    (pickled / "pytorch_model.bin").write_bytes(b"\x80\x04not really a pickle")
+    refused({"file": ("pickled.zip", zipped(pickled))}, 400, "pickled.zip holds weights only as pickle files (pytorch_model.bin)")
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    for path in tiny_bert.iterdir():
+        (remote / path.name).write_bytes(path.read_bytes())
+    config = json.loads((remote / "config.json").read_text())
+    (remote / "config.json").write_text(json.dumps({**config, "auto_map": {"AutoModel": "evil.EvilModel"}}))
+    refused({"file": ("remote.zip", zipped(remote))}, 400, "remote.zip/config.json declares custom code in 'auto_map'")
+    refused({"file": ("model.zip", zipped(tiny_bert))}, 403, "User 'rita' is a reader of this hub", token="rita")
+    anonymous = client.post("/api/models", data={"name": "x"}, files={"file": ("big.zip", b"\0" * (2 * 1024 * 1024))})
+    assert anonymous.status_code == 413  # nothing of an anonymous body over 1 MiB is read
+    assert client.post("/api/models/hub", headers=tokens["alice"], json={"name": "x", "hub_id": "../../etc"}).status_code == 422
+    assert client.post("/api/models/hub", headers=tokens["alice"], json={"name": "x", "hub_id": "models"}).status_code in (422, 404)
+    offline = client.post("/api/models/hub", headers=tokens["alice"], json={"name": "x", "hub_id": "someone/some-model"})
+    assert offline.status_code == 422 and offline.json()["error"]["message"].startswith("Cannot fetch hub model 'someone/some-model'")
+
+
+def test_uploads_stay_within_the_users_storage_quota(served, tiny_bert):
+    hub, client, tokens = served
+    archive = zipped(tiny_bert)
+    size = sum(p.stat().st_size for p in tiny_bert.iterdir())
+    hub.set_user("alice", storage_quota_gb=1.5 * size / 1024**3)  # room for one copy, not two
+    first = client.post("/api/models", headers=tokens["alice"], data={"name": "one"}, files={"file": ("m.zip", archive)})
+    assert first.status_code == 201, first.text
+    second = client.post("/api/models", headers=tokens["alice"], data={"name": "two"}, files={"file": ("m.zip", archive)})
+    assert second.status_code in (413, 429), second.text
+    assert "storage quota" in second.json()["error"]["message"]
+    assert leftovers(hub) == [p.name for p in (hub.artifacts.root / "models").glob("_upload-*")] and len(leftovers(hub)) == 1
+    # The admin has the default quota; removing the first model frees alice's room.
+    hub.remove_model("one", cascade=True)
+    assert client.post("/api/models", headers=tokens["alice"], data={"name": "two"}, files={"file": ("m.zip", archive)}).status_code == 201
+
+
+def test_a_dataset_is_uploaded_as_one_file_per_split_or_as_one_archive(served, tmp_path):
+    hub, client, tokens = served
+    train = json.dumps(review_rows(20, seed=1, prefix="tr")[0]) + "\n"
+    lines = {"train": "".join(json.dumps(r) + "\n" for r in review_rows(20, seed=1, prefix="tr")),
+             "test": "".join(json.dumps(r) + "\n" for r in review_rows(12, seed=2, prefix="te"))}
+    made = client.post("/api/datasets", headers=tokens["alice"], data={"name": "mine", "task": "text-classification"},
+                       files=[("files", ("train.jsonl", lines["train"])), ("files", ("test.jsonl", lines["test"]))])
+    assert made.status_code == 201, made.text
+    assert {s["name"]: s["num_rows"] for s in made.json()["splits"]} == {"train": 20, "test": 12}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("data/train.jsonl", lines["train"])
+        archive.writestr("data/test.jsonl", lines["test"])
+    packed = client.post("/api/datasets", headers=tokens["alice"], data={"name": "packed", "task": "text-classification"},
+                         files={"files": ("data.zip", buffer.getvalue())})
+    assert packed.status_code == 201, packed.text
+    assert packed.json()["fingerprint"] == made.json()["fingerprint"]
+    with hub.session() as session:
+        assert {row.name: row.owner_id is not None for row in session.scalars(select(DatasetRow))} == {
+            "open": False, "mine": True, "packed": True}
+    before = rows(hub, DatasetRow)
+    for data, files, start in (
+        ({"name": "x", "task": "text-classification", "columns": "{not json"}, {"files": ("t.jsonl", train)}, "columns is not JSON"),
+        ({"name": "x", "task": "text-classification"}, [("files", ("test.jsonl", train)), ("files", ("test.jsonl", train))],
+         "Two uploaded files are for split 'test'"),
+        ({"name": "x", "task": "no-such-task"}, {"files": ("t.jsonl", train)}, ""),
+    ):
+        answer = client.post("/api/datasets", headers=tokens["alice"], data=data, files=files)
+        assert answer.status_code in (400, 404, 422), answer.text
+        assert answer.json()["error"]["message"].startswith(start)
+        assert str(hub.artifacts.root) not in answer.text
+    assert rows(hub, DatasetRow) == before and leftovers(hub) == []
