@@ -348,6 +348,16 @@ def test_the_web_evaluates_follows_and_cancels_jobs_and_uploads_for_members_only
                           files={"file": ("oracle.jsonl", predictions)}, follow_redirects=False)
         assert made.status_code == 303 and made.headers["location"] == "/models/oracle"
         assert "Evaluate this model on a dataset" in alice.get("/models/oracle").text
+        hub.evaluate(model="oracle", dataset="open", progress=False)
+        card = anonymous.get("/models/oracle/card.md")
+        assert card.headers["content-disposition"] == 'attachment; filename="oracle.README.md"'
+        assert card.text.startswith("---\nmodel-index:") and "| open | test | text-classification | accuracy | 1.0000 | [1.0000, 1.0000] |" in card.text
+        # Predictions on the hidden split are its labels: that model's card is for the benchmark's maintainers.
+        hub.add_model("guess", write_jsonl(tmp_path / "guess.jsonl", [{"id": row["id"], "label": "positive"}
+                                                                      for row in review_rows(40, seed=2, prefix="test")]))
+        hub.evaluate(model="guess", dataset="reviews", split="test", progress=False)
+        refused_card = anonymous.get("/models/guess/card.md")
+        assert refused_card.status_code == 403, refused_card.text
         bad = alice.post("/upload/model", data={"csrf": alice.cookies[CSRF_COOKIE], "name": "oracle"},
                          files={"file": ("oracle.jsonl", predictions)}, follow_redirects=True)
         assert "A model named &#39;oracle&#39; already exists" in bad.text

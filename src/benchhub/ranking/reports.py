@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,6 +65,18 @@ def export_card(session: Session, model: str, *, output: str | Path | None = Non
     if output is not None:
         write_atomically(output, model_card(record, evaluations, datasets, version=__version__), example="README.md")
     return metadata
+
+
+def card_text(session: Session, model: str, *, shown: Callable[[str], bool]) -> str:
+    """The model's README.md card (front matter and body), with the evaluations on datasets `shown(dataset)` allows
+    (a server leaves out datasets a hosted benchmark hides a split of from the reader: the card names each
+    dataset's fingerprint, which covers every split)."""
+    from benchhub.report.card import model_card
+
+    row = _model_row(session, model)
+    rows = [evaluation for evaluation in _evaluation_rows(session, row) if shown(evaluation.dataset.name)]
+    datasets = {evaluation.dataset.name: dataset_info(evaluation.dataset) for evaluation in rows}
+    return model_card(model_record(row), [evaluation_record(evaluation) for evaluation in rows], datasets, version=__version__)
 
 
 def model_evaluations(session: Session, model: ModelRow) -> list[Evaluation]:

@@ -69,6 +69,10 @@ class Viewer:
         """The benchmarks that hide `dataset`/`split` from this user, by name; none: the user may see it all."""
         return self._hidden_splits(dataset).get(split, [])
 
+    def hides_any(self, dataset: str) -> bool:
+        """Whether a split of `dataset` is hidden from this user (so its dataset fingerprint, over every split, is too)."""
+        return any(self._hidden_splits(dataset).values())
+
     def reason(self, dataset: str, split: str) -> str | None:
         """Why results on `dataset`/`split` are withheld from this user, or None when they are not."""
         names = self.hidden_by(dataset, split)

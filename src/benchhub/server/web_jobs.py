@@ -7,6 +7,7 @@ and a refusal comes back to its form as one line.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 from urllib.parse import quote
 
@@ -84,6 +85,21 @@ def cancel(job_id: RowId, request: Request, session: SessionDep, user: RequiredU
         return redirect_with_flash(request, target, str(error), error=True)
     said = "Cancelled." if job.state == job_service.CANCELLED else "Asked its worker to stop it."
     return redirect_with_flash(request, target, f"Job {job_id}: {said}")
+
+
+@router.get("/models/{name}/card.md")
+def model_card(name: str, session: SessionDep, viewer: ViewerDep) -> Response:
+    """The model card (README.md with `model-index` metadata) of the results this reader may see."""
+    from benchhub.catalog.models import get_model_row, model_record
+    from benchhub.ranking.reports import card_text
+
+    if viewer.model(model_record(get_model_row(session, name)))["fingerprint"] is None:
+        raise PermissionDeniedError(f"Model {name!r} holds predictions on labels a hosted benchmark hides; its card is "
+                                    "for that benchmark's maintainers.")
+    text = card_text(session, name, shown=lambda dataset: not viewer.hides_any(dataset))
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", name) + ".README.md"
+    return Response(text, media_type="text/markdown; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/upload", response_class=HTMLResponse)
