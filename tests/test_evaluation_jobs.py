@@ -276,7 +276,7 @@ def _job_processes(home: str) -> list[int]:
                 state = handle.read().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if b"spawn_main" in command and f"BENCHHUB_HOME={home}".encode() in environment and state != "Z":
+        if b"multiprocessing" in command and f"BENCHHUB_HOME={home}".encode() in environment and state != "Z":
             found.append(int(entry))
     return found
 

@@ -1,6 +1,7 @@
 """Running one claimed evaluation job in a process of its own, under the job's time and memory limits.
 
-The worker starts the evaluation in a fresh (spawned) process group and watches it: it renews the lease,
+The worker starts the evaluation in a process group of its own (forked from a server process that has the
+evaluation's modules imported) and watches it: it renews the lease,
 reads the group's resident memory from /proc, stops the whole group when the job runs past its time or
 memory limit or its owner cancels it, and says which in the job's one-line reason. The process reports
 progress and writes the outcome itself (done with the evaluation's id, or failed with the reason); if it
@@ -43,7 +44,7 @@ logger = logging.getLogger(__name__)
 PROGRESS_SECONDS = 0.5  # at most this often a running job writes how far it is
 WATCH_SECONDS = 0.2  # how often the worker looks at memory and time
 CANCEL_CHECK_SECONDS = 1.0
-# Fault injection for tests, read by the job's process: "sleep:S" (S seconds of steps before evaluating),
+# Fault injection for tests, read when a job starts and handed to its process: "sleep:S" (S seconds of steps before evaluating),
 # "allocate:MB" (holds MB of memory, then sleeps), "crash-first" (the first attempt's process dies).
 FAULT_VARIABLE = "BENCHHUB_EVALUATION_JOB_FAULT"
 
@@ -65,9 +66,9 @@ def run_claimed_job(config: HubConfig, sessions: Callable[[], Session], claim: J
     with sessions() as session:
         job = session.get(EvaluationJobRow, claim.job_id)
         time_limit, memory_limit = job.time_limit_seconds, job.memory_limit_mb
-    process = multiprocessing.get_context("spawn").Process(
-        target=run_in_child, args=(str(config.home), config.database_url, claim, os.getpid()), daemon=False,
-        name=f"benchhub-evaluation-job-{claim.job_id}")
+    process = _context().Process(
+        target=run_in_child, args=(str(config.home), config.database_url, claim, os.getpid(), os.environ.get(FAULT_VARIABLE, "")),
+        daemon=False, name=f"benchhub-evaluation-job-{claim.job_id}")
     process.start()
     started = time.monotonic()
     renewed = checked = started
@@ -109,7 +110,25 @@ def run_claimed_job(config: HubConfig, sessions: Callable[[], Session], claim: J
         return record_peak_memory(session, claim.job_id, peak)
 
 
-def run_in_child(home: str, database_url: str, claim: JobClaim, worker_pid: int) -> None:
+def _context() -> multiprocessing.context.BaseContext:
+    """Jobs' processes fork from a server process that has imported what an evaluation needs (a few ms each, not a
+    fresh interpreter's second of imports); it holds no database connection and no thread of this worker's."""
+    global _started_context
+    if _started_context is None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        _started_context = context
+    return _started_context
+
+
+_started_context: multiprocessing.context.BaseContext | None = None
+# What the server process imports once for every job (a module that is not installed is skipped): benchhub's
+# evaluation path, the baselines' scikit-learn, and torch and transformers, whose imports take seconds.
+PRELOAD = ["benchhub.evaluation.job_process", "benchhub.evaluation.evaluations", "benchhub.catalog.loading",
+           "benchhub.store.database", "sklearn.linear_model", "sklearn.feature_extraction.text", "torch", "transformers"]
+
+
+def run_in_child(home: str, database_url: str, claim: JobClaim, worker_pid: int, fault: str = "") -> None:
     """The job's process: runs the evaluation, reports progress, and ends the job (done or failed) itself."""
     from benchhub.evaluation.evaluations import run_evaluation
     from benchhub.progress import observed
@@ -124,7 +143,7 @@ def run_in_child(home: str, database_url: str, claim: JobClaim, worker_pid: int)
         last = [0.0]
 
         def report(description: str, done: int, total: int) -> None:
-            if os.getppid() != worker_pid:  # the worker died: stop, and let its lease expire
+            if not _alive(worker_pid):  # the worker died: stop, and let its lease expire
                 os._exit(3)
             now = time.monotonic()
             if now - last[0] >= PROGRESS_SECONDS or done == total:
@@ -133,7 +152,7 @@ def run_in_child(home: str, database_url: str, claim: JobClaim, worker_pid: int)
                     if not record_progress(progress_session, claim, done, total):
                         os._exit(4)  # the job is no longer ours (cancelled or taken over)
 
-        _inject_fault(os.environ.get(FAULT_VARIABLE, ""), claim, report)
+        _inject_fault(fault, claim, report)
         try:
             with observed(report), sessions() as session:
                 evaluation = run_evaluation(session, artifacts, show_progress=False, **request)
@@ -146,7 +165,17 @@ def run_in_child(home: str, database_url: str, claim: JobClaim, worker_pid: int)
         else:
             outcome = dict(state=DONE, evaluation_id=evaluation.id, cached=evaluation.cached)
         with sessions() as session:
-            finish_job(session, claim, **outcome)
+            finish_job(session, claim, peak_memory_mb=own_peak_mb(), **outcome)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a process of another user has the number now: ours is gone
+        return False
+    return True
 
 
 def _inject_fault(fault: str, claim: JobClaim, report: Callable[[str, int, int], None]) -> None:
@@ -162,26 +191,41 @@ def _inject_fault(fault: str, claim: JobClaim, report: Callable[[str, int, int],
         report("fault", step + 1, steps + 1)
 
 
+def own_peak_mb() -> float | None:
+    """The memory this process holds of its own at its end, in MB: what a job too quick for the worker's watch
+    used (a lower bound of its peak)."""
+    return _private_mb(os.getpid())
+
+
 def group_memory_mb(pid: int) -> float:
-    """Resident memory of `pid` and its descendants, in MB (0 where /proc cannot tell)."""
+    """Memory `pid` and its descendants hold of their own, in MB (0 where /proc cannot tell).
+
+    Private pages only (`Private_Clean` + `Private_Dirty` of /proc/PID/smaps_rollup): a job's process forks from a
+    server that has torch and transformers imported, and the pages it shares with that server cost nothing more.
+    """
     total, seen, pending = 0.0, set(), [pid]
     while pending:
         current = pending.pop()
         if current in seen:
             continue
         seen.add(current)
+        total += _private_mb(current) or 0.0
         try:
-            with open(f"/proc/{current}/status", encoding="ascii", errors="replace") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) / 1024.0
-                        break
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as children:
                     pending.extend(int(child) for child in children.read().split())
         except (OSError, ValueError):
             continue
     return total
+
+
+def _private_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as rollup:
+            kilobytes = sum(int(line.split()[1]) for line in rollup if line.startswith(("Private_Clean:", "Private_Dirty:")))
+    except (OSError, ValueError, IndexError):
+        return None
+    return kilobytes / 1024.0
 
 
 def _kill_group(process: multiprocessing.process.BaseProcess) -> None:
