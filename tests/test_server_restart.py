@@ -112,3 +112,46 @@ def test_a_server_with_no_worker_leaves_scoring_to_benchhub_worker(open_hub, tmp
     stopped_cleanly(server, output)
     assert hub.run_worker(once=True) == 1
     assert score_rows(hub, queued) == [(1, True)]
+
+
+def test_a_restarted_server_runs_the_evaluation_jobs_a_killed_one_left_running_or_queued(open_hub, tmp_path, database_url):
+    from benchhub.evaluation.job_process import FAULT_VARIABLE
+    from benchhub.store.tables import EvaluationJobRow, EvaluationRow, ModelRow
+    from tests.conftest import review_rows, write_jsonl
+
+    hub = open_hub()
+    hub.add_dataset("open", id_column="id", splits={
+        "train": write_jsonl(tmp_path / "train.jsonl", review_rows(40, seed=1, prefix="train")),
+        "test": write_jsonl(tmp_path / "test.jsonl", review_rows(30, seed=3, prefix="test"))})
+    hub.create_user("alice")
+    token = hub.create_token("alice")[1]
+    env = {**os.environ, "BENCHHUB_HOME": str(hub.config.home), "BENCHHUB_DATABASE_URL": database_url}
+    env.pop("BENCHHUB_IN_PROCESS_SCORING", None)
+    port = free_port()
+
+    def jobs() -> dict[str, tuple[str, int]]:
+        with hub.session() as session:
+            return {job.model: (job.state, job.attempts) for job in session.scalars(select(EvaluationJobRow))}
+
+    first = serve({**env, FAULT_VARIABLE: "sleep:300"}, port)  # its job's process sleeps before it evaluates
+    try:
+        answer = httpx.post(f"http://127.0.0.1:{port}/api/evaluations", json={"models": ["baseline:majority"], "datasets": ["open"]},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        assert answer.status_code == 202, answer.text
+        wait_for(lambda: jobs().get("baseline:majority") == ("running", 1), 60, "the server to start the job")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=30)
+    # Asked for while no server runs: it waits in the queue.
+    hub.request_evaluations(user="alice", models=["baseline:tfidf-logreg"], datasets=["open"])
+    second = serve(env, port)
+    try:
+        wait_for(lambda: jobs() == {"baseline:majority": ("done", 2), "baseline:tfidf-logreg": ("done", 1)}, 60,
+                 f"the restarted server to run both jobs (jobs now: {jobs()})")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        output = second.communicate(timeout=30)[0]
+    stopped_cleanly(second, output)
+    with hub.session() as session:  # each result stored once
+        stored = session.execute(select(ModelRow.name).join(EvaluationRow, EvaluationRow.model_id == ModelRow.id)).scalars().all()
+    assert sorted(stored) == ["baseline:majority", "baseline:tfidf-logreg"]

@@ -169,13 +169,16 @@ def run_in_child(home: str, database_url: str, claim: JobClaim, worker_pid: int,
 
 
 def _alive(pid: int) -> bool:
+    """Whether the worker `pid` still runs (a killed one may linger as a zombie until its parent reaps it)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except (ProcessLookupError, PermissionError):  # gone, or another user's process has the number now
         return False
-    except PermissionError:  # a process of another user has the number now: ours is gone
-        return False
-    return True
+    except (OSError, IndexError):
+        return True  # no /proc to tell: os.kill said it exists
+    return state not in ("Z", "X")
 
 
 def _inject_fault(fault: str, claim: JobClaim, report: Callable[[str, int, int], None]) -> None:
