@@ -130,7 +130,16 @@ def test_a_quota_of_evaluation_time_counts_what_ran_not_what_was_cancelled(setup
     assert over.status_code == 429
     assert over.json()["error"]["message"].startswith("User 'alice' has used 1.5 of their 1 hours of evaluation time in the last 7 days")
     hub.set_user("alice", evaluation_quota_hours=2)
-    assert client.post("/api/evaluations", headers=tokens["alice"], json={"models": MODELS, "datasets": ["open"]}).status_code == 202
+    queued = client.post("/api/evaluations", headers=tokens["alice"], json={"models": MODELS, "datasets": ["open"]}).json()["jobs"]
+    assert [job["state"] for job in queued] == ["queued", "queued"]
+    # The quota is checked again when a job would start: time used up while it waited ends it, saying why.
+    hub.set_user("alice", evaluation_quota_hours=1)
+    with hub.session() as session:
+        assert job_service.claim_job(session, "worker", lease_seconds=60) is None
+    ended = [client.get(f"/api/jobs/{job['id']}", headers=tokens["alice"]).json() for job in queued]
+    assert [job["state"] for job in ended] == ["failed", "failed"]
+    assert ended[0]["error"] == ("not started: alice's evaluation time for the last 7 days is used up (1.5 of 1 hours); "
+                                 "ask again later, or ask an admin for more")
 
 
 def test_jobs_are_taken_round_robin_so_a_single_job_is_not_stuck_behind_a_matrix(setup):

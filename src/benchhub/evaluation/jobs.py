@@ -182,15 +182,22 @@ def claim_job(session: Session, worker: str, *, lease_seconds: float, now: datet
     candidates = session.execute(
         select(EvaluationJobRow.id, EvaluationJobRow.queue_key).where(_claimable(now)).order_by(EvaluationJobRow.id)
     ).all()
-    if not candidates:
-        session.commit()
-        return None
-    job_id = next_in_turn(candidates, _last_starts(session, {key for _, key in candidates}))
-    row = session.scalar(select(EvaluationJobRow).where(EvaluationJobRow.id == job_id, _claimable(now))
-                         .with_for_update(skip_locked=True))
-    if row is None:
-        session.rollback()
-        return None
+    while True:
+        if not candidates:
+            session.commit()
+            return None
+        job_id = next_in_turn(candidates, _last_starts(session, {key for _, key in candidates}))
+        row = session.scalar(select(EvaluationJobRow).where(EvaluationJobRow.id == job_id, _claimable(now))
+                             .with_for_update(skip_locked=True))
+        if row is None:
+            session.rollback()
+            return None
+        over = _over_quota(session, row, now)
+        if over is None:
+            break
+        # Its owner's time ran out while it waited: it ends now, saying why, rather than waiting unexplained.
+        row.state, row.finished_at, row.error = FAILED, now, over
+        candidates = [(other, key) for other, key in candidates if key != row.queue_key or other != row.id]
     taken = session.execute(
         update(EvaluationJobRow).where(EvaluationJobRow.id == job_id, _claimable(now))
         .values(state=RUNNING, lease_owner=worker, lease_expires_at=now + timedelta(seconds=lease_seconds),
@@ -202,6 +209,15 @@ def claim_job(session: Session, worker: str, *, lease_seconds: float, now: datet
         return None
     session.commit()
     return JobClaim(job_id, worker, row.attempts + 1)
+
+
+def _over_quota(session: Session, row: EvaluationJobRow, now: datetime) -> str | None:
+    owner = session.get(UserRow, row.owner_id)
+    used, quota = used_evaluation_seconds(session, owner, now=now), evaluation_quota_seconds(owner)
+    if used < quota:
+        return None
+    return (f"not started: {owner.name}'s evaluation time for the last {QUOTA_WINDOW.days} days is used up "
+            f"({used / 3600:.1f} of {quota / 3600:g} hours); ask again later, or ask an admin for more")
 
 
 def next_in_turn(candidates: list[tuple[int, str]], last_start: dict[str, datetime | None]) -> int:
