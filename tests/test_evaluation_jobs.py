@@ -84,7 +84,7 @@ def test_a_member_evaluates_through_the_api_and_the_result_is_the_one_the_cli_wo
     assert len(client.get("/api/jobs?all=true", headers=tokens["bob"]).json()) == 2  # all=true is for admins
 
 
-def test_requests_are_checked_whole_before_anything_is_queued(setup):
+def test_requests_are_checked_whole_before_anything_is_queued(setup, monkeypatch):
     hub, client, tokens = setup
 
     def refused(token, body, status, start):
@@ -101,6 +101,11 @@ def test_requests_are_checked_whole_before_anything_is_queued(setup):
     refused("alice", {"models": MODELS, "datasets": ["open"], "batch_size": 0}, 422, "")
     refused("alice", {"models": MODELS, "datasets": ["open"], "memory_limit_mb": 8}, 422, "")
     refused("alice", {"models": MODELS, "datasets": ["open"], "settings": {"max_length": "long"}}, 422, "")
+    refused("alice", {"models": MODELS, "datasets": ["open"], "settings": {"doc_stride": 64}}, 422,
+            "--doc-stride does not apply to text-classification")
+    with monkeypatch.context() as patched:
+        patched.setattr(job_service, "MAX_QUEUED_PER_USER", 1)
+        refused("alice", {"models": MODELS, "datasets": ["open"]}, 429, "User 'alice' has 0 evaluation jobs queued or running;")
     assert _jobs(hub) == []
     # The admin (a maintainer) may evaluate on the hidden split; the public dev split is open to everyone.
     assert client.post("/api/evaluations", headers=tokens["admin"], json={"models": MODELS[:1], "datasets": ["reviews"]}).status_code == 202

@@ -47,6 +47,7 @@ from benchhub.store.tables import EvaluationJobRow, UserRow, utcnow
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 ENDED = (DONE, FAILED, CANCELLED)
 MAX_JOBS_PER_REQUEST = 500
+MAX_QUEUED_PER_USER = 2000
 MAX_ATTEMPTS = 3
 DEFAULT_TIME_LIMIT_SECONDS = 3600
 MAX_TIME_LIMIT_SECONDS = 24 * 3600
@@ -87,6 +88,11 @@ def request_evaluations(session: Session, artifacts: ArtifactStore, user: UserRo
         raise LimitExceededError(f"User {user.name!r} has used {used / 3600:.1f} of their {quota / 3600:g} hours of "
                                     f"evaluation time in the last {QUOTA_WINDOW.days} days; wait, or ask an admin for more "
                                     f"(`benchhub user set {user.name} --evaluation-quota-hours H`).")
+    waiting = session.scalar(select(func.count()).where(EvaluationJobRow.owner_id == user.id,
+                                                        EvaluationJobRow.state.in_((QUEUED, RUNNING)))) or 0
+    if waiting + len(models) * len(datasets) > MAX_QUEUED_PER_USER:
+        raise LimitExceededError(f"User {user.name!r} has {waiting} evaluation jobs queued or running; at most "
+                                 f"{MAX_QUEUED_PER_USER} may wait at once. Wait for some to finish, or cancel some.")
     cached: dict[tuple[str, str], Any] = {}
     for dataset in datasets:
         get_split_row(get_dataset_row(session, dataset), split)
