@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from benchhub.server.in_process_scoring import WorkerSettings
 from benchhub.store.tables import EvaluationJobRow, EvaluationRow, UserRow, utcnow
 from tests.conftest import review_rows, write_jsonl
 from tests.fixtures.benchmarks import make_benchmark
+from tests.test_submission_concurrency import wait_for
 
 MODELS = ["baseline:majority", "baseline:tfidf-logreg"]
 
@@ -45,15 +45,6 @@ def setup(open_hub, tmp_path):
 def _jobs(hub, *where):
     with hub.session() as session:
         return session.scalars(select(EvaluationJobRow).where(*where).order_by(EvaluationJobRow.id)).all()
-
-
-def _wait(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def test_a_member_evaluates_through_the_api_and_the_result_is_the_one_the_cli_would_store(setup):
@@ -214,22 +205,22 @@ def test_limits_and_cancelling_stop_the_jobs_process_and_say_why(setup, monkeypa
     slow = ask(time_limit_seconds=4)
     stop, thread = _run_worker_in_thread(hub)
     try:
-        job = _wait(lambda: (j := client.get(f"/api/jobs/{slow}", headers=tokens["alice"]).json())["state"] == "failed" and j,
+        job = wait_for(lambda: (j := client.get(f"/api/jobs/{slow}", headers=tokens["alice"]).json())["state"] == "failed" and j,
                     60, "the time limit")
         assert job["error"] == "stopped: it ran longer than the job's time limit of 4 s"
         monkeypatch.setenv(FAULT_VARIABLE, "allocate:1500")
         big = ask(memory_limit_mb=1024)
-        job = _wait(lambda: (j := client.get(f"/api/jobs/{big}", headers=tokens["alice"]).json())["state"] == "failed" and j,
+        job = wait_for(lambda: (j := client.get(f"/api/jobs/{big}", headers=tokens["alice"]).json())["state"] == "failed" and j,
                     60, "the memory limit")
         assert job["error"].startswith("stopped: it used ") and job["error"].endswith("over the job's limit of 1,024 MB")
         assert job["peak_memory_mb"] > 1024
         monkeypatch.setenv(FAULT_VARIABLE, "sleep:60")
         running = ask()
-        _wait(lambda: client.get(f"/api/jobs/{running}", headers=tokens["alice"]).json()["examples_done"] > 0, 60, "progress")
+        wait_for(lambda: client.get(f"/api/jobs/{running}", headers=tokens["alice"]).json()["examples_done"] > 0, 60, "progress")
         seen = client.get(f"/api/jobs/{running}", headers=tokens["alice"]).json()
         assert seen["state"] == "running" and seen["rate_per_second"] > 0 and seen["seconds_left"] > 0
         assert client.post(f"/api/jobs/{running}/cancel", headers=tokens["alice"]).json()["cancel_requested"] is True
-        job = _wait(lambda: (j := client.get(f"/api/jobs/{running}", headers=tokens["alice"]).json())["state"] == "cancelled" and j,
+        job = wait_for(lambda: (j := client.get(f"/api/jobs/{running}", headers=tokens["alice"]).json())["state"] == "cancelled" and j,
                     30, "the cancel")
         assert job["error"] == "cancelled by its owner while it ran" and job["evaluation_id"] is None
     finally:
@@ -258,13 +249,13 @@ def test_a_crashed_process_is_retried_and_a_killed_worker_loses_its_job_to_anoth
     doomed = subprocess.Popen([sys.executable, "-m", "benchhub", "worker", "--lease-seconds", "2", "--poll-seconds", "0.2"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait(lambda: _jobs(hub, EvaluationJobRow.id == job["id"])[0].examples_done > 0, 120, "the job to run")
+        wait_for(lambda: _jobs(hub, EvaluationJobRow.id == job["id"])[0].examples_done > 0, 120, "the job to run")
     finally:
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(30)
-    _wait(lambda: not _job_processes(str(hub.config.home)), 10, "the orphaned job process to stop")
+    wait_for(lambda: not _job_processes(str(hub.config.home)), 10, "the orphaned job process to stop")
     del env[FAULT_VARIABLE]
-    _wait(lambda: _jobs(hub, EvaluationJobRow.id == job["id"])[0].lease_expires_at < utcnow(), 10, "its lease to expire")
+    wait_for(lambda: _jobs(hub, EvaluationJobRow.id == job["id"])[0].lease_expires_at < utcnow(), 10, "its lease to expire")
     again = subprocess.run([sys.executable, "-m", "benchhub", "worker", "--once", "--lease-seconds", "2", "--poll-seconds", "0.2"],
                            env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
