@@ -13,9 +13,7 @@ stored once.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import signal
 import time
 import traceback
 from pathlib import Path
@@ -37,11 +35,11 @@ from benchhub.evaluation.jobs import (
     record_progress,
     renew_job,
 )
+from benchhub.executors.limited_process import Stop, own_process_group, run_limited
 from benchhub.store.tables import EvaluationJobRow
 
 logger = logging.getLogger(__name__)
 PROGRESS_SECONDS = 0.5  # at most this often a running job writes how far it is
-WATCH_SECONDS = 0.2  # how often the worker looks at memory and time
 CANCEL_CHECK_SECONDS = 1.0
 # Fault injection for tests, read by the job's process: "sleep:S" (S seconds of steps before evaluating),
 # "allocate:MB" (holds MB of memory, then sleeps), "crash-first" (the first attempt's process dies).
@@ -65,46 +63,37 @@ def run_claimed_job(config: HubConfig, sessions: Callable[[], Session], claim: J
     with sessions() as session:
         job = session.get(EvaluationJobRow, claim.job_id)
         time_limit, memory_limit = job.time_limit_seconds, job.memory_limit_mb
-    process = multiprocessing.get_context("spawn").Process(
-        target=run_in_child, args=(str(config.home), config.database_url, claim, os.getpid()), daemon=False,
-        name=f"benchhub-evaluation-job-{claim.job_id}")
-    process.start()
-    started = time.monotonic()
-    renewed = checked = started
-    peak = 0.0
-    stop = None
-    while stop is None:
-        process.join(WATCH_SECONDS)
-        if process.exitcode is not None:
-            break
-        now = time.monotonic()
-        memory = group_memory_mb(process.pid)
-        peak = max(peak, memory)
-        if memory > memory_limit:
-            stop = (FAILED, f"stopped: it used {memory:,.0f} MB of memory, over the job's limit of {memory_limit:,} MB")
-        elif now - started > time_limit:
-            stop = (FAILED, f"stopped: it ran longer than the job's time limit of {time_limit:,} s")
-        elif now - checked >= CANCEL_CHECK_SECONDS:
-            checked = now
+    marks = {"checked": 0.0, "renewed": 0.0}
+
+    def check(elapsed: float) -> Stop | None:
+        if elapsed - marks["checked"] >= CANCEL_CHECK_SECONDS:
+            marks["checked"] = elapsed
             with sessions() as session:
                 if cancel_requested(session, claim):
-                    stop = (CANCELLED, "cancelled by its owner while it ran")
-        if stop is None and now - renewed >= lease_seconds / 3:
-            renewed = now
+                    return Stop(CANCELLED, "cancelled by its owner while it ran")
+        if elapsed - marks["renewed"] >= lease_seconds / 3:
+            marks["renewed"] = elapsed
             with sessions() as session:
                 if not renew_job(session, claim, lease_seconds=lease_seconds):
-                    stop = ("lost", None)
+                    return Stop("lost", "")
+        return None
+
+    ended = run_limited(run_in_child, (str(config.home), config.database_url, claim, os.getpid()),
+                        time_limit_seconds=time_limit, memory_limit_mb=memory_limit, check=check, whose="the job's",
+                        name=f"benchhub-evaluation-job-{claim.job_id}")
+    peak, stop = ended.peak_memory_mb, ended.stop
     if stop is not None:
-        _kill_group(process)
-        if stop[0] == "lost":
+        if stop.kind == "lost":
             return "lost"
+        state = CANCELLED if stop.kind == CANCELLED else FAILED
         with sessions() as session:
-            finish_job(session, claim, state=stop[0], error=stop[1], peak_memory_mb=peak)
-        return stop[0]
+            finish_job(session, claim, state=state, error=stop.reason if state == CANCELLED else f"stopped: {stop.reason}",
+                       peak_memory_mb=peak)
+        return state
     with sessions() as session:
         # Written only if the process did not end the job itself: it died, and the job is retried while it may be.
         if finish_job(session, claim, state=FAILED, retry=True, peak_memory_mb=peak,
-                      error=f"the evaluation process ended without a result (exit code {process.exitcode})"):
+                      error=f"the evaluation process ended without a result (exit code {ended.exitcode})"):
             return FAILED
         return record_peak_memory(session, claim.job_id, peak)
 
@@ -115,7 +104,7 @@ def run_in_child(home: str, database_url: str, claim: JobClaim, worker_pid: int)
     from benchhub.progress import observed
     from benchhub.store.database import open_store
 
-    os.setpgid(0, 0)  # its own process group, so the worker can stop everything it starts
+    own_process_group()  # so the worker can stop everything it starts
     with open_store(HubConfig(home=Path(home), database_url=database_url)) as (sessions, artifacts):
         with sessions() as session:
             job = session.get(EvaluationJobRow, claim.job_id)
@@ -160,33 +149,3 @@ def _inject_fault(fault: str, claim: JobClaim, report: Callable[[str, int, int],
     for step in range(steps):
         time.sleep(0.1)
         report("fault", step + 1, steps + 1)
-
-
-def group_memory_mb(pid: int) -> float:
-    """Resident memory of `pid` and its descendants, in MB (0 where /proc cannot tell)."""
-    total, seen, pending = 0.0, set(), [pid]
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        try:
-            with open(f"/proc/{current}/status", encoding="ascii", errors="replace") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) / 1024.0
-                        break
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as children:
-                    pending.extend(int(child) for child in children.read().split())
-        except (OSError, ValueError):
-            continue
-    return total
-
-
-def _kill_group(process: multiprocessing.process.BaseProcess) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        process.kill()
-    process.join(10)
