@@ -121,6 +121,14 @@ def checked_limits(phase: str, takes: str, given: dict[str, Any] | None) -> dict
     return chosen
 
 
+def _checked_takes(spec: PhaseSpec) -> dict[str, int] | None:
+    limits = checked_limits(spec.name, spec.takes, spec.limits)
+    if spec.takes == MODELS and spec.labels_public:
+        raise InvalidInputError(f"Phase {spec.name!r} takes models, so its split stays hidden (its inputs are never "
+                                f"released); drop ':public', or make a predictions phase for public labels.")
+    return limits
+
+
 def upload_limit(benchmark: BenchmarkRow) -> int:
     """The most bytes one submission to the benchmark may send: its predictions-file limit, or the model size
     limit of its largest models phase where that is more (each phase checks its own limit again)."""
@@ -153,7 +161,9 @@ def create_benchmark(session: Session, artifacts: ArtifactStore, name: str, *, a
         name=name, title=title or name, description=description, dataset_id=dataset_row.id, task=dataset_row.task,
         primary_metric=metric, created_by=actor.id, settings=chosen, split_seed=seed,
     )
-    _check_label_release(session, dataset_row, _unique(phases))
+    for spec in _unique(phases):
+        _checked_takes(spec)
+    _check_label_release(session, dataset_row, phases)
     row.phases = [_phase_row(artifacts, dataset_row, spec, seed, chosen["public_fraction"]) for spec in phases]
     session.add(row)
     session.flush()
@@ -250,10 +260,7 @@ def _phase_row(artifacts: ArtifactStore, dataset_row: Any, spec: PhaseSpec, seed
                                     f"{EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC).")
     if spec.opens_at and spec.closes_at and spec.closes_at <= spec.opens_at:
         raise InvalidInputError(f"Phase {spec.name!r} closes ({spec.closes_at.isoformat()}) before it opens ({spec.opens_at.isoformat()}).")
-    limits = checked_limits(spec.name, spec.takes, spec.limits)
-    if spec.takes == MODELS and spec.labels_public:
-        raise InvalidInputError(f"Phase {spec.name!r} takes models, so its split stays hidden (its inputs are never "
-                                f"released); drop ':public', or make a predictions phase for public labels.")
+    limits = _checked_takes(spec)
     split = load_split(artifacts, dataset_row, spec.split)
     if not get_task(dataset_row.task).has_references(split):
         raise InvalidInputError(f"Split {spec.split!r} has no labels, so phase {spec.name!r} could not score anything.")

@@ -68,7 +68,8 @@ def benchmark_board(session: Session, benchmark: str, *, phase: str | None = Non
         BoardRow(rank=rank, user=submission.user.name, submission_id=submission.id, submitted_at=submission.created_at,
                  score=score((submission, scored)), metrics=dict(metrics((submission, scored))),
                  method_name=submission.method_name, method_description=submission.method_description,
-                 method_url=submission.method_url)
+                 method_url=submission.method_url,
+                 measurements=dict(scored.measurements) if scored.measurements else None)
         for rank, (submission, scored) in enumerate(best, start=1)
     ]
     return Board(benchmark=bench.name, phase=phase_row.name, kind=kind, metric=metric, rows=rows)

@@ -483,6 +483,7 @@ def submission_record(session: Session, row: SubmissionRow, *, reveal_private: b
         private_metrics=dict(private) if private is not None else None,
         score_version=score.version if score is not None else None,
         method_name=row.method_name, method_description=row.method_description, method_url=row.method_url,
+        measurements=dict(score.measurements) if score is not None and score.measurements else None,
     )
 
 
