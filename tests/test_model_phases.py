@@ -253,6 +253,56 @@ def test_phase_specs_take_models_with_limits_and_refuse_what_cannot_work(open_hu
         (PhaseSpec("m", "test", takes="models", limits={"gpus": 1}), r"Phase 'm': unknown limit 'gpus'"),
         (PhaseSpec("m", "test", limits={"time_limit_seconds": 5}), r"Phase 'm' takes predictions files, so it has no model limits"),
         (PhaseSpec("m", "test", takes="weights"), r"Phase 'm' takes 'weights'; a phase takes one of \['predictions', 'models'\]"),
+        (PhaseSpec("p", "test"), r"The inputs of reviews/test cannot be both released and withheld: phase 'p' releases them \(it "
+                                 r"takes predictions files\) and phase 'test' of benchmark 'arena' takes models"),
     ]:
         with pytest.raises(InvalidInputError, match=message):
             hub.create_benchmark("other", dataset="reviews", user="admin", phases=[spec])
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_models_phases_over_http_the_web_page_and_the_cli_board(open_hub, tmp_path, tiny_bert, monkeypatch):
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from benchhub.cli.app import app as cli
+    from benchhub.server import create_app
+    from tests.fixtures.browser import signed_in
+
+    monkeypatch.setenv("BENCHHUB_IN_PROCESS_SCORING", "0")
+    hub = open_hub()
+    hosted(hub, tmp_path / "files")
+    alice = {"Authorization": f"Bearer {hub.create_token('alice')[1]}"}
+    admin = {"Authorization": f"Bearer {hub.create_token('admin')[1]}"}
+    url = f"/api/benchmarks/{BENCH}"
+    archive = archive_of(tiny_bert, tmp_path / "model.zip").read_bytes()
+    with TestClient(create_app(hub.config)) as client:
+        created = client.post("/api/benchmarks", headers=admin, json={
+            "name": "api-made", "dataset": "reviews", "phases": [
+                {"name": "m", "split": "test", "takes": "models", "limits": {"time_limit_seconds": 60}}]})
+        assert created.status_code == 201, created.text
+        assert created.json()["phases"][0]["limits"] == {**DEFAULT_LIMITS, "time_limit_seconds": 60}
+        inputs = client.get(f"{url}/phases/test/inputs", headers=admin)
+        assert inputs.status_code == 403 and "its inputs are never released" in inputs.json()["error"]["message"]
+        wrong = client.post(f"{url}/submissions", headers=alice, data={"phase": "test"},
+                            files={"file": ("predictions.jsonl", b'{"id": "test-0", "label": "positive"}\n', "application/jsonl")})
+        assert wrong.status_code == 422 and wrong.json()["error"]["message"].startswith("Phase 'test' takes models, not predictions files")
+        sent = client.post(f"{url}/submissions", headers={**alice, "Idempotency-Key": "http-1"}, data={"phase": "test"},
+                           files={"file": ("model.zip", archive, "application/zip")})
+        assert sent.status_code == 201, sent.text
+        body = sent.json()
+        assert (body["status"], body["filename"], body["measurements"]) == ("queued", "model.zip", None)
+        assert "file_path" not in body and "submissions/" not in sent.text
+        assert hub.run_worker(once=True) == 1
+        board = client.get(f"{url}/board", params={"phase": "test"}).json()
+        (row,) = board["rows"]
+        assert row["submission_id"] == body["id"] and row["measurements"]["throughput"] > 0
+        assert row["measurements"]["peak_memory_mb"] > 100 and row["measurements"]["latency_ms"] > 0
+        page = signed_in(client, hub.create_token("alice")[1]).get(f"/benchmarks/{BENCH}").text
+        assert "examples/s (batch 32)" in page and "peak memory MB" in page
+        assert f'{row["measurements"]["peak_memory_mb"]:,.1f}' in page
+        assert "never released: submit a model, which the hub runs on them (600 s, 4,096 MB of memory, models up to 20 MB)" in page
+    shown = CliRunner().invoke(cli, ["benchmark", "board", BENCH, "--phase", "test"], env={"COLUMNS": "250"})
+    assert shown.exit_code == 0, shown.output
+    assert "latency ms (batch 1)" in shown.output and "examples/s (batch 32)" in shown.output
+    assert f'{row["measurements"]["throughput"]:.4f}' in shown.output

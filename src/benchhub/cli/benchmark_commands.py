@@ -121,15 +121,20 @@ def board_command(
     if as_json:
         _print_json(document)
         return
+    from benchhub.competitions.boards import measured_columns
+
     summary = document.get("dynascore")
     shown = [n for n in (summary or {}).get("weights", {}) if n != "metric"]
+    # Submitted models' speed and memory, measured by the host; a board of predictions files has none.
+    measured = measured_columns(r.get("measurements") for r in document["rows"])
     rows = [[str(r["rank"]), method_and_user(r), *([_number(r.get("dynascore"))] if summary else []), f"{r['score']:.4f}",
-             *(_number((r["metrics"].get(n) or {}).get("value")) for n in shown), str(r["submission_id"]),
+             *(_number((r["metrics"].get(n) or {}).get("value")) for n in shown),
+             *(_number((r.get("measurements") or {}).get(key)) for key, _ in measured), str(r["submission_id"]),
              str(r["submitted_at"])[:16].replace("T", " ")] for r in document["rows"]]
     ranked = f"Dynascore ({summary['query']})" if summary else document["metric"]
     _console().print(rich_table(f"{document['benchmark']} / {document['phase']}: {document['kind']} ranking by {ranked}",
                                 ["#", "method (participant)", *(["Dynascore"] if summary else []), document["metric"], *shown,
-                                 "submission", "submitted (UTC)"], rows))
+                                 *(heading for _, heading in measured), "submission", "submitted (UTC)"], rows))
     if summary:
         source = "the maintainers' default weights" if summary["source"] == "maintainers" else "your weights"
         typer.echo(f"Dynascore with {source}: " + "; ".join(

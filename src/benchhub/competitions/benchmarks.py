@@ -164,6 +164,7 @@ def create_benchmark(session: Session, artifacts: ArtifactStore, name: str, *, a
     for spec in _unique(phases):
         _checked_takes(spec)
     _check_label_release(session, dataset_row, phases)
+    _check_input_release(session, dataset_row, phases)
     row.phases = [_phase_row(artifacts, dataset_row, spec, seed, chosen["public_fraction"]) for spec in phases]
     session.add(row)
     session.flush()
@@ -242,6 +243,27 @@ def _check_label_release(session: Session, dataset_row: DatasetRow, phases: Sequ
                 f"The labels of {dataset_row.name}/{spec.split} cannot be both public and hidden: {publisher} "
                 f"publishes them and {hider} hides them; hide labels only on a split no phase publishes "
                 f"(register a fresh split for it)."
+            )
+
+
+def _check_input_release(session: Session, dataset_row: DatasetRow, phases: Sequence[PhaseSpec]) -> None:
+    """Refuses a models phase over a split whose inputs a predictions phase releases, or the other way round: a
+    models phase promises that its split's inputs are never released, and a predictions phase releases them."""
+    existing = session.execute(
+        select(BenchmarkPhaseRow.split, BenchmarkPhaseRow.takes, BenchmarkPhaseRow.name, BenchmarkRow.name)
+        .join(BenchmarkRow, BenchmarkRow.id == BenchmarkPhaseRow.benchmark_id)
+        .where(BenchmarkRow.dataset_id == dataset_row.id).order_by(BenchmarkRow.name, BenchmarkPhaseRow.name)
+    ).all()
+    known = [(split, takes, f"phase {phase!r} of benchmark {bench!r}") for split, takes, phase, bench in existing]
+    known += [(spec.split, spec.takes, f"phase {spec.name!r}") for spec in phases]
+    for split, takes, where in known:
+        clash = next((other for other_split, other_takes, other in known if other_split == split and other_takes != takes), None)
+        if clash is not None:
+            releaser, withholder = (where, clash) if takes == PREDICTIONS else (clash, where)
+            raise InvalidInputError(
+                f"The inputs of {dataset_row.name}/{split} cannot be both released and withheld: {releaser} releases "
+                f"them (it takes predictions files) and {withholder} takes models, whose inputs are never released; "
+                f"run models on a split no predictions phase uses (register a fresh split for it)."
             )
 
 
@@ -458,7 +480,7 @@ def _phase_details(row: BenchmarkPhaseRow) -> dict[str, Any]:
         "name": row.name, "split": row.split, "labels_public": row.labels_public,
         "opens_at": row.opens_at.isoformat() if row.opens_at else None,
         "closes_at": row.closes_at.isoformat() if row.closes_at else None,
-        "takes": row.takes, **({"limits": dict(row.limits)} if row.limits else {}),
+        **({"takes": row.takes, "limits": dict(row.limits)} if row.takes == MODELS else {}),
     }
 
 

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from benchhub.competitions import benchmarks as benchmark_service
 from benchhub.competitions import submissions as submission_service
-from benchhub.competitions.boards import benchmark_board
+from benchhub.competitions.boards import benchmark_board, measured_columns
 from benchhub.errors import (
     BenchhubError,
     InvalidInputError,
@@ -108,7 +108,8 @@ def benchmark(name: str, request: Request, session: SessionDep, viewer: ViewerDe
         if not phase.labels_public and _closed(phase):
             private = weigh_board(session, viewer.board(benchmark_board(session, name, phase=phase.name, kind="private",
                                                                         viewer_id=user.id if user else None)), chosen)
-        boards.append({"phase": phase, "public": public, "private": private})
+        boards.append({"phase": phase, "public": public, "private": private,
+                       "measured": measured_columns(r.measurements for b in (public, private) if b for r in b.rows)})
     audit = benchmark_service.public_audit_log(session, name)
     summary = boards[0]["public"].dynascore if boards else None  # the weights in effect, the same on every board
     present = {metric for entry in boards for board in (entry["public"], entry["private"]) if board is not None
