@@ -100,6 +100,11 @@ def test_a_submitted_model_is_run_on_the_hidden_split_scored_measured_rescored_a
     assert measured["latency_ms"] > 0 and measured["throughput"] > 0 and measured["seq_len"] == 128
     assert 100 < measured["peak_memory_mb"] < DEFAULT_LIMITS["memory_limit_mb"]
     assert measured["machine"]["cpu"] and "run_seconds" not in measured
+    # The task's default invariance probes, each on the examples it changed in the public half.
+    assert {"typos", "case-upper", "neutral-filler"} <= set(measured["probes"]) <= {
+        "typos", "case-lower", "case-upper", "strip-punctuation", "contractions", "name-swap", "neutral-filler"}
+    assert 0 <= measured["flip_rate"] <= 1
+    assert measured["flip_rate"] == pytest.approx(sum(measured["probes"].values()) / len(measured["probes"]), abs=1e-4)
 
     board = hub.benchmark_board(BENCH, phase="test")
     (row,) = board.rows

@@ -33,6 +33,7 @@ MEASURED_COLUMNS = (
     ("latency_ms", "latency ms (batch 1)"),
     ("throughput", "examples/s (batch 32)"),
     ("peak_memory_mb", "peak memory MB"),
+    ("flip_rate", "probe flip rate"),
 )
 
 

@@ -1,7 +1,8 @@
 """Running a submitted model on its phase's hidden split, in a process of its own under the phase's limits.
 
     score_claimed (queue) ──▶ run_submitted_model ──▶ child: load, predict every example, write the predictions
-                                   │                         file, then time batch 1 and batch 32 on synthetic inputs
+                                   │                         file, then time batch 1 and batch 32 on synthetic inputs,
+                                   │                         and run the default invariance probes on the public half
                                    │◀── peak memory, or a stop at the phase's time or memory limit
                                    └──▶ the predictions file, scored by `scoring` exactly like a submitted one
 
@@ -68,15 +69,16 @@ class ModelRun:
 
 def run_submitted_model(*, model_folder: Path, runtime: str, split_path: Path, split_name: str, task: str,
                         facts: DatasetFacts, settings: dict[str, Any], limits: dict[str, int], work: Path,
-                        label: str) -> ModelRun:
-    """Runs the model in a child process under `limits`; the predictions land in a fresh folder under `work`."""
+                        label: str, public: list[int]) -> ModelRun:
+    """Runs the model in a child process under `limits`; the predictions land in a fresh folder under `work`.
+    `public` are the positions of the split's public half, where the probes run."""
     folder = work / f"run-{uuid.uuid4().hex}"
     folder.mkdir(parents=True)
     time_limit = limits["time_limit_seconds"]
     try:
         ended = run_limited(
             run_in_child, (str(model_folder), runtime, str(split_path), split_name, task, facts.labels, facts.options,
-                           settings, str(folder)),
+                           settings, str(folder), public),
             time_limit_seconds=time_limit, memory_limit_mb=limits["memory_limit_mb"], whose="the phase's",
             time_limit_applies=lambda: not (folder / PREDICTED).exists() or _measuring_over(folder, time_limit),
             name=f"benchhub-model-{label}")
@@ -108,8 +110,9 @@ def _measuring_over(folder: Path, time_limit: int) -> bool:
 
 
 def run_in_child(model_folder: str, runtime: str, split_path: str, split_name: str, task_name: str, labels: list[str],
-                 options: dict[str, Any], settings: dict[str, Any], folder: str) -> None:
-    """The model's process: predicts every example of the split into a predictions file, then times the model."""
+                 options: dict[str, Any], settings: dict[str, Any], folder: str, public: list[int]) -> None:
+    """The model's process: predicts every example of the split into a predictions file, then times the model
+    and runs the task's default invariance probes on the public half."""
     own_process_group()
     out = Path(folder)
     try:
@@ -133,7 +136,12 @@ def run_in_child(model_folder: str, runtime: str, split_path: str, split_name: s
         stats = measure([Subject("submission", model, task, facts)], batch_sizes=BATCH_SIZES, seq_lens=(SEQ_LEN,),
                         budget=budget, show_progress=False)
         by_batch = {stat.batch_size: stat for stat in stats}
+        flips = probe_flip_rates(model, split.subset(public), task, facts)
         measured = {
+            # Label-free, and on the public half only (as the public metrics): the share of changed examples whose
+            # prediction a probe flipped, averaged over the task's default invariance probes (lower is sturdier).
+            "flip_rate": round(sum(flips.values()) / len(flips), 4) if flips else None,
+            "probes": {name: round(rate, 4) for name, rate in flips.items()},
             "latency_ms": round(by_batch[1].p50_ms, 3), "latency_ms_p90": round(by_batch[1].p90_ms, 3),
             "throughput": round(by_batch[32].throughput, 2), "latency_ms_batch32": round(by_batch[32].p50_ms, 3),
             # No time over the hidden split: it would tell the total length of inputs never released.
@@ -146,6 +154,28 @@ def run_in_child(model_folder: str, runtime: str, split_path: str, split_name: s
         (out / FAILED_FILE).write_text(json.dumps({"error": f"{type(exc).__name__}: {first}",
                                                    "log": traceback.format_exc()}), encoding="utf-8")
         raise SystemExit(1) from None
+
+
+def probe_flip_rates(model: Any, split: Split, task: Any, facts: DatasetFacts) -> dict[str, float]:
+    """Each default invariance probe's flip rate over the examples it changed (seed 0, as `benchhub probe`)."""
+    from benchhub.engine.evaluate import evaluate
+
+    probes, _ = task.default_probes(facts)
+    invariance = [p for p in probes if p.kind == "INV" and task.probe_not_applicable(p, list(facts.labels)) is None]
+    if not invariance or len(split) == 0:
+        return {}
+    before = {row["id"]: task.probe_answer(row) for row in
+              evaluate(model, split, task=task, facts=facts, batch_size=RUN_BATCH_SIZE, show_progress=False).examples}
+    rates = {}
+    for probe in invariance:
+        perturbed = probe.apply(split, seed=0)
+        changed = [i for i, flag in zip(perturbed.split.ids, perturbed.changed) if flag]
+        if not changed:
+            continue
+        after = {row["id"]: task.probe_answer(row) for row in
+                 evaluate(model, perturbed.split, task=task, facts=facts, batch_size=RUN_BATCH_SIZE, show_progress=False).examples}
+        rates[probe.name] = sum(before[i] != after[i] for i in changed) / len(changed)
+    return rates
 
 
 def _inject_fault(fault: str) -> None:

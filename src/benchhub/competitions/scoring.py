@@ -65,15 +65,17 @@ def _score_file(session: Session, artifacts: ArtifactStore, submission: Submissi
 
 def _score_model(session: Session, artifacts: ArtifactStore, submission: SubmissionRow) -> HalfScores:
     """Runs the submitted model on the whole split under the phase's limits, then scores its predictions as a file."""
-    phase, dataset_row = submission.phase, submission.benchmark.dataset
-    load_split(artifacts, dataset_row, phase.split)  # the split file is the one registered (its fingerprint holds)
+    benchmark, phase, dataset_row = submission.benchmark, submission.phase, submission.benchmark.dataset
+    split = load_split(artifacts, dataset_row, phase.split)  # the split file is the one registered (its fingerprint holds)
+    mask = public_mask(benchmark.split_seed, split.ids, benchmark.settings["public_fraction"])
     task = get_task(dataset_row.task)
     model_folder = artifacts.path(submission.file_path)
     runtime = model_runtime(model_folder)
     request = dict(model_folder=model_folder, runtime=runtime, split_path=artifacts.path(get_split_row(dataset_row, phase.split).path),
                    split_name=phase.split, task=task.name, facts=dataset_facts(dataset_row),
                    settings=model_settings(task, "onnx" if runtime == "onnx" else "transformers", {}),
-                   limits=dict(phase.limits), work=model_folder.parent, label=f"submission-{submission.id}")
+                   limits=dict(phase.limits), work=model_folder.parent, label=f"submission-{submission.id}",
+                   public=[position for position, keep in enumerate(mask) if keep])
     session.commit()  # the model may run for minutes: no transaction stays open meanwhile
     run = run_submitted_model(**request)
     try:
