@@ -327,13 +327,15 @@ def submit_command(
     method_url: MethodUrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Submit a predictions file to a benchmark phase, optionally naming its method; it is validated first
-    (a bad file costs nothing), then scored."""
+    """Submit a predictions file to a benchmark phase (or, to a phase that takes models, a .zip or .tar.gz of a
+    transformers safetensors or ONNX folder), optionally naming its method; it is validated first (a bad file or
+    model costs nothing), then scored."""
     from benchhub.cli.shell import open_hub as _hub
     from benchhub.cli.shell import print_json as _print_json
 
     if file.is_dir():
-        raise InvalidInputError(f"{file} is a folder; give the predictions file itself.")
+        raise InvalidInputError(f"{file} is a folder; give the predictions file itself (or, for a phase that takes models, "
+                                f"an archive of the folder: `zip -r model.zip {file.name}/`).")
     if not file.is_file():
         what = "is not a regular file (a pipe, a device or a socket)" if file.exists() else "does not exist"
         raise InvalidInputError(f"{file} {what}; give the predictions file itself.")
@@ -359,6 +361,11 @@ def submit_command(
         scores = ", ".join(f"{name} {metric['value']:.4g}" for name, metric in (document.get("public_metrics") or {}).items()
                            if isinstance(metric, dict) and "value" in metric)
         typer.echo(f"public score: {scores or '-'}")
+        measured = document.get("measurements")
+        if measured:  # a submitted model, measured by the host
+            typer.echo(f"measured by the host: {measured['latency_ms']:.2f} ms at batch 1, {measured['throughput']:.1f} examples/s "
+                       f"at batch 32, peak memory {measured['peak_memory_mb']:,.0f} MB"
+                       + (f", probe flip rate {measured['flip_rate']:.3f}" if measured.get("flip_rate") is not None else ""))
     elif document.get("error"):
         typer.echo(f"error: {document['error']}")
 
