@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from benchhub.competitions.inputs import phase_inputs
 from benchhub.competitions.model_scoring import FAULT_VARIABLE
 from benchhub.errors import (
     InvalidInputError,
+    LimitExceededError,
     PermissionDeniedError,
     PredictionsFormatError,
     UnsafeModelError,
@@ -40,7 +42,7 @@ def archive_of(folder: Path, target: Path, *, extra: dict[str, bytes] | None = N
     return target
 
 
-def hosted(hub, folder: Path, *, tight_time: int = 2):
+def hosted(hub, folder: Path, *, tight_time: int = 2, settings: dict | None = None):
     """Users, a sentiment dataset (dev public, test hidden) and a benchmark whose test phases take models."""
     hub.create_user("admin", admin=True)
     hub.create_user("alice")
@@ -48,10 +50,11 @@ def hosted(hub, folder: Path, *, tight_time: int = 2):
     test, dev = review_rows(40, seed=2, prefix="test"), review_rows(12, seed=5, prefix="dev")
     hub.add_dataset("reviews", splits={"dev": write_jsonl(folder / "dev.jsonl", dev), "test": write_jsonl(folder / "test.jsonl", test)},
                     id_column="id")
-    hub.create_benchmark(BENCH, dataset="reviews", user="admin", phases=[
+    hub.create_benchmark(BENCH, dataset="reviews", user="admin", settings=settings, phases=[
         PhaseSpec("dev", "dev", labels_public=True),
         PhaseSpec("test", "test", takes="models", limits={"model_size_mb": 20}),
         PhaseSpec("tight", "test", takes="models", limits={"time_limit_seconds": tight_time, "model_size_mb": 1}),
+        PhaseSpec("lean", "test", takes="models", limits={"memory_limit_mb": 256}),
     ])
     return test
 
@@ -139,6 +142,40 @@ def test_a_model_over_the_phase_time_limit_fails_with_the_reason_and_is_not_char
     assert failed.error == "The model was stopped: it ran longer than the phase's time limit of 2 s."
     assert scoring_errors(hub) == {made.id: "stopped: it ran longer than the phase's time limit of 2 s"}
     assert hub.benchmark_board(BENCH, phase="tight").rows == []
+
+
+def test_a_model_over_the_phase_memory_limit_is_stopped_with_the_reason(arena, monkeypatch):
+    hub, _, archive = arena
+    monkeypatch.setenv(FAULT_VARIABLE, "allocate:600")
+    made = hub.submit(BENCH, archive, user="alice", phase="lean")
+    assert hub.run_worker(once=True) == 1
+    (failed,) = hub.submissions(BENCH, user="alice", phase="lean")
+    assert failed.status == "failed" and failed.score_version is None
+    assert re.fullmatch(r"The model was stopped: it used [\d,]+ MB of memory, over the phase's limit of 256 MB\.", failed.error)
+    assert re.fullmatch(r"stopped: it used [\d,]+ MB of memory, over the phase's limit of 256 MB", scoring_errors(hub)[made.id])
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_model_submissions_count_against_the_daily_limit_and_refused_ones_do_not(open_hub, tmp_path, tiny_bert):
+    hub = open_hub()
+    hosted(hub, tmp_path / "files", settings={"max_per_day": 1})
+    archive = archive_of(tiny_bert, tmp_path / "model.zip")
+    pickled = tmp_path / "pickled.zip"
+    pickled.write_bytes(refused_archives(tiny_bert)["pickle-only"][0])
+    for _ in range(3):
+        with pytest.raises(UnsafeModelError):
+            hub.submit(BENCH, pickled, user="alice", phase="test")
+    first = hub.submit(BENCH, archive, user="alice", phase="test")
+    with pytest.raises(LimitExceededError, match=r"^You have made 1 submissions to phase 'test' of benchmark 'arena' today \(UTC\); "
+                                                 r"the limit is 1 a day\."):
+        hub.submit(BENCH, archive, user="alice", phase="test")
+    assert [s.id for s in hub.submissions(BENCH, user="alice")] == [first.id]
+    assert left_behind(hub) == [Path(hub.artifacts.path(first_path(hub))).parent.name]
+
+
+def first_path(hub) -> str:
+    with hub.session() as session:
+        return session.scalar(select(SubmissionRow.file_path))
 
 
 def test_a_model_that_fails_while_running_tells_its_participant_nothing_of_the_hidden_split(arena, tiny_bert, tmp_path):

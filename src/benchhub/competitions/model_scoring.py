@@ -40,7 +40,8 @@ from benchhub.executors.limited_process import own_process_group, run_limited
 SEQ_LEN = 128
 BATCH_SIZES = (1, 32)
 RUN_BATCH_SIZE = 32
-# Fault injection for tests, read by the model's process: "sleep:S" (S seconds before loading the model).
+# Fault injection for tests, read by the model's process: "sleep:S" (S seconds before loading the model),
+# "allocate:MB" (holds MB of memory, then sleeps).
 FAULT_VARIABLE = "BENCHHUB_MODEL_SCORING_FAULT"
 PREDICTED, MEASURED, FAILED_FILE = "predicted", "measurements.json", "error.json"
 # Time the host's own measurements may take after the predictions are written, beyond the phase's limit.
@@ -182,3 +183,7 @@ def _inject_fault(fault: str) -> None:
     kind, _, amount = fault.partition(":")
     if kind == "sleep":
         time.sleep(float(amount))
+    elif kind == "allocate":
+        held = bytearray(int(float(amount) * 1024 * 1024))
+        held[::4096] = b"\x01" * len(held[::4096])  # touch every page, so it is resident
+        time.sleep(60)
