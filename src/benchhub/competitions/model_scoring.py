@@ -79,7 +79,7 @@ def run_submitted_model(*, model_folder: Path, runtime: str, split_path: Path, s
     try:
         ended = run_limited(
             run_in_child, (str(model_folder), runtime, str(split_path), split_name, task, facts.labels, facts.options,
-                           settings, str(folder), public),
+                           settings, str(folder), public, os.getpid(), 2 * time_limit + MEASURING_ALLOWANCE_SECONDS),
             time_limit_seconds=time_limit, memory_limit_mb=limits["memory_limit_mb"], whose="the phase's",
             time_limit_applies=lambda: not (folder / PREDICTED).exists() or _measuring_over(folder, time_limit),
             name=f"benchhub-model-{label}")
@@ -111,10 +111,12 @@ def _measuring_over(folder: Path, time_limit: int) -> bool:
 
 
 def run_in_child(model_folder: str, runtime: str, split_path: str, split_name: str, task_name: str, labels: list[str],
-                 options: dict[str, Any], settings: dict[str, Any], folder: str, public: list[int]) -> None:
+                 options: dict[str, Any], settings: dict[str, Any], folder: str, public: list[int], worker_pid: int,
+                 deadline_seconds: float) -> None:
     """The model's process: predicts every example of the split into a predictions file, then times the model
     and runs the task's default invariance probes on the public half."""
     own_process_group()
+    _watch_worker(worker_pid, deadline_seconds)
     out = Path(folder)
     try:
         _inject_fault(os.environ.get(FAULT_VARIABLE, ""))
@@ -177,6 +179,22 @@ def probe_flip_rates(model: Any, split: Split, task: Any, facts: DatasetFacts) -
                  evaluate(model, perturbed.split, task=task, facts=facts, batch_size=RUN_BATCH_SIZE, show_progress=False).examples}
         rates[probe.name] = sum(before[i] != after[i] for i in changed) / len(changed)
     return rates
+
+
+def _watch_worker(worker_pid: int, deadline_seconds: float) -> None:
+    """Ends this process if its worker dies (nobody would enforce the limits then) or, as a backstop, at a deadline
+    past every limit; the worker's lease then expires and another worker runs the model again."""
+    import threading
+
+    started = time.monotonic()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != worker_pid or time.monotonic() - started > deadline_seconds:
+                os._exit(3)
+
+    threading.Thread(target=watch, name="benchhub-model-watch", daemon=True).start()
 
 
 def _inject_fault(fault: str) -> None:
