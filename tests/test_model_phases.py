@@ -296,7 +296,7 @@ def test_phase_specs_take_models_with_limits_and_refuse_what_cannot_work(open_hu
         (PhaseSpec("m", "test", limits={"time_limit_seconds": 5}), r"Phase 'm' takes predictions files, so it has no model limits"),
         (PhaseSpec("m", "test", takes="weights"), r"Phase 'm' takes 'weights'; a phase takes one of \['predictions', 'models'\]"),
         (PhaseSpec("p", "test"), r"The inputs of reviews/test cannot be both released and withheld: phase 'p' releases them \(it "
-                                 r"takes predictions files\) and phase 'test' of benchmark 'arena' takes models"),
+                                 r"takes predictions files\) and phase 'lean' of benchmark 'arena' takes models"),
     ]:
         with pytest.raises(InvalidInputError, match=message):
             hub.create_benchmark("other", dataset="reviews", user="admin", phases=[spec])
@@ -348,3 +348,29 @@ def test_models_phases_over_http_the_web_page_and_the_cli_board(open_hub, tmp_pa
     assert shown.exit_code == 0, shown.output
     assert "latency ms (batch 1)" in shown.output and "examples/s (batch 32)" in shown.output
     assert f'{row["measurements"]["throughput"]:.4f}' in shown.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_admin_makes_a_models_phase_on_the_web_form(open_hub, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from benchhub.server import create_app
+    from benchhub.server.sessions import CSRF_COOKIE
+    from tests.fixtures.browser import signed_in
+
+    hub = open_hub()
+    hosted(hub, tmp_path / "files")
+    with TestClient(create_app(hub.config)) as client:
+        signed_in(client, hub.create_token("admin")[1])
+        page = client.get("/benchmarks/new").text
+        assert "participants submit models" in page and "Memory limit (MB), for a phase that takes models (default 4,096)" in page
+        form = {"csrf": client.cookies[CSRF_COOKIE], "name": "web-made", "dataset": "reviews",
+                "phase_name": ["m", "", ""], "phase_split": ["test", "", ""], "phase_visibility": ["models", "hidden", "hidden"],
+                "phase_opens": ["", "", ""], "phase_closes": ["", "", ""], "phase_time_limit_seconds": ["90", "", ""],
+                "phase_memory_limit_mb": ["", "", ""], "phase_model_size_mb": ["", "", ""]}
+        made = client.post("/benchmarks/new", data=form, follow_redirects=False)
+        assert made.status_code == 303, made.text
+        bad = client.post("/benchmarks/new", data={**form, "name": "web-bad", "phase_time_limit_seconds": ["soon", "", ""]})
+        assert bad.status_code == 422 and "Phase 1&#39;s time limit (s) &#39;soon&#39; is not a whole number." in bad.text
+    (phase,) = hub.benchmark("web-made").phases
+    assert (phase.takes, phase.limits) == ("models", {**DEFAULT_LIMITS, "time_limit_seconds": 90})
