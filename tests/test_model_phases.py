@@ -374,3 +374,28 @@ def test_an_admin_makes_a_models_phase_on_the_web_form(open_hub, tmp_path):
         assert bad.status_code == 422 and "Phase 1&#39;s time limit (s) &#39;soon&#39; is not a whole number." in bad.text
     (phase,) = hub.benchmark("web-made").phases
     assert (phase.takes, phase.limits) == ("models", {**DEFAULT_LIMITS, "time_limit_seconds": 90})
+
+
+def test_a_board_of_models_can_be_weighed_by_what_the_host_measured():
+    from datetime import datetime, timezone
+
+    from benchhub.ranking.benchmark_boards import board_columns, rank_board
+    from benchhub.ranking.dynascore import read_weights
+    from benchhub.results import Board, BoardRow
+
+    at = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    rows = [BoardRow(rank=1, user="slow", submission_id=1, submitted_at=at, score=0.9, metrics={"accuracy": {"value": 0.9}},
+                     measurements={"latency_ms": 40.0, "throughput": 100.0, "peak_memory_mb": 900.0, "flip_rate": 0.2}),
+            BoardRow(rank=2, user="fast", submission_id=2, submitted_at=at, score=0.8, metrics={"accuracy": {"value": 0.8}},
+                     measurements={"latency_ms": 4.0, "throughput": 1000.0, "peak_memory_mb": 500.0, "flip_rate": 0.1})]
+    board = Board(benchmark=BENCH, phase="test", kind="public", metric="macro_f1", rows=rows)
+    columns = board_columns("text-classification", "macro_f1", measured=True)
+    assert {c.name: c.cost for c in columns[-4:]} == {"latency_ms": True, "throughput": False, "peak_memory_mb": True,
+                                                      "flip_rate": True}
+    assert "latency_ms" not in {c.name for c in board_columns("text-classification", "macro_f1")}
+    by_metric = rank_board(board, read_weights("metric:1", columns), source="viewer")
+    assert [r.user for r in by_metric.rows] == ["slow", "fast"]
+    by_speed = rank_board(board, read_weights("metric:1,latency_ms:5", columns), source="viewer")
+    assert [r.user for r in by_speed.rows] == ["fast", "slow"] and by_speed.dynascore.costs == ["latency_ms"]
+    assert [r.metric_rank for r in by_speed.rows] == [2, 1]
+    assert by_speed.rows[0].dynascore > by_speed.rows[1].dynascore

@@ -128,7 +128,7 @@ def board_command(
     # Submitted models' speed and memory, measured by the host; a board of predictions files has none.
     measured = measured_columns(r.get("measurements") for r in document["rows"])
     rows = [[str(r["rank"]), method_and_user(r), *([_number(r.get("dynascore"))] if summary else []), f"{r['score']:.4f}",
-             *(_number((r["metrics"].get(n) or {}).get("value")) for n in shown),
+             *(_number((r["metrics"].get(n) or {}).get("value", (r.get("measurements") or {}).get(n))) for n in shown),
              *(_number((r.get("measurements") or {}).get(key)) for key, _ in measured), str(r["submission_id"]),
              str(r["submitted_at"])[:16].replace("T", " ")] for r in document["rows"]]
     ranked = f"Dynascore ({summary['query']})" if summary else document["metric"]

@@ -26,7 +26,7 @@ from benchhub.errors import (
     PermissionDeniedError,
 )
 from benchhub.ranking.benchmark_boards import (
-    board_columns,
+    columns_of,
     default_weights,
     weigh_board,
 )
@@ -95,7 +95,7 @@ def benchmark(name: str, request: Request, session: SessionDep, viewer: ViewerDe
     user = viewer.user
     row = benchmark_service.get_benchmark_row(session, name)
     record = benchmark_service.benchmark_record(row)
-    columns = board_columns(row.task, row.primary_metric)
+    columns = columns_of(row)
     chosen = read_weights((weights or "").strip() or None, columns)
     maintainer = user is not None and benchmark_service.is_maintainer(session, row, user.id)
     # My submissions are read before the boards: a score committed in between then shows on the board while
@@ -117,7 +117,7 @@ def benchmark(name: str, request: Request, session: SessionDep, viewer: ViewerDe
     audit = benchmark_service.public_audit_log(session, name)
     summary = boards[0]["public"].dynascore if boards else None  # the weights in effect, the same on every board
     present = {metric for entry in boards for board in (entry["public"], entry["private"]) if board is not None
-               for board_row in board.rows for metric in board_row.metrics}
+               for board_row in board.rows for metric in [*board_row.metrics, *(board_row.measurements or {})]}
     sliders = [{"name": c.name, "label": c.label, "cost": c.cost, "weight": (summary.weights if summary else {"metric": 1.0}).get(c.name, 0.0),
                 "amrs": None} for c in columns if c.name == "metric" or c.name in present or (summary and c.name in summary.weights)]
     path = f"/benchmarks/{quote(record.name, safe='')}"
