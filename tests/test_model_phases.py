@@ -165,7 +165,14 @@ def test_model_submissions_count_against_the_daily_limit_and_refused_ones_do_not
     for _ in range(3):
         with pytest.raises(UnsafeModelError):
             hub.submit(BENCH, pickled, user="alice", phase="test")
-    first = hub.submit(BENCH, archive, user="alice", phase="test")
+    bare = tmp_path / "model"  # named as the folder the archive is extracted to
+    bare.write_bytes(archive.read_bytes())
+    first = hub.submit(BENCH, bare, user="alice", phase="test")
+    assert first.filename == "model"
+    with hub.session() as session:
+        stored = hub.artifacts.path(session.scalar(select(SubmissionRow.file_path)))
+    assert stored.name == "model" and (stored / "config.json").is_file()
+    assert sorted(p.name for p in stored.parent.iterdir()) == ["model"]  # the archive is gone once extracted
     with pytest.raises(LimitExceededError, match=r"^You have made 1 submissions to phase 'test' of benchmark 'arena' today \(UTC\); "
                                                  r"the limit is 1 a day\."):
         hub.submit(BENCH, archive, user="alice", phase="test")

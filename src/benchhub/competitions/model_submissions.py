@@ -12,6 +12,7 @@ never shows it. The folder it lives in is the submission's `file_path`.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from benchhub.catalog.models import checkpoint_info
@@ -24,6 +25,7 @@ from benchhub.tasks.registry import tasks_with_head
 
 MIB = 1024 * 1024
 MODEL_FOLDER = "model"  # inside the submission's folder
+UPLOAD_FOLDER = "upload"  # where the archive waits to be extracted, removed after
 DEFAULT_ARCHIVE_NAME = "model.zip"
 WHAT = "a .zip or .tar.gz of a transformers (safetensors) or ONNX model folder"
 
@@ -43,8 +45,8 @@ def check_size(name: str, size: int, phase: BenchmarkPhaseRow) -> None:
 
 
 def stage_model(folder: Path, archive: Path, phase: BenchmarkPhaseRow, task: str) -> Path:
-    """Extracts `archive` (written inside `folder`) to folder/model and vets it; returns the model folder.
-    The archive itself is removed once extracted."""
+    """Extracts `archive` (written in folder/upload) to folder/model and vets it; returns the model folder.
+    The archive and its folder are removed once extracted."""
     if archive_format(archive) is None:
         raise PredictionsFormatError(takes_models_hint(phase))
     limit = phase.limits["model_size_mb"] * MIB
@@ -54,7 +56,7 @@ def stage_model(folder: Path, archive: Path, phase: BenchmarkPhaseRow, task: str
     except InvalidInputError as exc:
         raise InvalidInputError(f"{exc} (Phase {phase.name!r} takes models of up to {limit // MIB:,} MB extracted.)") from None
     finally:
-        archive.unlink(missing_ok=True)
+        shutil.rmtree(archive.parent, ignore_errors=True)
     if folder_size(target) > limit:  # extract_archive counts as it writes; this says it in the phase's words
         raise InvalidInputError(f"{archive.name} extracts to {folder_size(target) / MIB:,.1f} MB; phase {phase.name!r} "
                                 f"takes models of up to {limit // MIB:,} MB.")

@@ -113,12 +113,13 @@ def submit(session: Session, artifacts: ArtifactStore, benchmark: str, *, actor_
     else:
         check_size(name, len(content), settings["max_bytes"])
     folder = f"submissions/{bench.name}/{uuid.uuid4().hex}"
-    path = artifacts.path(folder, name)
+    # A model archive waits in a folder of its own, apart from the folder it is extracted to.
+    path = artifacts.path(folder, *((model_submissions.UPLOAD_FOLDER,) if takes_models else ()), name)
     path.parent.mkdir(parents=True)
     try:
         path.write_bytes(content)
         if takes_models:
-            stored = artifacts.relative(model_submissions.stage_model(path.parent, path, phase_row, bench.task))
+            stored = artifacts.relative(model_submissions.stage_model(artifacts.path(folder), path, phase_row, bench.task))
         else:
             if archive_format(path) is not None:
                 raise PredictionsFormatError(
