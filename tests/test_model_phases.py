@@ -66,12 +66,12 @@ def arena(open_hub, tmp_path, tiny_bert):
     return hub, test, archive_of(tiny_bert, tmp_path / "model.zip")
 
 
-def expected_accuracy(hub, tiny_bert: Path, test: list[dict], folder: Path) -> tuple[float, float]:
+def expected_accuracy(hub, tiny_bert: Path, test: list[dict], folder: Path, **kind: str) -> tuple[float, float]:
     """The model's accuracy on the public and the private half, computed apart from the hub's scoring."""
     from benchhub.competitions.benchmarks import public_mask
     from benchhub.store.tables import BenchmarkRow
 
-    hub.add_model("oracle", str(tiny_bert))
+    hub.add_model("oracle", str(tiny_bert), **kind)
     inputs = write_jsonl(folder / "inputs.jsonl", [{"id": r["id"], "text": r["text"]} for r in test])
     hub.predict("oracle", inputs, dataset="reviews", output=folder / "oracle.jsonl", progress=False)
     predicted = {row["id"]: row["label"] for row in map(json.loads, (folder / "oracle.jsonl").read_text().splitlines())}
@@ -128,6 +128,22 @@ def test_a_submitted_model_is_run_on_the_hidden_split_scored_measured_rescored_a
     assert rescored.score_version == 2 and rescored.public_metrics["accuracy"]["value"] == pytest.approx(public)
     entries = [e.action for e in hub.audit_log(BENCH, user="admin")]
     assert entries == ["create_benchmark", "rescore"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_onnx_model_folder_is_submitted_and_run_with_onnx_runtime(open_hub, tmp_path):
+    from tests.fixtures.crafted_models import tiny_onnx_folder
+
+    hub = open_hub()
+    test = hosted(hub, tmp_path / "files")
+    folder = tiny_onnx_folder(tmp_path / "onnx", [r["text"] for r in review_rows(50, seed=3, prefix="c")])
+    made = hub.submit(BENCH, archive_of(folder, tmp_path / "onnx.zip"), user="alice", phase="test")
+    assert hub.run_worker(once=True) == 1
+    (scored,) = hub.submissions(BENCH, user="alice", phase="test")
+    assert (scored.id, scored.status) == (made.id, "scored"), scored.error
+    public, _ = expected_accuracy(hub, folder, test, tmp_path, kind="onnx")
+    assert scored.public_metrics["accuracy"]["value"] == pytest.approx(public)
+    assert scored.measurements["runtime"] == "onnx" and scored.measurements["throughput"] > 0
 
 
 def test_a_model_over_the_phase_time_limit_fails_with_the_reason_and_is_not_charged(arena, monkeypatch, tiny_bert, tmp_path):
