@@ -81,8 +81,8 @@ def test_submit_to_a_server_retries_with_one_idempotency_key(hosted, isolated_hu
 
 @pytest.mark.parametrize("value, message", [
     ("test", r"is not NAME=SPLIT"),
-    ("test=test:secret", r"only ':public' may follow"),
-    ("test=test,ends=2026-01-01", r"'ends' is not opens or closes"),
+    ("test=test:secret", r"only ':public' \(labels released\) or ':models' \(participants submit models\) may follow"),
+    ("test=test,ends=2026-01-01", r"'ends' is not opens, closes, time, memory or size"),
     ("test=test,closes=tomorrow", r"'tomorrow' is not an ISO time"),
 ])
 def test_bad_phase_specs_are_one_clear_error(value, message):

@@ -108,7 +108,8 @@ CASES: list[tuple[str, Args, str]] = [
     ("inputs-phase-name-with-a-query", lambda f: ["benchmark", "inputs", "bm", "--phase", "dev?x=1", *SERVER],
      r"Phase name 'dev\?x=1' is not allowed"),
     ("submit-a-folder", lambda f: ["submit", "bm", str(f["folder"]), "--user", "bob", "--phase", "final"],
-     r"folder is a folder; give the predictions file itself\.$"),
+     r"folder is a folder; give the predictions file itself \(or, for a phase that takes models, an archive of the folder: "
+     r"`zip -r model\.zip folder/`\)\.$"),
     ("score-a-folder", lambda f: ["score", "--dataset", "reviews", "--predictions", str(f["folder"])],
      r"Predictions file .*folder is a folder; give the predictions file itself\.$"),
     ("bench-superscript-digit", lambda f: [*BENCH, "--batch-sizes", "²"],

@@ -429,6 +429,8 @@ class Hub:
                idempotency_key: str | None = None, method_name: str | None = None, method_description: str | None = None,
                method_url: str | None = None) -> Submission:
         """Submits a predictions file as `user` (to the open phase unless `phase` is given); it is scored by a worker.
+        On a phase that takes models, `predictions` is a model archive (.zip or .tar.gz of a transformers safetensors
+        or ONNX folder), which a worker runs on the phase's hidden split under the phase's limits.
 
         A repeated `idempotency_key` returns the first submission and charges nothing. The method (a name of up
         to 120 characters, a description of up to 2,000, an http(s) URL) is optional and shown on the board.
@@ -439,7 +441,8 @@ class Hub:
 
         path = Path(predictions)
         with self._sessions() as session:
-            check_size(path.name, path.stat().st_size, benchmark_service.get_benchmark_row(session, benchmark).settings["max_bytes"])
+            # The most any phase takes; the phase then checks its own limit (a predictions file, or a model archive).
+            check_size(path.name, path.stat().st_size, benchmark_service.upload_limit(benchmark_service.get_benchmark_row(session, benchmark)))
             return submission_service.submit(
                 session, self.artifacts, benchmark, actor_id=self._user_id(session, user), content=path.read_bytes(),
                 filename=path.name, phase=phase, idempotency_key=idempotency_key, method_name=method_name,

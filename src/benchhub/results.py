@@ -393,6 +393,8 @@ class BenchmarkPhase:
     closes_at: datetime | None
     closed_at: datetime | None
     is_open: bool
+    takes: str = "predictions"  # or "models": participants submit a model, which the hub runs on the hidden split
+    limits: dict[str, int] | None = None  # a models phase's time, memory and model size limits
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -449,6 +451,8 @@ class Submission:
     method_name: str | None = None
     method_description: str | None = None
     method_url: str | None = None
+    # A submitted model's speed and peak memory, measured by the host on its own hardware (None: a predictions file).
+    measurements: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -484,6 +488,8 @@ class BoardRow:
     # With weights (`Board.dynascore`): the row's Dynascore and its place by the primary metric alone.
     dynascore: float | None = None
     metric_rank: int | None = None
+    # A submitted model's speed and peak memory, measured by the host on its own hardware (None: a predictions file).
+    measurements: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ import typer
 
 from benchhub.errors import BenchhubError, InvalidInputError
 
+PHASE_SYNTAX = "NAME=SPLIT[:public|:models][,opens=ISO][,closes=ISO][,time=S][,memory=MB][,size=MB]"
+LIMIT_OPTIONS = {"time": "time_limit_seconds", "memory": "memory_limit_mb", "size": "model_size_mb"}
+
 benchmark_app = typer.Typer(help="Host benchmarks: phases, hidden test labels, limits, boards.", no_args_is_help=True)
 TOKEN_VARIABLE = "BENCHHUB_TOKEN"
 UserOption = Annotated[str, typer.Option("--user", help="Act as this user (on this hub, without a server).")]
@@ -36,7 +39,7 @@ def register(app: typer.Typer) -> None:
 def create_command(
     name: Annotated[str, typer.Argument(help="Benchmark name (used in URLs).")],
     dataset: Annotated[str, typer.Option("--dataset", help="A registered dataset.")],
-    phase: Annotated[list[str], typer.Option("--phase", help="NAME=SPLIT[:public][,opens=ISO][,closes=ISO]; repeat per phase.")],
+    phase: Annotated[list[str], typer.Option("--phase", help=f"{PHASE_SYNTAX}; repeat per phase. :models takes model archives, run by the hub under the limits.")],
     user: UserOption,
     title: Annotated[Optional[str], typer.Option("--title", help="What the benchmark page shows as its title (default: its name).")] = None,
     description: Annotated[str, typer.Option("--description", help="Its rules and what it measures, shown on its page.")] = "",
@@ -57,7 +60,7 @@ def create_command(
         _print_json(record.to_dict())
         return
     typer.echo(f"Hosting benchmark {record.name!r} on {record.dataset} ({record.task}, ranked by {record.primary_metric}); "
-               f"phases: {', '.join(p.name + (' (public labels)' if p.labels_public else ' (hidden labels)') for p in record.phases)}.")
+               f"phases: {', '.join(p.name + _phase_note(p) for p in record.phases)}.")
 
 
 @benchmark_app.command("list")
@@ -118,15 +121,20 @@ def board_command(
     if as_json:
         _print_json(document)
         return
+    from benchhub.competitions.boards import measured_columns
+
     summary = document.get("dynascore")
     shown = [n for n in (summary or {}).get("weights", {}) if n != "metric"]
+    # Submitted models' speed and memory, measured by the host; a board of predictions files has none.
+    measured = measured_columns(r.get("measurements") for r in document["rows"])
     rows = [[str(r["rank"]), method_and_user(r), *([_number(r.get("dynascore"))] if summary else []), f"{r['score']:.4f}",
-             *(_number((r["metrics"].get(n) or {}).get("value")) for n in shown), str(r["submission_id"]),
+             *(_number((r["metrics"].get(n) or {}).get("value", (r.get("measurements") or {}).get(n))) for n in shown),
+             *(_number((r.get("measurements") or {}).get(key)) for key, _ in measured), str(r["submission_id"]),
              str(r["submitted_at"])[:16].replace("T", " ")] for r in document["rows"]]
     ranked = f"Dynascore ({summary['query']})" if summary else document["metric"]
     _console().print(rich_table(f"{document['benchmark']} / {document['phase']}: {document['kind']} ranking by {ranked}",
                                 ["#", "method (participant)", *(["Dynascore"] if summary else []), document["metric"], *shown,
-                                 "submission", "submitted (UTC)"], rows))
+                                 *(heading for _, heading in measured), "submission", "submitted (UTC)"], rows))
     if summary:
         source = "the maintainers' default weights" if summary["source"] == "maintainers" else "your weights"
         typer.echo(f"Dynascore with {source}: " + "; ".join(
@@ -319,13 +327,15 @@ def submit_command(
     method_url: MethodUrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Submit a predictions file to a benchmark phase, optionally naming its method; it is validated first
-    (a bad file costs nothing), then scored."""
+    """Submit a predictions file to a benchmark phase (or, to a phase that takes models, a .zip or .tar.gz of a
+    transformers safetensors or ONNX folder), optionally naming its method; it is validated first (a bad file or
+    model costs nothing), then scored."""
     from benchhub.cli.shell import open_hub as _hub
     from benchhub.cli.shell import print_json as _print_json
 
     if file.is_dir():
-        raise InvalidInputError(f"{file} is a folder; give the predictions file itself.")
+        raise InvalidInputError(f"{file} is a folder; give the predictions file itself (or, for a phase that takes models, "
+                                f"an archive of the folder: `zip -r model.zip {file.name}/`).")
     if not file.is_file():
         what = "is not a regular file (a pipe, a device or a socket)" if file.exists() else "does not exist"
         raise InvalidInputError(f"{file} {what}; give the predictions file itself.")
@@ -351,6 +361,11 @@ def submit_command(
         scores = ", ".join(f"{name} {metric['value']:.4g}" for name, metric in (document.get("public_metrics") or {}).items()
                            if isinstance(metric, dict) and "value" in metric)
         typer.echo(f"public score: {scores or '-'}")
+        measured = document.get("measurements")
+        if measured:  # a submitted model, measured by the host
+            typer.echo(f"measured by the host: {measured['latency_ms']:.2f} ms at batch 1, {measured['throughput']:.1f} examples/s "
+                       f"at batch 32, peak memory {measured['peak_memory_mb']:,.0f} MB"
+                       + (f", probe flip rate {measured['flip_rate']:.3f}" if measured.get("flip_rate") is not None else ""))
     elif document.get("error"):
         typer.echo(f"error: {document['error']}")
 
@@ -521,29 +536,51 @@ def benchhub_reply(response: Any, server: str, keys: tuple[str, ...]) -> dict[st
     return document
 
 
+def _phase_note(phase: Any) -> str:
+    if phase.takes == "models":
+        limits = phase.limits
+        return (f" (takes models: {limits['time_limit_seconds']:,} s, {limits['memory_limit_mb']:,} MB of memory, "
+                f"models up to {limits['model_size_mb']:,} MB)")
+    return " (public labels)" if phase.labels_public else " (hidden labels)"
+
+
 def parse_phase(value: str) -> Any:
-    """NAME=SPLIT[:public][,opens=ISO][,closes=ISO] -> PhaseSpec."""
-    from benchhub.competitions.benchmarks import PhaseSpec
+    """NAME=SPLIT[:public|:models][,opens=ISO][,closes=ISO][,time=S][,memory=MB][,size=MB] -> PhaseSpec.
+
+    `:models`: participants submit models, which the hub runs on the hidden split (whose inputs are never
+    released) under the phase's limits: time in seconds, memory and model size in MB."""
+    from benchhub.competitions.benchmarks import MODELS, PREDICTIONS, PhaseSpec
 
     head, *options = value.split(",")
     name, sep, split = head.partition("=")
     if not sep or not name or not split:
-        raise InvalidInputError(f"--phase {value!r} is not NAME=SPLIT[:public][,opens=ISO][,closes=ISO]; e.g. --phase test=test.")
-    split, _, visibility = split.partition(":")
-    if visibility not in ("", "public"):
-        raise InvalidInputError(f"--phase {value!r}: after the split only ':public' may follow.")
+        raise InvalidInputError(f"--phase {value!r} is not {PHASE_SYNTAX}; e.g. --phase test=test.")
+    split, _, kind = split.partition(":")
+    if kind not in ("", "public", "models"):
+        raise InvalidInputError(f"--phase {value!r}: after the split only ':public' (labels released) or ':models' "
+                                f"(participants submit models) may follow.")
     times: dict[str, datetime] = {}
+    limits: dict[str, int] = {}
     for option in options:
         key, _, text = option.partition("=")
-        if key not in ("opens", "closes"):
-            raise InvalidInputError(f"--phase {value!r}: {key!r} is not opens or closes.")
-        if f"{key}_at" in times:
+        if key not in ("opens", "closes", *LIMIT_OPTIONS):
+            raise InvalidInputError(f"--phase {value!r}: {key!r} is not opens, closes, time, memory or size.")
+        if f"{key}_at" in times or LIMIT_OPTIONS.get(key) in limits:
             raise InvalidInputError(f"--phase {value!r}: {key} is given twice; give it once.")
+        if key in LIMIT_OPTIONS:
+            if kind != "models":
+                raise InvalidInputError(f"--phase {value!r}: {key}= is a limit of a models phase; write {name}={split}:models,{option}.")
+            if not text.isdigit():
+                raise InvalidInputError(f"--phase {value!r}: {key}={text!r} is not a whole number "
+                                        f"({'seconds' if key == 'time' else 'MB'}).")
+            limits[LIMIT_OPTIONS[key]] = int(text)
+            continue
         try:
             times[f"{key}_at"] = datetime.fromisoformat(text)
         except ValueError:
             raise InvalidInputError(f"--phase {value!r}: {text!r} is not an ISO time such as 2026-12-01T00:00Z.") from None
-    return PhaseSpec(name, split, labels_public=visibility == "public", **times)
+    return PhaseSpec(name, split, labels_public=kind == "public", takes=MODELS if kind == "models" else PREDICTIONS,
+                     limits=limits or None, **times)
 
 
 def parse_settings(values: list[str]) -> dict[str, Any]:

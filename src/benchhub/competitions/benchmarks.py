@@ -68,6 +68,18 @@ SETTING_MAXIMA: dict[str, int] = {
     "max_bytes": 1024 * 1024 * 1024,  # a predictions file is read into memory
     "max_scoring_attempts": 100,
 }
+# What a phase takes: predictions files participants make, or models the hub runs on a split it never releases.
+PREDICTIONS, MODELS = "predictions", "models"
+TAKES = (PREDICTIONS, MODELS)
+# A models phase's resource limits, with their defaults and their allowed ranges. The time runs from the start of
+# the model's process until its predictions are written; memory is the resident memory of that process and all
+# it starts; the size is that of the model once extracted (its archive may take no more either).
+DEFAULT_LIMITS: dict[str, int] = {"time_limit_seconds": 600, "memory_limit_mb": 4096, "model_size_mb": 1024}
+LIMIT_RANGES: dict[str, tuple[int, int]] = {
+    "time_limit_seconds": (1, 24 * 3600),
+    "memory_limit_mb": (256, 1024 * 1024),
+    "model_size_mb": (1, 64 * 1024),
+}
 MAX_TITLE = 300  # the store's column widths
 MAX_PHASE_NAME = 100
 MAX_DESCRIPTION = 20_000
@@ -84,6 +96,44 @@ class PhaseSpec:
     labels_public: bool = False
     opens_at: datetime | None = None
     closes_at: datetime | None = None
+    takes: str = PREDICTIONS  # or MODELS: participants submit a model archive, run by the hub on the hidden split
+    limits: dict[str, int] | None = None  # a models phase's overrides of DEFAULT_LIMITS
+
+
+def checked_limits(phase: str, takes: str, given: dict[str, Any] | None) -> dict[str, int] | None:
+    """A models phase's limits (the defaults overridden by `given`, each checked); None for a predictions phase."""
+    if takes not in TAKES:
+        raise InvalidInputError(f"Phase {phase!r} takes {takes!r}; a phase takes one of {list(TAKES)}.")
+    if takes == PREDICTIONS:
+        if given:
+            raise InvalidInputError(f"Phase {phase!r} takes predictions files, so it has no model limits; "
+                                    f"make it a models phase (takes='models', on the command line SPLIT:models).")
+        return None
+    unknown = sorted(set(given or {}) - set(DEFAULT_LIMITS))
+    if unknown:
+        raise InvalidInputError(f"Phase {phase!r}: unknown limit {unknown[0]!r}; the limits are {sorted(DEFAULT_LIMITS)}.")
+    chosen = {**DEFAULT_LIMITS, **(given or {})}
+    for key, value in chosen.items():
+        low, high = LIMIT_RANGES[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InvalidInputError(f"Phase {phase!r}: limit {key!r} must be an int in the range [{low}, {high}]. "
+                                    f"Got {_shown(value)} instead.")
+    return chosen
+
+
+def _checked_takes(spec: PhaseSpec) -> dict[str, int] | None:
+    limits = checked_limits(spec.name, spec.takes, spec.limits)
+    if spec.takes == MODELS and spec.labels_public:
+        raise InvalidInputError(f"Phase {spec.name!r} takes models, so its split stays hidden (its inputs are never "
+                                f"released); drop ':public', or make a predictions phase for public labels.")
+    return limits
+
+
+def upload_limit(benchmark: BenchmarkRow) -> int:
+    """The most bytes one submission to the benchmark may send: its predictions-file limit, or the model size
+    limit of its largest models phase where that is more (each phase checks its own limit again)."""
+    sizes = [p.limits["model_size_mb"] * 1024 * 1024 for p in benchmark.phases if p.takes == MODELS and p.limits]
+    return max([int(benchmark.settings["max_bytes"]), *sizes])
 
 
 def create_benchmark(session: Session, artifacts: ArtifactStore, name: str, *, actor_id: int, dataset: str,
@@ -111,7 +161,10 @@ def create_benchmark(session: Session, artifacts: ArtifactStore, name: str, *, a
         name=name, title=title or name, description=description, dataset_id=dataset_row.id, task=dataset_row.task,
         primary_metric=metric, created_by=actor.id, settings=chosen, split_seed=seed,
     )
-    _check_label_release(session, dataset_row, _unique(phases))
+    for spec in _unique(phases):
+        _checked_takes(spec)
+    _check_label_release(session, dataset_row, phases)
+    _check_input_release(session, dataset_row, phases)
     row.phases = [_phase_row(artifacts, dataset_row, spec, seed, chosen["public_fraction"]) for spec in phases]
     session.add(row)
     session.flush()
@@ -193,6 +246,27 @@ def _check_label_release(session: Session, dataset_row: DatasetRow, phases: Sequ
             )
 
 
+def _check_input_release(session: Session, dataset_row: DatasetRow, phases: Sequence[PhaseSpec]) -> None:
+    """Refuses a models phase over a split whose inputs a predictions phase releases, or the other way round: a
+    models phase promises that its split's inputs are never released, and a predictions phase releases them."""
+    existing = session.execute(
+        select(BenchmarkPhaseRow.split, BenchmarkPhaseRow.takes, BenchmarkPhaseRow.name, BenchmarkRow.name)
+        .join(BenchmarkRow, BenchmarkRow.id == BenchmarkPhaseRow.benchmark_id)
+        .where(BenchmarkRow.dataset_id == dataset_row.id).order_by(BenchmarkRow.name, BenchmarkPhaseRow.name)
+    ).all()
+    known = [(split, takes, f"phase {phase!r} of benchmark {bench!r}") for split, takes, phase, bench in existing]
+    known += [(spec.split, spec.takes, f"phase {spec.name!r}") for spec in phases]
+    for split, takes, where in known:
+        clash = next((other for other_split, other_takes, other in known if other_split == split and other_takes != takes), None)
+        if clash is not None:
+            releaser, withholder = (where, clash) if takes == PREDICTIONS else (clash, where)
+            raise InvalidInputError(
+                f"The inputs of {dataset_row.name}/{split} cannot be both released and withheld: {releaser} releases "
+                f"them (it takes predictions files) and {withholder} takes models, whose inputs are never released; "
+                f"run models on a split no predictions phase uses (register a fresh split for it)."
+            )
+
+
 def _phase_row(artifacts: ArtifactStore, dataset_row: Any, spec: PhaseSpec, seed: str, fraction: float) -> BenchmarkPhaseRow:
     check_name(spec.name, "Phase")
     if len(spec.name) > MAX_PHASE_NAME:
@@ -208,6 +282,7 @@ def _phase_row(artifacts: ArtifactStore, dataset_row: Any, spec: PhaseSpec, seed
                                     f"{EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC).")
     if spec.opens_at and spec.closes_at and spec.closes_at <= spec.opens_at:
         raise InvalidInputError(f"Phase {spec.name!r} closes ({spec.closes_at.isoformat()}) before it opens ({spec.opens_at.isoformat()}).")
+    limits = _checked_takes(spec)
     split = load_split(artifacts, dataset_row, spec.split)
     if not get_task(dataset_row.task).has_references(split):
         raise InvalidInputError(f"Split {spec.split!r} has no labels, so phase {spec.name!r} could not score anything.")
@@ -219,7 +294,7 @@ def _phase_row(artifacts: ArtifactStore, dataset_row: Any, spec: PhaseSpec, seed
                 f"use a split of at least 10 examples."
             )
     return BenchmarkPhaseRow(name=spec.name, split=spec.split, labels_public=spec.labels_public,
-                             opens_at=spec.opens_at, closes_at=spec.closes_at)
+                             opens_at=spec.opens_at, closes_at=spec.closes_at, takes=spec.takes, limits=limits)
 
 
 def public_mask(seed: str, ids: Sequence[Any], fraction: float) -> list[bool]:
@@ -396,6 +471,7 @@ def phase_record(row: BenchmarkPhaseRow, now: datetime | None = None) -> Benchma
     return BenchmarkPhase(
         name=row.name, split=row.split, labels_public=row.labels_public, opens_at=row.opens_at,
         closes_at=row.closes_at, closed_at=row.closed_at, is_open=phase_state(row, now or utcnow()) == "open",
+        takes=row.takes, limits=dict(row.limits) if row.limits else None,
     )
 
 
@@ -404,6 +480,7 @@ def _phase_details(row: BenchmarkPhaseRow) -> dict[str, Any]:
         "name": row.name, "split": row.split, "labels_public": row.labels_public,
         "opens_at": row.opens_at.isoformat() if row.opens_at else None,
         "closes_at": row.closes_at.isoformat() if row.closes_at else None,
+        **({"takes": row.takes, "limits": dict(row.limits)} if row.takes == MODELS else {}),
     }
 
 

@@ -10,7 +10,7 @@ viewer receives, by `ranking/benchmark_boards.py`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -28,6 +28,19 @@ from benchhub.store.tables import (
 )
 
 KINDS = ("public", "private")
+# What the host measured of submitted models, as board columns (key in `BoardRow.measurements`, heading).
+MEASURED_COLUMNS = (
+    ("latency_ms", "latency ms (batch 1)"),
+    ("throughput", "examples/s (batch 32)"),
+    ("peak_memory_mb", "peak memory MB"),
+    ("flip_rate", "probe flip rate"),
+)
+
+
+def measured_columns(measurements: Iterable[dict[str, Any] | None]) -> list[tuple[str, str]]:
+    """The MEASURED_COLUMNS some row has a value for (none on a board of predictions files)."""
+    rows = [m or {} for m in measurements]
+    return [(key, heading) for key, heading in MEASURED_COLUMNS if any(row.get(key) is not None for row in rows)]
 
 Entry = tuple[SubmissionRow, SubmissionScoreRow]
 
@@ -68,7 +81,8 @@ def benchmark_board(session: Session, benchmark: str, *, phase: str | None = Non
         BoardRow(rank=rank, user=submission.user.name, submission_id=submission.id, submitted_at=submission.created_at,
                  score=score((submission, scored)), metrics=dict(metrics((submission, scored))),
                  method_name=submission.method_name, method_description=submission.method_description,
-                 method_url=submission.method_url)
+                 method_url=submission.method_url,
+                 measurements=dict(scored.measurements) if scored.measurements else None)
         for rank, (submission, scored) in enumerate(best, start=1)
     ]
     return Board(benchmark=bench.name, phase=phase_row.name, kind=kind, metric=metric, rows=rows)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from benchhub.catalog.datasets import load_split
 from benchhub.competitions.benchmarks import (
+    MODELS,
     get_benchmark_row,
     get_phase_row,
     is_maintainer,
@@ -38,6 +39,9 @@ def phase_inputs(session: Session, artifacts: ArtifactStore, benchmark: str, pha
     or in the benchmark's keyed order on a hidden phase."""
     row = get_benchmark_row(session, benchmark)
     phase_row = get_phase_row(row, phase, now=now)
+    if phase_row.takes == MODELS:
+        raise PermissionDeniedError(f"Phase {phase_row.name!r} of {benchmark!r} takes models: its inputs are never released; "
+                                    f"submit a model archive, and the hub runs it on them.")
     if phase_state(phase_row, now or utcnow()) == "upcoming" and not is_maintainer(session, row, user.id if user else None):
         raise PermissionDeniedError(f"Phase {phase_row.name!r} of {benchmark!r} opens at {phase_row.opens_at.isoformat()}; "
                                     f"its inputs are released then.")

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, true, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from benchhub.competitions.model_scoring import ModelRunFailed
 from benchhub.competitions.scoring import HalfScores, score_submission
 from benchhub.executors.background import BackgroundLoop
 from benchhub.store.artifacts import ArtifactStore
@@ -189,19 +190,23 @@ def complete(session: Session, claim: Claim, scores: HalfScores, *, now: datetim
     )
     session.add(SubmissionScoreRow(
         submission_id=submission.id, job_id=claim.job_id, version=version, public_metrics=scores.public,
-        private_metrics=scores.private, details=scores.details, is_current=True, created_at=now,
+        private_metrics=scores.private, details=scores.details, measurements=scores.measurements, is_current=True,
+        created_at=now,
     ))
     submission.status, submission.error = SCORED, None
     session.commit()
     return True
 
 
-def fail(session: Session, claim: Claim, error: str, *, now: datetime | None = None) -> bool:
-    """Records a failed attempt: the job goes back to the queue, or fails when no attempts are left."""
+def fail(session: Session, claim: Claim, error: str, *, now: datetime | None = None, final: bool = False,
+         participant_error: str | None = None) -> bool:
+    """Records a failed attempt: the job goes back to the queue, or fails when no attempts are left (or, `final`, at
+    once: a model that broke its phase's limit would break it again). `participant_error` is what the submission's
+    participant reads, where it cannot quote hidden data; else they read that scoring failed."""
     now = now or utcnow()
     session.commit()
     immediate_transaction(session)
-    last = ScoringJobRow.attempts >= ScoringJobRow.max_attempts
+    last = true() if final else ScoringJobRow.attempts >= ScoringJobRow.max_attempts
     released = session.execute(
         update(ScoringJobRow)
         .where(ScoringJobRow.id == claim.job_id, ScoringJobRow.lease_owner == claim.worker,
@@ -215,19 +220,21 @@ def fail(session: Session, claim: Claim, error: str, *, now: datetime | None = N
     job = session.get(ScoringJobRow, claim.job_id, populate_existing=True)
     if job.state == FAILED:
         job.finished_at = now
-        _mark_failed(session, job.submission_id, job.attempts)
+        _mark_failed(session, job.submission_id, job.attempts, participant_error)
     session.commit()
     return True
 
 
-def _mark_failed(session: Session, submission_id: int, attempts: int) -> None:
-    # The participant sees that scoring failed, never why: the cause may quote the hidden split.
+def _mark_failed(session: Session, submission_id: int, attempts: int, participant_error: str | None = None) -> None:
+    # The participant sees that scoring failed, never why (the cause may quote the hidden split), unless the
+    # caller worded a reason that cannot (a model's broken limit).
     has_score = session.scalar(select(SubmissionScoreRow.id).where(
         SubmissionScoreRow.submission_id == submission_id, SubmissionScoreRow.is_current))
     if has_score is None:
+        error = participant_error or f"Scoring failed after {attempts} attempt(s); the maintainers can see the cause."
         session.execute(
             update(SubmissionRow).where(SubmissionRow.id == submission_id)
-            .values(status=SCORING_FAILED, error=f"Scoring failed after {attempts} attempt(s); the maintainers can see the cause.")
+            .values(status=SCORING_FAILED, error=error)
             .execution_options(synchronize_session=False)
         )
 
@@ -251,6 +258,11 @@ def score_claimed(sessions: Callable[[], Session], artifacts: ArtifactStore, job
     try:
         with sessions() as session:
             scores = score_submission(session, artifacts, session.get(SubmissionRow, job.submission_id))
+    except ModelRunFailed as exc:  # the model broke a limit or failed: running it again would do the same
+        logger.warning("scoring job %d (attempt %d): the submitted model failed", job.job_id, job.attempt)
+        with sessions() as session:
+            fail(session, job, exc.cause, final=True, participant_error=exc.public)
+        return
     except Exception as exc:  # noqa: BLE001  (any failure of one job must not stop the worker)
         # Logged by type only: messages from scoring may quote the hidden split.
         logger.warning("scoring job %d (attempt %d) failed: %s", job.job_id, job.attempt, type(exc).__name__)

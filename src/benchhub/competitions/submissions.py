@@ -3,7 +3,8 @@
 Order of `submit`:
 0. the method the participant names (name, description, URL; all optional) is checked: bad text costs nothing;
 1. an `Idempotency-Key` seen before returns the first submission (same file and phase) or a ConflictError;
-2. the file is checked (size, format, every id once, finite numbers, depth): a bad file costs nothing;
+2. the file is checked (size, format, every id once, finite numbers, depth): a bad file costs nothing; on a phase
+   that takes models, the file is a model archive, extracted and vetted by `model_submissions` instead;
 3. one transaction, serialised per (user, benchmark): SQLite takes the write lock up front (`BEGIN
    IMMEDIATE`); PostgreSQL locks the phase row FOR SHARE (so closing waits) and the user's member row
    FOR UPDATE. Under that lock the key is looked up again, the phase must be open, the limits are
@@ -30,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from benchhub.catalog.datasets import load_split
-from benchhub.competitions import benchmarks
+from benchhub.competitions import benchmarks, model_submissions
 from benchhub.competitions.queue import (
     QUEUED,
     SCORED,
@@ -38,6 +39,7 @@ from benchhub.competitions.queue import (
     SUBMITTED,
     new_job,
 )
+from benchhub.data.archives import archive_format
 from benchhub.data.submission_files import check_size, check_submission_file
 from benchhub.errors import (
     ConflictError,
@@ -45,6 +47,7 @@ from benchhub.errors import (
     LimitExceededError,
     NotFoundError,
     PermissionDeniedError,
+    PredictionsFormatError,
 )
 from benchhub.naming import check_text, quoted
 from benchhub.results import Submission, SubmissionScore
@@ -103,20 +106,33 @@ def submit(session: Session, artifacts: ArtifactStore, benchmark: str, *, actor_
     _check_open(bench, phase_row, utcnow())
     enrol = _needs_enrolment(session, bench, actor)
     settings = bench.settings
-    name = _stored_name(filename, bench.task)
-    check_size(name, len(content), settings["max_bytes"])
+    takes_models = phase_row.takes == benchmarks.MODELS
+    name = _stored_name(filename, bench.task, model=takes_models)
+    if takes_models:
+        model_submissions.check_size(name, len(content), phase_row)
+    else:
+        check_size(name, len(content), settings["max_bytes"])
     folder = f"submissions/{bench.name}/{uuid.uuid4().hex}"
-    path = artifacts.path(folder, name)
+    # A model archive waits in a folder of its own, apart from the folder it is extracted to.
+    path = artifacts.path(folder, *((model_submissions.UPLOAD_FOLDER,) if takes_models else ()), name)
     path.parent.mkdir(parents=True)
     try:
         path.write_bytes(content)
-        split = load_split(artifacts, bench.dataset, phase_row.split)
-        check_submission_file(path, task=get_task(bench.task), split=split, labels=list(bench.dataset.labels),
-                              max_bytes=settings["max_bytes"])
+        if takes_models:
+            stored = artifacts.relative(model_submissions.stage_model(artifacts.path(folder), path, phase_row, bench.task))
+        else:
+            if archive_format(path) is not None:
+                raise PredictionsFormatError(
+                    f"Phase {phase_row.name!r} takes predictions files, and {name} is an archive: submit the predictions "
+                    f"file itself ({get_task(bench.task).predictions_hint}), or send models to a phase that takes them.")
+            split = load_split(artifacts, bench.dataset, phase_row.split)
+            check_submission_file(path, task=get_task(bench.task), split=split, labels=list(bench.dataset.labels),
+                                  max_bytes=settings["max_bytes"])
+            stored = f"{folder}/{name}"
         if enrol:
             _enrol(session, bench, actor)
         outcome = _insert(session, bench, phase_row.id, actor, idempotency_key, phase, digest=digest, name=name,
-                          relative=f"{folder}/{name}", size=len(content), method=method)
+                          relative=stored, size=len(content), method=method)
     except BaseException:
         session.rollback()
         artifacts.remove(folder)
@@ -330,10 +346,10 @@ def edit_method(session: Session, submission_id: int, *, actor_id: int, benchmar
     return submission_record(session, row, reveal_private=maintainer)
 
 
-def _stored_name(filename: str, task: str) -> str:
+def _stored_name(filename: str, task: str, *, model: bool = False) -> str:
     """The sender's file name without folders or unusual characters; the suffix picks the format, as in scoring."""
     cleaned = _UNSAFE.sub("_", Path(filename.replace("\\", "/")).name).lstrip("._")[-100:]
-    return cleaned or get_task(task).predictions_filename
+    return cleaned or (model_submissions.DEFAULT_ARCHIVE_NAME if model else get_task(task).predictions_filename)
 
 
 def list_submissions(session: Session, benchmark: str, *, actor_id: int, phase: str | None = None,
@@ -468,6 +484,7 @@ def submission_record(session: Session, row: SubmissionRow, *, reveal_private: b
         private_metrics=dict(private) if private is not None else None,
         score_version=score.version if score is not None else None,
         method_name=row.method_name, method_description=row.method_description, method_url=row.method_url,
+        measurements=dict(score.measurements) if score is not None and score.measurements else None,
     )
 
 

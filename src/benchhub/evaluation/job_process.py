@@ -1,8 +1,8 @@
 """Running one claimed evaluation job in a process of its own, under the job's time and memory limits.
 
-The worker starts the evaluation in a process group of its own (forked from a server process that has the
-evaluation's modules imported) and watches it: it renews the lease,
-reads the group's resident memory from /proc, stops the whole group when the job runs past its time or
+The worker starts the evaluation in a process group of its own (`executors.limited_process`: forked from a
+server process that has the evaluation's imports done) and watches it: it renews the lease, reads the memory
+the group holds of its own from /proc, stops the whole group when the job runs past its time or
 memory limit or its owner cancels it, and says which in the job's one-line reason. The process reports
 progress and writes the outcome itself (done with the evaluation's id, or failed with the reason); if it
 dies without doing so (killed, a crash in native code), the job goes back to the queue while attempts
@@ -14,9 +14,7 @@ stored once.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import signal
 import time
 import traceback
 from pathlib import Path
@@ -38,11 +36,17 @@ from benchhub.evaluation.jobs import (
     record_progress,
     renew_job,
 )
+from benchhub.executors.limited_process import (
+    Stop,
+    own_memory_mb,
+    own_process_group,
+    run_limited,
+    worker_alive,
+)
 from benchhub.store.tables import EvaluationJobRow
 
 logger = logging.getLogger(__name__)
 PROGRESS_SECONDS = 0.5  # at most this often a running job writes how far it is
-WATCH_SECONDS = 0.2  # how often the worker looks at memory and time
 CANCEL_CHECK_SECONDS = 1.0
 # Fault injection for tests, read when a job starts and handed to its process: "sleep:S" (S seconds of steps before evaluating),
 # "allocate:MB" (holds MB of memory, then sleeps), "crash-first" (the first attempt's process dies).
@@ -66,66 +70,40 @@ def run_claimed_job(config: HubConfig, sessions: Callable[[], Session], claim: J
     with sessions() as session:
         job = session.get(EvaluationJobRow, claim.job_id)
         time_limit, memory_limit = job.time_limit_seconds, job.memory_limit_mb
-    process = _context().Process(
-        target=run_in_child, args=(str(config.home), config.database_url, claim, os.getpid(), os.environ.get(FAULT_VARIABLE, "")),
-        daemon=False, name=f"benchhub-evaluation-job-{claim.job_id}")
-    process.start()
-    started = time.monotonic()
-    renewed = checked = started
-    peak = 0.0
-    stop = None
-    while stop is None:
-        process.join(WATCH_SECONDS)
-        if process.exitcode is not None:
-            break
-        now = time.monotonic()
-        memory = group_memory_mb(process.pid)
-        peak = max(peak, memory)
-        if memory > memory_limit:
-            stop = (FAILED, f"stopped: it used {memory:,.0f} MB of memory, over the job's limit of {memory_limit:,} MB")
-        elif now - started > time_limit:
-            stop = (FAILED, f"stopped: it ran longer than the job's time limit of {time_limit:,} s")
-        elif now - checked >= CANCEL_CHECK_SECONDS:
-            checked = now
+    marks = {"checked": 0.0, "renewed": 0.0}
+
+    def check(elapsed: float) -> Stop | None:
+        if elapsed - marks["checked"] >= CANCEL_CHECK_SECONDS:
+            marks["checked"] = elapsed
             with sessions() as session:
                 if cancel_requested(session, claim):
-                    stop = (CANCELLED, "cancelled by its owner while it ran")
-        if stop is None and now - renewed >= lease_seconds / 3:
-            renewed = now
+                    return Stop(CANCELLED, "cancelled by its owner while it ran")
+        if elapsed - marks["renewed"] >= lease_seconds / 3:
+            marks["renewed"] = elapsed
             with sessions() as session:
                 if not renew_job(session, claim, lease_seconds=lease_seconds):
-                    stop = ("lost", None)
+                    return Stop("lost", "")
+        return None
+
+    ended = run_limited(run_in_child, (str(config.home), config.database_url, claim, os.getpid(),
+                                       os.environ.get(FAULT_VARIABLE, "")),
+                        time_limit_seconds=time_limit, memory_limit_mb=memory_limit, check=check, whose="the job's",
+                        name=f"benchhub-evaluation-job-{claim.job_id}")
+    peak, stop = ended.peak_memory_mb, ended.stop
     if stop is not None:
-        _kill_group(process)
-        if stop[0] == "lost":
+        if stop.kind == "lost":
             return "lost"
+        state = CANCELLED if stop.kind == CANCELLED else FAILED
         with sessions() as session:
-            finish_job(session, claim, state=stop[0], error=stop[1], peak_memory_mb=peak)
-        return stop[0]
+            finish_job(session, claim, state=state, error=stop.reason if state == CANCELLED else f"stopped: {stop.reason}",
+                       peak_memory_mb=peak)
+        return state
     with sessions() as session:
         # Written only if the process did not end the job itself: it died, and the job is retried while it may be.
         if finish_job(session, claim, state=FAILED, retry=True, peak_memory_mb=peak,
-                      error=f"the evaluation process ended without a result (exit code {process.exitcode})"):
+                      error=f"the evaluation process ended without a result (exit code {ended.exitcode})"):
             return FAILED
         return record_peak_memory(session, claim.job_id, peak)
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """Jobs' processes fork from a server process that has imported what an evaluation needs (a few ms each, not a
-    fresh interpreter's second of imports); it holds no database connection and no thread of this worker's."""
-    global _started_context
-    if _started_context is None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-        _started_context = context
-    return _started_context
-
-
-_started_context: multiprocessing.context.BaseContext | None = None
-# What the server process imports once for every job (a module that is not installed is skipped): benchhub's
-# evaluation path, the baselines' scikit-learn, and torch and transformers, whose imports take seconds.
-PRELOAD = ["benchhub.evaluation.job_process", "benchhub.evaluation.evaluations", "benchhub.catalog.loading",
-           "benchhub.store.database", "sklearn.linear_model", "sklearn.feature_extraction.text", "torch", "transformers"]
 
 
 def run_in_child(home: str, database_url: str, claim: JobClaim, worker_pid: int, fault: str = "") -> None:
@@ -134,7 +112,7 @@ def run_in_child(home: str, database_url: str, claim: JobClaim, worker_pid: int,
     from benchhub.progress import observed
     from benchhub.store.database import open_store
 
-    os.setpgid(0, 0)  # its own process group, so the worker can stop everything it starts
+    own_process_group()  # so the worker can stop everything it starts
     with open_store(HubConfig(home=Path(home), database_url=database_url)) as (sessions, artifacts):
         with sessions() as session:
             job = session.get(EvaluationJobRow, claim.job_id)
@@ -143,7 +121,7 @@ def run_in_child(home: str, database_url: str, claim: JobClaim, worker_pid: int,
         last = [0.0]
 
         def report(description: str, done: int, total: int) -> None:
-            if not _alive(worker_pid):  # the worker died: stop, and let its lease expire
+            if not worker_alive(worker_pid):  # the worker died: stop, and let its lease expire
                 os._exit(3)
             now = time.monotonic()
             if now - last[0] >= PROGRESS_SECONDS or done == total:
@@ -165,20 +143,7 @@ def run_in_child(home: str, database_url: str, claim: JobClaim, worker_pid: int,
         else:
             outcome = dict(state=DONE, evaluation_id=evaluation.id, cached=evaluation.cached)
         with sessions() as session:
-            finish_job(session, claim, peak_memory_mb=own_peak_mb(), **outcome)
-
-
-def _alive(pid: int) -> bool:
-    """Whether the worker `pid` still runs (a killed one may linger as a zombie until its parent reaps it)."""
-    try:
-        os.kill(pid, 0)
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            state = stat.read().rsplit(")", 1)[1].split()[0]
-    except (ProcessLookupError, PermissionError):  # gone, or another user's process has the number now
-        return False
-    except (OSError, IndexError):
-        return True  # no /proc to tell: os.kill said it exists
-    return state not in ("Z", "X")
+            finish_job(session, claim, peak_memory_mb=own_memory_mb(), **outcome)
 
 
 def _inject_fault(fault: str, claim: JobClaim, report: Callable[[str, int, int], None]) -> None:
@@ -192,48 +157,3 @@ def _inject_fault(fault: str, claim: JobClaim, report: Callable[[str, int, int],
     for step in range(steps):
         time.sleep(0.1)
         report("fault", step + 1, steps + 1)
-
-
-def own_peak_mb() -> float | None:
-    """The memory this process holds of its own at its end, in MB: what a job too quick for the worker's watch
-    used (a lower bound of its peak)."""
-    return _private_mb(os.getpid())
-
-
-def group_memory_mb(pid: int) -> float:
-    """Memory `pid` and its descendants hold of their own, in MB (0 where /proc cannot tell).
-
-    Private pages only (`Private_Clean` + `Private_Dirty` of /proc/PID/smaps_rollup): a job's process forks from a
-    server that has torch and transformers imported, and the pages it shares with that server cost nothing more.
-    """
-    total, seen, pending = 0.0, set(), [pid]
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        total += _private_mb(current) or 0.0
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as children:
-                    pending.extend(int(child) for child in children.read().split())
-        except (OSError, ValueError):
-            continue
-    return total
-
-
-def _private_mb(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as rollup:
-            kilobytes = sum(int(line.split()[1]) for line in rollup if line.startswith(("Private_Clean:", "Private_Dirty:")))
-    except (OSError, ValueError, IndexError):
-        return None
-    return kilobytes / 1024.0
-
-
-def _kill_group(process: multiprocessing.process.BaseProcess) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        process.kill()
-    process.join(10)

@@ -1,7 +1,9 @@
 """A benchmark board ranked by a Dynascore: the viewer's weights, else the default weights its maintainers set.
 
 A board's columns are its primary metric (`metric`) and the family's other board metrics by name (e.g.
-`metric:1,accuracy:0.5` on a benchmark ranked by macro_f1); every one of them is higher-is-better. The defaults
+`metric:1,accuracy:0.5` on a benchmark ranked by macro_f1); every one of them is higher-is-better. A benchmark with
+a phase that takes models can weigh what the host measured too (`latency_ms`, `peak_memory_mb` and `flip_rate`
+are costs, `throughput` is not). The defaults
 live in the benchmark's settings under `board_weights` (shown with the benchmark's other settings); setting them
 is a maintainer's action, recorded in the audit log.
 
@@ -37,10 +39,22 @@ from benchhub.tasks.registry import get_task
 BOARD_WEIGHTS = "board_weights"  # the settings key of the maintainers' default weights
 
 
-def board_columns(task: str, primary_metric: str) -> list[Column]:
-    """The columns a board of this benchmark can weigh, in the order `weights_query` writes them."""
+# What the host measures of submitted models, weighable where a phase takes models; all but throughput are costs.
+MEASURED = (Column("latency_ms", "latency ms (batch 1)", cost=True), Column("throughput", "examples/s (batch 32)"),
+            Column("peak_memory_mb", "peak memory MB", cost=True), Column("flip_rate", "probe flip rate", cost=True))
+
+
+def board_columns(task: str, primary_metric: str, *, measured: bool = False) -> list[Column]:
+    """The columns a board of this benchmark can weigh, in the order `weights_query` writes them; with `measured`
+    (a benchmark with a phase that takes models), what the host measures of the models too."""
     return [Column(METRIC, primary_metric),
-            *(Column(name, name) for name in get_task(task).board_metrics if name != primary_metric)]
+            *(Column(name, name) for name in get_task(task).board_metrics if name != primary_metric),
+            *(MEASURED if measured else ())]
+
+
+def columns_of(bench: BenchmarkRow) -> list[Column]:
+    """The columns the boards of `bench` can weigh."""
+    return board_columns(bench.task, bench.primary_metric, measured=any(p.takes == benchmarks.MODELS for p in bench.phases))
 
 
 def default_weights(bench: BenchmarkRow) -> dict[str, float] | None:
@@ -48,16 +62,16 @@ def default_weights(bench: BenchmarkRow) -> dict[str, float] | None:
     stored = (bench.settings or {}).get(BOARD_WEIGHTS)
     if not isinstance(stored, Mapping):
         return None
-    known = {column.name for column in board_columns(bench.task, bench.primary_metric)}
+    known = {column.name for column in columns_of(bench)}
     kept = {name: value for name, value in stored.items() if name in known}  # a family may have renamed a metric since
-    return read_weights(kept, board_columns(bench.task, bench.primary_metric)) if any(kept.values()) else None
+    return read_weights(kept, columns_of(bench)) if any(kept.values()) else None
 
 
 def weigh_board(session: Session, board: Board, weights: str | Mapping[str, Any] | None) -> Board:
     """`board` (as the viewer may see it) ranked by the Dynascore of `weights`, else of the maintainers' defaults;
     as it is when neither is set."""
     bench = benchmarks.get_benchmark_row(session, board.benchmark)
-    columns = board_columns(bench.task, bench.primary_metric)
+    columns = columns_of(bench)
     chosen, source = read_weights(weights, columns), "viewer"
     if chosen is None:
         chosen, source = default_weights(bench), "maintainers"
@@ -71,12 +85,14 @@ def rank_board(board: Board, weights: dict[str, float], *, source: str) -> Board
     values = {}
     for row in board.rows:
         point = {name: entry.get("value") for name, entry in row.metrics.items() if isinstance(entry, dict)}
-        values[row.user] = {**point, METRIC: row.score}
-    result = dynascores(values, weights=weights, costs=(), label=board.metric)
+        measured = {column.name: (row.measurements or {}).get(column.name) for column in MEASURED}
+        values[row.user] = {**point, **measured, METRIC: row.score}
+    result = dynascores(values, weights=weights, costs=[c.name for c in MEASURED if c.cost], label=board.metric)
     by_name = {row.user: replace(row, metric_rank=row.metric_rank or row.rank) for row in board.rows}
     order = order_by_dynascore(list(by_name), result.scores)
     rows = [replace(by_name[name], rank=rank, dynascore=result.scores[name]) for rank, name in enumerate(order, start=1)]
-    summary = Dynascore(weights=weights, normalized=result.normalized, amrs=result.amrs, costs=[], query=weights_query(weights),
+    summary = Dynascore(weights=weights, normalized=result.normalized, amrs=result.amrs,
+                        costs=[c.name for c in MEASURED if c.cost and c.name in weights], query=weights_query(weights),
                         source=source, scored=sum(score is not None for score in result.scores.values()), notes=result.notes)
     return replace(board, rows=rows, dynascore=summary)
 
@@ -86,7 +102,7 @@ def set_default_weights(session: Session, benchmark: str, *, actor_id: int,
     """Sets (or, with None, clears) the weights a benchmark's boards rank by when a viewer gives none (maintainers)."""
     bench = benchmarks.get_benchmark_row(session, benchmark)
     actor = benchmarks.require_maintainer(session, bench, actor_id, "set the boards' default weights")
-    chosen = read_weights(weights, board_columns(bench.task, bench.primary_metric))
+    chosen = read_weights(weights, columns_of(bench))
     bench_id = bench.id
     session.commit()  # the checks above only read; the write below runs alone
     immediate_transaction(session)

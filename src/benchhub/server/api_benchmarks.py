@@ -54,6 +54,11 @@ class NewPhase(BaseModel):
     labels_public: bool = Field(False, description="True for a split whose labels participants have (e.g. dev).")
     opens_at: datetime | None = Field(None, description="ISO 8601 with a timezone; default: open now.")
     closes_at: datetime | None = Field(None, description="ISO 8601 with a timezone; default: open until closed.")
+    takes: str = Field(benchmark_service.PREDICTIONS, description="predictions (participants send predictions files) or "
+                       "models (they send a model archive, which the hub runs on the hidden split)",
+                       **declared(enum=list(benchmark_service.TAKES)))
+    limits: dict[str, int] | None = Field(None, description="A models phase's limits: time_limit_seconds, memory_limit_mb, "
+                                          "model_size_mb (defaults for those left out).")
 
 
 class NewBenchmark(BaseModel):
@@ -150,7 +155,8 @@ def add_member(name: BenchmarkName, body: NewMember, session: SessionDep, user: 
 
 @router.post("/{name}/submissions", status_code=201, responses=error_responses(400, 401, 403, 404, 409, 413, 422, 429))
 def submit(name: BenchmarkName, request: Request, response: Response, session: SessionDep, hub: HubDep, user: RequiredUser, viewer: ViewerDep,
-           file: Annotated[UploadFile, File(description="The predictions file: JSONL or CSV (classification), JSON (QA).")],
+           file: Annotated[UploadFile, File(description="The predictions file: JSONL or CSV (classification), JSON (QA); on a phase "
+                                                          "that takes models, a .zip or .tar.gz of a transformers (safetensors) or ONNX folder.")],
            phase: Annotated[str | None, Form(description="Default: the phase that is open now.")] = None,
            method_name: Annotated[str | None, Form(description=_METHOD_NAME)] = None,
            method_description: Annotated[str | None, Form(description=_METHOD_DESCRIPTION)] = None,
@@ -158,7 +164,7 @@ def submit(name: BenchmarkName, request: Request, response: Response, session: S
            idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> dict[str, Any]:
     """Submits a predictions file, optionally naming its method. A repeated Idempotency-Key answers with the first
     submission and charges nothing."""
-    content = read_upload(file, benchmark_service.get_benchmark_row(session, name).settings["max_bytes"])
+    content = read_upload(file, benchmark_service.upload_limit(benchmark_service.get_benchmark_row(session, name)))
     outcome = submission_service.submit(
         session, hub.artifacts, name, actor_id=user.id, content=content, filename=file.filename or "", phase=phase,
         idempotency_key=idempotency_key, method_name=method_name, method_description=method_description, method_url=method_url,

@@ -23,6 +23,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from benchhub.accounts import users as accounts_service
+from benchhub.competitions.benchmarks import upload_limit
 from benchhub.errors import AuthenticationError
 from benchhub.hub import Hub
 from benchhub.server import sessions
@@ -94,12 +95,12 @@ class BodyLimit:
         await self.app(scope, counted, answer)
 
     def _upload_limit(self, name: str, request: Request) -> int | None:
-        """The benchmark's `max_bytes` for a request with valid credentials; None without them or without the benchmark."""
+        """The benchmark's `max_bytes` (or its models phases' largest model size) for a request with valid credentials; None without them or without the benchmark."""
         with self.hub.session() as session:
-            settings = session.scalar(select(BenchmarkRow.settings).where(BenchmarkRow.name == name))
-            if settings is None or self._signed_in(session, request) is None:
+            benchmark = session.scalar(select(BenchmarkRow).where(BenchmarkRow.name == name))
+            if benchmark is None or self._signed_in(session, request) is None:
                 return None
-            return int(settings["max_bytes"])
+            return upload_limit(benchmark)
 
     def _catalog_limit(self, request: Request) -> int | None:
         """What a catalog upload of this request's user may send: None without credentials or the right to upload."""

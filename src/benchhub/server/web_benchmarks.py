@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from benchhub.competitions import benchmarks as benchmark_service
 from benchhub.competitions import submissions as submission_service
-from benchhub.competitions.boards import benchmark_board
+from benchhub.competitions.boards import benchmark_board, measured_columns
 from benchhub.errors import (
     BenchhubError,
     InvalidInputError,
@@ -26,7 +26,7 @@ from benchhub.errors import (
     PermissionDeniedError,
 )
 from benchhub.ranking.benchmark_boards import (
-    board_columns,
+    columns_of,
     default_weights,
     weigh_board,
 )
@@ -56,7 +56,7 @@ def new_benchmark(request: Request, session: SessionDep, user: RequiredUser) -> 
         raise PermissionDeniedError(f"Only admins may create benchmarks; user {user.name!r} is not an admin.")
     blank = [""] * PHASE_ROWS
     form = {"phase_name": ["dev", "test", ""], "phase_split": ["dev", "test", ""], "phase_visibility": ["public", "hidden", "hidden"],
-            "phase_opens": blank, "phase_closes": blank}
+            "phase_opens": blank, "phase_closes": blank, **{f"phase_{key}": blank for key, _ in MODEL_LIMITS}}
     return _creation_form(request, session, user, form)
 
 
@@ -66,12 +66,16 @@ def create_benchmark(request: Request, session: SessionDep, hub: HubDep, user: R
                      primary_metric: str = Form(""), phase_name: list[str] = Form(default=[]),
                      phase_split: list[str] = Form(default=[]), phase_visibility: list[str] = Form(default=[]),
                      phase_opens: list[str] = Form(default=[]), phase_closes: list[str] = Form(default=[]),
+                     phase_time_limit_seconds: list[str] = Form(default=[]), phase_memory_limit_mb: list[str] = Form(default=[]),
+                     phase_model_size_mb: list[str] = Form(default=[]),
                      max_per_day: str = Form(""), max_total: str = Form(""), final_selections: str = Form("")) -> Response:
     check_csrf(request, csrf)
     form = {"name": name.strip(), "title": title.strip(), "description": description, "dataset": dataset,
             "primary_metric": primary_metric.strip(), "phase_name": _padded(phase_name), "phase_split": _padded(phase_split),
             "phase_visibility": _padded(phase_visibility), "phase_opens": _padded(phase_opens),
-            "phase_closes": _padded(phase_closes), "max_per_day": max_per_day, "max_total": max_total,
+            "phase_closes": _padded(phase_closes), "phase_time_limit_seconds": _padded(phase_time_limit_seconds),
+            "phase_memory_limit_mb": _padded(phase_memory_limit_mb), "phase_model_size_mb": _padded(phase_model_size_mb),
+            "max_per_day": max_per_day, "max_total": max_total,
             "final_selections": final_selections}
     try:
         record = benchmark_service.create_benchmark(
@@ -91,7 +95,7 @@ def benchmark(name: str, request: Request, session: SessionDep, viewer: ViewerDe
     user = viewer.user
     row = benchmark_service.get_benchmark_row(session, name)
     record = benchmark_service.benchmark_record(row)
-    columns = board_columns(row.task, row.primary_metric)
+    columns = columns_of(row)
     chosen = read_weights((weights or "").strip() or None, columns)
     maintainer = user is not None and benchmark_service.is_maintainer(session, row, user.id)
     # My submissions are read before the boards: a score committed in between then shows on the board while
@@ -108,11 +112,12 @@ def benchmark(name: str, request: Request, session: SessionDep, viewer: ViewerDe
         if not phase.labels_public and _closed(phase):
             private = weigh_board(session, viewer.board(benchmark_board(session, name, phase=phase.name, kind="private",
                                                                         viewer_id=user.id if user else None)), chosen)
-        boards.append({"phase": phase, "public": public, "private": private})
+        boards.append({"phase": phase, "public": public, "private": private,
+                       "measured": measured_columns(r.measurements for b in (public, private) if b for r in b.rows)})
     audit = benchmark_service.public_audit_log(session, name)
     summary = boards[0]["public"].dynascore if boards else None  # the weights in effect, the same on every board
     present = {metric for entry in boards for board in (entry["public"], entry["private"]) if board is not None
-               for board_row in board.rows for metric in board_row.metrics}
+               for board_row in board.rows for metric in [*board_row.metrics, *(board_row.measurements or {})]}
     sliders = [{"name": c.name, "label": c.label, "cost": c.cost, "weight": (summary.weights if summary else {"metric": 1.0}).get(c.name, 0.0),
                 "amrs": None} for c in columns if c.name == "metric" or c.name in present or (summary and c.name in summary.weights)]
     path = f"/benchmarks/{quote(record.name, safe='')}"
@@ -209,7 +214,8 @@ def _creation_form(request: Request, session: Any, user: Any, form: dict[str, An
     from benchhub.catalog.datasets import list_datasets
 
     return render(request, "benchmark_new.html", user, status=status, form=form, error=error, datasets=list_datasets(session),
-                  phase_rows=PHASE_ROWS, limits=LIMITS, defaults=benchmark_service.DEFAULT_SETTINGS)
+                  phase_rows=PHASE_ROWS, limits=LIMITS, defaults=benchmark_service.DEFAULT_SETTINGS,
+                  model_limits=MODEL_LIMITS, limit_defaults=benchmark_service.DEFAULT_LIMITS)
 
 
 def _padded(values: list[str]) -> list[str]:
@@ -224,11 +230,25 @@ def _phase_specs(form: dict[str, Any]) -> list[benchmark_service.PhaseSpec]:
             continue
         if not name or not split:
             raise InvalidInputError(f"Phase {i + 1} needs both a name and a split (or leave all its fields empty).")
+        takes_models = form["phase_visibility"][i] == "models"
+        limits = {key: _whole(form[f"phase_{key}"][i], f"Phase {i + 1}'s {label.lower()}")
+                  for key, label in MODEL_LIMITS if form[f"phase_{key}"][i].strip()}
         phases.append(benchmark_service.PhaseSpec(
             name, split, labels_public=form["phase_visibility"][i] == "public",
             opens_at=_utc(form["phase_opens"][i], f"Phase {i + 1}'s opening time"),
-            closes_at=_utc(form["phase_closes"][i], f"Phase {i + 1}'s closing time")))
+            closes_at=_utc(form["phase_closes"][i], f"Phase {i + 1}'s closing time"),
+            takes=benchmark_service.MODELS if takes_models else benchmark_service.PREDICTIONS, limits=limits or None))
     return phases
+
+
+MODEL_LIMITS = (("time_limit_seconds", "Time limit (s)"), ("memory_limit_mb", "Memory limit (MB)"),
+                ("model_size_mb", "Model size limit (MB)"))
+
+
+def _whole(text: str, what: str) -> int:
+    if not text.strip().isdigit():
+        raise InvalidInputError(f"{what} {text!r} is not a whole number.")
+    return int(text.strip())
 
 
 def _utc(text: str, what: str) -> datetime | None:

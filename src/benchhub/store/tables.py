@@ -234,6 +234,10 @@ class BenchmarkPhaseRow(Base):
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # `predictions` (participants send predictions files) or `models` (they send a model the hub runs).
+    takes: Mapped[str] = mapped_column(String(16), default="predictions", server_default="predictions")
+    # A models phase's resource limits (competitions.benchmarks.DEFAULT_LIMITS); None on a predictions phase.
+    limits: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     benchmark: Mapped[BenchmarkRow] = relationship(back_populates="phases")
 
@@ -304,6 +308,8 @@ class SubmissionScoreRow(Base):
     public_metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     private_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # What the host measured of a submitted model on its own hardware (speed, peak memory); None for a predictions file.
+    measurements: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
