@@ -335,3 +335,33 @@ def test_an_address_nothing_answers_at_fails_at_once_in_one_line(hub_config):
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and done.stderr.startswith(f"error: Nothing answers at 127.0.0.1:{port}")
     assert done.stderr.count("\n") == 1
+
+
+def test_evaluation_jobs_run_in_ray_tasks_each_in_a_limited_process_with_scoring_beside_them(hub_config, tmp_path):
+    from benchhub.evaluation.jobs_on_ray import run_ray_evaluations
+    from benchhub.store.tables import EvaluationJobRow
+
+    with Hub(hub_config) as hub:
+        setup = make_benchmark(hub, tmp_path / "files")
+        made = hub.request_evaluations(user="alice", models=["baseline:majority", "baseline:keyword"],
+                                       datasets=["reviews-a", "reviews-b"])
+        submitted = hub.submit(BENCHMARK, setup.predictions(), user="alice", phase="test").id
+        assert [job.state for job in made] == ["queued"] * 4
+        # One worker: the submission scored in a Ray task, the four evaluation jobs dispatched to Ray tasks.
+        assert hub.run_worker(once=True, executor="ray") == 5
+        done = [hub.job(job.id, user="alice") for job in made]
+        assert [(job.state, job.attempts, job.examples_done) for job in done] == [("done", 1, 30)] * 4
+        assert all(job.peak_memory_mb > 1 for job in done)
+        for job in done:
+            assert hub.evaluate(model=job.model, dataset=job.dataset, progress=False).id == job.evaluation_id
+        assert score_rows(hub, submitted) == [(1, True)]
+        # A job whose task cannot open the hub (no artifact folder on its node) goes back to the queue, while it
+        # has attempts left.
+        (again,) = hub.request_evaluations(user="alice", models=["baseline:tfidf-logreg"], datasets=["reviews-a"])
+        import ray
+
+        elsewhere = HubConfig(home=tmp_path / "nowhere", database_url=hub_config.database_url)
+        assert run_ray_evaluations(elsewhere, hub._sessions, ray, worker="w", once=True, lease_seconds=5) == 3
+        with hub.session() as session:
+            row = session.get(EvaluationJobRow, again.id)
+            assert (row.state, row.attempts, row.error) == ("failed", 3, "its Ray task failed (RayTaskError(ConfigError))")

@@ -517,24 +517,33 @@ class Hub:
         """Scores queued submissions and runs queued evaluation jobs (with `once`, until none is left); returns how
         many jobs it handled.
 
-        `executor="local"` scores in this process; `"ray"` claims scoring jobs here and scores each in a Ray task
-        (a local Ray instance, or the cluster at `ray_address`). Evaluation jobs run here either way, each in a
-        process of its own under its limits (`evaluation.job_process`).
+        `executor="local"` scores and evaluates in this process (each evaluation job in a process of its own under its
+        limits, `evaluation.job_process`); `"ray"` claims jobs here and runs each in a Ray task (a local Ray
+        instance, or the cluster at `ray_address`), where an evaluation job runs the same way.
         """
         if executor not in ("local", "ray"):
             raise InvalidInputError(f"--executor {executor!r} is not supported; use local or ray.")
         if executor == "local" and ray_address is not None:
             raise InvalidInputError("--ray-address applies to --executor ray only; add --executor ray.")
         import threading
+        from contextlib import nullcontext
 
         from benchhub.competitions.queue import run_worker, worker_name
         from benchhub.evaluation import job_process
 
-        # Evaluation jobs run in a thread of their own (each in a process of its own), so a long evaluation never
-        # holds up the scoring of submissions.
+        # Evaluation jobs are claimed in a thread of their own, so a long evaluation never holds up the scoring of
+        # submissions.
         name, stop, handled = worker_name(), threading.Event(), [0]
 
-        def evaluations() -> None:
+        def evaluations(ray: Any) -> None:
+            if ray is not None:
+                from benchhub.evaluation.jobs_on_ray import run_ray_evaluations
+
+                handled[0] = run_ray_evaluations(self.config, self._sessions, ray, worker=name, once=once,
+                                                 poll_seconds=poll_seconds,
+                                                 lease_seconds=lease_seconds, cpus_per_job=cpus_per_job,
+                                                 max_retries=max_retries, stop=stop)
+                return
             while not stop.is_set():
                 if job_process.work_once(self.config, self._sessions, worker=name, lease_seconds=lease_seconds):
                     handled[0] += 1
@@ -543,21 +552,30 @@ class Hub:
                 else:
                     stop.wait(poll_seconds)
 
-        thread = threading.Thread(target=evaluations, name="benchhub-evaluations", daemon=True)
-        thread.start()
-        try:
-            if executor == "ray":
-                from benchhub.competitions.queue_on_ray import run_ray_worker
+        if executor == "ray":
+            from benchhub.executors.ray_tasks import ray_session
 
-                scored = run_ray_worker(self.config, address=ray_address, once=once, poll_seconds=poll_seconds,
-                                        lease_seconds=lease_seconds, cpus_per_job=cpus_per_job, max_retries=max_retries)
-            else:
-                scored = run_worker(self._sessions, self.artifacts, worker=name, once=once, poll_seconds=poll_seconds,
-                                    lease_seconds=lease_seconds, stop=stop)
-            while thread.is_alive():
-                thread.join(0.5)
-        finally:
-            stop.set()
+            session = ray_session(self.config, ray_address)
+        else:
+            session = nullcontext(None)
+        with session as ray:
+            thread = threading.Thread(target=evaluations, args=(ray,), name="benchhub-evaluations", daemon=True)
+            thread.start()
+            try:
+                if ray is not None:
+                    from benchhub.competitions.queue_on_ray import run_ray_worker
+
+                    scored = run_ray_worker(self.config, address=ray_address, once=once, poll_seconds=poll_seconds,
+                                            lease_seconds=lease_seconds, cpus_per_job=cpus_per_job,
+                                            max_retries=max_retries, stop=stop)
+                else:
+                    scored = run_worker(self._sessions, self.artifacts, worker=name, once=once, poll_seconds=poll_seconds,
+                                        lease_seconds=lease_seconds, stop=stop)
+                while thread.is_alive():
+                    thread.join(0.5)
+            finally:
+                stop.set()
+                thread.join(30)
         return scored + handled[0]
 
     def start_scoring_worker(self, *, poll_seconds: float = 5.0, lease_seconds: float = 60.0) -> LoopGroup:

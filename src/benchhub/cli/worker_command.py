@@ -30,8 +30,8 @@ def worker_command(
     each job is claimed by one worker at a time, a worker renews its lease while it works, and a worker
     that dies loses its job to another once its lease expires. Each score and each evaluation is written
     exactly once. Evaluation jobs (asked for with POST /api/evaluations) are taken round-robin across
-    users, each run in a process of its own under the job's time and memory limits; they run here, also
-    with --executor ray (which scores submissions in Ray tasks).
+    users, each run in a process of its own under the job's time and memory limits; with --executor ray,
+    submissions are scored and evaluation jobs run in Ray tasks.
     """
     from benchhub.cli.shell import open_hub as _hub
 
