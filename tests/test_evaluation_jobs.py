@@ -338,6 +338,9 @@ def test_the_web_evaluates_follows_and_cancels_jobs_and_uploads_for_members_only
         first = _jobs(hub)[0].id
         cancelled = alice.post(f"/jobs/{first}/cancel", data={"csrf": alice.cookies[CSRF_COOKIE]}, follow_redirects=True)
         assert f"Job {first}: Cancelled." in cancelled.text and 'data-state="cancelled"' in cancelled.text
+        shown = alice.get(f"/jobs/{first}").text
+        assert "<h1>Evaluation job" in shown and "cancelled by alice" in shown and "3600 s, 8192 MB of memory" in shown
+        assert rita.get(f"/jobs/{first}").status_code == 404  # another user's job
         forged = alice.post(f"/jobs/{first + 1}/cancel", data={"csrf": "forged"}, follow_redirects=False)
         assert forged.status_code == 403 and _jobs(hub)[1].state == "queued"
         hidden = alice.post("/evaluate", data={"csrf": alice.cookies[CSRF_COOKIE], "models": MODELS[:1], "datasets": ["reviews"]},

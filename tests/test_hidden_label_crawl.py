@@ -71,7 +71,7 @@ def test_no_get_response_carries_a_hidden_label(tmp_path: Path, monkeypatch):
     pages = ["/", "/datasets", "/datasets/codes", "/models", "/models/guesser", "/models/baseline:sliding-window",
              "/leaderboards/codes?split=test", "/leaderboards/codes?split=train", "/benchmarks", "/benchmarks/codes-bench",
              "/benchmarks/codes-bench/maintain", "/openapi.json", "/api/docs", "/jobs", f"/jobs?batch={job.batch}",
-             "/evaluate", "/upload", "/models/guesser/card.md", "/models/baseline:sliding-window/card.md",
+             "/evaluate", "/upload", f"/jobs/{job.id}", "/jobs?all=true", "/models/guesser/card.md", "/models/baseline:sliding-window/card.md",
              "/models/baseline:context-only/card.md"]
     seen = 0
     for url in urls + pages:

@@ -34,10 +34,20 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/jobs", response_class=HTMLResponse)
 def jobs_page(request: Request, session: SessionDep, user: RequiredUser,
-              batch: Annotated[str | None, Query(max_length=32)] = None) -> HTMLResponse:
-    jobs = job_service.list_jobs(session, user, batch=batch)
-    return render(request, "jobs.html", user, jobs=[job.to_dict() for job in jobs], batch=batch,
-                  api=f"/api/jobs{'?batch=' + quote(batch) if batch else ''}")
+              batch: Annotated[str | None, Query(max_length=32)] = None,
+              all: Annotated[bool, Query(description="Admins: every user's jobs.")] = False) -> HTMLResponse:
+    everyone = all and bool(user.is_admin)
+    jobs = job_service.list_jobs(session, user, batch=batch, everyone=everyone)
+    query = "&".join(part for part in (f"batch={quote(batch)}" if batch else "", "all=true" if everyone else "") if part)
+    return render(request, "jobs.html", user, jobs=[job.to_dict() for job in jobs], batch=batch, everyone=everyone,
+                  api=f"/api/jobs{'?' + query if query else ''}")
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(job_id: RowId, request: Request, session: SessionDep, user: RequiredUser) -> HTMLResponse:
+    """One job: its state, limits, timings and, for its owner (or an admin), the end of its run's log."""
+    row = job_service.get_job(session, user, job_id)
+    return render(request, "job.html", user, job=job_service.job_record(session, row).to_dict(), log=row.log)
 
 
 @router.get("/evaluate", response_class=HTMLResponse)
