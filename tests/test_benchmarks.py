@@ -572,3 +572,21 @@ def test_hidden_labels_never_reach_a_participant(open_hub, tmp_path, monkeypatch
         for details, public, private in session.execute(select(SubmissionScoreRow.details, SubmissionScoreRow.public_metrics,
                                                                SubmissionScoreRow.private_metrics)):
             assert CANARY not in json.dumps([details, public, private])
+
+
+def test_scoring_jobs_are_taken_round_robin_across_benchmarks(open_hub, tmp_path):
+    setup = make_benchmark(open_hub(), tmp_path / "files")
+    hub = setup.hub
+    hub.create_benchmark("second", dataset="reviews", user="admin", title="Second", description="Another.",
+                         phases=[PhaseSpec("dev", "dev", labels_public=True)])
+    dev = write_jsonl(tmp_path / "dev-guess.jsonl", [{"id": row["id"], "label": row["label"]} for row in setup.dev_rows])
+    for index in range(4):  # the first benchmark's flood comes first
+        hub.submit(BENCHMARK, setup.predictions(f"p{index}.jsonl", wrong={f"test-{index}"}), user="alice", phase="test")
+    hub.submit("second", dev, user="bob", phase="dev")
+    order = []
+    with hub.session() as session:
+        for turn in range(5):
+            job = claim(session, f"worker-{turn}", lease_seconds=60)
+            submission = session.get(SubmissionRow, session.get(ScoringJobRow, job.job_id).submission_id)
+            order.append(session.get(BenchmarkRow, submission.benchmark_id).name)
+    assert order == [BENCHMARK, "second", BENCHMARK, BENCHMARK, BENCHMARK]  # the second's one job goes second, not fifth

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from benchhub.competitions.model_scoring import ModelRunFailed
 from benchhub.competitions.scoring import HalfScores, score_submission
+from benchhub.evaluation.jobs import next_in_turn
 from benchhub.executors.background import BackgroundLoop
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import immediate_transaction
@@ -81,14 +82,32 @@ def _claimable(now: datetime):
 
 
 def claim(session: Session, worker: str, *, lease_seconds: float, now: datetime | None = None) -> Claim | None:
-    """Takes the oldest claimable job for `worker` until `now + lease_seconds`; None when there is none."""
+    """Takes the next claimable job for `worker` until `now + lease_seconds`, round-robin across benchmarks (the
+    oldest job of the benchmark whose latest claim is oldest: one benchmark's flood of submissions, or its slow
+    model runs, does not hold up another's); None when there is none."""
     now = now or utcnow()
     session.commit()
     immediate_transaction(session)
     _give_up_exhausted(session, now)
-    job = session.scalar(
-        select(ScoringJobRow).where(_claimable(now)).order_by(ScoringJobRow.id).limit(1).with_for_update(skip_locked=True)
-    )
+    candidates = session.execute(
+        select(ScoringJobRow.id, SubmissionRow.benchmark_id).join(SubmissionRow, SubmissionRow.id == ScoringJobRow.submission_id)
+        .where(_claimable(now)).order_by(ScoringJobRow.id)
+    ).all()
+    if not candidates:
+        session.commit()
+        return None
+    benchmarks = {benchmark for _, benchmark in candidates}
+    last_claims = dict(session.execute(
+        select(SubmissionRow.benchmark_id, func.max(ScoringJobRow.claimed_at))
+        .join(SubmissionRow, SubmissionRow.id == ScoringJobRow.submission_id)
+        .where(SubmissionRow.benchmark_id.in_(benchmarks)).group_by(SubmissionRow.benchmark_id)
+    ).all())
+    chosen = next_in_turn([(job_id, str(benchmark)) for job_id, benchmark in candidates],
+                          {str(benchmark): claimed for benchmark, claimed in last_claims.items()})
+    job = session.scalar(select(ScoringJobRow).where(ScoringJobRow.id == chosen, _claimable(now)).with_for_update(skip_locked=True))
+    if job is None:  # another worker (PostgreSQL) is taking that one right now: the oldest one nobody holds
+        job = session.scalar(select(ScoringJobRow).where(_claimable(now)).order_by(ScoringJobRow.id).limit(1)
+                             .with_for_update(skip_locked=True))
     if job is None:
         session.commit()
         return None
@@ -96,7 +115,7 @@ def claim(session: Session, worker: str, *, lease_seconds: float, now: datetime 
         update(ScoringJobRow)
         .where(ScoringJobRow.id == job.id, _claimable(now))
         .values(state=RUNNING, lease_owner=worker, lease_expires_at=now + timedelta(seconds=lease_seconds),
-                attempts=ScoringJobRow.attempts + 1)
+                attempts=ScoringJobRow.attempts + 1, claimed_at=now)
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:

@@ -195,9 +195,13 @@ def claim_job(session: Session, worker: str, *, lease_seconds: float, now: datet
         job_id = next_in_turn(candidates, _last_starts(session, {key for _, key in candidates}))
         row = session.scalar(select(EvaluationJobRow).where(EvaluationJobRow.id == job_id, _claimable(now))
                              .with_for_update(skip_locked=True))
+        if row is None:  # another worker (PostgreSQL) is taking that one right now: the oldest one nobody holds
+            row = session.scalar(select(EvaluationJobRow).where(_claimable(now)).order_by(EvaluationJobRow.id).limit(1)
+                                 .with_for_update(skip_locked=True))
         if row is None:
-            session.rollback()
+            session.commit()  # keeps what ended for want of quota
             return None
+        job_id = row.id
         over = _over_quota(session, row, now)
         if over is None:
             break
