@@ -325,7 +325,7 @@ def test_the_web_evaluates_follows_and_cancels_jobs_and_uploads_for_members_only
     app = create_app(hub.config, scoring=WorkerSettings(enabled=False))
     tokens = {name: hub.create_token(name)[1] for name in ("alice", "rita")}
     with TestClient(app) as anonymous, TestClient(app) as alice_client, TestClient(app) as rita_client:
-        assert anonymous.get("/jobs", follow_redirects=False).status_code in (303, 401)
+        assert anonymous.get("/jobs", follow_redirects=False).status_code == 401
         alice, rita = signed_in(alice_client, tokens["alice"]), signed_in(rita_client, tokens["rita"])
         form = alice.get("/evaluate?model=baseline:majority&dataset=open").text
         assert '<option value="baseline:majority" selected>' in form and '<option value="open" selected>' in form
@@ -346,6 +346,9 @@ def test_the_web_evaluates_follows_and_cancels_jobs_and_uploads_for_members_only
         hidden = alice.post("/evaluate", data={"csrf": alice.cookies[CSRF_COOKIE], "models": MODELS[:1], "datasets": ["reviews"]},
                             follow_redirects=True)
         assert "You cannot evaluate on reviews/test: labels of reviews/test are hidden by benchmark sentiment" in hidden.text
+        padded = alice.post("/evaluate", data={"csrf": alice.cookies[CSRF_COOKIE], "models": MODELS[:1], "datasets": ["reviews"],
+                                               "split": " test "}, follow_redirects=True)  # the split checked is the one run
+        assert "You cannot evaluate on reviews/test: labels of reviews/test are hidden" in padded.text and len(_jobs(hub)) == 2
         assert "You are a reader of this hub" in rita.get("/evaluate").text and "You are a reader" in rita.get("/upload").text
         refused = rita.post("/evaluate", data={"csrf": rita.cookies[CSRF_COOKIE], "models": MODELS, "datasets": ["open"]},
                             follow_redirects=True)

@@ -44,7 +44,7 @@ ROLES = ("member", "reader")
 # The evaluation time a user's jobs may take in any window of this length (`evaluation.jobs`).
 QUOTA_WINDOW = timedelta(days=7)
 DEFAULT_EVALUATION_QUOTA_SECONDS = 24 * 3600
-DEFAULT_STORAGE_QUOTA_BYTES = 20 * 1024**3
+DEFAULT_STORAGE_QUOTA_BYTES = 20 * 10**9  # decimal GB, as sizes are shown (units.human_bytes)
 
 
 def check_role(role: str) -> str:
@@ -75,7 +75,7 @@ def set_user(session: Session, name: str, *, role: str | None = None, evaluation
     if storage_quota_gb is not None:
         if not 0 <= storage_quota_gb <= 1024 * 1024:
             raise InvalidInputError(f"--storage-quota-gb must be in the range [0, 1048576]. Got {storage_quota_gb} instead.")
-        row.storage_quota_bytes = int(round(storage_quota_gb * 1024**3))
+        row.storage_quota_bytes = int(round(storage_quota_gb * 1e9))
     if evaluation_quota_hours is not None:
         if not 0 <= evaluation_quota_hours <= 24 * 365:
             raise InvalidInputError(f"--evaluation-quota-hours must be in the range [0, 8760]. Got {evaluation_quota_hours} instead.")
@@ -195,7 +195,7 @@ def token_hash(token: str) -> str:
 def user_record(row: UserRow) -> UserRecord:
     return UserRecord(id=row.id, name=row.name, is_admin=bool(row.is_admin), created_at=row.created_at,
                       role="admin" if row.is_admin else row.role, evaluation_quota_hours=evaluation_quota_seconds(row) / 3600,
-                      storage_quota_gb=storage_quota_bytes(row) / 1024**3)
+                      storage_quota_gb=storage_quota_bytes(row) / 1e9)
 
 
 def token_record(row: ApiTokenRow) -> TokenRecord:

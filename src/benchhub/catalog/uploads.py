@@ -40,6 +40,7 @@ from benchhub.naming import check_name
 from benchhub.results import DatasetInfo, ModelRecord
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import DatasetRow, ModelRow, UserRow
+from benchhub.units import human_bytes
 
 MODEL_UPLOADS = "models"
 # No model name starts with "_", so an upload's folder is never another model's models/NAME.
@@ -160,8 +161,8 @@ def _fits(folder: Path, room: int | None, what: str, owner: UserRow | None) -> N
 
 def _over(owner: UserRow, what: str, size: int, room: int) -> str:
     quota = storage_quota_bytes(owner)
-    return (f"{what} takes {size / 1e6:,.1f} MB, and {owner.name!r} has {max(room, 0) / 1e6:,.1f} MB left of their "
-            f"{quota / 1e9:g} GB storage quota; remove models or datasets they uploaded, or ask an admin for more "
+    return (f"{what} takes {human_bytes(size)}, and {owner.name!r} has {human_bytes(max(room, 0))} left of their "
+            f"{human_bytes(quota)} storage quota; remove models or datasets they uploaded, or ask an admin for more "
             f"(`benchhub user set {owner.name} --storage-quota-gb N`).")
 
 

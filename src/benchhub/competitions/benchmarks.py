@@ -163,8 +163,9 @@ def create_benchmark(session: Session, artifacts: ArtifactStore, name: str, *, a
     )
     for spec in _unique(phases):
         _checked_takes(spec)
-    _check_label_release(session, dataset_row, phases)
-    _check_input_release(session, dataset_row, phases)
+    over_dataset = _phases_over(session, dataset_row, phases)
+    _check_label_release(dataset_row, phases, over_dataset)
+    _check_input_release(dataset_row, over_dataset)
     row.phases = [_phase_row(artifacts, dataset_row, spec, seed, chosen["public_fraction"]) for spec in phases]
     session.add(row)
     session.flush()
@@ -220,22 +221,27 @@ def _unique(phases: Sequence[PhaseSpec]) -> Sequence[PhaseSpec]:
     return phases
 
 
-def _check_label_release(session: Session, dataset_row: DatasetRow, phases: Sequence[PhaseSpec]) -> None:
+def _phases_over(session: Session, dataset_row: DatasetRow, phases: Sequence[PhaseSpec]) -> list[tuple[str, bool, str, str]]:
+    """Every phase over the dataset's splits, the stored ones and the `phases` given: (split, labels public, what it
+    takes, how a message names it)."""
+    existing = session.execute(
+        select(BenchmarkPhaseRow.split, BenchmarkPhaseRow.labels_public, BenchmarkPhaseRow.takes, BenchmarkPhaseRow.name,
+               BenchmarkRow.name)
+        .join(BenchmarkRow, BenchmarkRow.id == BenchmarkPhaseRow.benchmark_id)
+        .where(BenchmarkRow.dataset_id == dataset_row.id).order_by(BenchmarkRow.name, BenchmarkPhaseRow.name)
+    ).all()
+    return ([(split, public, takes, f"phase {phase!r} of benchmark {bench!r}") for split, public, takes, phase, bench in existing]
+            + [(spec.split, spec.labels_public, spec.takes, f"phase {spec.name!r}") for spec in phases])
+
+
+def _check_label_release(dataset_row: DatasetRow, phases: Sequence[PhaseSpec], known: list[tuple[str, bool, str, str]]) -> None:
     """Refuses phases that would publish labels another phase hides, or hide labels another phase has published.
 
     A public-label phase releases its split's gold with the inputs and shows full-split metrics; over a split
     that a benchmark hides, that undoes the hiding. Published labels cannot be taken back by a later hidden phase.
     """
-    existing = session.execute(
-        select(BenchmarkPhaseRow.split, BenchmarkPhaseRow.labels_public, BenchmarkPhaseRow.name, BenchmarkRow.name)
-        .join(BenchmarkRow, BenchmarkRow.id == BenchmarkPhaseRow.benchmark_id)
-        .where(BenchmarkRow.dataset_id == dataset_row.id).order_by(BenchmarkRow.name, BenchmarkPhaseRow.name)
-    ).all()
-    others = [(split, public, f"phase {phase!r} of benchmark {bench!r}") for split, public, phase, bench in existing]
-    given = [(spec.split, spec.labels_public, f"phase {spec.name!r}") for spec in phases]
     for spec in phases:
-        clash = next((where for split, public, where in others + given
-                      if split == spec.split and public != spec.labels_public), None)
+        clash = next((where for split, public, _, where in known if split == spec.split and public != spec.labels_public), None)
         if clash is not None:
             mine = f"phase {spec.name!r}"
             publisher, hider = (mine, clash) if spec.labels_public else (clash, mine)
@@ -246,18 +252,12 @@ def _check_label_release(session: Session, dataset_row: DatasetRow, phases: Sequ
             )
 
 
-def _check_input_release(session: Session, dataset_row: DatasetRow, phases: Sequence[PhaseSpec]) -> None:
+def _check_input_release(dataset_row: DatasetRow, known: list[tuple[str, bool, str, str]]) -> None:
     """Refuses a models phase over a split whose inputs a predictions phase releases, or the other way round: a
     models phase promises that its split's inputs are never released, and a predictions phase releases them."""
-    existing = session.execute(
-        select(BenchmarkPhaseRow.split, BenchmarkPhaseRow.takes, BenchmarkPhaseRow.name, BenchmarkRow.name)
-        .join(BenchmarkRow, BenchmarkRow.id == BenchmarkPhaseRow.benchmark_id)
-        .where(BenchmarkRow.dataset_id == dataset_row.id).order_by(BenchmarkRow.name, BenchmarkPhaseRow.name)
-    ).all()
-    known = [(split, takes, f"phase {phase!r} of benchmark {bench!r}") for split, takes, phase, bench in existing]
-    known += [(spec.split, spec.takes, f"phase {spec.name!r}") for spec in phases]
-    for split, takes, where in known:
-        clash = next((other for other_split, other_takes, other in known if other_split == split and other_takes != takes), None)
+    for split, _, takes, where in known:
+        clash = next((other for other_split, _, other_takes, other in known if other_split == split and other_takes != takes),
+                     None)
         if clash is not None:
             releaser, withholder = (where, clash) if takes == PREDICTIONS else (clash, where)
             raise InvalidInputError(

@@ -10,9 +10,7 @@ once. A task that fails anyway gives the job back to the queue while it has atte
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 from typing import Any, Callable
 
 from sqlalchemy.orm import Session
@@ -22,51 +20,33 @@ from benchhub.evaluation.job_process import run_claimed_job
 from benchhub.evaluation.jobs import FAILED, JobClaim, claim_job, finish_job, renew_job
 from benchhub.store.database import open_store
 
-logger = logging.getLogger(__name__)
-
 
 def run_ray_evaluations(config: HubConfig, sessions: Callable[[], Session], ray: Any, *, worker: str, once: bool = False,
                         poll_seconds: float = 1.0, lease_seconds: float = 60.0, cpus_per_job: float = 1.0,
                         max_retries: int = 3, stop: threading.Event | None = None) -> int:
     """Dispatches claimed evaluation jobs to Ray tasks on the session `ray` (already connected) until `stop` is set
     (with `once`: until none is left); returns how many it handled. `sessions` are the hub's, in this process."""
-    stop = stop or threading.Event()
-    handled = 0
+    from benchhub.executors.ray_tasks import dispatch_claimed
+
     task = ray.remote(run_job_in_task).options(num_cpus=cpus_per_job, max_retries=max_retries, retry_exceptions=False)
-    # As many jobs claimed at a time as the cluster can run: a claimed job's lease runs while it waits.
-    slots = max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_job))
-    running: dict[Any, JobClaim] = {}
-    renewed_at = time.monotonic()
-    while not stop.is_set():
-        if running and time.monotonic() - renewed_at >= lease_seconds / 3:
-            with sessions() as session:
-                for job in running.values():
-                    renew_job(session, job, lease_seconds=lease_seconds)
-            renewed_at = time.monotonic()
-        while len(running) < slots:
-            with sessions() as session:
-                job = claim_job(session, worker, lease_seconds=lease_seconds)
-            if job is None:
-                break
-            running[task.remote(config, job, lease_seconds)] = job
-        if not running:
-            if once:
-                break
-            stop.wait(poll_seconds)
-            continue
-        done, _ = ray.wait(list(running), num_returns=1, timeout=min(poll_seconds, lease_seconds / 3))
-        for ref in done:
-            job = running.pop(ref)
-            handled += 1
-            try:
-                ray.get(ref)
-            except ray.exceptions.RayError as error:
-                logger.warning("evaluation job %d (attempt %d) failed on Ray: %s", job.job_id, job.attempt,
-                               type(error).__name__)
-                with sessions() as session:
-                    finish_job(session, job, state=FAILED, retry=True,
-                               error=f"its Ray task failed ({type(error).__name__})")
-    return handled
+
+    def claim_next() -> JobClaim | None:
+        with sessions() as session:
+            return claim_job(session, worker, lease_seconds=lease_seconds)
+
+    def renew_all(jobs: list[JobClaim]) -> None:
+        with sessions() as session:
+            for job in jobs:
+                renew_job(session, job, lease_seconds=lease_seconds)
+
+    def give_back(job: JobClaim, error: Exception) -> None:
+        with sessions() as session:
+            finish_job(session, job, state=FAILED, retry=True, error=f"its Ray task failed ({type(error).__name__})")
+
+    return dispatch_claimed(
+        ray, lambda job: task.remote(config, job, lease_seconds), claim_next=claim_next, renew=renew_all,
+        give_back=give_back, what="evaluation job", slots=max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_job)),
+        lease_seconds=lease_seconds, poll_seconds=poll_seconds, once=once, stop=stop or threading.Event())
 
 
 def run_job_in_task(config: HubConfig, job: JobClaim, lease_seconds: float) -> str:

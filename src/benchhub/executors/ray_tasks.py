@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections import deque
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
@@ -122,3 +123,41 @@ def run_as_tasks(ray: Any, function: Callable[..., Any], jobs: Sequence[Job], *,
 def share(ray: Any, values: dict[str, Any]) -> dict[str, Any]:
     """Puts each value in the object store once; tasks that get the reference as an argument get the value."""
     return {key: ray.put(value) for key, value in values.items()}
+
+
+def dispatch_claimed(ray: Any, start: Callable[[Any], Any], *, claim_next: Callable[[], Any | None],
+                     renew: Callable[[list[Any]], None], give_back: Callable[[Any, Exception], None], what: str,
+                     slots: int, lease_seconds: float, poll_seconds: float, once: bool, stop: Any) -> int:
+    """Runs claimed queue jobs as Ray tasks until `stop` is set (with `once`: until none is left); returns how many
+    ended. The queue is the source of truth: `claim_next()` claims a job (with `.job_id` and `.attempt`) under the
+    dispatcher's lease, `start(job)` submits its task, `renew(jobs)` renews the leases of those waiting or running
+    (every third of a lease), and `give_back(job, error)` records a task that failed anyway. At most `slots` jobs are
+    claimed at a time, so no claimed job waits long in Ray's own queue."""
+    running: dict[Any, Any] = {}
+    renewed_at, handled = time.monotonic(), 0
+    while not stop.is_set():
+        if running and time.monotonic() - renewed_at >= lease_seconds / 3:
+            renew(list(running.values()))
+            renewed_at = time.monotonic()
+        while len(running) < slots:
+            job = claim_next()
+            if job is None:
+                break
+            running[start(job)] = job
+        if not running:
+            if once:
+                break
+            stop.wait(poll_seconds)
+            continue
+        done, _ = ray.wait(list(running), num_returns=1, timeout=min(poll_seconds, lease_seconds / 3))
+        for ref in done:
+            job = running.pop(ref)
+            handled += 1
+            try:
+                ray.get(ref)
+            except ray.exceptions.RayError as error:
+                # Logged by type only: a message may quote a hidden split.
+                logging.getLogger(__name__).warning("%s %d (attempt %d) failed on Ray: %s", what, job.job_id, job.attempt,
+                                                    type(error).__name__)
+                give_back(job, error)
+    return handled

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from benchhub.errors import PermissionDeniedError
 from benchhub.evaluation import jobs as job_service
 from benchhub.server.auth import RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
@@ -45,11 +44,7 @@ class EvaluationRequest(BaseModel):
 def request_evaluations(body: EvaluationRequest, request: Request, response: Response, session: SessionDep, hub: HubDep,
                         user: RequiredUser, viewer: ViewerDep) -> dict[str, Any]:
     """Queues one evaluation job per model and dataset; pairs already evaluated come back done (`cached`)."""
-    for dataset in dict.fromkeys(body.datasets):
-        reason = viewer.reason(dataset, body.split)
-        if reason is not None:
-            raise PermissionDeniedError(f"You cannot evaluate on {dataset}/{body.split}: {reason}; submit to that "
-                                        "benchmark instead.")
+    viewer.refuse_evaluation(body.datasets, body.split)
     jobs = job_service.request_evaluations(
         session, hub.artifacts, user, models=body.models, datasets=body.datasets, split=body.split,
         batch_size=body.batch_size, settings=body.settings, time_limit_seconds=body.time_limit_seconds,

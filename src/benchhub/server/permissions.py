@@ -38,6 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from benchhub.competitions.benchmarks import hidden_from, is_maintainer
+from benchhub.errors import PermissionDeniedError
 from benchhub.results import Board, Evaluation, ModelRecord, ProbeReport, Submission
 from benchhub.server.auth import OptionalUser
 from benchhub.server.dependencies import SessionDep
@@ -79,6 +80,14 @@ class Viewer:
         if not names:
             return None
         return f"labels of {dataset}/{split} are hidden by benchmark {', '.join(names)}"
+
+    def refuse_evaluation(self, datasets: list[str], split: str) -> None:
+        """Refuses evaluating on a split a hosted benchmark hides from this user: its board is where it is scored."""
+        for dataset in dict.fromkeys(datasets):
+            reason = self.reason(dataset, split)
+            if reason is not None:
+                raise PermissionDeniedError(f"You cannot evaluate on {dataset}/{split}: {reason}; submit to that "
+                                            "benchmark instead.")
 
     def may_rank(self, dataset: str, split: str) -> bool:
         """Whether the user may read the hub's ranking of a split (a hidden one is ranked on its benchmark's boards)."""

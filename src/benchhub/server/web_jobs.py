@@ -68,13 +68,10 @@ def evaluate(request: Request, session: SessionDep, hub: HubDep, user: RequiredU
              split: str = Form("test")) -> Response:
     check_csrf(request, csrf)
     back = "/evaluate?" + "&".join([f"model={quote(m)}" for m in models] + [f"dataset={quote(d)}" for d in datasets])
+    split = split.strip() or "test"  # the split checked is the split evaluated
     try:
-        for name in dict.fromkeys(datasets):
-            reason = viewer.reason(name, split)
-            if reason is not None:
-                raise PermissionDeniedError(f"You cannot evaluate on {name}/{split}: {reason}; submit to that benchmark instead.")
-        made = job_service.request_evaluations(session, hub.artifacts, user, models=models, datasets=datasets,
-                                               split=split.strip() or "test")
+        viewer.refuse_evaluation(datasets, split)
+        made = job_service.request_evaluations(session, hub.artifacts, user, models=models, datasets=datasets, split=split)
     except BenchhubError as error:
         return redirect_with_flash(request, back, str(error), error=True)
     if any(job.state == job_service.QUEUED for job in made):
