@@ -134,7 +134,7 @@ def submit(name: str, request: Request, session: SessionDep, hub: HubDep, user: 
            method_description: str = Form(""), method_url: str = Form("")) -> Response:
     check_csrf(request, csrf)
     try:
-        content = read_upload(file, benchmark_service.get_benchmark_row(session, name).settings["max_bytes"])
+        content = read_upload(file, benchmark_service.upload_limit(benchmark_service.get_benchmark_row(session, name)))
         outcome = submission_service.submit(session, hub.artifacts, name, actor_id=user.id, content=content,
                                             filename=file.filename or "", phase=phase or None, method_name=method_name,
                                             method_description=method_description, method_url=method_url)
