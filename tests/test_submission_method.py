@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from benchhub import Hub
 from benchhub.cli.app import app
+from benchhub.competitions.benchmarks import PhaseSpec
 from benchhub.errors import InvalidInputError, NotFoundError
 from benchhub.server import create_app
 from benchhub.server.sessions import CSRF_COOKIE
@@ -320,3 +321,38 @@ def test_the_web_form_takes_the_method_and_refuses_a_bad_one_storing_nothing(ser
     with setup.hub.session() as session:
         assert session.scalar(select(func.count()).select_from(SubmissionScoreRow)) == 0
         assert session.execute(text("SELECT method_name FROM submissions")).all() == [("Form method",)]
+
+
+def test_a_lone_surrogate_in_any_free_text_is_one_clear_error_and_nothing_is_stored(served):
+    """JSON's "\\ud800" decodes to a lone surrogate, which PostgreSQL refuses to store: every free-text field says so
+    before anything is written (it used to be checked in method descriptions only)."""
+    setup, client, tokens = served
+    lone = '"ok \\ud800 no"'  # raw JSON text: the escape reaches the server undecoded
+    submitted = upload(client, tokens["alice"], setup.predictions())
+    assert submitted.status_code == 201, submitted.text
+    before = state(setup.hub)
+    sent = {
+        "benchmark description": ("/api/benchmarks", "admin",
+                                  '{"name": "b2", "dataset": "reviews", "phases": [{"name": "t", "split": "test"}], "description": %s}'),
+        "benchmark title": ("/api/benchmarks", "admin",
+                            '{"name": "b2", "dataset": "reviews", "phases": [{"name": "t", "split": "test"}], "title": %s}'),
+        "moderation reason": (f"{URL}/submissions/{submitted.json()['id']}/moderation", "admin", '{"action": "hide", "reason": %s}'),
+        "method description": (f"{URL}/submissions/{submitted.json()['id']}", "alice", '{"method_name": "m", "method_description": %s}'),
+    }
+    for field, (path, who, body) in sent.items():
+        call = client.patch if path.endswith(str(submitted.json()["id"])) else client.post
+        refused = call(path, content=(body % lone).encode(), headers={**tokens[who], "Content-Type": "application/json"})
+        assert refused.status_code == 422, (field, refused.text)
+        message = refused.json()["error"]["message"]
+        assert "holds the lone surrogate '\\ud800' at position 3; send it as UTF-8 text." in message, (field, message)
+        assert "\n" not in message
+    # A length-limited field is refused by the request's schema already, also in one line.
+    label = client.post("/api/tokens", content=('{"label": %s}' % lone).encode(),
+                        headers={**tokens["alice"], "Content-Type": "application/json"})
+    assert label.status_code == 422 and label.json()["error"]["message"] == (
+        "label: Input should be a valid string, unable to parse raw data as a unicode string")
+    assert state(setup.hub) == before
+    with pytest.raises(InvalidInputError, match=r"A benchmark description holds the lone surrogate '\\ud800' at position 1;"):
+        setup.hub.create_benchmark("b3", dataset="reviews", user="admin", phases=[PhaseSpec("t", "test")], description="a\ud800")
+    with setup.hub.session() as session:
+        assert session.scalar(select(func.count()).select_from(SubmissionRow)) == 1

@@ -30,7 +30,8 @@ def check_text(text: str, what: str, *, max_length: int, multiline: bool = False
     """Returns free text (a title, a label, a description) if it fits its column and holds no control characters.
 
     Control characters would reach terminals and pages as escape sequences, and PostgreSQL refuses
-    NUL outright; a description may hold line breaks and tabs.
+    NUL outright, as it refuses a lone surrogate (which no UTF-8 text holds; JSON's "\\ud800" makes one);
+    a description may hold line breaks and tabs.
     """
     allowed = "\n\r\t" if multiline else ""
     if not isinstance(text, str) or len(text) > max_length:
@@ -40,4 +41,7 @@ def check_text(text: str, what: str, *, max_length: int, multiline: bool = False
     if bad is not None:
         kinds = "control or format characters other than line breaks and tabs" if multiline else "control or format characters"
         raise InvalidInputError(f"{what} holds {bad!r} at position {text.index(bad)}; {kinds} are not allowed.")
+    bad = next((c for c in text if unicodedata.category(c) == "Cs"), None)
+    if bad is not None:
+        raise InvalidInputError(f"{what} holds the lone surrogate {bad!r} at position {text.index(bad)}; send it as UTF-8 text.")
     return text

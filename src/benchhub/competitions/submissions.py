@@ -282,12 +282,7 @@ def _method_description(value: str | None) -> str | None:
     if len(description) > MAX_METHOD_DESCRIPTION:
         raise InvalidInputError(f"A method description must be at most {MAX_METHOD_DESCRIPTION:,} characters; got "
                                 f"{len(description):,}. Shorten it, and link the rest with a method URL.")
-    check_text(description, "A method description", max_length=MAX_METHOD_DESCRIPTION, multiline=True)
-    bad = next((c for c in description if unicodedata.category(c) == "Cs"), None)  # PostgreSQL cannot store one
-    if bad is not None:
-        raise InvalidInputError(f"A method description holds the lone surrogate {bad!r} at position {description.index(bad)}; "
-                                f"send it as UTF-8 text.")
-    return description
+    return check_text(description, "A method description", max_length=MAX_METHOD_DESCRIPTION, multiline=True)
 
 
 def _method_url(value: str | None) -> str | None:
