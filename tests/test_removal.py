@@ -304,3 +304,30 @@ def test_a_refused_removal_is_one_line_on_stderr(tmp_path, isolated_hub):
     removed = run_cli("dataset", "remove", "reviews", "--cascade")
     assert removed.returncode == 0 and removed.stdout == "Removed dataset 'reviews' with 1 evaluation.\n"
     assert one_error_line(run_cli("dataset", "remove", "reviews")).startswith("error: No dataset named 'reviews'; ")
+
+
+@pytest.mark.parametrize("removed", ["model", "dataset"])
+def test_an_evaluation_whose_model_or_dataset_is_removed_while_it_runs_stores_nothing_and_says_why(hub, tmp_path, monkeypatch,
+                                                                                                     removed):
+    from benchhub.evaluation import evaluations
+
+    hub.add_model("late", oracle_file(tmp_path, "late.jsonl"))
+    before = files(hub)
+    real = evaluations.evaluate
+
+    def removed_meanwhile(*args, **kwargs):
+        output = real(*args, **kwargs)
+        if removed == "model":
+            hub.remove_model("late")
+        else:
+            hub.remove_dataset("reviews", cascade=True)
+        return output
+
+    monkeypatch.setattr(evaluations, "evaluate", removed_meanwhile)
+    with pytest.raises(ConflictError) as refused:
+        hub.evaluate(model="late", dataset="reviews", progress=False)
+    what = "Model 'late'" if removed == "model" else "Dataset 'reviews'"
+    assert str(refused.value) == f"{what} was removed while the evaluation ran; nothing was stored. Register it again to evaluate it."
+    left = counts(hub)
+    assert left["evaluations"] == (3 if removed == "model" else 0)
+    assert not [path for path in files(hub) if path.startswith("evaluations/") and path not in before]

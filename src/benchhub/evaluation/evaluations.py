@@ -25,7 +25,12 @@ from benchhub.catalog.models import get_model_row
 from benchhub.data.records import Split, canonical_json
 from benchhub.engine.evaluate import evaluate
 from benchhub.engine.provenance import hardware, package_versions
-from benchhub.errors import InvalidInputError, NotFoundError, PredictionsFormatError
+from benchhub.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PredictionsFormatError,
+)
 from benchhub.models.base import NETWORK_KINDS
 from benchhub.results import Evaluation
 from benchhub.store.artifacts import ArtifactStore
@@ -86,6 +91,7 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
     }
     relative = f"{PREDICTIONS_FOLDER}/{key[:16]}-{os.getpid()}-{int(datetime.now().timestamp() * 1e6)}.jsonl.gz"
     artifacts.write_jsonl_gz(output.examples, relative)
+    refers_to = (("model", ModelRow, model_row.id, model_row.name), ("dataset", DatasetRow, dataset_row.id, dataset_row.name))
     try:
         # RETURNING names exactly the rows this statement deleted, also rows a concurrent run committed meanwhile.
         replaced = session.scalars(
@@ -103,6 +109,7 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
         # its row is the result; ours is dropped, so nothing is stored twice.
         session.rollback()
         artifacts.remove(relative)
+        _check_not_removed(session, refers_to)
         winner = session.scalar(same_evaluation(select(EvaluationRow), key, model_row, dataset_row))
         if winner is None:
             raise
@@ -117,6 +124,16 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
 
 
 PREDICTIONS_FOLDER = "evaluations"
+
+
+def _check_not_removed(session: Session, refers_to: tuple[tuple[str, Any, int, str], ...]) -> None:
+    """Refuses to store a result whose model or dataset (kind, table, id, name) was removed while it ran
+    (`benchhub model remove` or `dataset remove`): its row cannot refer to them."""
+    gone = [f"{kind} {name!r}" for kind, table, row_id, name in refers_to if session.get(table, row_id) is None]
+    if gone:
+        what = " and ".join(gone)
+        raise ConflictError(f"{what[0].upper()}{what[1:]} {'were' if len(gone) > 1 else 'was'} removed while the "
+                            "evaluation ran; nothing was stored. Register it again to evaluate it.") from None
 
 
 def remove_orphan_predictions(session: Session, artifacts: ArtifactStore, *, older_than_seconds: float = 600.0) -> int:
