@@ -42,6 +42,7 @@ from benchhub.tasks.registry import DEFAULT_TASK, get_task
 
 if TYPE_CHECKING:
     from benchhub.competitions.benchmarks import PhaseSpec
+    from benchhub.competitions.removal import BenchmarkRemoval
     from benchhub.engine.latency import BenchBudget
     from benchhub.executors.background import LoopGroup
 
@@ -395,6 +396,16 @@ class Hub:
                 session, self.artifacts, models=list(models), dataset=dataset, batch_sizes=list(batch_sizes),
                 seq_lens=list(seq_lens), threads=threads, budget=budget, show_progress=progress,
             )
+
+    def remove_benchmark(self, name: str, *, user: str, release_labels: bool = False) -> BenchmarkRemoval:
+        """Removes a benchmark with its phases, submissions (files, scores, jobs), members and audit log (admins).
+        Refused while a submission is being scored, and while it hides labels no other benchmark hides unless
+        `release_labels`; the dataset stays."""
+        from benchhub.competitions.removal import remove_benchmark
+
+        with self._sessions() as session:
+            return remove_benchmark(session, self.artifacts, name, actor_id=self._user_id(session, user),
+                                    release_labels=release_labels)
 
     def create_benchmark(self, name: str, *, dataset: str, phases: Sequence[PhaseSpec], user: str, title: str | None = None,
                          description: str = "", primary_metric: str | None = None,

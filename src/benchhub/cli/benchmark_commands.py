@@ -191,6 +191,19 @@ def close_command(name: Annotated[str, typer.Argument(help="The benchmark's name
     typer.echo(f"Closed phase {phase!r} of {name!r}.")
 
 
+@benchmark_app.command("remove")
+def remove_command(name: Annotated[str, typer.Argument(help="The benchmark's name.")], user: UserOption,
+                   release_labels: Annotated[bool, typer.Option(
+                       "--release-labels", help="Remove it even though the labels it hides are then no longer hidden.")] = False,
+                   ) -> None:
+    """Remove a benchmark with its phases, submissions, scores, members and audit log (admins); the dataset stays."""
+    from benchhub.cli.shell import open_hub as _hub
+
+    with _hub() as hub:
+        removed = hub.remove_benchmark(name, user=user, release_labels=release_labels)
+    typer.echo(removed.summary())
+
+
 @benchmark_app.command("member")
 def member_command(name: Annotated[str, typer.Argument(help="The benchmark's name.")],
                    member: Annotated[str, typer.Argument(help="The user to give the role to.")], user: UserOption,
