@@ -29,7 +29,12 @@ from benchhub.competitions.queue import RUNNING
 from benchhub.errors import ConflictError, PermissionDeniedError
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import immediate_transaction
-from benchhub.store.tables import BenchmarkPhaseRow, BenchmarkRow, ScoringJobRow, SubmissionRow
+from benchhub.store.tables import (
+    BenchmarkPhaseRow,
+    BenchmarkRow,
+    ScoringJobRow,
+    SubmissionRow,
+)
 
 SUBMISSIONS_FOLDER = "submissions"  # submissions/BENCHMARK/<uuid>/...; see competitions.submissions
 
