@@ -175,6 +175,45 @@ def board_weights_command(
                else f"Boards of {name!r} now rank by the primary metric unless a viewer gives weights.")
 
 
+@benchmark_app.command("phase-limits")
+def phase_limits_command(
+    name: Annotated[str, typer.Argument(help="The benchmark's name.")],
+    phase: Annotated[str, typer.Argument(help="A phase that takes models.")],
+    time_limit_seconds: Annotated[Optional[int], typer.Option(
+        "--time-limit-seconds", metavar="N", help="Seconds from the start of the model's process until its predictions are written.")] = None,
+    memory_limit_mb: Annotated[Optional[int], typer.Option(
+        "--memory-limit-mb", metavar="N", help="MB of memory the model's process (and all it starts) may hold.")] = None,
+    model_size_mb: Annotated[Optional[int], typer.Option(
+        "--model-size-mb", metavar="N", help="MB a submitted model may take, as an archive and extracted.")] = None,
+    user: Annotated[Optional[str], typer.Option("--user", help="Act as this maintainer (on this hub, without a server).")] = None,
+) -> None:
+    """Change a models phase's limits (maintainers); limits not given stay. Without options, show them.
+    Model runs that start afterwards use the new limits, queued and rescored submissions included."""
+    from benchhub.accounts.users import get_user
+    from benchhub.cli.shell import open_hub as _hub
+    from benchhub.competitions.benchmarks import (
+        MODELS,
+        get_benchmark_row,
+        get_phase_row,
+        limits_text,
+        set_phase_limits,
+    )
+
+    given = {key: value for key, value in (("time_limit_seconds", time_limit_seconds), ("memory_limit_mb", memory_limit_mb),
+                                           ("model_size_mb", model_size_mb)) if value is not None}
+    with _hub() as hub, hub.session() as session:
+        if not given:
+            current = get_phase_row(get_benchmark_row(session, name), phase)
+            typer.echo(f"Phase {phase!r} of {name!r} takes models: {limits_text(current.limits)}." if current.takes == MODELS
+                       else f"Phase {phase!r} of {name!r} takes predictions files, so it has no model limits.")
+            return
+        if user is None:
+            raise InvalidInputError("Changing a phase's limits is a maintainer's action; name yourself with --user NAME.")
+        changed = set_phase_limits(session, name, phase, actor_id=get_user(session, user).id, limits=given)
+    typer.echo(f"Phase {phase!r} of {name!r} now takes models: {limits_text(changed.limits)}; model runs that start "
+               f"from now on use these limits.")
+
+
 def method_and_user(row: dict[str, Any]) -> str:
     """A board row's method with its participant, or the participant alone where no method is named."""
     return f"{row['method_name']} ({row['user']})" if row.get("method_name") else row["user"]
@@ -551,9 +590,9 @@ def benchhub_reply(response: Any, server: str, keys: tuple[str, ...]) -> dict[st
 
 def _phase_note(phase: Any) -> str:
     if phase.takes == "models":
-        limits = phase.limits
-        return (f" (takes models: {limits['time_limit_seconds']:,} s, {limits['memory_limit_mb']:,} MB of memory, "
-                f"models up to {limits['model_size_mb']:,} MB)")
+        from benchhub.competitions.benchmarks import limits_text
+
+        return f" (takes models: {limits_text(phase.limits)})"
     return " (public labels)" if phase.labels_public else " (hidden labels)"
 
 

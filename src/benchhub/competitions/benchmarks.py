@@ -121,6 +121,12 @@ def checked_limits(phase: str, takes: str, given: dict[str, Any] | None) -> dict
     return chosen
 
 
+def limits_text(limits: dict[str, int]) -> str:
+    """A models phase's limits as its pages say them: '600 s, 4,096 MB of memory, models up to 1,024 MB'."""
+    return (f"{limits['time_limit_seconds']:,} s, {limits['memory_limit_mb']:,} MB of memory, "
+            f"models up to {limits['model_size_mb']:,} MB")
+
+
 def _checked_takes(spec: PhaseSpec) -> dict[str, int] | None:
     limits = checked_limits(spec.name, spec.takes, spec.limits)
     if spec.takes == MODELS and spec.labels_public:
@@ -423,13 +429,46 @@ def close_phase(session: Session, benchmark: str, phase: str, *, actor_id: int) 
     return phase_record(phase_row)
 
 
+def set_phase_limits(session: Session, benchmark: str, phase: str, *, actor_id: int, limits: dict[str, Any]) -> BenchmarkPhase:
+    """Changes some of a models phase's limits (maintainers and admins); the limits not given stay as they are.
+
+    The new limits apply to model runs that start afterwards: a queued submission, or a rescored one, runs
+    under the limits its phase has when its run starts; a run under way keeps those it started with. The
+    model size limit applies to archives sent afterwards (the request body limit follows it at once); models
+    already submitted stay. The change, with the old and the new limits, is in the public audit log.
+    """
+    row = get_benchmark_row(session, benchmark)
+    actor = require_maintainer(session, row, actor_id, "change a phase's limits")
+    phase_row = get_phase_row(row, phase)
+    if phase_row.takes != MODELS:
+        raise InvalidInputError(f"Phase {phase!r} of benchmark {benchmark!r} takes predictions files, so it has no model "
+                                f"limits to change; only a phase that takes models has them.")
+    if not limits:
+        raise InvalidInputError(f"Give at least one limit to change; the limits are {sorted(DEFAULT_LIMITS)}.")
+    checked_limits(phase, MODELS, {**phase_row.limits, **limits})  # refuses before the lock below
+    phase_id = phase_row.id
+    session.commit()  # the checks above only read; the write below runs alone
+    immediate_transaction(session)
+    locked = session.scalar(select(BenchmarkPhaseRow).where(BenchmarkPhaseRow.id == phase_id)
+                            .with_for_update().execution_options(populate_existing=True))
+    old = dict(locked.limits)
+    new = checked_limits(phase, MODELS, {**old, **limits})  # over the limits as they are now, another change included
+    locked.limits = new
+    add_audit(session, row, actor.id, "set_phase_limits", {"phase": phase, "old": old, "new": new})
+    commit_or_undo(session)
+    return phase_record(locked)
+
+
 def add_audit(session: Session, benchmark: BenchmarkRow, user_id: int | None, action: str, details: dict[str, Any]) -> None:
     """Adds an audit entry to the session's transaction: it is written with the action, or not at all."""
     session.add(AuditLogRow(benchmark_id=benchmark.id, user_id=user_id, action=action, details=details))
 
 
 # Maintainers' actions, which anyone may read on the benchmark page; a participant's own choices are not among them.
-MAINTAINER_ACTIONS = ("create_benchmark", "add_member", "close_phase", "rescore", "hide", "unhide", "disqualify", "reinstate")
+# The boards' default weights and a phase's limits are public facts of the benchmark (its page shows them), and so
+# are their changes.
+MAINTAINER_ACTIONS = ("create_benchmark", "add_member", "close_phase", "rescore", "hide", "unhide", "disqualify", "reinstate",
+                      "set_board_weights", "set_phase_limits")
 
 
 def audit_log(session: Session, benchmark: str, *, actor_id: int) -> list[AuditEntry]:
@@ -440,7 +479,8 @@ def audit_log(session: Session, benchmark: str, *, actor_id: int) -> list[AuditE
 
 
 def public_audit_log(session: Session, benchmark: str) -> list[AuditEntry]:
-    """The maintainers' actions (closing, rescoring, moderation with its reason), oldest first, for everyone."""
+    """The maintainers' actions (closing, rescoring, moderation with its reason, the boards' default weights, a phase's
+    limits), oldest first, for everyone."""
     return _entries(session, get_benchmark_row(session, benchmark), MAINTAINER_ACTIONS)
 
 

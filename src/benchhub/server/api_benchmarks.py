@@ -253,6 +253,30 @@ def set_board_weights(name: BenchmarkName, body: BoardWeights, session: SessionD
     return {"weights": chosen, "query": weights_query(chosen) if chosen else None}
 
 
+def _limit_field(key: str, description: str) -> Any:
+    low, high = benchmark_service.LIMIT_RANGES[key]
+    return Field(None, description=f"{description} ({low:,} to {high:,}).", **declared(minimum=low, maximum=high))
+
+
+class PhaseLimits(BaseModel):
+    """The limits of a models phase to change; a limit left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    time_limit_seconds: int | None = _limit_field("time_limit_seconds", "Seconds from the start of the model's process "
+                                                  "until its predictions are written")
+    memory_limit_mb: int | None = _limit_field("memory_limit_mb", "MB of memory the model's process and all it starts may hold")
+    model_size_mb: int | None = _limit_field("model_size_mb", "MB a submitted model may take, as an archive and extracted")
+
+
+@router.patch("/{name}/phases/{phase}", responses=error_responses(400, 401, 403, 404, 413, 422))
+def set_phase_limits(name: BenchmarkName, phase: str, body: PhaseLimits, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
+    """Changes a models phase's limits (maintainers); returns the phase as the benchmark shows it. Model runs that
+    start afterwards use them, queued and rescored submissions included."""
+    limits = {key: getattr(body, key) for key in body.model_fields_set}
+    return benchmark_service.set_phase_limits(session, name, phase, actor_id=user.id, limits=limits).to_dict()
+
+
 @router.post("/{name}/phases/{phase}/close", responses=error_responses(400, 401, 403, 404, 409, 422))
 def close_phase(name: BenchmarkName, phase: str, session: SessionDep, user: RequiredUser) -> dict[str, Any]:
     return benchmark_service.close_phase(session, name, phase, actor_id=user.id).to_dict()

@@ -1,6 +1,7 @@
 """The browser pages of hosted benchmarks: rules, phases and time left, the submit form, my submissions,
-the public board (and the private one after close), the maintainers' page (members, phases,
-moderation, audit log), and the admins' form that hosts a new benchmark.
+the public board (and the private one after close), the maintainers' page (phases and a models phase's
+limits, the boards' default weights, members, moderation, audit log), and the admins' form that hosts a new
+benchmark.
 
 Every form post checks the CSRF token; the services decide who may do what (the page only hides
 buttons a user could not use anyway). Nothing here reads a hidden label: boards and submissions
@@ -28,9 +29,10 @@ from benchhub.errors import (
 from benchhub.ranking.benchmark_boards import (
     columns_of,
     default_weights,
+    set_default_weights,
     weigh_board,
 )
-from benchhub.ranking.dynascore import read_weights
+from benchhub.ranking.dynascore import read_weights, weights_query
 from benchhub.server.auth import OptionalUser, RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
 from benchhub.server.errors import status_of
@@ -158,10 +160,58 @@ def select_final(name: str, request: Request, session: SessionDep, user: Require
 @router.get("/benchmarks/{name}/maintain", response_class=HTMLResponse)
 def maintain(name: str, request: Request, session: SessionDep, user: RequiredUser) -> HTMLResponse:
     audit = benchmark_service.audit_log(session, name, actor_id=user.id)  # maintainers and admins only
-    record = benchmark_service.benchmark_record(benchmark_service.get_benchmark_row(session, name))
+    row = benchmark_service.get_benchmark_row(session, name)
+    record = benchmark_service.benchmark_record(row)
     submissions = submission_service.list_submissions(session, name, actor_id=user.id)
     errors = submission_service.scoring_errors(session, name, actor_id=user.id)
-    return render(request, "maintain.html", user, benchmark=record, submissions=submissions, audit=audit, errors=errors)
+    return render(request, "maintain.html", user, benchmark=record, submissions=submissions, audit=audit, errors=errors,
+                  left=_time_left, model_limits=MODEL_LIMITS, limit_ranges=benchmark_service.LIMIT_RANGES,
+                  limits_text=benchmark_service.limits_text,
+                  weight_columns=columns_of(row), weights=default_weights(row))
+
+
+@router.post("/benchmarks/{name}/maintain/limits")
+def set_phase_limits(name: str, request: Request, session: SessionDep, user: RequiredUser, csrf: str = Form(""),
+                     phase: str = Form(...), time_limit_seconds: str = Form(""), memory_limit_mb: str = Form(""),
+                     model_size_mb: str = Form("")) -> Response:
+    """Changes a models phase's limits; a field left empty keeps its limit."""
+    check_csrf(request, csrf)
+    given = {"time_limit_seconds": time_limit_seconds, "memory_limit_mb": memory_limit_mb, "model_size_mb": model_size_mb}
+    try:
+        limits = {key: _whole(given[key], key, label) for key, label in MODEL_LIMITS if given[key].strip()}
+        changed = benchmark_service.set_phase_limits(session, name, phase, actor_id=user.id, limits=limits)
+    except (InvalidInputError, NotFoundError) as error:
+        return _back(request, name, error=True, message=f"Limits not changed: {error}", maintain=True)
+    return _back(request, name, f"Phase {phase!r} now takes models: {benchmark_service.limits_text(changed.limits)}; model runs "
+                                f"that start from now on use these limits.", maintain=True)
+
+
+@router.post("/benchmarks/{name}/maintain/weights")
+def set_board_weights(name: str, request: Request, session: SessionDep, user: RequiredUser, csrf: str = Form(""),
+                      column: list[str] = Form(default=[], max_length=20), weight: list[str] = Form(default=[], max_length=20),
+                      clear: str = Form("")) -> Response:
+    """Sets the boards' default weights (an empty field weighs 0), or with `clear` removes them."""
+    check_csrf(request, csrf)
+    try:
+        if len(column) != len(weight):
+            raise InvalidInputError(f"The form sent {len(column)} columns and {len(weight)} weights; reload the page and try again.")
+        chosen = None if clear else {key: _number(text) for key, text in zip(column, weight)}
+        saved = set_default_weights(session, name, actor_id=user.id, weights=chosen)
+    except (InvalidInputError, NotFoundError) as error:
+        return _back(request, name, error=True, message=f"Default weights not changed: {error}", maintain=True)
+    return _back(request, name, f"Boards of {name!r} now rank by a Dynascore of {weights_query(saved)} unless a viewer gives weights."
+                 if saved else f"Boards of {name!r} now rank by the primary metric unless a viewer gives weights.", maintain=True)
+
+
+def _number(text: str) -> float | str:
+    """A weight field's value: empty weighs 0; text that is no number stays text, for the check to name it."""
+    text = text.strip()
+    if not text:
+        return 0.0
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 @router.post("/benchmarks/{name}/maintain/close")
@@ -231,7 +281,7 @@ def _phase_specs(form: dict[str, Any]) -> list[benchmark_service.PhaseSpec]:
         if not name or not split:
             raise InvalidInputError(f"Phase {i + 1} needs both a name and a split (or leave all its fields empty).")
         takes_models = form["phase_visibility"][i] == "models"
-        limits = {key: _whole(form[f"phase_{key}"][i], f"Phase {i + 1}'s {label.lower()}")
+        limits = {key: _whole(form[f"phase_{key}"][i], key, f"Phase {i + 1}'s {label.lower()}")
                   for key, label in MODEL_LIMITS if form[f"phase_{key}"][i].strip()}
         phases.append(benchmark_service.PhaseSpec(
             name, split, labels_public=form["phase_visibility"][i] == "public",
@@ -245,10 +295,16 @@ MODEL_LIMITS = (("time_limit_seconds", "Time limit (s)"), ("memory_limit_mb", "M
                 ("model_size_mb", "Model size limit (MB)"))
 
 
-def _whole(text: str, what: str) -> int:
-    if not text.strip().isdigit():
-        raise InvalidInputError(f"{what} {text!r} is not a whole number.")
-    return int(text.strip())
+def _whole(text: str, key: str, what: str) -> int:
+    """A limit field's whole number (ASCII digits; the service checks its range)."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidInputError(f"{what} {text[:40]!r} is not a whole number.")
+    low, high = benchmark_service.LIMIT_RANGES[key]
+    if len(text.lstrip("0")) > len(str(high)):  # before int(), which refuses strings of over 4,300 digits
+        raise InvalidInputError(f"{what} {text[:20] + '…' if len(text) > 20 else text} is too large; it must be in the range "
+                                f"[{low}, {high}].")
+    return int(text)
 
 
 def _utc(text: str, what: str) -> datetime | None:
