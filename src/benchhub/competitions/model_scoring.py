@@ -13,7 +13,9 @@ scored, and removed; nothing of it reaches the participant but the halves' metri
 A model that breaks a limit, raises, or dies ends its submission as failed at once (running it again
 would break the limit again), with a reason its participant may read: the limit it broke, or that it
 failed while running, never the exception's text (it may quote hidden inputs); maintainers read that
-in the job's error (`submissions.scoring_errors`).
+in the job's error (`submissions.scoring_errors`). A worker killed while its model runs is no fault of the
+model: the model's process sees it gone, removes its run folder and ends, and once the worker's lease expires
+another worker runs the model again.
 
 Fairness: model scoring stays in the scoring queue (`competitions.queue`), not in `evaluation_jobs`: a
 submission's score versions, rescores, leases and exactly-once writes live there, and a participant's
@@ -122,8 +124,8 @@ def run_in_child(model_folder: str, runtime: str, split_path: str, split_name: s
     """The model's process: predicts every example of the split into a predictions file, then times the model
     and runs the task's default invariance probes on the public half."""
     own_process_group()
-    _watch_worker(worker_pid, deadline_seconds)
     out = Path(folder)
+    _watch_worker(worker_pid, deadline_seconds, out)
     try:
         _inject_fault(fault)
         from benchhub.engine.latency import BenchBudget, Subject, measure
@@ -187,9 +189,10 @@ def probe_flip_rates(model: Any, split: Split, task: Any, facts: DatasetFacts) -
     return rates
 
 
-def _watch_worker(worker_pid: int, deadline_seconds: float) -> None:
-    """Ends this process if its worker dies (nobody would enforce the limits then) or, as a backstop, at a deadline
-    past every limit; the worker's lease then expires and another worker runs the model again."""
+def _watch_worker(worker_pid: int, deadline_seconds: float, folder: Path) -> None:
+    """Ends this process if its worker dies (nobody would enforce the limits then, nor remove the run folder, so it
+    removes `folder` itself) or, as a backstop, at a deadline past every limit; the worker's lease then expires and
+    another worker runs the model again."""
     import threading
 
     started = time.monotonic()
@@ -197,7 +200,16 @@ def _watch_worker(worker_pid: int, deadline_seconds: float) -> None:
     def watch() -> None:
         while True:
             time.sleep(0.5)
-            if not worker_alive(worker_pid) or time.monotonic() - started > deadline_seconds:
+            if not worker_alive(worker_pid):
+                # Renamed first, so that nothing this process still writes lands in a folder being removed.
+                gone = folder.with_name(f"{folder.name}.gone")
+                try:
+                    folder.rename(gone)
+                except OSError:
+                    gone = folder
+                shutil.rmtree(gone, ignore_errors=True)
+                os._exit(3)
+            if time.monotonic() - started > deadline_seconds:
                 os._exit(3)
 
     threading.Thread(target=watch, name="benchhub-model-watch", daemon=True).start()
