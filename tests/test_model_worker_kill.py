@@ -13,9 +13,15 @@ import pytest
 from sqlalchemy import select
 
 from benchhub.competitions.model_scoring import FAULT_VARIABLE
-from benchhub.store.tables import ScoringJobRow, SubmissionRow, SubmissionScoreRow, utcnow
+from benchhub.store.tables import (
+    ScoringJobRow,
+    SubmissionRow,
+    SubmissionScoreRow,
+    utcnow,
+)
 from tests.fixtures.benchmarks import score_rows
-from tests.test_model_phases import BENCH, archive_of, expected_accuracy, hosted, left_behind
+from tests.fixtures.model_submissions import archive_of, left_behind
+from tests.test_model_phases import BENCH, expected_accuracy, hosted
 from tests.test_server_restart import wait_for
 
 LEASE = ["--lease-seconds", "2", "--poll-seconds", "0.5"]
@@ -101,4 +107,4 @@ def test_a_worker_killed_while_a_submitted_model_runs_leaves_no_orphan_and_the_m
     assert measured["latency_ms"] > 0 and measured["throughput"] > 0 and measured["peak_memory_mb"] > 100
     assert 0 <= measured["flip_rate"] <= 1
     # Neither run left anything beside the model: the killed one's folder is gone too.
-    assert left_behind(hub) == [submission_folder.name] and run_folders() == []
+    assert left_behind(hub, BENCH) == [submission_folder.name] and run_folders() == []
