@@ -72,7 +72,7 @@ def test_a_worker_killed_while_a_submitted_model_runs_leaves_no_orphan_and_the_m
     first = worker({**env, FAULT_VARIABLE: "sleep:300"})  # the model's process sleeps before it loads the model
     try:
         child = wait_for(lambda: model_process(first.pid), 60, "the worker to start the model's process")
-        descendants = psutil.Process(first.pid).children(recursive=True)  # the fork server and the model's process
+        descendants = psutil.Process(first.pid).children(recursive=True)  # the fork server and the model's process among them
         claimed = job()
         assert (claimed.state, claimed.attempts) == ("running", 1)
         assert claimed.lease_owner.split(":")[1] == str(first.pid)
@@ -89,7 +89,12 @@ def test_a_worker_killed_while_a_submitted_model_runs_leaves_no_orphan_and_the_m
 
     wait_for(lambda: job().lease_expires_at < utcnow(), 10, "the dead worker's lease to expire")
     second = worker(env, "--once")
-    output = second.communicate(timeout=300)[0]
+    try:
+        output = second.communicate(timeout=300)[0]
+    finally:
+        if second.poll() is None:
+            second.kill()
+            second.communicate()
     assert second.returncode == 0 and "Handled 1 job(s)." in output, output
 
     retried = job()
