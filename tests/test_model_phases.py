@@ -27,19 +27,14 @@ from benchhub.errors import (
 from benchhub.store.tables import ModelRow, SubmissionRow
 from tests.conftest import review_rows, write_jsonl
 from tests.fixtures.benchmarks import dump, score_rows, state, submission_rows
+from tests.fixtures.model_submissions import (
+    archive_of,
+    hub_user,
+    left_behind,
+    scoring_errors,
+)
 
 BENCH = "arena"
-
-
-def archive_of(folder: Path, target: Path, *, extra: dict[str, bytes] | None = None, skip: tuple[str, ...] = ()) -> Path:
-    """A .zip of `folder` as `zip -r target folder/` makes it, with `extra` files added and `skip` ones left out."""
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.name not in skip:
-                archive.write(path, f"mymodel/{path.relative_to(folder).as_posix()}")
-        for name, content in (extra or {}).items():
-            archive.writestr(f"mymodel/{name}", content)
-    return target
 
 
 def hosted(hub, folder: Path, *, tight_time: int = 2, settings: dict | None = None):
@@ -156,7 +151,7 @@ def test_a_model_over_the_phase_time_limit_fails_with_the_reason_and_is_not_char
     (failed,) = hub.submissions(BENCH, user="alice", phase="tight")
     assert failed.status == "failed" and failed.measurements is None
     assert failed.error == "The model was stopped: it ran longer than the phase's time limit of 2 s."
-    assert scoring_errors(hub) == {made.id: "stopped: it ran longer than the phase's time limit of 2 s"}
+    assert scoring_errors(hub, BENCH) == {made.id: "stopped: it ran longer than the phase's time limit of 2 s"}
     assert hub.benchmark_board(BENCH, phase="tight").rows == []
 
 
@@ -168,7 +163,7 @@ def test_a_model_over_the_phase_memory_limit_is_stopped_with_the_reason(arena, m
     (failed,) = hub.submissions(BENCH, user="alice", phase="lean")
     assert failed.status == "failed" and failed.score_version is None
     assert re.fullmatch(r"The model was stopped: it used [\d,]+ MB of memory, over the phase's limit of 256 MB\.", failed.error)
-    assert re.fullmatch(r"stopped: it used [\d,]+ MB of memory, over the phase's limit of 256 MB", scoring_errors(hub)[made.id])
+    assert re.fullmatch(r"stopped: it used [\d,]+ MB of memory, over the phase's limit of 256 MB", scoring_errors(hub, BENCH)[made.id])
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -193,7 +188,7 @@ def test_model_submissions_count_against_the_daily_limit_and_refused_ones_do_not
                                                  r"the limit is 1 a day\."):
         hub.submit(BENCH, archive, user="alice", phase="test")
     assert [s.id for s in hub.submissions(BENCH, user="alice")] == [first.id]
-    assert left_behind(hub) == [Path(hub.artifacts.path(first_path(hub))).parent.name]
+    assert left_behind(hub, BENCH) == [Path(hub.artifacts.path(first_path(hub))).parent.name]
 
 
 def first_path(hub) -> str:
@@ -215,7 +210,7 @@ def test_a_model_that_fails_while_running_tells_its_participant_nothing_of_the_h
     assert failed.error == "The model failed while running on the phase's split; the maintainers can see the cause."
     shown = dump(failed)
     assert not any(row["text"] in shown or row["id"] in shown for row in test)
-    assert scoring_errors(hub)[made.id].startswith("the model failed: ")  # the maintainers read the cause
+    assert scoring_errors(hub, BENCH)[made.id].startswith("the model failed: ")  # the maintainers read the cause
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:
@@ -258,7 +253,7 @@ def test_a_refused_model_costs_nothing_and_leaves_nothing_behind(open_hub, tmp_p
         hub.submit(BENCH, sent, user="alice", phase="tight", idempotency_key="k")
     assert str(tmp_path) not in str(caught.value)  # the hub's folders are not the sender's business
     assert state(hub) == before and submission_rows(hub) == 0
-    assert left_behind(hub) == []
+    assert left_behind(hub, BENCH) == []
     # Refused models were not charged: the same key is free for a good model.
     good = archive_of(tiny_bert, tmp_path / "good.zip")
     assert hub.submit(BENCH, good, user="alice", phase="tight", idempotency_key="k").status == "queued"
@@ -274,26 +269,7 @@ def test_a_models_phase_never_releases_its_inputs_and_predictions_phases_refuse_
     with pytest.raises(PredictionsFormatError, match=r"^Phase 'dev' takes predictions files, and model\.zip is an archive: "
                                                      r"submit the predictions file itself"):
         hub.submit(BENCH, archive, user="alice", phase="dev")
-    assert submission_rows(hub) == 0 and left_behind(hub) == []
-
-
-def left_behind(hub) -> list[str]:
-    """What the submissions folder of the benchmark holds (a submission's folder is one entry)."""
-    folder = hub.artifacts.path("submissions", BENCH)
-    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
-
-
-def scoring_errors(hub) -> dict[int, str]:
-    from benchhub.competitions.submissions import scoring_errors as errors
-
-    with hub.session() as session:
-        return errors(session, BENCH, actor_id=hub_user(session, "admin").id)
-
-
-def hub_user(session, name):
-    from benchhub.store.tables import UserRow
-
-    return session.scalar(select(UserRow).where(UserRow.name == name))
+    assert submission_rows(hub) == 0 and left_behind(hub, BENCH) == []
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -13,7 +13,9 @@ scored, and removed; nothing of it reaches the participant but the halves' metri
 A model that breaks a limit, raises, or dies ends its submission as failed at once (running it again
 would break the limit again), with a reason its participant may read: the limit it broke, or that it
 failed while running, never the exception's text (it may quote hidden inputs); maintainers read that
-in the job's error (`submissions.scoring_errors`).
+in the job's error (`submissions.scoring_errors`). A worker killed while its model runs is no fault of the
+model: the model's process sees it gone, removes its run folder and ends, and once the worker's lease expires
+another worker runs the model again.
 
 Fairness: model scoring stays in the scoring queue (`competitions.queue`), not in `evaluation_jobs`: a
 submission's score versions, rescores, leases and exactly-once writes live there, and a participant's
@@ -41,7 +43,8 @@ from benchhub.executors.limited_process import (
     worker_alive,
 )
 
-# Measured by the host: the median latency of one example, and examples a second at batch 32, at this length.
+# Measured by the host: the median latency of one example, and examples a second at batch 32, at this length (or at
+# the model's own limit, where it takes fewer tokens).
 SEQ_LEN = 128
 BATCH_SIZES = (1, 32)
 RUN_BATCH_SIZE = 32
@@ -122,8 +125,8 @@ def run_in_child(model_folder: str, runtime: str, split_path: str, split_name: s
     """The model's process: predicts every example of the split into a predictions file, then times the model
     and runs the task's default invariance probes on the public half."""
     own_process_group()
-    _watch_worker(worker_pid, deadline_seconds)
     out = Path(folder)
+    _watch_worker(worker_pid, deadline_seconds, out)
     try:
         _inject_fault(fault)
         from benchhub.engine.latency import BenchBudget, Subject, measure
@@ -142,7 +145,8 @@ def run_in_child(model_folder: str, runtime: str, split_path: str, split_name: s
         task.write_predictions(out / name, split, predictions, facts)
         (out / PREDICTED).touch()
         budget = BenchBudget(warmup_calls=1, warmup_seconds=0.1, min_timings=5, min_seconds=0.3, max_seconds=10.0)
-        stats = measure([Subject("submission", model, task, facts)], batch_sizes=BATCH_SIZES, seq_lens=(SEQ_LEN,),
+        seq_len = min(SEQ_LEN, getattr(model, "max_length", None) or SEQ_LEN)
+        stats = measure([Subject("submission", model, task, facts)], batch_sizes=BATCH_SIZES, seq_lens=(seq_len,),
                         budget=budget, show_progress=False)
         by_batch = {stat.batch_size: stat for stat in stats}
         flips = probe_flip_rates(model, split.subset(public), task, facts)
@@ -154,7 +158,7 @@ def run_in_child(model_folder: str, runtime: str, split_path: str, split_name: s
             "latency_ms": round(by_batch[1].p50_ms, 3), "latency_ms_p90": round(by_batch[1].p90_ms, 3),
             "throughput": round(by_batch[32].throughput, 2), "latency_ms_batch32": round(by_batch[32].p50_ms, 3),
             # No time over the hidden split: it would tell the total length of inputs never released.
-            "seq_len": SEQ_LEN, "runtime": runtime, "load_seconds": round(loaded - started, 3),
+            "seq_len": seq_len, "runtime": runtime, "load_seconds": round(loaded - started, 3),
             "machine": hardware(), "predictions_file": name,
         }
         (out / MEASURED).write_text(json.dumps({**measured, "own_memory_mb": own_memory_mb()}), encoding="utf-8")
@@ -166,11 +170,15 @@ def run_in_child(model_folder: str, runtime: str, split_path: str, split_name: s
 
 
 def probe_flip_rates(model: Any, split: Split, task: Any, facts: DatasetFacts) -> dict[str, float]:
-    """Each default invariance probe's flip rate over the examples it changed (seed 0, as `benchhub probe`)."""
+    """Each default invariance probe's flip rate over the examples it changed (seed 0, as `benchhub probe`).
+
+    A probe that turns answerable questions unanswerable is left out: the answer should change there (to none), so
+    its flips are no sign of fragility."""
     from benchhub.engine.evaluate import evaluate
 
     probes, _ = task.default_probes(facts)
-    invariance = [p for p in probes if p.kind == "INV" and task.probe_not_applicable(p, list(facts.labels)) is None]
+    invariance = [p for p in probes if p.kind == "INV" and not getattr(p, "converts_to_unanswerable", False)
+                  and task.probe_not_applicable(p, list(facts.labels)) is None]
     if not invariance or len(split) == 0:
         return {}
     before = {row["id"]: task.probe_answer(row) for row in
@@ -187,9 +195,10 @@ def probe_flip_rates(model: Any, split: Split, task: Any, facts: DatasetFacts) -
     return rates
 
 
-def _watch_worker(worker_pid: int, deadline_seconds: float) -> None:
-    """Ends this process if its worker dies (nobody would enforce the limits then) or, as a backstop, at a deadline
-    past every limit; the worker's lease then expires and another worker runs the model again."""
+def _watch_worker(worker_pid: int, deadline_seconds: float, folder: Path) -> None:
+    """Ends this process if its worker dies (nobody would enforce the limits then, nor remove the run folder, so it
+    removes `folder` itself) or, as a backstop, at a deadline past every limit; the worker's lease then expires and
+    another worker runs the model again."""
     import threading
 
     started = time.monotonic()
@@ -197,7 +206,16 @@ def _watch_worker(worker_pid: int, deadline_seconds: float) -> None:
     def watch() -> None:
         while True:
             time.sleep(0.5)
-            if not worker_alive(worker_pid) or time.monotonic() - started > deadline_seconds:
+            if not worker_alive(worker_pid):
+                # Renamed first, so that nothing this process still writes lands in a folder being removed.
+                gone = folder.with_name(f"{folder.name}.gone")
+                try:
+                    folder.rename(gone)
+                except OSError:
+                    gone = folder
+                shutil.rmtree(gone, ignore_errors=True)
+                os._exit(3)
+            if time.monotonic() - started > deadline_seconds:
                 os._exit(3)
 
     threading.Thread(target=watch, name="benchhub-model-watch", daemon=True).start()
