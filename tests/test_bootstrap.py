@@ -199,3 +199,26 @@ def test_identical_systems_differ_by_zero_with_p_one_and_undefined_resamples_cou
     got = bootstrap.paired_difference(0.5, deltas)
     assert got.p_value == (1 + 1) / (1 + 4)  # only the NaN resample is as extreme as the observed difference
     assert (got.ci_low, got.ci_high) == (pytest.approx(0.405), pytest.approx(0.595))  # from the finite three
+
+
+def test_resampled_totals_are_the_float_sums_of_the_resampled_rows():
+    values = np.random.default_rng(1).normal(size=(40, 3))
+    totals = bootstrap.resampled_totals(values, n_resamples=25, seed=6)
+    expected = values[resample_indices(40, n_resamples=25, seed=6)].sum(axis=1)
+    np.testing.assert_allclose(totals, expected, rtol=1e-12, atol=1e-12)
+    counts = np.arange(80).reshape(40, 2)
+    np.testing.assert_array_equal(bootstrap.resampled_sums(counts, n_resamples=25, seed=6),
+                                  counts[resample_indices(40, n_resamples=25, seed=6)].sum(axis=1))
+
+
+def test_percentile_interval_leaves_out_nan_and_keeps_infinity():
+    alpha = (1 - 0.9) / 2
+    values = np.array([3.0, 1.0, np.nan, 2.0, 4.0])
+    interval = bootstrap.percentile_interval(values, confidence=0.9)
+    assert (interval.low, interval.high) == tuple(np.quantile([1.0, 2.0, 3.0, 4.0], [alpha, 1 - alpha]))
+    infinite = bootstrap.percentile_interval(np.array([1.0, 2.0] + [np.inf] * 8))
+    assert infinite.low == pytest.approx(np.quantile([1.0, 2.0] + [9.0] * 8, 0.025)) and infinite.high == np.inf
+    undefined = bootstrap.percentile_interval(np.array([np.nan, np.nan]))
+    assert math.isnan(undefined.low) and math.isnan(undefined.high)
+    with pytest.raises(InvalidInputError, match="confidence must lie strictly between 0 and 1"):
+        bootstrap.percentile_interval(values, confidence=1.0)

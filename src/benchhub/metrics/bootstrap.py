@@ -48,6 +48,12 @@ def resampled_sums(per_example: np.ndarray, *, n_resamples: int = 1000, seed: in
     """Column sums of an (n, k) array of per-example counts over every resample (the rows of
     `resample_indices(n, ...)`), as an (n_resamples, k) int64 array: how often each example is drawn, times
     its counts, in one matrix product per block (counts stay exact in float64 up to 2**53)."""
+    return np.rint(resampled_totals(per_example, n_resamples=n_resamples, seed=seed)).astype(np.int64)
+
+
+def resampled_totals(per_example: np.ndarray, *, n_resamples: int = 1000, seed: int = 0) -> np.ndarray:
+    """`resampled_sums` of real per-example values (log-likelihoods), as an (n_resamples, k) float64 array
+    in the matrix product's order of summation."""
     n = len(per_example)
     flat = np.asarray(per_example, dtype=np.float64).reshape(n, -1)
     blocks = []
@@ -56,7 +62,7 @@ def resampled_sums(per_example: np.ndarray, *, n_resamples: int = 1000, seed: in
         offsets = (indices + n * np.arange(rows)[:, None]).ravel()
         weights = np.bincount(offsets, minlength=rows * n).reshape(rows, n).astype(np.float64)
         blocks.append(weights @ flat)
-    return np.rint(np.concatenate(blocks)).astype(np.int64)
+    return np.concatenate(blocks)
 
 
 def check_counts(*, n: int, n_resamples: int) -> None:
@@ -65,6 +71,25 @@ def check_counts(*, n: int, n_resamples: int) -> None:
         raise InvalidInputError(f"n must be at least 1 example; got {n}.")
     if n_resamples < 1:
         raise InvalidInputError(f"n_resamples must be at least 1; got {n_resamples}.")
+
+
+def percentile_interval(values: np.ndarray, *, confidence: float = 0.95) -> Interval:
+    """The percentile interval of resampled values, bounds as in `mean_intervals`; NaN values (a
+    resample where the statistic is undefined) are left out, and with none left both bounds are NaN.
+    Infinite values (a perplexity past the float range) count as the largest ones, and a bound that
+    falls on them is infinite."""
+    if not 0 < confidence < 1:
+        raise InvalidInputError(f"confidence must lie strictly between 0 and 1; got {confidence!r}.")
+    values = np.asarray(values, dtype=np.float64)
+    defined = values[~np.isnan(values)]
+    if not defined.size:
+        return Interval(low=float("nan"), high=float("nan"))
+    alpha = (1 - confidence) / 2
+    # Interpolating between two infinities gives NaN; between the largest floats it stays finite.
+    largest = np.finfo(np.float64).max
+    bounds = np.quantile(np.clip(defined, -largest, largest), [alpha, 1 - alpha])
+    low, high = np.where(np.abs(bounds) == largest, np.copysign(np.inf, bounds), bounds)
+    return Interval(low=float(low), high=float(high))
 
 
 def mean_intervals(
