@@ -115,3 +115,27 @@ def test_the_cli_removes_a_benchmark_and_refuses_in_one_line(hosted):
     assert done.output == ("Removed benchmark 'sentiment' with 2 phases and 3 submissions; the labels of reviews/test are "
                            "no longer hidden.\n")
     assert "sentiment" in one_error_line(run_cli("benchmark", "remove", BENCHMARK, "--user", "admin", env=env))
+
+
+def test_the_api_removes_a_benchmark_for_admins_only(hosted):
+    from fastapi.testclient import TestClient
+
+    from benchhub.server import create_app
+
+    hub = hosted.hub
+    tokens = {name: {"Authorization": f"Bearer {hub.create_token(name)[1]}"} for name in ("admin", "alice")}
+    before = state(hub)
+    with TestClient(create_app(hub.config)) as client:
+        assert client.delete(f"/api/benchmarks/{BENCHMARK}").status_code == 401
+        assert client.delete(f"/api/benchmarks/{BENCHMARK}", headers=tokens["alice"]).status_code == 403
+        refused = client.delete(f"/api/benchmarks/{BENCHMARK}", headers=tokens["admin"])
+        assert refused.status_code == 409 and refused.json()["error"]["message"].startswith(
+            "Removing benchmark 'sentiment' would release the hidden labels of reviews/test:")
+        assert state(hub) == before
+        removed = client.delete(f"/api/benchmarks/{BENCHMARK}", params={"release_labels": "true"}, headers=tokens["admin"])
+        assert removed.status_code == 200, removed.text
+        assert removed.json() == {"name": "sentiment", "dataset": "reviews", "phases": 2, "submissions": 3, "released": ["test"],
+                                  "summary": "Removed benchmark 'sentiment' with 2 phases and 3 submissions; the labels of "
+                                             "reviews/test are no longer hidden."}
+        assert client.get(f"/api/benchmarks/{BENCHMARK}").status_code == 404
+        assert client.delete(f"/api/benchmarks/{BENCHMARK}", headers=tokens["admin"]).status_code == 404

@@ -12,6 +12,7 @@ by the server's worker (server/in_process_scoring.py, woken after each submissio
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from fastapi import APIRouter, File, Form, Header, Query, Request, Response, Upl
 from pydantic import BaseModel, ConfigDict, Field
 
 from benchhub.competitions import benchmarks as benchmark_service
+from benchhub.competitions import removal as removal_service
 from benchhub.competitions import submissions as submission_service
 from benchhub.competitions.boards import KINDS as BOARD_KINDS
 from benchhub.competitions.boards import benchmark_board
@@ -135,6 +137,17 @@ def create_benchmark(body: NewBenchmark, session: SessionDep, hub: HubDep, user:
 @router.get("/{name}", responses=error_responses(401, 404, 422))
 def get_benchmark(name: BenchmarkName, session: SessionDep, user: OptionalUser) -> dict[str, Any]:
     return benchmark_service.benchmark_record(benchmark_service.get_benchmark_row(session, name)).to_dict()
+
+
+@router.delete("/{name}", responses=error_responses(401, 403, 404, 409, 422))
+def remove_benchmark(name: BenchmarkName, session: SessionDep, hub: HubDep, user: AdminUser,
+                     release_labels: Annotated[bool, Query(description="Remove it even though the labels it hides are then "
+                                                                  "no longer hidden (refused without, naming them).")] = False,
+                     ) -> dict[str, Any]:
+    """Removes a benchmark with its phases, submissions, scores, members and audit log (admins); the dataset stays.
+    Refused (409) while a submission is being scored, and while it would release hidden labels without `release_labels`."""
+    removed = removal_service.remove_benchmark(session, hub.artifacts, name, actor_id=user.id, release_labels=release_labels)
+    return {**asdict(removed), "summary": removed.summary()}
 
 
 @router.get("/{name}/phases/{phase}/inputs", response_class=Response,
