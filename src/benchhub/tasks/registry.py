@@ -8,9 +8,10 @@ from benchhub.tasks.question_answering.task import QuestionAnswering
 from benchhub.tasks.summarization.task import Summarization
 from benchhub.tasks.text_classification.task import TextClassification
 from benchhub.tasks.token_classification.task import TokenClassification
+from benchhub.tasks.translation.task import Translation
 
 TASKS: dict[str, Task] = {task.name: task for task in (TextClassification(), QuestionAnswering(), TokenClassification(),
-                                                        Summarization())}
+                                                        Summarization(), Translation())}
 # The family `dataset add` assumes when no --task is given.
 DEFAULT_TASK = TextClassification.name
 
