@@ -97,6 +97,9 @@ class LeaderboardRow:
     # its place by the metric alone; `rank` is then its place by the Dynascore.
     dynascore: float | None = None
     metric_rank: int | None = None
+    # A built-in oracle that reads the references (e.g. summarization's extractive oracle): an upper bound, listed
+    # after the models and never the leader or a baseline to beat.
+    upper_bound: bool = False
 
 
 @dataclass(frozen=True)

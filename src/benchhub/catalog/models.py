@@ -33,7 +33,12 @@ from benchhub.results import ModelRecord
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo
 from benchhub.store.tables import ModelRow
-from benchhub.tasks.registry import TASKS, tasks_with_head
+from benchhub.tasks.registry import (
+    TASKS,
+    checkpoint_refusal,
+    runnable_heads,
+    tasks_with_head,
+)
 
 BASELINE_PREFIX = "baseline:"
 # Every family's predictions-file suffixes, in registry order (a predictions model is bound to a task only when it runs).
@@ -217,6 +222,9 @@ def checkpoint_info(folder: Path) -> dict[str, Any]:
     """What config.json says about a checkpoint or ONNX folder; refuses one without a head any task evaluates."""
     config = read_json_object(folder, "config.json")
     architectures = config.get("architectures")
+    refusal = checkpoint_refusal(architectures)
+    if refusal is not None:
+        raise InvalidInputError(f"{folder}: {refusal}")
     if not tasks_with_head(architectures):
         named = ", ".join(map(str, architectures)) if isinstance(architectures, list) and architectures else "none"
         raise InvalidInputError(
@@ -234,7 +242,7 @@ def checkpoint_info(folder: Path) -> dict[str, Any]:
 
 
 def _heads() -> str:
-    names = [f"{task.name} (*{task.head_suffix})" for task in TASKS.values()]
+    names = [f"{task.name} (*{task.head_suffix})" for task in runnable_heads()]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
@@ -246,12 +254,19 @@ def get_model_row(session: Session, name: str) -> ModelRow:
     if not is_builtin(name):
         raise unknown_model(session, name)
     baseline = name.removeprefix(BASELINE_PREFIX)
-    version = builtin_registry()[baseline].version
+    cls = builtin_registry()[baseline]
+    version = cls.version
     fingerprint = hashlib.sha256(f"{name}:{version}".encode()).hexdigest()
-    row = ModelRow(name=name, kind="baseline", source=baseline, fingerprint=fingerprint, options={}, info={"builtin": True, "version": version})
+    info: dict[str, Any] = {"builtin": True, "version": version}
+    if getattr(cls, "upper_bound", False):
+        info["upper_bound"] = UPPER_BOUND_NOTE
+    row = ModelRow(name=name, kind="baseline", source=baseline, fingerprint=fingerprint, options={}, info=info)
     session.add(row)
     session.commit()
     return row
+
+
+UPPER_BOUND_NOTE = "an oracle: it reads the references, so it is an upper bound, not a baseline to beat"
 
 
 def is_builtin(name: str) -> bool:

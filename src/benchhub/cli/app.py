@@ -21,7 +21,7 @@ from benchhub.cli.shell import print_json as _print_json
 from benchhub.cli.shell import state as _state
 from benchhub.errors import BenchhubError, InvalidInputError
 from benchhub.results import Removal
-from benchhub.tasks.registry import DEFAULT_TASK, TASKS
+from benchhub.tasks.registry import DEFAULT_TASK, TASKS, runnable_heads
 
 TASK_NAMES = tuple(TASKS)
 MAX_LENGTHS = ", ".join(f"{task.name} {dict(task.transformers_defaults)['max_length']}"
@@ -167,7 +167,7 @@ def _removed_line(removal: Removal) -> str:
 
 
 def _model_add_help() -> str:
-    heads = ", ".join(task.auto_class for task in TASKS.values())
+    heads = ", ".join(task.auto_class for task in runnable_heads())
     files = "; ".join(f"{task.name}: {task.predictions_hint}" for task in TASKS.values())
     return ("Register a model. Built-in baselines (e.g. baseline:tfidf-logreg, baseline:sliding-window) need no registration.\n\n"
             f"SOURCE is a transformers checkpoint folder or hub id (safetensors only, with the head of a family: {heads}; and no code "

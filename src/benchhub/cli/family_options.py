@@ -54,7 +54,7 @@ def family_options(*kinds: str, into: str = "family") -> Callable[[F], F]:
             raise TypeError(f"{command.__name__} already has the family option {clash[0]!r}.")
         added = [
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
-                Optional[option.type], typer.Option(option.flag, help=f"{' and '.join(titles)}: {option.help}",
+                Optional[option.type], typer.Option(_flags(option), help=f"{' and '.join(titles)}: {option.help}",
                                                     show_default=False)])
             for name, (option, titles) in options.items()
         ]
@@ -70,6 +70,11 @@ def family_options(*kinds: str, into: str = "family") -> Callable[[F], F]:
         return run  # type: ignore[return-value]
 
     return decorate
+
+
+def _flags(option: FamilyOption) -> str:
+    """The option's flag; a true-or-false setting also gets its `--no-` form (`--use-stemmer/--no-use-stemmer`)."""
+    return f"{option.flag}/--no-{option.flag[2:]}" if option.type is bool else option.flag
 
 
 def split_columns(given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

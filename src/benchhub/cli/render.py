@@ -57,7 +57,9 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
               *(["flip rate", "worst change", "ECE"] if robust else [])]
     rows = []
     for row in board.rows:
-        if (row.metric_rank or row.rank) == 1:
+        if row.upper_bound:
+            versus = "upper bound"
+        elif (row.metric_rank or row.rank) == 1:
             versus = "leader"
         elif row.p_value_vs_leader is None:
             versus = "-"
@@ -79,13 +81,20 @@ def leaderboard_rows(board: Leaderboard) -> tuple[list[str], list[list[str]]]:
             PARETO_MARK if row.pareto else "",
         ] if speed else []
         rows.append([
-            str(row.rank), row.model, "baseline" if row.baseline else row.kind, *cells, versus, *gap,
+            str(row.rank), row.model, _kind(row), *cells, versus, *gap,
             human_count(efficiency.get("examples_per_second")),
             *([] if speed else [f"{p50:.1f} (b{efficiency.get('batch_size') or '?'})" if p50 is not None else "-"]),
             human_count(efficiency.get("parameters")), human_bytes(efficiency.get("size_bytes")), *speed_cells,
             *(robustness_cells(row.robustness) if robust else []),
         ])
     return header, rows
+
+
+def _kind(row: Any) -> str:
+    """A row's kind as a board shows it: an oracle that reads the references says so."""
+    if row.upper_bound:
+        return "oracle (reads references)"
+    return "baseline" if row.baseline else row.kind
 
 
 def value_text(metric: dict[str, Any] | None, *, scaled: bool) -> str:
@@ -103,7 +112,7 @@ def leaderboard_numbers(board: Leaderboard) -> tuple[list[str], list[list[Any]]]
     header = ["rank", "model", "kind", "baseline", *(f"{m}{part}" for m in metrics for part in ("", "_ci_low", "_ci_high")),
               "p_value_vs_leader", "tied_with_leader", "shortcut_gap", "examples_per_second", "batch_latency_ms_p50",
               "parameters", "size_bytes", "latency_ms_b1", "throughput_b32", "pareto", "flip_rate", "worst_drop_points",
-              "worst_probe", "ece", "dataset", "split", "slice", *(["dynascore", "metric_rank"] if board.dynascore else [])]
+              "worst_probe", "ece", "dataset", "split", "slice", "upper_bound", *(["dynascore", "metric_rank"] if board.dynascore else [])]
 
     def blank(value: Any) -> Any:
         return "" if value is None else value
@@ -120,7 +129,7 @@ def leaderboard_numbers(board: Leaderboard) -> tuple[list[str], list[list[Any]]]
                   blank(row.efficiency.get("parameters")), blank(row.size_bytes or row.efficiency.get("size_bytes")),
                   blank(row.latency_ms), blank(row.throughput), row.pareto, blank(robustness.get("flip_rate")),
                   blank(robustness.get("worst_drop_points")), blank(robustness.get("worst_probe")), blank(robustness.get("ece")),
-                  board.dataset, board.split, board.slice or ""]
+                  board.dataset, board.split, board.slice or "", row.upper_bound]
         if board.dynascore is not None:
             cells += [blank(row.dynascore), blank(row.metric_rank)]
         rows.append(cells)

@@ -94,11 +94,16 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
             notes.extend([why] if why else [])
         notes.append(f"slice {description}: {len(positions)} of {len(split_data)} examples, re-scored from per-example rows.")
         evaluations = _with_sliced_metrics(evaluations, artifacts, task, split_data, facts, positions)
-    evaluations = sorted(evaluations, key=lambda r: (-_value(r, metric), r.id))
+    upper = _upper_bounds(evaluations)
+    # Oracles that read the references come after every model: they are a ceiling, not a rival.
+    evaluations = sorted(evaluations, key=lambda r: (r.id in upper, -_value(r, metric), r.id))
+    if upper:
+        notes.append(f"upper bound: {', '.join(sorted(e.model.name for e in evaluations if e.id in upper))} reads the "
+                     "references (an oracle); it is listed last, never the leader or a baseline to beat.")
     shortcut = _best_partial_input(evaluations, metric)
     if shortcut is not None:
         notes.append(f"shortcut gap: {metric} minus the best partial-input baseline ({shortcut[0]}, {shortcut[1]:.2f}).")
-    leader = evaluations[0] if evaluations else None
+    leader = next((e for e in evaluations if e.id not in upper), None)
     comparable = comparable_speed_runs(session, [e.model_id for e in evaluations], dataset_row)
     speeds = comparable.runs
     if comparable.profiles > 1:
@@ -126,7 +131,7 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
     rows = []
     for rank, evaluation in enumerate(evaluations, start=1):
         p_value = None
-        if rank > 1 and leader is not None:
+        if rank > 1 and leader is not None and evaluation.id not in upper:
             p_value = (_paired_pvalue(task, facts, artifacts, leader, evaluation, metric) if positions is None else
                        task.paired_pvalue(*(_subset(_examples(artifacts, e), positions) for e in (leader, evaluation)), metric, facts))
         value = _value(evaluation, metric)
@@ -143,6 +148,7 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
             pareto=front.get(evaluation.id, False),
             robustness=robustness.get(evaluation.model_id),
             metric_rank=rank,
+            upper_bound=evaluation.id in upper,
         ))
     board = Leaderboard(dataset=dataset, split=split, task=task.name, metric=metric, rows=rows, notes=notes, slice=slice)
     return weigh_leaderboard(board, weights, top=top)
@@ -244,6 +250,13 @@ def reference_baselines(task: str, facts: DatasetFacts) -> tuple[str, ...]:
 def _value(evaluation: EvaluationRow, metric: str) -> float:
     entry = evaluation.metrics.get(metric)
     return float(entry["value"]) if entry else -math.inf
+
+
+def _upper_bounds(evaluations: list[EvaluationRow]) -> set[int]:
+    """The evaluations of built-in baselines that read the references (`upper_bound`), by id."""
+    registry = builtin_registry()
+    return {e.id for e in evaluations if e.model.kind == "baseline" and e.model.name.startswith(BASELINE_PREFIX)
+            and getattr(registry.get(e.model.source), "upper_bound", False)}
 
 
 def _best_partial_input(evaluations: list[EvaluationRow], metric: str) -> tuple[str, float] | None:

@@ -62,6 +62,7 @@ def model_card(model: ModelRecord, evaluations: list[Evaluation], datasets: dict
         f"# {model.name}", "",
         f"Evaluation results recorded by benchhub {version} for this {model.kind} model "
         f"(fingerprint `{model.fingerprint}`).", "",
+        *([f"**Upper bound**: {model.info['upper_bound']}.", ""] if model.info.get("upper_bound") else []),
         "## Results", "",
         "| dataset | split | task | metric | value | 95% CI |",
         "|---|---|---|---|---|---|",

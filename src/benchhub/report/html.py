@@ -240,7 +240,8 @@ def _table(board: Leaderboard) -> str:
         cells = [
             _td(str(row.rank), numeric=True),
             _td(escape(row.model)),
-            _td('<span class="badge">baseline</span>' if row.baseline else escape(row.kind)),
+            _td('<span class="badge">oracle · upper bound (reads the references)</span>' if row.upper_bound else
+                '<span class="badge">baseline</span>' if row.baseline else escape(row.kind)),
             _td(escape(_metric_text(board, row.metrics.get(board.metric))), numeric=True),
             *(_extra_cell(board, row.metrics.get(name)) for name in extra),
             _td(_versus(row)),

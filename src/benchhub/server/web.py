@@ -362,6 +362,8 @@ def _value(row: Any, name: str) -> str:
 
 
 def _versus(row: Any) -> str:
+    if getattr(row, "upper_bound", False):
+        return "upper bound"
     if (row.metric_rank or row.rank) == 1:
         return "leader"
     if row.p_value_vs_leader is None:

@@ -38,6 +38,16 @@ class DemoTour:
 
 
 @dataclass(frozen=True)
+class Sample:
+    """A family's bundled sample data (a folder under benchhub/resources with a train and a test file), which the
+    contract suite runs on: the demo's sample where the family has a demo tour."""
+
+    folder: str
+    files: tuple[str, str]
+    columns: tuple[tuple[str, str], ...] = ()  # (role, column) the sample names, e.g. (("id", "id"),)
+
+
+@dataclass(frozen=True)
 class FamilyOption:
     """One thing a family lets people name or set: a column role (the option `--ROLE-column`), a
     registration setting or an evaluation setting (`--NAME`); also a keyword of `Hub`."""
@@ -183,6 +193,10 @@ class Task(Protocol):
         """The values `--slice label=VALUE` can take on a dataset with these labels."""
 
     # Models ------------------------------------------------------------------------------------
+    def checkpoint_refusal(self, architectures: Any) -> str | None:
+        """Why a checkpoint with these config.json `architectures` cannot be registered for this family (one
+        line naming what works instead), or None."""
+
     def load_network(self, folder: Path, facts: DatasetFacts, *, label_map: dict[str, str] | None,
                      settings: dict[str, Any], runtime: str) -> Model:
         """This family's transformers adapter for a checkpoint (runtime "torch") or an ONNX folder ("onnx")."""
@@ -232,8 +246,9 @@ class Task(Protocol):
     def rules_class(self) -> type:
         """The class that loads a saved rules baseline (families with `takes_rules`)."""
 
-    # Fine-tuning and the demo ----------------------------------------------------------------
+    # Fine-tuning, the demo and the bundled sample ----------------------------------------------
     demo: DemoTour | None
+    sample: Sample | None
 
     def finetune_config(self, epochs: float | None) -> Any:
         """The family's fine-tuning settings (its defaults, or `epochs` epochs)."""
@@ -298,10 +313,19 @@ class TaskFamily:
     # Whether a rules file (`benchhub model add NAME rules.yaml`) makes a baseline of this family.
     takes_rules: bool = False
 
+    @property
+    def sample(self) -> Sample | None:
+        """The demo tour's sample (families without a tour declare a `sample` field of their own)."""
+        demo = self.demo  # type: ignore[attr-defined]
+        return None if demo is None else Sample(demo.sample, demo.files, demo.columns)
+
     def rules_class(self) -> type:
         from benchhub.errors import InvalidInputError
 
         raise InvalidInputError(f"A rules file classifies text; {self.name} datasets take no rules baselines.")  # type: ignore[attr-defined]
+
+    def checkpoint_refusal(self, architectures: Any) -> str | None:
+        return None
 
     def check_setting(self, name: str, value: Any) -> None:
         """Refuses a bad value of one of `transformers_defaults` (by default each is a count, at least 1)."""

@@ -5,10 +5,13 @@ from __future__ import annotations
 from benchhub.errors import InvalidInputError
 from benchhub.tasks.base import Task, has_head
 from benchhub.tasks.question_answering.task import QuestionAnswering
+from benchhub.tasks.summarization.task import Summarization
 from benchhub.tasks.text_classification.task import TextClassification
 from benchhub.tasks.token_classification.task import TokenClassification
+from benchhub.tasks.translation.task import Translation
 
-TASKS: dict[str, Task] = {task.name: task for task in (TextClassification(), QuestionAnswering(), TokenClassification())}
+TASKS: dict[str, Task] = {task.name: task for task in (TextClassification(), QuestionAnswering(), TokenClassification(),
+                                                        Summarization(), Translation())}
 # The family `dataset add` assumes when no --task is given.
 DEFAULT_TASK = TextClassification.name
 
@@ -21,5 +24,16 @@ def get_task(name: str) -> Task:
 
 
 def tasks_with_head(architectures: object) -> list[Task]:
-    """The tasks whose head one of a config's `architectures` has (none for a bare encoder such as `BertModel`)."""
-    return [task for task in TASKS.values() if has_head(task, architectures)]
+    """The tasks whose head one of a config's `architectures` has and that run it (none for a bare encoder such as
+    `BertModel`)."""
+    return [task for task in TASKS.values() if has_head(task, architectures) and task.checkpoint_refusal(architectures) is None]
+
+
+def checkpoint_refusal(architectures: object) -> str | None:
+    """The first family's reason to refuse a checkpoint with these `architectures` (a generative model), or None."""
+    return next((reason for task in TASKS.values() if (reason := task.checkpoint_refusal(architectures))), None)
+
+
+def runnable_heads() -> list[Task]:
+    """The tasks that run transformers checkpoints of their head today."""
+    return [task for task in TASKS.values() if task.checkpoint_refusal([f"Model{task.head_suffix}"]) is None]

@@ -1,0 +1,1 @@
+"""What the text-to-text families (summarization, translation) share; not a family of its own."""

@@ -1,0 +1,225 @@
+"""The base of the text-to-text families: an input text and one or more reference texts per example, scored
+against one generated text per example.
+
+A family's dataclass inherits `TextToTextFamily` and sets its column defaults (`input_default`,
+`target_default`), its metrics, settings and baselines. Splits keep the input as the split's texts and the
+references in the field `references` (a list of strings per example). Predictions files are JSONL
+`{"id", "text"}`. Local generative models are not run yet: `load_network` and model registration refuse
+them in one line, naming what works now (predictions files, baselines).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from benchhub.data.records import Split
+from benchhub.errors import InvalidInputError
+from benchhub.tasks.base import (
+    FamilyOption,
+    TaskFamily,
+    check_columns,
+    input_ids,
+    input_text,
+    inputs_text,
+)
+from benchhub.tasks.text_to_text.references import REFERENCES, references_reader
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from benchhub.data.readers import Table
+    from benchhub.data.records import ColumnMapping, DatasetFacts
+    from benchhub.models.base import Model, RunOutput
+
+# The architectures of generative checkpoints (seq2seq and causal language models).
+GENERATIVE_SUFFIXES = ("ForConditionalGeneration", "MTModel", "ForCausalLM", "LMHeadModel", "ForSeq2SeqLM")
+CELL_MAX = 100
+COLUMNS = (
+    FamilyOption("input", "Column holding the input text: the document to summarize, the source sentence to translate "
+                          "(default: document for summarization, source for translation)."),
+    FamilyOption("target", "Column holding the reference text, or a list of several references (default: summary for "
+                           "summarization, target for translation)."),
+)
+
+
+def normalised(text: str) -> str:
+    """A text with its whitespace collapsed to single spaces and stripped (what exact match compares)."""
+    return " ".join(text.split())
+
+
+def exact_match(generated: str, references: list[str]) -> bool:
+    """Whether the generated text equals one of the references after whitespace normalisation."""
+    return any(normalised(generated) == normalised(reference) for reference in references)
+
+
+def short(text: str, limit: int = CELL_MAX) -> str:
+    """A text as one line of table text, cut to `limit` characters."""
+    text = normalised(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class TextToTextFamily(TaskFamily):
+    """What summarization and translation share (the family's dataclass sets the attributes named here)."""
+
+    input_default: str
+    target_default: str
+    # The per-example scores an examples table shows, of those each row stores.
+    row_scores: tuple[str, ...]
+
+    # Data ----------------------------------------------------------------------------------------
+    def column_mapping(self, columns: dict[str, str | None]) -> ColumnMapping:
+        from benchhub.data.records import ColumnMapping
+
+        given = check_columns(self, columns)  # type: ignore[arg-type]
+        source, target = given["input"] or self.input_default, given["target"] or self.target_default
+        return ColumnMapping(text=source, label=None, id=given["id"], split=given["split"],
+                             fields={REFERENCES: target}, roles={"input": source, "target": target})
+
+    def build_splits(self, tables: dict[str, Table], mapping: ColumnMapping, *,
+                     origin: dict[str, str]) -> tuple[dict[str, Split], list[str]]:
+        """Splits with each example's references; there is no label set."""
+        from benchhub.data.splits import build_splits
+
+        splits, _ = build_splits(tables, mapping, origin=origin, read_fields=references_reader(mapping))
+        return splits, []
+
+    def has_references(self, split: Split) -> bool:
+        return split.field(REFERENCES) is not None
+
+    def label_counts(self, split: Split) -> dict[str, int]:
+        """No labels: the examples, their references, and the references' mean length in words (rounded)."""
+        references = split.field(REFERENCES) or []
+        texts = [text for group in references for text in group]
+        words = round(sum(len(text.split()) for text in texts) / len(texts)) if texts else 0
+        return {"examples": len(split), "references": len(texts), "mean reference words": words}
+
+    def example_labels(self, split: Split) -> list[frozenset[str]]:
+        """No labels to slice by (`--slice length=` and `--slice column=` apply)."""
+        return [frozenset() for _ in split.ids]
+
+    def label_values(self, labels: list[str]) -> list[str]:
+        return []
+
+    def predicted_labels(self, row: dict[str, Any]) -> frozenset[str]:
+        return frozenset()
+
+    def describe_splits(self, splits: list[Any], labels: list[str]) -> str:
+        return ", ".join(f"{s.name} {s.num_rows}" for s in splits) + " examples"
+
+    def input_row(self, split: Split, index: int, *, with_gold: bool) -> dict[str, Any]:
+        item: dict[str, Any] = {"id": split.ids[index], "text": split.texts[index]}
+        if with_gold and split.field(REFERENCES) is not None:
+            item[REFERENCES] = split.field(REFERENCES)[index]
+        return item
+
+    def inputs_split(self, rows: list[tuple[str, dict[str, Any]]], name: str) -> Split:
+        """Rows {"id", "text"}: the inputs only, whatever else a row holds."""
+        return Split(name, input_ids(rows), [input_text(where, row, "text") for where, row in rows])
+
+    def bench_split(self, text: str, batch_size: int) -> Split:
+        return Split(name="bench", ids=list(range(batch_size)), texts=[text] * batch_size)
+
+    # Views ---------------------------------------------------------------------------------------
+    def example_table(self, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+        """Id, the input (shortened, where rows carry it), the references, the generated text, its scores, and
+        whether it matches a reference exactly (after whitespace normalisation)."""
+        shown = any("inputs" in r for r in rows)
+        header = ["id", *(["input"] if shown else []), "reference", "generated", *self.row_scores, "exact"]
+        return header, [
+            [str(r["id"]), *([inputs_text(r.get("inputs"))] if shown else []), short(" | ".join(r["gold"])),
+             short(r["predicted"]) or "(empty)", *(self._number(r.get(name)) for name in self.row_scores),
+             "yes" if self.example_correct(r) else "no"]
+            for r in rows
+        ]
+
+    def value_text(self, value: Any) -> str:
+        """References joined by " | "; a generated text as it is."""
+        return " | ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    def example_correct(self, row: dict[str, Any]) -> bool:
+        """The generated text equals a reference after whitespace normalisation (the unit of `--errors` and of a
+        comparison's contingency table; the metrics themselves give partial credit)."""
+        return bool(row.get("correct"))
+
+    def _number(self, value: Any) -> str:
+        if value is None:
+            return "-"
+        return f"{float(value):.3f}" if self.metric_scale == 1.0 else f"{float(value):.1f}"  # type: ignore[attr-defined]
+
+    # Models --------------------------------------------------------------------------------------
+    def checkpoint_refusal(self, architectures: Any) -> str | None:
+        """Generative checkpoints (seq2seq, causal LM) are refused until benchhub runs them."""
+        named = [a for a in architectures or [] if isinstance(a, str) and a.endswith(GENERATIVE_SUFFIXES)]
+        if not named:
+            return None
+        return (f"{named[0]} is a generative model, and benchhub does not run local generative models yet; "
+                f"for {self.name} today, generate the outputs elsewhere and register them as a predictions file "  # type: ignore[attr-defined]
+                f'(JSONL {{"id", "text"}}, `benchhub model add NAME preds.jsonl`), or compare the built-in baselines '
+                f"({self._real_baselines()}).")
+
+    def _real_baselines(self) -> str:
+        """The built-in baselines to compare against, by name (oracles left out)."""
+        return ", ".join(f"baseline:{name}" for name, cls in self.baseline_classes().items()  # type: ignore[attr-defined]
+                         if not getattr(cls, "upper_bound", False))
+
+    def load_network(self, folder: Path, facts: DatasetFacts, *, label_map: dict[str, str] | None,
+                     settings: dict[str, Any], runtime: str) -> Model:
+        raise InvalidInputError(
+            f"{self.name} does not run transformers or ONNX models yet (local generation comes next); evaluate a "  # type: ignore[attr-defined]
+            f'predictions file of generated text (JSONL {{"id", "text"}}) or a built-in baseline '
+            f"({self._real_baselines()}).")
+
+    def finetune_config(self, epochs: float | None) -> Any:
+        raise InvalidInputError(f"{self.name} has no fine-tuning recipe yet (local generative models are not run yet); "  # type: ignore[attr-defined]
+                                "fine-tune elsewhere and register its outputs as a predictions file.")
+
+    def predictions_model(self, path: Path, facts: DatasetFacts, *, na_probs: Path | None = None) -> Model:
+        from benchhub.tasks.text_to_text.adapters import TextPredictionsModel
+
+        if na_probs is not None:
+            raise InvalidInputError("--na-probs applies to question-answering datasets only.")
+        return TextPredictionsModel(path)
+
+    def check_predictions_syntax(self, path: Path) -> None:
+        from benchhub.tasks.text_to_text.predictions import read_text_pairs
+
+        read_text_pairs(path)
+
+    def check_predictions_file(self, path: Path, *, split: Split, labels: list[str], max_bytes: int,
+                               max_depth: int) -> None:
+        from benchhub.data.submission_files import check_json_lines
+        from benchhub.tasks.text_to_text.predictions import read_text_predictions
+
+        check_json_lines(path, max_depth)
+        read_text_predictions(path, ids=split.ids, max_bytes=max_bytes)
+
+    def predictions_from_rows(self, rows: list[dict[str, Any]], facts: DatasetFacts) -> list[str]:
+        return [str(row["predicted"]) for row in rows]
+
+    def gold_predictions(self, split: Split, facts: DatasetFacts) -> list[str]:
+        """Each example's first reference."""
+        return [references[0] for references in split.field(REFERENCES) or []]
+
+    def write_predictions(self, path: Path, split: Split, predictions: list[str], facts: DatasetFacts) -> None:
+        """JSONL {"id", "text"}, one line per example."""
+        from benchhub.data.records import canonical_json
+
+        path.write_text("".join(canonical_json({"id": example_id, "text": text}) + "\n"
+                                for example_id, text in zip(split.ids, predictions, strict=True)), encoding="utf-8")
+
+    def collect(self, model: Model, split: Split, run: RunOutput, facts: DatasetFacts) -> list[str]:
+        """One generated text per example."""
+        for example_id, output in zip(split.ids, run.outputs, strict=True):
+            if not isinstance(output, str):
+                raise InvalidInputError(f"Example {example_id!r}: the model gave {type(output).__name__}, not generated text.")
+        return list(run.outputs)
+
+    # Probes --------------------------------------------------------------------------------------
+    def default_probes(self, facts: DatasetFacts) -> tuple[list[Any], list[Any]]:
+        """None yet: the generation probes (prompt paraphrase, whitespace and format perturbations) are for models
+        that take prompts, which benchhub does not run yet, and a probe's flip (a changed prediction) would count
+        every reworded output of a generated text."""
+        return [], []
+
+    def calibration_inputs(self, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+        return None
