@@ -79,9 +79,9 @@ def upload_dataset(hub: Hub, name: str, upload, **options):
 def test_an_uploaded_checkpoint_registers_in_the_hub_and_evaluates_like_the_folder(hub, tiny_bert, tmp_path):
     archive = zip_folder(tiny_bert, tmp_path / "bert.zip", top="mymodel")
     record = upload_model(hub, "bert", archive)
-    folder = Path(record.source)
-    assert record.kind == "transformers"
-    assert folder.parent == hub.artifacts.path("models").resolve() and folder.name.startswith("_upload-bert-")
+    folder = hub.artifacts.path(record.source)
+    assert record.kind == "transformers" and record.options == {"in_hub": True}
+    assert record.source.startswith("models/_upload-bert-") and folder.parent == hub.artifacts.path("models")
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in tiny_bert.iterdir())  # unwrapped
     assert record.fingerprint == hub.add_model("direct", tiny_bert).fingerprint
     uploaded = hub.evaluate(model="bert", dataset="reviews", progress=False)
@@ -93,11 +93,68 @@ def test_an_uploaded_checkpoint_registers_in_the_hub_and_evaluates_like_the_fold
     assert not folder.exists()
 
 
+def test_an_uploaded_model_moves_with_the_hubs_home(database_url, isolated_hub, tiny_bert, review_files, tmp_path):
+    sqlite = database_url.startswith("sqlite")
+    with Hub.open(isolated_hub, database_url=database_url) as hub:
+        hub.add_dataset("reviews", splits=review_files, id_column="id")
+        hub.create_user("alice")
+        record = upload_model(hub, "bert", zip_folder(tiny_bert, tmp_path / "bert.zip"), owner=_user(hub, "alice"))
+        hub.add_model("direct", tiny_bert)  # registered from a folder outside the hub, which stays where it is
+        expected = hub.evaluate(model="direct", dataset="reviews", progress=False).metrics
+    moved = tmp_path / "elsewhere" / "hub"
+    moved.parent.mkdir()
+    shutil.move(isolated_hub, moved)
+    with Hub.open(moved, database_url=database_url.replace(str(isolated_hub), str(moved)) if sqlite else database_url) as hub:
+        folder = moved / "artifacts" / record.source
+        assert hub.model("bert").source == record.source and (folder / "model.safetensors").is_file()
+        assert hub.model("direct").source == str(tiny_bert.resolve())
+        evaluation = hub.evaluate(model="bert", dataset="reviews", progress=False)
+        assert not evaluation.cached and evaluation.metrics == expected
+        with hub.session() as session:
+            assert uploads.storage_used_bytes(session, hub.artifacts, _user(hub, "alice").id) == \
+                sum(p.stat().st_size for p in folder.iterdir())
+        hub.remove_model("bert", cascade=True)
+        assert not folder.exists()
+
+
+def test_an_upload_stored_with_an_absolute_path_before_still_loads_counts_and_is_removed(hub, tiny_bert, tmp_path):
+    from sqlalchemy import select
+
+    from benchhub.store.tables import ModelRow
+
+    hub.create_user("alice")
+    record = upload_model(hub, "bert", zip_folder(tiny_bert, tmp_path / "bert.zip"), owner=_user(hub, "alice"))
+    folder = hub.artifacts.path(record.source).resolve()
+    with hub.session() as session:  # as uploads were stored before their folders were relative to the hub
+        row = session.scalar(select(ModelRow).where(ModelRow.name == "bert"))
+        row.source, row.options = str(folder), {}
+        session.commit()
+    hub.add_model("direct", tiny_bert)
+    assert hub.evaluate(model="bert", dataset="reviews", progress=False).metrics == \
+        hub.evaluate(model="direct", dataset="reviews", progress=False).metrics
+    with hub.session() as session:
+        assert uploads.storage_used_bytes(session, hub.artifacts, _user(hub, "alice").id) == \
+            sum(p.stat().st_size for p in folder.iterdir())
+    hub.remove_model("bert", cascade=True)
+    assert not folder.exists()
+
+
+def _user(hub: Hub, name: str):
+    from sqlalchemy import select
+
+    from benchhub.store.tables import UserRow
+
+    with hub.session() as session:
+        return session.scalar(select(UserRow).where(UserRow.name == name))
+
+
 def test_uploading_the_same_archive_again_with_exist_ok_keeps_one_folder(hub, tiny_bert, tmp_path):
     archive = zip_folder(tiny_bert, tmp_path / "bert.zip")
     first = upload_model(hub, "bert", archive)
     assert upload_model(hub, "bert", archive, exist_ok=True).source == first.source
     assert [p.name for p in hub.artifacts.path("models").iterdir()] == [Path(first.source).name]
+    # A model registered from the same folder outside the hub is the same model.
+    assert upload_model(hub, "bert", archive, exist_ok=True).fingerprint == hub.add_model("bert", tiny_bert, exist_ok=True).fingerprint
     with pytest.raises(NameTakenError, match=r"^A model named 'bert' already exists; choose another name\.$"):
         upload_model(hub, "bert", archive)
     assert [p.name for p in hub.artifacts.path("models").iterdir()] == [Path(first.source).name]

@@ -5,8 +5,9 @@ extracts archives, refusing links, escapes and bombs; what comes out then goes t
 checks of `model add` and `dataset add` (`add_model`, `add_dataset`), so an uploaded checkpoint is
 vetted like a local folder: safetensors only, no custom code, ONNX external data inside its folder.
 
-    model archive   extracted to models/_upload-NAME-RANDOM, where the model's row points: the hub
-                    keeps it, and `model remove` deletes it with the model (`catalog.removal`)
+    model archive   extracted to models/_upload-NAME-RANDOM, where the model's row points (relative to the
+                    artifact store, so the hub's home can move): the hub keeps it, and `model remove`
+                    deletes it with the model (`catalog.removal`)
     model file      a predictions or rules file, which add_model copies into models/NAME
     dataset         add_dataset copies the splits' rows into datasets/NAME, so an extracted archive
                     (uploads/datasets/NAME-RANDOM) is removed afterwards, whatever happened
@@ -32,9 +33,10 @@ from sqlalchemy.orm import Session
 
 from benchhub.accounts.users import may_write_catalog, storage_quota_bytes
 from benchhub.catalog.datasets import add_dataset
-from benchhub.catalog.models import add_model, model_folder
+from benchhub.catalog.models import add_model, is_hub_id, model_folder
 from benchhub.data.archives import ArchiveLimits, archive_format, extract_archive
 from benchhub.errors import InvalidInputError, LimitExceededError, PermissionDeniedError
+from benchhub.models.base import NETWORK_KINDS
 from benchhub.models.checkpoints import folder_size
 from benchhub.naming import check_name
 from benchhub.results import DatasetInfo, ModelRecord
@@ -65,11 +67,11 @@ def add_model_from_upload(session: Session, artifacts: ArtifactStore, name: str,
     extract_archive(upload, folder, limits=_within(limits, room))
     try:
         _fits(folder, room, upload.name, owner)
-        record = add_model(session, artifacts, name, str(_model_source(folder)), **options)
+        record = add_model(session, artifacts, name, str(_model_source(folder)), in_hub=True, **options)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    if Path(record.source).resolve() != folder.resolve():  # a file add_model copied, or the model exist_ok found
+    if record.source != artifacts.relative(folder):  # a file add_model copied, or the model exist_ok found
         shutil.rmtree(folder, ignore_errors=True)
     return record
 
@@ -124,14 +126,24 @@ def add_dataset_from_upload(session: Session, artifacts: ArtifactStore, name: st
 
 def storage_used_bytes(session: Session, artifacts: ArtifactStore, owner_id: int) -> int:
     """Bytes the models and datasets `owner_id` uploaded take in the hub (their folders and files)."""
-    used = 0
-    for row in session.scalars(select(ModelRow).where(ModelRow.owner_id == owner_id)):
-        path = model_folder(row, artifacts) if row.kind in ("transformers", "onnx") else artifacts.path(row.source)
-        used += folder_size(path) if path.is_dir() else path.stat().st_size if path.is_file() else 0
-    for dataset in session.scalars(select(DatasetRow).where(DatasetRow.owner_id == owner_id)):
-        path = artifacts.path(dataset.folder)
-        used += folder_size(path) if path.is_dir() else 0
-    return used
+    models = session.scalars(select(ModelRow).where(ModelRow.owner_id == owner_id)).all()
+    datasets = session.scalars(select(DatasetRow).where(DatasetRow.owner_id == owner_id)).all()
+    return sum(model_bytes(row, artifacts) for row in models) + sum(_size(artifacts.path(row.folder)) for row in datasets)
+
+
+def model_bytes(row: ModelRow, artifacts: ArtifactStore) -> int:
+    """Bytes a model's files take: its folder, or the files the hub copied (a predictions file and its no-answer
+    probabilities, a rules file). A model registered by its hub id takes none in the hub."""
+    if is_hub_id(row):
+        return 0
+    if row.kind in NETWORK_KINDS:
+        return _size(model_folder(row, artifacts))
+    files = [row.source, *([row.options["na_probs"]] if row.options.get("na_probs") else [])]
+    return sum(_size(artifacts.path(file)) for file in files)
+
+
+def _size(path: Path) -> int:
+    return folder_size(path) if path.is_dir() else path.stat().st_size if path.is_file() else 0
 
 
 def _room(session: Session, artifacts: ArtifactStore, owner: UserRow | None, size: int, what: str) -> int | None:
