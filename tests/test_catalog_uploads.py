@@ -6,6 +6,7 @@ Each archive is built here from the tiny fixtures; a refused upload must leave n
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tarfile
 import zipfile
@@ -13,11 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from benchhub import Hub
 from benchhub.catalog import uploads
 from benchhub.catalog.uploads import add_dataset_from_upload, add_model_from_upload
 from benchhub.errors import InvalidInputError, NameTakenError, UnsafeModelError
+from benchhub.store.tables import UserRow
 from tests.conftest import review_rows, write_jsonl
 from tests.fixtures.crafted_models import remote_code_checkpoint, tiny_onnx_folder
 
@@ -118,8 +121,6 @@ def test_an_uploaded_model_moves_with_the_hubs_home(database_url, isolated_hub, 
 
 
 def test_an_upload_stored_with_an_absolute_path_before_still_loads_counts_and_is_removed(hub, tiny_bert, tmp_path):
-    from sqlalchemy import select
-
     from benchhub.store.tables import ModelRow
 
     hub.create_user("alice")
@@ -139,11 +140,7 @@ def test_an_upload_stored_with_an_absolute_path_before_still_loads_counts_and_is
     assert not folder.exists()
 
 
-def _user(hub: Hub, name: str):
-    from sqlalchemy import select
-
-    from benchhub.store.tables import UserRow
-
+def _user(hub: Hub, name: str) -> UserRow:
     with hub.session() as session:
         return session.scalar(select(UserRow).where(UserRow.name == name))
 
@@ -399,3 +396,67 @@ def test_an_archive_given_as_one_split_file_is_refused(hub, review_files, tmp_pa
                                                 r"every split, or one data file per split\.$"):
         upload_dataset(hub, "x", {"test": archive})
     nothing_left(hub)
+
+
+# --- the storage quota under concurrent uploads ---------------------------------------------------------
+
+@pytest.mark.parametrize("other", ["model", "dataset"])
+def test_two_uploads_at_once_by_one_user_never_exceed_the_quota_together(open_hub, tiny_bert, review_files, tmp_path,
+                                                                          monkeypatch, other):
+    import threading
+
+    from benchhub.errors import LimitExceededError
+
+    setup = open_hub()
+    setup.create_user("alice")
+    model_size = sum(p.stat().st_size for p in tiny_bert.iterdir())
+    # Each upload fits the room alone (the dataset's copy takes a few kB); the two together do not.
+    setup.set_user("alice", storage_quota_gb=(1.5 * model_size if other == "model" else model_size + 1) / 1e9)
+    archives = {"first": zip_folder(tiny_bert, tmp_path / "first.zip"),
+                "second": zip_folder(tiny_bert, tmp_path / "second.zip") if other == "model"
+                else zip_folder(split_folder(tmp_path, review_files), tmp_path / "second.zip")}
+    staged = threading.Barrier(2)
+    extract = uploads.extract_archive
+
+    def extract_then_wait(*args, **options):  # both uploads are staged, and past the early checks, before either registers
+        folder = extract(*args, **options)
+        staged.wait(timeout=60)
+        return folder
+
+    monkeypatch.setattr(uploads, "extract_archive", extract_then_wait)
+    outcomes: dict[str, object] = {}
+
+    def run(hub: Hub, name: str) -> None:
+        try:
+            with hub.session() as session:
+                owner = session.scalar(select(UserRow).where(UserRow.name == "alice"))
+                if name == "second" and other == "dataset":
+                    add_dataset_from_upload(session, hub.artifacts, name, archives[name], task=TASK, owner=owner,
+                                            columns={"id": "id"})
+                else:
+                    add_model_from_upload(session, hub.artifacts, name, archives[name], owner=owner)
+            outcomes[name] = "registered"
+        except Exception as error:  # noqa: BLE001 - the test reads it
+            outcomes[name] = error
+
+    threads = [threading.Thread(target=run, args=(open_hub(), name)) for name in archives]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(map(str, outcomes.values())).count("registered") == 1, outcomes
+    (loser, error), = ((name, outcome) for name, outcome in outcomes.items() if outcome != "registered")
+    assert isinstance(error, LimitExceededError), error
+    assert re.fullmatch(rf"{loser}\.zip takes \S+ \S+, and 'alice' has \S+ \S+ left of their \S+ \S+ storage quota; remove "
+                        r"models or datasets they uploaded, or ask an admin for more \(`benchhub user set alice "
+                        r"--storage-quota-gb N`\)\.", str(error)), str(error)
+    # The refused upload left nothing: one row, and only the winner's files.
+    winner = "first" if loser == "second" else "second"
+    assert [m.name for m in setup.models()] + [d.name for d in setup.datasets()] == [winner]
+    root = setup.artifacts.root
+    kept = sorted(p.relative_to(root).parts[:2] for p in root.rglob("*") if p.is_file())
+    expected = ("datasets", winner) if winner == "second" and other == "dataset" else ("models", setup.model(winner).source[7:])
+    assert set(kept) == {expected}
+    with setup.session() as session:
+        alice = session.scalar(select(UserRow).where(UserRow.name == "alice"))
+        assert uploads.storage_used_bytes(session, setup.artifacts, alice.id) <= alice.storage_quota_bytes

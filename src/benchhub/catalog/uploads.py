@@ -15,8 +15,10 @@ vetted like a local folder: safetensors only, no custom code, ONNX external data
 A refused upload leaves no row and no files. The uploaded files themselves stay the caller's.
 
 Through the server an upload has an `owner`: a member or an admin (`accounts.users.may_write_catalog`), whose
-uploaded models and datasets may take at most their storage quota, checked on the upload and again on what it
-extracts to, before anything is registered.
+uploaded models and datasets may take at most their storage quota. It is checked early, on the upload and on what
+it extracts to, and last, on the files the new row would count, in the transaction that inserts it, under the
+owner's lock (`accounts.users.lock_user`): two uploads of one user at once cannot both take the last room.
+Staging and the checks of `model add` / `dataset add` run outside the lock.
 """
 
 from __future__ import annotations
@@ -24,14 +26,14 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benchhub.accounts.users import may_write_catalog, storage_quota_bytes
+from benchhub.accounts.users import lock_user, may_write_catalog, storage_quota_bytes
 from benchhub.catalog.datasets import add_dataset
 from benchhub.catalog.models import add_model, is_hub_id, model_folder
 from benchhub.data.archives import ArchiveLimits, archive_format, extract_archive
@@ -59,7 +61,8 @@ def add_model_from_upload(session: Session, artifacts: ArtifactStore, name: str,
     check_name(name, "Model")  # before it names a folder
     room = _room(session, artifacts, owner, upload.stat().st_size, upload.name)
     options: dict[str, Any] = {"kind": kind, "label_map": label_map, "na_probs": str(na_probs) if na_probs else None,
-                               "exist_ok": exist_ok, "owner_id": owner.id if owner else None}
+                               "exist_ok": exist_ok, "owner_id": owner.id if owner else None,
+                               "check": _within_quota(session, artifacts, owner, upload.name)}
     if archive_format(upload) is None:
         return add_model(session, artifacts, name, str(upload), **options)
     folder = artifacts.path(MODEL_UPLOADS, f"{UPLOAD_PREFIX}{name}-{secrets.token_hex(6)}")
@@ -98,7 +101,8 @@ def add_dataset_from_upload(session: Session, artifacts: ArtifactStore, name: st
     files = list(upload.values()) if isinstance(upload, Mapping) else [upload]
     room = _room(session, artifacts, owner, sum(path.stat().st_size for path in files), ", ".join(p.name for p in files))
     options: dict[str, Any] = {"task": task, "columns": columns, "settings": settings, "exist_ok": exist_ok,
-                               "owner_id": owner.id if owner else None}
+                               "owner_id": owner.id if owner else None,
+                               "check": _within_quota(session, artifacts, owner, ", ".join(p.name for p in files))}
     if isinstance(upload, Mapping):
         if splits is not None:
             raise InvalidInputError("splits= names the files inside one archive; with one uploaded file per split, "
@@ -157,6 +161,23 @@ def _room(session: Session, artifacts: ArtifactStore, owner: UserRow | None, siz
     if size > room:
         raise LimitExceededError(_over(owner, what, size, room))
     return room
+
+
+def _within_quota(session: Session, artifacts: ArtifactStore, owner: UserRow | None,
+                  what: str) -> Callable[[ModelRow | DatasetRow], None] | None:
+    """The last check of an upload, run right before its row is inserted (None: no owner, no quota): under the
+    owner's lock, the files the row counts must fit the room their other uploads leave."""
+    if owner is None:
+        return None
+
+    def check(row: ModelRow | DatasetRow) -> None:
+        locked = lock_user(session, owner)
+        room = storage_quota_bytes(locked) - storage_used_bytes(session, artifacts, locked.id)
+        size = model_bytes(row, artifacts) if isinstance(row, ModelRow) else _size(artifacts.path(row.folder))
+        if size > room:
+            raise LimitExceededError(_over(locked, what, size, room))
+
+    return check
 
 
 def _within(limits: ArchiveLimits | None, room: int | None) -> ArchiveLimits:
