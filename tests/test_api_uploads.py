@@ -171,3 +171,58 @@ def test_a_dataset_is_uploaded_as_one_file_per_split_or_as_one_archive(served, t
         assert answer.json()["error"]["message"].startswith(start)
         assert str(hub.artifacts.root) not in answer.text
     assert rows(hub, DatasetRow) == before and leftovers(hub) == []
+
+
+def test_an_uploaded_datasets_source_records_the_files_sent_never_where_the_server_kept_them(served):
+    import hashlib
+
+    from benchhub.cli.render import dataset_lines
+
+    hub, client, tokens = served
+    lines = {"train": "".join(json.dumps(r) + "\n" for r in review_rows(20, seed=1, prefix="tr")),
+             "test": "".join(json.dumps(r) + "\n" for r in review_rows(12, seed=2, prefix="te"))}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("data/train.jsonl", lines["train"])
+        archive.writestr("data/test.jsonl", lines["test"])
+    sent = {  # dataset: the files as sent, and the split each file (or member) is read for
+        "packed": ([("my data.zip", buffer.getvalue())], {"train": "train.jsonl", "test": "test.jsonl"}),
+        "per-split": ([("train.jsonl", lines["train"].encode()), ("test.jsonl", lines["test"].encode())],
+                      {"train": "train.jsonl", "test": "test.jsonl"}),
+        "one": ([("../my reviews.jsonl", lines["test"].encode())], None),
+    }
+    for name, (files, splits) in sent.items():
+        made = client.post("/api/datasets", headers=tokens["alice"], data={"name": name, "task": "text-classification"},
+                           files=[("files", (filename, content)) for filename, content in files])
+        assert made.status_code == 201, made.text
+        recorded = [{"name": {"my data.zip": "my_data.zip", "../my reviews.jsonl": "my_reviews.jsonl"}.get(f, f),
+                     "size_bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()} for f, content in files]
+        expected = {"uploaded": recorded, **({"splits": splits} if splits else {})}
+        with hub.session() as session:
+            row = session.scalar(select(DatasetRow).where(DatasetRow.name == name))
+            stored = json.dumps({column.name: getattr(row, column.name) for column in DatasetRow.__table__.columns}
+                                | {"splits": [s.path for s in row.splits]}, default=str)
+            assert row.source == expected
+        shown = {"stored row": stored, "API": made.text + client.get(f"/api/datasets/{name}").text,
+                 "web page": client.get(f"/datasets/{name}", headers=tokens["alice"]).text,
+                 "dataset show": "\n".join(dataset_lines(hub.dataset(name)))}
+        for where, text in shown.items():
+            assert ".upload-" not in text and "uploads/datasets" not in text and "/tmp" not in text, where
+            for file in recorded:
+                assert file["name"] in text, where
+        assert made.json()["source"] == expected  # alice sees every split, so hashes and sizes too
+        page = shown["web page"]
+        assert all(f"sha256 <code>{file['sha256'][:16]}</code>" in page for file in recorded)
+        assert f"source       uploaded {recorded[0]['name']} (" in shown["dataset show"]
+    evaluation = hub.evaluate(model="baseline:majority", dataset="packed", progress=False)
+    assert ".upload-" not in json.dumps(evaluation.provenance) and "uploads/" not in json.dumps(evaluation.provenance)
+    # Once a benchmark hides a split, others see the files' names only: a hash or size of a file covers its labels.
+    from benchhub.competitions.benchmarks import PhaseSpec
+
+    hub.create_benchmark("bench", dataset="packed", user="admin", title="Packed", description="Hidden test labels.",
+                         phases=[PhaseSpec("test", "test")])
+    assert client.get("/api/datasets/packed", headers=tokens["rita"]).json()["source"] == {
+        "uploaded": [{"name": "my_data.zip"}], "splits": {"train": "train.jsonl", "test": "test.jsonl"}}
+    page = client.get("/datasets/packed", headers=tokens["rita"]).text
+    assert "my_data.zip" in page and "sha256" not in page
+    assert client.get("/api/datasets/packed", headers=tokens["admin"]).json()["source"]["uploaded"][0]["sha256"] is not None

@@ -39,7 +39,7 @@ from benchhub.catalog.models import add_model, is_hub_id, model_folder
 from benchhub.data.archives import ArchiveLimits, archive_format, extract_archive
 from benchhub.errors import InvalidInputError, LimitExceededError, PermissionDeniedError
 from benchhub.models.base import NETWORK_KINDS
-from benchhub.models.checkpoints import folder_size
+from benchhub.models.checkpoints import file_sha256, folder_size
 from benchhub.naming import check_name
 from benchhub.results import DatasetInfo, ModelRecord
 from benchhub.store.artifacts import ArtifactStore
@@ -96,6 +96,9 @@ def add_dataset_from_upload(session: Session, artifacts: ArtifactStore, name: st
     as `dataset add NAME PATH`), or one archive of data files. In an archive each file names its split
     (train.jsonl -> train), unless `splits` maps each split to a file in it ({"test": "dev.json"}), named
     relative to the archive's folder.
+
+    The dataset's source records what was sent: each uploaded file's name, size and SHA-256, and the file (or the
+    archive's member) each split was read from; never where the upload was kept while it was read.
     """
     check_name(name, "Dataset")
     files = list(upload.values()) if isinstance(upload, Mapping) else [upload]
@@ -111,21 +114,31 @@ def add_dataset_from_upload(session: Session, artifacts: ArtifactStore, name: st
         if archived is not None:
             raise InvalidInputError(f"The split file {archived} is an archive; upload one archive that holds every "
                                     f"split, or one data file per split.")
-        return add_dataset(session, artifacts, name, split_sources={k: str(v) for k, v in upload.items()}, **options)
+        return add_dataset(session, artifacts, name, split_sources={k: str(v) for k, v in upload.items()},
+                           recorded_source=_sent(files, {split: path.name for split, path in upload.items()}), **options)
     if archive_format(upload) is None:
         if splits is not None:
             raise InvalidInputError(f"splits= names the files inside an archive, and {upload.name} is a data file; "
                                     f"upload {{split: file}} for one file per split.")
-        return add_dataset(session, artifacts, name, source=str(upload), **options)
+        return add_dataset(session, artifacts, name, source=str(upload), recorded_source=_sent(files), **options)
     folder = artifacts.path(DATASET_UPLOADS, f"{name}-{secrets.token_hex(6)}")
     folder.parent.mkdir(parents=True, exist_ok=True)
     try:
         extract_archive(upload, folder, limits=_within(limits, room))
         _fits(folder, room, upload.name, owner)
         sources = _mapped_splits(folder, splits, upload.name) if splits is not None else _named_splits(folder, upload.name)
-        return add_dataset(session, artifacts, name, split_sources=sources, **options)
+        members = {split: Path(path).relative_to(folder).as_posix() for split, path in sources.items()}
+        return add_dataset(session, artifacts, name, split_sources=sources, recorded_source=_sent(files, members),
+                           **options)
     finally:  # add_dataset keeps its own copy of the rows
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sent(files: list[Path], splits: dict[str, str] | None = None) -> dict[str, Any]:
+    """An uploaded dataset's source: the files sent (name, size, SHA-256) and, where known before reading, the file
+    or archive member each split is read from."""
+    sent = [{"name": path.name, "size_bytes": path.stat().st_size, "sha256": file_sha256(path)} for path in files]
+    return {"uploaded": sent, **({"splits": splits} if splits else {})}
 
 
 def storage_used_bytes(session: Session, artifacts: ArtifactStore, owner_id: int) -> int:
