@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from benchhub.errors import InvalidInputError
 from benchhub.server.app import create_app
 from benchhub.server.in_process_scoring import WorkerSettings
 from benchhub.store.tables import DatasetRow, ModelRow
@@ -226,3 +227,73 @@ def test_an_uploaded_datasets_source_records_the_files_sent_never_where_the_serv
     page = client.get("/datasets/packed", headers=tokens["rita"]).text
     assert "my_data.zip" in page and "sha256" not in page
     assert client.get("/api/datasets/packed", headers=tokens["admin"]).json()["source"]["uploaded"][0]["sha256"] is not None
+
+
+CONLL = "EU B-ORG\nrejects O\nGerman B-MISC\ncall O\n\nPeter B-PER\nBlackburn I-PER\n"
+
+
+@pytest.mark.parametrize(("task", "filename", "content", "given", "cli", "api"), [
+    ("text-classification", "test.jsonl", None, {"columns": {"question": "q"}},
+     "--question-column does not apply to text-classification datasets; they read --id-column, --label-column, "
+     "--split-column, --text-column, --text-pair-column.",
+     "columns.question does not apply to text-classification datasets; they read columns.id, columns.label, "
+     "columns.split, columns.text, columns.text_pair."),
+    ("text-classification", "test.jsonl", None, {"columns": {"text": "review"}},
+     "Column 'review' not in test.jsonl [test]. Current columns: ['id', 'text', 'label']. Name the right one with --text-column.",
+     "Column 'review' not in test.jsonl [test]. Current columns: ['id', 'text', 'label']. Name the right one with columns.text."),
+    ("text-classification", "test.jsonl", None, {"settings": {"tag_scheme": "BIO"}},
+     "--tag-scheme does not apply to text-classification datasets.",
+     "settings.tag_scheme does not apply to text-classification datasets."),
+    ("token-classification", "test.conll", CONLL, {"settings": {"scheme": "BIOX"}},
+     "--scheme 'BIOX' is not a tag scheme; use one of ",
+     "settings.scheme 'BIOX' is not a tag scheme; use one of "),
+    ("token-classification", "test.conll", CONLL, {"columns": {"tags": "ner"}},
+     "--tags-column 'ner' names a column of a table; in a CoNLL file columns have numbers (1 for the first after the "
+     "token, -1 for the last).",
+     "columns.tags 'ner' names a column of a table; in a CoNLL file columns have numbers (1 for the first after the "
+     "token, -1 for the last)."),
+], ids=["other-family-column", "missing-column", "unknown-setting", "bad-scheme", "conll-tags-column"])
+def test_a_dataset_refusal_names_json_fields_over_the_api_and_options_on_the_command_line(served, tmp_path, task, filename,
+                                                                                        content, given, cli, api):
+    hub, client, tokens = served
+    content = content or "".join(json.dumps(r) + "\n" for r in review_rows(6, seed=2, prefix="te"))
+    answer = client.post("/api/datasets", headers=tokens["alice"], data={
+        "name": "x", "task": task, **{key: json.dumps(value) for key, value in given.items()}},
+        files={"files": (filename, content)})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["message"].startswith(api), answer.json()["error"]["message"]
+    path = tmp_path / filename
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InvalidInputError) as raised:  # the Hub, as the command line: options
+        hub.add_dataset("x", path, task=task, **given)
+    assert str(raised.value).startswith(cli) and raised.value.in_fields.startswith(api)
+    assert rows(hub, DatasetRow) == 1 and leftovers(hub) == []
+
+
+def test_an_evaluation_settings_refusal_names_json_fields_over_the_api_and_options_on_the_command_line(served):
+    from tests.test_cli import one_error_line, run_cli
+
+    hub, client, tokens = served
+    for settings, api, cli in (
+        ({"max_length": 0}, "settings.max_length must be an int in the range [1, inf). Got 0 instead.",
+         "--max-length must be an int in the range [1, inf). Got 0 instead."),
+        ({"n_best": 3}, "settings.n_best does not apply to text-classification; its settings are settings.max_length.",
+         "--n-best does not apply to text-classification; its settings are --max-length."),
+    ):
+        answer = client.post("/api/evaluations", headers=tokens["alice"],
+                             json={"models": ["baseline:majority"], "datasets": ["open"], "settings": settings})
+        assert (answer.status_code, answer.json()["error"]["message"]) == (422, api)
+        with pytest.raises(InvalidInputError) as raised:
+            hub.evaluate(model="baseline:majority", dataset="open", progress=False, **settings)
+        assert str(raised.value) == cli
+    assert one_error_line(run_cli("eval", "--model", "baseline:majority", "--dataset", "open", "--max-length", "0")) == \
+        "error: --max-length must be an int in the range [1, inf). Got 0 instead."
+
+
+def test_an_error_keeps_both_wordings_across_processes():
+    import pickle
+
+    error = InvalidInputError.naming(lambda spell: f"{spell.setting('doc_stride')} and {spell.column('text_pair')}")
+    copied = pickle.loads(pickle.dumps(error))
+    assert (str(copied), copied.in_fields) == ("--doc-stride and --text-pair-column", "settings.doc_stride and columns.text_pair")
+    assert InvalidInputError("plain").in_fields == "plain"
