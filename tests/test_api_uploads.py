@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from benchhub.errors import InvalidInputError
 from benchhub.server.app import create_app
 from benchhub.server.in_process_scoring import WorkerSettings
-from benchhub.store.tables import DatasetRow, ModelRow
+from benchhub.store.tables import DatasetRow, ModelRow, UserRow
 from tests.conftest import review_rows, write_jsonl
 
 
@@ -297,3 +297,60 @@ def test_an_error_keeps_both_wordings_across_processes():
     copied = pickle.loads(pickle.dumps(error))
     assert (str(copied), copied.in_fields) == ("--doc-stride and --text-pair-column", "settings.doc_stride and columns.text_pair")
     assert InvalidInputError("plain").in_fields == "plain"
+
+
+def fake_hub_cache(cache: Path, repo_id: str, folder: Path, commit: str = "a" * 40) -> Path:
+    """The model hub's cache layout after `snapshot_download(repo_id)`: blobs by hash, a snapshot of links, refs/main."""
+    import hashlib
+
+    repository = cache / f"models--{repo_id.replace('/', '--')}"
+    snapshot = repository / "snapshots" / commit
+    (repository / "blobs").mkdir(parents=True)
+    snapshot.mkdir(parents=True)
+    for path in folder.iterdir():
+        blob = repository / "blobs" / hashlib.sha256(path.read_bytes()).hexdigest()
+        blob.write_bytes(path.read_bytes())
+        (snapshot / path.name).symlink_to(Path("..", "..", "blobs", blob.name))
+    (repository / "refs").mkdir()
+    (repository / "refs" / "main").write_text(commit)
+    return snapshot
+
+
+def test_a_hub_id_model_counts_its_cached_snapshot_toward_its_owners_storage(served, tiny_bert, tmp_path, monkeypatch):
+    from huggingface_hub import constants, scan_cache_dir
+
+    from benchhub.catalog.uploads import storage_used_bytes
+
+    hub, client, tokens = served
+    cache = tmp_path / "hf-cache"
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # nothing is fetched: the cache answers
+    snapshot = fake_hub_cache(cache, "someone/tiny-bert", tiny_bert)
+    size = sum(p.stat().st_size for p in tiny_bert.iterdir())
+    (cached,) = scan_cache_dir(cache).repos  # huggingface_hub reads the fake cache as its own
+    assert (cached.repo_id, next(iter(cached.revisions)).size_on_disk) == ("someone/tiny-bert", size)
+
+    def used() -> int:
+        with hub.session() as session:
+            alice = session.scalar(select(UserRow).where(UserRow.name == "alice"))
+            return storage_used_bytes(session, hub.artifacts, alice.id)
+
+    assert used() == 0
+    made = client.post("/api/models/hub", headers=tokens["alice"], json={"name": "hub-bert", "hub_id": "someone/tiny-bert"})
+    assert made.status_code == 201, made.text
+    assert Path(hub.model("hub-bert").source) == snapshot and used() == size  # kept as its snapshot in the cache
+    assert hub.evaluate(model="hub-bert", dataset="open", progress=False).metrics == \
+        hub.evaluate(model=hub.add_model("local", snapshot).name, dataset="open", progress=False).metrics
+    # A revision the cache does not hold counts nothing (and does not load offline).
+    pinned = client.post("/api/models/hub", headers=tokens["alice"],
+                         json={"name": "pinned", "hub_id": "someone/tiny-bert", "revision": "b" * 40})
+    assert pinned.status_code == 422 and pinned.json()["error"]["message"].startswith("Cannot fetch hub model 'someone/tiny-bert'")
+    # Over the quota, the same snapshot again under another name is refused, and nothing is registered.
+    hub.set_user("alice", storage_quota_gb=1.5 * size / 1e9)
+    again = client.post("/api/models/hub", headers=tokens["alice"], json={"name": "hub-bert-2", "hub_id": "someone/tiny-bert"})
+    assert again.status_code == 429, again.text
+    assert again.json()["error"]["message"].startswith("someone/tiny-bert takes ")
+    assert [m.name for m in hub.models() if m.name.startswith("hub-bert")] == ["hub-bert"] and used() == size
+    upload = client.post("/api/models", headers=tokens["alice"], data={"name": "uploaded"},
+                         files={"file": ("m.zip", zipped(tiny_bert))})
+    assert upload.status_code == 429, upload.text  # the hub model takes the room an upload would need

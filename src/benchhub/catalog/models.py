@@ -167,23 +167,16 @@ def _with_label_map(kind: str, fingerprint: str, options: dict[str, Any]) -> str
 
 
 def model_folder(row: ModelRow, artifacts: ArtifactStore) -> Path:
-    """Where a transformers or ONNX model's folder is, without fetching anything: in the hub for models it keeps
-    (`in_hub`: uploaded or made by benchhub, stored relative to the artifact store; rows stored before that was so
-    hold an absolute path, which is kept), else where it was registered from. A transformers `source` may be a
-    hub id instead (`is_hub_id`), whose files `checkpoint_folder` finds."""
+    """Where a transformers or ONNX model's folder is: in the hub for models it keeps (`in_hub`: uploaded or made by
+    benchhub, stored relative to the artifact store; rows stored before that was so hold an absolute path, which is
+    kept), else the folder it was registered from (for a hub id, its snapshot in the model hub's cache)."""
     return artifacts.path(row.source) if row.options.get("in_hub") else Path(row.source)
 
 
 def checkpoint_folder(row: ModelRow, artifacts: ArtifactStore) -> Path:
-    """A transformers model's checkpoint folder, vetted as at registration: its folder (`model_folder`), or its
-    hub id's snapshot (from the cache, fetched when it is not there)."""
+    """A transformers model's checkpoint folder (`model_folder`), vetted as at registration."""
     source = str(artifacts.path(row.source)) if row.options.get("in_hub") else row.source
     return resolve_checkpoint(source, revision=row.options.get("revision"))
-
-
-def is_hub_id(row: ModelRow) -> bool:
-    """Whether a transformers model was registered by its model hub id (a local folder is stored as a path)."""
-    return row.kind == "transformers" and not row.options.get("in_hub") and not Path(row.source).is_absolute()
 
 
 def infer_kind(source: str) -> str:

@@ -14,6 +14,9 @@ vetted like a local folder: safetensors only, no custom code, ONNX external data
 
 A refused upload leaves no row and no files. The uploaded files themselves stay the caller's.
 
+A model registered by its hub id through the server (`add_model_from_hub`) is stored as the snapshot
+`model add` fetches into the model hub's cache, which its quota counts.
+
 Through the server an upload has an `owner`: a member or an admin (`accounts.users.may_write_catalog`), whose
 uploaded models and datasets may take at most their storage quota. It is checked early, on the upload and on what
 it extracts to, and last, on the files the new row would count, in the transaction that inserts it, under the
@@ -35,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from benchhub.accounts.users import lock_user, may_write_catalog, storage_quota_bytes
 from benchhub.catalog.datasets import add_dataset
-from benchhub.catalog.models import add_model, is_hub_id, model_folder
+from benchhub.catalog.models import add_model, model_folder
 from benchhub.data.archives import ArchiveLimits, archive_format, extract_archive
 from benchhub.errors import InvalidInputError, LimitExceededError, PermissionDeniedError
 from benchhub.models.base import NETWORK_KINDS
@@ -77,6 +80,17 @@ def add_model_from_upload(session: Session, artifacts: ArtifactStore, name: str,
     if record.source != artifacts.relative(folder):  # a file add_model copied, or the model exist_ok found
         shutil.rmtree(folder, ignore_errors=True)
     return record
+
+
+def add_model_from_hub(session: Session, artifacts: ArtifactStore, name: str, hub_id: str, *,
+                       revision: str | None = None, label_map: str | None = None, owner: UserRow) -> ModelRecord:
+    """Registers a transformers model by its model hub id for `owner`, with the checks of `model add`. Its snapshot,
+    fetched into the model hub's cache, counts toward the owner's storage quota: a model that does not fit is
+    refused (the cache keeps what was fetched: it is the model hub's, shared by whoever uses it)."""
+    check_name(name, "Model")
+    _room(session, artifacts, owner, 0, hub_id)
+    return add_model(session, artifacts, name, hub_id, kind="transformers", revision=revision, label_map=label_map,
+                     owner_id=owner.id, check=_within_quota(session, artifacts, owner, hub_id))
 
 
 def _model_source(folder: Path) -> Path:
@@ -150,9 +164,8 @@ def storage_used_bytes(session: Session, artifacts: ArtifactStore, owner_id: int
 
 def model_bytes(row: ModelRow, artifacts: ArtifactStore) -> int:
     """Bytes a model's files take: its folder, or the files the hub copied (a predictions file and its no-answer
-    probabilities, a rules file). A model registered by its hub id takes none in the hub."""
-    if is_hub_id(row):
-        return 0
+    probabilities, a rules file). A model registered by its hub id is its snapshot in the model hub's cache, which
+    counts too (though other models and users may share it)."""
     if row.kind in NETWORK_KINDS:
         return _size(model_folder(row, artifacts))
     files = [row.source, *([row.options["na_probs"]] if row.options.get("na_probs") else [])]
