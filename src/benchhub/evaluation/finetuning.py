@@ -85,7 +85,7 @@ def finetune_model(session: Session, artifacts: ArtifactStore, *, base: str, dat
                                   "split_fingerprint": train.fingerprint, "settings": asdict(config)},
                "training": summary}
     options = {"in_hub": True, "lineage": lineage}
-    row = ModelRow(name=name, kind="transformers", source=str(checkpoint), options=options,
+    row = ModelRow(name=name, kind="transformers", source=relative, options=options,
                    fingerprint=transformers_fingerprint(checkpoint, {}), info=_info(checkpoint), parent_id=parent)
     commit_or_undo(session, row)
     evaluation = None
