@@ -140,6 +140,23 @@ def test_an_upload_stored_with_an_absolute_path_before_still_loads_counts_and_is
     assert not folder.exists()
 
 
+def test_a_pytorch_variant_of_an_uploaded_model_shares_its_folder_in_the_hub(hub, tiny_bert, tmp_path):
+    from benchhub.catalog.models import checkpoint_folder, model_folder
+    from benchhub.evaluation.fastest import _variant_row
+    from benchhub.optimize.candidates import Candidate
+    from benchhub.store.tables import ModelRow
+
+    upload_model(hub, "bert", zip_folder(tiny_bert, tmp_path / "bert.zip"))
+    with hub.session() as session:
+        source = session.scalar(select(ModelRow).where(ModelRow.name == "bert"))
+        folder = checkpoint_folder(source, hub.artifacts)
+        variant, placed = _variant_row(hub.artifacts, "bert@fast-b1", source, Candidate("torch-bf16", "torch", "bf16",
+                                       precision="bf16"), folder, None, {})
+    assert placed is None and (variant.source, variant.options["in_hub"]) == (source.source, True)
+    assert model_folder(variant, hub.artifacts) == hub.artifacts.path(source.source)
+    assert checkpoint_folder(variant, hub.artifacts) == folder
+
+
 def _user(hub: Hub, name: str) -> UserRow:
     with hub.session() as session:
         return session.scalar(select(UserRow).where(UserRow.name == name))
