@@ -13,9 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from benchhub.errors import InvalidInputError
 from benchhub.server.app import create_app
 from benchhub.server.in_process_scoring import WorkerSettings
-from benchhub.store.tables import DatasetRow, ModelRow
+from benchhub.store.tables import DatasetRow, ModelRow, UserRow
 from tests.conftest import review_rows, write_jsonl
 
 
@@ -171,3 +172,185 @@ def test_a_dataset_is_uploaded_as_one_file_per_split_or_as_one_archive(served, t
         assert answer.json()["error"]["message"].startswith(start)
         assert str(hub.artifacts.root) not in answer.text
     assert rows(hub, DatasetRow) == before and leftovers(hub) == []
+
+
+def test_an_uploaded_datasets_source_records_the_files_sent_never_where_the_server_kept_them(served):
+    import hashlib
+
+    from benchhub.cli.render import dataset_lines
+
+    hub, client, tokens = served
+    lines = {"train": "".join(json.dumps(r) + "\n" for r in review_rows(20, seed=1, prefix="tr")),
+             "test": "".join(json.dumps(r) + "\n" for r in review_rows(12, seed=2, prefix="te"))}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("data/train.jsonl", lines["train"])
+        archive.writestr("data/test.jsonl", lines["test"])
+    sent = {  # dataset: the files as sent, and the split each file (or member) is read for
+        "packed": ([("my data.zip", buffer.getvalue())], {"train": "train.jsonl", "test": "test.jsonl"}),
+        "per-split": ([("train.jsonl", lines["train"].encode()), ("test.jsonl", lines["test"].encode())],
+                      {"train": "train.jsonl", "test": "test.jsonl"}),
+        "one": ([("../my reviews.jsonl", lines["test"].encode())], None),
+    }
+    for name, (files, splits) in sent.items():
+        made = client.post("/api/datasets", headers=tokens["alice"], data={"name": name, "task": "text-classification"},
+                           files=[("files", (filename, content)) for filename, content in files])
+        assert made.status_code == 201, made.text
+        recorded = [{"name": {"my data.zip": "my_data.zip", "../my reviews.jsonl": "my_reviews.jsonl"}.get(f, f),
+                     "size_bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()} for f, content in files]
+        expected = {"uploaded": recorded, **({"splits": splits} if splits else {})}
+        with hub.session() as session:
+            row = session.scalar(select(DatasetRow).where(DatasetRow.name == name))
+            stored = json.dumps({column.name: getattr(row, column.name) for column in DatasetRow.__table__.columns}
+                                | {"splits": [s.path for s in row.splits]}, default=str)
+            assert row.source == expected
+        shown = {"stored row": stored, "API": made.text + client.get(f"/api/datasets/{name}").text,
+                 "web page": client.get(f"/datasets/{name}", headers=tokens["alice"]).text,
+                 "dataset show": "\n".join(dataset_lines(hub.dataset(name)))}
+        for where, text in shown.items():
+            assert ".upload-" not in text and "uploads/datasets" not in text and "/tmp" not in text, where
+            for file in recorded:
+                assert file["name"] in text, where
+        assert made.json()["source"] == expected  # alice sees every split, so hashes and sizes too
+        page = shown["web page"]
+        assert all(f"sha256 <code>{file['sha256'][:16]}</code>" in page for file in recorded)
+        assert f"source       uploaded {recorded[0]['name']} (" in shown["dataset show"]
+    evaluation = hub.evaluate(model="baseline:majority", dataset="packed", progress=False)
+    assert ".upload-" not in json.dumps(evaluation.provenance) and "uploads/" not in json.dumps(evaluation.provenance)
+    # Once a benchmark hides a split, others see the files' names only: a hash or size of a file covers its labels.
+    from benchhub.competitions.benchmarks import PhaseSpec
+
+    hub.create_benchmark("bench", dataset="packed", user="admin", title="Packed", description="Hidden test labels.",
+                         phases=[PhaseSpec("test", "test")])
+    assert client.get("/api/datasets/packed", headers=tokens["rita"]).json()["source"] == {
+        "uploaded": [{"name": "my_data.zip"}], "splits": {"train": "train.jsonl", "test": "test.jsonl"}}
+    page = client.get("/datasets/packed", headers=tokens["rita"]).text
+    assert "my_data.zip" in page and "sha256" not in page
+    assert client.get("/api/datasets/packed", headers=tokens["admin"]).json()["source"]["uploaded"][0]["sha256"] is not None
+
+
+CONLL = "EU B-ORG\nrejects O\nGerman B-MISC\ncall O\n\nPeter B-PER\nBlackburn I-PER\n"
+
+
+@pytest.mark.parametrize(("task", "filename", "content", "given", "cli", "api"), [
+    ("text-classification", "test.jsonl", None, {"columns": {"question": "q"}},
+     "--question-column does not apply to text-classification datasets; they read --id-column, --label-column, "
+     "--split-column, --text-column, --text-pair-column.",
+     "columns.question does not apply to text-classification datasets; they read columns.id, columns.label, "
+     "columns.split, columns.text, columns.text_pair."),
+    ("text-classification", "test.jsonl", None, {"columns": {"text": "review"}},
+     "Column 'review' not in test.jsonl [test]. Current columns: ['id', 'text', 'label']. Name the right one with --text-column.",
+     "Column 'review' not in test.jsonl [test]. Current columns: ['id', 'text', 'label']. Name the right one with columns.text."),
+    ("text-classification", "test.jsonl", None, {"settings": {"tag_scheme": "BIO"}},
+     "--tag-scheme does not apply to text-classification datasets.",
+     "settings.tag_scheme does not apply to text-classification datasets."),
+    ("token-classification", "test.conll", CONLL, {"settings": {"scheme": "BIOX"}},
+     "--scheme 'BIOX' is not a tag scheme; use one of ",
+     "settings.scheme 'BIOX' is not a tag scheme; use one of "),
+    ("token-classification", "test.conll", CONLL, {"columns": {"tags": "ner"}},
+     "--tags-column 'ner' names a column of a table; in a CoNLL file columns have numbers (1 for the first after the "
+     "token, -1 for the last).",
+     "columns.tags 'ner' names a column of a table; in a CoNLL file columns have numbers (1 for the first after the "
+     "token, -1 for the last)."),
+], ids=["other-family-column", "missing-column", "unknown-setting", "bad-scheme", "conll-tags-column"])
+def test_a_dataset_refusal_names_json_fields_over_the_api_and_options_on_the_command_line(served, tmp_path, task, filename,
+                                                                                        content, given, cli, api):
+    hub, client, tokens = served
+    content = content or "".join(json.dumps(r) + "\n" for r in review_rows(6, seed=2, prefix="te"))
+    answer = client.post("/api/datasets", headers=tokens["alice"], data={
+        "name": "x", "task": task, **{key: json.dumps(value) for key, value in given.items()}},
+        files={"files": (filename, content)})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["message"].startswith(api), answer.json()["error"]["message"]
+    path = tmp_path / filename
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InvalidInputError) as raised:  # the Hub, as the command line: options
+        hub.add_dataset("x", path, task=task, **given)
+    assert str(raised.value).startswith(cli) and raised.value.in_fields.startswith(api)
+    assert rows(hub, DatasetRow) == 1 and leftovers(hub) == []
+
+
+def test_an_evaluation_settings_refusal_names_json_fields_over_the_api_and_options_on_the_command_line(served):
+    from tests.test_cli import one_error_line, run_cli
+
+    hub, client, tokens = served
+    for settings, api, cli in (
+        ({"max_length": 0}, "settings.max_length must be an int in the range [1, inf). Got 0 instead.",
+         "--max-length must be an int in the range [1, inf). Got 0 instead."),
+        ({"n_best": 3}, "settings.n_best does not apply to text-classification; its settings are settings.max_length.",
+         "--n-best does not apply to text-classification; its settings are --max-length."),
+    ):
+        answer = client.post("/api/evaluations", headers=tokens["alice"],
+                             json={"models": ["baseline:majority"], "datasets": ["open"], "settings": settings})
+        assert (answer.status_code, answer.json()["error"]["message"]) == (422, api)
+        with pytest.raises(InvalidInputError) as raised:
+            hub.evaluate(model="baseline:majority", dataset="open", progress=False, **settings)
+        assert str(raised.value) == cli
+    assert one_error_line(run_cli("eval", "--model", "baseline:majority", "--dataset", "open", "--max-length", "0")) == \
+        "error: --max-length must be an int in the range [1, inf). Got 0 instead."
+
+
+def test_an_error_keeps_both_wordings_across_processes():
+    import pickle
+
+    error = InvalidInputError.naming(lambda spell: f"{spell.setting('doc_stride')} and {spell.column('text_pair')}")
+    copied = pickle.loads(pickle.dumps(error))
+    assert (str(copied), copied.in_fields) == ("--doc-stride and --text-pair-column", "settings.doc_stride and columns.text_pair")
+    assert InvalidInputError("plain").in_fields == "plain"
+
+
+def fake_hub_cache(cache: Path, repo_id: str, folder: Path, commit: str = "a" * 40) -> Path:
+    """The model hub's cache layout after `snapshot_download(repo_id)`: blobs by hash, a snapshot of links, refs/main."""
+    import hashlib
+
+    repository = cache / f"models--{repo_id.replace('/', '--')}"
+    snapshot = repository / "snapshots" / commit
+    (repository / "blobs").mkdir(parents=True)
+    snapshot.mkdir(parents=True)
+    for path in folder.iterdir():
+        blob = repository / "blobs" / hashlib.sha256(path.read_bytes()).hexdigest()
+        blob.write_bytes(path.read_bytes())
+        (snapshot / path.name).symlink_to(Path("..", "..", "blobs", blob.name))
+    (repository / "refs").mkdir()
+    (repository / "refs" / "main").write_text(commit)
+    return snapshot
+
+
+def test_a_hub_id_model_counts_its_cached_snapshot_toward_its_owners_storage(served, tiny_bert, tmp_path, monkeypatch):
+    from huggingface_hub import constants, scan_cache_dir
+
+    from benchhub.catalog.uploads import storage_used_bytes
+
+    hub, client, tokens = served
+    cache = tmp_path / "hf-cache"
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # nothing is fetched: the cache answers
+    snapshot = fake_hub_cache(cache, "someone/tiny-bert", tiny_bert)
+    size = sum(p.stat().st_size for p in tiny_bert.iterdir())
+    (cached,) = scan_cache_dir(cache).repos  # huggingface_hub reads the fake cache as its own
+    assert (cached.repo_id, next(iter(cached.revisions)).size_on_disk) == ("someone/tiny-bert", size)
+
+    def used() -> int:
+        with hub.session() as session:
+            alice = session.scalar(select(UserRow).where(UserRow.name == "alice"))
+            return storage_used_bytes(session, hub.artifacts, alice.id)
+
+    assert used() == 0
+    made = client.post("/api/models/hub", headers=tokens["alice"], json={"name": "hub-bert", "hub_id": "someone/tiny-bert"})
+    assert made.status_code == 201, made.text
+    assert Path(hub.model("hub-bert").source) == snapshot and used() == size  # kept as its snapshot in the cache
+    assert hub.evaluate(model="hub-bert", dataset="open", progress=False).metrics == \
+        hub.evaluate(model=hub.add_model("local", snapshot).name, dataset="open", progress=False).metrics
+    # A revision the cache does not hold counts nothing (and does not load offline).
+    pinned = client.post("/api/models/hub", headers=tokens["alice"],
+                         json={"name": "pinned", "hub_id": "someone/tiny-bert", "revision": "b" * 40})
+    assert pinned.status_code == 422 and pinned.json()["error"]["message"].startswith("Cannot fetch hub model 'someone/tiny-bert'")
+    # Over the quota, the same snapshot again under another name is refused, and nothing is registered.
+    hub.set_user("alice", storage_quota_gb=1.5 * size / 1e9)
+    again = client.post("/api/models/hub", headers=tokens["alice"], json={"name": "hub-bert-2", "hub_id": "someone/tiny-bert"})
+    assert again.status_code == 429, again.text
+    assert again.json()["error"]["message"].startswith("someone/tiny-bert takes ")
+    assert [m.name for m in hub.models() if m.name.startswith("hub-bert")] == ["hub-bert"] and used() == size
+    upload = client.post("/api/models", headers=tokens["alice"], data={"name": "uploaded"},
+                         files={"file": ("m.zip", zipped(tiny_bert))})
+    assert upload.status_code == 429, upload.text  # the hub model takes the room an upload would need

@@ -6,6 +6,7 @@ Each archive is built here from the tiny fixtures; a refused upload must leave n
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tarfile
 import zipfile
@@ -13,11 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from benchhub import Hub
 from benchhub.catalog import uploads
 from benchhub.catalog.uploads import add_dataset_from_upload, add_model_from_upload
 from benchhub.errors import InvalidInputError, NameTakenError, UnsafeModelError
+from benchhub.store.tables import UserRow
 from tests.conftest import review_rows, write_jsonl
 from tests.fixtures.crafted_models import remote_code_checkpoint, tiny_onnx_folder
 
@@ -79,9 +82,9 @@ def upload_dataset(hub: Hub, name: str, upload, **options):
 def test_an_uploaded_checkpoint_registers_in_the_hub_and_evaluates_like_the_folder(hub, tiny_bert, tmp_path):
     archive = zip_folder(tiny_bert, tmp_path / "bert.zip", top="mymodel")
     record = upload_model(hub, "bert", archive)
-    folder = Path(record.source)
-    assert record.kind == "transformers"
-    assert folder.parent == hub.artifacts.path("models").resolve() and folder.name.startswith("_upload-bert-")
+    folder = hub.artifacts.path(record.source)
+    assert record.kind == "transformers" and record.options == {"in_hub": True}
+    assert record.source.startswith("models/_upload-bert-") and folder.parent == hub.artifacts.path("models")
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in tiny_bert.iterdir())  # unwrapped
     assert record.fingerprint == hub.add_model("direct", tiny_bert).fingerprint
     uploaded = hub.evaluate(model="bert", dataset="reviews", progress=False)
@@ -93,11 +96,79 @@ def test_an_uploaded_checkpoint_registers_in_the_hub_and_evaluates_like_the_fold
     assert not folder.exists()
 
 
+def test_an_uploaded_model_moves_with_the_hubs_home(database_url, isolated_hub, tiny_bert, review_files, tmp_path):
+    sqlite = database_url.startswith("sqlite")
+    with Hub.open(isolated_hub, database_url=database_url) as hub:
+        hub.add_dataset("reviews", splits=review_files, id_column="id")
+        hub.create_user("alice")
+        record = upload_model(hub, "bert", zip_folder(tiny_bert, tmp_path / "bert.zip"), owner=_user(hub, "alice"))
+        hub.add_model("direct", tiny_bert)  # registered from a folder outside the hub, which stays where it is
+        expected = hub.evaluate(model="direct", dataset="reviews", progress=False).metrics
+    moved = tmp_path / "elsewhere" / "hub"
+    moved.parent.mkdir()
+    shutil.move(isolated_hub, moved)
+    with Hub.open(moved, database_url=database_url.replace(str(isolated_hub), str(moved)) if sqlite else database_url) as hub:
+        folder = moved / "artifacts" / record.source
+        assert hub.model("bert").source == record.source and (folder / "model.safetensors").is_file()
+        assert hub.model("direct").source == str(tiny_bert.resolve())
+        evaluation = hub.evaluate(model="bert", dataset="reviews", progress=False)
+        assert not evaluation.cached and evaluation.metrics == expected
+        with hub.session() as session:
+            assert uploads.storage_used_bytes(session, hub.artifacts, _user(hub, "alice").id) == \
+                sum(p.stat().st_size for p in folder.iterdir())
+        hub.remove_model("bert", cascade=True)
+        assert not folder.exists()
+
+
+def test_an_upload_stored_with_an_absolute_path_before_still_loads_counts_and_is_removed(hub, tiny_bert, tmp_path):
+    from benchhub.store.tables import ModelRow
+
+    hub.create_user("alice")
+    record = upload_model(hub, "bert", zip_folder(tiny_bert, tmp_path / "bert.zip"), owner=_user(hub, "alice"))
+    folder = hub.artifacts.path(record.source).resolve()
+    with hub.session() as session:  # as uploads were stored before their folders were relative to the hub
+        row = session.scalar(select(ModelRow).where(ModelRow.name == "bert"))
+        row.source, row.options = str(folder), {}
+        session.commit()
+    hub.add_model("direct", tiny_bert)
+    assert hub.evaluate(model="bert", dataset="reviews", progress=False).metrics == \
+        hub.evaluate(model="direct", dataset="reviews", progress=False).metrics
+    with hub.session() as session:
+        assert uploads.storage_used_bytes(session, hub.artifacts, _user(hub, "alice").id) == \
+            sum(p.stat().st_size for p in folder.iterdir())
+    hub.remove_model("bert", cascade=True)
+    assert not folder.exists()
+
+
+def test_a_pytorch_variant_of_an_uploaded_model_shares_its_folder_in_the_hub(hub, tiny_bert, tmp_path):
+    from benchhub.catalog.models import checkpoint_folder, model_folder
+    from benchhub.evaluation.fastest import _variant_row
+    from benchhub.optimize.candidates import Candidate
+    from benchhub.store.tables import ModelRow
+
+    upload_model(hub, "bert", zip_folder(tiny_bert, tmp_path / "bert.zip"))
+    with hub.session() as session:
+        source = session.scalar(select(ModelRow).where(ModelRow.name == "bert"))
+        folder = checkpoint_folder(source, hub.artifacts)
+        variant, placed = _variant_row(hub.artifacts, "bert@fast-b1", source, Candidate("torch-bf16", "torch", "bf16",
+                                       precision="bf16"), folder, None, {})
+    assert placed is None and (variant.source, variant.options["in_hub"]) == (source.source, True)
+    assert model_folder(variant, hub.artifacts) == hub.artifacts.path(source.source)
+    assert checkpoint_folder(variant, hub.artifacts) == folder
+
+
+def _user(hub: Hub, name: str) -> UserRow:
+    with hub.session() as session:
+        return session.scalar(select(UserRow).where(UserRow.name == name))
+
+
 def test_uploading_the_same_archive_again_with_exist_ok_keeps_one_folder(hub, tiny_bert, tmp_path):
     archive = zip_folder(tiny_bert, tmp_path / "bert.zip")
     first = upload_model(hub, "bert", archive)
     assert upload_model(hub, "bert", archive, exist_ok=True).source == first.source
     assert [p.name for p in hub.artifacts.path("models").iterdir()] == [Path(first.source).name]
+    # A model registered from the same folder outside the hub is the same model.
+    assert upload_model(hub, "bert", archive, exist_ok=True).fingerprint == hub.add_model("bert", tiny_bert, exist_ok=True).fingerprint
     with pytest.raises(NameTakenError, match=r"^A model named 'bert' already exists; choose another name\.$"):
         upload_model(hub, "bert", archive)
     assert [p.name for p in hub.artifacts.path("models").iterdir()] == [Path(first.source).name]
@@ -342,3 +413,67 @@ def test_an_archive_given_as_one_split_file_is_refused(hub, review_files, tmp_pa
                                                 r"every split, or one data file per split\.$"):
         upload_dataset(hub, "x", {"test": archive})
     nothing_left(hub)
+
+
+# --- the storage quota under concurrent uploads ---------------------------------------------------------
+
+@pytest.mark.parametrize("other", ["model", "dataset"])
+def test_two_uploads_at_once_by_one_user_never_exceed_the_quota_together(open_hub, tiny_bert, review_files, tmp_path,
+                                                                          monkeypatch, other):
+    import threading
+
+    from benchhub.errors import LimitExceededError
+
+    setup = open_hub()
+    setup.create_user("alice")
+    model_size = sum(p.stat().st_size for p in tiny_bert.iterdir())
+    # Each upload fits the room alone (the dataset's copy takes a few kB); the two together do not.
+    setup.set_user("alice", storage_quota_gb=(1.5 * model_size if other == "model" else model_size + 1) / 1e9)
+    archives = {"first": zip_folder(tiny_bert, tmp_path / "first.zip"),
+                "second": zip_folder(tiny_bert, tmp_path / "second.zip") if other == "model"
+                else zip_folder(split_folder(tmp_path, review_files), tmp_path / "second.zip")}
+    staged = threading.Barrier(2)
+    extract = uploads.extract_archive
+
+    def extract_then_wait(*args, **options):  # both uploads are staged, and past the early checks, before either registers
+        folder = extract(*args, **options)
+        staged.wait(timeout=60)
+        return folder
+
+    monkeypatch.setattr(uploads, "extract_archive", extract_then_wait)
+    outcomes: dict[str, object] = {}
+
+    def run(hub: Hub, name: str) -> None:
+        try:
+            with hub.session() as session:
+                owner = session.scalar(select(UserRow).where(UserRow.name == "alice"))
+                if name == "second" and other == "dataset":
+                    add_dataset_from_upload(session, hub.artifacts, name, archives[name], task=TASK, owner=owner,
+                                            columns={"id": "id"})
+                else:
+                    add_model_from_upload(session, hub.artifacts, name, archives[name], owner=owner)
+            outcomes[name] = "registered"
+        except Exception as error:  # noqa: BLE001 - the test reads it
+            outcomes[name] = error
+
+    threads = [threading.Thread(target=run, args=(open_hub(), name)) for name in archives]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(map(str, outcomes.values())).count("registered") == 1, outcomes
+    (loser, error), = ((name, outcome) for name, outcome in outcomes.items() if outcome != "registered")
+    assert isinstance(error, LimitExceededError), error
+    assert re.fullmatch(rf"{loser}\.zip takes \S+ \S+, and 'alice' has \S+ \S+ left of their \S+ \S+ storage quota; remove "
+                        r"models or datasets they uploaded, or ask an admin for more \(`benchhub user set alice "
+                        r"--storage-quota-gb N`\)\.", str(error)), str(error)
+    # The refused upload left nothing: one row, and only the winner's files.
+    winner = "first" if loser == "second" else "second"
+    assert [m.name for m in setup.models()] + [d.name for d in setup.datasets()] == [winner]
+    root = setup.artifacts.root
+    kept = sorted(p.relative_to(root).parts[:2] for p in root.rglob("*") if p.is_file())
+    expected = ("datasets", winner) if winner == "second" and other == "dataset" else ("models", setup.model(winner).source[7:])
+    assert set(kept) == {expected}
+    with setup.session() as session:
+        alice = session.scalar(select(UserRow).where(UserRow.name == "alice"))
+        assert uploads.storage_used_bytes(session, setup.artifacts, alice.id) <= alice.storage_quota_bytes

@@ -93,7 +93,7 @@ def test_requests_are_checked_whole_before_anything_is_queued(setup, monkeypatch
     refused("alice", {"models": MODELS, "datasets": ["open"], "memory_limit_mb": 8}, 422, "")
     refused("alice", {"models": MODELS, "datasets": ["open"], "settings": {"max_length": "long"}}, 422, "")
     refused("alice", {"models": MODELS, "datasets": ["open"], "settings": {"doc_stride": 64}}, 422,
-            "--doc-stride does not apply to text-classification")
+            "settings.doc_stride does not apply to text-classification; its settings are settings.max_length.")
     with monkeypatch.context() as patched:
         patched.setattr(job_service, "MAX_QUEUED_PER_USER", 1)
         refused("alice", {"models": MODELS, "datasets": ["open"]}, 429, "User 'alice' has 0 evaluation jobs queued or running;")

@@ -36,6 +36,7 @@ def test_a_registered_encoder_is_fine_tuned_registered_with_its_lineage_and_eval
     result = hub.finetune("tiny", dataset="reviews", epochs=2, learning_rate=5e-4, batch_size=8, seed=3, progress=False,
                           echo=lines.append)
     assert result.model.name == "tiny-reviews" and result.model.kind == "transformers" and result.model.parent == "tiny"
+    assert result.model.source.startswith("checkpoints/finetuned-") and result.model.options["in_hub"]  # moves with the home
     lineage = result.model.options["lineage"]["finetuned_from"]
     info = hub.dataset("reviews")
     assert (lineage["base"], lineage["base_fingerprint"]) == ("tiny", hub.model("tiny").fingerprint)
@@ -51,7 +52,7 @@ def test_a_registered_encoder_is_fine_tuned_registered_with_its_lineage_and_eval
                          progress=False, echo=lines.append)
     assert any(line.startswith("Reusing the checkpoint of the same recipe") for line in lines)
     assert again.summary == result.summary and again.model.source == result.model.source
-    assert checkpoint_fingerprint(Path(again.model.source)) == checkpoint_fingerprint(Path(result.model.source))
+    assert checkpoint_fingerprint(hub.artifacts.path(again.model.source)) == checkpoint_fingerprint(hub.artifacts.path(result.model.source))
     assert again.model.fingerprint == result.model.fingerprint
 
 
@@ -63,8 +64,9 @@ def test_the_same_seed_gives_the_same_weights_and_another_seed_other_weights(rev
     elsewhere = Hub(HubConfig(home=tmp_path / "elsewhere", database_url=f"sqlite:///{tmp_path / 'elsewhere.db'}"))
     elsewhere.add_dataset("reviews", id_column="id", splits={name: tmp_path / f"{name}.jsonl" for name in ("train", "test")})
     second = elsewhere.finetune(str(tiny_bert), dataset="reviews", name="two", epochs=1, seed=0, evaluate_on=None, progress=False)
-    assert Path(second.model.source) != Path(first.model.source)
-    assert checkpoint_fingerprint(Path(first.model.source)) == checkpoint_fingerprint(Path(second.model.source))
+    assert elsewhere.artifacts.path(second.model.source) != reviews.artifacts.path(first.model.source)
+    assert checkpoint_fingerprint(reviews.artifacts.path(first.model.source)) == \
+        checkpoint_fingerprint(elsewhere.artifacts.path(second.model.source))
     assert first.model.fingerprint == second.model.fingerprint != other.model.fingerprint
     elsewhere.close()
 

@@ -190,8 +190,8 @@ def test_fine_tuned_models_depend_on_their_base_and_data_and_a_shared_checkpoint
     recipe = {"dataset": "reviews", "epochs": 1, "batch_size": 8, "seed": 0, "evaluate_on": None, "progress": False}
     one = hub.finetune("tiny", name="one", **recipe).model
     two = hub.finetune("tiny", name="two", **recipe).model
-    checkpoint = Path(one.source)
-    assert two.source == one.source and (checkpoint / "model.safetensors").is_file()
+    checkpoint = hub.artifacts.path(one.source)
+    assert two.source == one.source and one.source.startswith("checkpoints/finetuned-") and (checkpoint / "model.safetensors").is_file()
     hub.evaluate(model="two", dataset="reviews", progress=False)
 
     with pytest.raises(ConflictError, match=re.escape(

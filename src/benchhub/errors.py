@@ -16,13 +16,50 @@
     └── MissingDependencyError (ImportError)
 
 The command line maps every BenchhubError to exit code 1 and prints its message on one line.
+
+A message that names a task's settings or column roles is worded for each front end (`BenchhubError.naming`):
+`str()` names them as the command line's options (`--doc-stride`, `--text-column`), which the `Hub`'s keywords
+follow too; `in_fields` as the JSON API's fields (`settings.doc_stride`, `columns.text`), which the server shows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+_Error = TypeVar("_Error", bound="BenchhubError")
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How one front end names a task's settings ("doc_stride") and column roles ("text") in its messages."""
+
+    setting: Callable[[str], str]
+    column: Callable[[str], str]
+
+
+OPTIONS = Spelling(setting=lambda name: f"--{name.replace('_', '-')}", column=lambda role: f"--{role.replace('_', '-')}-column")
+FIELDS = Spelling(setting=lambda name: f"settings.{name}", column=lambda role: f"columns.{role}")
+
 
 class BenchhubError(Exception):
     """Base class of every error benchhub raises on purpose."""
+
+    fields_message: str | None = None
+
+    @classmethod
+    def naming(cls: type[_Error], wording: Callable[[Spelling], str]) -> _Error:
+        """The error with `wording`'s message, whose settings and columns each front end reads in its own words:
+        `raise InvalidInputError.naming(lambda spell: f"{spell.setting('doc_stride')} must be ...")`."""
+        error = cls(wording(OPTIONS))
+        error.fields_message = wording(FIELDS)
+        return error
+
+    @property
+    def in_fields(self) -> str:
+        """The message as the JSON API words it: settings and columns named as the request's fields."""
+        return self.fields_message if self.fields_message is not None else str(self)
 
     def __str__(self) -> str:
         # KeyError quotes its message; a user should read plain text.

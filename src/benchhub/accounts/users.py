@@ -27,7 +27,7 @@ from benchhub.errors import (
 )
 from benchhub.naming import check_text, quoted
 from benchhub.results import TokenRecord, UserRecord
-from benchhub.store.database import commit_or_undo
+from benchhub.store.database import commit_or_undo, immediate_transaction
 from benchhub.store.tables import ApiTokenRow, UserRow, utcnow
 
 TOKEN_PREFIX = "bh_"
@@ -64,6 +64,20 @@ def evaluation_quota_seconds(user: UserRow) -> int:
 
 def storage_quota_bytes(user: UserRow) -> int:
     return DEFAULT_STORAGE_QUOTA_BYTES if user.storage_quota_bytes is None else int(user.storage_quota_bytes)
+
+
+def lock_user(session: Session, user: UserRow) -> UserRow:
+    """Begins a writing transaction that holds `user` locked until the session commits or rolls back, so that a check
+    of what the user may still use (their storage quota) and the write it allows run alone, as a participant's
+    submissions do; returns the user read afresh (an admin may have just changed their quota).
+
+    SQLite takes the database's write lock (`BEGIN IMMEDIATE`), PostgreSQL the user's row (`FOR UPDATE`). What the
+    session read before is committed first: the lock must start the transaction that writes.
+    """
+    session.commit()
+    immediate_transaction(session)
+    return session.scalars(select(UserRow).where(UserRow.id == user.id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
 
 
 def set_user(session: Session, name: str, *, role: str | None = None, evaluation_quota_hours: float | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,16 @@ from benchhub.tasks.registry import get_task
 def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: str, source: str | None = None,
                 split_sources: dict[str, str] | None = None, columns: dict[str, str | None] | None = None,
                 settings: dict[str, Any] | None = None, revision: str | None = None, exist_ok: bool = False,
-                owner_id: int | None = None) -> DatasetInfo:
+                owner_id: int | None = None, check: Callable[[DatasetRow], None] | None = None,
+                recorded_source: dict[str, Any] | None = None) -> DatasetInfo:
     """Registers a dataset from one source or from one source per split; all or nothing.
 
     `columns` names source columns by role (the task family reads its own roles and defaults the rest);
     `settings` are the family's registration settings (e.g. a tag scheme). With `exist_ok`, a dataset of
     this name with the same fingerprint and options is returned as it is (so a script can run again); one
-    with other content is refused.
+    with other content is refused. `recorded_source` is what the row records as the dataset's source instead of
+    the paths read (an upload records the files its user sent: it is read from temporary copies). `check(row)` runs in the transaction that inserts the row, once the hub's copy
+    is written, and may refuse it (an upload's storage quota, under its owner's lock).
     """
     check_name(name, "Dataset")
     task_spec = get_task(task)
@@ -62,7 +66,7 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
             split.write_jsonl(staging / f"{split.name}.jsonl")
             split.write_columns(staging / f"{split.name}.columns.json")
     row = DatasetRow(
-        name=name, task=task, fingerprint=fingerprint, source=described, columns=mapping.to_dict(),
+        name=name, task=task, fingerprint=fingerprint, source=recorded_source or described, columns=mapping.to_dict(),
         labels=labels, options=options, folder="/".join(folder), owner_id=owner_id,
     )
     row.splits = [
@@ -72,7 +76,7 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
         )
         for s in splits.values()
     ]
-    commit_or_undo(session, row, undo=lambda: artifacts.remove("/".join(folder)))
+    commit_or_undo(session, row, undo=lambda: artifacts.remove("/".join(folder)), check=(lambda: check(row)) if check else None)
     return dataset_info(row)
 
 

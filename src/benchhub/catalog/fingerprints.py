@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from benchhub.catalog.models import (
+    checkpoint_folder,
     model_folder,
     onnx_model_fingerprint,
     transformers_fingerprint,
 )
 from benchhub.errors import InvalidInputError
 from benchhub.models.base import NETWORK_KINDS
-from benchhub.models.checkpoints import resolve_checkpoint
 from benchhub.models.fingerprints import FINGERPRINT_VERSION
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import ModelRow
@@ -68,4 +68,4 @@ def _fingerprint(row: ModelRow, artifacts: ArtifactStore, version: int) -> str:
 def _folder(row: ModelRow, artifacts: ArtifactStore) -> Any:
     if row.kind == "onnx":
         return model_folder(row, artifacts)
-    return resolve_checkpoint(row.source, revision=row.options.get("revision"))
+    return checkpoint_folder(row, artifacts)

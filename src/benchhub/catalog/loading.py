@@ -13,13 +13,13 @@ from benchhub.catalog.models import (
     BASELINE_PREFIX,
     builtin_family,
     builtin_registry,
+    checkpoint_folder,
     model_folder,
 )
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.models.base import Model
 from benchhub.models.baselines.model import BaselineModel
-from benchhub.models.checkpoints import resolve_checkpoint
 from benchhub.models.runtime import torch_runtime
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import DatasetRow, ModelRow
@@ -60,7 +60,7 @@ def _load(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train
 
 def _transformers(row: ModelRow, dataset: DatasetRow, artifacts: ArtifactStore, settings: dict[str, Any]) -> Model:
     check_model_files(row, artifacts)
-    folder = resolve_checkpoint(row.source, revision=row.options.get("revision"))
+    folder = checkpoint_folder(row, artifacts)
     runtime = torch_runtime(row.options.get("precision", "fp32"), bool(row.options.get("compiled")))
     return load_network(folder, dataset, label_map=row.options.get("label_map"), settings=settings, runtime=runtime)
 

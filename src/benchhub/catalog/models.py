@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +49,15 @@ RULE_SUFFIXES = (".yaml", ".yml")
 
 def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str, *, kind: str | None = None,
               label_map: str | None = None, na_probs: str | None = None, revision: str | None = None,
-              exist_ok: bool = False, owner_id: int | None = None) -> ModelRecord:
+              exist_ok: bool = False, owner_id: int | None = None, in_hub: bool = False,
+              check: Callable[[ModelRow], None] | None = None) -> ModelRecord:
     """Registers a model; predictions files (and no-answer probabilities) and rule files are copied into the hub.
     `owner_id` is the user who uploaded it through the server.
+
+    With `in_hub`, a transformers or ONNX `source` is a folder inside `artifacts` that the hub keeps (an upload):
+    it is stored relative to the artifact store, so the hub's home can move. A folder registered from elsewhere is
+    the user's and keeps its absolute path. `check(row)` runs in the transaction that inserts the row, once its
+    files are in place, and may refuse it (an upload's storage quota, under its owner's lock).
 
     With `exist_ok`, a model of this name with the same kind, fingerprint and options is returned as it is (so a
     script can run again); one with other content is refused.
@@ -79,7 +86,7 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         folder = resolve_checkpoint(source, revision=revision)
         info = checkpoint_info(folder)
         fingerprint = transformers_fingerprint(folder, options, version=version)
-        stored_source = str(folder)
+        stored_source = artifacts.relative(folder) if in_hub else str(folder)
         if revision:
             options["revision"] = revision
     elif kind == "onnx":
@@ -87,7 +94,7 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         external = vet_onnx_folder(folder)
         info = {**checkpoint_info(folder), "size_bytes": folder_size(folder)}
         fingerprint = onnx_model_fingerprint(folder, options, version=version, external=external)
-        stored_source = str(folder)
+        stored_source = artifacts.relative(folder) if in_hub else str(folder)
     else:
         path = _existing_file(source, PREDICTION_SUFFIXES if kind == "predictions" else RULE_SUFFIXES, kind)
         if kind == "rules":
@@ -105,13 +112,16 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
             copies[options["na_probs"]] = probabilities
     if existing is not None:
         return _same_model(existing, kind, fingerprint, options)
+    if in_hub and kind in NETWORK_KINDS:
+        options["in_hub"] = True
     for copied, original in copies.items():
         target = artifacts.path(copied)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(original, target)
     row = ModelRow(name=name, kind=kind, source=stored_source, fingerprint=fingerprint, options=options, info=info,
                    owner_id=owner_id)
-    commit_or_undo(session, row, undo=lambda: artifacts.remove(f"models/{name}") if copies else None)
+    commit_or_undo(session, row, undo=lambda: artifacts.remove(f"models/{name}") if copies else None,
+                   check=(lambda: check(row)) if check else None)
     return model_record(row)
 
 
@@ -120,8 +130,9 @@ def _same_model(row: ModelRow, kind: str, fingerprint: str, options: dict[str, A
     if row.kind != kind or row.fingerprint != fingerprint:
         differs = (f"registered: {row.kind} model, fingerprint {row.fingerprint[:12]}; "
                    f"given: {kind} model, fingerprint {fingerprint[:12]}")
-    elif dict(row.options) != options:
-        keys = sorted(key for key in {*row.options, *options} if row.options.get(key) != options.get(key))
+    elif _content_options(row.options) != options:
+        stored = _content_options(row.options)
+        keys = sorted(key for key in {*stored, *options} if stored.get(key) != options.get(key))
         differs = f"other options: {', '.join(keys)}"
     else:
         return model_record(row)
@@ -129,6 +140,11 @@ def _same_model(row: ModelRow, kind: str, fingerprint: str, options: dict[str, A
         f"A model named {row.name!r} already exists with other content ({differs}); remove it first "
         f"(`benchhub model remove {row.name}`) or choose another name."
     )
+
+
+def _content_options(options: dict[str, Any]) -> dict[str, Any]:
+    """A row's options but where its files are kept, which is no part of what the model is."""
+    return {key: value for key, value in options.items() if key != "in_hub"}
 
 
 def transformers_fingerprint(folder: Path, options: dict[str, Any], *, version: int = FINGERPRINT_VERSION) -> str:
@@ -156,8 +172,16 @@ def _with_label_map(kind: str, fingerprint: str, options: dict[str, Any]) -> str
 
 
 def model_folder(row: ModelRow, artifacts: ArtifactStore) -> Path:
-    """Where an ONNX model's files are: in the hub for models benchhub made, else where they were registered."""
+    """Where a transformers or ONNX model's folder is: in the hub for models it keeps (`in_hub`: uploaded or made by
+    benchhub, stored relative to the artifact store; rows stored before that was so hold an absolute path, which is
+    kept), else the folder it was registered from (for a hub id, its snapshot in the model hub's cache)."""
     return artifacts.path(row.source) if row.options.get("in_hub") else Path(row.source)
+
+
+def checkpoint_folder(row: ModelRow, artifacts: ArtifactStore) -> Path:
+    """A transformers model's checkpoint folder (`model_folder`), vetted as at registration."""
+    source = str(artifacts.path(row.source)) if row.options.get("in_hub") else row.source
+    return resolve_checkpoint(source, revision=row.options.get("revision"))
 
 
 def infer_kind(source: str) -> str:

@@ -306,13 +306,23 @@ def dataset_lines(info: DatasetInfo) -> list[str]:
         *([f"labels       {', '.join(info.labels)}"] if info.labels else []),
         *([f"options      {', '.join(f'{k}={_option_text(v)}' for k, v in info.options.items())}"] if info.options else []),
         f"fingerprint  {info.fingerprint}",
-        f"source       {info.source}",
+        f"source       {source_text(info.source)}",
         f"columns      {', '.join(f'{k}={v}' for k, v in info.columns.items() if v)}",
     ]
     for split in info.splits:
         counts = ", ".join(f"{label}: {count}" for label, count in split.label_counts.items())
         lines.append(f"split {split.name:<7}{split.num_rows} rows ({counts})")
     return lines
+
+
+def source_text(source: dict[str, Any]) -> str:
+    """Where a dataset came from: a path, a hub id, or the files its user uploaded (name, size, SHA-256 prefix)."""
+    if "uploaded" not in source:
+        return str(source)
+    sent = ", ".join(f"{file['name']} ({human_bytes(file['size_bytes'])}, sha256 {file['sha256'][:12]})"
+                     for file in source["uploaded"])
+    splits = ", ".join(f"{split}={member}" for split, member in (source.get("splits") or {}).items())
+    return f"uploaded {sent}" + (f"; splits {splits}" if splits else "")
 
 
 def variant_rows(result: Any) -> tuple[list[str], list[list[str]]]:

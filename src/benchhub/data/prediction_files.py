@@ -67,8 +67,9 @@ def unknown_id(where: str, raw_id: Any, ids: Sequence[Any], what: str = "an exam
     --id-column) and the file's are not, it says so, since that is the usual cause."""
     message = f"{where}: unknown id {shown(raw_id)}; it is not {what} of this split."
     numbered = bool(ids) and all(isinstance(i, int) and not isinstance(i, bool) and i == n for n, i in enumerate(ids))
-    if numbered and not str(raw_id).lstrip("-").isdigit():
-        message += (f" The dataset's ids are row numbers (0 to {len(ids) - 1}): it was registered without --id-column; "
-                    "register it again naming the column that holds these ids.")
-    return PredictionsFormatError(message)
+    if not numbered or str(raw_id).lstrip("-").isdigit():
+        return PredictionsFormatError(message)
+    return PredictionsFormatError.naming(
+        lambda spell: f"{message} The dataset's ids are row numbers (0 to {len(ids) - 1}): it was registered without "
+                      f"{spell.column('id')}; register it again naming the column that holds these ids.")
 

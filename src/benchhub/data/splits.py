@@ -67,12 +67,11 @@ def effective_mapping(tables: dict[str, Table], mapping: ColumnMapping) -> Colum
 
 
 def _check_columns(table: Table, mapping: ColumnMapping, where: str) -> None:
-    wanted = {column_option(role): column for role, column in mapping.to_dict().items()}
-    for option, column in wanted.items():
+    for role, column in mapping.to_dict().items():
         if column is not None and column not in table.columns:
-            raise ColumnNotFoundError(
-                f"Column {column!r} not in {where}. Current columns: {table.columns}. "
-                f"Name the right one with {option}."
+            raise ColumnNotFoundError.naming(
+                lambda spell: f"Column {column!r} not in {where}. Current columns: {table.columns}. "
+                              f"Name the right one with {spell.column(role)}."
             )
 
 
@@ -84,11 +83,6 @@ def _check_split_name(name: str) -> None:
         raise DatasetFormatError(f"Split name {name!r} is not allowed; use letters, digits, '_', '-' or '.'.")
     if len(name) > SPLIT_NAME_MAX:
         raise DatasetFormatError(f"Split name {name[:20]!r}... is {len(name)} characters long; use at most {SPLIT_NAME_MAX}.")
-
-
-def column_option(role: str) -> str:
-    """The command-line option that names the column of a role ("text_pair" -> "--text-pair-column")."""
-    return f"--{role.replace('_', '-')}-column"
 
 
 def _build_split(name: str, rows: list[dict[str, Any]], table: Table, mapping: ColumnMapping, where: str,

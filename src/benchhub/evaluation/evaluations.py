@@ -196,9 +196,9 @@ def model_settings(task: Any, kind: str, overrides: dict[str, Any]) -> dict[str,
     given = {name: value for name, value in overrides.items() if value is not None}
     unknown = sorted(set(given) - set(defaults))
     if unknown:
-        option = "--" + unknown[0].replace("_", "-")
-        raise InvalidInputError(
-            f"{option} does not apply to {task.name}; its settings are {', '.join('--' + d.replace('_', '-') for d in defaults)}."
+        raise InvalidInputError.naming(
+            lambda spell: f"{spell.setting(unknown[0])} does not apply to {task.name}; its settings are "
+                          f"{', '.join(map(spell.setting, defaults))}."
         )
     for name, value in given.items():
         task.check_setting(name, value)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from benchhub.catalog.datasets import load_split
 from benchhub.catalog.models import (
+    checkpoint_folder,
     get_model_row,
     model_record,
     onnx_model_fingerprint,
@@ -43,7 +44,7 @@ from benchhub.evaluation.evaluations import (
 )
 from benchhub.evaluation.speed import MAX_SEQ_LEN, speed_run_row
 from benchhub.evaluation.variants import copy_folder, gate_dataset, network_adapter
-from benchhub.models.checkpoints import folder_size, resolve_checkpoint
+from benchhub.models.checkpoints import folder_size
 from benchhub.models.fingerprints import FINGERPRINT_VERSION
 from benchhub.models.runtime import torch_runtime
 from benchhub.naming import check_name
@@ -116,7 +117,7 @@ def optimize_fastest(session: Session, artifacts: ArtifactStore, *, model: str, 
     split_data = load_split(artifacts, dataset_row, split)
     overrides = {key: value for key, value in (settings or {}).items() if value is not None}
     settings = model_settings(task, "transformers", overrides)
-    checkpoint = resolve_checkpoint(source.source, revision=source.options.get("revision"))
+    checkpoint = checkpoint_folder(source, artifacts)
     echo(f"Machine: {machine.describe()}")
     for name, why in selection.skipped:
         echo(f"  skipping {name}: {why}")
@@ -361,7 +362,8 @@ def _variant_row(artifacts: ArtifactStore, name: str, source: ModelRow, candidat
     A PyTorch variant is the source's checkpoint at its precision; an ONNX one is a copy of its staged folder in
     the hub, or, when `same_as` (the other workload chose the same variant), that model's folder.
     """
-    kept = {key: source.options[key] for key in ("revision", "label_map") if source.options.get(key)}
+    # A PyTorch variant shares the source's files, wherever they are kept ("in_hub": inside the artifact store).
+    kept = {key: source.options[key] for key in ("revision", "label_map", "in_hub") if source.options.get(key)}
     info = {**dict(source.info), "fingerprint_version": FINGERPRINT_VERSION}
     if same_as is not None and candidate.engine == "onnx":
         options = {**kept, "in_hub": True, "lineage": lineage}

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from benchhub.catalog.datasets import get_dataset_row, get_split_row, load_split
 from benchhub.catalog.models import (
+    checkpoint_folder,
     checkpoint_info,
     model_record,
     transformers_fingerprint,
@@ -55,7 +56,7 @@ def finetune_model(session: Session, artifacts: ArtifactStore, *, base: str, dat
     get_split_row(dataset_row, split)
     if evaluate_on is not None:
         get_split_row(dataset_row, evaluate_on)
-    folder, base_name, base_fingerprint, parent = _base(session, base)
+    folder, base_name, base_fingerprint, parent = _base(session, artifacts, base)
     name = name or f"{base_name.replace('/', '-')}-{dataset}"
     check_name(name, "Model")
     if session.scalar(select(ModelRow.id).where(ModelRow.name == name)) is not None:
@@ -84,7 +85,7 @@ def finetune_model(session: Session, artifacts: ArtifactStore, *, base: str, dat
                                   "split_fingerprint": train.fingerprint, "settings": asdict(config)},
                "training": summary}
     options = {"in_hub": True, "lineage": lineage}
-    row = ModelRow(name=name, kind="transformers", source=str(checkpoint), options=options,
+    row = ModelRow(name=name, kind="transformers", source=relative, options=options,
                    fingerprint=transformers_fingerprint(checkpoint, {}), info=_info(checkpoint), parent_id=parent)
     commit_or_undo(session, row)
     evaluation = None
@@ -95,7 +96,7 @@ def finetune_model(session: Session, artifacts: ArtifactStore, *, base: str, dat
     return FinetuneResult(model=model_record(row), base=base_name, summary=summary, evaluation=evaluation)
 
 
-def _base(session: Session, base: str) -> tuple[Path, str, str, int | None]:
+def _base(session: Session, artifacts: ArtifactStore, base: str) -> tuple[Path, str, str, int | None]:
     """The base's folder, the name it goes by, its fingerprint, and its model id when it is registered."""
     if base == BUNDLED:
         folder = minilm_folder(verify=True)
@@ -105,7 +106,7 @@ def _base(session: Session, base: str) -> tuple[Path, str, str, int | None]:
         if row.kind != "transformers":
             raise InvalidInputError(f"Model {base!r} is a {row.kind} model; fine-tuning starts from a transformers "
                                     f"checkpoint (a registered transformers model, a folder, or {BUNDLED}).")
-        return resolve_checkpoint(row.source, revision=row.options.get("revision")), base, row.fingerprint, row.id
+        return checkpoint_folder(row, artifacts), base, row.fingerprint, row.id
     if not Path(base).expanduser().exists() and "/" not in base:
         raise InvalidInputError(f"{base!r} is no registered model and no folder; give a registered transformers model, "
                                 f"a checkpoint folder, a hub id, or {BUNDLED} (bundled, verified by its SHA-256).")

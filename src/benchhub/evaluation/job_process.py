@@ -135,7 +135,8 @@ def run_in_child(home: str, database_url: str, claim: JobClaim, worker_pid: int,
             with observed(report), sessions() as session:
                 evaluation = run_evaluation(session, artifacts, show_progress=False, **request)
         except BenchhubError as exc:  # the model or the data was refused: the same request would fail again
-            outcome = dict(state=FAILED, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+            # Jobs are asked for through the server, so the reason names settings as the request's fields.
+            outcome = dict(state=FAILED, error=exc.in_fields.splitlines()[0] if exc.in_fields else type(exc).__name__,
                            log=traceback.format_exc())
         except Exception as exc:  # noqa: BLE001 - any failure ends this job, with its reason, and nothing else
             outcome = dict(state=FAILED, error=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",

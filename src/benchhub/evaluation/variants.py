@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 
 from benchhub.catalog.datasets import get_dataset_row, load_split
 from benchhub.catalog.loading import load_network
-from benchhub.catalog.models import get_model_row, model_record, onnx_model_fingerprint
+from benchhub.catalog.models import (
+    checkpoint_folder,
+    get_model_row,
+    model_record,
+    onnx_model_fingerprint,
+)
 from benchhub.engine.evaluate import evaluate
 from benchhub.errors import AccuracyGateError, InvalidInputError, NameTakenError
 from benchhub.evaluation.evaluations import (
@@ -26,7 +31,7 @@ from benchhub.evaluation.evaluations import (
     model_settings,
     run_evaluation,
 )
-from benchhub.models.checkpoints import folder_size, resolve_checkpoint
+from benchhub.models.checkpoints import folder_size
 from benchhub.models.fingerprints import FINGERPRINT_VERSION
 from benchhub.naming import check_name
 from benchhub.optimize.gate import METRIC_TOLERANCE_POINTS, logits_parity, metric_check
@@ -66,7 +71,7 @@ def optimize_model(session: Session, artifacts: ArtifactStore, *, model: str, qu
     split_data = load_split(artifacts, dataset_row, split)
     overrides = {name: value for name, value in (settings or {}).items() if value is not None}
     settings = model_settings(task, "transformers", overrides)
-    checkpoint = resolve_checkpoint(source.source, revision=source.options.get("revision"))
+    checkpoint = checkpoint_folder(source, artifacts)
 
     echo(f"Evaluating the source model {model} on {dataset_row.name}/{split} ...")
     source_evaluation = run_evaluation(session, artifacts, model=model, dataset=dataset_row.name, split=split,

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from benchhub.catalog.models import add_model
+from benchhub.catalog.uploads import add_model_from_hub
 from benchhub.errors import InvalidInputError
 from benchhub.server.auth import RequiredUser
 from benchhub.server.dependencies import HubDep, SessionDep
@@ -60,14 +60,14 @@ def upload_model(name: Annotated[str, Form(**declared(pattern=NAME_PATTERN))], f
 def register_hub_model(body: HubModel, session: SessionDep, hub: HubDep, user: RequiredUser, viewer: ViewerDep,
                        response: Response) -> dict[str, Any]:
     """Registers a transformers model by its model hub id (safetensors only, no remote code), for hubs that can reach
-    the model hub. It is fetched into the model hub's cache, which no storage quota counts."""
+    the model hub. It is fetched into the model hub's cache, and counts toward the user's storage quota."""
     may_upload(user)
     if not HUB_ID.fullmatch(body.hub_id) or ".." in body.hub_id or Path(body.hub_id).exists():
         raise InvalidInputError(f"{body.hub_id!r} is not a model hub id; give OWNER/NAME or NAME (letters, digits, "
                                 "'.', '_', '-'), e.g. distilbert-base-uncased. Upload a folder as an archive instead.")
     with paths_hidden({str(hub.artifacts.root): "the hub"}):
-        record = add_model(session, hub.artifacts, body.name, body.hub_id, kind="transformers", revision=body.revision,
-                           label_map=body.label_map, owner_id=user.id)
+        record = add_model_from_hub(session, hub.artifacts, body.name, body.hub_id, revision=body.revision,
+                                    label_map=body.label_map, owner=user)
     response.headers["Location"] = f"/api/models/{record.name}"
     return model_view(record, viewer)
 

@@ -9,6 +9,9 @@
     UnsafeModelError                400
     any other BenchhubError         400
     anything unexpected             500   (a generic message; the traceback goes to the server's log)
+
+A message that names a task's settings or columns names them as the request's fields (`BenchhubError.in_fields`:
+settings.doc_stride, columns.text), not as the command line's options.
 """
 
 from __future__ import annotations
@@ -97,9 +100,9 @@ def page_response(request: Request, status: int, message: str) -> Response:
 async def benchhub_error(request: Request, error: BenchhubError) -> Response:
     status = status_of(error)
     if wants_page(request):
-        return page_response(request, status, str(error))
+        return page_response(request, status, error.in_fields)
     headers = {"WWW-Authenticate": 'Bearer realm="benchhub"'} if status == 401 else None
-    return error_response(status, type(error).__name__, str(error), headers)
+    return error_response(status, type(error).__name__, error.in_fields, headers)
 
 
 async def validation_error(request: Request, error: RequestValidationError) -> Response:

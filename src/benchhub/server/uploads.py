@@ -70,15 +70,20 @@ class paths_hidden:
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> bool:
         if isinstance(error, BenchhubError):
-            message = str(error)
-            for path, shown in self.replacements:
-                message = message.replace(path, shown)
-            if self.extracted is not None:
-                message = re.sub(rf"the hub/{upload_service.MODEL_UPLOADS}/{upload_service.UPLOAD_PREFIX}[^\s/]+",
-                                 lambda _: self.extracted, message)
-            if message != str(error):
-                raise type(error)(message) from error
+            message, fields = self._hidden(str(error)), self._hidden(error.in_fields)
+            if (message, fields) != (str(error), error.in_fields):
+                hidden = type(error)(message)
+                hidden.fields_message = fields
+                raise hidden from error
         return False
+
+    def _hidden(self, message: str) -> str:
+        for path, shown in self.replacements:
+            message = message.replace(path, shown)
+        if self.extracted is not None:
+            message = re.sub(rf"the hub/{upload_service.MODEL_UPLOADS}/{upload_service.UPLOAD_PREFIX}[^\s/]+",
+                             lambda _: self.extracted, message)
+        return message
 
 
 def json_object(value: str | None, field: str) -> dict[str, Any] | None:

@@ -28,11 +28,22 @@ def dataset_view(info: DatasetInfo, viewer: Viewer) -> dict[str, Any]:
         # Options a family keeps for itself (the train split's mention strings) may come from a hidden split.
         "options": {key: value for key, value in document["options"].items()
                     if key not in _internal_options(document["task"])},
-        "source": {key: document["source"][key] for key in ("hub_id", "revision") if key in document["source"]},
+        "source": _source(document["source"], hidden=viewer.hides_any(info.name)),
         "splits": [{"name": s.name, "num_rows": s.num_rows, **viewer.fingerprint(s.fingerprint, dataset=info.name, split=s.name),
                     "hidden": viewer.reason(info.name, s.name)} for s in info.splits],
         "created_at": document["created_at"],
     }
+
+
+def _source(source: dict[str, Any], *, hidden: bool) -> dict[str, Any]:
+    """A hub id and its revision, or the files a user uploaded by name (with the split each was read for); a file's
+    size and SHA-256 only where no split is hidden, since they cover its labels. Server paths never."""
+    shown = {key: source[key] for key in ("hub_id", "revision") if key in source}
+    if "uploaded" in source:
+        keys = ("name",) if hidden else ("name", "size_bytes", "sha256")
+        shown["uploaded"] = [{key: file[key] for key in keys} for file in source["uploaded"]]
+        shown.update({"splits": dict(source["splits"])} if "splits" in source else {})
+    return shown
 
 
 def _internal_options(task: str) -> frozenset[str]:

@@ -85,7 +85,7 @@ def create_benchmark(request: Request, session: SessionDep, hub: HubDep, user: R
             title=form["title"] or None, description=description, primary_metric=form["primary_metric"] or None,
             settings=_limits(form))
     except BenchhubError as error:
-        return _creation_form(request, session, user, form, error=str(error), status=status_of(error))
+        return _creation_form(request, session, user, form, error=error.in_fields, status=status_of(error))
     return _back(request, record.name, f"Benchmark {record.name!r} created; you maintain it.")
 
 

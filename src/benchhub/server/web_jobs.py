@@ -73,7 +73,7 @@ def evaluate(request: Request, session: SessionDep, hub: HubDep, user: RequiredU
         viewer.refuse_evaluation(datasets, split)
         made = job_service.request_evaluations(session, hub.artifacts, user, models=models, datasets=datasets, split=split)
     except BenchhubError as error:
-        return redirect_with_flash(request, back, str(error), error=True)
+        return redirect_with_flash(request, back, error.in_fields, error=True)
     if any(job.state == job_service.QUEUED for job in made):
         wake_scoring(request)
     cached = sum(job.cached for job in made)
@@ -89,7 +89,7 @@ def cancel(job_id: RowId, request: Request, session: SessionDep, user: RequiredU
     try:
         job = job_service.cancel_job(session, user, job_id)
     except BenchhubError as error:
-        return redirect_with_flash(request, target, str(error), error=True)
+        return redirect_with_flash(request, target, error.in_fields, error=True)
     said = "Cancelled." if job.state == job_service.CANCELLED else "Asked its worker to stop it."
     return redirect_with_flash(request, target, f"Job {job_id}: {said}")
 
@@ -121,7 +121,7 @@ def upload_model(request: Request, session: SessionDep, hub: HubDep, user: Requi
     try:
         record = register_model_upload(session, hub, user, name.strip(), file, kind=kind or None, label_map=label_map or None)
     except BenchhubError as error:
-        return redirect_with_flash(request, "/upload", str(error), error=True)
+        return redirect_with_flash(request, "/upload", error.in_fields, error=True)
     return redirect_with_flash(request, f"/models/{quote(record.name)}", f"Registered model {record.name} ({record.kind}).")
 
 
@@ -133,6 +133,6 @@ def upload_dataset(request: Request, session: SessionDep, hub: HubDep, user: Req
     try:
         info = register_dataset_upload(session, hub, user, name.strip(), task, files, columns=columns or None)
     except BenchhubError as error:
-        return redirect_with_flash(request, "/upload", str(error), error=True)
+        return redirect_with_flash(request, "/upload", error.in_fields, error=True)
     return redirect_with_flash(request, f"/datasets/{quote(info.name)}", f"Registered dataset {info.name}.")
 

@@ -27,7 +27,11 @@ class ArtifactStore:
         return self.root.joinpath(*parts)
 
     def relative(self, path: Path) -> str:
-        return str(path.relative_to(self.root))
+        """`path`, inside the store (as built from its root, or resolved), relative to the root."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
 
     @contextmanager
     def new_folder(self, *parts: str) -> Iterator[Path]:

@@ -117,9 +117,13 @@ def open_database(url: str) -> sessionmaker[Session]:
     return sessions
 
 
-def commit_or_undo(session: Session, *rows: object, undo: Callable[[], None] = lambda: None) -> None:
-    """Adds `rows` and commits; on any failure rolls back, runs `undo` (e.g. removes the rows' files) and re-raises."""
+def commit_or_undo(session: Session, *rows: object, undo: Callable[[], None] = lambda: None,
+                   check: Callable[[], None] | None = None) -> None:
+    """Adds `rows` and commits; on any failure rolls back, runs `undo` (e.g. removes the rows' files) and re-raises.
+    `check` runs first, in the transaction that adds them: it may begin it under a lock and refuse."""
     try:
+        if check is not None:
+            check()
         session.add_all(rows)
         session.commit()
     except BaseException:

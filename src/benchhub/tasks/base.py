@@ -434,11 +434,12 @@ class TaskFamily:
 
 
 def check_count(name: str, value: Any, *, low: int) -> None:
-    """An evaluation setting that must be an int of at least `low`, named as its option."""
+    """An evaluation setting that must be an int of at least `low`, named as its front end names it."""
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         from benchhub.errors import InvalidInputError
 
-        raise InvalidInputError(f"--{name.replace('_', '-')} must be an int in the range [{low}, inf). Got {value!r} instead.")
+        raise InvalidInputError.naming(
+            lambda spell: f"{spell.setting(name)} must be an int in the range [{low}, inf). Got {value!r} instead.")
 
 
 def input_ids(rows: list[tuple[str, dict[str, Any]]]) -> list[Any]:
@@ -490,7 +491,7 @@ def refuse_settings(task: str, settings: dict[str, Any]) -> None:
         from benchhub.errors import InvalidInputError
 
         name = next(iter(settings))
-        raise InvalidInputError(f"--{name.replace('_', '-')} does not apply to {task} datasets.")
+        raise InvalidInputError.naming(lambda spell: f"{spell.setting(name)} does not apply to {task} datasets.")
 
 
 def check_columns(task: Task, columns: dict[str, str | None]) -> dict[str, str | None]:
@@ -501,9 +502,9 @@ def check_columns(task: Task, columns: dict[str, str | None]) -> dict[str, str |
     allowed = (*(option.name for option in task.column_roles), *SHARED_ROLES)
     extra = [role for role, column in columns.items() if column is not None and role not in allowed]
     if extra:
-        options = ", ".join(sorted(f"--{role.replace('_', '-')}-column" for role in allowed))
-        raise InvalidInputError(
-            f"--{extra[0].replace('_', '-')}-column does not apply to {task.name} datasets; they read {options}."
+        raise InvalidInputError.naming(
+            lambda spell: f"{spell.column(extra[0])} does not apply to {task.name} datasets; they read "
+                          f"{', '.join(sorted(map(spell.column, allowed)))}."
         )
     return {role: columns.get(role) for role in allowed}
 

@@ -111,7 +111,8 @@ class QuestionAnswering(TaskFamily):
     def check_setting(self, name: str, value: Any) -> None:
         if name == "null_threshold":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise InvalidInputError(f"--null-threshold must be a finite number. Got {value!r} instead.")
+                raise InvalidInputError.naming(
+                    lambda spell: f"{spell.setting('null_threshold')} must be a finite number. Got {value!r} instead.")
             return
         check_count(name, value, low=0 if name == "doc_stride" else 1)
 

@@ -37,8 +37,9 @@ class TransformersQA:
         self.tokenizer, self.forward_batch = loaded.tokenizer, loaded.forward
         self.max_length = min(max_length, tokenizer_limit(self.tokenizer))
         if not 0 <= doc_stride < self.max_length:
-            raise InvalidInputError(
-                f"--doc-stride must be an int in the range [0, {self.max_length}) for max_length {self.max_length}. Got {doc_stride} instead."
+            raise InvalidInputError.naming(
+                lambda spell: f"{spell.setting('doc_stride')} must be an int in the range [0, {self.max_length}) for "
+                              f"max_length {self.max_length}. Got {doc_stride} instead."
             )
         self.doc_stride = doc_stride
         self.n_best = n_best

@@ -69,9 +69,9 @@ def _tag_column(mapping: ColumnMapping) -> int:
     try:
         return int(value)
     except ValueError:
-        raise DatasetFormatError(
-            f"--tags-column {value!r} names a column of a table; in a CoNLL file columns have numbers "
-            "(1 for the first after the token, -1 for the last)."
+        raise DatasetFormatError.naming(
+            lambda spell: f"{spell.column('tags')} {value!r} names a column of a table; in a CoNLL file columns have "
+                          "numbers (1 for the first after the token, -1 for the last)."
         ) from None
 
 

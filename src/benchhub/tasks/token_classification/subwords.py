@@ -68,7 +68,8 @@ def make_windows(tokenizer: Any, sentences: Sequence[Sequence[str]], *, max_leng
     if room < 1:
         raise InvalidInputError(f"max_length {max_length} leaves no room for words after the special tokens; raise it.")
     if not 0 <= stride < room:
-        raise InvalidInputError(f"--stride must be an int in the range [0, {room}) for max_length {max_length}. Got {stride} instead.")
+        raise InvalidInputError.naming(lambda spell: f"{spell.setting('stride')} must be an int in the range [0, {room}) for "
+                                                     f"max_length {max_length}. Got {stride} instead.")
     if not sentences:
         return []
     encoded = tokenizer([list(words) for words in sentences], is_split_into_words=True, truncation=False,

@@ -95,7 +95,8 @@ class TokenClassification(TaskFamily):
     def check_setting(self, name: str, value: Any) -> None:
         if name == "aggregation":
             if value not in AGGREGATIONS:
-                raise InvalidInputError(f"--aggregation must be one of {', '.join(AGGREGATIONS)}. Got {value!r} instead.")
+                raise InvalidInputError.naming(lambda spell: f"{spell.setting('aggregation')} must be one of "
+                                                             f"{', '.join(AGGREGATIONS)}. Got {value!r} instead.")
             return
         check_count(name, value, low=0 if name == "stride" else 1)
 
@@ -132,15 +133,16 @@ class TokenClassification(TaskFamily):
 
         unknown = sorted(set(settings) - {"scheme"})
         if unknown:
-            raise InvalidInputError(f"--{unknown[0].replace('_', '-')} does not apply to {self.name} datasets.")
+            raise InvalidInputError.naming(lambda spell: f"{spell.setting(unknown[0])} does not apply to {self.name} datasets.")
         tagged = [split for split in splits.values() if split.field("tags") is not None]
         scheme = settings.get("scheme")
         sentences = [sentence for split in tagged for sentence in split.field("tags") or []]
         if scheme is None:
             scheme = detect_scheme(sentences) if all(_entity_tag(tag) for s in sentences for tag in s) else NO_SCHEME
         elif scheme not in (*SCHEMES, NO_SCHEME):
-            raise InvalidInputError(f"--scheme {scheme!r} is not a tag scheme; use one of {', '.join(SCHEMES)}, "
-                                    f"or {NO_SCHEME} for tags that name no entities (part of speech).")
+            raise InvalidInputError.naming(lambda spell: f"{spell.setting('scheme')} {scheme!r} is not a tag scheme; use one of "
+                                                         f"{', '.join(SCHEMES)}, or {NO_SCHEME} for tags that name no "
+                                                         f"entities (part of speech).")
         if scheme == NO_SCHEME:
             return {"scheme": scheme}
         stated = "stated" if "scheme" in settings else "detected"

@@ -37,7 +37,8 @@ class TransformersTagger:
                  max_length: int = 512, stride: int | None = None, aggregation: str = "first", runtime: str = "torch",
                  device: str | None = None, threads: int | None = None) -> None:
         if aggregation not in AGGREGATIONS:
-            raise InvalidInputError(f"--aggregation must be one of {', '.join(AGGREGATIONS)}. Got {aggregation!r} instead.")
+            raise InvalidInputError.naming(lambda spell: f"{spell.setting('aggregation')} must be one of "
+                                                         f"{', '.join(AGGREGATIONS)}. Got {aggregation!r} instead.")
         loaded = load_runtime(folder, runtime, auto_class_name="AutoModelForTokenClassification", outputs=OUTPUTS,
                               device=device, threads=threads)
         self.tokenizer, self.forward_batch = loaded.tokenizer, loaded.forward
@@ -50,8 +51,9 @@ class TransformersTagger:
             raise InvalidInputError(f"max_length {self.max_length} leaves no room for words after the special tokens; raise it.")
         self.stride = min(128, room // 2) if stride is None else stride
         if not 0 <= self.stride < room:
-            raise InvalidInputError(
-                f"--stride must be an int in the range [0, {room}) for max_length {self.max_length}. Got {self.stride} instead."
+            raise InvalidInputError.naming(
+                lambda spell: f"{spell.setting('stride')} must be an int in the range [0, {room}) for max_length "
+                              f"{self.max_length}. Got {self.stride} instead."
             )
         self.aggregation = aggregation
         never = [tag for index, tag in enumerate(self.tags) if index not in self.columns]
