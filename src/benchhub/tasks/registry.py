@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from benchhub.errors import InvalidInputError
 from benchhub.tasks.base import Task, has_head
+from benchhub.tasks.multiple_choice.task import MultipleChoice
 from benchhub.tasks.question_answering.task import QuestionAnswering
 from benchhub.tasks.text_classification.task import TextClassification
 from benchhub.tasks.token_classification.task import TokenClassification
 
-TASKS: dict[str, Task] = {task.name: task for task in (TextClassification(), QuestionAnswering(), TokenClassification())}
+TASKS: dict[str, Task] = {task.name: task for task in (TextClassification(), QuestionAnswering(), TokenClassification(),
+                                                       MultipleChoice())}
 # The family `dataset add` assumes when no --task is given.
 DEFAULT_TASK = TextClassification.name
 
