@@ -369,7 +369,8 @@ def test_built_in_baseline_without_train_split_is_a_clear_error(tmp_path):
     [("baseline:foo", r"^No built-in baseline 'baseline:foo'; built-ins are baseline:majority, baseline:keyword, baseline:tfidf-logreg, baseline:embedding-logreg, baseline:sliding-window, "),
      ("nope", r"^No model named 'nope'; no models are registered yet\. Built-in baselines: baseline:majority, baseline:keyword, baseline:tfidf-logreg, baseline:embedding-logreg, baseline:sliding-window, "
              r"baseline:context-only, baseline:question-only, baseline:always-no-answer, baseline:majority-tag, "
-             r"baseline:memorization, baseline:feature-logreg\.$")],
+             r"baseline:memorization, baseline:feature-logreg, baseline:majority-position, baseline:longest-choice, "
+             r"baseline:choices-only\.$")],
     ids=["unknown-baseline", "unknown-model"],
 )
 def test_unknown_models_list_the_built_ins(name, message, hub):
