@@ -158,7 +158,7 @@ def test_a_choices_file_scores_acc_only_and_says_why_acc_norm_is_missing(hub, tm
     hub.add_model("picks", _write_choices(tmp_path / "picks.jsonl", picks))
     evaluation = hub.evaluate(model="picks", dataset="mc", progress=False)
     assert set(evaluation.metrics) == {"acc"} and evaluation.metrics["acc"]["value"] == 0.5
-    assert evaluation.details["acc_norm"].startswith("not reported: the predictions give a choice per question")
+    assert evaluation.details["acc_norm"].startswith("not reported: the model gives a choice per question")
     tables = {table.title: table for table in TASK.detail_tables(evaluation.details)}
     assert tables["acc_norm"].rows == [[evaluation.details["acc_norm"]]]
     assert all(TASK.example_confidence(row) is None for row in hub.predictions(model="picks", dataset="mc"))

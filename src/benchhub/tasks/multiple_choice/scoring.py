@@ -22,7 +22,7 @@ from benchhub.tasks.multiple_choice import metrics as choice_metrics
 from benchhub.tasks.multiple_choice.outputs import ChoicePrediction
 from benchhub.tasks.multiple_choice.reading import CHOICES, GOLD
 
-NO_ACC_NORM = "not reported: the predictions give a choice per question, not log-likelihoods (acc_norm needs them)"
+NO_ACC_NORM = "not reported: the model gives a choice per question, not log-likelihoods (acc_norm needs them)"
 
 
 def score_choices(split: Split, predictions: Sequence[ChoicePrediction], *, positions: int, n_resamples: int,
