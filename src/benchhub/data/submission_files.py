@@ -48,11 +48,13 @@ def check_submission_file(path: Path, *, task: Any, split: Any, labels: list[str
         raise PredictionsFormatError(f"{name}: JSON nested too deeply; a predictions file needs one level.") from None
 
 
-def check_json_lines(path: Path, max_depth: int = MAX_DEPTH) -> None:
-    """Each line of a JSON-lines file: nesting depth, syntax and finite numbers, naming the line."""
+def check_json_lines(path: Path, max_depth: int = MAX_DEPTH, *, negative_infinity: bool = False) -> None:
+    """Each line of a JSON-lines file: nesting depth, syntax and finite numbers, naming the line
+    (`negative_infinity`: -Infinity allowed, for log-likelihoods of choices given probability 0)."""
     for number, line in enumerate(json_lines(_text(path)), start=1):
         if line.strip():
-            _check_json(f"{path.name}, line {number}", line.rstrip("\r\n"), max_depth, lines=False)
+            _check_json(f"{path.name}, line {number}", line.rstrip("\r\n"), max_depth, lines=False,
+                        negative_infinity=negative_infinity)
 
 
 def check_json_document(path: Path, max_depth: int = MAX_DEPTH) -> None:
@@ -72,7 +74,7 @@ def check_size(name: str, size: int, max_bytes: int = MAX_BYTES) -> None:
         raise PredictionsFormatError(f"{name} is {size:,} bytes; the limit is {max_bytes:,}.")
 
 
-def _check_json(where: str, text: str, max_depth: int, *, lines: bool) -> None:
+def _check_json(where: str, text: str, max_depth: int, *, lines: bool, negative_infinity: bool = False) -> None:
     """Depth first (without recursion), then syntax, then finite numbers; `lines`: say the line of a syntax error."""
     if _deeper_than(text, max_depth):
         raise PredictionsFormatError(
@@ -83,13 +85,12 @@ def _check_json(where: str, text: str, max_depth: int, *, lines: bool) -> None:
     except json.JSONDecodeError as exc:
         at = f"line {exc.lineno}, column {exc.colno}" if lines else f"column {exc.colno}"
         raise PredictionsFormatError(f"{where}: not valid JSON ({exc.msg} at {at}).") from None
-    found = _first_non_finite(document) if _MAYBE_NON_FINITE.search(text) else None
+    found = _first_non_finite(document, negative_infinity) if _MAYBE_NON_FINITE.search(text) else None
     if found is not None:
         path, value = found
         at = f" at {path}" if path else ""
-        raise PredictionsFormatError(
-            f"{where}: {value}{at} is not allowed; JSON predictions must hold finite numbers (no NaN or Infinity)."
-        )
+        allowed = "finite numbers or -Infinity (no NaN or Infinity)" if negative_infinity else "finite numbers (no NaN or Infinity)"
+        raise PredictionsFormatError(f"{where}: {value}{at} is not allowed; JSON predictions must hold {allowed}.")
 
 
 def _deeper_than(text: str, limit: int) -> bool:
@@ -113,12 +114,12 @@ def _deeper_than(text: str, limit: int) -> bool:
     return False
 
 
-def _first_non_finite(document: Any) -> tuple[str, str] | None:
+def _first_non_finite(document: Any, negative_infinity: bool = False) -> tuple[str, str] | None:
     """The first NaN/Infinity in the document (in order), with where it is: ["id"] or ["id"]["key"]."""
     stack: list[tuple[str, Any]] = [("", document)]
     while stack:
         path, value = stack.pop()
-        if isinstance(value, float) and not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value) and not (negative_infinity and value == -math.inf):
             return path, "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
         if isinstance(value, dict):
             stack.extend((f"{path}[{key!r}]", item) for key, item in reversed(list(value.items())))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from benchhub.errors import InvalidInputError
 from benchhub.tasks.base import Task, has_head
+from benchhub.tasks.multiple_choice.task import MultipleChoice
 from benchhub.tasks.question_answering.task import QuestionAnswering
 from benchhub.tasks.summarization.task import Summarization
 from benchhub.tasks.text_classification.task import TextClassification
@@ -11,7 +12,7 @@ from benchhub.tasks.token_classification.task import TokenClassification
 from benchhub.tasks.translation.task import Translation
 
 TASKS: dict[str, Task] = {task.name: task for task in (TextClassification(), QuestionAnswering(), TokenClassification(),
-                                                        Summarization(), Translation())}
+                                                        Summarization(), Translation(), MultipleChoice())}
 # The family `dataset add` assumes when no --task is given.
 DEFAULT_TASK = TextClassification.name
 
