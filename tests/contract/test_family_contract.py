@@ -18,9 +18,7 @@ FAMILIES = sorted(name for name, task in TASKS.items() if task.sample is not Non
 
 
 def test_every_registered_family_has_a_sample_to_run_the_contract_on():
-    for name in FAMILIES:
-        folder, files, _ = _sample(TASKS[name])
-        assert all((folder / file).is_file() for file in files), name
+    assert FAMILIES == sorted(TASKS)
 
 
 @pytest.fixture(scope="module", params=FAMILIES)
