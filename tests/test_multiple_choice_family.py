@@ -22,7 +22,7 @@ from lm_eval.api.metrics import mean as lm_eval_mean
 from benchhub import Hub, PredictionsFormatError
 from benchhub.competitions.benchmarks import PhaseSpec, public_mask
 from benchhub.data.submission_files import check_submission_file
-from benchhub.errors import InvalidInputError, NotFoundError
+from benchhub.errors import InvalidInputError
 from benchhub.tasks.registry import get_task
 from tests.contract.family_checks import _app
 from tests.fixtures.browser import signed_in
@@ -332,24 +332,16 @@ def test_local_language_models_are_refused_in_one_line_and_leave_nothing_behind(
                                       num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=128)
     torch.manual_seed(0)
     transformers.LlamaForCausalLM(config).save_pretrained(folder, safe_serialization=True)
-    assert run_cli("model", "add", "llama", str(folder)).returncode == 0
-    refused = one_error_line(run_cli("eval", "--model", "llama", "--dataset", "mc"))
-    assert ('multiple-choice models are predictions files (JSONL {"id", "loglikelihoods"} or {"id", "choice"}) and the '
-            "built-in baselines") in refused and "local language model comes in a later version" in refused
-    inputs = tmp_path / "inputs.jsonl"
-    inputs.write_text("".join(json.dumps({"id": r["id"], "question": r["question"], "choices": r["choices"]}) + "\n" for r in TEST))
-    output = tmp_path / "out.jsonl"
-    assert "later version" in one_error_line(run_cli("predict", "llama", str(inputs), "--dataset", "mc",
-                                                     "--output", str(output)))
-    assert not output.exists()
-    assert "multiple-choice has no fine-tuning recipe" in one_error_line(run_cli("finetune", "llama", "--dataset", "mc"))
+    # A causal LM is refused at registration until benchhub runs local language models.
+    refused = one_error_line(run_cli("model", "add", "llama", str(folder)))
+    assert "LlamaForCausalLM is a generative model, and benchhub does not run local generative models yet" in refused
     assert json.loads(run_cli("leaderboard", "--dataset", "mc", "--format", "json", "--quiet", "--top", "10").stdout)
     hub = Hub.open()
     assert {row.model for row in hub.leaderboard(dataset="mc", progress=False).rows} == {f"baseline:{b}" for b in TASK.baselines}
-    assert [m.name for m in hub.models() if m.kind != "baseline"] == ["llama"]
-    with pytest.raises(NotFoundError, match="Model 'llama' has no evaluation on mc/test"):
-        hub.predictions(model="llama", dataset="mc")
-    # A baseline predicts on the same inputs, in the family's layout.
+    assert [m.name for m in hub.models() if m.kind != "baseline"] == []
+    # A baseline predicts on the inputs, in the family's layout.
+    inputs, output = tmp_path / "inputs.jsonl", tmp_path / "out.jsonl"
+    inputs.write_text("".join(json.dumps({"id": r["id"], "question": r["question"], "choices": r["choices"]}) + "\n" for r in TEST))
     summary = hub.predict("baseline:longest-choice", inputs, dataset="mc", output=output, progress=False)
     assert summary["examples"] == 40
     assert [json.loads(line)["choice"] for line in output.read_text().splitlines()] == [_longest(r["choices"]) for r in TEST]
