@@ -355,9 +355,9 @@ BAD_INPUTS = [
     ("source-and-splits", lambda d: {"source": write_csv(d / "d.csv", ROWS), "splits": {"train": d / "d.csv"}},
      InvalidInputError, r"^Give either one PATH or HUB_ID, or --split NAME=PATH once per split, not both\.$"),
     ("neither-source-nor-splits", lambda d: {}, InvalidInputError, r"^Give either one PATH or HUB_ID"),
-    ("unknown-task", lambda d: {"source": write_csv(d / "d.csv", ROWS), "task": "summarization"}, InvalidInputError,
-     r"^Unknown task 'summarization'; available tasks: multiple-choice, question-answering, text-classification, "
-     r"token-classification\.$"),
+    ("unknown-task", lambda d: {"source": write_csv(d / "d.csv", ROWS), "task": "speech-recognition"}, InvalidInputError,
+     r"^Unknown task 'speech-recognition'; available tasks: multiple-choice, question-answering, summarization, "
+     r"text-classification, token-classification, translation\.$"),
     ("bad-split-name", lambda d: {"splits": {"my split": write_csv(d / "d.csv", ROWS)}}, DatasetFormatError,
      r"^Split name 'my split' is not allowed"),
     ("empty-split-column-value", _file("parts.csv", "text,label,part\na,x,train\nb,y,\n", split_column="part"), DatasetFormatError,
