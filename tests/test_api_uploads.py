@@ -294,6 +294,8 @@ def test_an_error_keeps_both_wordings_across_processes():
     import pickle
 
     error = InvalidInputError.naming(lambda spell: f"{spell.setting('doc_stride')} and {spell.column('text_pair')}")
+    # The round trip multiprocessing makes when a job's process reports its error to the worker; the bytes are this
+    # test's own, never a user's file (DESIGN.md: never unpickle user-supplied files).
     copied = pickle.loads(pickle.dumps(error))
     assert (str(copied), copied.in_fields) == ("--doc-stride and --text-pair-column", "settings.doc_stride and columns.text_pair")
     assert InvalidInputError("plain").in_fields == "plain"
