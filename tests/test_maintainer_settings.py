@@ -137,7 +137,7 @@ def test_a_job_queued_before_the_limits_change_runs_under_the_new_ones(arena, ti
     (failed,) = hub.submissions(BENCH, user="alice", phase="test")
     assert failed.status == "failed"
     assert failed.error == "The model was stopped: it ran longer than the phase's time limit of 2 s."
-    assert scoring_errors(hub) == {made.id: "stopped: it ran longer than the phase's time limit of 2 s"}
+    assert scoring_errors(hub, BENCH) == {made.id: "stopped: it ran longer than the phase's time limit of 2 s"}
 
 
 def test_a_raised_model_size_limit_lets_a_bigger_archive_through_the_body_limit(arena, tiny_bert, tmp_path):

@@ -137,7 +137,7 @@ ERROR_CASES = [
     ("GET", "/api/datasets/nope", None, "anonymous", 404, "DatasetNotFoundError", "No dataset named 'nope'; registered datasets: alpha, beta"),
     ("GET", "/api/models/nope", None, "anonymous", 404, "ModelNotFoundError", "No model named 'nope'"),
     ("GET", "/api/evaluations/999999", None, "user", 404, "NotFoundError", "No evaluation with id 999999"),
-    ("GET", "/api/tasks/translation/top", None, "anonymous", 404, "NotFoundError", "Unknown task 'translation'"),
+    ("GET", "/api/tasks/speech-recognition/top", None, "anonymous", 404, "NotFoundError", "Unknown task 'speech-recognition'"),
     ("GET", "/api/no-such-route", None, "anonymous", 404, "HTTPError", "Not Found"),
     ("GET", "/api/leaderboards/alpha?top=0", None, "anonymous", 422, "InvalidInputError", "query.top: Input should be greater than or equal to 1"),
     ("GET", "/api/leaderboards/alpha?metric=bleu", None, "anonymous", 422, "InvalidInputError", "Metric 'bleu' is not reported"),

@@ -51,11 +51,12 @@ def export_onnx(checkpoint: Path, task: str, folder: Path, *, fuse: bool = True,
     import torch
     import transformers
 
-    from benchhub.tasks.registry import TASKS
+    from benchhub.tasks.registry import runnable_heads
 
-    if task not in TASKS:
-        raise ExportError(f"Export supports {', '.join(TASKS)} models; this model's task is {task}.")
-    auto_class_name, outputs = TASKS[task].auto_class, TASKS[task].head_outputs
+    exportable = {family.name: family for family in runnable_heads()}
+    if task not in exportable:
+        raise ExportError(f"Export supports {', '.join(exportable)} models; this model's task is {task}.")
+    auto_class_name, outputs = exportable[task].auto_class, exportable[task].head_outputs
     vet_checkpoint(checkpoint)
     started = time.perf_counter()
     with quiet_transformers():
