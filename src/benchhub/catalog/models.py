@@ -34,6 +34,7 @@ from benchhub.results import ModelRecord
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo
 from benchhub.store.tables import ModelRow
+from benchhub.tasks.base import head_suffixes
 from benchhub.tasks.registry import (
     TASKS,
     checkpoint_refusal,
@@ -266,7 +267,7 @@ def checkpoint_info(folder: Path) -> dict[str, Any]:
 
 
 def _heads() -> str:
-    names = [f"{task.name} (*{task.head_suffix})" for task in runnable_heads()]
+    names = [f"{task.name} ({', '.join(f'*{suffix}' for suffix in head_suffixes(task))})" for task in runnable_heads()]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 

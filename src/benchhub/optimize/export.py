@@ -53,7 +53,7 @@ def export_onnx(checkpoint: Path, task: str, folder: Path, *, fuse: bool = True,
 
     from benchhub.tasks.registry import runnable_heads
 
-    exportable = {family.name: family for family in runnable_heads()}
+    exportable = {family.name: family for family in runnable_heads() if family.exports_onnx}
     if task not in exportable:
         raise ExportError(f"Export supports {', '.join(exportable)} models; this model's task is {task}.")
     auto_class_name, outputs = exportable[task].auto_class, exportable[task].head_outputs

@@ -105,10 +105,13 @@ class Task(Protocol):
     seed: int
     transformers_defaults: tuple[tuple[str, Any], ...]
     # The transformers auto class of this task's head, the suffix of architectures that have that
-    # head (`BertForSequenceClassification`), and the raw outputs the head produces.
+    # head (`BertForSequenceClassification`; several for families that run language models of either kind:
+    # ("ForCausalLM", "LMHeadModel", ...)), and the raw outputs the head produces. `exports_onnx`: whether
+    # `benchhub optimize` exports its checkpoints to ONNX.
     auto_class: str
-    head_suffix: str
+    head_suffix: str | tuple[str, ...]
     head_outputs: tuple[str, ...]
+    exports_onnx: bool
 
     # How people read it: its title, the metrics a board shows beside the ranking one, and the
     # predictions-file layout (a phrase for forms, and the name a submission is stored under).
@@ -312,6 +315,7 @@ class TaskFamily:
     internal_options: frozenset[str] = frozenset()
     # Whether a rules file (`benchhub model add NAME rules.yaml`) makes a baseline of this family.
     takes_rules: bool = False
+    exports_onnx: bool = True
 
     @property
     def sample(self) -> Sample | None:
@@ -509,10 +513,15 @@ def check_columns(task: Task, columns: dict[str, str | None]) -> dict[str, str |
     return {role: columns.get(role) for role in allowed}
 
 
+def head_suffixes(task: Task) -> tuple[str, ...]:
+    """The ends of the architecture names whose head `task` runs."""
+    return (task.head_suffix,) if isinstance(task.head_suffix, str) else tuple(task.head_suffix)
+
+
 def has_head(task: Task, architectures: Any) -> bool:
     """Whether a config's `architectures` include one with `task`'s head."""
     return isinstance(architectures, list) and any(
-        isinstance(name, str) and name.endswith(task.head_suffix) for name in architectures
+        isinstance(name, str) and name.endswith(head_suffixes(task)) for name in architectures
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchhub.errors import InvalidInputError
-from benchhub.tasks.base import Task, has_head
+from benchhub.tasks.base import Task, has_head, head_suffixes
 from benchhub.tasks.multiple_choice.task import MultipleChoice
 from benchhub.tasks.question_answering.task import QuestionAnswering
 from benchhub.tasks.summarization.task import Summarization
@@ -37,4 +37,5 @@ def checkpoint_refusal(architectures: object) -> str | None:
 
 def runnable_heads() -> list[Task]:
     """The tasks that run transformers checkpoints of their head today."""
-    return [task for task in TASKS.values() if task.checkpoint_refusal([f"Model{task.head_suffix}"]) is None]
+    return [task for task in TASKS.values()
+            if task.checkpoint_refusal([f"Model{suffix}" for suffix in head_suffixes(task)]) is None]
