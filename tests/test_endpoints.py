@@ -1,0 +1,330 @@
+"""The OpenAI-compatible endpoint client: retries honouring Retry-After, the response cache (an interrupted run
+resumes without paying twice), bounded concurrency, timeouts, the API key kept out of everything stored; and
+a real server, `transformers serve`, answering both routes with the same greedy text as the model in-process.
+
+The retry, cache and concurrency tests talk to a real HTTP server (the standard library's) whose answers each
+test scripts: 429 and 503 with Retry-After, slow answers, errors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from benchhub.errors import InvalidInputError
+from benchhub.models.endpoints import (
+    Endpoint,
+    EndpointClient,
+    EndpointError,
+    completion_text,
+    prompt_logprobs,
+    request_key,
+    retry_delay,
+)
+from tests.fixtures.tiny_lm import CHAT_TEMPLATE, build_tiny_causal_lm
+
+OK = {"choices": [{"index": 0, "text": "four", "finish_reason": "stop"}]}
+
+
+class Scripted:
+    """A real HTTP server on 127.0.0.1 whose answers a test scripts: `answer(request_number, body, headers)`
+    returns (status, headers, payload, delay seconds)."""
+
+    def __init__(self, answer: Callable[[int, dict[str, Any], dict[str, str]], tuple[int, dict[str, str], Any, float]]):
+        self.answer, self.requests, self.in_flight, self.most_in_flight = answer, [], 0, 0
+        self.lock = threading.Lock()
+        scripted = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with scripted.lock:
+                    scripted.requests.append((self.path, body, dict(self.headers)))
+                    number = len(scripted.requests)
+                    scripted.in_flight += 1
+                    scripted.most_in_flight = max(scripted.most_in_flight, scripted.in_flight)
+                try:
+                    status, headers, payload, delay = scripted.answer(number, body, dict(self.headers))
+                    time.sleep(delay)
+                    data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                finally:
+                    with scripted.lock:
+                        scripted.in_flight -= 1
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def scripted() -> Iterator[Callable[..., Scripted]]:
+    servers: list[Scripted] = []
+
+    def start(answer: Callable[..., tuple[int, dict[str, str], Any, float]]) -> Scripted:
+        servers.append(Scripted(answer))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def client_for(server: Scripted, *, cache: Path | None = None, waits: list[float] | None = None, **options: Any) -> EndpointClient:
+    endpoint = Endpoint(server.base_url, "tiny", **options)
+    return EndpointClient(endpoint, cache_folder=cache, sleep=(waits.append if waits is not None else lambda _: None))
+
+
+# Retries -------------------------------------------------------------------------------------------------------
+
+
+def test_429_and_503_are_retried_after_the_servers_retry_after(scripted):
+    later = formatdate(time.time() + 7, usegmt=True)
+    script = {1: (429, {"Retry-After": "3"}, {"error": {"message": "slow down"}}, 0),
+              2: (503, {"Retry-After": later}, "busy", 0)}
+    server = scripted(lambda n, body, headers: script.get(n, (200, {}, OK, 0)))
+    waits: list[float] = []
+    with client_for(server, waits=waits) as client:
+        answer = client.send({"prompt": "2+2=", "max_tokens": 4})
+    assert completion_text(answer) == "four"
+    assert len(server.requests) == 3
+    assert waits[0] == 3.0
+    assert 5.0 <= waits[1] <= 7.0  # an HTTP date: the seconds until then
+    assert server.requests[0][0] == "/v1/completions"
+    assert server.requests[0][1] == {"model": "tiny", "prompt": "2+2=", "max_tokens": 4}
+
+
+def test_without_retry_after_the_backoff_grows_and_is_capped():
+    delays = [retry_delay(attempt, None, cap=10.0) for attempt in range(1, 9)]
+    assert 0.5 <= delays[0] <= 1.5 and 1.0 <= delays[1] <= 3.0 and 2.0 <= delays[2] <= 6.0
+    assert max(delays) == 10.0
+    assert retry_delay(1, "120", cap=60.0) == 60.0
+    assert retry_delay(1, "garbage", cap=60.0) <= 1.5
+
+
+def test_a_server_that_keeps_failing_ends_in_one_line_after_the_retries(scripted):
+    server = scripted(lambda n, body, headers: (503, {"Retry-After": "0"}, {"error": {"message": "overloaded"}}, 0))
+    with client_for(server, max_retries=2) as client, pytest.raises(EndpointError) as raised:
+        client.send({"prompt": "x"})
+    assert str(raised.value) == (
+        f"The endpoint {server.base_url}/completions (model 'tiny') failed 3 times: HTTP 503: overloaded. Nothing is lost: "
+        "answers so far are cached, so running the evaluation again resumes where it stopped.")
+    assert len(server.requests) == 3
+
+
+def test_a_refusal_is_not_retried_and_names_the_servers_message(scripted):
+    server = scripted(lambda n, body, headers: (404, {}, {"error": {"message": "model 'tiny' not found"}}, 0))
+    with client_for(server) as client, pytest.raises(EndpointError, match=r"refused a request: HTTP 404: model 'tiny' not found\."):
+        client.send({"prompt": "x"})
+    assert len(server.requests) == 1
+
+
+def test_a_slow_answer_times_out_and_is_retried(scripted):
+    server = scripted(lambda n, body, headers: (200, {}, OK, 1.0 if n == 1 else 0))
+    waits: list[float] = []
+    with client_for(server, timeout_seconds=0.3, waits=waits) as client:
+        assert completion_text(client.send({"prompt": "x"})) == "four"
+    assert len(server.requests) == 2 and len(waits) == 1
+
+
+def test_an_answer_that_is_not_a_completion_is_one_line(scripted):
+    server = scripted(lambda n, body, headers: (200, {}, {"hello": "world"}, 0))
+    with client_for(server) as client, pytest.raises(EndpointError, match="not an OpenAI-style completion"):
+        client.send({"prompt": "x"})
+
+
+def test_an_unreachable_server_says_so(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = EndpointClient(Endpoint(f"http://127.0.0.1:{port}/v1", "tiny", max_retries=1), sleep=lambda _: None)
+    with client, pytest.raises(EndpointError, match=r"failed 2 times: cannot connect \(ConnectError\)"):
+        client.send({"prompt": "x"})
+
+
+# The cache -------------------------------------------------------------------------------------------------------
+
+
+def test_answers_are_cached_by_the_full_request(scripted, tmp_path):
+    server = scripted(lambda n, body, headers: (200, {}, {"choices": [{"text": f"answer {n}"}]}, 0))
+    with client_for(server, cache=tmp_path / "cache") as client:
+        first = client.send({"prompt": "a", "max_tokens": 4})
+        again = client.send({"prompt": "a", "max_tokens": 4})
+        other = client.send({"prompt": "a", "max_tokens": 5})
+    assert completion_text(first) == completion_text(again) == "answer 1"
+    assert completion_text(other) == "answer 2"
+    assert len(server.requests) == 2
+    assert (client.cache.hits, client.sent) == (1, 2)
+
+
+def test_an_interrupted_run_resumes_without_sending_answered_requests_again(scripted, tmp_path):
+    healthy = threading.Event()
+
+    def answer(n: int, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict[str, str], Any, float]:
+        if not healthy.is_set() and body["prompt"] == "p5":
+            return 500, {}, "crashed", 0
+        return 200, {}, {"choices": [{"text": body["prompt"].upper()}]}, 0
+
+    server = scripted(answer)
+    bodies = [{"prompt": f"p{i}"} for i in range(10)]
+    with client_for(server, cache=tmp_path / "cache", max_retries=0, concurrency=1) as client, pytest.raises(EndpointError):
+        client.send_all(bodies)
+    assert len(server.requests) == 6  # p0..p4 answered, p5 failed
+    healthy.set()
+    with client_for(server, cache=tmp_path / "cache", concurrency=3) as client:
+        answers = client.send_all(bodies)
+    assert [completion_text(a) for a in answers] == [f"P{i}" for i in range(10)]
+    assert sorted(body["prompt"] for _, body, _ in server.requests[6:]) == [f"p{i}" for i in range(5, 10)]
+    assert client.cache.hits == 5
+
+
+def test_concurrency_is_bounded(scripted):
+    server = scripted(lambda n, body, headers: (200, {}, {"choices": [{"text": body["prompt"]}]}, 0.15))
+    with client_for(server, concurrency=3) as client:
+        answers = client.send_all([{"prompt": str(i)} for i in range(12)])
+    assert [completion_text(a) for a in answers] == [str(i) for i in range(12)]
+    assert server.most_in_flight == 3
+
+
+# The API key --------------------------------------------------------------------------------------------------
+
+
+def test_the_api_key_is_sent_but_never_stored(scripted, tmp_path, monkeypatch):
+    secret = "sk-test-" + "x" * 24
+    monkeypatch.setenv("BENCHHUB_TEST_KEY", secret)
+    server = scripted(lambda n, body, headers: (200, {}, OK, 0))
+    endpoint = Endpoint(server.base_url, "tiny", api_key_env="BENCHHUB_TEST_KEY")
+    with EndpointClient(endpoint, cache_folder=tmp_path / "cache") as client:
+        client.send({"prompt": "x"})
+    assert server.requests[0][2]["Authorization"] == f"Bearer {secret}"
+    assert endpoint.options()["api_key_env"] == "BENCHHUB_TEST_KEY"
+    assert secret not in json.dumps(endpoint.options()) and secret not in repr(endpoint)
+    stored = "".join(path.read_text() for path in (tmp_path / "cache").rglob("*.json"))
+    assert stored and secret not in stored
+    assert request_key(endpoint, {"prompt": "x"}) == request_key(Endpoint(server.base_url, "tiny"), {"prompt": "x"})
+
+
+def test_a_missing_key_variable_and_bad_options_are_one_line(monkeypatch):
+    monkeypatch.delenv("BENCHHUB_NO_SUCH_KEY", raising=False)
+    with pytest.raises(InvalidInputError, match=r"^The environment variable BENCHHUB_NO_SUCH_KEY that holds .* export BENCHHUB_NO_SUCH_KEY=\.\.\. before evaluating\.$"):
+        EndpointClient(Endpoint("http://127.0.0.1:1/v1", "m", api_key_env="BENCHHUB_NO_SUCH_KEY"))
+    with pytest.raises(InvalidInputError, match="names an environment variable .* not a key"):
+        Endpoint("http://127.0.0.1:1/v1", "m", api_key_env="sk-abc123")
+    with pytest.raises(InvalidInputError, match="must not hold credentials"):
+        Endpoint("http://user:sk-secret@127.0.0.1:1/v1", "m")
+    with pytest.raises(InvalidInputError, match="is not an http"):
+        Endpoint("file:///etc/passwd", "m")
+    with pytest.raises(InvalidInputError, match="route 'embeddings' is not supported"):
+        Endpoint("http://127.0.0.1:1/v1", "m", route="embeddings")
+
+
+def test_prompt_logprobs_are_read_where_the_server_returns_them():
+    echoed = {"choices": [{"text": "Q: a A: b", "logprobs": {"tokens": ["Q", ":", " a"], "token_logprobs": [None, -1.5, -0.25],
+                                                             "text_offset": [0, 1, 2]}}]}
+    assert prompt_logprobs(echoed) == ([None, -1.5, -0.25], [0, 1, 2])
+    assert prompt_logprobs(OK) is None
+
+
+# A real server: transformers serve -------------------------------------------------------------------------------
+
+
+CORPUS = ["the cat sat on the mat", "a dog ran in the park", "question what is two plus two answer four",
+          "the sun is hot and the moon is cold", "birds can fly and fish can swim"] * 4
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """`transformers serve` on 127.0.0.1 with a tiny GPT-2 (with a chat template), offline."""
+    folder = build_tiny_causal_lm(tmp_path_factory.mktemp("served") / "tiny-gpt2", CORPUS, seed=3, chat_template=CHAT_TEMPLATE)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(Path(sys.executable).parent / "transformers"), "serve", str(folder), "--host", "127.0.0.1",
+               "--port", str(port), "--device", "cpu"]
+    log = tmp_path_factory.mktemp("served-log") / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"})
+    import httpx
+
+    deadline = time.monotonic() + 240
+    try:
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, f"transformers serve exited: {log.read_text()[-2000:]}"
+            assert time.monotonic() < deadline, f"transformers serve did not start in 240 s: {log.read_text()[-2000:]}"
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}/v1", folder
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def in_process_greedy(folder: Path, prompt: str, max_new_tokens: int) -> str:
+    import torch
+    import transformers
+
+    tokenizer = transformers.AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+    model = transformers.AutoModelForCausalLM.from_pretrained(folder, trust_remote_code=False, use_safetensors=True).eval()
+    encoded = tokenizer(prompt, return_tensors="pt")
+    with torch.inference_mode():
+        generated = model.generate(**encoded, max_new_tokens=max_new_tokens, do_sample=False,
+                                   pad_token_id=tokenizer.pad_token_id)
+    return tokenizer.decode(generated[0, encoded["input_ids"].shape[1]:], skip_special_tokens=True)
+
+
+def test_transformers_serve_completions_match_the_model_run_in_process(served, tmp_path):
+    base_url, folder = served
+    prompts = ["the cat sat", "birds can", "question what is two plus two answer"]
+    with EndpointClient(Endpoint(base_url, str(folder), concurrency=2), cache_folder=tmp_path / "cache") as client:
+        answers = client.send_all([{"prompt": p, "max_tokens": 6, "temperature": 0} for p in prompts])
+    served_texts = [completion_text(a) for a in answers]
+    assert served_texts == [in_process_greedy(folder, p, 6) for p in prompts]
+    assert all(text.strip() for text in served_texts)
+
+
+def test_transformers_serve_chat_route_answers_and_returns_no_prompt_logprobs(served, tmp_path):
+    base_url, folder = served
+    with EndpointClient(Endpoint(base_url, str(folder), route="chat")) as client:
+        answer = client.send({"messages": [{"role": "user", "content": "the cat"}], "max_tokens": 5, "temperature": 0})
+    assert answer["object"] == "chat.completion"
+    assert isinstance(completion_text(answer), str)
+    with EndpointClient(Endpoint(base_url, str(folder))) as client:
+        echoed = client.send({"prompt": "the cat sat", "max_tokens": 1, "temperature": 0, "echo": True, "logprobs": 1})
+    assert prompt_logprobs(echoed) is None  # transformers serve ignores echo and logprobs
