@@ -328,3 +328,30 @@ def test_transformers_serve_chat_route_answers_and_returns_no_prompt_logprobs(se
     with EndpointClient(Endpoint(base_url, str(folder))) as client:
         echoed = client.send({"prompt": "the cat sat", "max_tokens": 1, "temperature": 0, "echo": True, "logprobs": 1})
     assert prompt_logprobs(echoed) is None  # transformers serve ignores echo and logprobs
+
+
+# Registration --------------------------------------------------------------------------------------------------
+
+
+def test_an_endpoint_registers_by_its_url_with_the_keys_name_only(tmp_path, monkeypatch):
+    from benchhub import Hub
+
+    monkeypatch.setenv("BENCHHUB_TEST_KEY", "sk-never-stored")
+    with Hub.open(tmp_path / "hub") as hub:
+        record = hub.add_model("served", "http://127.0.0.1:8000/v1",
+                               endpoint={"model": "tiny", "route": "chat", "api_key_env": "BENCHHUB_TEST_KEY"})
+        again = hub.add_model("served", "http://127.0.0.1:8000/v1/", exist_ok=True,
+                              endpoint={"model": "tiny", "route": "chat", "api_key_env": "BENCHHUB_TEST_KEY"})
+        other = hub.add_model("other", "http://127.0.0.1:8000/v1", endpoint={"model": "tiny"})
+        with pytest.raises(InvalidInputError, match=r"^An endpoint needs the server's name for the model"):
+            hub.add_model("nameless", "http://127.0.0.1:8000/v1")
+        with pytest.raises(InvalidInputError, match=r"^--endpoint-model and the other endpoint options belong to"):
+            hub.add_model("mixed", str(tmp_path / "preds.jsonl"), kind="predictions", endpoint={"model": "tiny"})
+        names = [m.name for m in hub.models()]
+    assert record.kind == "openai" and record.source == "http://127.0.0.1:8000/v1"
+    assert record.options == {"endpoint": {"base_url": "http://127.0.0.1:8000/v1", "model": "tiny", "route": "chat",
+                                           "api_key_env": "BENCHHUB_TEST_KEY", "concurrency": 4, "timeout_seconds": 120.0}}
+    assert again.fingerprint == record.fingerprint != other.fingerprint  # the route is part of what is asked
+    assert sorted(names) == ["other", "served"]  # nothing half-registered by the refusals
+    stored = b"".join(path.read_bytes() for path in (tmp_path / "hub").rglob("*") if path.is_file())
+    assert b"sk-never-stored" not in stored

@@ -125,14 +125,17 @@ class Hub:
             return dataset_service.dataset_info(dataset_service.get_dataset_row(session, name))
 
     def add_model(self, name: str, source: str | Path, *, kind: str | None = None, label_map: str | None = None,
-                  na_probs: str | Path | None = None, revision: str | None = None, exist_ok: bool = False) -> ModelRecord:
-        """Registers a transformers checkpoint, a predictions file (with optional QA no-answer probabilities)
-        or a regex-rules baseline. With `exist_ok`, registering the same content (kind, fingerprint, options)
-        under a name again returns the registered model, so a script can run again; other content is refused."""
+                  na_probs: str | Path | None = None, revision: str | None = None, exist_ok: bool = False,
+                  endpoint: dict[str, Any] | None = None) -> ModelRecord:
+        """Registers a transformers checkpoint, a predictions file (with optional QA no-answer probabilities),
+        a regex-rules baseline, or an OpenAI-compatible server (`source` its base URL up to /v1, `endpoint` the
+        server's model name and how to reach it: {"model", "route", "api_key_env", "concurrency",
+        "timeout_seconds"}). With `exist_ok`, registering the same content (kind, fingerprint, options) under a
+        name again returns the registered model, so a script can run again; other content is refused."""
         with self._sessions() as session:
             return model_service.add_model(
                 session, self.artifacts, name, str(source), kind=kind, label_map=label_map,
-                na_probs=str(na_probs) if na_probs else None, revision=revision, exist_ok=exist_ok,
+                na_probs=str(na_probs) if na_probs else None, revision=revision, exist_ok=exist_ok, endpoint=endpoint,
             )
 
     def remove_model(self, name: str, *, cascade: bool = False) -> Removal:

@@ -48,6 +48,13 @@ def _load(row: ModelRow, dataset: DatasetRow, *, artifacts: ArtifactStore, train
     if row.kind == "onnx":
         return _onnx(row, dataset, artifacts, settings)
     task = get_task(dataset.task)
+    if row.kind == "openai":
+        from benchhub.models.endpoints import Endpoint
+
+        # Answers are kept with the model (`models/NAME`), so removing it removes them.
+        return task.endpoint_model(Endpoint(row.source, **{k: v for k, v in row.options["endpoint"].items() if k != "base_url"}),
+                                   dataset_facts(dataset), settings=settings,
+                                   cache_folder=artifacts.path(f"models/{row.name}/responses"))
     if row.kind == "predictions":
         na_probs = row.options.get("na_probs")
         return task.predictions_model(artifacts.path(row.source), dataset_facts(dataset),

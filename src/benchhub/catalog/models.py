@@ -25,6 +25,7 @@ from benchhub.models.checkpoints import (
     folder_size,
     resolve_checkpoint,
 )
+from benchhub.models.endpoints import Endpoint
 from benchhub.models.fingerprints import FINGERPRINT_VERSION
 from benchhub.models.labels import parse_label_map
 from benchhub.models.model_files import read_json_object
@@ -51,7 +52,7 @@ RULE_SUFFIXES = (".yaml", ".yml")
 def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str, *, kind: str | None = None,
               label_map: str | None = None, na_probs: str | None = None, revision: str | None = None,
               exist_ok: bool = False, owner_id: int | None = None, in_hub: bool = False,
-              check: Callable[[ModelRow], None] | None = None) -> ModelRecord:
+              check: Callable[[ModelRow], None] | None = None, endpoint: dict[str, Any] | None = None) -> ModelRecord:
     """Registers a model; predictions files (and no-answer probabilities) and rule files are copied into the hub.
     `owner_id` is the user who uploaded it through the server.
 
@@ -59,6 +60,11 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
     it is stored relative to the artifact store, so the hub's home can move. A folder registered from elsewhere is
     the user's and keeps its absolute path. `check(row)` runs in the transaction that inserts the row, once its
     files are in place, and may refuse it (an upload's storage quota, under its owner's lock).
+
+    An http(s) `source` is an OpenAI-compatible server's base URL (kind "openai"); `endpoint` holds the rest of
+    `models.endpoints.Endpoint` (model, route, api_key_env, concurrency, timeout_seconds). Its key's *name* is
+    stored, never the key. The fingerprint is the URL, model name and route: benchhub cannot see the weights
+    behind a server, so a model changed behind the same name is the same model to it (its provenance says so).
 
     With `exist_ok`, a model of this name with the same kind, fingerprint and options is returned as it is (so a
     script can run again); one with other content is refused.
@@ -80,6 +86,9 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         options["label_map"] = parse_label_map(label_map)
     if na_probs and kind != "predictions":
         raise InvalidInputError(f"--na-probs belongs to a SQuAD predictions file (kind predictions), not a {kind} model.")
+    if endpoint and kind != "openai":
+        raise InvalidInputError(f"--endpoint-model and the other endpoint options belong to an OpenAI-compatible server "
+                                f"(a SOURCE of http://HOST:PORT/v1), not a {kind} model.")
     # An existing row is compared under the fingerprint definition it was stored with.
     version = int((existing.info or {}).get("fingerprint_version", 1)) if existing is not None else FINGERPRINT_VERSION
     copies: dict[str, Path] = {}  # hub path -> the user's file, copied once nothing is left to refuse
@@ -90,6 +99,13 @@ def add_model(session: Session, artifacts: ArtifactStore, name: str, source: str
         stored_source = artifacts.relative(folder) if in_hub else str(folder)
         if revision:
             options["revision"] = revision
+    elif kind == "openai":
+        served = Endpoint(source, **(endpoint or {}))
+        options["endpoint"] = served.options()
+        fingerprint = hashlib.sha256(canonical_json(
+            {"openai": served.base_url, "model": served.model, "route": served.route}).encode("utf-8")).hexdigest()
+        stored_source = served.base_url
+        info = {"served_by": "an OpenAI-compatible server; benchhub sees its answers, not its weights"}
     elif kind == "onnx":
         folder = Path(source).expanduser().resolve()
         external = vet_onnx_folder(folder)
@@ -186,6 +202,8 @@ def checkpoint_folder(row: ModelRow, artifacts: ArtifactStore) -> Path:
 
 
 def infer_kind(source: str) -> str:
+    if source.startswith(("http://", "https://")):
+        return "openai"
     path = Path(source).expanduser()
     if (path / "model.onnx").is_file():
         return "onnx"

@@ -172,24 +172,34 @@ def _model_add_help() -> str:
     return ("Register a model. Built-in baselines (e.g. baseline:tfidf-logreg, baseline:sliding-window) need no registration.\n\n"
             f"SOURCE is a transformers checkpoint folder or hub id (safetensors only, with the head of a family: {heads}; and no code "
             "of its own: auto_map or unknown model types are refused); an ONNX folder (model.onnx with config.json and "
-            f"tokenizer files; external data must stay inside it); a predictions file ({files}); or regex rules (.yaml).")
+            f"tokenizer files; external data must stay inside it); a predictions file ({files}); regex rules (.yaml); or "
+            "an OpenAI-compatible server (vLLM, TGI, llama.cpp, Ollama, transformers serve) by its base URL, "
+            "http://HOST:PORT/v1, with --endpoint-model.")
 
 
 @model_app.command("add", help=_model_add_help())
 def model_add(
     name: Annotated[str, typer.Argument(help="Name to register the model under.")],
-    source: Annotated[str, typer.Argument(help="Checkpoint folder or hub id, ONNX folder (model.onnx), predictions file, or rules (.yaml).")],
-    kind: Annotated[Optional[str], typer.Option("--kind", help="transformers | onnx | predictions | rules (default: from SOURCE).")] = None,
+    source: Annotated[str, typer.Argument(help="Checkpoint folder or hub id, ONNX folder (model.onnx), predictions file, rules (.yaml), or an OpenAI-compatible server's URL (http://HOST:PORT/v1).")],
+    kind: Annotated[Optional[str], typer.Option("--kind", help="transformers | onnx | predictions | rules | openai (default: from SOURCE).")] = None,
     label_map: Annotated[Optional[str], typer.Option("--label-map", help="MODEL_LABEL=DATASET_LABEL,... when names differ.")] = None,
     na_probs: Annotated[Optional[Path], typer.Option("--na-probs", help="QA predictions: no-answer probabilities JSON {id: p}.")] = None,
     revision: Annotated[Optional[str], typer.Option("--revision", help="Hub revision (for hub ids).")] = None,
     exist_ok: Annotated[bool, typer.Option("--exist-ok", help="If NAME holds the same model already (kind, fingerprint, options), keep it and succeed (another is refused).")] = False,
+    endpoint_model: Annotated[Optional[str], typer.Option("--endpoint-model", help="Endpoints (SOURCE http://HOST:PORT/v1): the server's name for the model.")] = None,
+    route: Annotated[Optional[str], typer.Option("--route", help="Endpoints: completions (default) or chat (/v1/chat/completions, the server applies its chat template).")] = None,
+    api_key_env: Annotated[Optional[str], typer.Option("--api-key-env", help="Endpoints: the NAME of the environment variable holding the API key (the key is never stored).")] = None,
+    concurrency: Annotated[Optional[int], typer.Option("--concurrency", help="Endpoints: requests in flight at once (default 4).")] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", help="Endpoints: seconds to wait for one answer (default 120).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     started = datetime.now(timezone.utc)
+    given = {"model": endpoint_model, "route": route, "api_key_env": api_key_env, "concurrency": concurrency,
+             "timeout_seconds": timeout}
+    endpoint = {key: value for key, value in given.items() if value is not None} or None
     with _hub() as hub:
         record = hub.add_model(name, source, kind=kind, label_map=label_map, na_probs=na_probs, revision=revision,
-                               exist_ok=exist_ok)
+                               exist_ok=exist_ok, endpoint=endpoint)
     if as_json:
         _print_json(record.to_dict())
         return

@@ -31,7 +31,7 @@ from benchhub.errors import (
     NotFoundError,
     PredictionsFormatError,
 )
-from benchhub.models.base import NETWORK_KINDS
+from benchhub.models.base import NETWORK_KINDS, SETTINGS_KINDS
 from benchhub.results import Evaluation
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import DatasetRow, EvaluationRow, ModelRow
@@ -191,7 +191,7 @@ def same_evaluation(statement: Any, key: str, model: ModelRow, dataset: DatasetR
 
 
 def model_settings(task: Any, kind: str, overrides: dict[str, Any]) -> dict[str, Any]:
-    """The task's transformers settings with the given overrides, for transformers and ONNX models; other kinds take none."""
+    """The task's model settings with the given overrides, for transformers, ONNX and endpoint models; other kinds take none."""
     defaults = dict(task.transformers_defaults)
     given = {name: value for name, value in overrides.items() if value is not None}
     unknown = sorted(set(given) - set(defaults))
@@ -202,7 +202,7 @@ def model_settings(task: Any, kind: str, overrides: dict[str, Any]) -> dict[str,
         )
     for name, value in given.items():
         task.check_setting(name, value)
-    return {**defaults, **given} if kind in NETWORK_KINDS else {}
+    return {**defaults, **given} if kind in SETTINGS_KINDS else {}
 
 
 def cache_key(model: ModelRow, dataset: DatasetRow, split: str, task: Any, task_config: dict[str, Any]) -> str:

@@ -13,11 +13,15 @@ import numpy as np
 
 from benchhub.data.records import Split
 
-# "baseline" is the built-in baselines' kind; a user's regex rules are "rules", a model of their own.
-KINDS = ("transformers", "onnx", "baseline", "predictions", "rules")
+# "baseline" is the built-in baselines' kind; a user's regex rules are "rules", a model of their own; "openai" is a
+# model behind an OpenAI-compatible server (models/endpoints.py).
+KINDS = ("transformers", "onnx", "baseline", "predictions", "rules", "openai")
 # Kinds fitted on each dataset's train split: what one costs to run depends on the dataset it was fitted on.
 FITTED_PER_DATASET = ("baseline",)
-NETWORK_KINDS = ("transformers", "onnx")  # models that take the task's transformers settings (max_length, ...)
+NETWORK_KINDS = ("transformers", "onnx")  # networks benchhub runs itself, from files it fingerprints
+# Models that take the task's model settings (max_length, generation settings, ...): networks and endpoints
+# ("openai": an OpenAI-compatible server that generates or scores text).
+SETTINGS_KINDS = (*NETWORK_KINDS, "openai")
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ class Endpoint:
     """Where an OpenAI-compatible server is and how to talk to it (what a model of kind "openai" stores)."""
 
     base_url: str                       # up to and including /v1: http://127.0.0.1:8000/v1
-    model: str                          # the server's name for the model
+    model: str = ""                     # the server's name for the model (required)
     route: str = "completions"          # "completions" or "chat"
     api_key_env: str | None = None      # the NAME of the environment variable holding the key
     concurrency: int = 4
@@ -53,6 +53,7 @@ class Endpoint:
     max_backoff_seconds: float = 60.0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "base_url", str(self.base_url).rstrip("/"))  # .../v1/ is .../v1
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InvalidInputError(f"Endpoint URL {self.base_url!r} is not an http(s) URL; give the server's base URL "
@@ -63,7 +64,8 @@ class Endpoint:
         if self.route not in ROUTES:
             raise InvalidInputError(f"Endpoint route {self.route!r} is not supported; use completions or chat.")
         if not self.model or not isinstance(self.model, str):
-            raise InvalidInputError("An endpoint needs the server's model name (--endpoint-model).")
+            raise InvalidInputError("An endpoint needs the server's name for the model: give --endpoint-model NAME (its "
+                                    "GET /v1/models lists them).")
         if self.api_key_env is not None and (not self.api_key_env or set(self.api_key_env) - ENV_NAME_CHARACTERS
                                              or self.api_key_env[0].isdigit()):
             raise InvalidInputError(f"--api-key-env names an environment variable (letters, digits, _), not a key; got "
@@ -77,7 +79,7 @@ class Endpoint:
 
     @property
     def url(self) -> str:
-        return f"{self.base_url.rstrip('/')}/{ROUTES[self.route]}"
+        return f"{self.base_url}/{ROUTES[self.route]}"
 
     def options(self) -> dict[str, Any]:
         """What a model row stores (and provenance shows): everything but secrets, which it never holds."""

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from benchhub.data.records import ColumnMapping, DatasetFacts
     from benchhub.metrics.bootstrap import PairedDifference
     from benchhub.models.base import Model, RunOutput
+    from benchhub.models.endpoints import Endpoint
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,11 @@ class Task(Protocol):
                      settings: dict[str, Any], runtime: str) -> Model:
         """This family's transformers adapter for a checkpoint (runtime "torch") or an ONNX folder ("onnx")."""
 
+    def endpoint_model(self, endpoint: Endpoint, facts: DatasetFacts, *, settings: dict[str, Any],
+                       cache_folder: Path) -> Model:
+        """This family's adapter for a model behind an OpenAI-compatible server (kind "openai"), its answers kept in
+        `cache_folder`; families that cannot use one refuse in one line."""
+
     def predictions_model(self, path: Path, facts: DatasetFacts, *, na_probs: Path | None = None) -> Model:
         """The adapter that replays a predictions file of this family's layout."""
 
@@ -330,6 +336,14 @@ class TaskFamily:
 
     def checkpoint_refusal(self, architectures: Any) -> str | None:
         return None
+
+    def endpoint_model(self, endpoint: Endpoint, facts: DatasetFacts, *, settings: dict[str, Any],
+                       cache_folder: Path) -> Model:
+        from benchhub.errors import InvalidInputError
+
+        raise InvalidInputError(f"{self.name} does not run models behind OpenAI-compatible servers (kind openai); they "  # type: ignore[attr-defined]
+                                "generate text: evaluate them on a generation family (summarization, translation, "
+                                "generative-answers) or multiple choice.")
 
     def check_setting(self, name: str, value: Any) -> None:
         """Refuses a bad value of one of `transformers_defaults` (by default each is a count, at least 1)."""
