@@ -14,8 +14,9 @@
   punctuation with ignore_punctuation, as lm-evaluation-harness's exact_match applies its flags.
 - exact_match is 1 when the normalised answer equals a normalised reference; f1 is SQuAD v2.0's compute_f1 on
   the tokens (the normalised text split at whitespace: an empty side scores 1 only against another empty
-  side); each is the maximum over the example's references. As SQuAD v2.0 does, references that normalise to
-  nothing are dropped, and an example left without any is scored against the empty answer.
+  side); each is the maximum over the example's references. With "squad", references that normalise to
+  nothing are dropped and an example left without any is scored against the empty answer, as SQuAD v2.0 does;
+  with "none" every reference counts, as in lm-evaluation-harness.
 - Every score is on 0-1 and a metric is the mean over examples, with percentile-bootstrap intervals that
   resample examples (`benchhub.metrics.bootstrap`); `paired_test` compares two systems on the same examples.
 """
@@ -117,11 +118,13 @@ def reference_answers(references: Sequence[Sequence[str]], settings: AnswerSetti
     return answers
 
 
-def scores_of(answer: str | None, golds: Sequence[str], normalize: Callable[[str], str]) -> tuple[float, float]:
-    """One example's (exact match, F1) against its reference answers."""
+def scores_of(answer: str | None, golds: Sequence[str], normalize: Callable[[str], str], *,
+              drop_empty: bool) -> tuple[float, float]:
+    """One example's (exact match, F1) against its reference answers; `drop_empty`: SQuAD's rule for references
+    that normalise to nothing."""
     if answer is None:
         return 0.0, 0.0
-    kept = [gold for gold in golds if normalize(gold)] or [""]
+    kept = ([gold for gold in golds if normalize(gold)] or [""]) if drop_empty else list(golds)
     predicted = normalize(answer)
     exact = max(float(normalize(gold) == predicted) for gold in kept)
     return exact, max(_token_f1(normalize(gold).split(), predicted.split()) for gold in kept)
@@ -142,7 +145,9 @@ def per_example_scores(*, answers: Sequence[str | None], references: Sequence[Se
                        settings: AnswerSettings) -> dict[str, np.ndarray]:
     """Each example's exact match and F1 (0-1), from its answer (None: none found) and its reference answers."""
     normalize = normalizer(settings)
-    pairs = [scores_of(answer, golds, normalize) for answer, golds in zip(answers, references, strict=True)]
+    drop_empty = settings.normalization == "squad"
+    pairs = [scores_of(answer, golds, normalize, drop_empty=drop_empty)
+             for answer, golds in zip(answers, references, strict=True)]
     return {name: np.array([pair[k] for pair in pairs], dtype=np.float64) for k, name in enumerate(ANSWER_METRICS)}
 
 
