@@ -18,7 +18,11 @@ import numpy as np
 
 from benchhub.data.records import DatasetFacts, Split
 from benchhub.errors import InvalidInputError
-from benchhub.tasks.generative_answers.metrics import extract, normalizer, reference_answers
+from benchhub.tasks.generative_answers.metrics import (
+    extract,
+    normalizer,
+    reference_answers,
+)
 from benchhub.tasks.generative_answers.settings import AnswerSettings, compiled_pattern
 from benchhub.tasks.text_to_text.baseline import TextToTextBaseline
 from benchhub.tasks.text_to_text.references import REFERENCES

@@ -101,8 +101,9 @@ def compiled_pattern(name: str, pattern: Any) -> re.Pattern[str]:
     try:
         compiled = re.compile(pattern)
     except re.error as error:
+        reason = str(error)
         raise InvalidInputError.naming(lambda spell: f"{spell.setting(name)} is not a Python regular expression "
-                                                     f"({error}); give one with a capture group, e.g. {example}.") from None
+                                                     f"({reason}); give one with a capture group, e.g. {example}.") from None
     if compiled.groups == 0:
         raise InvalidInputError.naming(lambda spell: f"{spell.setting(name)} {pattern!r} has no capture group; put the "
                                                      "answer in parentheses, e.g. 'The answer is (.*)'.")

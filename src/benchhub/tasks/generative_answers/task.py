@@ -18,9 +18,19 @@ import numpy as np
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
-from benchhub.tasks.base import DetailTable, FamilyOption, Sample, TaskScore, inputs_text
+from benchhub.tasks.base import (
+    DetailTable,
+    FamilyOption,
+    Sample,
+    TaskScore,
+    inputs_text,
+)
 from benchhub.tasks.generative_answers import metrics as answers
-from benchhub.tasks.generative_answers.settings import DATASET_SETTINGS, AnswerSettings, compiled_pattern
+from benchhub.tasks.generative_answers.settings import (
+    DATASET_SETTINGS,
+    AnswerSettings,
+    compiled_pattern,
+)
 from benchhub.tasks.text_to_text.family import COLUMNS, TextToTextFamily, short
 from benchhub.tasks.text_to_text.references import REFERENCES
 
