@@ -370,7 +370,8 @@ def test_built_in_baseline_without_train_split_is_a_clear_error(tmp_path):
      ("nope", r"^No model named 'nope'; no models are registered yet\. Built-in baselines: baseline:majority, baseline:keyword, baseline:tfidf-logreg, baseline:embedding-logreg, baseline:sliding-window, "
              r"baseline:context-only, baseline:question-only, baseline:always-no-answer, baseline:majority-tag, "
              r"baseline:memorization, baseline:feature-logreg, baseline:lead-3, baseline:random-3, baseline:extractive-oracle, "
-             r"baseline:copy-source, baseline:majority-position, baseline:longest-choice, baseline:choices-only\.$")],
+             r"baseline:copy-source, baseline:majority-position, baseline:longest-choice, baseline:choices-only, "
+             r"baseline:majority-answer, baseline:nearest-question\.$")],
     ids=["unknown-baseline", "unknown-model"],
 )
 def test_unknown_models_list_the_built_ins(name, message, hub):

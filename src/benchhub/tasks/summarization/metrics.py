@@ -35,6 +35,7 @@ from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.metrics.bootstrap import PairedDifference
 from benchhub.tasks.base import metric_entry
+from benchhub.tasks.text_to_text.metric_inputs import checked_texts
 
 __all__ = [
     "ROUGE_METRICS",
@@ -126,7 +127,7 @@ def per_example_rouge(
     """Each example's F-measure (0-1) of every metric in ROUGE_METRICS, in the order of predictions."""
     from rouge_score import rouge_scorer
 
-    predictions, references = _checked(predictions, references)
+    predictions, references = checked_texts(predictions, references, unit="example")
     if not isinstance(use_stemmer, bool):
         raise InvalidInputError(f"use_stemmer must be True or False; got {use_stemmer!r}.")
     if tokenizer not in TOKENIZERS:
@@ -176,27 +177,3 @@ def paired_test(a: RougeScores, b: RougeScores, metric: str, *, n_resamples: int
     return bootstrap.paired_mean_difference(a.per_example[metric], b.per_example[metric], n_resamples=n_resamples,
                                             confidence=confidence, seed=seed)
 
-
-def _checked(predictions: object, references: object) -> tuple[list[str], list[list[str]]]:
-    """Predictions as a list of strings and references as a list of non-empty lists of strings."""
-    for name, value in (("predictions", predictions), ("references", references)):
-        if isinstance(value, str) or not isinstance(value, Sequence):
-            raise InvalidInputError(f"{name} must be a list with one entry per example; got {type(value).__name__}.")
-    if len(predictions) != len(references):
-        raise InvalidInputError(
-            f"predictions and references must have one entry per example; got {len(predictions)} and {len(references)}."
-        )
-    if not predictions:
-        raise InvalidInputError("predictions and references must hold at least one example; got none.")
-    for row, prediction in enumerate(predictions):
-        if not isinstance(prediction, str):
-            raise InvalidInputError(f"predictions[{row}] must be a string ('' for no output); got {type(prediction).__name__}.")
-    golds = []
-    for row, gold in enumerate(references):
-        gold = [gold] if isinstance(gold, str) else gold
-        if not isinstance(gold, Sequence) or not gold or not all(isinstance(text, str) for text in gold):
-            raise InvalidInputError(
-                f"references[{row}] must be a string or a non-empty list of strings; got {references[row]!r:.80}."
-            )
-        golds.append(list(gold))
-    return list(predictions), golds

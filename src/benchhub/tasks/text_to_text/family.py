@@ -35,10 +35,11 @@ if TYPE_CHECKING:
 GENERATIVE_SUFFIXES = ("ForConditionalGeneration", "MTModel", "ForCausalLM", "LMHeadModel", "ForSeq2SeqLM")
 CELL_MAX = 100
 COLUMNS = (
-    FamilyOption("input", "Column holding the input text: the document to summarize, the source sentence to translate "
-                          "(default: document for summarization, source for translation)."),
+    FamilyOption("input", "Column holding the input text: the document to summarize, the source sentence to translate, "
+                          "the question to answer (default: document for summarization, source for translation, "
+                          "question for generative answers)."),
     FamilyOption("target", "Column holding the reference text, or a list of several references (default: summary for "
-                           "summarization, target for translation)."),
+                           "summarization, target for translation, answer for generative answers)."),
 )
 
 

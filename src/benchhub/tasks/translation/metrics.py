@@ -35,6 +35,7 @@ from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.metrics.bootstrap import PairedDifference
 from benchhub.tasks.base import metric_entry
+from benchhub.tasks.text_to_text.metric_inputs import checked_texts
 
 __all__ = [
     "CORPUS_METRICS",
@@ -231,27 +232,9 @@ def paired_test(a: SentenceStatistics, b: SentenceStatistics, metric: str, *, n_
     return bootstrap.paired_difference(observed, deltas, confidence=confidence)
 
 
+
 def _checked(predictions: object, references: object) -> tuple[list[str], list[list[str | None]]]:
     """Predictions as a list of strings, references as sacrebleu's equal-length streams padded with None."""
-    for name, value in (("predictions", predictions), ("references", references)):
-        if isinstance(value, str) or not isinstance(value, Sequence):
-            raise InvalidInputError(f"{name} must be a list with one entry per sentence; got {type(value).__name__}.")
-    if len(predictions) != len(references):
-        raise InvalidInputError(
-            f"predictions and references must have one entry per sentence; got {len(predictions)} and {len(references)}."
-        )
-    if not predictions:
-        raise InvalidInputError("predictions and references must hold at least one sentence; got none.")
-    for row, prediction in enumerate(predictions):
-        if not isinstance(prediction, str):
-            raise InvalidInputError(f"predictions[{row}] must be a string ('' for no output); got {type(prediction).__name__}.")
-    golds = []
-    for row, gold in enumerate(references):
-        gold = [gold] if isinstance(gold, str) else gold
-        if not isinstance(gold, Sequence) or not gold or not all(isinstance(text, str) for text in gold):
-            raise InvalidInputError(
-                f"references[{row}] must be a string or a non-empty list of strings; got {references[row]!r:.80}."
-            )
-        golds.append(list(gold))
+    predictions, golds = checked_texts(predictions, references, unit="sentence")
     width = max(len(gold) for gold in golds)
-    return list(predictions), [[gold[k] if k < len(gold) else None for gold in golds] for k in range(width)]
+    return predictions, [[gold[k] if k < len(gold) else None for gold in golds] for k in range(width)]
