@@ -17,6 +17,7 @@ different amount of context for continuations of different lengths; each distinc
 from __future__ import annotations
 
 import inspect
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -26,7 +27,11 @@ from typing import Any
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.models.checkpoints import quiet_transformers
-from benchhub.models.language_models import CAUSAL_SUFFIXES, SEQ2SEQ_SUFFIXES, load_language_model
+from benchhub.models.language_models import (
+    CAUSAL_SUFFIXES,
+    SEQ2SEQ_SUFFIXES,
+    load_language_model,
+)
 from benchhub.tasks.multiple_choice.outputs import ChoicePrediction
 from benchhub.tasks.multiple_choice.prompts import Prompt
 from benchhub.tasks.multiple_choice.reading import CHOICES
@@ -57,9 +62,11 @@ class CausalChooser:
         self.max_length = min(max_length, context_limit(loaded.config, self.tokenizer))
         tokenizer = self.tokenizer
         self.prefix_token_id = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
-        self._prefix_text = tokenizer.decode(self.prefix_token_id)
+        self._prefix_text = None if self.prefix_token_id is None else tokenizer.decode(self.prefix_token_id)
         # transformers 5 names the cache argument `cache`, earlier versions `past_key_values`.
-        self._cache_keyword = "cache" if "cache" in inspect.signature(self.network.forward).parameters else "past_key_values"
+        parameters = inspect.signature(self.network.forward).parameters
+        self._cache_keyword = "cache" if "cache" in parameters else "past_key_values"
+        self._keeps_logits = "logits_to_keep" in parameters
         self.info = replace(loaded.info, extra={**loaded.info.extra, "max_length": self.max_length,
                                                 "prompt_template": prompt.template,
                                                 "fewshot_prefix_chars": len(prompt.fewshot_prefix)})
@@ -77,6 +84,10 @@ class CausalChooser:
     def encode_pair(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
         """(context tokens, continuation tokens) as lm-evaluation-harness's HFLM.loglikelihood makes them."""
         if context == "":
+            if self.prefix_token_id is None:
+                raise InvalidInputError("A question's prompt is empty, and the tokenizer has neither a beginning- nor an "
+                                        "end-of-sequence token to condition on; register the dataset with a "
+                                        "--prompt-template that adds text around {question}.")
             tokens = self.tok_encode(continuation, add_special_tokens=False)
             if tokens and tokens[0] == self.prefix_token_id:
                 return tokens[:1], tokens[1:]
@@ -89,7 +100,7 @@ class CausalChooser:
 
     def tok_encode(self, text: str, *, add_special_tokens: bool | None = None) -> list[int]:
         """HFLM.tok_encode with add_bos_token unset: the tokenizer's default, except after a leading prefix token."""
-        if add_special_tokens is None and text.startswith(self._prefix_text):
+        if add_special_tokens is None and self._prefix_text is not None and text.startswith(self._prefix_text):
             add_special_tokens = False
         kwargs = {} if add_special_tokens is None else {"add_special_tokens": add_special_tokens}
         return list(self.tokenizer.encode(text, **kwargs))
@@ -117,12 +128,16 @@ class CausalChooser:
         import torch
 
         contexts = [context for item in items for context in item.contexts]
-        first = [sum(len(item.contexts) for item in items[:k]) for k in range(len(items))]
+        first = [0, *itertools.accumulate(len(item.contexts) for item in items)]
         rows = [(first[k] + group, continuation) for k, item in enumerate(items) for group, continuation in item.choices]
+        # Only the contexts' last positions need logits (over the whole vocabulary: the largest tensor here).
+        ends = sorted({len(context) - 1 for context in contexts})
+        column = {end: k for k, end in enumerate(ends)} if self._keeps_logits else {end: end for end in ends}
+        keep = {"logits_to_keep": torch.tensor(ends, device=self.device)} if self._keeps_logits else {}
         with torch.inference_mode():
-            out = self.network(input_ids=self._padded(contexts), attention_mask=self._mask(contexts), use_cache=True)
-            last = torch.stack([out.logits[j, len(context) - 1] for j, context in enumerate(contexts)])
-            last = torch.log_softmax(last.float(), dim=-1)  # [contexts, vocab]: each continuation's first token
+            out = self.network(input_ids=self._padded(contexts), attention_mask=self._mask(contexts), use_cache=True, **keep)
+            last = torch.stack([out.logits[j, column[len(context) - 1]] for j, context in enumerate(contexts)])
+            last = _log_softmax(last)  # [contexts, vocab]: each continuation's first token
             rest = self._continuations(rows, contexts, out.cache if hasattr(out, "cache") else out.past_key_values)
         results = []
         for row, (group, continuation) in enumerate(rows):
@@ -158,7 +173,7 @@ class CausalChooser:
                                  device=self.device)
         out = self.network(input_ids=self._padded(inputs), attention_mask=mask, position_ids=positions,
                            **{self._cache_keyword: cache}, use_cache=True)
-        return torch.log_softmax(out.logits.float(), dim=-1)
+        return _log_softmax(out.logits)
 
     def _mask(self, sequences: Sequence[Sequence[int]]) -> Any:
         import torch
@@ -172,6 +187,13 @@ class CausalChooser:
         widest = max(len(s) for s in sequences)
         pad = self.tokenizer.pad_token_id
         return torch.tensor([list(s) + [pad] * (widest - len(s)) for s in sequences], dtype=torch.long, device=self.device)
+
+
+def _log_softmax(logits: Any) -> Any:
+    """Log-probabilities in float32 at least (half-precision logits are upcast; float64 ones stay float64)."""
+    import torch
+
+    return torch.log_softmax(logits if logits.dtype == torch.float64 else logits.float(), dim=-1)
 
 
 def context_limit(config: Any, tokenizer: Any) -> int:

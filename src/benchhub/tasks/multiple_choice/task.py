@@ -80,6 +80,9 @@ class MultipleChoice(TaskFamily):
     baselines: tuple[str, ...] = ("majority-position", "longest-choice", "choices-only")
     column_roles: tuple[FamilyOption, ...] = COLUMNS
     dataset_settings: tuple[FamilyOption, ...] = DATASET_SETTINGS
+    # The few-shot prefix holds train questions with their gold answers: the server never shows it (a benchmark may
+    # hide any split, train included); the ids of its questions are shown.
+    internal_options: frozenset[str] = frozenset({"fewshot_prefix"})
     transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", 2048),)
     auto_class: str = "AutoModelForCausalLM"
     head_suffix: str | tuple[str, ...] = CAUSAL_SUFFIXES
@@ -307,8 +310,8 @@ class MultipleChoice(TaskFamily):
 
     # Probes --------------------------------------------------------------------------------------
     def default_probes(self, facts: DatasetFacts) -> tuple[list[Any], list[Any]]:
-        """None yet: CircularEval and choice-order sensitivity rerun the model on permuted choices, which a
-        predictions file cannot do; they come with local language models."""
+        """None yet: CircularEval and choice-order sensitivity rerun a model on permuted choices (a local language
+        model could, a predictions file cannot); they are not built yet."""
         return [], []
 
 
