@@ -2,7 +2,7 @@
 ARC layout), predictions files of log-likelihoods or choices scored as lm-evaluation-harness's own
 `process_results` scores them, the baselines' exact choices and the choices-only shortcut gap, the command
 line's metric names, the pages, a hosted benchmark with a hidden test phase, cards and reports, and bad input
-refused in one line with nothing left behind."""
+refused in one line with nothing left behind, and a local causal language model from the command line."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def test_csv_with_json_list_cells_and_answers_as_text_and_the_arc_layout_registe
     assert expected == {str(k): sum(r["answer"] == k for r in TEST) for k in range(4)}
     for info in (jsonl, from_csv, from_arc):
         test = next(s for s in info.splits if s.name == "test")
-        assert info.labels == ["0", "1", "2", "3"] and info.options == {"choices_per_question": 4}
+        assert info.labels == ["0", "1", "2", "3"] and info.options == {"choices_per_question": 4, "prompt_template": "Question: {question}\nAnswer:", "num_fewshot": 0}
         assert test.num_rows == 40 and test.label_counts == expected
         assert test.fingerprint == next(s for s in jsonl.splits if s.name == "test").fingerprint, info.name
     hub.close()
@@ -318,7 +318,7 @@ def test_minus_infinity_is_a_log_likelihood_but_not_every_choice_need_be_finite(
     assert metrics["acc"]["value"] == pytest.approx(sum(r["answer"] == 1 for r in TEST) / 40)
 
 
-def test_local_language_models_are_refused_in_one_line_and_leave_nothing_behind(tmp_path):
+def test_a_local_causal_language_model_registers_and_ranks_on_the_board_from_the_command_line(tmp_path):
     import torch
     import transformers
 
@@ -332,13 +332,19 @@ def test_local_language_models_are_refused_in_one_line_and_leave_nothing_behind(
                                       num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=128)
     torch.manual_seed(0)
     transformers.LlamaForCausalLM(config).save_pretrained(folder, safe_serialization=True)
-    # A causal LM is refused at registration until benchhub runs local language models.
-    refused = one_error_line(run_cli("model", "add", "llama", str(folder)))
-    assert "LlamaForCausalLM is a generative model, and benchhub does not run local generative models yet" in refused
-    assert json.loads(run_cli("leaderboard", "--dataset", "mc", "--format", "json", "--quiet", "--top", "10").stdout)
+    # A causal LM registers, and scores every choice by its log-likelihood (tests/test_multiple_choice_lm.py checks
+    # the values against lm-evaluation-harness).
+    assert run_cli("model", "add", "llama", str(folder)).returncode == 0
+    evaluated = run_cli("eval", "--model", "llama", "--dataset", "mc", "--json", "--quiet")
+    assert evaluated.returncode == 0, evaluated.stderr
+    document = json.loads(evaluated.stdout)
+    (metrics,) = [item["metrics"] for item in (document if isinstance(document, list) else [document])]
+    assert set(metrics) == {"acc", "acc_norm"} and all(0 <= m["value"] <= 1 for m in metrics.values())
     hub = Hub.open()
-    assert {row.model for row in hub.leaderboard(dataset="mc", progress=False).rows} == {f"baseline:{b}" for b in TASK.baselines}
-    assert [m.name for m in hub.models() if m.kind != "baseline"] == []
+    assert {row.model for row in hub.leaderboard(dataset="mc", progress=False).rows} == {
+        "llama", *(f"baseline:{b}" for b in TASK.baselines)}
+    rows = hub.predictions(model="llama", dataset="mc")
+    assert all(len(row["loglikelihoods"]) == len(r["choices"]) for row, r in zip(rows, TEST))
     # A baseline predicts on the inputs, in the family's layout.
     inputs, output = tmp_path / "inputs.jsonl", tmp_path / "out.jsonl"
     inputs.write_text("".join(json.dumps({"id": r["id"], "question": r["question"], "choices": r["choices"]}) + "\n" for r in TEST))

@@ -33,7 +33,10 @@ def tasks_with_head(architectures: object) -> list[Task]:
 
 
 def checkpoint_refusal(architectures: object) -> str | None:
-    """The first family's reason to refuse a checkpoint with these `architectures` (a generative model), or None."""
+    """None where some family runs a checkpoint with these `architectures`, else the first family's reason to
+    refuse it (a generative model no family runs), or None (then no family has its head)."""
+    if tasks_with_head(architectures):
+        return None
     return next((reason for task in TASKS.values() if (reason := task.checkpoint_refusal(architectures))), None)
 
 

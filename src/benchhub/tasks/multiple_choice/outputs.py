@@ -12,10 +12,12 @@ import numpy as np
 class ChoicePrediction:
     """One question's answer: the index of the choice picked (by acc's rule, the largest log-likelihood, where
     `loglikelihoods` are given) and, for models that score every choice, one log-likelihood per choice (-inf
-    allowed: a choice given probability 0)."""
+    allowed: a choice given probability 0); a local language model also says per choice whether its continuation
+    is the greedy one (every token the most likely, lm-evaluation-harness's is_greedy)."""
 
     choice: int
     loglikelihoods: tuple[float, ...] | None = None
+    greedy: tuple[bool, ...] | None = None
 
     @classmethod
     def scored(cls, loglikelihoods: tuple[float, ...]) -> ChoicePrediction:

@@ -79,6 +79,8 @@ def _row(example_id: Any, gold: int, predicted: int, prediction: ChoicePredictio
         row["predicted_norm"] = int(rows["predicted_norm"][k])
         row["correct_norm"] = bool(rows["acc_norm"][k] == 1.0)
         row["confidence"] = prediction.confidence
+    if prediction.greedy is not None:
+        row["greedy"] = list(prediction.greedy)
     return row
 
 

@@ -2,10 +2,10 @@
 
 Scored as lm-evaluation-harness 0.4 scores `output_type: multiple_choice` (`metrics.py`): `acc` picks
 the choice with the largest log-likelihood, `acc_norm` the largest per character of the choice's text.
-Models are predictions files (a list of log-likelihoods per question, or a choice) and the built-in
-baselines, which read only the choices (`baselines/`). Local language models, and with them a stored
-prompt template and few-shot settings (dataset settings, beside `choices_per_question` in the dataset's
-options), come in a later increment; until then `load_network` refuses in one line.
+Models are local causal language models (`causal_chooser.py`: each choice's log-likelihood after the
+dataset's prompt, as lm-evaluation-harness's HFLM computes it), predictions files (a list of
+log-likelihoods per question, or a choice) and the built-in baselines, which read only the choices
+(`baselines/`). The prompt template and the few-shot prefix are fixed at registration (`prompts.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
+from benchhub.models.language_models import CAUSAL_SUFFIXES, SEQ2SEQ_SUFFIXES
 from benchhub.tasks.base import (
     DemoTour,
     DetailTable,
@@ -29,7 +30,6 @@ from benchhub.tasks.base import (
     check_columns,
     input_ids,
     inputs_text,
-    refuse_settings,
 )
 from benchhub.tasks.multiple_choice import metrics as choice_metrics
 from benchhub.tasks.multiple_choice import scoring
@@ -49,8 +49,16 @@ COLUMNS = (
     FamilyOption("choices", "Column holding the list of choices (default: choices; in CSV a JSON list in the cell)."),
     FamilyOption("answer", "Column holding the right choice: its 0-based index or its text (default: answer)."),
 )
-WHAT_RUNS = ('multiple-choice models are predictions files (JSONL {"id", "loglikelihoods"} or {"id", "choice"}) and the '
-             "built-in baselines (baseline:majority-position, baseline:longest-choice, baseline:choices-only) so far")
+WHAT_RUNS = ('multiple-choice models are causal language models (*ForCausalLM, *LMHeadModel), predictions files (JSONL '
+             '{"id", "loglikelihoods"} or {"id", "choice"}) and the built-in baselines (baseline:majority-position, '
+             "baseline:longest-choice, baseline:choices-only)")
+DATASET_SETTINGS = (
+    FamilyOption("prompt_template", "The context a language model scores each choice after, with {question} "
+                                    "(multiple choice; default lm-evaluation-harness's ARC prompt "
+                                    "'Question: {question}\\nAnswer:'; each choice follows after a space)."),
+    FamilyOption("num_fewshot", "Answered train questions to put before every question, drawn once with seed 1234 "
+                                "(multiple choice; default 0).", int),
+)
 
 
 @dataclass(frozen=True)
@@ -71,11 +79,15 @@ class MultipleChoice(TaskFamily):
     predictions_filename: str = "predictions.jsonl"
     baselines: tuple[str, ...] = ("majority-position", "longest-choice", "choices-only")
     column_roles: tuple[FamilyOption, ...] = COLUMNS
+    dataset_settings: tuple[FamilyOption, ...] = DATASET_SETTINGS
+    # The few-shot prefix holds train questions with their gold answers: the server never shows it (a benchmark may
+    # hide any split, train included); the ids of its questions are shown.
+    internal_options: frozenset[str] = frozenset({"fewshot_prefix"})
     transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", 2048),)
-    # The head of the language models a later increment scores choices with; until then they are refused.
     auto_class: str = "AutoModelForCausalLM"
-    head_suffix: str = "ForCausalLM"
+    head_suffix: str | tuple[str, ...] = CAUSAL_SUFFIXES
     head_outputs: tuple[str, ...] = ("logits",)
+    exports_onnx: bool = False
     demo: DemoTour | None = None
     sample: Sample | None = Sample("multiple_choice_sample", ("train.jsonl", "test.jsonl"), (("id", "id"),))
     n_resamples: int = 1000
@@ -104,10 +116,18 @@ class MultipleChoice(TaskFamily):
         return build_choice_splits(tables, mapping, origin=origin)
 
     def dataset_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
-        """How many choices a question has (a number, or "low-high"); a prompt template will sit beside it."""
-        refuse_settings(self.name, settings)
+        """How many choices a question has (a number, or "low-high"), and the prompt language models read
+        (`prompts.prompt_options`: the template, and the few-shot prefix drawn from the train split)."""
+        from benchhub.tasks.multiple_choice.prompts import prompt_options
+
+        unknown = sorted(set(settings) - {option.name for option in self.dataset_settings})
+        if unknown:
+            raise InvalidInputError.naming(
+                lambda spell: f"{spell.setting(unknown[0])} does not apply to {self.name} datasets; they take "
+                              f"{', '.join(spell.setting(option.name) for option in self.dataset_settings)}.")
         counts = sorted({len(choices) for split in splits.values() for choices in split.field(CHOICES) or []})
-        return {"choices_per_question": counts[0] if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"}
+        return {"choices_per_question": counts[0] if len(counts) == 1 else f"{counts[0]}-{counts[-1]}",
+                **prompt_options(splits, settings)}
 
     def has_references(self, split: Split) -> bool:
         return split.field(GOLD) is not None
@@ -232,17 +252,25 @@ class MultipleChoice(TaskFamily):
 
     # Models --------------------------------------------------------------------------------------
     def checkpoint_refusal(self, architectures: Any) -> str | None:
-        """Language-model checkpoints are refused at registration until benchhub scores choices with them."""
-        named = [a for a in architectures or [] if isinstance(a, str) and a.endswith(self.head_suffix)]
-        if not named:
+        """A sequence-to-sequence checkpoint (no causal-LM head) is refused: choices are scored by causal LMs."""
+        from benchhub.tasks.multiple_choice.causal_chooser import seq2seq_refusal
+
+        named = [a for a in architectures or [] if isinstance(a, str)]
+        if any(a.endswith(CAUSAL_SUFFIXES) for a in named):
             return None
-        return (f"{named[0]} is a language model, and benchhub does not score choices with local language models yet: "
-                f"{WHAT_RUNS}. Write its log-likelihoods to a predictions file and register that.")
+        seq2seq = [a for a in named if a.endswith(SEQ2SEQ_SUFFIXES)]
+        return seq2seq_refusal(seq2seq[0]) if seq2seq else None
 
     def load_network(self, folder: Path, facts: DatasetFacts, *, label_map: dict[str, str] | None,
                      settings: dict[str, Any], runtime: str) -> Model:
-        raise InvalidInputError(f"{folder.name}: {WHAT_RUNS}; scoring choices with a local language model comes in a later "
-                                "version. Write its log-likelihoods to a predictions file and register that.")
+        """The causal LM at `folder`, scoring choices after the dataset's prompt (PyTorch only: no ONNX export)."""
+        from benchhub.tasks.multiple_choice.causal_chooser import CausalChooser
+        from benchhub.tasks.multiple_choice.prompts import Prompt
+
+        if runtime == "onnx":
+            raise InvalidInputError(f"{folder.name}: multiple-choice runs causal language models on PyTorch, not ONNX "
+                                    "Runtime; register the checkpoint folder itself.")
+        return CausalChooser(folder, prompt=Prompt.of(facts.options), runtime=runtime, **settings)
 
     def finetune_config(self, epochs: float | None) -> Any:
         raise InvalidInputError(f"{self.name} has no fine-tuning recipe: {WHAT_RUNS}.")
@@ -282,8 +310,8 @@ class MultipleChoice(TaskFamily):
 
     # Probes --------------------------------------------------------------------------------------
     def default_probes(self, facts: DatasetFacts) -> tuple[list[Any], list[Any]]:
-        """None yet: CircularEval and choice-order sensitivity rerun the model on permuted choices, which a
-        predictions file cannot do; they come with local language models."""
+        """None yet: CircularEval and choice-order sensitivity rerun a model on permuted choices (a local language
+        model could, a predictions file cannot); they are not built yet."""
         return [], []
 
 
