@@ -268,7 +268,12 @@ def sampling_processors(decoding: Decoding, seeds: Sequence[int], device: Any) -
     """Temperature, top-p and per-example Gumbel noise: greedy decoding over these scores samples each row from the
     warped distribution with that row's own generator."""
     import torch
-    from transformers import LogitsProcessor, LogitsProcessorList, TemperatureLogitsWarper, TopPLogitsWarper
+    from transformers import (
+        LogitsProcessor,
+        LogitsProcessorList,
+        TemperatureLogitsWarper,
+        TopPLogitsWarper,
+    )
 
     class GumbelNoise(LogitsProcessor):
         def __init__(self) -> None:

@@ -182,15 +182,11 @@ class TextToTextFamily(TaskFamily):
 
         if not all(takes_images_or_audio(name) for name in named):
             return None
+        # Registration refuses for every family at once, so the message names none.
         return (f"{named[0]} is not a text-to-text language model (transformers loads it with neither "
-                f"AutoModelForSeq2SeqLM nor AutoModelForCausalLM: it takes images or audio); {self.name} runs text seq2seq "  # type: ignore[attr-defined]
-                f'and causal language models, predictions files (JSONL {{"id", "text"}}) and the built-in baselines '
-                f"({self._real_baselines()}).")
-
-    def _real_baselines(self) -> str:
-        """The built-in baselines to compare against, by name (oracles left out)."""
-        return ", ".join(f"baseline:{name}" for name, cls in self.baseline_classes().items()  # type: ignore[attr-defined]
-                         if not getattr(cls, "upper_bound", False))
+                "AutoModelForSeq2SeqLM nor AutoModelForCausalLM: it takes images or audio); the text-to-text families "
+                'run text seq2seq and causal language models, and score other outputs as predictions files (JSONL {"id", '
+                '"text"}).')
 
     def generation_inputs(self, split: Split) -> list[str]:
         """The text each example's prompt is made of (the split's input texts)."""
