@@ -22,7 +22,11 @@ from benchhub.errors import InvalidInputError
 from benchhub.models.generation import Decoding, Prompting, TextGenerator, cut_at_stop
 from benchhub.models.language_models import load_language_model
 from benchhub.tasks.registry import get_task
-from tests.fixtures.tiny_lm import CHAT_TEMPLATE, build_tiny_causal_lm, build_tiny_seq2seq_lm
+from tests.fixtures.tiny_lm import (
+    CHAT_TEMPLATE,
+    build_tiny_causal_lm,
+    build_tiny_seq2seq_lm,
+)
 
 RESOURCES = Path(str(resources.files("benchhub") / "resources"))
 TEMPLATE = "{input}\n\nSummary:"
