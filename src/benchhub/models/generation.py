@@ -26,6 +26,7 @@ from typing import Any, Callable, Sequence
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.models.base import ModelInfo
+from benchhub.models.checkpoints import quiet_transformers
 from benchhub.models.language_models import LanguageModel
 
 INPUT_FIELD = "{input}"
@@ -139,7 +140,8 @@ class TextGenerator:
             options["logits_processor"] = sampling_processors(decoding, [item.seed for item in items], ids.device)
         if decoding.stop:
             options.update(stop_strings=list(decoding.stop), tokenizer=tokenizer)
-        with torch.inference_mode():
+        # Quiet: generate's notices (e.g. on padding, which the attention mask covers) are not for the user.
+        with torch.inference_mode(), quiet_transformers():
             output = self.model.network.generate(input_ids=ids, attention_mask=mask, **options)
         new = output if self.model.encoder_decoder else output[:, ids.shape[1]:]
         return [cut_at_stop(text, decoding.stop).strip()
