@@ -350,23 +350,34 @@ def test_every_bad_predictions_file_is_refused_in_one_line_and_nothing_is_stored
             assert session.scalars(select(EvaluationRow)).all() == []
 
 
-def test_a_local_generative_model_is_refused_in_one_line_naming_what_works_now(files, tmp_path, tiny_bert):
+def test_what_cannot_generate_text_is_refused_in_one_line_naming_what_works(files, tmp_path, tiny_bert):
     from safetensors.numpy import save_file
 
-    folder = tmp_path / "t5"
+    # A speech model: transformers loads it with neither AutoModelForSeq2SeqLM nor AutoModelForCausalLM.
+    folder = tmp_path / "whisper"
     folder.mkdir()
-    (folder / "config.json").write_text(json.dumps({"architectures": ["T5ForConditionalGeneration"], "model_type": "t5"}))
+    (folder / "config.json").write_text(json.dumps({"architectures": ["WhisperForConditionalGeneration"],
+                                                    "model_type": "whisper"}))
     save_file({"w": np.zeros(2, dtype=np.float32)}, str(folder / "model.safetensors"))
-    error = one_line_error(("model", "add", "t5", folder))
-    assert "T5ForConditionalGeneration is a generative model, and benchhub does not run local generative models yet" in error
-    assert 'predictions file (JSONL {"id", "text"}' in error and "baseline:lead-3, baseline:random-3)" in error
+    error = one_line_error(("model", "add", "whisper", folder))
+    assert "WhisperForConditionalGeneration is not a text-to-text language model" in error
+    assert error.endswith('score other outputs as predictions files (JSONL {"id", "text"}).')
+    # A seq2seq checkpoint whose weights are not all there registers, and its evaluation is one line naming them.
+    broken = tmp_path / "t5"
+    broken.mkdir()
+    (broken / "config.json").write_text(json.dumps({"architectures": ["T5ForConditionalGeneration"], "model_type": "t5"}))
+    save_file({"w": np.zeros(2, dtype=np.float32)}, str(broken / "model.safetensors"))
     add_news(files)
+    assert cli("model", "add", "t5", broken)[0] == 0
+    error = one_line_error(("eval", "--model", "t5", "--dataset", "news"))
+    assert "has no trained weights for decoder." in error and "which T5ForConditionalGeneration needs" in error
     with Hub.open() as hub:
         with hub.session() as session:
-            assert session.scalars(select(ModelRow.name)).all() == []
+            assert session.scalars(select(ModelRow.name)).all() == ["t5"]
         hub.add_model("classifier", tiny_bert)
-        with pytest.raises(InvalidInputError, match=r"^summarization does not run transformers or ONNX models yet \(local "
-                                                     r"generation comes next\); evaluate a predictions file"):
+        with pytest.raises(InvalidInputError, match=r"is not a language model \(config.json architectures: "
+                                                     r"BertForSequenceClassification\); summarization runs seq2seq and "
+                                                     r"causal language models \(\*ForConditionalGeneration, "):
             hub.evaluate(model="classifier", dataset="news", progress=False)
         with pytest.raises(InvalidInputError, match="summarization has no fine-tuning recipe yet"):
             hub.finetune("classifier", dataset="news", name="tuned", progress=False)

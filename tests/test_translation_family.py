@@ -227,22 +227,24 @@ def test_every_bad_predictions_file_is_refused_in_one_line_and_nothing_is_stored
             assert session.scalars(select(EvaluationRow)).all() == []
 
 
-def test_a_local_translation_model_is_refused_in_one_line(tmp_path, outputs, tiny_bert):
+def test_what_cannot_translate_text_is_refused_in_one_line(tmp_path, outputs, tiny_bert):
     import numpy as np
     from safetensors.numpy import save_file
 
-    folder = tmp_path / "marian"
+    folder = tmp_path / "llava"  # an image-text model: neither AutoModelForSeq2SeqLM nor AutoModelForCausalLM loads it
     folder.mkdir()
-    (folder / "config.json").write_text(json.dumps({"architectures": ["MarianMTModel"], "model_type": "marian"}))
+    (folder / "config.json").write_text(json.dumps({"architectures": ["LlavaForConditionalGeneration"], "model_type": "llava"}))
     save_file({"w": np.zeros(2, dtype=np.float32)}, str(folder / "model.safetensors"))
-    error = one_line_error("model", "add", "marian", folder)
-    assert "MarianMTModel is a generative model, and benchhub does not run local generative models yet" in error
+    error = one_line_error("model", "add", "llava", folder)
+    assert "LlavaForConditionalGeneration is not a text-to-text language model" in error
+    assert error.endswith('the text-to-text families run text seq2seq and causal language models, and score other '
+                          'outputs as predictions files (JSONL {"id", "text"}).')
     with Hub.open() as hub:
         assert hub.models() == []
         hub.add_model("classifier", tiny_bert)
-        with pytest.raises(InvalidInputError, match=r"^translation does not run transformers or ONNX models yet.*"
-                                                     r"baseline:copy-source\)\.$"):
+        with pytest.raises(InvalidInputError, match=r"is not a language model .*; translation runs seq2seq and causal "
+                                                     r"language models \(.*\*ForCausalLM, \*LMHeadModel\)\.$"):
             hub.evaluate(model="classifier", dataset="de-en", progress=False)
-        with pytest.raises(InvalidInputError, match=r"^translation does not run transformers or ONNX models yet"):
+        with pytest.raises(InvalidInputError, match=r"is not a language model"):
             hub.predict("classifier", outputs, dataset="de-en", output=tmp_path / "out.jsonl", progress=False)
         assert not (tmp_path / "out.jsonl").exists()

@@ -265,10 +265,11 @@ def checkpoint_info(folder: Path) -> dict[str, Any]:
     """What config.json says about a checkpoint or ONNX folder; refuses one without a head any task evaluates."""
     config = read_json_object(folder, "config.json")
     architectures = config.get("architectures")
-    refusal = checkpoint_refusal(architectures)
-    if refusal is not None:
-        raise InvalidInputError(f"{folder}: {refusal}")
     if not tasks_with_head(architectures):
+        # Refused only where no family runs it: a causal LM one family cannot score yet may be another's model.
+        refusal = checkpoint_refusal(architectures)
+        if refusal is not None:
+            raise InvalidInputError(f"{folder}: {refusal}")
         named = ", ".join(map(str, architectures)) if isinstance(architectures, list) and architectures else "none"
         raise InvalidInputError(
             f"{folder} has no task head (config.json architectures: {named}); benchhub evaluates "

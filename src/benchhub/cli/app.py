@@ -167,7 +167,7 @@ def _removed_line(removal: Removal) -> str:
 
 
 def _model_add_help() -> str:
-    heads = ", ".join(task.auto_class for task in runnable_heads())
+    heads = ", ".join(dict.fromkeys(task.auto_class for task in runnable_heads()))
     files = "; ".join(f"{task.name}: {task.predictions_hint}" for task in TASKS.values())
     return ("Register a model. Built-in baselines (e.g. baseline:tfidf-logreg, baseline:sliding-window) need no registration.\n\n"
             f"SOURCE is a transformers checkpoint folder or hub id (safetensors only, with the head of a family: {heads}; and no code "

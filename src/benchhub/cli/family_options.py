@@ -54,7 +54,8 @@ def family_options(*kinds: str, into: str = "family") -> Callable[[F], F]:
             raise TypeError(f"{command.__name__} already has the family option {clash[0]!r}.")
         added = [
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
-                Optional[option.type], typer.Option(_flags(option), help=f"{' and '.join(titles)}: {option.help}",
+                Optional[_annotation(option)], typer.Option(_flags(option), help=f"{' and '.join(titles)}: {option.help}",
+                                                    metavar="<str>" if option.type is list else None,
                                                     show_default=False)])
             for name, (option, titles) in options.items()
         ]
@@ -70,6 +71,11 @@ def family_options(*kinds: str, into: str = "family") -> Callable[[F], F]:
         return run  # type: ignore[return-value]
 
     return decorate
+
+
+def _annotation(option: FamilyOption) -> Any:
+    """The option's type for typer: a list setting takes the option once per value (`--stop A --stop B`)."""
+    return list[str] if option.type is list else option.type
 
 
 def _flags(option: FamilyOption) -> str:

@@ -64,6 +64,8 @@ def load_language_model(folder: Path, *, runtime: str = "torch", device: str | N
         tokenizer = transformers.AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
         try:
             network = load_trained(auto_class, folder)
+        except InvalidInputError:  # untrained weights: load_trained's own message (it is a ValueError too)
+            raise
         except ValueError as error:  # a config transformers maps to no language-model class
             raise InvalidInputError(f"{folder} is not a language model transformers can load as {auto_class.__name__} "
                                     f"({str(error).splitlines()[0][:160]}).") from None

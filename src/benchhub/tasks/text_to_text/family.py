@@ -4,8 +4,9 @@ against one generated text per example.
 A family's dataclass inherits `TextToTextFamily` and sets its column defaults (`input_default`,
 `target_default`), its metrics, settings and baselines. Splits keep the input as the split's texts and the
 references in the field `references` (a list of strings per example). Predictions files are JSONL
-`{"id", "text"}`. Local generative models are not run yet: `load_network` and model registration refuse
-them in one line, naming what works now (predictions files, baselines).
+`{"id", "text"}`. Local language models generate them: seq2seq and causal checkpoints run on PyTorch through
+`models.generation` (the settings in `generation_settings.py`; a family states the prompt template its causal models
+read by default, `prompt_default`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,20 @@ from typing import TYPE_CHECKING, Any
 
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
+from benchhub.models.language_models import CAUSAL_SUFFIXES, SEQ2SEQ_SUFFIXES
 from benchhub.tasks.base import (
     FamilyOption,
     TaskFamily,
     check_columns,
+    has_head,
     input_ids,
     input_text,
     inputs_text,
+)
+from benchhub.tasks.text_to_text.generation_settings import (
+    GENERATION_SETTINGS,
+    check_generation_setting,
+    generation_defaults,
 )
 from benchhub.tasks.text_to_text.references import REFERENCES, references_reader
 
@@ -31,8 +39,10 @@ if TYPE_CHECKING:
     from benchhub.data.records import ColumnMapping, DatasetFacts
     from benchhub.models.base import Model, RunOutput
 
-# The architectures of generative checkpoints (seq2seq and causal language models).
-GENERATIVE_SUFFIXES = ("ForConditionalGeneration", "MTModel", "ForCausalLM", "LMHeadModel", "ForSeq2SeqLM")
+# The architectures of generative checkpoints (seq2seq and causal language models), the head these families run.
+GENERATIVE_SUFFIXES = SEQ2SEQ_SUFFIXES + CAUSAL_SUFFIXES
+# The one suffix that also ends the names of models that read images or audio (LlavaForConditionalGeneration, ...).
+AMBIGUOUS_SUFFIX = "ForConditionalGeneration"
 CELL_MAX = 100
 COLUMNS = (
     FamilyOption("input", "Column holding the input text: the document to summarize, the source sentence to translate, "
@@ -64,6 +74,16 @@ class TextToTextFamily(TaskFamily):
 
     input_default: str
     target_default: str
+    # Local language models: seq2seq or causal checkpoints, on PyTorch (generation is not exported to ONNX).
+    evaluation_settings: tuple[FamilyOption, ...] = GENERATION_SETTINGS
+    transformers_defaults: tuple[tuple[str, Any], ...] = generation_defaults(max_length=1024, max_new_tokens=128)
+    auto_class: str = "AutoModelForSeq2SeqLM or AutoModelForCausalLM"
+    head_suffix: str | tuple[str, ...] = GENERATIVE_SUFFIXES
+    head_outputs: tuple[str, ...] = ()
+    exports_onnx: bool = False
+    # The prompt template a causal model reads by default ({input} where the input goes); part of the family's
+    # version: changing it changes what every default evaluation means, so it comes with a new version.
+    prompt_default: str
     # The per-example scores an examples table shows, of those each row stores.
     row_scores: tuple[str, ...]
 
@@ -148,31 +168,54 @@ class TextToTextFamily(TaskFamily):
         return f"{float(value):.3f}" if self.metric_scale == 1.0 else f"{float(value):.1f}"  # type: ignore[attr-defined]
 
     # Models --------------------------------------------------------------------------------------
+    def check_setting(self, name: str, value: Any) -> None:
+        check_generation_setting(name, value)
+
     def checkpoint_refusal(self, architectures: Any) -> str | None:
-        """Generative checkpoints (seq2seq, causal LM) are refused until benchhub runs them."""
-        named = [a for a in architectures or [] if isinstance(a, str) and a.endswith(GENERATIVE_SUFFIXES)]
+        """A *ForConditionalGeneration architecture that takes images or audio (transformers knows it, and neither
+        AutoModelForSeq2SeqLM nor AutoModelForCausalLM loads it) is refused; other names load, or fail in one line."""
+        # The registry asks with "Model" + the suffix for any checkpoint of this head: that name is no model's.
+        named = [a for a in architectures or [] if isinstance(a, str) and a.endswith(AMBIGUOUS_SUFFIX)
+                 and a != f"Model{AMBIGUOUS_SUFFIX}"]
         if not named:
             return None
-        return (f"{named[0]} is a generative model, and benchhub does not run local generative models yet; "
-                f"for {self.name} today, generate the outputs elsewhere and register them as a predictions file "  # type: ignore[attr-defined]
-                f'(JSONL {{"id", "text"}}, `benchhub model add NAME preds.jsonl`), or compare the built-in baselines '
-                f"({self._real_baselines()}).")
+        from benchhub.models.generation import takes_images_or_audio
 
-    def _real_baselines(self) -> str:
-        """The built-in baselines to compare against, by name (oracles left out)."""
-        return ", ".join(f"baseline:{name}" for name, cls in self.baseline_classes().items()  # type: ignore[attr-defined]
-                         if not getattr(cls, "upper_bound", False))
+        if not all(takes_images_or_audio(name) for name in named):
+            return None
+        # Registration refuses for every family at once, so the message names none.
+        return (f"{named[0]} is not a text-to-text language model (transformers loads it with neither "
+                "AutoModelForSeq2SeqLM nor AutoModelForCausalLM: it takes images or audio); the text-to-text families "
+                'run text seq2seq and causal language models, and score other outputs as predictions files (JSONL {"id", '
+                '"text"}).')
+
+    def generation_inputs(self, split: Split) -> list[str]:
+        """The text each example's prompt is made of (the split's input texts)."""
+        return list(split.texts)
 
     def load_network(self, folder: Path, facts: DatasetFacts, *, label_map: dict[str, str] | None,
                      settings: dict[str, Any], runtime: str) -> Model:
-        raise InvalidInputError(
-            f"{self.name} does not run transformers or ONNX models yet (local generation comes next); evaluate a "  # type: ignore[attr-defined]
-            f'predictions file of generated text (JSONL {{"id", "text"}}) or a built-in baseline '
-            f"({self._real_baselines()}).")
+        """A `TextGenerator` over the seq2seq or causal checkpoint at `folder`, on PyTorch."""
+        from benchhub.models.generation import TextGenerator
+        from benchhub.models.language_models import load_language_model
+        from benchhub.tasks.text_to_text.generation_settings import generator_options
+
+        if runtime == "onnx":
+            raise InvalidInputError(f"{self.name} generates with PyTorch only; ONNX Runtime does not run generation here. "  # type: ignore[attr-defined]
+                                    "Evaluate the transformers checkpoint itself.")
+        architectures = _architectures(folder)
+        if not has_head(self, architectures):  # type: ignore[arg-type]
+            named = ", ".join(map(str, architectures)) or "none"
+            raise InvalidInputError(
+                f"{folder.name} is not a language model (config.json architectures: {named}); {self.name} runs seq2seq "  # type: ignore[attr-defined]
+                f"and causal language models (*{', *'.join(GENERATIVE_SUFFIXES)}).")
+        options = generator_options(settings, prompt_default=self.prompt_default)  # checked before loading
+        model = load_language_model(folder, runtime=runtime, device=settings.get("device"))
+        return TextGenerator(model, inputs=self.generation_inputs, **options)
 
     def finetune_config(self, epochs: float | None) -> Any:
-        raise InvalidInputError(f"{self.name} has no fine-tuning recipe yet (local generative models are not run yet); "  # type: ignore[attr-defined]
-                                "fine-tune elsewhere and register its outputs as a predictions file.")
+        raise InvalidInputError(f"{self.name} has no fine-tuning recipe yet; fine-tune elsewhere and register the "  # type: ignore[attr-defined]
+                                "checkpoint (or its outputs, as a predictions file).")
 
     def predictions_model(self, path: Path, facts: DatasetFacts, *, na_probs: Path | None = None) -> Model:
         from benchhub.tasks.text_to_text.adapters import TextPredictionsModel
@@ -217,10 +260,21 @@ class TextToTextFamily(TaskFamily):
 
     # Probes --------------------------------------------------------------------------------------
     def default_probes(self, facts: DatasetFacts) -> tuple[list[Any], list[Any]]:
-        """None yet: the generation probes (prompt paraphrase, whitespace and format perturbations) are for models
-        that take prompts, which benchhub does not run yet, and a probe's flip (a changed prediction) would count
-        every reworded output of a generated text."""
+        """None yet: a probe's flip (a changed prediction) would count every reworded output of a generated text, so
+        the generation probes (prompt paraphrase, whitespace and format perturbations) need a measure of their own."""
         return [], []
 
     def calibration_inputs(self, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
         return None
+
+
+def _architectures(folder: Path) -> list[Any]:
+    """config.json's `architectures` ([] where it names none)."""
+    import json
+
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise InvalidInputError(f"{folder} has no readable config.json; a transformers checkpoint needs one.") from None
+    architectures = config.get("architectures") if isinstance(config, dict) else None
+    return list(architectures) if isinstance(architectures, list) else []

@@ -58,10 +58,9 @@ class Translation(TextToTextFamily):
     dataset_settings: tuple[FamilyOption, ...] = DATASET_SETTINGS
     input_default: str = "source"
     target_default: str = "target"
-    transformers_defaults: tuple[tuple[str, Any], ...] = ()
-    auto_class: str = "AutoModelForSeq2SeqLM"
-    head_suffix: str = "ForConditionalGeneration"
-    head_outputs: tuple[str, ...] = ()
+    # What a causal language model reads (seq2seq models read the input as it is); the generation settings,
+    # the head (seq2seq and causal language models) and the defaults come from TextToTextFamily.
+    prompt_default: str = "Translate to the target language:\n{input}\nTranslation:"
     demo: DemoTour | None = None
     sample: Sample | None = Sample("translation_sample", ("train.jsonl", "test.jsonl"), (("id", "id"),))
     n_resamples: int = 1000
