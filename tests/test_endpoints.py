@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from importlib import resources
 import socket
 import subprocess
 import sys
@@ -257,6 +258,10 @@ def test_prompt_logprobs_are_read_where_the_server_returns_them():
 # A real server: transformers serve -------------------------------------------------------------------------------
 
 
+RESOURCES = Path(str(resources.files("benchhub") / "resources"))
+SAMPLE_TEXTS = [text for split in ("train", "test")
+                for line in (RESOURCES / "summarization_sample" / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
+                for text in (json.loads(line)["document"], json.loads(line)["summary"])]
 CORPUS = ["the cat sat on the mat", "a dog ran in the park", "question what is two plus two answer four",
           "the sun is hot and the moon is cold", "birds can fly and fish can swim"] * 4
 
@@ -264,7 +269,8 @@ CORPUS = ["the cat sat on the mat", "a dog ran in the park", "question what is t
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     """`transformers serve` on 127.0.0.1 with a tiny GPT-2 (with a chat template), offline."""
-    folder = build_tiny_causal_lm(tmp_path_factory.mktemp("served") / "tiny-gpt2", CORPUS, seed=3, chat_template=CHAT_TEMPLATE)
+    folder = build_tiny_causal_lm(tmp_path_factory.mktemp("served") / "tiny-gpt2", CORPUS + SAMPLE_TEXTS, seed=3,
+                                  chat_template=CHAT_TEMPLATE, positions=1024, init_std=0.2)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -355,3 +361,31 @@ def test_an_endpoint_registers_by_its_url_with_the_keys_name_only(tmp_path, monk
     assert sorted(names) == ["other", "served"]  # nothing half-registered by the refusals
     stored = b"".join(path.read_bytes() for path in (tmp_path / "hub").rglob("*") if path.is_file())
     assert b"sk-never-stored" not in stored
+
+
+def test_an_endpoint_summarizes_as_the_same_model_run_in_process_and_a_rerun_sends_nothing(served, tmp_path):
+    from benchhub import Hub
+
+    base_url, folder = served
+    sample = RESOURCES / "summarization_sample"
+    with Hub.open(tmp_path / "hub") as hub:
+        hub.add_dataset("news", splits={"train": sample / "train.jsonl", "test": sample / "test.jsonl"},
+                        task="summarization", id_column="id")
+        hub.add_model("local", folder)
+        hub.add_model("served", base_url, endpoint={"model": str(folder), "concurrency": 3})
+        settings = {"max_new_tokens": 6, "chat_template": False}  # the completions route sends plain prompts
+        local = hub.evaluate(model="local", dataset="news", progress=False, **settings)
+        remote = hub.evaluate(model="served", dataset="news", progress=False, **settings)
+        local_rows, remote_rows = (hub.predictions(model=m, dataset="news") for m in ("local", "served"))
+        answers = list((tmp_path / "hub").rglob("responses/*/*.json"))
+        again = hub.evaluate(model="served", dataset="news", progress=False, use_cache=False, **settings)
+        with pytest.raises(InvalidInputError, match="does not search beams"):
+            hub.evaluate(model="served", dataset="news", progress=False, num_beams=2, **settings)
+    assert [row["predicted"] for row in remote_rows] == [row["predicted"] for row in local_rows]
+    assert sum(bool(row["predicted"]) for row in remote_rows) >= 8
+    assert {k: v["value"] for k, v in remote.metrics.items()} == {k: v["value"] for k, v in local.metrics.items()}
+    assert len(answers) == 16  # one cached answer per test document
+    assert again.provenance["model"]["responses"] == {"sent": 0, "cached": 16}
+    generation = remote.provenance["model"]["generation"]
+    assert generation["prompt_template"] == "{input}\n\nSummary:" and generation["decoding"]["temperature"] == 0.0
+    assert remote.provenance["model"]["endpoint"]["base_url"] == base_url

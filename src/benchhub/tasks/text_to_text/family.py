@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from benchhub.data.readers import Table
     from benchhub.data.records import ColumnMapping, DatasetFacts
     from benchhub.models.base import Model, RunOutput
+    from benchhub.models.endpoints import Endpoint
 
 # The architectures of generative checkpoints (seq2seq and causal language models), the head these families run.
 GENERATIVE_SUFFIXES = SEQ2SEQ_SUFFIXES + CAUSAL_SUFFIXES
@@ -212,6 +213,17 @@ class TextToTextFamily(TaskFamily):
         options = generator_options(settings, prompt_default=self.prompt_default)  # checked before loading
         model = load_language_model(folder, runtime=runtime, device=settings.get("device"))
         return TextGenerator(model, inputs=self.generation_inputs, **options)
+
+    def endpoint_model(self, endpoint: Endpoint, facts: DatasetFacts, *, settings: dict[str, Any],
+                       cache_folder: Path) -> Model:
+        """An `EndpointGenerator`: one request per example to the server, under the same generation settings."""
+        from benchhub.models.endpoint_generation import EndpointGenerator
+        from benchhub.models.endpoints import EndpointClient
+        from benchhub.tasks.text_to_text.generation_settings import generator_options
+
+        options = generator_options(settings, prompt_default=self.prompt_default)
+        return EndpointGenerator(EndpointClient(endpoint, cache_folder=cache_folder), inputs=self.generation_inputs,
+                                 **options)
 
     def finetune_config(self, epochs: float | None) -> Any:
         raise InvalidInputError(f"{self.name} has no fine-tuning recipe yet; fine-tune elsewhere and register the "  # type: ignore[attr-defined]
