@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from importlib import resources
 import socket
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import threading
 import time
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -389,3 +389,83 @@ def test_an_endpoint_summarizes_as_the_same_model_run_in_process_and_a_rerun_sen
     generation = remote.provenance["model"]["generation"]
     assert generation["prompt_template"] == "{input}\n\nSummary:" and generation["decoding"]["temperature"] == 0.0
     assert remote.provenance["model"]["endpoint"]["base_url"] == base_url
+
+
+# Multiple choice through an endpoint ----------------------------------------------------------------------------
+
+
+def logprob_server(folder: Path) -> Callable[[int, dict[str, Any], dict[str, str]], tuple[int, dict[str, str], Any, float]]:
+    """Answers /v1/completions as vLLM does for `echo: true, logprobs: 1`: every prompt token's log-probability under
+    the tiny GPT-2 at `folder` (None for the first), with its character offset, then one generated token."""
+    import torch
+    import transformers
+
+    tokenizer = transformers.AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+    model = transformers.AutoModelForCausalLM.from_pretrained(folder, trust_remote_code=False, use_safetensors=True).eval()
+    model = model.double()
+    lock = threading.Lock()
+
+    def answer(n: int, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict[str, str], Any, float]:
+        if not (body.get("echo") and body.get("logprobs")):
+            return 200, {}, {"choices": [{"text": "x"}]}, 0
+        encoded = tokenizer(body["prompt"], return_offsets_mapping=True, add_special_tokens=False)
+        ids = encoded["input_ids"]
+        with lock, torch.inference_mode():
+            logits = model(torch.tensor([ids])).logits[0]
+        logprobs = torch.log_softmax(logits, dim=-1)
+        values = [None] + [float(logprobs[i - 1, ids[i]]) for i in range(1, len(ids))]
+        offsets = [start for start, _ in encoded["offset_mapping"]] + [len(body["prompt"])]
+        return 200, {}, {"choices": [{"text": body["prompt"] + "x", "logprobs": {
+            "tokens": [*tokenizer.convert_ids_to_tokens(ids), "x"], "token_logprobs": [*values, -1.0],
+            "text_offset": offsets}}]}, 0
+
+    return answer
+
+
+def test_an_endpoint_scores_choices_by_its_echoed_logprobs_as_the_model_in_process(scripted, tmp_path):
+    from benchhub import Hub
+
+    sample = RESOURCES / "multiple_choice_sample"
+    texts = [json.dumps(json.loads(line)) for split in ("train", "test")
+             for line in (sample / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()]
+    folder = build_tiny_causal_lm(tmp_path / "gpt", texts, seed=5, init_std=0.2)
+    server = scripted(logprob_server(folder))
+    with Hub.open(tmp_path / "hub") as hub:
+        hub.add_dataset("mc", splits={"train": sample / "train.jsonl", "test": sample / "test.jsonl"},
+                        task="multiple-choice", id_column="id")
+        hub.add_model("local", folder)
+        hub.add_model("served", server.base_url, endpoint={"model": "gpt", "concurrency": 4})
+        local = hub.evaluate(model="local", dataset="mc", progress=False)
+        remote = hub.evaluate(model="served", dataset="mc", progress=False)
+        local_rows, remote_rows = (hub.predictions(model=m, dataset="mc") for m in ("local", "served"))
+        hub.add_model("chat", server.base_url, endpoint={"model": "gpt", "route": "chat"})
+        with pytest.raises(InvalidInputError, match="only the completions route returns"):
+            hub.evaluate(model="chat", dataset="mc", progress=False)
+    assert remote.metrics["acc"]["value"] == local.metrics["acc"]["value"]
+    assert remote.metrics["acc_norm"]["value"] == local.metrics["acc_norm"]["value"]
+    for here, there in zip(local_rows, remote_rows, strict=True):
+        assert here["predicted"] == there["predicted"]
+        assert there["loglikelihoods"] == pytest.approx(here["loglikelihoods"], abs=1e-4)
+    questions = len(remote_rows)
+    assert len(server.requests) == sum(len(row["loglikelihoods"]) for row in remote_rows) > questions
+
+
+def test_a_server_without_prompt_logprobs_is_refused_for_multiple_choice_in_one_line(served, tmp_path):
+    from benchhub import Hub
+
+    base_url, folder = served
+    sample = RESOURCES / "multiple_choice_sample"
+    with Hub.open(tmp_path / "hub") as hub:
+        hub.add_dataset("mc", splits={"train": sample / "train.jsonl", "test": sample / "test.jsonl"},
+                        task="multiple-choice", id_column="id")
+        hub.add_model("served", base_url, endpoint={"model": str(folder)})
+        with pytest.raises(InvalidInputError) as raised:
+            hub.evaluate(model="served", dataset="mc", progress=False)
+        from sqlalchemy import func, select
+
+        from benchhub.store.tables import EvaluationRow
+
+        with hub.session() as session:
+            assert session.scalar(select(func.count()).select_from(EvaluationRow)) == 0  # nothing stored
+    assert str(raised.value).startswith(f"The endpoint {base_url}/completions returned no prompt log-probabilities")
+    assert "\n" not in str(raised.value)

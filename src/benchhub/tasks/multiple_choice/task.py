@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from benchhub.data.records import ColumnMapping, DatasetFacts
     from benchhub.metrics.bootstrap import PairedDifference
     from benchhub.models.base import Model, RunOutput
+    from benchhub.models.endpoints import Endpoint
 
 COLUMNS = (
     FamilyOption("question", "Column holding the question (default: question)."),
@@ -271,6 +272,15 @@ class MultipleChoice(TaskFamily):
             raise InvalidInputError(f"{folder.name}: multiple-choice runs causal language models on PyTorch, not ONNX "
                                     "Runtime; register the checkpoint folder itself.")
         return CausalChooser(folder, prompt=Prompt.of(facts.options), runtime=runtime, **settings)
+
+    def endpoint_model(self, endpoint: Endpoint, facts: DatasetFacts, *, settings: dict[str, Any],
+                       cache_folder: Path) -> Model:
+        """Choices scored by the server's echoed prompt log-probabilities, after the dataset's prompt."""
+        from benchhub.models.endpoints import EndpointClient
+        from benchhub.tasks.multiple_choice.endpoint_chooser import EndpointChooser
+        from benchhub.tasks.multiple_choice.prompts import Prompt
+
+        return EndpointChooser(EndpointClient(endpoint, cache_folder=cache_folder), prompt=Prompt.of(facts.options))
 
     def finetune_config(self, epochs: float | None) -> Any:
         raise InvalidInputError(f"{self.name} has no fine-tuning recipe: {WHAT_RUNS}.")

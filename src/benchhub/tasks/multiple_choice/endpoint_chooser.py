@@ -1,0 +1,90 @@
+"""Scoring choices through an OpenAI-compatible server: each choice's log-likelihood from the server's echoed
+prompt log-probabilities, as lm-evaluation-harness's OpenAI completions backend asks for them.
+
+For every choice one `/v1/completions` request sends the context and the continuation as the prompt, with
+`echo: true, logprobs: 1, max_tokens: 1, temperature: 0`. The continuation's log-likelihood is the sum of the
+echoed log-probabilities of the tokens that end inside it (a token across the boundary counts with the
+continuation; the server's tokenizer decides where tokens fall, as it does for lm-evaluation-harness, which
+cuts by token counts from a local copy of the tokenizer instead). Servers that return no prompt
+log-probabilities (the chat route, `transformers serve`, Ollama) are refused in one line: a score needs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from benchhub.data.records import Split
+from benchhub.errors import InvalidInputError
+from benchhub.models.base import ModelInfo
+from benchhub.models.endpoints import EndpointClient, prompt_logprobs
+from benchhub.tasks.multiple_choice.outputs import ChoicePrediction
+from benchhub.tasks.multiple_choice.prompts import Prompt
+from benchhub.tasks.multiple_choice.reading import CHOICES
+
+NO_LOGPROBS = ("The endpoint {url} returned no prompt log-probabilities for an echoed prompt (echo with logprobs), "
+               "which scoring choices needs; servers such as vLLM return them on /v1/completions, while the chat route, "
+               "transformers serve and Ollama do not. Score the choices elsewhere and register a predictions file of "
+               'log-likelihoods ({{"id", "loglikelihoods"}}).')
+
+
+@dataclass(frozen=True)
+class EndpointQuestion:
+    """One question's requests: its context and each choice's continuation."""
+
+    example_id: Any
+    context: str
+    continuations: tuple[str, ...]
+
+
+class EndpointChooser:
+    """Scores every choice of a question through the server behind `client`."""
+
+    def __init__(self, client: EndpointClient, *, prompt: Prompt) -> None:
+        if client.endpoint.route != "completions":
+            raise InvalidInputError("Scoring choices needs prompt log-probabilities, which only the completions route "
+                                    "returns; register the server's /v1 base URL with --route completions.")
+        self.client, self.prompt = client, prompt
+        self.info = ModelInfo(load_seconds=0.0, extra={"endpoint": client.endpoint.options(),
+                                                       "prompt_template": prompt.template,
+                                                       "fewshot_prefix_chars": len(prompt.fewshot_prefix),
+                                                       "loglikelihoods": "echoed prompt log-probabilities"})
+
+    def encode(self, split: Split) -> list[EndpointQuestion]:
+        return [EndpointQuestion(example_id, self.prompt.context(text),
+                                 tuple(self.prompt.continuation(choice) for choice in choices))
+                for example_id, text, choices in zip(split.ids, split.texts, split.field(CHOICES) or [], strict=True)]
+
+    def length(self, item: EndpointQuestion) -> int:
+        return len(item.context) * len(item.continuations) + sum(map(len, item.continuations))
+
+    def predict(self, items: Sequence[EndpointQuestion]) -> list[ChoicePrediction]:
+        bodies = [{"prompt": item.context + continuation, "max_tokens": 1, "temperature": 0.0, "echo": True, "logprobs": 1}
+                  for item in items for continuation in item.continuations]
+        answers = iter(self.client.send_all(bodies))
+        self.info.extra["responses"] = {"sent": self.client.sent, "cached": self.client.cache.hits}
+        return [ChoicePrediction.scored(tuple(self._loglikelihood(item, continuation, next(answers))
+                                              for continuation in item.continuations)) for item in items]
+
+    def _loglikelihood(self, item: EndpointQuestion, continuation: str, answer: dict[str, Any]) -> float:
+        echoed = prompt_logprobs(answer)
+        if echoed is None:
+            raise InvalidInputError(NO_LOGPROBS.format(url=self.client.endpoint.url))
+        values, offsets = echoed
+        start, end = len(item.context), len(item.context) + len(continuation)
+        total, counted = 0.0, 0
+        for index, (value, offset) in enumerate(zip(values, offsets, strict=True)):
+            if offset >= end:  # the generated token after the echoed prompt
+                break
+            token_end = offsets[index + 1] if index + 1 < len(offsets) else end
+            if token_end <= start:
+                continue
+            if value is None:
+                raise InvalidInputError(f"Question {item.example_id!r}: the endpoint gave no log-probability for a token "
+                                        "of the continuation (a server gives none for a prompt's first token); give the "
+                                        "questions a prompt template with text before the question.")
+            total += float(value)
+            counted += 1
+        if counted == 0:
+            raise InvalidInputError(NO_LOGPROBS.format(url=self.client.endpoint.url))
+        return total
