@@ -385,7 +385,7 @@ def test_unknown_models_list_the_built_ins(name, message, hub):
     [
         ("p", "missing.jsonl", None, InvalidInputError, r"^No such file: missing\.jsonl; a predictions model is a \.jsonl, \.csv, \.json, \.conll or \.iob file\.$"),
         ("p", "rules.yaml", "predictions", InvalidInputError, r"rules\.yaml: a predictions model must be a \.jsonl, \.csv, \.json, \.conll or \.iob file\."),
-        ("p", "rules.yaml", "http", InvalidInputError, r"^Model kind 'http' is not supported; use one of transformers, onnx, predictions, rules\.$"),
+        ("p", "rules.yaml", "http", InvalidInputError, r"^Model kind 'http' is not supported; use one of transformers, onnx, predictions, rules, openai\.$"),
         ("bad name", "rules.yaml", None, InvalidInputError, r"^Model name 'bad name' is not allowed"),
     ],
     ids=["missing-file", "wrong-suffix-for-kind", "unsupported-kind", "invalid-name"],

@@ -66,11 +66,7 @@ class GenerativeAnswers(TextToTextFamily):
     # How a language model is asked, where one runs: the question in place of {input} (lm-evaluation-harness's
     # GSM8K and TriviaQA prompts).
     prompt_default: str = "Question: {input}\nAnswer:"
-    transformers_defaults: tuple[tuple[str, Any], ...] = ()
-    auto_class: str = "AutoModelForCausalLM"
-    head_suffix: tuple[str, ...] = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration", "ForSeq2SeqLM")
-    head_outputs: tuple[str, ...] = ()
-    exports_onnx: bool = False
+    # The generation settings, head and defaults are TextToTextFamily's (local seq2seq and causal LMs, endpoints).
     demo: DemoTour | None = None
     sample: Sample | None = Sample("generative_answers_sample", ("train.jsonl", "test.jsonl"), (("id", "id"),))
     n_resamples: int = 1000
