@@ -93,7 +93,10 @@ class LanguageModeling(TaskFamily):
     def read_source(self, source: str, mapping: ColumnMapping, *, revision: str | None) -> Any:
         from pathlib import Path
 
-        from benchhub.tasks.language_modeling.documents import TEXT_SUFFIX, read_text_documents
+        from benchhub.tasks.language_modeling.documents import (
+            TEXT_SUFFIX,
+            read_text_documents,
+        )
 
         path = Path(source).expanduser()
         if path.is_file() and path.suffix.lower() == TEXT_SUFFIX:
@@ -101,7 +104,10 @@ class LanguageModeling(TaskFamily):
         return super().read_source(source, mapping, revision=revision)
 
     def read_file(self, path: Path, mapping: ColumnMapping) -> Table:
-        from benchhub.tasks.language_modeling.documents import TEXT_SUFFIX, read_text_documents
+        from benchhub.tasks.language_modeling.documents import (
+            TEXT_SUFFIX,
+            read_text_documents,
+        )
 
         if path.suffix.lower() == TEXT_SUFFIX:
             return read_text_documents(path)
@@ -247,7 +253,9 @@ class LanguageModeling(TaskFamily):
         return PredictionsLikelihoods(path)
 
     def check_predictions_syntax(self, path: Path) -> None:
-        from benchhub.tasks.language_modeling.predictions import read_loglikelihood_lines
+        from benchhub.tasks.language_modeling.predictions import (
+            read_loglikelihood_lines,
+        )
 
         read_loglikelihood_lines(path)
 
