@@ -332,13 +332,14 @@ def test_local_language_models_are_refused_in_one_line_and_leave_nothing_behind(
                                       num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=128)
     torch.manual_seed(0)
     transformers.LlamaForCausalLM(config).save_pretrained(folder, safe_serialization=True)
-    # A causal LM is refused at registration until benchhub runs local language models.
-    refused = one_error_line(run_cli("model", "add", "llama", str(folder)))
-    assert "LlamaForCausalLM is a generative model, and benchhub does not run local generative models yet" in refused
+    # A causal LM registers (language modeling scores documents with it), and multiple choice refuses to run it.
+    assert run_cli("model", "add", "llama", str(folder)).returncode == 0
+    refused = one_error_line(run_cli("eval", "--model", "llama", "--dataset", "mc"))
+    assert "scoring choices with a local language model comes in a later version" in refused
     assert json.loads(run_cli("leaderboard", "--dataset", "mc", "--format", "json", "--quiet", "--top", "10").stdout)
     hub = Hub.open()
     assert {row.model for row in hub.leaderboard(dataset="mc", progress=False).rows} == {f"baseline:{b}" for b in TASK.baselines}
-    assert [m.name for m in hub.models() if m.kind != "baseline"] == []
+    assert [m.name for m in hub.models() if m.kind != "baseline"] == ["llama"]
     # A baseline predicts on the inputs, in the family's layout.
     inputs, output = tmp_path / "inputs.jsonl", tmp_path / "out.jsonl"
     inputs.write_text("".join(json.dumps({"id": r["id"], "question": r["question"], "choices": r["choices"]}) + "\n" for r in TEST))
