@@ -2,7 +2,7 @@
 
 The private board ranks each user by their final selections (their best public submission when they
 picked none). Hidden and disqualified submissions are left out. Equal scores: the earlier submission
-ranks higher. Every metric benchmarks rank by is higher-is-better. Rows carry metrics with their
+ranks higher. A metric the family declares lower-is-better (perplexity) ranks lowest first. Rows carry metrics with their
 intervals; the server shows participants of hidden phases the point values only (`server.permissions`).
 A board ranked by a Dynascore (the viewer's weights or the maintainers' defaults) is made from the board the
 viewer receives, by `ranking/benchmark_boards.py`.
@@ -26,6 +26,8 @@ from benchhub.store.tables import (
     SubmissionScoreRow,
     utcnow,
 )
+from benchhub.tasks.base import metric_sign
+from benchhub.tasks.registry import get_task
 
 KINDS = ("public", "private")
 # What the host measured of submitted models, as board columns (key in `BoardRow.measurements`, heading).
@@ -60,6 +62,7 @@ def benchmark_board(session: Session, benchmark: str, *, phase: str | None = Non
             raise ConflictError(f"The private ranking of phase {phase_row.name!r} appears when the phase closes.")
     entries = _visible_entries(session, phase_row)
     metric = bench.primary_metric
+    sign = metric_sign(get_task(bench.task), metric)
 
     def public(entry: Entry) -> float:
         return entry[1].public_metrics[metric]["value"]
@@ -71,12 +74,13 @@ def benchmark_board(session: Session, benchmark: str, *, phase: str | None = Non
     for entry in entries:
         by_user.setdefault(entry[0].user_id, []).append(entry)
     if kind == "public":
-        best = [_best(mine, public) for mine in by_user.values()]
+        best = [_best(mine, public, sign) for mine in by_user.values()]
         score, metrics = public, (lambda entry: entry[1].public_metrics)
     else:
-        best = [_best([e for e in mine if e[0].selected_final] or [_best(mine, public)], private) for mine in by_user.values()]
+        best = [_best([e for e in mine if e[0].selected_final] or [_best(mine, public, sign)], private, sign)
+                for mine in by_user.values()]
         score, metrics = private, (lambda entry: entry[1].private_metrics)
-    best.sort(key=_order(score))
+    best.sort(key=_order(score, sign))
     rows = [
         BoardRow(rank=rank, user=submission.user.name, submission_id=submission.id, submitted_at=submission.created_at,
                  score=score((submission, scored)), metrics=dict(metrics((submission, scored))),
@@ -105,9 +109,10 @@ def _visible_entries(session: Session, phase: BenchmarkPhaseRow) -> list[Entry]:
     )]
 
 
-def _order(score: Callable[[Entry], float]) -> Callable[[Entry], tuple[Any, ...]]:
-    return lambda entry: (-score(entry), entry[0].created_at, entry[0].id)
+def _order(score: Callable[[Entry], float], sign: float) -> Callable[[Entry], tuple[Any, ...]]:
+    """Best first (`sign` -1 where lower is better), then the earlier submission."""
+    return lambda entry: (-sign * score(entry), entry[0].created_at, entry[0].id)
 
 
-def _best(entries: list[Entry], score: Callable[[Entry], float]) -> Entry:
-    return min(entries, key=_order(score))
+def _best(entries: list[Entry], score: Callable[[Entry], float], sign: float) -> Entry:
+    return min(entries, key=_order(score, sign))

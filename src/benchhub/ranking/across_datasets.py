@@ -19,7 +19,8 @@ How the datasets are combined (`aggregate`):
   model gets 0 points on a dataset it was not evaluated on. Its score is the sum, and higher is better, so a
   missing dataset costs the points it could have won there.
 
-Ties of the score go to the model evaluated on more datasets, then by name.
+Ties of the score go to the model evaluated on more datasets, then by name. Where the family declares the metric
+lower-is-better (perplexity), "best" and "beats" mean lowest: the mean ranks lowest first.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from benchhub.errors import InvalidInputError, NotFoundError
 from benchhub.evaluation.evaluations import latest_evaluations
 from benchhub.results import TaskLeader, TaskRanking, TaskRankingRow
 from benchhub.store.tables import DatasetRow, EvaluationRow
+from benchhub.tasks.base import metric_sign
 from benchhub.tasks.registry import TASKS
 
 _SOURCE = "newest evaluation of each non-baseline model on the split of each dataset of the task; "
@@ -60,6 +62,7 @@ def top_models_for_task(session: Session, *, task: str, split: str = "test", n: 
     if aggregate not in RULES:
         raise InvalidInputError(f"Aggregate {str(aggregate)[:40]!r} is not one of {', '.join(AGGREGATES)}.")
     metric = TASKS[task].primary_metric
+    sign = metric_sign(TASKS[task], metric)  # -1 where lower is better (perplexity)
     leaders: list[TaskLeader] = []
     values: dict[str, dict[str, float]] = {}
     kinds: dict[str, str] = {}
@@ -67,7 +70,7 @@ def top_models_for_task(session: Session, *, task: str, split: str = "test", n: 
         if not any(s.name == split for s in dataset.splits) or split in hidden_splits(session, dataset.name):
             continue  # no such split, or its ranking belongs to a hosted benchmark
         scored = [(e, _value(e, metric)) for e in latest_evaluations(session, dataset, split) if e.model.kind != "baseline"]
-        scored = sorted(((e, v) for e, v in scored if v is not None), key=lambda pair: (-pair[1], pair[0].model.name))
+        scored = sorted(((e, v) for e, v in scored if v is not None), key=lambda pair: (-sign * pair[1], pair[0].model.name))
         best = scored[0] if scored else None
         leaders.append(TaskLeader(
             dataset=dataset.name, model=best[0].model.name if best else None, value=best[1] if best else None,
@@ -77,24 +80,25 @@ def top_models_for_task(session: Session, *, task: str, split: str = "test", n: 
             values.setdefault(evaluation.model.name, {})[dataset.name] = value
             kinds[evaluation.model.name] = evaluation.model.kind
     means = {model: sum(per.values()) / len(per) for model, per in values.items()}
-    scores, ranks = aggregate_scores(values, aggregate)
+    scores, ranks = aggregate_scores(values, aggregate, sign=sign)
     rows = [
         TaskRankingRow(rank=rank, model=model, kind=kinds[model], mean=means[model], values=values[model],
                        score=scores[model], ranks=ranks[model])
-        for rank, model in enumerate(ranking_order(values, scores, aggregate)[:n], start=1)
+        for rank, model in enumerate(ranking_order(values, scores, aggregate, sign=sign)[:n], start=1)
     ]
     return TaskRanking(task=task, split=split, metric=metric, rule=RULES[aggregate], leaders=leaders, rows=rows)
 
 
-def aggregate_scores(values: dict[str, dict[str, float]], aggregate: str) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+def aggregate_scores(values: dict[str, dict[str, float]], aggregate: str, *,
+                     sign: float = 1.0) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     """Each model's score under `aggregate` (see the module docstring), and its rank on each dataset it was
-    evaluated on; `values` maps a model to its primary metric by dataset."""
+    evaluated on; `values` maps a model to its primary metric by dataset (`sign` -1 where lower is better)."""
     ranks: dict[str, dict[str, float]] = {model: {} for model in values}
     sizes: dict[str, int] = {}
     for dataset in sorted({name for per in values.values() for name in per}):
         scored = {model: per[dataset] for model, per in values.items() if dataset in per}
         sizes[dataset] = len(scored)
-        for model, rank in average_ranks(scored).items():
+        for model, rank in average_ranks({model: sign * value for model, value in scored.items()}).items():
             ranks[model][dataset] = rank
     if aggregate == "mean":
         return {model: sum(per.values()) / len(per) for model, per in values.items()}, ranks
@@ -105,10 +109,11 @@ def aggregate_scores(values: dict[str, dict[str, float]], aggregate: str) -> tup
     raise InvalidInputError(f"Aggregate {str(aggregate)[:40]!r} is not one of {', '.join(AGGREGATES)}.")
 
 
-def ranking_order(values: dict[str, dict[str, float]], scores: dict[str, float], aggregate: str) -> list[str]:
-    """The models best first: by score (a lower mean rank is better; a higher mean or Borda count), then by the
-    number of datasets (more first), then by name."""
-    better = -1.0 if aggregate == "mean-rank" else 1.0
+def ranking_order(values: dict[str, dict[str, float]], scores: dict[str, float], aggregate: str, *,
+                  sign: float = 1.0) -> list[str]:
+    """The models best first: by score (a lower mean rank is better; a higher mean or Borda count, or a lower mean
+    where `sign` is -1, a lower-is-better metric), then by the number of datasets (more first), then by name."""
+    better = -1.0 if aggregate == "mean-rank" else sign if aggregate == "mean" else 1.0
     return sorted(values, key=lambda model: (-better * scores[model], -len(values[model]), model))
 
 

@@ -34,6 +34,7 @@ from benchhub.ranking.dynascore import (
 from benchhub.results import Board, Dynascore
 from benchhub.store.database import commit_or_undo, immediate_transaction
 from benchhub.store.tables import BenchmarkRow
+from benchhub.tasks.base import metric_sign
 from benchhub.tasks.registry import get_task
 
 BOARD_WEIGHTS = "board_weights"  # the settings key of the maintainers' default weights
@@ -47,8 +48,9 @@ MEASURED = (Column("latency_ms", "latency ms (batch 1)", cost=True), Column("thr
 def board_columns(task: str, primary_metric: str, *, measured: bool = False) -> list[Column]:
     """The columns a board of this benchmark can weigh, in the order `weights_query` writes them; with `measured`
     (a benchmark with a phase that takes models), what the host measures of the models too."""
+    family = get_task(task)
     return [Column(METRIC, primary_metric),
-            *(Column(name, name) for name in get_task(task).board_metrics if name != primary_metric),
+            *(Column(name, name, cost=name in family.lower_is_better) for name in family.board_metrics if name != primary_metric),
             *(MEASURED if measured else ())]
 
 
@@ -77,22 +79,25 @@ def weigh_board(session: Session, board: Board, weights: str | Mapping[str, Any]
         chosen, source = default_weights(bench), "maintainers"
     if chosen is None:
         return board
-    return rank_board(board, chosen, source=source)
+    return rank_board(board, chosen, source=source, columns=columns, sign=metric_sign(get_task(bench.task), board.metric))
 
 
-def rank_board(board: Board, weights: dict[str, float], *, source: str) -> Board:
-    """The board's rows by Dynascore (checked `weights`), ties and unscored rows in the board's own order."""
+def rank_board(board: Board, weights: dict[str, float], *, source: str, columns: list[Column] | None = None,
+               sign: float = 1.0) -> Board:
+    """The board's rows by Dynascore (checked `weights`), ties and unscored rows in the board's own order; the ranked
+    metric enters signed so that higher is better (`sign` -1 for a perplexity), the `columns` marked costs negated."""
+    costs = sorted({c.name for c in (*MEASURED, *(columns or ())) if c.cost})
     values = {}
     for row in board.rows:
         point = {name: entry.get("value") for name, entry in row.metrics.items() if isinstance(entry, dict)}
         measured = {column.name: (row.measurements or {}).get(column.name) for column in MEASURED}
-        values[row.user] = {**point, **measured, METRIC: row.score}
-    result = dynascores(values, weights=weights, costs=[c.name for c in MEASURED if c.cost], label=board.metric)
+        values[row.user] = {**point, **measured, METRIC: None if row.score is None else sign * row.score}
+    result = dynascores(values, weights=weights, costs=costs, label=board.metric)
     by_name = {row.user: replace(row, metric_rank=row.metric_rank or row.rank) for row in board.rows}
     order = order_by_dynascore(list(by_name), result.scores)
     rows = [replace(by_name[name], rank=rank, dynascore=result.scores[name]) for rank, name in enumerate(order, start=1)]
     summary = Dynascore(weights=weights, normalized=result.normalized, amrs=result.amrs,
-                        costs=[c.name for c in MEASURED if c.cost and c.name in weights], query=weights_query(weights),
+                        costs=[name for name in costs if name in weights], query=weights_query(weights),
                         source=source, scored=sum(score is not None for score in result.scores.values()), notes=result.notes)
     return replace(board, rows=rows, dynascore=summary)
 

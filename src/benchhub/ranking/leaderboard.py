@@ -1,7 +1,8 @@
 """Ranking the evaluations of one dataset split, with baselines as reference rows.
 
 Every row carries its CI; rows whose difference from the leader is not significant under a
-paired bootstrap on per-example outcomes (p >= 0.05) are marked as tied with the leader.
+paired bootstrap on per-example outcomes (p >= 0.05) are marked as tied with the leader. A metric the family
+declares lower-is-better (`Task.lower_is_better`: perplexity) ranks lowest first.
 Benched models also show their speed (see `speed_service`), measured on one hardware profile so the
 numbers compare, and whether they sit on the accuracy-latency Pareto front.
 
@@ -46,6 +47,7 @@ from benchhub.ranking.dynascore import (
 from benchhub.results import Dynascore, Leaderboard, LeaderboardRow
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.tables import EvaluationRow, SpeedRunRow
+from benchhub.tasks.base import metric_sign
 from benchhub.tasks.registry import get_task
 
 ALPHA = 0.05
@@ -95,12 +97,13 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
         notes.append(f"slice {description}: {len(positions)} of {len(split_data)} examples, re-scored from per-example rows.")
         evaluations = _with_sliced_metrics(evaluations, artifacts, task, split_data, facts, positions)
     upper = _upper_bounds(evaluations)
+    sign = metric_sign(task, metric)  # -1 where lower is better (perplexity): the board ranks the lowest first
     # Oracles that read the references come after every model: they are a ceiling, not a rival.
-    evaluations = sorted(evaluations, key=lambda r: (r.id in upper, -_value(r, metric), r.id))
+    evaluations = sorted(evaluations, key=lambda r: (r.id in upper, -_goodness(r, metric, sign), r.id))
     if upper:
         notes.append(f"upper bound: {', '.join(sorted(e.model.name for e in evaluations if e.id in upper))} reads the "
                      "references (an oracle); it is listed last, never the leader or a baseline to beat.")
-    shortcut = _best_partial_input(evaluations, metric)
+    shortcut = _best_partial_input(evaluations, metric, sign)
     if shortcut is not None:
         notes.append(f"shortcut gap: {metric} minus the best partial-input baseline ({shortcut[0]}, {shortcut[1]:.2f}).")
     leader = next((e for e in evaluations if e.id not in upper), None)
@@ -121,8 +124,9 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
     for (measure, seq_len), names in shorter.items():
         notes.append(f"speed: {measure} is from sequence length {seq_len} (not benched at {SPEED_SEQ_LEN}) "
                      f"for {', '.join(names)}.")
-    benched = [e for e in evaluations if latency[e.id] is not None and _value(e, metric) > -math.inf]
-    front = dict(zip((e.id for e in benched), pareto_front([(_value(e, metric), latency[e.id].latency_p50_ms) for e in benched])))
+    benched = [e for e in evaluations if latency[e.id] is not None and _goodness(e, metric, sign) > -math.inf]
+    front = dict(zip((e.id for e in benched),
+                     pareto_front([(_goodness(e, metric, sign), latency[e.id].latency_p50_ms) for e in benched])))
     if benched:
         notes.append(
             f"Pareto (◆): no other benched model is at least as good on {metric} and at least as fast "
@@ -155,9 +159,11 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
 
 
 def leaderboard_columns(task: str, metric: str) -> list[Column]:
-    """The columns a leaderboard ranked by `metric` can weigh, in the order `weights_query` writes them."""
-    others = [name for name in get_task(task).board_metrics if name != metric]
-    return [Column(METRIC, metric), *(Column(name, name) for name in others),
+    """The columns a leaderboard ranked by `metric` can weigh, in the order `weights_query` writes them (the family's
+    other lower-is-better metrics, such as perplexity, are costs; the ranked one enters signed, see `leaderboard_values`)."""
+    family = get_task(task)
+    others = [name for name in family.board_metrics if name != metric]
+    return [Column(METRIC, metric), *(Column(name, name, cost=name in family.lower_is_better) for name in others),
             Column("latency_b1", f"latency ms (b{LATENCY_BATCH})", cost=True),
             Column("throughput_b32", f"throughput (b{THROUGHPUT_BATCH})"), Column("size", "size", cost=True),
             Column("flip_rate", "flip rate", cost=True), Column("worst_change", "worst change"),
@@ -195,11 +201,14 @@ def weigh_leaderboard(board: Leaderboard, weights: str | Mapping[str, float] | N
 
 
 def leaderboard_values(board: Leaderboard, row: LeaderboardRow) -> dict[str, float | None]:
-    """A row's value in each column of `leaderboard_columns` (None where it has none)."""
+    """A row's value in each column of `leaderboard_columns` (None where it has none); the ranked metric signed so
+    that higher is better (`metric_sign`: a perplexity negated), as the Dynascore's performance must be."""
     robustness = row.robustness or {}
     drop = robustness.get("worst_drop_points")
     metrics = {name: entry.get("value") for name, entry in row.metrics.items() if isinstance(entry, dict)}
-    return {**metrics, METRIC: metrics.get(board.metric), "latency_b1": row.latency_ms, "throughput_b32": row.throughput,
+    ranked = metrics.get(board.metric)
+    signed = None if ranked is None else metric_sign(get_task(board.task), board.metric) * ranked
+    return {**metrics, METRIC: signed, "latency_b1": row.latency_ms, "throughput_b32": row.throughput,
             "size": row.size_bytes, "flip_rate": robustness.get("flip_rate"), "worst_change": -drop if drop is not None else None,
             "ece": robustness.get("ece")}
 
@@ -252,6 +261,12 @@ def _value(evaluation: EvaluationRow, metric: str) -> float:
     return float(entry["value"]) if entry else -math.inf
 
 
+def _goodness(evaluation: EvaluationRow, metric: str, sign: float) -> float:
+    """The metric signed so that higher is better (`metric_sign`); -inf where the evaluation lacks it."""
+    entry = evaluation.metrics.get(metric)
+    return sign * float(entry["value"]) if entry else -math.inf
+
+
 def _upper_bounds(evaluations: list[EvaluationRow]) -> set[int]:
     """The evaluations of built-in baselines that read the references (`upper_bound`), by id."""
     registry = builtin_registry()
@@ -259,15 +274,15 @@ def _upper_bounds(evaluations: list[EvaluationRow]) -> set[int]:
             and getattr(registry.get(e.model.source), "upper_bound", False)}
 
 
-def _best_partial_input(evaluations: list[EvaluationRow], metric: str) -> tuple[str, float] | None:
+def _best_partial_input(evaluations: list[EvaluationRow], metric: str, sign: float) -> tuple[str, float] | None:
     """The best baseline that reads only part of the input (e.g. context-only), if the task has one."""
     registry = builtin_registry()
     partial = [
         (e.model.name, _value(e, metric)) for e in evaluations
         if e.model.kind == "baseline" and getattr(registry.get(e.model.source), "partial_input", False)
-        and e.model.name.startswith(BASELINE_PREFIX) and _value(e, metric) > -math.inf
+        and e.model.name.startswith(BASELINE_PREFIX) and _goodness(e, metric, sign) > -math.inf
     ]
-    return max(partial, key=lambda pair: pair[1]) if partial else None
+    return max(partial, key=lambda pair: sign * pair[1]) if partial else None
 
 
 def slice_positions(split: Any, spec: str, task: str) -> tuple[list[int], str]:

@@ -128,7 +128,8 @@ def accuracy_latency_figure(board: Leaderboard) -> Any | None:
         template="plotly_white", height=480, margin={"l": 60, "r": 20, "t": 30, "b": 80},
         xaxis={"type": "log", "title": {"text": "latency per example, ms<br>(log scale; lower is better)"},
                **log_ticks([row.latency_ms for row, _ in points])},
-        yaxis={"title": {"text": f"{escape(board.metric)} (higher is better)"}},
+        yaxis={"title": {"text": f"{escape(board.metric)} "
+                                 f"({'lower' if board.metric in get_task(board.task).lower_is_better else 'higher'} is better)"}},
         legend={"orientation": "h", "y": -0.22},
     )
     return figure

@@ -119,6 +119,8 @@ class Task(Protocol):
     title: str
     board_metrics: tuple[str, ...]
     report_metrics: tuple[str, ...]
+    # The metrics where a lower value is better (perplexity); boards rank those lowest first. Every other is higher-is-better.
+    lower_is_better: frozenset[str]
     scale_note: str  # how to read its numbers, for model cards ("are fractions (0–1)")
     data_formats: str  # what `dataset add` reads for it, one sentence for help texts
     predictions_hint: str
@@ -322,6 +324,7 @@ class TaskFamily:
     # Whether a rules file (`benchhub model add NAME rules.yaml`) makes a baseline of this family.
     takes_rules: bool = False
     exports_onnx: bool = True
+    lower_is_better: frozenset[str] = frozenset()
 
     @property
     def sample(self) -> Sample | None:
@@ -537,6 +540,11 @@ def has_head(task: Task, architectures: Any) -> bool:
     return isinstance(architectures, list) and any(
         isinstance(name, str) and name.endswith(head_suffixes(task)) for name in architectures
     )
+
+
+def metric_sign(task: Task, metric: str) -> float:
+    """+1 for a metric where higher is better, -1 for one of the task's `lower_is_better`: sign * value ranks best first."""
+    return -1.0 if metric in task.lower_is_better else 1.0
 
 
 def metric_entry(value: float, low: float, high: float) -> dict[str, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from benchhub.errors import InvalidInputError
 from benchhub.tasks.base import Task, has_head, head_suffixes
 from benchhub.tasks.generative_answers.task import GenerativeAnswers
+from benchhub.tasks.language_modeling.task import LanguageModeling
 from benchhub.tasks.multiple_choice.task import MultipleChoice
 from benchhub.tasks.question_answering.task import QuestionAnswering
 from benchhub.tasks.summarization.task import Summarization
@@ -14,7 +15,7 @@ from benchhub.tasks.translation.task import Translation
 
 TASKS: dict[str, Task] = {task.name: task for task in (TextClassification(), QuestionAnswering(), TokenClassification(),
                                                         Summarization(), Translation(), MultipleChoice(),
-                                                        GenerativeAnswers())}
+                                                        GenerativeAnswers(), LanguageModeling())}
 # The family `dataset add` assumes when no --task is given.
 DEFAULT_TASK = TextClassification.name
 

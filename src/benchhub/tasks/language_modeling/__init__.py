@@ -1,1 +1,2 @@
-"""Language modeling: word and byte perplexity and bits per byte as lm-evaluation-harness computes them (the family's other parts come later)."""
+"""Language modeling: documents scored by their log-likelihood (word and byte perplexity, bits per byte), as
+lm-evaluation-harness's `loglikelihood_rolling` scores them."""

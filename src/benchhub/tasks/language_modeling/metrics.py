@@ -40,6 +40,7 @@ __all__ = [
     "PerplexityScores",
     "count_bytes",
     "count_words",
+    "metric_values",
     "paired_test",
     "perplexity_metrics",
     "resampled_scores",
@@ -98,9 +99,7 @@ def perplexity_metrics(
     words = [count_words(document) for document in documents]
     bytes_ = [count_bytes(document) for document in documents]
     # Python's sums in document order, as lm_eval's weighted_mean takes them.
-    ll_sum = sum(lls)
-    values = {"word_perplexity": _exp(-(ll_sum / sum(words))), "byte_perplexity": _exp(-(ll_sum / sum(bytes_))),
-              "bits_per_byte": -(ll_sum / sum(bytes_)) / math.log(2)}
+    values = metric_values(sum(lls), sum(words), sum(bytes_))
     per_document = {"loglikelihood": np.array(lls, dtype=np.float64), "words": np.array(words, dtype=np.int64),
                     "bytes": np.array(bytes_, dtype=np.int64)}
     resampled = resampled_scores(per_document, n_resamples=n_resamples, seed=seed)
@@ -113,6 +112,12 @@ def perplexity_metrics(
         "bootstrap": {"n_resamples": n_resamples, "confidence": confidence, "seed": seed, "resampled": "documents"},
     }
     return PerplexityScores(metrics, per_document, settings)
+
+
+def metric_values(loglikelihood: float, words: int, bytes_: int) -> dict[str, float]:
+    """The three metrics of summed log-likelihood, words and bytes, as lm_eval's aggregations compute them."""
+    return {"word_perplexity": _exp(-(loglikelihood / words)), "byte_perplexity": _exp(-(loglikelihood / bytes_)),
+            "bits_per_byte": -(loglikelihood / bytes_) / math.log(2)}
 
 
 def paired_test(a: PerplexityScores, b: PerplexityScores, metric: str, *, n_resamples: int = 1000,
