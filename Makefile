@@ -31,8 +31,10 @@ demo: $(STAMP)
 
 # The store tests run on SQLite and on PostgreSQL: at $$BENCHHUB_TEST_POSTGRES_URL when set, else on a
 # throwaway PostgreSQL 15 server that scripts/postgres.sh starts for the run and removes after it.
+# TEST_WORKERS pytest-xdist processes share the files (each file's tests stay in one process, with its fixtures).
+TEST_WORKERS ?= 2
 test: $(STAMP) chromium
-	bash scripts/postgres.sh run $(PY) -m pytest -q --durations=40
+	bash scripts/postgres.sh run $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=40
 
 # The browser tests use Debian's chromium (Playwright's own browser download cannot work offline).
 chromium:
