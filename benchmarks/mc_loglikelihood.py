@@ -13,7 +13,7 @@ before the clock starts, as lm_eval's tasks build them. acc and acc_norm come fr
 through `tasks/multiple_choice/metrics.py`; the script prints both, whether they are identical, and the largest
 |Δ log-likelihood|.
 
-    python benchmarks/mc_loglikelihood.py [--questions 200] [--batch-size 8] [--peer-batch-size 32] [--rounds 3]
+    python benchmarks/mc_loglikelihood.py [--questions 120] [--batch-size 8] [--peer-batch-size 32] [--rounds 3]
 
 `--batch-size` counts questions (benchhub's items); `--peer-batch-size` counts requests, so the default 32 gives
 lm_eval the same 32 choices a batch as benchhub's 8 questions.
@@ -37,7 +37,7 @@ CHOICES_PER_QUESTION = 4
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--questions", type=int, default=120)
     parser.add_argument("--min-words", type=int, default=85, help="shortest context passage, in words (~1.16 tokens each)")
     parser.add_argument("--max-words", type=int, default=250)
     parser.add_argument("--batch-size", type=int, default=8, help="questions per benchhub batch")
@@ -49,13 +49,13 @@ def main() -> None:
     import torch
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM
+    from synthetic_lm import Words, build_gpt2
 
     from benchhub.data.records import Split
     from benchhub.engine.runner import run_model
     from benchhub.tasks.multiple_choice.causal_chooser import CausalChooser
     from benchhub.tasks.multiple_choice.metrics import per_question
     from benchhub.tasks.multiple_choice.prompts import Prompt
-    from synthetic_lm import Words, build_gpt2
 
     words = Words()
     folder = build_gpt2(Path(tempfile.mkdtemp(prefix="mc-bench-")) / "gpt2", words)

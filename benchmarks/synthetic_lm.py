@@ -45,7 +45,14 @@ def build_gpt2(folder: Path, words: Words, *, vocab_size: int = 8192, layers: in
                positions: int = 1024, init_std: float = 0.02, seed: int = 0) -> Path:
     """Trains the BPE vocabulary on passages of `words` and saves a random `GPT2LMHeadModel` (safetensors) in `folder`."""
     import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from tokenizers import (
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
     rng = random.Random(seed)
