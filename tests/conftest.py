@@ -113,6 +113,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("database_url") == "postgresql":
             item.add_marker(pytest.mark.postgres)
+    # The longest files run first, so that under `make test`'s two processes neither ends the run alone on one.
+    items.sort(key=lambda item: item.path.name not in LONGEST_FILES)  # stable: each file keeps its order
+
+
+# The test files that take longest (make test's --durations), longest first.
+LONGEST_FILES = ("test_demo.py", "test_embedding_baseline.py")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -286,7 +286,16 @@ def checkpoint_info(folder: Path) -> dict[str, Any]:
 
 
 def _heads() -> str:
-    names = [f"{task.name} ({', '.join(f'*{suffix}' for suffix in head_suffixes(task))})" for task in runnable_heads()]
+    """The heads families run, each once with the families that run it: "text-classification (*ForSequence...),
+    ..., summarization and translation (*ForConditionalGeneration, ...)"."""
+    families: dict[tuple[str, ...], list[str]] = {}
+    for task in runnable_heads():
+        families.setdefault(head_suffixes(task), []).append(task.name)
+    names = [f"{_listed(named)} ({', '.join(f'*{suffix}' for suffix in suffixes)})" for suffixes, named in families.items()]
+    return "; ".join(names[:-1]) + f"; and {names[-1]}" if len(names) > 1 else names[0]
+
+
+def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
