@@ -34,7 +34,7 @@ demo: $(STAMP)
 # TEST_WORKERS pytest-xdist processes share the files (each file's tests stay in one process, with its fixtures).
 TEST_WORKERS ?= 2
 test: $(STAMP) chromium
-	bash scripts/postgres.sh run $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=40
+	bash scripts/postgres.sh run $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=40
 
 # The browser tests use Debian's chromium (Playwright's own browser download cannot work offline).
 chromium:

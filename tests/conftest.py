@@ -113,12 +113,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("database_url") == "postgresql":
             item.add_marker(pytest.mark.postgres)
-    # The longest files run first, so that under `make test`'s two processes neither ends the run alone on one.
+    # The longest files run first (make test keeps this order: --no-loadscope-reorder), so that under its two
+    # processes neither ends the run alone on one of them.
     items.sort(key=lambda item: item.path.name not in LONGEST_FILES)  # stable: each file keeps its order
 
 
-# The test files that take longest (make test's --durations), longest first.
-LONGEST_FILES = ("test_demo.py", "test_embedding_baseline.py")
+# The test files that take longest (make test's --durations).
+LONGEST_FILES = ("test_demo.py", "test_embedding_baseline.py", "test_model_worker_kill.py", "test_evaluation_jobs.py")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
