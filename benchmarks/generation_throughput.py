@@ -62,7 +62,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     generator = TextGenerator(loaded, decoding=Decoding(max_new_tokens=args.max_new_tokens))
     network = loaded.network
-    tokenizer = AutoTokenizer.from_pretrained(folder, padding_side="left")
+    tokenizer = AutoTokenizer.from_pretrained(folder, padding_side="left", trust_remote_code=False)
     options = {"max_new_tokens": args.max_new_tokens, "do_sample": False, "num_beams": 1,
                "pad_token_id": tokenizer.pad_token_id}
 

@@ -66,9 +66,8 @@ class EndpointGenerator:
         """What fixed the generated texts besides the server's model: the decoding, the template and the route."""
         decoding = self.decoding
         return {
-            "decoding": {"max_new_tokens": decoding.max_new_tokens, "num_beams": 1, "do_sample": decoding.do_sample,
-                         "temperature": decoding.temperature if decoding.do_sample else 0.0, "top_p": decoding.top_p,
-                         "seed": decoding.seed, "stop": list(decoding.stop)},
+            # Greedy is temperature 0 on the wire.
+            "decoding": {**decoding.provenance(), "temperature": decoding.temperature if decoding.do_sample else 0.0},
             "prompt_template": self.template,
             "system_prompt": self.prompting.system_prompt if self.chat else None,
             "chat_template": "the server's (chat route)" if self.chat else None,

@@ -46,6 +46,11 @@ class Decoding:
     seed: int = 0
     stop: tuple[str, ...] = ()
 
+    def provenance(self) -> dict[str, Any]:
+        """The settings as an evaluation's provenance shows them."""
+        return {"max_new_tokens": self.max_new_tokens, "num_beams": self.num_beams, "do_sample": self.do_sample,
+                "temperature": self.temperature, "top_p": self.top_p, "seed": self.seed, "stop": list(self.stop)}
+
     def __post_init__(self) -> None:
         if self.do_sample and self.num_beams > 1:
             raise InvalidInputError("Sampling and beam search do not combine here; set num_beams to 1 to sample, or "
@@ -111,9 +116,7 @@ class TextGenerator:
         template's SHA-256 (None where none was applied)."""
         decoding = self.decoding
         return {
-            "decoding": {"max_new_tokens": decoding.max_new_tokens, "num_beams": decoding.num_beams,
-                         "do_sample": decoding.do_sample, "temperature": decoding.temperature, "top_p": decoding.top_p,
-                         "seed": decoding.seed, "stop": list(decoding.stop)},
+            "decoding": decoding.provenance(),
             "prompt_template": self.template,
             "system_prompt": self.prompting.system_prompt if self.chat is not None else None,
             "chat_template_sha256": hashlib.sha256(self.chat.encode("utf-8")).hexdigest() if self.chat else None,
