@@ -31,6 +31,8 @@ def bench_command(
     leaderboards then show latency at batch 1 and throughput at batch 32 (sequence length 128).
     --json prints {"run_id", "threads", "hardware", "packages", "results": [...]}, each result with
     model, batch_size, seq_len, latency_ms_p50/p90/p99, throughput, timings, size_bytes, threads.
+    Models that generate text also report generated tokens per second and the time to the first token
+    (`details.generation`: tokens_per_second, ttft_p50_ms, ttft_p90_ms, tokens_per_call).
     """
     from benchhub.cli.shell import console as _console
     from benchhub.cli.shell import open_hub as _hub

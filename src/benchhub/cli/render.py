@@ -207,12 +207,23 @@ def evaluation_rows(evaluations: list[Evaluation]) -> tuple[list[str], list[list
 
 def speed_rows(results: list[SpeedResult]) -> tuple[list[str], list[list[str]]]:
     """`benchhub bench` results as table text, one row per model x batch size x sequence length."""
-    header = ["model", "batch", "seq len", "p50 ms", "p90 ms", "p99 ms", "ex/s", "timings", "size"]
+    generating = any("generation" in r.details for r in results)
+    header = ["model", "batch", "seq len", "p50 ms", "p90 ms", "p99 ms", "ex/s", *(["tok/s", "TTFT p50 ms"] if generating else []),
+              "timings", "size"]
     return header, [
         [r.model, str(r.batch_size), str(r.seq_len), f"{r.latency_ms_p50:.2f}", f"{r.latency_ms_p90:.2f}",
-         f"{r.latency_ms_p99:.2f}", f"{r.throughput:.1f}", str(r.timings), human_bytes(r.size_bytes)]
+         f"{r.latency_ms_p99:.2f}", f"{r.throughput:.1f}", *(_generation_cells(r.details.get("generation")) if generating else []),
+         str(r.timings), human_bytes(r.size_bytes)]
         for r in results
     ]
+
+
+def _generation_cells(generation: dict[str, Any] | None) -> list[str]:
+    """Tokens per second and time to first token ("-" for a model that does not generate, or under beam search)."""
+    if generation is None:
+        return ["-", "-"]
+    ttft = generation.get("ttft_p50_ms")
+    return [f"{generation['tokens_per_second']:.1f}", "-" if ttft is None else f"{ttft:.2f}"]
 
 
 def hardware_line(hardware: dict[str, Any], threads: int | None) -> str:

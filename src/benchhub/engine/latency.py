@@ -11,7 +11,7 @@ once every model has `min_timings` calls and `min_seconds` of timed work, or aft
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -77,6 +77,29 @@ class LatencyStats:
     throughput: float  # examples per second at the median call: batch_size / p50
     timings: int
     seconds: float  # timed seconds in total
+    generation: GenerationStats | None = None  # models that generate text
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    """What a generating model's timed calls add: generated tokens per second (all timed calls' tokens over their
+    seconds), time to first token (from the start of the call, prompt encoding included; None under beam search),
+    and the mean tokens generated per call."""
+
+    tokens_per_second: float
+    ttft_p50_ms: float | None
+    ttft_p90_ms: float | None
+    tokens_per_call: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _CallRecord:
+    """What a generating model's calls left: one (tokens, seconds to first token) per call, warm-up included."""
+
+    calls: list[tuple[int, float | None]] = field(default_factory=list)
 
 
 def measure(subjects: Sequence[Subject], *, batch_sizes: Sequence[int], seq_lens: Sequence[int],
@@ -95,10 +118,12 @@ def measure(subjects: Sequence[Subject], *, batch_sizes: Sequence[int], seq_lens
     with Progress("benchmarking", len(configs) * len(subjects), enabled=show_progress) as progress:
         for batch, seq_len in configs:
             splits = {s.name: s.task.bench_split(texts[s.name, seq_len], batch) for s in subjects}
-            calls = [(s.name, _timed_call(s, splits[s.name])) for s in subjects]
+            records = {s.name: _CallRecord() for s in subjects}
+            calls = [(s.name, _timed_call(s, splits[s.name], records[s.name])) for s in subjects]
             timings = interleaved_timings(calls, budget)
             for name, _ in calls:
-                results.append(summarize(name, batch, seq_len, timings[name]))
+                stats = summarize(name, batch, seq_len, timings[name])
+                results.append(replace(stats, generation=generation_stats(timings[name], records[name])))
             progress.advance(len(subjects))
     order = {s.name: i for i, s in enumerate(subjects)}
     return sorted(results, key=lambda r: (order[r.model], r.batch_size, r.seq_len))
@@ -224,14 +249,34 @@ def _grown_text(pair: tuple[str, str | None]) -> str:
     return context if context is not None else text
 
 
-def _timed_call(subject: Subject, split: Split) -> Callable[[], float]:
-    """One timed call: encode, predict and the family's decoding (windowed models: the search over every window)."""
+def generation_stats(seconds: Sequence[float], record: _CallRecord) -> GenerationStats | None:
+    """The generation figures of the timed calls (the last `len(seconds)` calls; the ones before warmed up)."""
+    if not record.calls:
+        return None
+    timed = record.calls[len(record.calls) - len(seconds):]
+    tokens = sum(count for count, _ in timed)
+    firsts = [first for _, first in timed if first is not None]
+    ttft = [float(v) for v in np.percentile(np.asarray(firsts) * 1000.0, [50, 90])] if firsts else [None, None]
+    return GenerationStats(tokens_per_second=tokens / max(sum(seconds), 1e-9), ttft_p50_ms=ttft[0], ttft_p90_ms=ttft[1],
+                           tokens_per_call=tokens / len(timed))
+
+
+def _timed_call(subject: Subject, split: Split, record: _CallRecord) -> Callable[[], float]:
+    """One timed call: encode, predict and the family's decoding (windowed models: the search over every window).
+    A model with `timed_predict` (one that generates text) also says when its first token came and how many it
+    generated; `record` keeps that."""
     model, task, facts = subject.model, subject.task, subject.facts
+    timed_predict = getattr(model, "timed_predict", None)
 
     def call() -> float:
         started = time.perf_counter()
         items = model.encode(split)
-        outputs = model.predict(items)
+        if timed_predict is not None:
+            outputs, timing = timed_predict(items)
+            first = None if timing.first_token_at is None else timing.first_token_at - started
+            record.calls.append((timing.generated_tokens, first))
+        else:
+            outputs = model.predict(items)
         run = RunOutput(len(split), items, list(outputs), 0.0, 0.0, [], [], 0)
         task.collect(model, split, run, facts)
         return time.perf_counter() - started

@@ -85,6 +85,7 @@ def speed_run_row(run_id: str, model_row: ModelRow, dataset_row: DatasetRow, sta
             "dataset": dataset_row.name, "dataset_fingerprint": dataset_row.fingerprint, "task": dataset_row.task,
             "threads_requested": threads, "timed_seconds": stat.seconds, "throughput_from": "p50",
             "budget": _budget_dict(budget), "packages": packages,
+            **({"generation": stat.generation.to_dict()} if stat.generation is not None else {}),
             "model": {"kind": model_row.kind, "fingerprint": model_row.fingerprint, **model.info.extra},
         },
     )
@@ -168,6 +169,9 @@ def _plan(session: Session, model: ModelRow, dataset: DatasetRow | None) -> tupl
     """The dataset whose task and labels `model` runs with: the named one, else its newest evaluation's."""
     if model.kind == "predictions":
         raise InvalidInputError(f"Model {model.name!r} is a predictions file; it computes nothing, so it has no speed to bench.")
+    if model.kind == "openai":
+        raise InvalidInputError(f"Model {model.name!r} is an endpoint: its speed is its server's and the network's, and its "
+                                "answers come from a response cache once asked, so bench measures models that run here only.")
     if dataset is not None:
         return model, dataset
     newest = session.scalar(select(EvaluationRow).where(EvaluationRow.model_id == model.id).order_by(EvaluationRow.id.desc()))

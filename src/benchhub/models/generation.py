@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -81,6 +82,31 @@ class Prompt:
     seed: int = 0
 
 
+@dataclass(frozen=True)
+class TokenTiming:
+    """One generation call as `bench` sees it: when its first new token came (`time.perf_counter()`), and how many
+    tokens it generated over the whole batch."""
+
+    first_token_at: float | None
+    generated_tokens: int
+
+
+class _FirstToken:
+    """A generation streamer that notes when the first new tokens arrive: `generate` hands it the prompt (or a
+    seq2seq model's start token) first, then each step's new tokens."""
+
+    def __init__(self) -> None:
+        self.calls, self.seen_at = 0, None
+
+    def put(self, value: Any) -> None:
+        self.calls += 1
+        if self.calls == 2:
+            self.seen_at = time.perf_counter()
+
+    def end(self) -> None:
+        pass
+
+
 @dataclass
 class TextGenerator:
     """Generates one text per example with a loaded language model (`inputs` picks each example's input text from
@@ -133,6 +159,16 @@ class TextGenerator:
         return len(item.ids)
 
     def predict(self, items: Sequence[Prompt]) -> list[str]:
+        return self._generate(items, None)[0]
+
+    def timed_predict(self, items: Sequence[Prompt]) -> tuple[list[str], TokenTiming]:
+        """`predict`, with when the first new token came (None under beam search, which picks tokens only at the end)
+        and how many tokens were generated (up to and including the end-of-sequence token): what `bench` reports."""
+        first = _FirstToken() if self.decoding.num_beams == 1 else None
+        texts, new = self._generate(items, first)
+        return texts, TokenTiming(first.seen_at if first is not None else None, self._generated_tokens(new))
+
+    def _generate(self, items: Sequence[Prompt], streamer: Any) -> tuple[list[str], Any]:
         import torch
 
         tokenizer, decoding = self.model.tokenizer, self.decoding
@@ -144,11 +180,24 @@ class TextGenerator:
         if decoding.stop:
             options.update(stop_strings=list(decoding.stop), tokenizer=tokenizer)
         # Quiet: generate's notices (e.g. on padding, which the attention mask covers) are not for the user.
+        if streamer is not None:
+            options["streamer"] = streamer
         with torch.inference_mode(), quiet_transformers():
             output = self.model.network.generate(input_ids=ids, attention_mask=mask, **options)
-        new = output if self.model.encoder_decoder else output[:, ids.shape[1]:]
+        new = output[:, 1:] if self.model.encoder_decoder else output[:, ids.shape[1]:]  # seq2seq: after the start token
         return [cut_at_stop(text, decoding.stop).strip()
-                for text in tokenizer.batch_decode(new, skip_special_tokens=True)]
+                for text in tokenizer.batch_decode(new, skip_special_tokens=True)], new
+
+    def _generated_tokens(self, new: Any) -> int:
+        """The tokens generated in every row, up to and including its first end-of-sequence token (rows that end
+        early are filled with padding)."""
+        eos = self.model.network.generation_config.eos_token_id
+        ends = set(eos if isinstance(eos, (list, tuple)) else [] if eos is None else [eos])
+        ends.add(self.model.tokenizer.pad_token_id)
+        total = 0
+        for row in new.tolist():
+            total += next((index + 1 for index, token in enumerate(row) if token in ends), len(row))
+        return total
 
     # Prompts -----------------------------------------------------------------------------------
     def prompt_text(self, text: str) -> str:
