@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+
+# Each pytest-xdist process gets its share of the CPUs for torch and ONNX Runtime (the loaders read OMP_NUM_THREADS),
+# as the local pool gives each job its share: two processes of two threads each on two cores slow both down.
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, len(os.sched_getaffinity(0)) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))))
+
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path

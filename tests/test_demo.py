@@ -118,3 +118,33 @@ def test_ner_tour_fine_tunes_a_tagger_and_shows_the_memorization_gap():
     assert lines[-4] == ("the most confident errors: benchhub predictions --model minilm-ner-sample --dataset ner-sample "
                          "--errors --sort confidence")
     assert lines[-3] == "where the model beats its rival: benchhub compare minilm-ner-sample baseline:memorization --dataset ner-sample"
+
+
+@pytest.mark.slow
+def test_language_modeling_tour_trains_a_gpt_from_scratch_and_ranks_it_against_the_ngram_model_lowest_first():
+    hub = Hub.open()
+    lines: list[str] = []
+    result = run_demo(hub, progress=False, echo=lines.append, tasks=("language-modeling",), epochs=4.0)
+    tour = result["language-modeling"]
+    rows = {row.model: row for row in tour["leaderboard"].rows}
+    assert set(rows) == {"tiny-gpt-lm-sample", "baseline:ngram", "baseline:uniform-bytes"}
+    assert rows["baseline:uniform-bytes"].metrics["bits_per_byte"]["value"] == pytest.approx(8.0)
+    values = [row.metrics["word_perplexity"]["value"] for row in tour["leaderboard"].rows]
+    assert values == sorted(values)  # lower is better, ranked first
+    model = hub.model("tiny-gpt-lm-sample")
+    assert model.kind == "transformers" and "checkpoints" in model.source
+    assert any(line.startswith("   no pretrained model of this kind ships offline: training one from scratch on 60")
+               for line in lines)
+    ours, rival = (rows[name].metrics["bits_per_byte"] for name in ("tiny-gpt-lm-sample", "baseline:ngram"))
+    verdict = next(line for line in lines if line.startswith("5. bits_per_byte: tiny-gpt-lm-sample"))
+    if ours["ci_high"] < rival["ci_low"]:
+        assert "clearly beats baseline:ngram" in verdict
+    elif ours["value"] < rival["value"]:
+        assert "NOT clearly better" in verdict
+    else:
+        assert "does NOT beat baseline:ngram" in verdict
+    assert tour["probes"] == {} and any(line.startswith("6. probes: language-modeling has none") for line in lines)
+    assert tour["report"].is_file()
+    again: list[str] = []
+    run_demo(hub, progress=False, echo=again.append, tasks=("language-modeling",), epochs=4.0)
+    assert any("reusing the trained checkpoint" in line for line in again)

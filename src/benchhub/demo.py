@@ -27,7 +27,7 @@ from benchhub.errors import (
 from benchhub.hub import Hub
 from benchhub.models.pretrained import MINILM_SHA256, minilm_folder
 from benchhub.results import Leaderboard
-from benchhub.tasks.base import DemoTour, Task
+from benchhub.tasks.base import DemoTour, Task, metric_sign
 from benchhub.tasks.registry import TASKS
 from benchhub.units import change_text
 
@@ -112,10 +112,12 @@ def _run_tour(hub: Hub, tour: Tour, base: Path, *, progress: bool, epochs: float
     rival = next(row for row in board.rows if row.model == tour.rival).metrics[tour.metric]
     ours_row = next(row for row in board.rows if row.model == tour.model)
     ours = ours_row.metrics[tour.metric]
-    separated = ours["ci_low"] > rival["ci_high"]
+    sign = metric_sign(tour.family, tour.metric)  # perplexity and bits per byte: lower is better
+    best, worst = ("ci_low", "ci_high") if sign > 0 else ("ci_high", "ci_low")
+    separated = sign * ours[best] > sign * rival[worst]
     if separated:
         verdict = f"{tour.model} clearly beats {tour.rival} (the 95% CIs do not overlap)."
-    elif ours["value"] > rival["value"]:
+    elif sign * ours["value"] > sign * rival["value"]:
         verdict = f"{tour.model} scores higher than {tour.rival}, but the CIs overlap: NOT clearly better."
     else:
         verdict = f"{tour.model} does NOT beat {tour.rival}; a model this weak is not worth its cost here."
@@ -142,6 +144,13 @@ def _run_tour(hub: Hub, tour: Tour, base: Path, *, progress: bool, epochs: float
 
 def _probe(hub: Hub, tour: Tour, *, progress: bool, echo: Echo) -> dict[str, Any]:
     """Runs the default probe suite on the fine-tuned model and its rival baseline; says which holds up better."""
+    from benchhub.catalog.datasets import dataset_facts, get_dataset_row
+
+    with hub._sessions() as session:
+        probes, templates = tour.family.default_probes(dataset_facts(get_dataset_row(session, tour.dataset)))
+    if not probes and not templates:
+        echo(f"6. probes: {tour.task} has none (a probe compares predictions before and after a change of the input)")
+        return {}
     echo("6. probes (the default suite, through the same engine): how each model behaves "
          "when the shortcut is taken away")
     reports = {name: hub.probe(model=name, dataset=tour.dataset, progress=progress) for name in (tour.model, tour.rival)}
@@ -220,18 +229,29 @@ def _ensure_dataset(hub: Hub, tour: Tour, sample: Path):
 
 def _ensure_checkpoint(hub: Hub, tour: Tour, base: Path, dataset_fingerprint: str, *, epochs: float | None,
                        progress: bool, echo: Echo) -> Path:
-    config = tour.family.finetune_config(epochs)
-    recipe = json.dumps({"base": MINILM_SHA256, "data": dataset_fingerprint, "config": asdict(config)}, sort_keys=True)
+    family = tour.family
+    config = family.scratch_config(epochs) if tour.from_scratch else family.finetune_config(epochs)
+    recipe = json.dumps({"base": None if tour.from_scratch else MINILM_SHA256, "data": dataset_fingerprint,
+                         "config": asdict(config)}, sort_keys=True)
     folder = hub.artifacts.path("checkpoints", f"{tour.model}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}")
+    trained = "trained" if tour.from_scratch else "fine-tuned"
     if (folder / "model.safetensors").is_file():
-        echo(f"   reusing the fine-tuned checkpoint from an earlier run ({folder.name})")
+        echo(f"   reusing the {trained} checkpoint from an earlier run ({folder.name})")
         return folder
     train = _train_split(hub, tour)
-    echo(f"   fine-tuning on {len(train)} train examples ({config.epochs:g} epochs, seed {config.seed}, CPU)…")
+    if tour.from_scratch:
+        echo(f"   no pretrained model of this kind ships offline: training one from scratch on {len(train)} train "
+             f"examples ({config.epochs:g} epochs, seed {config.seed}, CPU)…")
+    else:
+        echo(f"   fine-tuning on {len(train)} train examples ({config.epochs:g} epochs, seed {config.seed}, CPU)…")
     with hub.artifacts.new_folder(*folder.relative_to(hub.artifacts.root).parts) as staging:
-        summary = tour.family.finetune(base, train, list(hub.dataset(tour.dataset).labels), staging, config=config,
-                                       show_progress=progress)
-    echo(f"   fine-tuned in {summary['seconds']:.0f} s ({summary['steps']} steps, final loss {summary['final_loss']:.3f})")
+        if tour.from_scratch:
+            summary = family.train_from_scratch(train, staging, config=config, show_progress=progress)
+        else:
+            summary = family.finetune(base, train, list(hub.dataset(tour.dataset).labels), staging, config=config,
+                                      show_progress=progress)
+    size = f", {summary['parameters']:,} parameters" if "parameters" in summary else ""
+    echo(f"   {trained} in {summary['seconds']:.0f} s ({summary['steps']} steps, final loss {summary['final_loss']:.3f}{size})")
     return folder
 
 

@@ -572,10 +572,10 @@ def compare_command(
 @app.command("demo")
 def demo_command(
     quiet: QuietOption = False,
-    epochs: Annotated[Optional[float], typer.Option("--epochs", help="Fine-tuning epochs (default: 4 classification, QA's own default).")] = None,
+    epochs: Annotated[Optional[float], typer.Option("--epochs", help="Training epochs of every tour run (default: each family's recipe).")] = None,
     task: Annotated[Optional[list[str]], typer.Option("--task", help="Run only this task's tour (repeatable).")] = None,
 ) -> None:
-    """Run the offline tour: sample data, fine-tuned MiniLM models, baselines, leaderboards (classification and QA)."""
+    """Run the offline tour: sample data, trained models next to the baselines, leaderboards, probes (one tour per family that has one)."""
     from benchhub.demo import run_demo
 
     with _hub() as hub:

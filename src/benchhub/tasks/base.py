@@ -36,6 +36,7 @@ class DemoTour:
     metric: str
     optimize: bool = False      # export to ONNX (fp32, int8) and bench the three side by side
     columns: tuple[tuple[str, str], ...] = ()  # (role, column) the sample names, e.g. (("id", "id"),)
+    from_scratch: bool = False  # the model is trained from nothing (`Task.train_from_scratch`), not fine-tuned
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,12 @@ class Task(Protocol):
                  show_progress: bool) -> dict[str, Any]:
         """Fine-tunes the encoder at `base` on `train` into `output`; returns a summary (seconds, steps, final_loss)."""
 
+    def scratch_config(self, epochs: float | None) -> Any:
+        """The settings of the family's recipe that trains a model from nothing (its defaults, or `epochs` epochs)."""
+
+    def train_from_scratch(self, train: Split, output: Path, *, config: Any, show_progress: bool) -> dict[str, Any]:
+        """Trains a new model on `train` into `output` (families with no pretrained base offline); returns a summary."""
+
     def demo_lines(self, metrics: dict[str, dict[str, float]]) -> list[str]:
         """What the demo adds about a model's metrics beyond the ranking (e.g. the memorization gap)."""
 
@@ -392,6 +399,14 @@ class TaskFamily:
 
         raise InvalidInputError(f"{self.name} has no fine-tuning recipe; fine-tune elsewhere and register the checkpoint "  # type: ignore[attr-defined]
                                 "with `benchhub model add`.")
+
+    def scratch_config(self, epochs: float | None) -> Any:
+        from benchhub.errors import InvalidInputError
+
+        raise InvalidInputError(f"{self.name} has no recipe that trains a model from scratch.")  # type: ignore[attr-defined]
+
+    def train_from_scratch(self, train: Split, output: Path, *, config: Any, show_progress: bool) -> dict[str, Any]:
+        return self.scratch_config(None)
 
     def confusion(self, details: dict[str, Any]) -> tuple[list[str], list[list[int]]] | None:
         return None

@@ -22,6 +22,7 @@ from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.models.language_models import CAUSAL_SUFFIXES
 from benchhub.tasks.base import (
+    DemoTour,
     DetailTable,
     FamilyOption,
     Sample,
@@ -72,7 +73,9 @@ class LanguageModeling(TaskFamily):
     head_suffix: tuple[str, ...] = CAUSAL_SUFFIXES
     head_outputs: tuple[str, ...] = ("logits",)
     exports_onnx: bool = False
-    demo: DemoTour | None = None
+    demo: DemoTour | None = DemoTour("lm-sample", "tiny-gpt-lm-sample", "language_modeling_sample",
+                                     ("train.jsonl", "test.jsonl"), "baseline:ngram", "bits_per_byte",
+                                     columns=(("id", "id"),), from_scratch=True)
     sample: Sample | None = Sample("language_modeling_sample", ("train.jsonl", "test.jsonl"), (("id", "id"),))
     n_resamples: int = 1000
     confidence: float = 0.95
@@ -280,6 +283,17 @@ class LanguageModeling(TaskFamily):
                  show_progress: bool) -> dict[str, Any]:
         raise InvalidInputError(f"{self.name} has no fine-tuning recipe; fine-tune elsewhere and register the checkpoint "
                                 "with `benchhub model add`.")
+
+    def scratch_config(self, epochs: float | None) -> Any:
+        from benchhub.tasks.language_modeling.training import CausalTrainingConfig
+
+        return CausalTrainingConfig() if epochs is None else CausalTrainingConfig(epochs=epochs)
+
+    def train_from_scratch(self, train: Split, output: Path, *, config: Any, show_progress: bool) -> dict[str, Any]:
+        """A small GPT-2 and its byte-level vocabulary trained on the documents (`training.train_causal_lm`)."""
+        from benchhub.tasks.language_modeling.training import train_causal_lm
+
+        return train_causal_lm(train, output, config=config, show_progress=show_progress)
 
     # Probes --------------------------------------------------------------------------------------
     def default_probes(self, facts: DatasetFacts) -> tuple[list[Any], list[Any]]:
