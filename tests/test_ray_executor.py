@@ -365,3 +365,44 @@ def test_evaluation_jobs_run_in_ray_tasks_each_in_a_limited_process_with_scoring
         with hub.session() as session:
             row = session.get(EvaluationJobRow, again.id)
             assert (row.state, row.attempts, row.error) == ("failed", 3, "its Ray task failed (RayTaskError(ConfigError))")
+
+
+@pytest.fixture(scope="module")
+def language_models(tmp_path_factory) -> dict[str, Path]:
+    from tests.fixtures.tiny_lm import build_tiny_causal_lm, build_tiny_seq2seq_lm
+
+    corpus = [json.loads(line)[key] for name, key in (("summarization_sample", "document"), ("translation_sample", "source"))
+              for line in (SAMPLES / name / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+    root = tmp_path_factory.mktemp("matrix-lms")
+    return {"gpt": build_tiny_causal_lm(root / "gpt", corpus, init_std=0.2),
+            "bart": build_tiny_seq2seq_lm(root / "bart", corpus, init_std=0.2)}
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "src" / "benchhub" / "resources"
+
+
+def test_a_matrix_of_language_models_on_generation_tasks_is_the_same_on_the_local_pool_ray_and_one_by_one(
+        language_models):
+    with Hub.open() as hub:  # on SQLite: what this adds to the matrices above is the task, not the database
+        hub_config = hub.config
+        for name, task in (("news", "summarization"), ("pairs", "translation")):
+            folder = SAMPLES / f"{task}_sample"
+            hub.add_dataset(name, splits={"train": folder / "train.jsonl", "test": folder / "test.jsonl"}, task=task,
+                            id_column="id")
+        for name, folder in language_models.items():
+            hub.add_model(name, folder)
+    models, datasets, settings = ["gpt", "bart"], ["news", "pairs"], {"max_new_tokens": 6}
+    local = run_matrix(hub_config, models=models, datasets=datasets, executor="local", max_parallel=2, settings=settings,
+                       show_progress=False)
+    assert [(r.model, r.dataset, r.status, r.metric) for r in local] == [
+        (m, d, "evaluated", "rouge2" if d == "news" else "bleu") for m in models for d in datasets]
+    on_ray = run_matrix(hub_config, models=models, datasets=datasets, executor="ray", use_cache=False, settings=settings,
+                        show_progress=False)
+    assert [(r.status, r.value) for r in on_ray] == [("evaluated", r.value) for r in local]
+    with Hub(hub_config) as hub:
+        for result in on_ray:
+            again = hub.evaluate(model=result.model, dataset=result.dataset, use_cache=False, progress=False, **settings)
+            assert again.metrics[result.metric]["value"] == result.value, result
+            assert again.task_config["max_new_tokens"] == 6
+    cached = run_matrix(hub_config, models=models, datasets=datasets, executor="ray", settings=settings, show_progress=False)
+    assert {r.status for r in cached} == {"cached"}
