@@ -91,7 +91,10 @@ def test_requests_are_checked_whole_before_anything_is_queued(setup, monkeypatch
     refused("alice", {"models": MODELS, "datasets": ["open"], "split": "dev"}, 404, "")
     refused("alice", {"models": MODELS, "datasets": ["open"], "batch_size": 0}, 422, "")
     refused("alice", {"models": MODELS, "datasets": ["open"], "memory_limit_mb": 8}, 422, "")
-    refused("alice", {"models": MODELS, "datasets": ["open"], "settings": {"max_length": "long"}}, 422, "")
+    refused("alice", {"models": MODELS, "datasets": ["open"], "settings": {"max_length": "long"}}, 422,
+            "settings.max_length must be an int")
+    refused("alice", {"models": MODELS, "datasets": ["open"], "settings": {"max_length": ["a"] * 17}}, 422, "")
+    refused("alice", {"models": MODELS, "datasets": ["open"], "settings": {"max_length": "x" * 4001}}, 422, "")
     refused("alice", {"models": MODELS, "datasets": ["open"], "settings": {"doc_stride": 64}}, 422,
             "settings.doc_stride does not apply to text-classification; its settings are settings.max_length.")
     with monkeypatch.context() as patched:

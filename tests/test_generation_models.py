@@ -309,3 +309,33 @@ def test_the_command_line_takes_no_chat_template_and_repeated_stop_sequences(tmp
     generation = evaluation["provenance"]["model"]["generation"]
     assert generation["chat_template_sha256"] is None and generation["decoding"]["stop"] == ["\n", "END"]
     assert set(evaluation["metrics"]) == {"bleu", "chrf", "chrf_plus_plus"}
+
+
+def test_generation_settings_of_every_type_go_through_the_api_to_the_job_and_its_result(tmp_path, folders):
+    from fastapi.testclient import TestClient
+
+    from benchhub.server.app import create_app
+    from benchhub.server.in_process_scoring import WorkerSettings
+
+    settings = {"max_new_tokens": 5, "stop": [".", "\n"], "prompt_template": "Text: {input}\nShort summary:",
+                "system_prompt": "Be brief.", "chat_template": True}
+    with Hub.open(tmp_path / "hub") as hub:
+        add_sample(hub, "data", "summarization")
+        hub.add_model("gpt", folders["causal"])
+        hub.create_user("alice", role="member")
+        token = {"Authorization": f"Bearer {hub.create_token('alice')[1]}"}
+        with TestClient(create_app(hub.config, scoring=WorkerSettings(enabled=False))) as client:
+            asked = client.post("/api/evaluations", headers=token, json={"models": ["gpt"], "datasets": ["data"],
+                                                                          "settings": settings})
+            assert asked.status_code == 202, asked.text
+            assert hub.run_worker(once=True) == 1
+            (job,) = client.get(f"/api/jobs?batch={asked.json()['batch']}", headers=token).json()
+            assert job["state"] == "done", job
+            bad = client.post("/api/evaluations", headers=token, json={"models": ["gpt"], "datasets": ["data"],
+                                                                        "settings": {"prompt_template": "no slot"}})
+            assert bad.status_code == 422 and "{input}" in bad.json()["error"]["message"]
+        evaluation = hub.evaluate(model="gpt", dataset="data", progress=False, **settings)
+        assert evaluation.cached and evaluation.id == job["evaluation_id"]
+        assert {key: evaluation.task_config[key] for key in settings} == settings
+        generation = evaluation.provenance["model"]["generation"]
+        assert generation["decoding"]["stop"] == [".", "\n"] and generation["system_prompt"] == "Be brief."

@@ -26,6 +26,12 @@ router = APIRouter(prefix="/api", tags=["jobs"])
 JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="An evaluation job's id.")]
 
 
+# A setting's value: a number or flag, a text (a prompt template, a system prompt) or a list of texts (stop
+# sequences), each bounded here; what a setting accepts is the family's to check.
+SettingValue = (int | float | bool | Annotated[str, Field(max_length=4000)]
+                | Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=16)] | None)
+
+
 class EvaluationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -33,9 +39,10 @@ class EvaluationRequest(BaseModel):
     datasets: list[Annotated[str, Field(**declared(pattern=NAME_PATTERN))]] = Field(min_length=1, max_length=500)
     split: str = Field("test", **declared(pattern=NAME_PATTERN))
     batch_size: int = Field(32, ge=1, le=job_service.MAX_BATCH_SIZE)
-    settings: dict[Annotated[str, Field(max_length=64)], int | float | bool | None] = Field(
+    settings: dict[Annotated[str, Field(max_length=64)], SettingValue] = Field(
         default_factory=dict, max_length=20, description="The task's evaluation settings (e.g. max_length; for question "
-        "answering doc_stride, n_best, max_answer_length, null_threshold), checked as `benchhub eval` checks them.")
+        "answering doc_stride, n_best, max_answer_length, null_threshold; for generation max_new_tokens, stop (a list), "
+        "prompt_template, system_prompt, chat_template), checked as `benchhub eval` checks them.")
     time_limit_seconds: int | None = Field(None, ge=1, le=job_service.MAX_TIME_LIMIT_SECONDS)
     memory_limit_mb: int | None = Field(None, ge=job_service.MIN_MEMORY_LIMIT_MB, le=job_service.MAX_MEMORY_LIMIT_MB)
 
