@@ -398,3 +398,46 @@ def test_a_board_of_models_can_be_weighed_by_what_the_host_measured():
     assert [r.user for r in by_speed.rows] == ["fast", "slow"] and by_speed.dynascore.costs == ["latency_ms"]
     assert [r.metric_rank for r in by_speed.rows] == [2, 1]
     assert by_speed.rows[0].dynascore > by_speed.rows[1].dynascore
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_causal_language_model_is_submitted_to_a_summarization_phase_and_scored_as_the_catalog_would(open_hub, tmp_path):
+    from importlib import resources
+
+    from benchhub.catalog.datasets import dataset_facts, get_dataset_row, load_split
+    from benchhub.competitions.benchmarks import public_mask
+    from benchhub.store.tables import BenchmarkRow
+    from benchhub.tasks.registry import get_task
+    from tests.fixtures.tiny_lm import build_tiny_causal_lm
+
+    sample = Path(str(resources.files("benchhub") / "resources" / "summarization_sample"))
+    rows = [json.loads(line) for line in (sample / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+    folder = build_tiny_causal_lm(tmp_path / "gpt", [r["document"] for r in rows] + [r["summary"] for r in rows],
+                                  init_std=0.2)
+    hub = open_hub()
+    hub.create_user("admin", admin=True)
+    hub.create_user("alice")
+    hub.add_dataset("news", splits={"train": sample / "train.jsonl", "test": sample / "test.jsonl"},
+                    task="summarization", id_column="id")
+    hub.create_benchmark("digest", dataset="news", user="admin", phases=[PhaseSpec("test", "test", takes="models")])
+    made = hub.submit("digest", archive_of(folder, tmp_path / "gpt.zip"), user="alice", phase="test")
+    assert hub.run_worker(once=True) == 1
+    (scored,) = hub.submissions("digest", user="alice", phase="test")
+    assert (scored.id, scored.status) == (made.id, "scored"), scored.error
+    assert list(scored.public_metrics) == ["rouge1", "rouge2", "rougeL", "rougeLsum"]
+    measured = scored.measurements
+    assert measured["latency_ms"] > 0 and measured["throughput"] > 0 and measured["runtime"] == "torch"
+    assert measured["tokens_per_second"] > 0 and 0 < measured["ttft_ms"] < measured["latency_ms"]
+    # The same checkpoint in the catalog, evaluated on the split, scores the public half the same.
+    hub.add_model("copy", folder)
+    hub.evaluate(model="copy", dataset="news", progress=False)
+    predicted = {row["id"]: row["predicted"] for row in hub.predictions(model="copy", dataset="news")}
+    with hub.session() as session:
+        dataset = get_dataset_row(session, "news")
+        split, facts = load_split(hub.artifacts, dataset, "test"), dataset_facts(dataset)
+        bench = session.scalar(select(BenchmarkRow).where(BenchmarkRow.name == "digest"))
+        mask = public_mask(bench.split_seed, list(split.ids), bench.settings["public_fraction"])
+    public = split.subset([i for i, shown in enumerate(mask) if shown])
+    expected = get_task("summarization").score(public, [predicted[i] for i in public.ids], facts)
+    assert {k: v["value"] for k, v in scored.public_metrics.items()} == pytest.approx(
+        {k: v["value"] for k, v in expected.metrics.items()}, abs=1e-12)

@@ -159,6 +159,7 @@ def run_in_child(model_folder: str, runtime: str, split_path: str, split_name: s
             "throughput": round(by_batch[32].throughput, 2), "latency_ms_batch32": round(by_batch[32].p50_ms, 3),
             # No time over the hidden split: it would tell the total length of inputs never released.
             "seq_len": seq_len, "runtime": runtime, "load_seconds": round(loaded - started, 3),
+            **_generation_measurements(by_batch[1].generation),
             "machine": hardware(), "predictions_file": name,
         }
         (out / MEASURED).write_text(json.dumps({**measured, "own_memory_mb": own_memory_mb()}), encoding="utf-8")
@@ -167,6 +168,14 @@ def run_in_child(model_folder: str, runtime: str, split_path: str, split_name: s
         (out / FAILED_FILE).write_text(json.dumps({"error": f"{type(exc).__name__}: {first}",
                                                    "log": traceback.format_exc()}), encoding="utf-8")
         raise SystemExit(1) from None
+
+
+def _generation_measurements(generation: Any) -> dict[str, Any]:
+    """A generating model's tokens per second and time to first token at batch 1 (none for other models)."""
+    if generation is None:
+        return {}
+    ttft = generation.ttft_p50_ms
+    return {"tokens_per_second": round(generation.tokens_per_second, 2), "ttft_ms": None if ttft is None else round(ttft, 3)}
 
 
 def probe_flip_rates(model: Any, split: Split, task: Any, facts: DatasetFacts) -> dict[str, float]:
