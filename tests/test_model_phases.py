@@ -428,6 +428,10 @@ def test_a_causal_language_model_is_submitted_to_a_summarization_phase_and_score
     measured = scored.measurements
     assert measured["latency_ms"] > 0 and measured["throughput"] > 0 and measured["runtime"] == "torch"
     assert measured["tokens_per_second"] > 0 and 0 < measured["ttft_ms"] < measured["latency_ms"]
+    from benchhub.competitions.boards import measured_columns
+
+    shown = measured_columns(row.measurements for row in hub.benchmark_board("digest", phase="test").rows)
+    assert [heading for _, heading in shown][-2:] == ["tokens/s (batch 1)", "ms to first token (batch 1)"]
     # The same checkpoint in the catalog, evaluated on the split, scores the public half the same.
     hub.add_model("copy", folder)
     hub.evaluate(model="copy", dataset="news", progress=False)

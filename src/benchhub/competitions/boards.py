@@ -36,6 +36,8 @@ MEASURED_COLUMNS = (
     ("throughput", "examples/s (batch 32)"),
     ("peak_memory_mb", "peak memory MB"),
     ("flip_rate", "probe flip rate"),
+    ("tokens_per_second", "tokens/s (batch 1)"),  # models that generate text
+    ("ttft_ms", "ms to first token (batch 1)"),
 )
 
 
