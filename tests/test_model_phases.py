@@ -419,7 +419,15 @@ def test_a_causal_language_model_is_submitted_to_a_summarization_phase_and_score
     hub.create_user("alice")
     hub.add_dataset("news", splits={"train": sample / "train.jsonl", "test": sample / "test.jsonl"},
                     task="summarization", id_column="id")
-    hub.create_benchmark("digest", dataset="news", user="admin", phases=[PhaseSpec("test", "test", takes="models")])
+    for wrong, message in (({"max_new_tokens": 0}, "Setting 'model_settings': --max-new-tokens must be an int"),
+                           ({"doc_stride": 3}, "Setting 'model_settings': --doc-stride does not apply to summarization"),
+                           ([6], "Setting 'model_settings' must be an object")):
+        with pytest.raises(InvalidInputError, match=f"^{re.escape(message)}"):
+            hub.create_benchmark("digest", dataset="news", user="admin", settings={"model_settings": wrong},
+                                 phases=[PhaseSpec("test", "test", takes="models")])
+    settings = {"max_new_tokens": 8, "prompt_template": "Article: {input}\nIn short:"}
+    hub.create_benchmark("digest", dataset="news", user="admin", settings={"model_settings": settings},
+                         phases=[PhaseSpec("test", "test", takes="models")])
     made = hub.submit("digest", archive_of(folder, tmp_path / "gpt.zip"), user="alice", phase="test")
     assert hub.run_worker(once=True) == 1
     (scored,) = hub.submissions("digest", user="alice", phase="test")
@@ -432,9 +440,10 @@ def test_a_causal_language_model_is_submitted_to_a_summarization_phase_and_score
 
     shown = measured_columns(row.measurements for row in hub.benchmark_board("digest", phase="test").rows)
     assert [heading for _, heading in shown][-2:] == ["tokens/s (batch 1)", "ms to first token (batch 1)"]
-    # The same checkpoint in the catalog, evaluated on the split, scores the public half the same.
+    # The same checkpoint in the catalog, evaluated on the split with the benchmark's settings, scores the public
+    # half the same.
     hub.add_model("copy", folder)
-    hub.evaluate(model="copy", dataset="news", progress=False)
+    hub.evaluate(model="copy", dataset="news", progress=False, **settings)
     predicted = {row["id"]: row["predicted"] for row in hub.predictions(model="copy", dataset="news")}
     with hub.session() as session:
         dataset = get_dataset_row(session, "news")

@@ -57,6 +57,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "max_bytes": 10 * 1024 * 1024,
     "max_scoring_attempts": 3,
     "open_enrollment": True,     # anyone signed in may submit (and so becomes a participant)
+    # The evaluation settings submitted models run with in phases that take models, as `eval` takes them (a
+    # family's: max_length; for generation max_new_tokens, stop, prompt_template, ...): the same for every model.
+    "model_settings": {},
 }
 OPTIONAL_SETTINGS = {"max_total", "max_per_day", "max_failed_per_day"}  # may be null: no limit
 # The largest value of each whole-number setting: far beyond any real need, and within what the database stores.
@@ -162,6 +165,7 @@ def create_benchmark(session: Session, artifacts: ArtifactStore, name: str, *, a
     if metric not in metrics:
         raise InvalidInputError(f"Primary metric {metric!r} is not reported for this dataset; choose one of {metrics}.")
     chosen = checked_settings(settings or {})
+    check_model_settings(task, chosen["model_settings"])
     seed = secrets.token_hex(16)
     row = BenchmarkRow(
         name=name, title=title or name, description=description, dataset_id=dataset_row.id, task=dataset_row.task,
@@ -187,6 +191,17 @@ def create_benchmark(session: Session, artifacts: ArtifactStore, name: str, *, a
     return benchmark_record(row)
 
 
+def check_model_settings(task: Any, settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings submitted models of this task run with, checked as `eval` checks them (their names in messages
+    as `model_settings.NAME`)."""
+    from benchhub.evaluation.evaluations import model_settings
+
+    try:
+        return model_settings(task, "transformers", settings)
+    except InvalidInputError as error:
+        raise InvalidInputError(f"Setting 'model_settings': {error}") from None
+
+
 def checked_settings(given: dict[str, Any]) -> dict[str, Any]:
     """The defaults overridden by `given`, each value checked."""
     unknown = sorted(set(given) - set(DEFAULT_SETTINGS))
@@ -194,7 +209,11 @@ def checked_settings(given: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInputError(f"Unknown benchmark setting {unknown[0]!r}; the settings are {sorted(DEFAULT_SETTINGS)}.")
     chosen = {**DEFAULT_SETTINGS, **given}
     for key, value in chosen.items():
-        if key == "open_enrollment":
+        if key == "model_settings":
+            if not isinstance(value, dict) or len(value) > 20 or not all(isinstance(name, str) for name in value):
+                raise InvalidInputError("Setting 'model_settings' must be an object of at most 20 evaluation settings, e.g. "
+                                        f'{{"max_new_tokens": 64}}. Got {_shown(value)} instead.')
+        elif key == "open_enrollment":
             if not isinstance(value, bool):
                 raise InvalidInputError(f"Setting 'open_enrollment' must be true or false. Got {value!r} instead.")
         elif key == "public_fraction":

@@ -73,7 +73,8 @@ def _score_model(session: Session, artifacts: ArtifactStore, submission: Submiss
     runtime = model_runtime(model_folder)
     request = dict(model_folder=model_folder, runtime=runtime, split_path=artifacts.path(get_split_row(dataset_row, phase.split).path),
                    split_name=phase.split, task=task.name, facts=dataset_facts(dataset_row),
-                   settings=model_settings(task, "onnx" if runtime == "onnx" else "transformers", {}),
+                   settings=model_settings(task, "onnx" if runtime == "onnx" else "transformers",
+                                           benchmark.settings.get("model_settings") or {}),
                    limits=dict(phase.limits), work=model_folder.parent, label=f"submission-{submission.id}",
                    public=[position for position, keep in enumerate(mask) if keep])
     session.commit()  # the model may run for minutes: no transaction stays open meanwhile

@@ -50,6 +50,8 @@ DatasetName = Annotated[str, Path(description="A dataset's name.", **declared(pa
 
 
 def _setting_schema(key: str) -> dict[str, Any]:
+    if key == "model_settings":
+        return {"type": "object", "maxProperties": 20}
     if key == "open_enrollment":
         return {"type": "boolean"}
     if key == "public_fraction":
