@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from benchhub.data.records import DatasetFacts, Split
+from benchhub.probes.base import is_compound
 from benchhub.executors.limited_process import (
     own_memory_mb,
     own_process_group,
@@ -181,10 +182,13 @@ def probe_flip_rates(model: Any, split: Split, task: Any, facts: DatasetFacts) -
                   and task.probe_not_applicable(p, list(facts.labels)) is None]
     if not invariance or len(split) == 0:
         return {}
-    before = {row["id"]: task.probe_answer(row) for row in
-              evaluate(model, split, task=task, facts=facts, batch_size=RUN_BATCH_SIZE, show_progress=False).examples}
+    base = evaluate(model, split, task=task, facts=facts, batch_size=RUN_BATCH_SIZE, show_progress=False)
+    before = {row["id"]: task.probe_answer(row) for row in base.examples}
     rates = {}
     for probe in invariance:
+        if is_compound(probe):
+            rates.update(_compound_flip_rate(model, split, task, facts, probe, base))
+            continue
         perturbed = probe.apply(split, seed=0)
         changed = [i for i, flag in zip(perturbed.split.ids, perturbed.changed) if flag]
         if not changed:
@@ -193,6 +197,19 @@ def probe_flip_rates(model: Any, split: Split, task: Any, facts: DatasetFacts) -
                  evaluate(model, perturbed.split, task=task, facts=facts, batch_size=RUN_BATCH_SIZE, show_progress=False).examples}
         rates[probe.name] = sum(before[i] != after[i] for i in changed) / len(changed)
     return rates
+
+
+def _compound_flip_rate(model: Any, split: Split, task: Any, facts: DatasetFacts, probe: Any,
+                        base: Any) -> dict[str, float]:
+    """A compound probe's flip rate (each of its changed splits run, combined by the probe), or nothing where it changed none."""
+    from benchhub.engine.evaluate import evaluate
+
+    variants = [variant for variant in probe.variants(split, seed=0) if any(variant.changed)]
+    if not variants:
+        return {}
+    rows = [evaluate(model, variant.split, task=task, facts=facts, batch_size=RUN_BATCH_SIZE, show_progress=False).examples
+            for variant in variants]
+    return {probe.name: probe.combine(split, base.examples, variants, rows, base_metrics=base.metrics, seed=0)["flip_rate"]}
 
 
 def _watch_worker(worker_pid: int, deadline_seconds: float, folder: Path) -> None:
