@@ -15,7 +15,11 @@ from typer.testing import CliRunner
 from benchhub import Hub
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
-from benchhub.tasks.multiple_choice.probes import ChoiceRotations, order_shifts, rotate_choices
+from benchhub.tasks.multiple_choice.probes import (
+    ChoiceRotations,
+    order_shifts,
+    rotate_choices,
+)
 
 SAMPLE = Path(str(resources.files("benchhub") / "resources" / "multiple_choice_sample"))
 TEST = [json.loads(line) for line in (SAMPLE / "test.jsonl").read_text(encoding="utf-8").splitlines()]

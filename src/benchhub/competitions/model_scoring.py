@@ -36,13 +36,13 @@ from pathlib import Path
 from typing import Any
 
 from benchhub.data.records import DatasetFacts, Split
-from benchhub.probes.base import is_compound
 from benchhub.executors.limited_process import (
     own_memory_mb,
     own_process_group,
     run_limited,
     worker_alive,
 )
+from benchhub.probes.base import is_compound
 
 # Measured by the host: the median latency of one example, and examples a second at batch 32, at this length (or at
 # the model's own limit, where it takes fewer tokens).
