@@ -42,7 +42,7 @@ from benchhub.executors.limited_process import (
     run_limited,
     worker_alive,
 )
-from benchhub.probes.base import is_compound
+from benchhub.probes.base import is_compound, probe_model
 
 # Measured by the host: the median latency of one example, and examples a second at batch 32, at this length (or at
 # the model's own limit, where it takes fewer tokens).
@@ -189,12 +189,13 @@ def probe_flip_rates(model: Any, split: Split, task: Any, facts: DatasetFacts) -
         if is_compound(probe):
             rates.update(_compound_flip_rate(model, split, task, facts, probe, base))
             continue
+        runner = probe_model(probe, model)
         perturbed = probe.apply(split, seed=0)
         changed = [i for i, flag in zip(perturbed.split.ids, perturbed.changed) if flag]
-        if not changed:
+        if runner is None or not changed:
             continue
         after = {row["id"]: task.probe_answer(row) for row in
-                 evaluate(model, perturbed.split, task=task, facts=facts, batch_size=RUN_BATCH_SIZE, show_progress=False).examples}
+                 evaluate(runner, perturbed.split, task=task, facts=facts, batch_size=RUN_BATCH_SIZE, show_progress=False).examples}
         rates[probe.name] = sum(before[i] != after[i] for i in changed) / len(changed)
     return rates
 

@@ -8,6 +8,8 @@ each probe the run stores:
   the share the model still answers ("guessing").
 - DIR: the share of changed examples whose scores moved the forbidden way.
 - MFT: per template test, the failure rate (examples not given the expected label).
+- INV probes of generated text (`Task.probe_example_score`): also the mean per-example change of the primary
+  metric's score, in points, with a paired bootstrap CI (`score_change`); a flip is a changed output there.
 - compound INV probes (several changed splits, e.g. every rotation of a question's choices): what the probe
   combines from their rows, the fields of an INV probe and its own (multiple choice: `circular_acc`).
 - calibration of the unchanged split: ECE (15 bins), reliability bins, risk-coverage area.
@@ -38,7 +40,7 @@ from benchhub.evaluation.evaluations import (
     train_split,
 )
 from benchhub.metrics.bootstrap import mean_intervals
-from benchhub.probes.base import Perturbed, is_compound
+from benchhub.probes.base import Perturbed, is_compound, probe_model
 from benchhub.results import ProbeReport
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo
@@ -94,11 +96,15 @@ def run_probes(session: Session, artifacts: ArtifactStore, *, model: str, datase
             results.append(_compound(probe, loaded, split_data, base_rows, base.metrics, task=task, facts=facts,
                                      batch_size=batch_size, show_progress=show_progress, seed=seed))
             continue
+        runner = probe_model(probe, loaded)
+        if runner is None:
+            results.append({"probe": probe.name, "kind": probe.kind, "changed": 0, "note": probe.not_applicable})
+            continue
         perturbed = probe.apply(split_data, seed=seed)
         if not any(perturbed.changed):
             results.append({"probe": probe.name, "kind": probe.kind, "changed": 0, "note": "changed no example"})
             continue
-        output = evaluate(loaded, perturbed.split, task=task, facts=facts, batch_size=batch_size, show_progress=show_progress,
+        output = evaluate(runner, perturbed.split, task=task, facts=facts, batch_size=batch_size, show_progress=show_progress,
                           description=f"probe {probe.name}")
         results.append(_invariance_or_direction(probe, task, perturbed, base_rows, output, base.metrics,
                                                 list(dataset_row.labels), seed))
@@ -161,6 +167,12 @@ def _invariance_or_direction(probe: Any, task: Task, perturbed: Perturbed, base_
         "examples_flipped": [{"id": i, "before": answer(before[i]), "after": answer(after[i])}
                              for i, flipped in zip(ids, flips) if flipped][:5],
     }
+    score = task.probe_example_score
+    scores = [(score(before[i]), score(after[i])) for i in ids]
+    if ids and all(a is not None and b is not None for a, b in scores):
+        change = np.array([b - a for a, b in scores], dtype=float) * 100.0 / scale
+        interval = mean_intervals({"change": change}, seed=seed)["change"]
+        result["score_change"] = {"value": float(change.mean()), "ci_low": interval.low, "ci_high": interval.high}
     if getattr(probe, "converts_to_unanswerable", False):
         answered = np.array([bool(after[i]["predicted"]) for i in ids], dtype=float)
         result["guessing_rate"] = float(answered.mean())

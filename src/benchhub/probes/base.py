@@ -7,6 +7,9 @@
   clause must not raise the positive score); `violations` says, per example, whether it was broken.
 - MFT (minimum functionality): template-generated examples with their expected labels (a new split).
 
+An INV probe may change the model's prompt rather than the inputs: then it has `model_for(model)`, the loaded
+model reading its prompt (None where the model reads none it changes; its `not_applicable` says why).
+
 An INV probe may be compound (`Compound`): several changed splits of one split (every rotation of a question's
 choices), each run through the engine, whose outputs the probe itself combines into its result (CircularEval).
 
@@ -71,3 +74,9 @@ class Compound(Perturbation, Protocol):
 def is_compound(probe: Any) -> bool:
     """Whether a probe runs several changed splits (`Compound`) rather than one (`apply`)."""
     return callable(getattr(probe, "variants", None)) and callable(getattr(probe, "combine", None))
+
+
+def probe_model(probe: Any, model: Any) -> Any | None:
+    """The model a probe runs: `model` itself, or the one its `model_for` gives (None: the probe does not apply)."""
+    model_for = getattr(probe, "model_for", None)
+    return model if model_for is None else model_for(model)
