@@ -24,7 +24,8 @@ def probe_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
 ) -> None:
     """Probe a model: invariance, directional and template tests (QA: distractors, moved and removed
-    answer sentences) and calibration, each run through the same engine as `eval`."""
+    answer sentences; multiple choice: rotated choices and CircularEval; generation: whitespace, format and
+    reworded prompts) and calibration, each run through the same engine as `eval`."""
     from benchhub.cli.render import rich_table
     from benchhub.cli.shell import console as _console
     from benchhub.cli.shell import open_hub as _hub
