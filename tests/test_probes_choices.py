@@ -116,3 +116,19 @@ def test_the_cli_api_and_model_page_show_circular_accuracy(hub):
     row = re.search(r"<tr><td>choice-rotation</td><td>INV</td><td class=\"num\">40</td>.*?<td>([^<]*)</td></tr>", page,
                     re.DOTALL)
     assert row.group(1) == "circular acc 0.000 [0.000, 0.000] (right in all of up to 5 orders; acc 0.200)"
+
+
+def test_a_model_phase_measures_the_rotation_flip_rate_as_benchhub_probe_does():
+    from benchhub.competitions.model_scoring import probe_flip_rates
+    from benchhub.data.records import DatasetFacts
+    from benchhub.models.baselines.model import BaselineModel
+    from benchhub.tasks.registry import get_task
+
+    task = get_task("multiple-choice")
+    split = Split("test", [row["id"] for row in TEST], [row["question"] for row in TEST],
+                  fields={"choices": [row["choices"] for row in TEST], "gold": [row["answer"] for row in TEST]})
+    facts = DatasetFacts(labels=["0", "1", "2", "3"], options={"choices_per_question": 4})
+    reader = BaselineModel(task.baseline_classes()["longest-choice"]())  # it reads the choices only: nothing to fit
+    flipped = [len({order[_first_longest(order)] for order in
+                    (row["choices"][s:] + row["choices"][:s] for s in range(4))}) > 1 for row in TEST]
+    assert probe_flip_rates(reader, split, task, facts) == {"choice-rotation": pytest.approx(sum(flipped) / len(TEST))}

@@ -158,3 +158,16 @@ def test_a_causal_model_is_probed_with_its_prompt_reworded_and_the_cli_shows_the
     table = CliRunner().invoke(app, ["probe", "--model", "gpt", "--dataset", "qa", "--quiet"], terminal_width=240)
     assert table.exit_code == 0, table.output
     assert "prompt-paraphrase-2" in table.output and "per-example change" in table.output
+
+
+def test_a_model_phase_measures_the_generation_flip_rates_and_skips_a_prompt_the_model_does_not_read():
+    from benchhub.competitions.model_scoring import probe_flip_rates
+    from benchhub.data.records import DatasetFacts
+    from benchhub.models.baselines.model import BaselineModel
+
+    task = get_task("translation")
+    examples = rows("translation")
+    split = Split("test", [row["id"] for row in examples], [row["source"] for row in examples],
+                  fields={"references": [row["target"] if isinstance(row["target"], list) else [row["target"]] for row in examples]})
+    copier = BaselineModel(task.baseline_classes()["copy-source"]())
+    assert probe_flip_rates(copier, split, task, DatasetFacts()) == {"whitespace": 0.0, "format": 1.0}
