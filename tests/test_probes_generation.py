@@ -104,6 +104,11 @@ def test_copying_the_source_is_blind_to_whitespace_and_pays_for_the_format_chang
     with Hub.open(tmp_path / "hub") as hub:
         add(hub, "mt", "translation")
         report = hub.probe(model="baseline:copy-source", dataset="mt", progress=False)
+        from fastapi.testclient import TestClient
+
+        from benchhub.server import create_app
+
+        page = TestClient(create_app(hub.config)).get("/models/baseline:copy-source").text
         with hub.session() as session:
             from benchhub.catalog.datasets import get_dataset_row, load_split
 
@@ -131,6 +136,10 @@ def test_copying_the_source_is_blind_to_whitespace_and_pays_for_the_format_chang
         paraphrase = probes[f"prompt-paraphrase-{n}"]
         assert paraphrase["changed"] == 0 and paraphrase["note"].startswith("the model reads no prompt template")
     assert report.summary["worst_probe"] == "format" and report.summary["flip_rate"] == 0.5
+    change = fmt["score_change"]
+    assert (f"<td>per-example bleu change {change['value']:+.1f} [{change['ci_low']:+.1f}, {change['ci_high']:+.1f}] "
+            "points</td>") in page
+    assert "<td>per-example bleu change +0.0 [+0.0, +0.0] points</td>" in page  # whitespace
     assert report.summary["circular_acc"] is None
 
 
