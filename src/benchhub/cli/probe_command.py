@@ -24,7 +24,8 @@ def probe_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
 ) -> None:
     """Probe a model: invariance, directional and template tests (QA: distractors, moved and removed
-    answer sentences) and calibration, each run through the same engine as `eval`."""
+    answer sentences; multiple choice: rotated choices and CircularEval; generation: whitespace, format and
+    reworded prompts) and calibration, each run through the same engine as `eval`."""
     from benchhub.cli.render import rich_table
     from benchhub.cli.shell import console as _console
     from benchhub.cli.shell import open_hub as _hub
@@ -45,12 +46,11 @@ def probe_command(
             rows.append([result["probe"], result["kind"], "0", "-", "-", result.get("note", "")])
             continue
         value = result["value"]
-        extra = _rate(result, "violation_rate") if "violation_rate" in result else _rate(result, "guessing_rate") if "guessing_rate" in result else ""
         rows.append([result["probe"], result["kind"], f"{result['changed']}/{result['examples']}", _rate(result, "flip_rate"),
-                     f"{value['value']:.3g} (change {change_text(result['drop_points'])} pts)", extra])
+                     f"{value['value']:.3g} (change {change_text(result['drop_points'])} pts)", _extra(result)])
     title = f"Probes: {report.model} on {report.dataset}/{report.split}{' (from cache)' if report.cached else ''}"
     metric = next((r["metric"] for r in report.results["probes"] if "metric" in r), "metric")
-    header = ["probe", "kind", "changed", "flip rate [95% CI]", f"{metric} under probe", "violations / guessing / failures"]
+    header = ["probe", "kind", "changed", "flip rate [95% CI]", f"{metric} under probe", "violations / guessing / failures / more"]
     _console().print(rich_table(title, header, rows))
     calibration = report.results.get("calibration")
     if calibration:
@@ -61,3 +61,21 @@ def _rate(result: dict, name: str) -> str:
     interval = result.get(f"{name}_ci")
     text = f"{result[name]:.1%}"
     return text + (f" [{interval[0]:.1%}, {interval[1]:.1%}]" if interval else "")
+
+
+def _extra(result: dict) -> str:
+    """What an INV or DIR probe reports beyond its flip rate and metric: violations, guessing, CircularEval's
+    accuracy, the mean per-example score change."""
+    if "violation_rate" in result:
+        return _rate(result, "violation_rate")
+    if "guessing_rate" in result:
+        return _rate(result, "guessing_rate")
+    if "circular_acc" in result:
+        circular = result["circular_acc"]
+        return (f"circular {result['metric']} {circular['value']:.3g} [{circular['ci_low']:.3g}, {circular['ci_high']:.3g}] "
+                f"(all of up to {result['orders']} orders right)")
+    if "score_change" in result:
+        change = result["score_change"]
+        return (f"per-example change {change_text(-change['value'])} [{change_text(-change['ci_low'])}, "
+                f"{change_text(-change['ci_high'])}] pts")
+    return ""

@@ -42,6 +42,7 @@ from benchhub.executors.limited_process import (
     run_limited,
     worker_alive,
 )
+from benchhub.probes.base import is_compound, probe_model
 
 # Measured by the host: the median latency of one example, and examples a second at batch 32, at this length (or at
 # the model's own limit, where it takes fewer tokens).
@@ -190,18 +191,35 @@ def probe_flip_rates(model: Any, split: Split, task: Any, facts: DatasetFacts) -
                   and task.probe_not_applicable(p, list(facts.labels)) is None]
     if not invariance or len(split) == 0:
         return {}
-    before = {row["id"]: task.probe_answer(row) for row in
-              evaluate(model, split, task=task, facts=facts, batch_size=RUN_BATCH_SIZE, show_progress=False).examples}
+    base = evaluate(model, split, task=task, facts=facts, batch_size=RUN_BATCH_SIZE, show_progress=False)
+    before = {row["id"]: task.probe_answer(row) for row in base.examples}
     rates = {}
     for probe in invariance:
+        if is_compound(probe):
+            rates.update(_compound_flip_rate(model, split, task, facts, probe, base))
+            continue
+        runner = probe_model(probe, model)
         perturbed = probe.apply(split, seed=0)
         changed = [i for i, flag in zip(perturbed.split.ids, perturbed.changed) if flag]
-        if not changed:
+        if runner is None or not changed:
             continue
         after = {row["id"]: task.probe_answer(row) for row in
-                 evaluate(model, perturbed.split, task=task, facts=facts, batch_size=RUN_BATCH_SIZE, show_progress=False).examples}
+                 evaluate(runner, perturbed.split, task=task, facts=facts, batch_size=RUN_BATCH_SIZE, show_progress=False).examples}
         rates[probe.name] = sum(before[i] != after[i] for i in changed) / len(changed)
     return rates
+
+
+def _compound_flip_rate(model: Any, split: Split, task: Any, facts: DatasetFacts, probe: Any,
+                        base: Any) -> dict[str, float]:
+    """A compound probe's flip rate (each of its changed splits run, combined by the probe), or nothing where it changed none."""
+    from benchhub.engine.evaluate import evaluate
+
+    variants = [variant for variant in probe.variants(split, seed=0) if any(variant.changed)]
+    if not variants:
+        return {}
+    rows = [evaluate(model, variant.split, task=task, facts=facts, batch_size=RUN_BATCH_SIZE, show_progress=False).examples
+            for variant in variants]
+    return {probe.name: probe.combine(split, base.examples, variants, rows, base_metrics=base.metrics, seed=0)["flip_rate"]}
 
 
 def _watch_worker(worker_pid: int, deadline_seconds: float, folder: Path) -> None:

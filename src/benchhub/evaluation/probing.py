@@ -8,9 +8,13 @@ each probe the run stores:
   the share the model still answers ("guessing").
 - DIR: the share of changed examples whose scores moved the forbidden way.
 - MFT: per template test, the failure rate (examples not given the expected label).
+- INV probes of generated text (`Task.probe_example_score`): also the mean per-example change of the primary
+  metric's score, in points, with a paired bootstrap CI (`score_change`); a flip is a changed output there.
+- compound INV probes (several changed splits, e.g. every rotation of a question's choices): what the probe
+  combines from their rows, the fields of an INV probe and its own (multiple choice: `circular_acc`).
 - calibration of the unchanged split: ECE (15 bins), reliability bins, risk-coverage area.
 Runs are cached by the model and dataset fingerprints, split, suite, seed and task settings; the
-summary (mean flip rate, worst metric drop, ECE) feeds the leaderboards' robustness columns.
+summary (mean flip rate, worst metric drop, ECE, CircularEval's accuracy) feeds the leaderboards' robustness columns.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from benchhub.evaluation.evaluations import (
     train_split,
 )
 from benchhub.metrics.bootstrap import mean_intervals
-from benchhub.probes.base import Perturbed
+from benchhub.probes.base import Perturbed, is_compound, probe_model
 from benchhub.results import ProbeReport
 from benchhub.store.artifacts import ArtifactStore
 from benchhub.store.database import commit_or_undo
@@ -88,11 +92,19 @@ def run_probes(session: Session, artifacts: ArtifactStore, *, model: str, datase
         if reason is not None:
             results.append({"probe": probe.name, "kind": probe.kind, "changed": 0, "note": reason})
             continue
+        if is_compound(probe):
+            results.append(_compound(probe, loaded, split_data, base_rows, base.metrics, task=task, facts=facts,
+                                     batch_size=batch_size, show_progress=show_progress, seed=seed))
+            continue
+        runner = probe_model(probe, loaded)
+        if runner is None:
+            results.append({"probe": probe.name, "kind": probe.kind, "changed": 0, "note": probe.not_applicable})
+            continue
         perturbed = probe.apply(split_data, seed=seed)
         if not any(perturbed.changed):
             results.append({"probe": probe.name, "kind": probe.kind, "changed": 0, "note": "changed no example"})
             continue
-        output = evaluate(loaded, perturbed.split, task=task, facts=facts, batch_size=batch_size, show_progress=show_progress,
+        output = evaluate(runner, perturbed.split, task=task, facts=facts, batch_size=batch_size, show_progress=show_progress,
                           description=f"probe {probe.name}")
         results.append(_invariance_or_direction(probe, task, perturbed, base_rows, output, base.metrics,
                                                 list(dataset_row.labels), seed))
@@ -155,6 +167,12 @@ def _invariance_or_direction(probe: Any, task: Task, perturbed: Perturbed, base_
         "examples_flipped": [{"id": i, "before": answer(before[i]), "after": answer(after[i])}
                              for i, flipped in zip(ids, flips) if flipped][:5],
     }
+    score = task.probe_example_score
+    scores = [(score(before[i]), score(after[i])) for i in ids]
+    if ids and all(a is not None and b is not None for a, b in scores):
+        change = np.array([b - a for a, b in scores], dtype=float) * 100.0 / scale
+        interval = mean_intervals({"change": change}, seed=seed)["change"]
+        result["score_change"] = {"value": float(change.mean()), "ci_low": interval.low, "ci_high": interval.high}
     if getattr(probe, "converts_to_unanswerable", False):
         answered = np.array([bool(after[i]["predicted"]) for i in ids], dtype=float)
         result["guessing_rate"] = float(answered.mean())
@@ -166,6 +184,19 @@ def _invariance_or_direction(probe: Any, task: Task, perturbed: Perturbed, base_
         result["violation_rate"] = float(violations.mean())
         result["violation_rate_ci"] = _interval(violations, seed)
     return result
+
+
+def _compound(probe: Any, loaded: Any, split: Any, base_rows: list[dict[str, Any]], base_metrics: dict[str, Any], *,
+              task: Task, facts: DatasetFacts, batch_size: int, show_progress: bool, seed: int) -> dict[str, Any]:
+    """A compound probe's result: each of its changed splits run through the engine, combined by the probe."""
+    variants = [variant for variant in probe.variants(split, seed=seed) if any(variant.changed)]
+    if not variants:
+        return {"probe": probe.name, "kind": probe.kind, "changed": 0, "note": "changed no example"}
+    rows = [evaluate(loaded, variant.split, task=task, facts=facts, batch_size=batch_size, show_progress=show_progress,
+                     description=f"probe {probe.name} {n}/{len(variants)}").examples
+            for n, variant in enumerate(variants, start=1)]
+    return {"probe": probe.name, "kind": probe.kind,
+            **probe.combine(split, base_rows, variants, rows, base_metrics=base_metrics, seed=seed)}
 
 
 def _not_applicable(probe: Any, task: str, labels: list[str]) -> str | None:
@@ -209,6 +240,7 @@ def _summary(results: list[dict[str, Any]], calibration: dict[str, Any] | None) 
         "violation_rate": float(np.mean([r["violation_rate"] for r in direction])) if direction else None,
         "mft_failure_rate": float(np.mean([r["failure_rate"] for r in templates])) if templates else None,
         "guessing_rate": next((r["guessing_rate"] for r in results if "guessing_rate" in r), None),
+        "circular_acc": next((r["circular_acc"]["value"] for r in results if "circular_acc" in r), None),
         "ece": calibration["ece"] if calibration else None,
     }
 

@@ -294,6 +294,10 @@ class Task(Protocol):
     def probe_not_applicable(self, probe: Any, labels: list[str]) -> str | None:
         """Why a probe does not apply to a dataset with these labels, or None."""
 
+    def probe_example_score(self, row: dict[str, Any]) -> float | None:
+        """A stored row's per-example score of the primary metric, for a probe's paired score change (None: the
+        family's probes compare answers only)."""
+
     def calibration_inputs(self, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
         """Confidences and correctness of stored rows for calibration ({"confidences", "correct",
         "confidence", "quality"}), or None for a model without scores."""
@@ -454,6 +458,9 @@ class TaskFamily:
 
     def probe_answer(self, row: dict[str, Any]) -> Any:
         return row["predicted"]
+
+    def probe_example_score(self, row: dict[str, Any]) -> float | None:
+        return None
 
     def label_values(self, labels: list[str]) -> list[str]:
         return list(labels)

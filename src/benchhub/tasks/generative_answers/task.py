@@ -66,6 +66,8 @@ class GenerativeAnswers(TextToTextFamily):
     # How a language model is asked, where one runs: the question in place of {input} (lm-evaluation-harness's
     # GSM8K and TriviaQA prompts).
     prompt_default: str = "Question: {input}\nAnswer:"
+    # The same instruction reworded (the prompt-paraphrase probes).
+    prompt_paraphrases: tuple[str, ...] = ("Q: {input}\nA:", "Answer the following question.\nQuestion: {input}\nAnswer:")
     # The generation settings, head and defaults are TextToTextFamily's (local seq2seq and causal LMs, endpoints).
     demo: DemoTour | None = None
     sample: Sample | None = Sample("generative_answers_sample", ("train.jsonl", "test.jsonl"), (("id", "id"),))

@@ -320,10 +320,10 @@ class MultipleChoice(TaskFamily):
 
     # Probes --------------------------------------------------------------------------------------
     def default_probes(self, facts: DatasetFacts) -> tuple[list[Any], list[Any]]:
-        """None yet: CircularEval and choice-order sensitivity rerun a model on permuted choices (a local language
-        model could, a predictions file cannot); they are not built yet."""
-        return [], []
+        """The choices asked in other orders (`probes.ChoiceRotations`: choice-order sensitivity and CircularEval)."""
+        from benchhub.tasks.multiple_choice.probes import ChoiceRotations
 
+        return [ChoiceRotations()], []
 
 def _question_text(inputs: dict[str, Any] | None) -> str:
     if not inputs:

@@ -64,6 +64,8 @@ class Summarization(TextToTextFamily):
     # What a causal language model reads (seq2seq models read the input as it is); the generation settings,
     # the head (seq2seq and causal language models) and the defaults come from TextToTextFamily.
     prompt_default: str = "{input}\n\nSummary:"
+    # The same instruction reworded (the prompt-paraphrase probes).
+    prompt_paraphrases: tuple[str, ...] = ("{input}\n\nTL;DR:", "Summarize the following text.\n\n{input}\n\nSummary:")
     demo: DemoTour | None = None
     sample: Sample | None = Sample("summarization_sample", ("train.jsonl", "test.jsonl"), (("id", "id"),))
     n_resamples: int = 1000

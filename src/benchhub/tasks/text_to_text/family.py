@@ -85,6 +85,8 @@ class TextToTextFamily(TaskFamily):
     # The prompt template a causal model reads by default ({input} where the input goes); part of the family's
     # version: changing it changes what every default evaluation means, so it comes with a new version.
     prompt_default: str
+    # The same instruction as `prompt_default` in other words, one prompt-paraphrase probe each.
+    prompt_paraphrases: tuple[str, ...]
     # The per-example scores an examples table shows, of those each row stores.
     row_scores: tuple[str, ...]
 
@@ -272,9 +274,19 @@ class TextToTextFamily(TaskFamily):
 
     # Probes --------------------------------------------------------------------------------------
     def default_probes(self, facts: DatasetFacts) -> tuple[list[Any], list[Any]]:
-        """None yet: a probe's flip (a changed prediction) would count every reworded output of a generated text, so
-        the generation probes (prompt paraphrase, whitespace and format perturbations) need a measure of their own."""
-        return [], []
+        """Whitespace and format changes of the input, and the prompt template reworded (`probes.py`)."""
+        from benchhub.tasks.text_to_text.probes import default_generation_suite
+
+        return default_generation_suite(self.prompt_default, self.prompt_paraphrases), []
+
+    def probe_answer(self, row: dict[str, Any]) -> Any:
+        """The generated text with its whitespace normalised: a flip is an output that changed beyond whitespace."""
+        return normalised(str(row["predicted"]))
+
+    def probe_example_score(self, row: dict[str, Any]) -> float | None:
+        """The row's own score of the primary metric (ROUGE-2, sentence BLEU, exact match)."""
+        value = row.get(self.primary_metric)  # type: ignore[attr-defined]
+        return None if value is None else float(value)
 
     def calibration_inputs(self, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
         return None

@@ -61,6 +61,9 @@ class Translation(TextToTextFamily):
     # What a causal language model reads (seq2seq models read the input as it is); the generation settings,
     # the head (seq2seq and causal language models) and the defaults come from TextToTextFamily.
     prompt_default: str = "Translate to the target language:\n{input}\nTranslation:"
+    # The same instruction reworded (the prompt-paraphrase probes).
+    prompt_paraphrases: tuple[str, ...] = ("Translate the following text into the target language:\n{input}\nTranslation:",
+                                           "Text: {input}\nThe same text in the target language:")
     demo: DemoTour | None = None
     sample: Sample | None = Sample("translation_sample", ("train.jsonl", "test.jsonl"), (("id", "id"),))
     n_resamples: int = 1000
