@@ -21,8 +21,8 @@ from benchhub.data.contamination import find_overlap, normalized_words, referenc
 from benchhub.errors import InvalidInputError
 from benchhub.server import create_app
 from tests.conftest import write_jsonl
-from tests.test_cli import one_error_line, run_cli
 from tests.fixtures.browser import signed_in
+from tests.test_cli import one_error_line, run_cli
 
 runner = CliRunner()
 FLAG = "contamination: 30% of test items (3 of 10) share a 13-gram with train."

@@ -19,7 +19,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from benchhub.data.contamination import DEFAULT_NGRAM, Overlap, find_overlap, reference_ngrams
+from benchhub.data.contamination import (
+    DEFAULT_NGRAM,
+    Overlap,
+    find_overlap,
+    reference_ngrams,
+)
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.tasks.base import Task

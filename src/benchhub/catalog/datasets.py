@@ -9,7 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benchhub.catalog.contamination import TRAIN, corpus_checks, train_checks, with_checks
+from benchhub.catalog.contamination import (
+    TRAIN,
+    corpus_checks,
+    train_checks,
+    with_checks,
+)
 from benchhub.data.contamination import DEFAULT_NGRAM
 from benchhub.data.readers import Table
 from benchhub.data.records import (
