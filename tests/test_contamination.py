@@ -44,6 +44,8 @@ def test_three_of_ten_test_items_that_share_a_13_gram_with_train_are_a_share_of_
     overlap = find_overlap(test, reference_ngrams(train))
     assert (overlap.flagged, overlap.items, overlap.share, overlap.too_short) == ([1, 4, 7], 10, 0.3, 0)
     assert find_overlap(test, reference_ngrams(train, ngram=12), ngram=12).flagged == [1, 2, 4, 7]
+    repeated = find_overlap([item(1), item(2), item(1), "too short"], reference_ngrams(train))
+    assert (repeated.flagged, repeated.items, repeated.too_short) == ([0, 2], 4, 1)
 
 
 def test_an_item_shorter_than_n_words_is_never_flagged_as_in_lm_eval():

@@ -66,20 +66,24 @@ def reference_ngrams(documents: Iterable[str], *, ngram: int = DEFAULT_NGRAM) ->
     for document in documents:
         chunk.append(document)
         if len(chunk) == _CHUNK:
-            known.append(np.unique(_ngram_hashes(chunk, ngram, words)[0]))
+            known.append(np.unique(_ngram_hashes(list(dict.fromkeys(chunk)), ngram, words)[0]))  # a QA context repeats
             chunk = []
     if chunk:
-        known.append(np.unique(_ngram_hashes(chunk, ngram, words)[0]))
+        known.append(np.unique(_ngram_hashes(list(dict.fromkeys(chunk)), ngram, words)[0]))
     return np.unique(np.concatenate(known)) if known else np.empty(0, dtype=np.uint64)
 
 
 def find_overlap(items: list[str], reference: np.ndarray, *, ngram: int = DEFAULT_NGRAM) -> Overlap:
-    """The items that share an n-gram of `ngram` words with the reference (`reference_ngrams` of the same `ngram`)."""
+    """The items that share an n-gram of `ngram` words with the reference (`reference_ngrams` of the same `ngram`);
+    an item given twice is hashed once and counted twice."""
     check_ngram(ngram)
-    grams, owners, lengths = _ngram_hashes(items, ngram, {})
-    hit = np.isin(grams, reference)
-    return Overlap(ngram=ngram, items=len(items), flagged=[int(i) for i in np.unique(owners[hit])],
-                   too_short=int(np.count_nonzero(lengths < ngram)))
+    distinct: dict[str, int] = {}
+    which = np.array([distinct.setdefault(text, len(distinct)) for text in items], dtype=np.int64)
+    grams, owners, lengths = _ngram_hashes(list(distinct), ngram, {})
+    hit = np.zeros(len(distinct), dtype=bool)
+    hit[owners[np.isin(grams, reference)]] = True
+    return Overlap(ngram=ngram, items=len(items), flagged=[int(i) for i in np.flatnonzero(hit[which])],
+                   too_short=int(np.count_nonzero(lengths[which] < ngram)))
 
 
 def _ngram_hashes(texts: list[str], ngram: int, words: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
