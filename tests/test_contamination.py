@@ -18,7 +18,7 @@ from benchhub import Hub
 from benchhub.cli.app import app as cli
 from benchhub.competitions.benchmarks import PhaseSpec
 from benchhub.data.contamination import find_overlap, normalized_words, reference_ngrams
-from benchhub.errors import InvalidInputError
+from benchhub.errors import InvalidInputError, SplitNotFoundError
 from benchhub.server import create_app
 from tests.conftest import write_jsonl
 from tests.fixtures.browser import signed_in
@@ -166,6 +166,13 @@ def test_a_bad_corpus_is_one_line_and_leaves_the_stored_checks_as_they_were(leak
     result = runner.invoke(cli, ["dataset", "contamination", "leaky", "--corpus", str(corpus)])
     assert isinstance(result.exception, InvalidInputError) and message in str(result.exception)
     assert [c["against"] for c in leaky.dataset("leaky").contamination] == ["train"]
+
+
+def test_the_train_split_is_not_checked_against_itself(leaky):
+    with pytest.raises(InvalidInputError, match="the 'train' split is what the others are checked against"):
+        leaky.check_contamination("leaky", splits=["train"])
+    with pytest.raises(SplitNotFoundError, match="has no split 'dev'"):
+        leaky.check_contamination("leaky", splits=["dev"])
 
 
 def test_without_a_train_split_the_command_asks_for_a_corpus(tmp_path):

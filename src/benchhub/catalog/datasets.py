@@ -175,8 +175,9 @@ def check_contamination(session: Session, artifacts: ArtifactStore, name: str, *
     if corpus is None and not any(s.name == TRAIN for s in row.splits):
         raise InvalidInputError(f"Dataset {name!r} has no {TRAIN!r} split to check against; give --corpus FILE "
                                 f"(a .txt or .jsonl file of documents) instead.")
-    if not names:
-        raise InvalidInputError(f"Dataset {name!r} has no split but {TRAIN!r}; name one to check with --split.")
+    if not names or (corpus is None and TRAIN in names):
+        raise InvalidInputError(f"Nothing to check in {name!r}: the {TRAIN!r} split is what the others are checked "
+                                f"against; name another split with --split, or give --corpus FILE.")
     task = get_task(row.task)
     read = {split: load_split(artifacts, row, split) for split in names}
     if corpus is None:
