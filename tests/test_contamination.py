@@ -18,8 +18,10 @@ from benchhub import Hub
 from benchhub.cli.app import app as cli
 from benchhub.competitions.benchmarks import PhaseSpec
 from benchhub.data.contamination import find_overlap, normalized_words, reference_ngrams
+from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError, SplitNotFoundError
 from benchhub.server import create_app
+from benchhub.tasks.registry import get_task
 from tests.conftest import write_jsonl
 from tests.fixtures.browser import signed_in
 from tests.test_cli import one_error_line, run_cli
@@ -94,6 +96,19 @@ def test_ten_thousand_items_against_ten_thousand_documents_take_seconds():
     start = time.perf_counter()
     flagged = find_overlap(test, reference_ngrams(train)).flagged
     assert flagged == [123, 9_876] and time.perf_counter() - start < 4
+
+
+@pytest.mark.parametrize(("task", "split", "expected"), [
+    ("text-classification", Split("t", [0], ["a premise"], ["a hypothesis"], ["yes"]), "a premise\na hypothesis"),
+    ("question-answering", Split("t", ["q"], ["Who?"], ["The context."], fields={"answers": [{"text": ["x"], "answer_start": [0]}]}),
+     "Who?\nThe context."),
+    ("multiple-choice", Split("t", [0], ["Sky colour?"], fields={"choices": [["red", "blue"]], "gold": [1]}),
+     "Sky colour?\nred blue"),
+    ("summarization", Split("t", [0], ["A long article."], fields={"references": [["A summary."]]}), "A long article."),
+    ("language-modeling", Split("t", [0], ["A whole document."]), "A whole document."),
+], ids=["classification", "qa", "multiple-choice", "generation", "language-modeling"])
+def test_each_family_checks_what_a_model_reads_never_the_gold(task, split, expected):
+    assert get_task(task).contamination_texts(split) == [expected]
 
 
 def rows(texts: list[str], prefix: str) -> list[dict]:
