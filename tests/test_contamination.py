@@ -134,6 +134,8 @@ def test_registration_stores_the_check_against_the_train_split(leaky):
     assert [example["id"] for example in check["examples"]] == ["test-1", "test-4", "test-7"]
     assert check["examples"][0]["text"] == item(1)
     assert leaky.dataset("leaky").options == {}  # outside the options: a later check changes no cache key
+    shown = runner.invoke(cli, ["dataset", "show", "leaky"]).stdout.splitlines()
+    assert shown[-1] == "contamination test against train: 3 of 10 items (30.0%) share a 13-gram"
 
 
 def test_the_command_checks_a_corpus_stores_it_and_the_leaderboard_flags_it(leaky, tmp_path):
