@@ -312,7 +312,7 @@ def test_going_down_to_0010_and_up_again_keeps_every_user_their_tokens_and_submi
     assert query(database_url, "SELECT count(*) FROM api_tokens") == [(1,)]
     assert query(database_url, "SELECT count(*) FROM submission_scores") == [(1,)]  # no cascade from a copied table
     again = open_hub()  # upgrades: everyone is a member of the catalog (reader rita was made after 0010 existed)
-    assert query(database_url, "SELECT version_num FROM alembic_version") == [("0012",)]
+    assert query(database_url, "SELECT version_num FROM alembic_version") == [("0013",)]
     assert {user.name: user.role for user in again.users()} == {"admin": "admin", "alice": "member", "bob": "member",
                                                                 "rita": "member"}
     assert [s.id for s in again.submissions(BENCHMARK, user="alice")] == [made.id]

@@ -84,8 +84,8 @@ def test_opening_a_hub_creates_the_database_at_the_newest_schema(isolated_hub):
         assert hub.config.database_url == f"sqlite:///{isolated_hub / 'hub.db'}"
     db = isolated_hub / "hub.db"
     assert db.is_file()
-    assert head_revision() == "0012"
-    assert read(db, "SELECT version_num FROM alembic_version") == [("0012",)]
+    assert head_revision() == "0013"
+    assert read(db, "SELECT version_num FROM alembic_version") == [("0013",)]
     assert [name for (name,) in read(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")] == TABLES
 
 

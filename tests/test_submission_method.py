@@ -79,7 +79,7 @@ def test_upgrading_from_0009_keeps_the_submissions_made_before_without_a_method(
     assert query(database_url, "SELECT count(*) FROM submission_scores") == [(1,)]
 
     again = open_hub()  # opening the hub upgrades the database to the newest schema
-    assert query(database_url, "SELECT version_num FROM alembic_version") == [("0012",)]
+    assert query(database_url, "SELECT version_num FROM alembic_version") == [("0013",)]
     assert query(database_url, "SELECT method_name, method_description, method_url FROM submissions") == [(None, None, None)]
     (kept,) = again.submissions(BENCHMARK, user="alice")
     assert (kept.id, kept.status, kept.sha256, kept.created_at) == (made.id, "scored", made.sha256, made.created_at)

@@ -11,6 +11,7 @@ from benchhub.accounts import users as accounts_service
 from benchhub.catalog import datasets as dataset_service
 from benchhub.catalog import models as model_service
 from benchhub.config import HOME_VARIABLE, HubConfig
+from benchhub.data.contamination import DEFAULT_NGRAM
 from benchhub.errors import ConfigError, InvalidInputError
 from benchhub.evaluation import evaluations as evaluation_service
 from benchhub.evaluation import lookup as evaluation_lookup
@@ -123,6 +124,15 @@ class Hub:
     def dataset(self, name: str) -> DatasetInfo:
         with self._sessions() as session:
             return dataset_service.dataset_info(dataset_service.get_dataset_row(session, name))
+
+    def check_contamination(self, name: str, *, corpus: str | Path | None = None, ngram: int = DEFAULT_NGRAM,
+                            splits: list[str] | None = None) -> list[dict[str, Any]]:
+        """Checks the dataset's splits (default: every one but train) for items that share an n-gram of `ngram` words
+        with a corpus file (.txt of blank-line-separated documents, or .jsonl of {"text": ...}), or without `corpus`
+        with the train split; the checks are stored and flag the dataset's boards where any item is flagged."""
+        with self._sessions() as session:
+            return dataset_service.check_contamination(session, self.artifacts, name, corpus=corpus, ngram=ngram,
+                                                       splits=splits)
 
     def add_model(self, name: str, source: str | Path, *, kind: str | None = None, label_map: str | None = None,
                   na_probs: str | Path | None = None, revision: str | None = None, exist_ok: bool = False,

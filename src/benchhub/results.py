@@ -26,6 +26,8 @@ class DatasetInfo:
     splits: list[SplitInfo]
     created_at: datetime
     options: dict[str, Any] = field(default_factory=dict)
+    # Its contamination checks (`catalog/contamination.py`): a split's items that share an n-gram with a reference.
+    contamination: list[dict[str, Any]] = field(default_factory=list)
 
     def split(self, name: str) -> SplitInfo | None:
         return next((s for s in self.splits if s.name == name), None)
@@ -136,6 +138,9 @@ class Leaderboard:
     notes: list[str] = field(default_factory=list)
     slice: str | None = None  # the slice it ranks on (`--slice`), None for the whole split
     dynascore: Dynascore | None = None  # with weights: rows rank by their Dynascore
+    # The split's contamination checks that flag an item (counts and a sentence each, `catalog/contamination.py`'s
+    # `flags`): shown above the table.
+    contamination: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))

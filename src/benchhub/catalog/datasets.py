@@ -9,6 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from benchhub.catalog.contamination import (
+    TRAIN,
+    corpus_checks,
+    train_checks,
+    with_checks,
+)
+from benchhub.data.contamination import DEFAULT_NGRAM
 from benchhub.data.readers import Table
 from benchhub.data.records import (
     ColumnMapping,
@@ -43,7 +50,8 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
     `columns` names source columns by role (the task family reads its own roles and defaults the rest);
     `settings` are the family's registration settings (e.g. a tag scheme). With `exist_ok`, a dataset of
     this name with the same fingerprint and options is returned as it is (so a script can run again); one
-    with other content is refused. `recorded_source` is what the row records as the dataset's source instead of
+    with other content is refused. With a train split, every other split is checked for contamination against it
+    (`catalog/contamination.py`) and the checks are stored on the row. `recorded_source` is what the row records as the dataset's source instead of
     the paths read (an upload records the files its user sent: it is read from temporary copies). `check(row)` runs in the transaction that inserts the row, once the hub's copy
     is written, and may refuse it (an upload's storage quota, under its owner's lock).
     """
@@ -68,6 +76,7 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
     row = DatasetRow(
         name=name, task=task, fingerprint=fingerprint, source=recorded_source or described, columns=mapping.to_dict(),
         labels=labels, options=options, folder="/".join(folder), owner_id=owner_id,
+        contamination=train_checks(task_spec, splits),
     )
     row.splits = [
         SplitRow(
@@ -155,6 +164,32 @@ def load_split(artifacts: ArtifactStore, row: DatasetRow, split: str, *, read: d
     return read_back
 
 
+def check_contamination(session: Session, artifacts: ArtifactStore, name: str, *, corpus: str | Path | None = None,
+                        ngram: int = DEFAULT_NGRAM, splits: list[str] | None = None) -> list[dict[str, Any]]:
+    """Checks `splits` (default: every split but train) against a corpus file, or without one against the train
+    split, and stores the checks on the dataset in place of earlier ones of the same split and reference."""
+    row = get_dataset_row(session, name)
+    names = splits or [s.name for s in row.splits if s.name != TRAIN]
+    for split in names:
+        get_split_row(row, split)
+    if corpus is None and not any(s.name == TRAIN for s in row.splits):
+        raise InvalidInputError(f"Dataset {name!r} has no {TRAIN!r} split to check against; give --corpus FILE "
+                                f"(a .txt or .jsonl file of documents) instead.")
+    if not names or (corpus is None and TRAIN in names):
+        raise InvalidInputError(f"Nothing to check in {name!r}: the {TRAIN!r} split is what the others are checked "
+                                f"against; name another split with --split, or give --corpus FILE.")
+    task = get_task(row.task)
+    read = {split: load_split(artifacts, row, split) for split in names}
+    if corpus is None:
+        read[TRAIN] = load_split(artifacts, row, TRAIN)
+        checks = train_checks(task, read, ngram=ngram, only=names)
+    else:
+        checks = corpus_checks(task, list(read.values()), Path(corpus), ngram=ngram)
+    row.contamination = with_checks(row.contamination, checks)
+    session.commit()
+    return checks
+
+
 def dataset_facts(dataset: DatasetRow) -> DatasetFacts:
     """What a task needs to know about a registered dataset beyond a split: its labels and options."""
     return DatasetFacts(labels=list(dataset.labels), options=dict(dataset.options or {}))
@@ -167,7 +202,7 @@ def list_datasets(session: Session) -> list[DatasetInfo]:
 def dataset_info(row: DatasetRow) -> DatasetInfo:
     return DatasetInfo(
         name=row.name, task=row.task, fingerprint=row.fingerprint, labels=list(row.labels), options=dict(row.options or {}),
-        columns=dict(row.columns),
+        columns=dict(row.columns), contamination=list(row.contamination or []),
         source=dict(row.source), created_at=row.created_at,
         splits=[SplitInfo(s.name, s.num_rows, dict(s.label_counts), s.fingerprint) for s in row.splits],
     )

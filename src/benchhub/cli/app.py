@@ -138,6 +138,28 @@ def dataset_show(name: Annotated[str, typer.Argument(help="A registered dataset.
     typer.echo("\n".join(dataset_lines(info)))
 
 
+@dataset_app.command("contamination")
+def dataset_contamination(
+    name: Annotated[str, typer.Argument(help="A registered dataset.")],
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", help=(
+        "A corpus to check against: .txt (documents separated by blank lines) or .jsonl ({\"text\": ...} a line). "
+        "Without it, the dataset's train split."))] = None,
+    ngram: Annotated[int, typer.Option("--ngram", help="Words in an n-gram (13: GPT-3's and lm-evaluation-harness's).")] = 13,
+    splits: Annotated[Optional[list[str]], typer.Option("--split", help="A split to check (repeatable; default: every split but train).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check which items of a dataset's splits share an n-gram with a corpus (or its train split); stored, and
+    flagged on the dataset's leaderboards when any item is."""
+    with _hub() as hub:
+        checks = hub.check_contamination(name, corpus=corpus, ngram=ngram, splits=splits)
+    if as_json:
+        _print_json(checks)
+        return
+    from benchhub.cli.render import contamination_lines
+
+    typer.echo("\n".join(contamination_lines(checks)))
+
+
 @dataset_app.command("remove")
 def dataset_remove(
     name: Annotated[str, typer.Argument(help="A registered dataset.")],
@@ -423,6 +445,8 @@ def leaderboard_command(
         to_markdown,
     )
 
+    for flag in board.contamination:  # above the table: it qualifies every number in it
+        typer.echo(flag["note"], err=True)
     header, rows = leaderboard_rows(board)
     if output_format == "csv":
         numbers_header, numbers = leaderboard_numbers(board)

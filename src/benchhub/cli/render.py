@@ -323,6 +323,24 @@ def dataset_lines(info: DatasetInfo) -> list[str]:
     for split in info.splits:
         counts = ", ".join(f"{label}: {count}" for label, count in split.label_counts.items())
         lines.append(f"split {split.name:<7}{split.num_rows} rows ({counts})")
+    for check in info.contamination:
+        lines.append(f"contamination {check['split']} against {check['against']}: {check['flagged']} of {check['items']} "
+                     f"items ({check['share']:.1%}) share a {check['ngram']}-gram")
+    return lines
+
+
+def contamination_lines(checks: list[dict[str, Any]]) -> list[str]:
+    """Contamination checks as a text table (split, reference, n, items, flagged, share, too short), then the first
+    flagged items of each."""
+    header = ["split", "against", "n", "items", "flagged", "share", "too short"]
+    rows = [[c["split"], c["against"], str(c["ngram"]), str(c["items"]), str(c["flagged"]), f"{c['share']:.1%}",
+             str(c["too_short"])] for c in checks]
+    widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in [header, *rows]]
+    for check in checks:
+        if check.get("examples"):
+            lines.append(f"first flagged items of {check['split']} (against {check['against']}):")
+            lines.extend(f"  {example['id']}: {example['text']}" for example in check["examples"])
     return lines
 
 

@@ -3,7 +3,8 @@
 Every row carries its CI; rows whose difference from the leader is not significant under a
 paired bootstrap on per-example outcomes (p >= 0.05) are marked as tied with the leader. A metric the family
 declares lower-is-better (`Task.lower_is_better`: perplexity) ranks lowest first.
-Benched models also show their speed (see `speed_service`), measured on one hardware profile so the
+A split whose items share n-grams with the train split or a checked corpus carries those checks as flags
+(`Leaderboard.contamination`, any share above 0). Benched models also show their speed (see `speed_service`), measured on one hardware profile so the
 numbers compare, and whether they sit on the accuracy-latency Pareto front.
 
 With `weights` the board ranks by a Dynascore (`ranking/dynascore.py`) over the columns it shows: the ranked
@@ -24,6 +25,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from benchhub.catalog.contamination import flags
 from benchhub.catalog.datasets import get_dataset_row, load_split
 from benchhub.catalog.models import BASELINE_PREFIX, builtin_registry
 from benchhub.data.records import DatasetFacts
@@ -154,7 +156,8 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
             metric_rank=rank,
             upper_bound=evaluation.id in upper,
         ))
-    board = Leaderboard(dataset=dataset, split=split, task=task.name, metric=metric, rows=rows, notes=notes, slice=slice)
+    board = Leaderboard(dataset=dataset, split=split, task=task.name, metric=metric, rows=rows, notes=notes, slice=slice,
+                        contamination=flags(dataset_row.contamination, split))
     return weigh_leaderboard(board, weights, top=top)
 
 

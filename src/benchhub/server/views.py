@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchhub.catalog.contamination import TRAIN, flag_text, shown_check
 from benchhub.results import DatasetInfo, Evaluation, ModelRecord
 from benchhub.server.permissions import Viewer
 
@@ -17,6 +18,7 @@ def dataset_view(info: DatasetInfo, viewer: Viewer) -> dict[str, Any]:
     labels, keyed digests; `hidden` says which benchmark hides a split).
 
     Per-split label counts are left out: on a split whose labels are hidden they would leak its distribution.
+    Contamination checks of a hidden split (or against a hidden train split) show their counts, never which items.
     """
     document = info.to_dict()
     return {
@@ -31,8 +33,14 @@ def dataset_view(info: DatasetInfo, viewer: Viewer) -> dict[str, Any]:
         "source": _source(document["source"], hidden=viewer.hides_any(info.name)),
         "splits": [{"name": s.name, "num_rows": s.num_rows, **viewer.fingerprint(s.fingerprint, dataset=info.name, split=s.name),
                     "hidden": viewer.reason(info.name, s.name)} for s in info.splits],
+        "contamination": [_contamination(check, info.name, viewer) for check in document["contamination"]],
         "created_at": document["created_at"],
     }
+
+
+def _contamination(check: dict[str, Any], dataset: str, viewer: Viewer) -> dict[str, Any]:
+    hidden = bool(viewer.hidden_by(dataset, check["split"]) or (check["against"] == TRAIN and viewer.hidden_by(dataset, TRAIN)))
+    return {**shown_check(check, hidden=hidden), "note": flag_text(check)}
 
 
 def _source(source: dict[str, Any], *, hidden: bool) -> dict[str, Any]:

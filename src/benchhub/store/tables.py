@@ -63,6 +63,9 @@ class DatasetRow(Base):
     # Who uploaded it through the server (a user id, counted against their storage quota); None: registered on the
     # hub's machine. No foreign key, so SQLite can add and drop the column in place.
     owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    # N-gram overlap checks of its splits with its train split or a corpus (`catalog.contamination`), newest kept per
+    # split and reference. Outside `options`: a check made later must change neither its settings nor cache keys.
+    contamination: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
 
     splits: Mapped[list[SplitRow]] = relationship(
         back_populates="dataset", cascade="all, delete-orphan", order_by="SplitRow.id"

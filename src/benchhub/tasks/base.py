@@ -245,6 +245,10 @@ class Task(Protocol):
     def gold_predictions(self, split: Split, facts: DatasetFacts) -> Any:
         """Predictions equal to the split's references (what `score` takes): a perfect system."""
 
+    def contamination_texts(self, split: Split) -> list[str]:
+        """Each example's text as contamination checks compare it with a train split or a corpus: what a model reads
+        (inputs for classification, QA and generation, the question and its choices, the document)."""
+
     def write_predictions(self, path: Path, split: Split, predictions: Any, facts: DatasetFacts) -> None:
         """Writes predictions (what `score` takes) as a predictions file of this family's layout."""
 
@@ -372,6 +376,15 @@ class TaskFamily:
         paired = bool(rows) and all("text_pair" in row for _, row in rows)
         pairs = [input_text(where, row, "text_pair") for where, row in rows] if paired else None
         return Split(name, ids, texts, pairs)
+
+    def contamination_texts(self, split: Split) -> list[str]:
+        """The inputs of each example as `input_row` gives them (no id, no gold), one line a field."""
+        texts = []
+        for index in range(len(split)):
+            row = self.input_row(split, index, with_gold=False)  # type: ignore[attr-defined]
+            texts.append("\n".join(" ".join(map(str, value)) if isinstance(value, list) else str(value)
+                                   for key, value in row.items() if key != "id" and value is not None))
+        return texts
 
     def paired_pvalue(self, leader: list[dict[str, Any]], other: list[dict[str, Any]], metric: str,
                       facts: DatasetFacts) -> float | None:
