@@ -6,7 +6,8 @@ For every choice one `/v1/completions` request sends the context and the continu
 echoed log-probabilities of the tokens that end inside it (a token across the boundary counts with the
 continuation; the server's tokenizer decides where tokens fall, as it does for lm-evaluation-harness, which
 cuts by token counts from a local copy of the tokenizer instead). Servers that return no prompt
-log-probabilities (the chat route, `transformers serve`, Ollama) are refused in one line: a score needs them.
+log-probabilities (the chat route, `transformers serve`, Ollama) are refused in one line, which names
+`--choice-by letters` (`letter_chooser.py`: the model answers with a choice's letter; acc only).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from benchhub.tasks.multiple_choice.reading import CHOICES
 
 NO_LOGPROBS = ("The endpoint {url} returned no prompt log-probabilities for an echoed prompt (echo with logprobs), "
                "which scoring choices needs; servers such as vLLM return them on /v1/completions, while the chat route, "
-               "transformers serve and Ollama do not. Score the choices elsewhere and register a predictions file of "
-               'log-likelihoods ({{"id", "loglikelihoods"}}).')
+               "transformers serve and Ollama do not. Ask for the choice's letter instead with --choice-by letters (acc "
+               "only), or score the choices elsewhere and register a predictions file of log-likelihoods "
+               '({{"id", "loglikelihoods"}}).')
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,11 @@ class EndpointChooser:
     def __init__(self, client: EndpointClient, *, prompt: Prompt) -> None:
         if client.endpoint.route != "completions":
             raise InvalidInputError("Scoring choices needs prompt log-probabilities, which only the completions route "
-                                    "returns; register the server's /v1 base URL with --route completions.")
+                                    "returns; register the server's /v1 base URL with --route completions, or ask for "
+                                    "the choice's letter with --choice-by letters (acc only).")
         self.client, self.prompt = client, prompt
         self.info = ModelInfo(load_seconds=0.0, extra={"endpoint": client.endpoint.options(),
+                                                       "choice_by": "loglikelihood",
                                                        "prompt_template": prompt.template,
                                                        "fewshot_prefix_chars": len(prompt.fewshot_prefix),
                                                        "loglikelihoods": "echoed prompt log-probabilities"})
