@@ -19,7 +19,12 @@ from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.models.base import ModelInfo
 from benchhub.models.endpoints import EndpointClient, completion_text
-from benchhub.tasks.multiple_choice.letters import MAX_TOKENS, TEMPLATE, letters_prompt, parse_letter
+from benchhub.tasks.multiple_choice.letters import (
+    MAX_TOKENS,
+    TEMPLATE,
+    letters_prompt,
+    parse_letter,
+)
 from benchhub.tasks.multiple_choice.outputs import ChoicePrediction
 from benchhub.tasks.multiple_choice.reading import CHOICES
 
