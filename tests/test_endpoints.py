@@ -394,9 +394,11 @@ def test_an_endpoint_summarizes_as_the_same_model_run_in_process_and_a_rerun_sen
 # Multiple choice through an endpoint ----------------------------------------------------------------------------
 
 
-def logprob_server(folder: Path) -> Callable[[int, dict[str, Any], dict[str, str]], tuple[int, dict[str, str], Any, float]]:
+def logprob_server(folder: Path, *, bos: bool = False) -> Callable[[int, dict[str, Any], dict[str, str]],
+                                                                   tuple[int, dict[str, str], Any, float]]:
     """Answers /v1/completions as vLLM does for `echo: true, logprobs: 1`: every prompt token's log-probability under
-    the tiny GPT-2 at `folder` (None for the first), with its character offset, then one generated token."""
+    the tiny GPT-2 at `folder` (None for the first), with its character offset, then one generated token. With `bos`
+    its tokenizer puts the BOS token first, as Llama's does (an empty token at offset 0)."""
     import torch
     import transformers
 
@@ -409,12 +411,14 @@ def logprob_server(folder: Path) -> Callable[[int, dict[str, Any], dict[str, str
         if not (body.get("echo") and body.get("logprobs")):
             return 200, {}, {"choices": [{"text": "x"}]}, 0
         encoded = tokenizer(body["prompt"], return_offsets_mapping=True, add_special_tokens=False)
-        ids = encoded["input_ids"]
+        ids, offsets = encoded["input_ids"], [start for start, _ in encoded["offset_mapping"]]
+        if bos:
+            ids, offsets = [tokenizer.bos_token_id, *ids], [0, *offsets]
         with lock, torch.inference_mode():
             logits = model(torch.tensor([ids])).logits[0]
         logprobs = torch.log_softmax(logits, dim=-1)
         values = [None] + [float(logprobs[i - 1, ids[i]]) for i in range(1, len(ids))]
-        offsets = [start for start, _ in encoded["offset_mapping"]] + [len(body["prompt"])]
+        offsets = [*offsets, len(body["prompt"])]
         return 200, {}, {"choices": [{"text": body["prompt"] + "x", "logprobs": {
             "tokens": [*tokenizer.convert_ids_to_tokens(ids), "x"], "token_logprobs": [*values, -1.0],
             "text_offset": offsets}}]}, 0
