@@ -59,6 +59,8 @@ class LetterChooser:
             "unparsed": 0})
 
     def encode(self, split: Split) -> list[LetterQuestion]:
+        self.unparsed = 0  # counted per run: a loaded model may run several splits
+        self.info.extra["unparsed"] = 0
         return [LetterQuestion(example_id, letters_prompt(text, choices), len(choices))
                 for example_id, text, choices in zip(split.ids, split.texts, split.field(CHOICES) or [], strict=True)]
 
