@@ -398,7 +398,8 @@ def logprob_server(folder: Path, *, bos: bool = False) -> Callable[[int, dict[st
                                                                    tuple[int, dict[str, str], Any, float]]:
     """Answers /v1/completions as vLLM does for `echo: true, logprobs: 1`: every prompt token's log-probability under
     the tiny GPT-2 at `folder` (None for the first), with its character offset, then one generated token. With `bos`
-    its tokenizer puts the BOS token first, as Llama's does (an empty token at offset 0)."""
+    its tokenizer puts the BOS token first, as Llama's does, and the offsets add up the token strings' lengths, as
+    vLLM's do (not offsets into the prompt text)."""
     import torch
     import transformers
 
@@ -413,12 +414,16 @@ def logprob_server(folder: Path, *, bos: bool = False) -> Callable[[int, dict[st
         encoded = tokenizer(body["prompt"], return_offsets_mapping=True, add_special_tokens=False)
         ids, offsets = encoded["input_ids"], [start for start, _ in encoded["offset_mapping"]]
         if bos:
-            ids, offsets = [tokenizer.bos_token_id, *ids], [0, *offsets]
-        with lock, torch.inference_mode():
-            logits = model(torch.tensor([ids])).logits[0]
-        logprobs = torch.log_softmax(logits, dim=-1)
-        values = [None] + [float(logprobs[i - 1, ids[i]]) for i in range(1, len(ids))]
-        offsets = [*offsets, len(body["prompt"])]
+            ids = [tokenizer.bos_token_id, *ids]
+            lengths = [len(token) for token in tokenizer.convert_ids_to_tokens(ids)]
+            offsets = [sum(lengths[:i]) for i in range(len(ids) + 1)][:-1] if ids else []
+        values: list[float | None] = []
+        if ids:  # the empty prompt echoes nothing but the generated token
+            with lock, torch.inference_mode():
+                logits = model(torch.tensor([ids])).logits[0]
+            logprobs = torch.log_softmax(logits, dim=-1)
+            values = [None] + [float(logprobs[i - 1, ids[i]]) for i in range(1, len(ids))]
+        offsets = [*offsets, sum(lengths) if bos else len(body["prompt"])]
         return 200, {}, {"choices": [{"text": body["prompt"] + "x", "logprobs": {
             "tokens": [*tokenizer.convert_ids_to_tokens(ids), "x"], "token_logprobs": [*values, -1.0],
             "text_offset": offsets}}]}, 0
