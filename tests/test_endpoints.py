@@ -456,7 +456,33 @@ def test_an_endpoint_scores_choices_by_its_echoed_logprobs_as_the_model_in_proce
         assert here["predicted"] == there["predicted"]
         assert there["loglikelihoods"] == pytest.approx(here["loglikelihoods"], abs=1e-4)
     questions = len(remote_rows)
-    assert len(server.requests) == sum(len(row["loglikelihoods"]) for row in remote_rows) > questions
+    # One request per choice and one per question (its context alone, counting its tokens).
+    assert len(server.requests) == sum(len(row["loglikelihoods"]) for row in remote_rows) + questions
+
+
+def test_a_server_that_puts_a_bos_first_with_vllms_offsets_scores_choices_as_the_model_after_that_bos(scripted, tmp_path):
+    """Offsets as vLLM counts them (the token strings' lengths, "<s>" included) are not offsets into the prompt; the
+    choices are cut by token counts, so the server's numbers are the local model's on a template that starts with the
+    BOS token's text (which the tokenizer reads as that token)."""
+    from benchhub import Hub
+
+    sample = RESOURCES / "multiple_choice_sample"
+    texts = [json.dumps(json.loads(line)) for line in (sample / "test.jsonl").read_text(encoding="utf-8").splitlines()]
+    folder = build_tiny_causal_lm(tmp_path / "gpt", texts, seed=5, init_std=0.2)
+    server = scripted(logprob_server(folder, bos=True))
+    splits = {"train": sample / "train.jsonl", "test": sample / "test.jsonl"}
+    with Hub.open(tmp_path / "hub") as hub:
+        hub.add_dataset("mc", splits=splits, task="multiple-choice", id_column="id")
+        hub.add_dataset("mc-bos", splits=splits, task="multiple-choice", id_column="id",
+                        prompt_template="<s>Question: {question}\nAnswer:")
+        hub.add_model("local", folder)
+        hub.add_model("served", server.base_url, endpoint={"model": "gpt", "concurrency": 4})
+        local = hub.evaluate(model="local", dataset="mc-bos", progress=False)
+        remote = hub.evaluate(model="served", dataset="mc", progress=False)
+        local_rows, remote_rows = hub.predictions(model="local", dataset="mc-bos"), hub.predictions(model="served", dataset="mc")
+    assert remote.metrics["acc"]["value"] == local.metrics["acc"]["value"]
+    for here, there in zip(local_rows, remote_rows, strict=True):
+        assert there["loglikelihoods"] == pytest.approx(here["loglikelihoods"], abs=1e-4)
 
 
 def test_a_server_without_prompt_logprobs_is_refused_for_multiple_choice_in_one_line(served, tmp_path):
