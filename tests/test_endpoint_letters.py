@@ -168,3 +168,24 @@ def test_the_command_line_takes_choice_by(scripted, tmp_path):  # noqa: F811
     evaluation = document[0] if isinstance(document, list) else document
     assert evaluation["metrics"]["acc"]["value"] == 21 / 40 and "acc_norm" not in evaluation["metrics"]
     assert "--choice-by letters" in one_error_line(run_cli("eval", "--model", "served", "--dataset", "mc"))
+
+
+def test_a_file_of_choices_keeps_an_unparsed_answer_as_null_and_scores_it_wrong(tmp_path):
+    from benchhub.tasks.multiple_choice.outputs import ChoicePrediction
+    from benchhub.tasks.multiple_choice.predictions import (
+        read_choice_predictions,
+        write_choice_predictions,
+    )
+
+    path = tmp_path / "picks.jsonl"
+    write_choice_predictions(path, ["a", "b"], [ChoicePrediction(None, generated="Z"), ChoicePrediction(1, generated=" B")])
+    assert path.read_text().splitlines() == ['{"id": "a", "choice": null}', '{"id": "b", "choice": 1}']
+    read = read_choice_predictions(path, ids=["a", "b"], choices=[["x", "y"], ["x", "y"]])
+    assert [p.choice for p in read] == [None, 1]
+    with Hub.open(tmp_path / "hub") as hub:
+        add_mc(hub)
+        picks = tmp_path / "test-picks.jsonl"
+        picks.write_text("".join(json.dumps({"id": q["id"], "choice": None if i < 10 else q["answer"]}) + "\n"
+                                 for i, q in enumerate(QUESTIONS)))
+        scored = hub.score(dataset="mc", predictions=picks)
+    assert scored["metrics"]["acc"]["value"] == 30 / 40 and scored["details"]["unparsed"] == 10
