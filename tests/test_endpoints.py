@@ -336,6 +336,31 @@ def test_transformers_serve_chat_route_answers_and_returns_no_prompt_logprobs(se
     assert prompt_logprobs(echoed) is None  # transformers serve ignores echo and logprobs
 
 
+def test_transformers_serve_answers_multiple_choice_by_letter_on_both_routes(served, tmp_path):
+    from benchhub import Hub
+    from benchhub.tasks.multiple_choice.letters import letters_prompt, parse_letter
+
+    base_url, folder = served
+    sample = RESOURCES / "multiple_choice_sample"
+    questions = [json.loads(line) for line in (sample / "test.jsonl").read_text(encoding="utf-8").splitlines()]
+    with Hub.open(tmp_path / "hub") as hub:
+        hub.add_dataset("mc", splits={"train": sample / "train.jsonl", "test": sample / "test.jsonl"},
+                        task="multiple-choice", id_column="id")
+        hub.add_model("served", base_url, endpoint={"model": str(folder), "concurrency": 4})
+        hub.add_model("chat", base_url, endpoint={"model": str(folder), "route": "chat", "concurrency": 4})
+        results = {name: hub.evaluate(model=name, dataset="mc", progress=False, choice_by="letters") for name in ("served", "chat")}
+        rows = {name: hub.predictions(model=name, dataset="mc") for name in ("served", "chat")}
+    for name, result in results.items():
+        picked = [parse_letter(row["generated"], len(q["choices"])) for row, q in zip(rows[name], questions, strict=True)]
+        assert [row["predicted"] for row in rows[name]] == picked
+        unparsed = sum(choice is None for choice in picked)
+        assert result.provenance["model"]["unparsed"] == unparsed == result.details.get("unparsed", 0)
+        assert result.metrics["acc"]["value"] == sum(p == q["answer"] for p, q in zip(picked, questions)) / len(questions)
+        assert unparsed == len(questions) and set(result.metrics) == {"acc"}  # the tiny random model writes no letter
+    first = letters_prompt(questions[0]["question"], questions[0]["choices"])
+    assert rows["served"][0]["generated"] == in_process_greedy(folder, first, 8)
+
+
 # Registration --------------------------------------------------------------------------------------------------
 
 
