@@ -529,3 +529,24 @@ def test_a_server_without_prompt_logprobs_is_refused_for_multiple_choice_in_one_
             assert session.scalar(select(func.count()).select_from(EvaluationRow)) == 0  # nothing stored
     assert str(raised.value).startswith(f"The endpoint {base_url}/completions returned no prompt log-probabilities")
     assert "\n" not in str(raised.value)
+
+
+def test_transformers_serve_is_refused_for_language_modeling_in_one_line(served, tmp_path):
+    from benchhub import Hub
+
+    base_url, folder = served
+    sample = RESOURCES / "language_modeling_sample"
+    with Hub.open(tmp_path / "hub") as hub:
+        hub.add_dataset("docs", splits={"train": sample / "train.jsonl", "test": sample / "test.jsonl"},
+                        task="language-modeling", id_column="id")
+        hub.add_model("served", base_url, endpoint={"model": str(folder)})
+        with pytest.raises(InvalidInputError) as raised:
+            hub.evaluate(model="served", dataset="docs", progress=False, document_prefix="<s>")
+        from sqlalchemy import func, select
+
+        from benchhub.store.tables import EvaluationRow
+
+        with hub.session() as session:
+            assert session.scalar(select(func.count()).select_from(EvaluationRow)) == 0  # nothing stored
+    assert str(raised.value).startswith(f"The endpoint {base_url}/completions returned no prompt log-probabilities")
+    assert "scoring documents needs" in str(raised.value) and "\n" not in str(raised.value)
