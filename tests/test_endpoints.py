@@ -336,6 +336,33 @@ def test_transformers_serve_chat_route_answers_and_returns_no_prompt_logprobs(se
     assert prompt_logprobs(echoed) is None  # transformers serve ignores echo and logprobs
 
 
+def test_transformers_serve_answers_multiple_choice_by_letter_on_both_routes(served, tmp_path):
+    from benchhub import Hub
+    from benchhub.tasks.multiple_choice.letters import letters_prompt, parse_letter
+
+    base_url, folder = served
+    sample = RESOURCES / "multiple_choice_sample"
+    lines = (sample / "test.jsonl").read_text(encoding="utf-8").splitlines()[:8]  # a few: the server generates on CPU
+    (tmp_path / "test.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    questions = [json.loads(line) for line in lines]
+    with Hub.open(tmp_path / "hub") as hub:
+        hub.add_dataset("mc", splits={"train": sample / "train.jsonl", "test": tmp_path / "test.jsonl"},
+                        task="multiple-choice", id_column="id")
+        hub.add_model("served", base_url, endpoint={"model": str(folder), "concurrency": 4})
+        hub.add_model("chat", base_url, endpoint={"model": str(folder), "route": "chat", "concurrency": 4})
+        results = {name: hub.evaluate(model=name, dataset="mc", progress=False, choice_by="letters") for name in ("served", "chat")}
+        rows = {name: hub.predictions(model=name, dataset="mc") for name in ("served", "chat")}
+    for name, result in results.items():
+        picked = [parse_letter(row["generated"], len(q["choices"])) for row, q in zip(rows[name], questions, strict=True)]
+        assert [row["predicted"] for row in rows[name]] == picked
+        unparsed = sum(choice is None for choice in picked)
+        assert result.provenance["model"]["unparsed"] == unparsed == result.details.get("unparsed", 0)
+        assert result.metrics["acc"]["value"] == sum(p == q["answer"] for p, q in zip(picked, questions)) / len(questions)
+        assert unparsed == len(questions) and set(result.metrics) == {"acc"}  # the tiny random model writes no letter
+    first = letters_prompt(questions[0]["question"], questions[0]["choices"])
+    assert rows["served"][0]["generated"] == in_process_greedy(folder, first, 8)
+
+
 # Registration --------------------------------------------------------------------------------------------------
 
 
@@ -394,9 +421,12 @@ def test_an_endpoint_summarizes_as_the_same_model_run_in_process_and_a_rerun_sen
 # Multiple choice through an endpoint ----------------------------------------------------------------------------
 
 
-def logprob_server(folder: Path) -> Callable[[int, dict[str, Any], dict[str, str]], tuple[int, dict[str, str], Any, float]]:
+def logprob_server(folder: Path, *, bos: bool = False) -> Callable[[int, dict[str, Any], dict[str, str]],
+                                                                   tuple[int, dict[str, str], Any, float]]:
     """Answers /v1/completions as vLLM does for `echo: true, logprobs: 1`: every prompt token's log-probability under
-    the tiny GPT-2 at `folder` (None for the first), with its character offset, then one generated token."""
+    the tiny GPT-2 at `folder` (None for the first), with its character offset, then one generated token. With `bos`
+    its tokenizer puts the BOS token first, as Llama's does, and the offsets add up the token strings' lengths, as
+    vLLM's do (not offsets into the prompt text)."""
     import torch
     import transformers
 
@@ -409,12 +439,18 @@ def logprob_server(folder: Path) -> Callable[[int, dict[str, Any], dict[str, str
         if not (body.get("echo") and body.get("logprobs")):
             return 200, {}, {"choices": [{"text": "x"}]}, 0
         encoded = tokenizer(body["prompt"], return_offsets_mapping=True, add_special_tokens=False)
-        ids = encoded["input_ids"]
-        with lock, torch.inference_mode():
-            logits = model(torch.tensor([ids])).logits[0]
-        logprobs = torch.log_softmax(logits, dim=-1)
-        values = [None] + [float(logprobs[i - 1, ids[i]]) for i in range(1, len(ids))]
-        offsets = [start for start, _ in encoded["offset_mapping"]] + [len(body["prompt"])]
+        ids, offsets = encoded["input_ids"], [start for start, _ in encoded["offset_mapping"]]
+        if bos:
+            ids = [tokenizer.bos_token_id, *ids]
+            lengths = [len(token) for token in tokenizer.convert_ids_to_tokens(ids)]
+            offsets = [sum(lengths[:i]) for i in range(len(ids) + 1)][:-1] if ids else []
+        values: list[float | None] = []
+        if ids:  # the empty prompt echoes nothing but the generated token
+            with lock, torch.inference_mode():
+                logits = model(torch.tensor([ids])).logits[0]
+            logprobs = torch.log_softmax(logits, dim=-1)
+            values = [None] + [float(logprobs[i - 1, ids[i]]) for i in range(1, len(ids))]
+        offsets = [*offsets, sum(lengths) if bos else len(body["prompt"])]
         return 200, {}, {"choices": [{"text": body["prompt"] + "x", "logprobs": {
             "tokens": [*tokenizer.convert_ids_to_tokens(ids), "x"], "token_logprobs": [*values, -1.0],
             "text_offset": offsets}}]}, 0
@@ -447,7 +483,33 @@ def test_an_endpoint_scores_choices_by_its_echoed_logprobs_as_the_model_in_proce
         assert here["predicted"] == there["predicted"]
         assert there["loglikelihoods"] == pytest.approx(here["loglikelihoods"], abs=1e-4)
     questions = len(remote_rows)
-    assert len(server.requests) == sum(len(row["loglikelihoods"]) for row in remote_rows) > questions
+    # One request per choice and one per question (its context alone, counting its tokens).
+    assert len(server.requests) == sum(len(row["loglikelihoods"]) for row in remote_rows) + questions
+
+
+def test_a_server_that_puts_a_bos_first_with_vllms_offsets_scores_choices_as_the_model_after_that_bos(scripted, tmp_path):
+    """Offsets as vLLM counts them (the token strings' lengths, "<s>" included) are not offsets into the prompt; the
+    choices are cut by token counts, so the server's numbers are the local model's on a template that starts with the
+    BOS token's text (which the tokenizer reads as that token)."""
+    from benchhub import Hub
+
+    sample = RESOURCES / "multiple_choice_sample"
+    texts = [json.dumps(json.loads(line)) for line in (sample / "test.jsonl").read_text(encoding="utf-8").splitlines()]
+    folder = build_tiny_causal_lm(tmp_path / "gpt", texts, seed=5, init_std=0.2)
+    server = scripted(logprob_server(folder, bos=True))
+    splits = {"train": sample / "train.jsonl", "test": sample / "test.jsonl"}
+    with Hub.open(tmp_path / "hub") as hub:
+        hub.add_dataset("mc", splits=splits, task="multiple-choice", id_column="id")
+        hub.add_dataset("mc-bos", splits=splits, task="multiple-choice", id_column="id",
+                        prompt_template="<s>Question: {question}\nAnswer:")
+        hub.add_model("local", folder)
+        hub.add_model("served", server.base_url, endpoint={"model": "gpt", "concurrency": 4})
+        local = hub.evaluate(model="local", dataset="mc-bos", progress=False)
+        remote = hub.evaluate(model="served", dataset="mc", progress=False)
+        local_rows, remote_rows = hub.predictions(model="local", dataset="mc-bos"), hub.predictions(model="served", dataset="mc")
+    assert remote.metrics["acc"]["value"] == local.metrics["acc"]["value"]
+    for here, there in zip(local_rows, remote_rows, strict=True):
+        assert there["loglikelihoods"] == pytest.approx(here["loglikelihoods"], abs=1e-4)
 
 
 def test_a_server_without_prompt_logprobs_is_refused_for_multiple_choice_in_one_line(served, tmp_path):
@@ -469,3 +531,24 @@ def test_a_server_without_prompt_logprobs_is_refused_for_multiple_choice_in_one_
             assert session.scalar(select(func.count()).select_from(EvaluationRow)) == 0  # nothing stored
     assert str(raised.value).startswith(f"The endpoint {base_url}/completions returned no prompt log-probabilities")
     assert "\n" not in str(raised.value)
+
+
+def test_transformers_serve_is_refused_for_language_modeling_in_one_line(served, tmp_path):
+    from benchhub import Hub
+
+    base_url, folder = served
+    sample = RESOURCES / "language_modeling_sample"
+    with Hub.open(tmp_path / "hub") as hub:
+        hub.add_dataset("docs", splits={"train": sample / "train.jsonl", "test": sample / "test.jsonl"},
+                        task="language-modeling", id_column="id")
+        hub.add_model("served", base_url, endpoint={"model": str(folder)})
+        with pytest.raises(InvalidInputError) as raised:
+            hub.evaluate(model="served", dataset="docs", progress=False, document_prefix="<s>")
+        from sqlalchemy import func, select
+
+        from benchhub.store.tables import EvaluationRow
+
+        with hub.session() as session:
+            assert session.scalar(select(func.count()).select_from(EvaluationRow)) == 0  # nothing stored
+    assert str(raised.value).startswith(f"The endpoint {base_url}/completions returned no prompt log-probabilities")
+    assert "scoring documents needs" in str(raised.value) and "\n" not in str(raised.value)

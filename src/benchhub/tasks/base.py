@@ -361,7 +361,7 @@ class TaskFamily:
 
         raise InvalidInputError(f"{self.name} does not run models behind OpenAI-compatible servers (kind openai); they "  # type: ignore[attr-defined]
                                 "generate text: evaluate them on a generation family (summarization, translation, "
-                                "generative-answers) or multiple choice.")
+                                "generative-answers), multiple choice or language modeling.")
 
     def check_setting(self, name: str, value: Any) -> None:
         """Refuses a bad value of one of `transformers_defaults` (by default each is a count, at least 1)."""

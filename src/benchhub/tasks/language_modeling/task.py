@@ -2,8 +2,9 @@
 log-likelihood as lm-evaluation-harness 0.4's `loglikelihood_rolling` computes it (`metrics.py`).
 
 Models are predictions files (JSONL `{"id", "loglikelihood"}`: a model scored elsewhere, by lm_eval say), local
-causal language models scored over rolling windows (`adapters.py`, `windows.py`), and the byte-level baselines
-(`baselines.py`). The board ranks by word_perplexity, lowest first (every metric of the family is lower-is-better;
+causal language models scored over rolling windows (`adapters.py`, `windows.py`), models behind OpenAI-compatible
+servers that echo prompt log-probabilities, each document sent whole (`endpoint_documents.py`), and the byte-level
+baselines (`baselines.py`). The board ranks by word_perplexity, lowest first (every metric of the family is lower-is-better;
 a perfect model, which gives every document probability 1, has perplexity 1 and 0 bits per byte). There is no
 per-document "right": a document counts as exactly right only when the model gives it probability 1, so
 `--errors` and a comparison's contingency table say little here; the paired tests on the metrics say more.
@@ -41,9 +42,17 @@ if TYPE_CHECKING:
     from benchhub.data.records import ColumnMapping, DatasetFacts
     from benchhub.metrics.bootstrap import PairedDifference
     from benchhub.models.base import Model, RunOutput
+    from benchhub.models.endpoints import Endpoint
     from benchhub.tasks.base import DemoTour
 
 COLUMNS = (FamilyOption("text", "Column holding each document's text (default: text)."),)
+SETTINGS = (
+    FamilyOption("document_prefix", "For a model behind an endpoint whose tokenizer puts no BOS token first: the text "
+                                    "sent before every document, unscored, so its first token is conditioned as "
+                                    "lm-evaluation-harness conditions it (the model's BOS or EOS token as text, e.g. "
+                                    "'<|endoftext|>' for GPT-2; language modeling)."),
+)
+LONGEST_PREFIX = 1000
 CELL_MAX = 60
 
 
@@ -68,7 +77,8 @@ class LanguageModeling(TaskFamily):
     baselines: tuple[str, ...] = ("ngram", "uniform-bytes")
     column_roles: tuple[FamilyOption, ...] = COLUMNS
     # max_length None: the model's own context length, as lm_eval resolves it (config, then tokenizer, then 2048).
-    transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", None),)
+    transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", None), ("document_prefix", None))
+    evaluation_settings: tuple[FamilyOption, ...] = SETTINGS
     auto_class: str = "AutoModelForCausalLM"
     head_suffix: tuple[str, ...] = CAUSAL_SUFFIXES
     head_outputs: tuple[str, ...] = ("logits",)
@@ -239,6 +249,14 @@ class LanguageModeling(TaskFamily):
         write_loglikelihoods(path, split.ids, predictions)
 
     # Models --------------------------------------------------------------------------------------
+    def check_setting(self, name: str, value: Any) -> None:
+        if name == "document_prefix":
+            if not isinstance(value, str) or not value or len(value) > LONGEST_PREFIX:
+                raise InvalidInputError.naming(lambda spell: f"{spell.setting('document_prefix')} must be a non-empty text "
+                                                             f"of at most {LONGEST_PREFIX} characters. Got {value!r:.60} instead.")
+            return
+        super().check_setting(name, value)
+
     def load_network(self, folder: Path, facts: DatasetFacts, *, label_map: dict[str, str] | None,
                      settings: dict[str, Any], runtime: str) -> Model:
         from benchhub.tasks.language_modeling.adapters import CausalLanguageModel
@@ -246,7 +264,25 @@ class LanguageModeling(TaskFamily):
         if runtime == "onnx":
             raise InvalidInputError(f"{folder.name}: language modeling runs causal language models on PyTorch only "
                                     "(runtime torch, torch-bf16 or torch-fp16), not ONNX Runtime.")
+        if settings.get("document_prefix") is not None:
+            raise InvalidInputError(f"{folder.name}: --document-prefix is for models behind OpenAI-compatible servers; a "
+                                    "local model puts its tokenizer's BOS (else EOS) token first, as lm-evaluation-harness "
+                                    "does (leave --document-prefix out).")
         return CausalLanguageModel(folder, runtime=runtime, max_length=settings.get("max_length"))
+
+    def endpoint_model(self, endpoint: Endpoint, facts: DatasetFacts, *, settings: dict[str, Any],
+                       cache_folder: Path) -> Model:
+        """Each document sent whole to the server, scored by its echoed prompt log-probabilities after the prefix."""
+        from benchhub.models.endpoints import EndpointClient
+        from benchhub.tasks.language_modeling.endpoint_documents import (
+            EndpointLanguageModel,
+        )
+
+        if settings.get("max_length") is not None:
+            raise InvalidInputError("--max-length does not apply to a model behind an endpoint: each document is sent "
+                                    "whole and the server's context bounds it (leave --max-length out).")
+        return EndpointLanguageModel(EndpointClient(endpoint, cache_folder=cache_folder),
+                                     prefix=settings.get("document_prefix"))
 
     def predictions_model(self, path: Path, facts: DatasetFacts, *, na_probs: Path | None = None) -> Model:
         from benchhub.tasks.language_modeling.adapters import PredictionsLikelihoods

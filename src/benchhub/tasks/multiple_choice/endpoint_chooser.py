@@ -1,12 +1,15 @@
 """Scoring choices through an OpenAI-compatible server: each choice's log-likelihood from the server's echoed
 prompt log-probabilities, as lm-evaluation-harness's OpenAI completions backend asks for them.
 
-For every choice one `/v1/completions` request sends the context and the continuation as the prompt, with
-`echo: true, logprobs: 1, max_tokens: 1, temperature: 0`. The continuation's log-likelihood is the sum of the
-echoed log-probabilities of the tokens that end inside it (a token across the boundary counts with the
-continuation; the server's tokenizer decides where tokens fall, as it does for lm-evaluation-harness, which
-cuts by token counts from a local copy of the tokenizer instead). Servers that return no prompt
-log-probabilities (the chat route, `transformers serve`, Ollama) are refused in one line: a score needs them.
+For every choice one `/v1/completions` request sends the context and the continuation as the prompt, and for
+every question one more sends the context alone (its trailing spaces moved to the continuation), each with `echo:
+true, logprobs: 1, max_tokens: 1, temperature: 0`. As lm-evaluation-harness's `_encode_pair` splits a request, the
+continuation's tokens are those of the whole prompt after as many tokens as the context alone has (the server's
+BOS, where it puts one, counts in both), and its log-likelihood is the sum of their echoed log-probabilities, the
+last echoed token (the one generated) left out. Character offsets are not read: servers count them differently
+(vLLM adds up the lengths of its token strings, a BOS's "<s>" included). Servers that return no prompt
+log-probabilities (the chat route, `transformers serve`, Ollama) are refused in one line, which names `--choice-by
+letters` (`letter_chooser.py`: the model answers with a choice's letter; acc only).
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from benchhub.tasks.multiple_choice.reading import CHOICES
 
 NO_LOGPROBS = ("The endpoint {url} returned no prompt log-probabilities for an echoed prompt (echo with logprobs), "
                "which scoring choices needs; servers such as vLLM return them on /v1/completions, while the chat route, "
-               "transformers serve and Ollama do not. Score the choices elsewhere and register a predictions file of "
-               'log-likelihoods ({{"id", "loglikelihoods"}}).')
+               "transformers serve and Ollama do not. Ask for the choice's letter instead with --choice-by letters (acc "
+               "only), or score the choices elsewhere and register a predictions file of log-likelihoods "
+               '({{"id", "loglikelihoods"}}).')
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,11 @@ class EndpointChooser:
     def __init__(self, client: EndpointClient, *, prompt: Prompt) -> None:
         if client.endpoint.route != "completions":
             raise InvalidInputError("Scoring choices needs prompt log-probabilities, which only the completions route "
-                                    "returns; register the server's /v1 base URL with --route completions.")
+                                    "returns; register the server's /v1 base URL with --route completions, or ask for "
+                                    "the choice's letter with --choice-by letters (acc only).")
         self.client, self.prompt = client, prompt
         self.info = ModelInfo(load_seconds=0.0, extra={"endpoint": client.endpoint.options(),
+                                                       "choice_by": "loglikelihood",
                                                        "prompt_template": prompt.template,
                                                        "fewshot_prefix_chars": len(prompt.fewshot_prefix),
                                                        "loglikelihoods": "echoed prompt log-probabilities"})
@@ -59,32 +65,29 @@ class EndpointChooser:
         return len(item.context) * len(item.continuations) + sum(map(len, item.continuations))
 
     def predict(self, items: Sequence[EndpointQuestion]) -> list[ChoicePrediction]:
-        bodies = [{"prompt": item.context + continuation, "max_tokens": 1, "temperature": 0.0, "echo": True, "logprobs": 1}
-                  for item in items for continuation in item.continuations]
+        bodies = [{"prompt": prompt, "max_tokens": 1, "temperature": 0.0, "echo": True, "logprobs": 1}
+                  for item in items for prompt in (item.context.rstrip(), *(item.context + c for c in item.continuations))]
         answers = iter(self.client.send_all(bodies))
         self.info.extra["responses"] = {"sent": self.client.sent, "cached": self.client.cache.hits}
-        return [ChoicePrediction.scored(tuple(self._loglikelihood(item, continuation, next(answers))
-                                              for continuation in item.continuations)) for item in items]
+        predictions = []
+        for item in items:
+            context = len(self._echoed(next(answers))) - 1  # the context's tokens, the generated one left out
+            predictions.append(ChoicePrediction.scored(tuple(self._loglikelihood(item, context, next(answers))
+                                                             for _ in item.continuations)))
+        return predictions
 
-    def _loglikelihood(self, item: EndpointQuestion, continuation: str, answer: dict[str, Any]) -> float:
+    def _echoed(self, answer: dict[str, Any]) -> list[float | None]:
         echoed = prompt_logprobs(answer)
         if echoed is None:
             raise InvalidInputError(NO_LOGPROBS.format(url=self.client.endpoint.url))
-        values, offsets = echoed
-        start, end = len(item.context), len(item.context) + len(continuation)
-        total, counted = 0.0, 0
-        for index, (value, offset) in enumerate(zip(values, offsets, strict=True)):
-            if offset >= end:  # the generated token after the echoed prompt
-                break
-            token_end = offsets[index + 1] if index + 1 < len(offsets) else end
-            if token_end <= start:
-                continue
-            if value is None:
-                raise InvalidInputError(f"Question {item.example_id!r}: the endpoint gave no log-probability for a token "
-                                        "of the continuation (a server gives none for a prompt's first token); give the "
-                                        "questions a prompt template with text before the question.")
-            total += float(value)
-            counted += 1
-        if counted == 0:
+        return echoed[0]
+
+    def _loglikelihood(self, item: EndpointQuestion, context: int, answer: dict[str, Any]) -> float:
+        scored = self._echoed(answer)[context:-1]
+        if not scored:
             raise InvalidInputError(NO_LOGPROBS.format(url=self.client.endpoint.url))
-        return total
+        if any(value is None for value in scored):
+            raise InvalidInputError(f"Question {item.example_id!r}: the endpoint gave no log-probability for a token "
+                                    "of the continuation (a server gives none for a prompt's first token); give the "
+                                    "questions a prompt template with text before the question.")
+        return float(sum(scored))  # type: ignore[arg-type]

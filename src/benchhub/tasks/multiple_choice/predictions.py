@@ -3,7 +3,8 @@
 One layout for the whole file. Log-likelihoods are real numbers, -Infinity allowed (a choice the model
 gives probability 0, as lm-evaluation-harness allows), never NaN or +Infinity; a file of choices scores
 acc only (acc_norm needs the log-likelihoods). Every question of the split exactly once, in any order,
-with one log-likelihood per choice or a choice's 0-based index; the first offending line or id is named.
+with one log-likelihood per choice or a choice's 0-based index (null: no answer, counted wrong, as a model
+that answers in letters gives where no letter could be read); the first offending line or id is named.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def read_choice_predictions(path: Path, *, ids: Sequence[Any], choices: Sequence
             raise PredictionsFormatError(f"{where}: duplicate id {shown(raw_id)}; give each question exactly once.")
         count = len(choices[index])
         if layout == "choice":
-            if not 0 <= value < count:
+            if value is not None and not 0 <= value < count:
                 raise PredictionsFormatError(f"{where}: choice {value} of id {shown(raw_id)} is out of range; "
                                              f"it has {count} choices, 0 to {count - 1}.")
             found[index] = ChoicePrediction(value)
@@ -100,9 +101,9 @@ def _line(where: str, line: str) -> Line:
         raise PredictionsFormatError(f"{where}: id {shown(raw_id)} is not a string or integer.")
     value = row[layout]
     if layout == "choice":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise PredictionsFormatError(f'{where}: "choice" of id {shown(raw_id)} must be a choice\'s 0-based index, '
-                                         f"got {shown(value)}.")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise PredictionsFormatError(f'{where}: "choice" of id {shown(raw_id)} must be a choice\'s 0-based index '
+                                         f"(or null: no answer, counted wrong), got {shown(value)}.")
         return where, raw_id, layout, value
     if not isinstance(value, list) or not value:
         raise PredictionsFormatError(f'{where}: "loglikelihoods" of id {shown(raw_id)} must be a list of numbers, '

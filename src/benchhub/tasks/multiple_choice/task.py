@@ -4,8 +4,10 @@ Scored as lm-evaluation-harness 0.4 scores `output_type: multiple_choice` (`metr
 the choice with the largest log-likelihood, `acc_norm` the largest per character of the choice's text.
 Models are local causal language models (`causal_chooser.py`: each choice's log-likelihood after the
 dataset's prompt, as lm-evaluation-harness's HFLM computes it), predictions files (a list of
-log-likelihoods per question, or a choice) and the built-in baselines, which read only the choices
-(`baselines/`). The prompt template and the few-shot prefix are fixed at registration (`prompts.py`).
+log-likelihoods per question, or a choice), the built-in baselines, which read only the choices
+(`baselines/`), and models behind OpenAI-compatible servers, scored by echoed prompt log-probabilities
+(`endpoint_chooser.py`) or, with `--choice-by letters`, by the letter they generate (`letter_chooser.py`; acc
+only). The prompt template and the few-shot prefix are fixed at registration (`prompts.py`).
 """
 
 from __future__ import annotations
@@ -60,6 +62,12 @@ DATASET_SETTINGS = (
     FamilyOption("num_fewshot", "Answered train questions to put before every question, drawn once with seed 1234 "
                                 "(multiple choice; default 0).", int),
 )
+CHOICE_BY = ("loglikelihood", "letters")
+SETTINGS = (
+    FamilyOption("choice_by", "How a model behind an endpoint chooses: loglikelihood (each choice scored by the server's "
+                              "echoed prompt log-probabilities; acc and acc_norm) or letters (the question with lettered "
+                              "choices, the letter it generates read back; acc only). Default loglikelihood."),
+)
 
 
 @dataclass(frozen=True)
@@ -81,10 +89,11 @@ class MultipleChoice(TaskFamily):
     baselines: tuple[str, ...] = ("majority-position", "longest-choice", "choices-only")
     column_roles: tuple[FamilyOption, ...] = COLUMNS
     dataset_settings: tuple[FamilyOption, ...] = DATASET_SETTINGS
+    evaluation_settings: tuple[FamilyOption, ...] = SETTINGS
     # The few-shot prefix holds train questions with their gold answers: the server never shows it (a benchmark may
     # hide any split, train included); the ids of its questions are shown.
     internal_options: frozenset[str] = frozenset({"fewshot_prefix"})
-    transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", 2048),)
+    transformers_defaults: tuple[tuple[str, Any], ...] = (("max_length", 2048), ("choice_by", "loglikelihood"))
     auto_class: str = "AutoModelForCausalLM"
     head_suffix: str | tuple[str, ...] = CAUSAL_SUFFIXES
     head_outputs: tuple[str, ...] = ("logits",)
@@ -176,7 +185,8 @@ class MultipleChoice(TaskFamily):
         header = ["id", *(["question | choices"] if shown else []), "gold", "predicted", "predicted (norm)", "correct",
                   "confidence"]
         return header, [
-            [str(r["id"]), *([_question_text(r.get("inputs"))] if shown else []), str(r["gold"]), str(r["predicted"]),
+            [str(r["id"]), *([_question_text(r.get("inputs"))] if shown else []), str(r["gold"]),
+             "unparsed" if r["predicted"] is None else str(r["predicted"]),
              "-" if r.get("predicted_norm") is None else str(r["predicted_norm"]), "yes" if r["correct"] else "no",
              "-" if r.get("confidence") is None else f"{r['confidence']:.3f}"]
             for r in rows
@@ -197,6 +207,9 @@ class MultipleChoice(TaskFamily):
         tables = [by_gold, picked]
         if details.get("acc_norm", "").startswith("not reported"):
             tables.append(DetailTable("acc_norm", ["note"], [[details["acc_norm"]]]))
+        if details.get("unparsed"):
+            tables.append(DetailTable("Unparsed answers", ["questions", "note"],
+                                      [[str(details["unparsed"]), "no choice could be read from the answer; counted wrong"]]))
         return tables
 
     def confusion(self, details: dict[str, Any]) -> tuple[list[str], list[list[int]]] | None:
@@ -252,6 +265,14 @@ class MultipleChoice(TaskFamily):
         write_choice_predictions(path, split.ids, predictions)
 
     # Models --------------------------------------------------------------------------------------
+    def check_setting(self, name: str, value: Any) -> None:
+        if name == "choice_by":
+            if value not in CHOICE_BY:
+                raise InvalidInputError.naming(lambda spell: f"{spell.setting('choice_by')} must be one of "
+                                                             f"{', '.join(CHOICE_BY)}. Got {value!r} instead.")
+            return
+        super().check_setting(name, value)
+
     def checkpoint_refusal(self, architectures: Any) -> str | None:
         """A sequence-to-sequence checkpoint (no causal-LM head) is refused: choices are scored by causal LMs."""
         from benchhub.tasks.multiple_choice.causal_chooser import seq2seq_refusal
@@ -271,15 +292,24 @@ class MultipleChoice(TaskFamily):
         if runtime == "onnx":
             raise InvalidInputError(f"{folder.name}: multiple-choice runs causal language models on PyTorch, not ONNX "
                                     "Runtime; register the checkpoint folder itself.")
+        settings = dict(settings)
+        if settings.pop("choice_by", "loglikelihood") != "loglikelihood":
+            raise InvalidInputError(f"{folder.name}: --choice-by letters is for models behind OpenAI-compatible servers; a "
+                                    "local causal language model scores every choice's log-likelihood (leave --choice-by out).")
         return CausalChooser(folder, prompt=Prompt.of(facts.options), runtime=runtime, **settings)
 
     def endpoint_model(self, endpoint: Endpoint, facts: DatasetFacts, *, settings: dict[str, Any],
                        cache_folder: Path) -> Model:
-        """Choices scored by the server's echoed prompt log-probabilities, after the dataset's prompt."""
+        """Choices scored by the server's echoed prompt log-probabilities after the dataset's prompt, or (`choice_by`
+        letters) the letter the server generates for the question with its lettered choices."""
         from benchhub.models.endpoints import EndpointClient
         from benchhub.tasks.multiple_choice.endpoint_chooser import EndpointChooser
+        from benchhub.tasks.multiple_choice.letter_chooser import LetterChooser
         from benchhub.tasks.multiple_choice.prompts import Prompt
 
+        if settings.get("choice_by") == "letters":
+            return LetterChooser(EndpointClient(endpoint, cache_folder=cache_folder),
+                                 num_fewshot=int(facts.options.get("num_fewshot", 0)))
         return EndpointChooser(EndpointClient(endpoint, cache_folder=cache_folder), prompt=Prompt.of(facts.options))
 
     def finetune_config(self, epochs: float | None) -> Any:
