@@ -52,6 +52,18 @@ def test_every_rotation_up_to_five_choices_then_four_spread_ones():
         ChoiceRotations(max_orders=1)
 
 
+def test_a_question_answered_by_no_choice_counts_as_wrong_in_every_order_and_flips_only_to_a_choice():
+    """Generated letters that name no choice (`predicted` None) are wrong; answering one in another order is a flip."""
+    split = _split([["a", "b"], ["x", "y"]], [0, 1])
+    probe = ChoiceRotations()
+    variants = probe.variants(split, seed=0)
+    base = [{"id": "q0", "predicted": None, "correct": False}, {"id": "q1", "predicted": None, "correct": False}]
+    rotated = [[{"id": "q0", "predicted": None, "correct": False}, {"id": "q1", "predicted": 1, "correct": False}]]
+    result = probe.combine(split, base, variants, rotated, base_metrics={"acc": {"value": 0.0}}, seed=0)
+    assert result["flip_rate"] == 0.5 and result["circular_acc"]["value"] == 0.0 and result["value"]["value"] == 0.0
+    assert result["examples_flipped"] == [{"id": "q1", "before": None, "after": ["x"]}]
+
+
 def _first_longest(choices: list[str]) -> int:
     return max(range(len(choices)), key=lambda i: (len(choices[i]), -i))
 

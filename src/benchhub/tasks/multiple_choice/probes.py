@@ -98,8 +98,8 @@ class ChoiceRotations:
             circular.append(float(all(correct)))
             if not rows:
                 continue
-            chosen = original[i][first["predicted"]]
-            answers = [choices[row["predicted"]] for choices, row in rows]
+            chosen = _picked(original[i], first["predicted"])
+            answers = [_picked(choices, row["predicted"]) for choices, row in rows]
             flipped.append(float(any(answer != chosen for answer in answers)))
             if flipped[-1] and len(shown) < 5:
                 shown.append({"id": example_id, "before": chosen, "after": answers})
@@ -117,3 +117,8 @@ class ChoiceRotations:
                                          intervals["circular_acc"].high),
             "examples_flipped": shown,
         }
+
+
+def _picked(choices: list[str], index: int | None) -> str | None:
+    """The text of the choice a row picked; None where it picked none (a generated letter that named no choice)."""
+    return None if index is None else choices[index]
