@@ -144,6 +144,15 @@ def test_language_modeling_tour_trains_a_gpt_from_scratch_and_ranks_it_against_t
     else:
         assert "does NOT beat baseline:ngram" in verdict
     assert tour["probes"] == {} and any(line.startswith("6. probes: language-modeling has none") for line in lines)
+    # The same model writes summaries of the summarization sample, ranked next to lead-3 and the others.
+    written = tour["generates"]["summarization"]
+    rows = {row.model: row for row in written["leaderboard"].rows}
+    assert {"tiny-gpt-lm-sample", "baseline:lead-3", "baseline:random-3"} <= set(rows)
+    assert written["evaluation"].task_config["max_new_tokens"] == 48 and written["evaluation"].task_config["max_length"] == 80
+    ours, lead = (rows[name].metrics["rouge2"] for name in ("tiny-gpt-lm-sample", "baseline:lead-3"))
+    verdict = next(line for line in lines if line.startswith("   rouge2: tiny-gpt-lm-sample"))
+    assert ("clearly beats" in verdict) == (ours["ci_low"] > lead["ci_high"]) == written["beats_rival"]
+    assert any(line.startswith("   it wrote for ") for line in lines)
     assert tour["report"].is_file()
     again: list[str] = []
     run_demo(hub, progress=False, echo=again.append, tasks=("language-modeling",), epochs=4.0)

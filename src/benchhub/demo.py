@@ -32,6 +32,9 @@ from benchhub.tasks.registry import TASKS
 from benchhub.units import change_text
 
 Echo = Callable[[str], None]
+# A tour's model evaluated on another family's sample (`DemoTour.generates`): its prompt (the input cut at its end,
+# the template kept) and what it writes stay within the 128 positions the language-modeling tour's model was trained on.
+PROMPT_TOKENS, GENERATED_TOKENS = 80, 48
 
 
 @dataclass(frozen=True)
@@ -112,15 +115,7 @@ def _run_tour(hub: Hub, tour: Tour, base: Path, *, progress: bool, epochs: float
     rival = next(row for row in board.rows if row.model == tour.rival).metrics[tour.metric]
     ours_row = next(row for row in board.rows if row.model == tour.model)
     ours = ours_row.metrics[tour.metric]
-    sign = metric_sign(tour.family, tour.metric)  # perplexity and bits per byte: lower is better
-    best, worst = ("ci_low", "ci_high") if sign > 0 else ("ci_high", "ci_low")
-    separated = sign * ours[best] > sign * rival[worst]
-    if separated:
-        verdict = f"{tour.model} clearly beats {tour.rival} (the 95% CIs do not overlap)."
-    elif sign * ours["value"] > sign * rival["value"]:
-        verdict = f"{tour.model} scores higher than {tour.rival}, but the CIs overlap: NOT clearly better."
-    else:
-        verdict = f"{tour.model} does NOT beat {tour.rival}; a model this weak is not worth its cost here."
+    separated, verdict = _verdict(tour.family, tour.metric, tour.model, ours, tour.rival, rival)
     echo(f"5. {tour.metric}: {tour.model} {_interval(ours)} vs {tour.rival} {_interval(rival)}: {verdict}")
     matched = [row.model for row in board.rows if row.baseline and row.model != tour.rival and _not_worse(row, ours_row)]
     if matched:
@@ -135,11 +130,57 @@ def _run_tour(hub: Hub, tour: Tour, base: Path, *, progress: bool, epochs: float
     result["probes"] = _probe(hub, tour, progress=progress, echo=echo)
     if tour.optimize:
         result["speed"] = _optimize_and_bench(hub, tour, progress=progress, echo=echo)
+    for task, rival_name in tour.generates:
+        result.setdefault("generates", {})[task] = _generate(hub, tour, TASKS[task], rival_name, progress=progress,
+                                                             echo=echo, show=show)
     result["report"] = hub.report_html(dataset=tour.dataset, path=hub.config.home / f"report-{tour.dataset}.html",
                                        progress=progress)
-    echo(f"{9 if tour.optimize else 7}. report with the leaderboard, robustness{' and an accuracy-vs-latency plot' if tour.optimize else ''} "
+    echo(f"{9 if tour.optimize else 8 if tour.generates else 7}. report with the leaderboard, robustness{' and an accuracy-vs-latency plot' if tour.optimize else ''} "
          f"(opens offline): {result['report']}")
     return result
+
+
+def _verdict(family: Task, metric: str, model: str, ours: dict[str, float], rival_name: str,
+             rival: dict[str, float]) -> tuple[bool, str]:
+    """Whether `model` clearly beats the rival (the 95% CIs apart, the right way for the metric), and the plain words."""
+    sign = metric_sign(family, metric)  # perplexity and bits per byte: lower is better
+    best, worst = ("ci_low", "ci_high") if sign > 0 else ("ci_high", "ci_low")
+    if sign * ours[best] > sign * rival[worst]:
+        return True, f"{model} clearly beats {rival_name} (the 95% CIs do not overlap)."
+    if sign * ours["value"] > sign * rival["value"]:
+        return False, f"{model} scores higher than {rival_name}, but the CIs overlap: NOT clearly better."
+    return False, f"{model} does NOT beat {rival_name}; a model this weak is not worth its cost here."
+
+
+def _generate(hub: Hub, tour: Tour, family: Task, rival_name: str, *, progress: bool, echo: Echo,
+              show: Callable[[Leaderboard], None]) -> dict[str, Any]:
+    """The tour's model evaluated on another family's bundled sample (a language model writing summaries), ranked
+    next to that family's baselines, with the verdict against `rival_name`."""
+    sample = family.sample
+    name = sample.folder.replace("_", "-")
+    try:
+        hub.dataset(name)
+    except DatasetNotFoundError:
+        folder = sample_folder(sample.folder)
+        train, test = (folder / file for file in sample.files)
+        hub.add_dataset(name, splits={"train": train, "test": test}, task=family.name,
+                        **{f"{role}_column": column for role, column in sample.columns})
+    evaluation = hub.evaluate(model=tour.model, dataset=name, split="test", progress=progress,
+                              max_length=PROMPT_TOKENS, max_new_tokens=GENERATED_TOKENS)
+    board = hub.leaderboard(dataset=name, split="test", progress=progress)
+    metric = family.primary_metric
+    echo(f"7. the same model generating: {family.name} of the bundled {name} ({hub.dataset(name).split('test').num_rows} test examples; "
+         f"prompt {json.dumps(evaluation.provenance['model']['generation']['prompt_template'])}, greedy, "
+         f"prompts of {evaluation.task_config['max_length']} tokens and {evaluation.task_config['max_new_tokens']} new tokens at most), "
+         "next to its baselines:")
+    show(board)
+    ours = next(row for row in board.rows if row.model == tour.model).metrics[metric]
+    rival = next(row for row in board.rows if row.model == rival_name).metrics[metric]
+    separated, verdict = _verdict(family, metric, tour.model, ours, rival_name, rival)
+    echo(f"   {metric}: {tour.model} {_interval(ours)} vs {rival_name} {_interval(rival)}: {verdict}")
+    example = hub.predictions(model=tour.model, dataset=name)[0]
+    echo(f"   it wrote for {example['id']!r}: {json.dumps(example['predicted'][:160])}")
+    return {"leaderboard": board, "evaluation": evaluation, "beats_rival": separated}
 
 
 def _probe(hub: Hub, tour: Tour, *, progress: bool, echo: Echo) -> dict[str, Any]:

@@ -37,6 +37,8 @@ class DemoTour:
     optimize: bool = False      # export to ONNX (fp32, int8) and bench the three side by side
     columns: tuple[tuple[str, str], ...] = ()  # (role, column) the sample names, e.g. (("id", "id"),)
     from_scratch: bool = False  # the model is trained from nothing (`Task.train_from_scratch`), not fine-tuned
+    # (family, rival baseline): the model also evaluated on that family's bundled sample (a language model writing)
+    generates: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,8 @@ class LanguageModeling(TaskFamily):
     exports_onnx: bool = False
     demo: DemoTour | None = DemoTour("lm-sample", "tiny-gpt-lm-sample", "language_modeling_sample",
                                      ("train.jsonl", "test.jsonl"), "baseline:ngram", "bits_per_byte",
-                                     columns=(("id", "id"),), from_scratch=True)
+                                     columns=(("id", "id"),), from_scratch=True,
+                                     generates=(("summarization", "baseline:lead-3"),))
     sample: Sample | None = Sample("language_modeling_sample", ("train.jsonl", "test.jsonl"), (("id", "id"),))
     n_resamples: int = 1000
     confidence: float = 0.95

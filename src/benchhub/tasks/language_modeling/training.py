@@ -27,7 +27,8 @@ class CausalTrainingConfig(TrainingConfig):
     epochs: float = 20.0
     batch_size: int = 8
     learning_rate: float = 1e-3
-    max_length: int = 128  # tokens of a document trained on (and the model's positions)
+    max_length: int = 128  # tokens of a document trained on
+    positions: int = 256   # the model's positions: room for a prompt and what it generates after it
     vocab_size: int = 1024
     layers: int = 2
     width: int = 128
@@ -46,7 +47,7 @@ def train_causal_lm(train: Split, output: Path, *, config: CausalTrainingConfig 
         raise InvalidInputError(f"Split {train.name!r} has no document with text to train on.")
     if config.epochs <= 0:
         raise InvalidInputError(f"--epochs must be a number in the range (0, inf). Got {config.epochs} instead.")
-    tokenizer = _train_tokenizer(documents, vocab_size=config.vocab_size, positions=config.max_length)
+    tokenizer = _train_tokenizer(documents, vocab_size=config.vocab_size, positions=config.positions)
     bos, eos = tokenizer.bos_token_id, tokenizer.eos_token_id
     features = []
     for text in documents:
@@ -54,7 +55,7 @@ def train_causal_lm(train: Split, output: Path, *, config: CausalTrainingConfig 
         features.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": list(ids)})
     torch.manual_seed(config.seed)
     model = GPT2LMHeadModel(GPT2Config(
-        vocab_size=len(tokenizer), n_positions=config.max_length, n_embd=config.width, n_layer=config.layers,
+        vocab_size=len(tokenizer), n_positions=config.positions, n_embd=config.width, n_layer=config.layers,
         n_head=config.heads, bos_token_id=bos, eos_token_id=eos, pad_token_id=tokenizer.pad_token_id))
     model.loss_type = "ForCausalLM"  # GPT2LMHeadModel's name matches none of transformers' losses; it is this one
     result = train_and_save(model, tokenizer, features, output, config=config, rng=np.random.default_rng(config.seed),
