@@ -20,11 +20,11 @@ from benchhub.errors import InvalidInputError
 from benchhub.models.base import ModelInfo
 from benchhub.models.endpoints import EndpointClient, completion_text
 from benchhub.models.generation import (
-    INPUT_FIELD,
     Decoding,
     Prompting,
     cut_at_stop,
     example_seed,
+    place,
 )
 
 
@@ -70,6 +70,7 @@ class EndpointGenerator:
             "decoding": {**decoding.provenance(), "temperature": decoding.temperature if decoding.do_sample else 0.0},
             "prompt_template": self.template,
             "system_prompt": self.prompting.system_prompt if self.chat else None,
+            "fewshot": len(self.prompting.fewshot),
             "chat_template": "the server's (chat route)" if self.chat else None,
             "max_length": "not applied: the server truncates or refuses a prompt longer than its model reads",
         }
@@ -90,16 +91,16 @@ class EndpointGenerator:
 
     # Requests ----------------------------------------------------------------------------------
     def prompt_text(self, text: str) -> str:
-        return text if self.template is None else self.template.replace(INPUT_FIELD, text)
+        """The completions route's prompt (few-shot examples first); the chat route sends the input's turn here."""
+        return place(self.template, text) if self.chat else self.prompting.plain(self.template, text)
 
     def request(self, item: EndpointPrompt) -> dict[str, Any]:
         """The request body of one example (the client adds the model's name)."""
         decoding = self.decoding
         body: dict[str, Any] = {"max_tokens": decoding.max_new_tokens}
         if self.chat:
-            system = self.prompting.system_prompt
-            body["messages"] = [*([{"role": "system", "content": system}] if system else []),
-                                {"role": "user", "content": item.text}]
+            *turns, _ = self.prompting.messages(self.template, "")
+            body["messages"] = [*turns, {"role": "user", "content": item.text}]
         else:
             body["prompt"] = item.text
         if decoding.do_sample:

@@ -31,6 +31,8 @@ from benchhub.models.checkpoints import quiet_transformers
 from benchhub.models.language_models import LanguageModel
 
 INPUT_FIELD = "{input}"
+# lm-evaluation-harness's delimiters: between a few-shot example's prompt and its answer, and after the example.
+TARGET_DELIMITER, FEWSHOT_DELIMITER = " ", "\n\n"
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,30 @@ class Prompting:
     template: str | None = None
     chat_template: bool = True
     system_prompt: str | None = None
+    fewshot: tuple[tuple[str, str], ...] = ()  # (input, reference) pairs shown before every input
 
     def __post_init__(self) -> None:
         if self.template is not None and INPUT_FIELD not in self.template:
             raise InvalidInputError(f"The prompt template must hold {INPUT_FIELD} where the input goes. "
                                     f"Got {self.template!r} instead.")
+
+    def plain(self, template: str | None, text: str) -> str:
+        """The prompt as one text: each few-shot example's prompt, " " and its reference, then "\n\n"; then the input's."""
+        shots = "".join(f"{place(template, shot)}{TARGET_DELIMITER}{answer}{FEWSHOT_DELIMITER}" for shot, answer in self.fewshot)
+        return shots + place(template, text)
+
+    def messages(self, template: str | None, text: str) -> list[dict[str, str]]:
+        """The prompt as chat turns: the system prompt, each few-shot example as a user turn and its reference as the
+        assistant's, then the input's user turn."""
+        turns = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+        for shot, answer in self.fewshot:
+            turns += [{"role": "user", "content": place(template, shot)}, {"role": "assistant", "content": answer}]
+        return [*turns, {"role": "user", "content": place(template, text)}]
+
+
+def place(template: str | None, text: str) -> str:
+    """`text` in `template` at "{input}" (as it is without a template)."""
+    return text if template is None else template.replace(INPUT_FIELD, text)
 
 
 @dataclass(frozen=True)
@@ -145,6 +166,7 @@ class TextGenerator:
             "decoding": decoding.provenance(),
             "prompt_template": self.template,
             "system_prompt": self.prompting.system_prompt if self.chat is not None else None,
+            "fewshot": len(self.prompting.fewshot),
             "chat_template_sha256": hashlib.sha256(self.chat.encode("utf-8")).hexdigest() if self.chat else None,
             "padding": "right" if self.model.encoder_decoder else "left",
         }
@@ -202,11 +224,9 @@ class TextGenerator:
     # Prompts -----------------------------------------------------------------------------------
     def prompt_text(self, text: str) -> str:
         """The prompt an input becomes, as a string."""
-        templated = text if self.template is None else self.template.replace(INPUT_FIELD, text)
         if self.chat is None:
-            return templated
-        system = self.prompting.system_prompt
-        messages = [*([{"role": "system", "content": system}] if system else []), {"role": "user", "content": templated}]
+            return self.prompting.plain(self.template, text)
+        messages = self.prompting.messages(self.template, text)
         try:
             return self.model.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         except Exception as error:  # a Jinja template raises what it likes (e.g. "System role not supported")

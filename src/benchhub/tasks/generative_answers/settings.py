@@ -12,6 +12,7 @@ from typing import Any
 
 from benchhub.errors import InvalidInputError
 from benchhub.tasks.base import FamilyOption
+from benchhub.tasks.text_to_text.fewshot import NUM_FEWSHOT
 
 NORMALIZATIONS = ("squad", "none")
 OCCURRENCES = ("first", "last")
@@ -35,8 +36,9 @@ DATASET_SETTINGS = (
     FamilyOption("reference_regex", "A regular expression that finds the answer in each reference, for references "
                                     "written with their workings (GSM8K's end '#### 72': '#### (.*)'); every reference "
                                     "must match. Default: the whole reference."),
+    NUM_FEWSHOT,
 )
-NAMES = tuple(option.name for option in DATASET_SETTINGS)
+NAMES = tuple(option.name for option in DATASET_SETTINGS if option is not NUM_FEWSHOT)  # what AnswerSettings holds
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ class GenerativeAnswers(TextToTextFamily):
     def metric_versions(self) -> dict[str, str]:
         return {"generative_answers": answers.VERSION, "bootstrap": bootstrap.VERSION}
 
-    def dataset_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
+    def scoring_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
         """The normalisation and the regexes, checked; every reference of every split must match the reference regex."""
         chosen = AnswerSettings.from_settings(settings, family=self.name)
         if chosen.reference_regex is not None:

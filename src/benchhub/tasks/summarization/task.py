@@ -22,6 +22,7 @@ from benchhub.metrics import bootstrap
 from benchhub.tasks.base import DetailTable, FamilyOption, Sample, TaskScore
 from benchhub.tasks.summarization import metrics as rouge
 from benchhub.tasks.text_to_text.family import COLUMNS, TextToTextFamily, exact_match
+from benchhub.tasks.text_to_text.fewshot import NUM_FEWSHOT
 from benchhub.tasks.text_to_text.references import REFERENCES
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ DATASET_SETTINGS = (
                                 "use_stemmer (default true).", bool),
     FamilyOption("rouge_tokenizer", f"How ROUGE finds words: {' or '.join(rouge.TOKENIZERS)} (default rouge_score: "
                                     "lowercase a-z and 0-9 only; unicode keeps the letters of every script)."),
+    NUM_FEWSHOT,
 )
 
 
@@ -76,12 +78,12 @@ class Summarization(TextToTextFamily):
     def metric_versions(self) -> dict[str, str]:
         return {"rouge": rouge.VERSION, "rouge_score": version("rouge-score"), "bootstrap": bootstrap.VERSION}
 
-    def dataset_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
+    def scoring_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
         """The stemmer and tokenizer every evaluation of the dataset scores with."""
         unknown = sorted(set(settings) - {"use_stemmer", "rouge_tokenizer"})
         if unknown:
             raise InvalidInputError(f"--{unknown[0].replace('_', '-')} does not apply to {self.name} datasets; "
-                                    "they take --use-stemmer/--no-use-stemmer and --rouge-tokenizer.")
+                                    "they take --use-stemmer/--no-use-stemmer, --rouge-tokenizer and --num-fewshot.")
         use_stemmer = settings.get("use_stemmer", True)
         if not isinstance(use_stemmer, bool):
             raise InvalidInputError(f"--use-stemmer must be true or false. Got {use_stemmer!r} instead.")

@@ -25,6 +25,12 @@ from benchhub.tasks.base import (
     input_text,
     inputs_text,
 )
+from benchhub.tasks.text_to_text.fewshot import (
+    EXAMPLES,
+    NUM_FEWSHOT,
+    fewshot_examples,
+    fewshot_options,
+)
 from benchhub.tasks.text_to_text.generation_settings import (
     GENERATION_SETTINGS,
     check_generation_setting,
@@ -77,6 +83,8 @@ class TextToTextFamily(TaskFamily):
     target_default: str
     # Local language models: seq2seq or causal checkpoints, on PyTorch (generation is not exported to ONNX).
     evaluation_settings: tuple[FamilyOption, ...] = GENERATION_SETTINGS
+    # The few-shot examples drawn at registration (`fewshot.py`): train references the server never shows.
+    internal_options: frozenset[str] = frozenset({EXAMPLES})
     transformers_defaults: tuple[tuple[str, Any], ...] = generation_defaults(max_length=1024, max_new_tokens=128)
     auto_class: str = "AutoModelForSeq2SeqLM or AutoModelForCausalLM"
     head_suffix: str | tuple[str, ...] = GENERATIVE_SUFFIXES
@@ -212,7 +220,8 @@ class TextToTextFamily(TaskFamily):
             raise InvalidInputError(
                 f"{folder.name} is not a language model (config.json architectures: {named}); {self.name} runs seq2seq "  # type: ignore[attr-defined]
                 f"and causal language models (*{', *'.join(GENERATIVE_SUFFIXES)}).")
-        options = generator_options(settings, prompt_default=self.prompt_default)  # checked before loading
+        options = generator_options(settings, prompt_default=self.prompt_default,  # checked before loading
+                                    fewshot=fewshot_examples(facts.options))
         model = load_language_model(folder, runtime=runtime, device=settings.get("device"))
         return TextGenerator(model, inputs=self.generation_inputs, **options)
 
@@ -223,9 +232,18 @@ class TextToTextFamily(TaskFamily):
         from benchhub.models.endpoints import EndpointClient
         from benchhub.tasks.text_to_text.generation_settings import generator_options
 
-        options = generator_options(settings, prompt_default=self.prompt_default)
+        options = generator_options(settings, prompt_default=self.prompt_default, fewshot=fewshot_examples(facts.options))
         return EndpointGenerator(EndpointClient(endpoint, cache_folder=cache_folder), inputs=self.generation_inputs,
                                  **options)
+
+    def dataset_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
+        """The family's scoring options (`scoring_options`) and the few-shot examples drawn from train."""
+        own = {name: value for name, value in settings.items() if name != NUM_FEWSHOT.name}
+        return {**self.scoring_options(splits, own), **fewshot_options(splits, settings, inputs=self.generation_inputs)}
+
+    def scoring_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
+        """The options every evaluation of a dataset is scored with, from its registration settings."""
+        return {}
 
     def finetune_config(self, epochs: float | None) -> Any:
         raise InvalidInputError(f"{self.name} has no fine-tuning recipe yet; fine-tune elsewhere and register the "  # type: ignore[attr-defined]

@@ -69,9 +69,10 @@ def check_generation_setting(name: str, value: Any) -> None:
         check_count(name, value, low=0 if name == "sampling_seed" else 1)
 
 
-def generator_options(settings: dict[str, Any], *, prompt_default: str) -> dict[str, Any]:
-    """`TextGenerator`'s keywords from an evaluation's settings (`prompt_default` where no template is set and the
-    model is causal is decided by the generator, which knows the model's kind)."""
+def generator_options(settings: dict[str, Any], *, prompt_default: str,
+                      fewshot: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+    """`TextGenerator`'s keywords from an evaluation's settings and the dataset's few-shot examples (`prompt_default`
+    where no template is set and the model is causal is decided by the generator, which knows the model's kind)."""
     from benchhub.models.generation import Decoding, Prompting
 
     stop = settings.get("stop") or ()
@@ -81,6 +82,6 @@ def generator_options(settings: dict[str, Any], *, prompt_default: str) -> dict[
         stop=(stop,) if isinstance(stop, str) else tuple(stop),
     )
     prompting = Prompting(template=settings.get("prompt_template"), chat_template=settings["chat_template"],
-                          system_prompt=settings.get("system_prompt"))
+                          system_prompt=settings.get("system_prompt"), fewshot=fewshot)
     return {"decoding": decoding, "prompting": prompting, "max_length": settings["max_length"],
             "causal_template": prompt_default}

@@ -20,6 +20,7 @@ from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.tasks.base import DetailTable, FamilyOption, Sample, TaskScore
 from benchhub.tasks.text_to_text.family import COLUMNS, TextToTextFamily, exact_match
+from benchhub.tasks.text_to_text.fewshot import NUM_FEWSHOT
 from benchhub.tasks.text_to_text.references import REFERENCES
 from benchhub.tasks.translation import metrics as sacre
 
@@ -32,6 +33,7 @@ DATASET_SETTINGS = (
     FamilyOption("bleu_tokenizer", f"How BLEU splits text into words, as sacrebleu's --tokenize: {', '.join(sacre.TOKENIZERS)} "
                                    "(default 13a; zh for Chinese, ja-mecab for Japanese where MeCab is installed, char or "
                                    "intl for other scripts). chrF reads characters and needs none."),
+    NUM_FEWSHOT,
 )
 DEFAULT_TOKENIZER = "13a"
 
@@ -74,12 +76,12 @@ class Translation(TextToTextFamily):
     def metric_versions(self) -> dict[str, str]:
         return {"sacrebleu_scores": sacre.VERSION, "sacrebleu": version("sacrebleu"), "bootstrap": bootstrap.VERSION}
 
-    def dataset_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
+    def scoring_options(self, splits: dict[str, Split], settings: dict[str, Any]) -> dict[str, Any]:
         """BLEU's tokenizer, checked to be one sacrebleu has here."""
         unknown = sorted(set(settings) - {"bleu_tokenizer"})
         if unknown:
             raise InvalidInputError(f"--{unknown[0].replace('_', '-')} does not apply to {self.name} datasets; "
-                                    "they take --bleu-tokenizer.")
+                                    "they take --bleu-tokenizer and --num-fewshot.")
         tokenizer = settings.get("bleu_tokenizer", DEFAULT_TOKENIZER)
         if tokenizer not in sacre.TOKENIZERS:
             raise InvalidInputError(f"--bleu-tokenizer must be one of {', '.join(sacre.TOKENIZERS)}. Got {tokenizer!r} instead.")
