@@ -100,11 +100,11 @@ def test_registration_draws_the_examples_from_train_once_and_the_server_never_sh
         evaluation = hub.evaluate(model="gpt", dataset="qa", progress=False, max_new_tokens=2, chat_template=False)
         assert evaluation.provenance["model"]["generation"]["fewshot"] == 3
         for wrong, message in ((-1, "--num-fewshot must be an int in the range [0, inf)"),
-                               (61, "--num-fewshot 61 asks for more examples than the train split's 60")):
+                               (61, "--num-fewshot 61 is more than the 60 examples of the train split; give at most 60.")):
             with pytest.raises(InvalidInputError, match=f"^{re.escape(message)}"):
                 hub.add_dataset("qa2", splits={"train": folder / "train.jsonl", "test": folder / "test.jsonl"},
                                 task="generative-answers", id_column="id", num_fewshot=wrong)
-        with pytest.raises(InvalidInputError, match="^--num-fewshot draws its examples from the 'train' split"):
+        with pytest.raises(InvalidInputError, match="^--num-fewshot 1 draws its examples from a split named 'train', and this dataset has none"):
             hub.add_dataset("qa3", splits={"test": folder / "test.jsonl"}, task="generative-answers", id_column="id",
                             num_fewshot=1)
         assert [d.name for d in hub.datasets()] == ["qa"]

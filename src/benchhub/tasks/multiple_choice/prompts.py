@@ -12,12 +12,12 @@ stored facts and every evaluation's provenance.
 
 from __future__ import annotations
 
-import random
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from benchhub.data.fewshot import FEWSHOT_SEED, FEWSHOT_SPLIT, draw_fewshot
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
 from benchhub.tasks.multiple_choice.reading import CHOICES, GOLD
@@ -26,8 +26,6 @@ DEFAULT_TEMPLATE = "Question: {question}\nAnswer:"
 PLACEHOLDERS = ("question",)
 TARGET_DELIMITER = " "
 FEWSHOT_DELIMITER = "\n\n"
-FEWSHOT_SEED = 1234
-FEWSHOT_SPLIT = "train"
 
 
 @dataclass(frozen=True)
@@ -77,19 +75,11 @@ def prompt_options(splits: dict[str, Split], settings: dict[str, Any]) -> dict[s
     """The prompt options a dataset stores: its template, K, and the few-shot prefix drawn from its train split."""
     template = check_template(settings.get("prompt_template", DEFAULT_TEMPLATE))
     shots = settings.get("num_fewshot", 0)
-    if isinstance(shots, bool) or not isinstance(shots, int) or shots < 0:
-        raise InvalidInputError(f"--num-fewshot must be an int in the range [0, inf). Got {shots!r} instead.")
+    drawn = draw_fewshot(splits, shots, rows="questions")
     options: dict[str, Any] = {"prompt_template": template, "num_fewshot": shots}
-    if shots == 0:
+    if drawn is None:
         return options
-    train = splits.get(FEWSHOT_SPLIT)
-    if train is None:
-        raise InvalidInputError(f"--num-fewshot {shots} draws its examples from a split named 'train', and this dataset has "
-                                "none; register one with --split train=PATH, or leave --num-fewshot out.")
-    if shots > len(train):
-        raise InvalidInputError(f"--num-fewshot {shots} is more than the {len(train)} questions of the train split; give "
-                                f"at most {len(train)}.")
-    picked = random.Random(FEWSHOT_SEED).sample(range(len(train)), shots)
+    train, picked = drawn
     prefix = fewshot_prefix(template, [train.texts[i] for i in picked],
                             [(train.field(CHOICES) or [])[i][(train.field(GOLD) or [])[i]] for i in picked])
     return {**options, "fewshot_seed": FEWSHOT_SEED, "fewshot_split": FEWSHOT_SPLIT,

@@ -11,16 +11,13 @@ the dataset's stored facts and so of every evaluation's cache key, never shown b
 
 from __future__ import annotations
 
-import random
 from typing import Any, Callable
 
+from benchhub.data.fewshot import draw_fewshot
 from benchhub.data.records import Split
-from benchhub.errors import InvalidInputError
 from benchhub.tasks.base import FamilyOption
 from benchhub.tasks.text_to_text.references import REFERENCES
 
-FEWSHOT_SEED = 1234
-FEWSHOT_SPLIT = "train"
 EXAMPLES = "fewshot_examples"
 NUM_FEWSHOT = FamilyOption(
     "num_fewshot", "Answered train examples a language model is shown before every input (each one's prompt and first "
@@ -32,19 +29,11 @@ def fewshot_options(splits: dict[str, Split], settings: dict[str, Any], *,
                     inputs: Callable[[Split], list[str]]) -> dict[str, Any]:
     """The options a dataset stores for `num_fewshot`: K and the K (input, reference) pairs drawn from train."""
     shots = settings.get("num_fewshot", 0)
-    if isinstance(shots, bool) or not isinstance(shots, int) or shots < 0:
-        raise InvalidInputError(f"--num-fewshot must be an int in the range [0, inf). Got {shots!r} instead.")
-    if shots == 0:
+    drawn = draw_fewshot(splits, shots)
+    if drawn is None:
         return {}
-    train = splits.get(FEWSHOT_SPLIT)
-    if train is None:
-        raise InvalidInputError(f"--num-fewshot draws its examples from the {FEWSHOT_SPLIT!r} split, which this dataset "
-                                "does not have; add one, or leave --num-fewshot out.")
-    if shots > len(train):
-        raise InvalidInputError(f"--num-fewshot {shots} asks for more examples than the train split's {len(train)}; "
-                                f"use at most {len(train)}.")
+    train, picked = drawn
     texts, references = inputs(train), train.field(REFERENCES) or []
-    picked = random.Random(FEWSHOT_SEED).sample(range(len(train)), shots)
     return {"num_fewshot": shots, EXAMPLES: [[texts[i], references[i][0]] for i in picked]}
 
 
