@@ -58,6 +58,12 @@ class Scripted:
                 try:
                     status, headers, payload, delay = scripted.answer(number, body, dict(self.headers))
                     time.sleep(delay)
+                finally:
+                    # Before the answer leaves: a client may send its next request the moment it reads this one,
+                    # before this thread would otherwise get to count it done.
+                    with scripted.lock:
+                        scripted.in_flight -= 1
+                try:
                     data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
                     self.send_response(status)
                     for name, value in headers.items():
@@ -67,9 +73,6 @@ class Scripted:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
-                finally:
-                    with scripted.lock:
-                        scripted.in_flight -= 1
 
             def log_message(self, *args: Any) -> None:
                 pass
