@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from lm_eval.filters.extraction import RegexFilter
 
 from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
+from benchhub.tasks.generative_answers import matching
 from benchhub.tasks.generative_answers import metrics as answers
 from benchhub.tasks.generative_answers.baselines import literal_prefix, spoken
 from benchhub.tasks.generative_answers.settings import GSM8K_PATTERN, AnswerSettings
@@ -129,6 +131,26 @@ def test_an_answer_regex_then_normalisation_scores_as_lm_eval_s_filter_and_squad
     np.testing.assert_allclose(scored.per_example["exact_match"], np.where(missed, 0.0, exact), rtol=0, atol=1e-9)
     np.testing.assert_allclose(scored.per_example["f1"], np.where(missed, 0.0, f1), rtol=0, atol=1e-9)
     assert missed.any() and scored.per_example["exact_match"][~missed].any()
+
+
+@pytest.mark.parametrize("occurrence", ["first", "last"])
+def test_a_pattern_that_backtracks_for_seconds_is_refused_in_one_line_and_the_timer_is_put_back(occurrence):
+    import signal
+    handler_before = signal.getsignal(signal.SIGALRM)
+    settings = AnswerSettings(answer_regex=r"((a+)+)$", answer_occurrence=occurrence)
+    started = time.monotonic()
+    with pytest.raises(InvalidInputError) as refused:
+        answers.answer_metrics(predictions=["fine aaa", "a" * 40 + "b"], references=[["aaa"], ["x"]], settings=settings,
+                               n_resamples=10)
+    assert time.monotonic() - started < matching.SECONDS + 3
+    message = str(refused.value)
+    assert "\n" not in message and "'((a+)+)$'" in message and "41 characters" in message
+    assert "backtracks catastrophically" in message and message.startswith("--answer-regex ")
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is handler_before
+    # The same pattern is harmless on texts it does not backtrack on, and scores as before.
+    fine = answers.answer_metrics(predictions=["aaa"], references=[["aaa"]], settings=settings, n_resamples=10)
+    assert fine.answers == ["aaa"] and fine.metrics["exact_match"]["value"] == 1.0
 
 
 def test_no_match_is_wrong_even_against_a_reference_that_normalises_to_nothing():

@@ -36,6 +36,7 @@ from benchhub.errors import InvalidInputError
 from benchhub.metrics import bootstrap
 from benchhub.metrics.bootstrap import PairedDifference
 from benchhub.tasks.base import metric_entry
+from benchhub.tasks.generative_answers.matching import bounded_matches
 from benchhub.tasks.generative_answers.settings import AnswerSettings, compiled_pattern
 from benchhub.tasks.question_answering.metrics import normalize_answer
 from benchhub.tasks.text_to_text.metric_inputs import checked_texts
@@ -83,16 +84,13 @@ def normalizer(settings: AnswerSettings) -> Callable[[str], str]:
     return normalize
 
 
-def extract(text: str, pattern: re.Pattern[str] | None, *, occurrence: str = "first") -> str | None:
-    """The answer in text: lm-evaluation-harness's RegexFilter (see the module's docstring), None for no match."""
+def extract(text: str, pattern: re.Pattern[str] | None, *, occurrence: str = "first",
+            setting: str = "answer_regex") -> str | None:
+    """The answer in text: lm-evaluation-harness's RegexFilter (see the module's docstring), None for no match; a
+    search that backtracks for seconds is one line naming the setting the pattern came from (`matching`)."""
     if pattern is None:
         return text
-    if occurrence == "first":
-        match = pattern.search(text)
-    else:
-        match = None
-        for match in pattern.finditer(text):
-            pass
+    match = bounded_matches(pattern, text, name=setting, last=occurrence != "first")
     if match is None:
         return None
     groups = [group or "" for group in match.groups()]
@@ -110,7 +108,7 @@ def reference_answers(references: Sequence[Sequence[str]], settings: AnswerSetti
     pattern = compiled_pattern("reference_regex", settings.reference_regex)
     answers = []
     for row, golds in enumerate(references):
-        found = [extract(gold, pattern) for gold in golds]
+        found = [extract(gold, pattern, setting="reference_regex") for gold in golds]
         if None in found:
             raise InvalidInputError(f"references[{row}]: reference {found.index(None) + 1} does not match the reference "
                                     f"regex {settings.reference_regex!r}; every reference must.")

@@ -86,7 +86,8 @@ class GenerativeAnswers(TextToTextFamily):
             pattern = compiled_pattern("reference_regex", chosen.reference_regex)
             for split in splits.values():
                 for example_id, golds in zip(split.ids, split.field(REFERENCES) or [], strict=False):
-                    missed = [position for position, gold in enumerate(golds, start=1) if answers.extract(gold, pattern) is None]
+                    missed = [position for position, gold in enumerate(golds, start=1)
+                              if answers.extract(gold, pattern, setting="reference_regex") is None]
                     if missed:
                         raise InvalidInputError.naming(
                             lambda spell: f"Split {split.name!r}, example {example_id!r}: reference {missed[0]} does not "
