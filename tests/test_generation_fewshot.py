@@ -15,8 +15,9 @@ from fastapi.testclient import TestClient
 
 from benchhub import Hub
 from benchhub.catalog.datasets import dataset_facts, get_dataset_row
+from benchhub.competitions.benchmarks import PhaseSpec
 from benchhub.data.records import Split
-from benchhub.errors import InvalidInputError
+from benchhub.errors import InvalidInputError, NotFoundError
 from benchhub.models.endpoint_generation import EndpointGenerator
 from benchhub.models.endpoints import Endpoint, EndpointClient
 from benchhub.models.generation import Prompting, TextGenerator
@@ -108,3 +109,26 @@ def test_registration_draws_the_examples_from_train_once_and_the_server_never_sh
             hub.add_dataset("qa3", splits={"test": folder / "test.jsonl"}, task="generative-answers", id_column="id",
                             num_fewshot=1)
         assert [d.name for d in hub.datasets()] == ["qa"]
+
+
+@pytest.mark.parametrize(("task", "folder", "options"), [
+    ("generative-answers", "generative_answers_sample", {"id_column": "id"}),
+    ("multiple-choice", "multiple_choice_sample", {}),
+])
+def test_a_benchmark_cannot_hide_the_split_the_few_shot_examples_come_from(tmp_path, task, folder, options):
+    """Every prompt shows the few-shot examples with their answers, so hiding their split would hide nothing."""
+    files = SAMPLES / folder
+    with Hub.open(tmp_path / "hub") as hub:
+        hub.create_user("root", admin=True)
+        hub.add_dataset("shots", splits={"train": files / "train.jsonl", "test": files / "test.jsonl"}, task=task,
+                        num_fewshot=2, **options)
+        with pytest.raises(InvalidInputError, match=(
+                r"^Phase 'leak' would hide the labels of shots/train, but the dataset's 2 few-shot examples are drawn "
+                r"from that split and shown, answered, in every prompt; hide another split, or register the dataset "
+                r"again without --num-fewshot\.$")):
+            hub.create_benchmark("bench", dataset="shots", phases=[PhaseSpec("final", "test"), PhaseSpec("leak", "train")],
+                                 user="root")
+        with pytest.raises(NotFoundError):
+            hub.benchmark("bench")
+        hub.create_benchmark("bench", dataset="shots", phases=[PhaseSpec("final", "test")], user="root")
+        assert [phase.split for phase in hub.benchmark("bench").phases] == ["test"]

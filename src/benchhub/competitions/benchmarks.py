@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from benchhub.accounts.users import get_user as get_user_by_name
 from benchhub.catalog.datasets import get_dataset_row, load_split
+from benchhub.data.fewshot import fewshot_split
 from benchhub.errors import (
     ConflictError,
     InvalidInputError,
@@ -176,6 +177,7 @@ def create_benchmark(session: Session, artifacts: ArtifactStore, name: str, *, a
     over_dataset = _phases_over(session, dataset_row, phases)
     _check_label_release(dataset_row, phases, over_dataset)
     _check_input_release(dataset_row, over_dataset)
+    _check_fewshot_source(dataset_row, phases)
     row.phases = [_phase_row(artifacts, dataset_row, spec, seed, chosen["public_fraction"]) for spec in phases]
     session.add(row)
     session.flush()
@@ -275,6 +277,20 @@ def _check_label_release(dataset_row: DatasetRow, phases: Sequence[PhaseSpec], k
                 f"publishes them and {hider} hides them; hide labels only on a split no phase publishes "
                 f"(register a fresh split for it)."
             )
+
+
+def _check_fewshot_source(dataset_row: DatasetRow, phases: Sequence[PhaseSpec]) -> None:
+    """Refuses a hidden phase over the split the dataset's few-shot examples come from: every prompt shows them
+    with their answers, so any model evaluated on the dataset (an endpoint's server among them) reads those labels."""
+    source = fewshot_split(dataset_row.options or {})
+    hider = next((spec for spec in phases if not spec.labels_public and spec.split == source), None)
+    if hider is not None:
+        shots = dataset_row.options["num_fewshot"]
+        raise InvalidInputError(
+            f"Phase {hider.name!r} would hide the labels of {dataset_row.name}/{source}, but the dataset's {shots} "
+            f"few-shot examples are drawn from that split and shown, answered, in every prompt; hide another split, or "
+            f"register the dataset again without --num-fewshot."
+        )
 
 
 def _check_input_release(dataset_row: DatasetRow, known: list[tuple[str, bool, str, str]]) -> None:

@@ -26,3 +26,10 @@ def draw_fewshot(splits: dict[str, Split], shots: object, *, rows: str = "exampl
         raise InvalidInputError(f"--num-fewshot {shots} is more than the {len(train)} {rows} of the train split; give "
                                 f"at most {len(train)}.")
     return train, random.Random(FEWSHOT_SEED).sample(range(len(train)), shots)
+
+
+def fewshot_split(options: dict[str, object]) -> str | None:
+    """The split a dataset's stored few-shot examples were drawn from (they are in every prompt), or None."""
+    if not options.get("num_fewshot"):
+        return None
+    return str(options.get("fewshot_split", FEWSHOT_SPLIT))
