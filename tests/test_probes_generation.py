@@ -143,29 +143,28 @@ def test_copying_the_source_is_blind_to_whitespace_and_pays_for_the_format_chang
     assert report.summary["circular_acc"] is None
 
 
-def test_a_causal_model_is_probed_with_its_prompt_reworded_and_the_cli_shows_the_score_change(tmp_path, monkeypatch):
+def test_a_causal_model_is_probed_with_its_prompt_reworded_under_eval_s_settings_and_the_cli_shows_the_change(tmp_path):
     from benchhub.cli.app import app
-    from benchhub.evaluation import evaluations, probing
-
-    # Probes run under the family's default settings; 4 new tokens instead of 128 keep this test fast.
-    default = evaluations.model_settings
-    for module in (evaluations, probing):
-        monkeypatch.setattr(module, "model_settings",
-                            lambda task, kind, overrides: default(task, kind, {"max_new_tokens": 4, **overrides}))
 
     corpus = [row["question"] + " " + str(row["answer"]) for row in rows("generative-answers")]
     gpt = build_tiny_causal_lm(tmp_path / "gpt", corpus, seed=1, positions=128, init_std=0.2)
     with Hub.open() as hub:
         add(hub, "qa", "generative-answers")
         hub.add_model("gpt", gpt)
-        causal = by_name(hub.probe(model="gpt", dataset="qa", progress=False))
-        again = hub.probe(model="gpt", dataset="qa", progress=False)
-    assert again.cached
+        # 4 new tokens instead of the family's 128 keep this test fast; the probe runs under them, as eval would.
+        causal = by_name(hub.probe(model="gpt", dataset="qa", progress=False, max_new_tokens=4))
+        again = hub.probe(model="gpt", dataset="qa", progress=False, max_new_tokens=4)
+        base = hub.evaluate(model="gpt", dataset="qa", progress=False, max_new_tokens=4)
+        with pytest.raises(InvalidInputError, match="^--max-new-tokens must be"):
+            hub.probe(model="gpt", dataset="qa", progress=False, max_new_tokens=0)
+    assert again.cached and base.cached and base.task_config["max_new_tokens"] == 4
     first = causal["prompt-paraphrase-1"]
     assert first["changed"] == 40 and 0.0 < first["flip_rate"] <= 1.0 and "score_change" in first
     assert causal["whitespace"]["changed"] == 40 and causal["format"]["changed"] == 40
-    table = CliRunner().invoke(app, ["probe", "--model", "gpt", "--dataset", "qa", "--quiet"], terminal_width=240)
+    table = CliRunner().invoke(app, ["probe", "--model", "gpt", "--dataset", "qa", "--quiet", "--max-new-tokens", "4"],
+                               terminal_width=240)
     assert table.exit_code == 0, table.output
+    assert "(from cache)" in table.output
     assert "prompt-paraphrase-2" in table.output and "per-example change" in table.output
 
 

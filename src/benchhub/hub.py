@@ -358,18 +358,21 @@ class Hub:
             )
 
     def probe(self, *, model: str, dataset: str, split: str = "test", suite: str = "default", seed: int = 0,
-              batch_size: int = 32, use_cache: bool = True, progress: bool = True) -> ProbeReport:
+              batch_size: int = 32, use_cache: bool = True, progress: bool = True, max_length: int | None = None,
+              **settings: Any) -> ProbeReport:
         """Runs a probe suite (`default`, or a YAML suite file) through the evaluation engine; stores and returns it.
 
         Text classification: invariance (typos, case, punctuation, contractions, names, filler), directional
         (appended clauses) and template tests; question answering: distractor sentences, moved answer
-        sentences, removed answer sentences; both: calibration (ECE, reliability, risk-coverage).
+        sentences, removed answer sentences; both: calibration (ECE, reliability, risk-coverage). `settings` are
+        evaluation settings, as `evaluate` takes them.
         """
         from benchhub.evaluation.probing import run_probes
 
         with self._sessions() as session:
             return run_probes(session, self.artifacts, model=model, dataset=dataset, split=split, suite=suite, seed=seed,
-                              batch_size=batch_size, use_cache=use_cache, show_progress=progress)
+                              batch_size=batch_size, use_cache=use_cache, show_progress=progress,
+                              settings={"max_length": max_length, **settings})
 
     def report_html(self, *, dataset: str, split: str = "test", path: str | Path, metric: str | None = None,
                     baselines: bool = True, progress: bool = True) -> Path:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Optional
 
 import typer
 
+from benchhub.cli.family_options import family_options
 from benchhub.units import change_text
 
 
@@ -13,6 +14,7 @@ def register(app: typer.Typer) -> None:
     app.command("probe")(probe_command)
 
 
+@family_options("evaluation")
 def probe_command(
     model: Annotated[str, typer.Option("--model", help="Model name.")],
     dataset: Annotated[str, typer.Option("--dataset", help="Dataset name.")],
@@ -22,10 +24,13 @@ def probe_command(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Rerun even if an identical run is stored.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+    max_length: Annotated[Optional[int], typer.Option("--max-length", help="Longest input in tokens of transformers models, as for eval.")] = None,
+    family: Optional[dict[str, Any]] = None,
 ) -> None:
     """Probe a model: invariance, directional and template tests (QA: distractors, moved and removed
     answer sentences; multiple choice: rotated choices and CircularEval; generation: whitespace, format and
-    reworded prompts) and calibration, each run through the same engine as `eval`."""
+    reworded prompts) and calibration, each run through the same engine as `eval`, under the same evaluation
+    settings `eval` takes (--max-new-tokens, --prompt-template, --no-chat-template, ...)."""
     from benchhub.cli.render import rich_table
     from benchhub.cli.shell import console as _console
     from benchhub.cli.shell import open_hub as _hub
@@ -33,7 +38,7 @@ def probe_command(
 
     with _hub() as hub:
         report = hub.probe(model=model, dataset=dataset, split=split, suite=suite, seed=seed, use_cache=not no_cache,
-                           progress=not quiet)
+                           progress=not quiet, max_length=max_length, **(family or {}))
     if as_json:
         _print_json(report.to_dict())
         return

@@ -57,8 +57,9 @@ MAX_SEED = 2**32 - 1
 
 def run_probes(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str = "test",
                suite: str = DEFAULT_SUITE, seed: int = 0, batch_size: int = 32, use_cache: bool = True,
-               show_progress: bool = True) -> ProbeReport:
-    """Runs the probe suite (`default`, or a YAML suite file) on `model` over `dataset`/`split`; stores and returns it."""
+               show_progress: bool = True, settings: dict[str, Any] | None = None) -> ProbeReport:
+    """Runs the probe suite (`default`, or a YAML suite file) on `model` over `dataset`/`split`, under evaluation
+    `settings` (as `run_evaluation` takes them: None values are ignored); stores and returns it."""
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise InvalidInputError(f"--seed must be an int in the range [0, {MAX_SEED}]. Got {seed!r} instead.")
     dataset_row = get_dataset_row(session, dataset)
@@ -69,7 +70,8 @@ def run_probes(session: Session, artifacts: ArtifactStore, *, model: str, datase
     if model_row.kind == "predictions":
         raise InvalidInputError(f"Model {model_row.name!r} is a predictions file: it only replays answers to the split's own "
                                 "examples, so probes (which change the inputs) cannot run it; probe the model that wrote it.")
-    settings = model_settings(task, model_row.kind, {})
+    given = {name: value for name, value in (settings or {}).items() if value is not None}
+    settings = model_settings(task, model_row.kind, given)
     probes, templates, suite_document = _suite(suite, task.name, facts)
     key = hashlib.sha256(canonical_json({
         "version": VERSION, "model": model_row.fingerprint, "dataset": dataset_row.fingerprint, "split": split,
@@ -82,7 +84,7 @@ def run_probes(session: Session, artifacts: ArtifactStore, *, model: str, datase
         if cached is not None:
             return probe_report(cached, cached_run=True)
     base = run_evaluation(session, artifacts, model=model, dataset=dataset, split=split, batch_size=batch_size,
-                          show_progress=show_progress)
+                          settings=given, show_progress=show_progress)
     base_rows = artifacts.read_jsonl_gz(artifacts.path(base.predictions_path))
     loaded = load_model(model_row, dataset_row, artifacts=artifacts, train=train_split(artifacts, dataset_row), settings=settings)
     primary = task.primary_metric
