@@ -231,3 +231,22 @@ def test_of_a_hidden_split_a_participant_sees_the_share_never_the_items(leaky):
     (check,) = TestClient(app).get("/api/datasets/leaky", headers={"Authorization": f"Bearer {tokens['admin']}"}).json()[
         "contamination"]
     assert [e["id"] for e in check["examples"]] == ["test-1", "test-4", "test-7"]
+
+
+def test_the_benchmark_board_and_the_html_report_flag_the_split_with_counts_only(leaky, tmp_path):
+    leaky.create_user("admin", admin=True)
+    leaky.create_benchmark("leaky-bench", dataset="leaky", user="admin", phases=[PhaseSpec("test", "test")])
+    assert [flag["note"] for flag in leaky.benchmark_board("leaky-bench").contamination] == [FLAG]
+    client = TestClient(create_app(leaky.config))
+    flags = client.get("/api/benchmarks/leaky-bench/board").json()["contamination"]
+    assert [(flag["share"], flag["note"]) for flag in flags] == [(0.3, FLAG)] and "examples" not in flags[0]
+    page = client.get("/benchmarks/leaky-bench").text
+    assert f'<p class="flag contamination" role="note">⚠ {FLAG}</p>' in page
+    assert not any(item(i) in page or f"test-{i}" in page for i in (1, 4, 7))
+    board = runner.invoke(cli, ["benchmark", "board", "leaky-bench"])
+    assert board.exit_code == 0, board.output
+    assert board.stderr.splitlines()[0] == FLAG
+    report = leaky.report_html(dataset="leaky", path=tmp_path / "report.html", baselines=False, progress=False)
+    html = report.read_text(encoding="utf-8")
+    assert f'<p class="flag contamination" role="note">&#9888; {FLAG}</p>' in html
+    assert html.index("<h2>Ranking</h2>") < html.index(FLAG) < html.index("<h2>Accuracy vs latency</h2>")

@@ -513,6 +513,8 @@ class Board:
     metric: str
     rows: list[BoardRow] = field(default_factory=list)
     dynascore: Dynascore | None = None  # with weights (the viewer's or the maintainers'): rows rank by it
+    # The phase split's contamination checks that flag an item, counts only (`catalog/contamination.py`'s `flags`).
+    contamination: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))

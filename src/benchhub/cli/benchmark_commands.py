@@ -132,6 +132,8 @@ def board_command(
              *(_number((r.get("measurements") or {}).get(key)) for key, _ in measured), str(r["submission_id"]),
              str(r["submitted_at"])[:16].replace("T", " ")] for r in document["rows"]]
     ranked = f"Dynascore ({summary['query']})" if summary else document["metric"]
+    for flag in document.get("contamination", []):
+        typer.echo(flag["note"], err=True)  # above the table: it qualifies every number in it
     _console().print(rich_table(f"{document['benchmark']} / {document['phase']}: {document['kind']} ranking by {ranked}",
                                 ["#", "method (participant)", *(["Dynascore"] if summary else []), document["metric"], *shown,
                                  *(heading for _, heading in measured), "submission", "submitted (UTC)"], rows))

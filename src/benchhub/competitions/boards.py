@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from benchhub.catalog.contamination import flags
 from benchhub.competitions import benchmarks
 from benchhub.errors import ConflictError, InvalidInputError
 from benchhub.results import Board, BoardRow
@@ -91,7 +92,8 @@ def benchmark_board(session: Session, benchmark: str, *, phase: str | None = Non
                  measurements=dict(scored.measurements) if scored.measurements else None)
         for rank, (submission, scored) in enumerate(best, start=1)
     ]
-    return Board(benchmark=bench.name, phase=phase_row.name, kind=kind, metric=metric, rows=rows)
+    return Board(benchmark=bench.name, phase=phase_row.name, kind=kind, metric=metric, rows=rows,
+                 contamination=flags(bench.dataset.contamination, phase_row.split))
 
 
 def _phase(bench: BenchmarkRow, name: str | None) -> BenchmarkPhaseRow:

@@ -42,6 +42,7 @@ tr.baseline td { color: var(--muted); font-style: italic; }
 .tied { color: var(--accent); font-weight: 600; }
 .pareto { color: var(--accent); }
 ul.notes { padding-left: 1.25rem; }
+.flag { border-left: 4px solid #c77700; padding: .25rem .6rem; background: #fff6e5; }
 """
 
 
@@ -76,6 +77,7 @@ def render_html(leaderboard: Leaderboard, *, dataset: DatasetInfo, generated_at:
         f'<p class="meta">Generated {escape(when)} by benchhub {escape(version)}.</p>',
         '<dl class="facts">' + "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts) + "</dl>",
         "<h2>Ranking</h2>",
+        *(f'<p class="flag contamination" role="note">&#9888; {escape(flag["note"])}</p>' for flag in board.contamination),
         _table(board),
         *_notes(board),
         "<h2>Accuracy vs latency</h2>",
