@@ -45,26 +45,13 @@ def build_gpt2(folder: Path, words: Words, *, vocab_size: int = 8192, layers: in
                positions: int = 1024, init_std: float = 0.02, seed: int = 0) -> Path:
     """Trains the BPE vocabulary on passages of `words` and saves a random `GPT2LMHeadModel` (safetensors) in `folder`."""
     import torch
-    from tokenizers import (
-        Tokenizer,
-        decoders,
-        models,
-        pre_tokenizers,
-        processors,
-        trainers,
-    )
-    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from benchhub.models.byte_bpe import train_byte_level_bpe
 
     rng = random.Random(seed)
     corpus = [words.passage(rng, 200) for _ in range(2000)]
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)
-    tokenizer.train_from_iterator(corpus, trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=["<pad>", "<s>", "</s>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", pad_token="<pad>",
-                                   model_max_length=positions)
+    fast = train_byte_level_bpe(corpus, vocab_size=vocab_size, positions=positions)
     folder.mkdir(parents=True, exist_ok=True)
     fast.save_pretrained(folder)
     config = GPT2Config(vocab_size=len(fast), n_positions=positions, n_embd=hidden, n_layer=layers, n_head=heads,

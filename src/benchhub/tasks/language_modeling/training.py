@@ -15,9 +15,8 @@ from typing import Any
 
 from benchhub.data.records import Split
 from benchhub.errors import InvalidInputError
+from benchhub.models.byte_bpe import train_byte_level_bpe
 from benchhub.models.training import TrainingConfig, train_and_save, write_summary
-
-SPECIALS = ("<pad>", "<s>", "</s>")
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ def train_causal_lm(train: Split, output: Path, *, config: CausalTrainingConfig 
         raise InvalidInputError(f"Split {train.name!r} has no document with text to train on.")
     if config.epochs <= 0:
         raise InvalidInputError(f"--epochs must be a number in the range (0, inf). Got {config.epochs} instead.")
-    tokenizer = _train_tokenizer(documents, vocab_size=config.vocab_size, positions=config.positions)
+    tokenizer = train_byte_level_bpe(documents, vocab_size=config.vocab_size, positions=config.positions)
     bos, eos = tokenizer.bos_token_id, tokenizer.eos_token_id
     features = []
     for text in documents:
@@ -65,27 +64,3 @@ def train_causal_lm(train: Split, output: Path, *, config: CausalTrainingConfig 
         "train_fingerprint": train.fingerprint, "documents": len(documents),
         "parameters": sum(p.numel() for p in model.parameters()), **result, "config": asdict(config),
     })
-
-
-def _train_tokenizer(documents: list[str], *, vocab_size: int, positions: int) -> Any:
-    """A byte-level BPE tokenizer (GPT-2's pre-tokenizer and byte alphabet) trained on `documents`, with <pad>, <s>
-    and </s>; encoding adds no special tokens, padding is on the right."""
-    from tokenizers import (
-        Tokenizer,
-        decoders,
-        models,
-        pre_tokenizers,
-        processors,
-        trainers,
-    )
-    from transformers import PreTrainedTokenizerFast
-
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)
-    tokenizer.train_from_iterator(documents, trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=list(SPECIALS), initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False))
-    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, pad_token="<pad>", bos_token="<s>", eos_token="</s>",
-                                   model_max_length=positions, padding_side="right")
