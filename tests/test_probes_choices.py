@@ -116,7 +116,7 @@ def test_the_cli_api_and_model_page_show_circular_accuracy(hub):
     table = CliRunner().invoke(app, ["probe", "--model", "baseline:majority-position", "--dataset", "mc", "--quiet"],
                                terminal_width=240)
     assert table.exit_code == 0, table.output
-    assert "choice-rotation" in table.output and "circular acc 0 [0, 0] (all of up to 5 orders right)" in table.output
+    assert "choice-rotation" in table.output and "circular acc 0.000 [0.000, 0.000] (right in all of up to 5 orders; acc 0.200)" in table.output
     again = CliRunner().invoke(app, ["probe", "--model", "baseline:majority-position", "--dataset", "mc", "--quiet",
                                      "--json"])
     document = json.loads(again.stdout)

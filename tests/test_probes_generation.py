@@ -165,7 +165,7 @@ def test_a_causal_model_is_probed_with_its_prompt_reworded_under_eval_s_settings
                                terminal_width=240)
     assert table.exit_code == 0, table.output
     assert "(from cache)" in table.output
-    assert "prompt-paraphrase-2" in table.output and "per-example change" in table.output
+    assert "prompt-paraphrase-2" in table.output and "per-example exact_match change" in table.output
 
 
 def test_a_model_phase_measures_the_generation_flip_rates_and_skips_a_prompt_the_model_does_not_read():

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from benchhub.cli.family_options import family_options
+from benchhub.probes.notes import probe_note, rate_text
 from benchhub.units import change_text
 
 
@@ -45,13 +46,13 @@ def probe_command(
     rows = []
     for result in report.results["probes"]:
         if result["kind"] == "MFT":
-            rows.append([result["probe"], "MFT", str(result["examples"]), "-", "-", _rate(result, "failure_rate")])
+            rows.append([result["probe"], "MFT", str(result["examples"]), "-", "-", rate_text(result, "failure_rate")])
             continue
         if "flip_rate" not in result:
             rows.append([result["probe"], result["kind"], "0", "-", "-", result.get("note", "")])
             continue
         value = result["value"]
-        rows.append([result["probe"], result["kind"], f"{result['changed']}/{result['examples']}", _rate(result, "flip_rate"),
+        rows.append([result["probe"], result["kind"], f"{result['changed']}/{result['examples']}", rate_text(result, "flip_rate"),
                      f"{value['value']:.3g} (change {change_text(result['drop_points'])} pts)", _extra(result)])
     title = f"Probes: {report.model} on {report.dataset}/{report.split}{' (from cache)' if report.cached else ''}"
     metric = next((r["metric"] for r in report.results["probes"] if "metric" in r), "metric")
@@ -62,25 +63,9 @@ def probe_command(
         typer.echo(f"calibration: ECE {calibration['ece']:.3f} (15 bins), risk-coverage area {calibration['aurc']:.3f}")
 
 
-def _rate(result: dict, name: str) -> str:
-    interval = result.get(f"{name}_ci")
-    text = f"{result[name]:.1%}"
-    return text + (f" [{interval[0]:.1%}, {interval[1]:.1%}]" if interval else "")
-
-
 def _extra(result: dict) -> str:
-    """What an INV or DIR probe reports beyond its flip rate and metric: violations, guessing, CircularEval's
-    accuracy, the mean per-example score change."""
+    """What an INV or DIR probe reports beyond its flip rate and metric: a DIR probe's violations, else the shared
+    note (guessing, CircularEval's accuracy, the per-example score change)."""
     if "violation_rate" in result:
-        return _rate(result, "violation_rate")
-    if "guessing_rate" in result:
-        return _rate(result, "guessing_rate")
-    if "circular_acc" in result:
-        circular = result["circular_acc"]
-        return (f"circular {result['metric']} {circular['value']:.3g} [{circular['ci_low']:.3g}, {circular['ci_high']:.3g}] "
-                f"(all of up to {result['orders']} orders right)")
-    if "score_change" in result:
-        change = result["score_change"]
-        return (f"per-example change {change_text(-change['value'])} [{change_text(-change['ci_low'])}, "
-                f"{change_text(-change['ci_high'])}] pts")
-    return ""
+        return f"violation rate {rate_text(result, 'violation_rate')}"
+    return probe_note(result)

@@ -33,6 +33,7 @@ from benchhub.evaluation.evaluations import evaluation_record, find_evaluation
 from benchhub.evaluation.probing import latest_probe_runs, probe_report
 from benchhub.inspection.comparison import compare_models
 from benchhub.inspection.examples import ExampleQuery, select_examples
+from benchhub.probes.notes import probe_note
 from benchhub.ranking import across_datasets as task_ranking
 from benchhub.ranking import leaderboard
 from benchhub.ranking.dynascore import METRIC
@@ -330,24 +331,10 @@ def _probe_view(report: Any, hidden: str | None) -> dict[str, Any]:
             "probe": result["probe"], "kind": result["kind"], "examples": result.get("changed", result.get("examples")),
             "rate": result.get(rate), "rate_ci": result.get(f"{rate}_ci"),
             "change": round(-result["drop_points"], 1) + 0.0 if "drop_points" in result else None,  # + 0.0: no "-0.0"
-            "note": result.get("note") or _probe_note(result),
+            "note": result.get("note") or probe_note(result),
         })
     calibration = report.results.get("calibration") or {}
     return {"report": report, "metric": metric, "rows": rows, "ece": calibration.get("ece"), "hidden": hidden}
-
-
-def _probe_note(result: dict[str, Any]) -> str:
-    """What a probe reports beyond its headline rate: guessing, CircularEval's accuracy, the per-example score change."""
-    if "guessing_rate" in result:
-        return f"guessing rate {result['guessing_rate']:.1%}"
-    if "circular_acc" in result:
-        circular = result["circular_acc"]
-        return (f"circular {result['metric']} {circular['value']:.3f} [{circular['ci_low']:.3f}, {circular['ci_high']:.3f}] "
-                f"(right in all of up to {result['orders']} orders; {result['metric']} {result['base']['value']:.3f})")
-    if "score_change" in result:
-        change = result["score_change"]
-        return f"per-example {result['metric']} change {change['value']:+.1f} [{change['ci_low']:+.1f}, {change['ci_high']:+.1f}] points"
-    return ""
 
 
 def _fmt(value: float | None, spec: str = ".3f") -> str:
