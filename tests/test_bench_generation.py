@@ -1,5 +1,6 @@
 """`bench` on models that generate text: generated tokens per second and time to the first token, stored with the
-speed run and shown in the table; endpoints are refused (their speed is the server's, and answers are cached)."""
+speed run and shown in the table; an endpoint is benched by streaming (tests/test_endpoints.py, against a real
+server) where it generates text, and refused where its answers would come from the response cache."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from benchhub import Hub
 from benchhub.cli.render import speed_rows
@@ -17,6 +19,7 @@ from benchhub.engine.latency import BenchBudget, synthetic_input
 from benchhub.errors import InvalidInputError
 from benchhub.models.generation import Decoding, TextGenerator
 from benchhub.models.language_models import load_language_model
+from benchhub.store.tables import SpeedRunRow
 from tests.fixtures.tiny_lm import build_tiny_causal_lm, build_tiny_seq2seq_lm
 
 SAMPLE = Path(str(resources.files("benchhub") / "resources" / "summarization_sample"))
@@ -106,10 +109,14 @@ def test_bench_reports_tokens_per_second_and_time_to_first_token_and_shows_them(
     assert rows[1][7:9] == ["-", "-"]
 
 
-def test_an_endpoint_is_not_benched(isolated_hub):
+def test_an_endpoint_is_benched_only_where_it_generates_text(isolated_hub):
+    mc = Path(str(resources.files("benchhub") / "resources" / "multiple_choice_sample"))
     with Hub.open() as hub:
-        hub.add_dataset("news", splits={"train": SAMPLE / "train.jsonl", "test": SAMPLE / "test.jsonl"},
-                        task="summarization", id_column="id")
+        hub.add_dataset("quiz", splits={"train": mc / "train.jsonl", "test": mc / "test.jsonl"}, task="multiple-choice")
         hub.add_model("served", "http://127.0.0.1:9/v1", endpoint={"model": "tiny"})
-        with pytest.raises(InvalidInputError, match="^Model 'served' is an endpoint: its speed is its server's"):
-            hub.bench(["served"], dataset="news", progress=False)
+        with pytest.raises(InvalidInputError, match=(
+                "^Model 'served' is an endpoint, and on multiple-choice its answers are not streamed text, so they would "
+                "come from the response cache; bench times endpoints that generate text")):
+            hub.bench(["served"], dataset="quiz", progress=False)
+        with hub.session() as session:
+            assert session.scalar(select(func.count()).select_from(SpeedRunRow)) == 0

@@ -305,6 +305,66 @@ def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:
             process.kill()
 
 
+def test_a_streamed_answer_gives_its_text_its_first_text_s_time_and_the_server_s_token_count(scripted):
+    def events(*payloads: Any) -> str:
+        return "".join(f"data: {json.dumps(p)}\n\n" for p in payloads) + "data: [DONE]\n\n"
+
+    script = {
+        1: (200, {"Content-Type": "text/event-stream"}, ": keep-alive\n\n" + events(
+            {"choices": [{"index": 0, "text": ""}]}, {"choices": [{"index": 0, "text": "fo"}]},
+            {"choices": [{"index": 0, "text": "ur"}]}, {"choices": [], "usage": {"completion_tokens": 3}}), 0.3),
+        2: (200, {"Content-Type": "text/event-stream"}, events(
+            {"choices": [{"index": 0, "delta": {"role": "assistant"}}]}, {"choices": [{"index": 0, "delta": {"content": "a"}}]},
+            {"choices": [{"index": 0, "delta": {"content": "b"}}]}), 0),
+        3: (200, {}, {**OK, "usage": {"completion_tokens": 1}}, 0),
+        4: (400, {}, {"error": {"message": "stream is not supported"}}, 0),
+        5: (200, {"Content-Type": "text/event-stream"}, "data: {not json\n\n", 0),
+    }
+    server = scripted(lambda n, body, headers: script[n])
+    with client_for(server) as client:
+        started = time.perf_counter()
+        answer = client.stream({"prompt": "2+2=", "max_tokens": 4})
+        assert (answer.text, answer.tokens) == ("four", 3) and answer.first_at - started >= 0.3
+        assert client.stream({"prompt": "x"}).tokens == 2  # no usage: one token per event that carried text
+        whole = client.stream({"prompt": "x"})  # a server that ignores `stream` answers whole: no first-token time
+        assert (whole.text, whole.first_at, whole.tokens) == ("four", None, 1)
+        with pytest.raises(EndpointError, match=r"refused a streamed request: HTTP 400: stream is not supported\. bench"):
+            client.stream({"prompt": "x"})
+        with pytest.raises(EndpointError, match=r"streamed an event that is not JSON \('\{not json'\)"):
+            client.stream({"prompt": "x"})
+    sent = [body for _, body, _ in server.requests]
+    assert all(body["stream"] is True and body["stream_options"] == {"include_usage": True} for body in sent)
+    assert client.cache.hits == 0
+
+
+def test_bench_streams_a_served_model_past_the_cache_and_reports_tokens_per_second_and_time_to_first_token(
+        served, tmp_path, monkeypatch):
+    from benchhub import Hub
+    from benchhub.engine.latency import BenchBudget
+
+    base_url, folder = served
+    monkeypatch.setenv("BENCHHUB_HOME", str(tmp_path / "hub"))
+    summaries = RESOURCES / "summarization_sample"
+    with Hub.open() as hub:
+        hub.add_dataset("news", splits={"train": summaries / "train.jsonl", "test": summaries / "test.jsonl"},
+                        task="summarization", id_column="id")
+        hub.add_model("served", base_url, endpoint={"model": str(folder), "concurrency": 2})
+        budget = BenchBudget(warmup_calls=0, warmup_seconds=0.0, min_timings=2, min_seconds=0.0, max_seconds=5.0)
+        results = hub.bench(["served"], dataset="news", batch_sizes=[1, 2], seq_lens=[16], budget=budget, progress=False)
+    assert [(r.batch_size, r.seq_len) for r in results] == [(1, 16), (2, 16)]
+    for result in results:
+        generation = result.details["generation"]
+        assert result.details["measured_through"] == "endpoint" and result.details["seq_len_unit"] == "words"
+        # The family's 128 new tokens, counted by the server (a tiny random GPT-2 seldom stops early).
+        assert 0 < generation["tokens_per_call"] <= 128 * result.batch_size
+        assert 0 < generation["ttft_p50_ms"] <= generation["ttft_p90_ms"] < result.latency_ms_p90
+        assert generation["tokens_per_second"] > 0
+    # Streamed text is the text the same request gets whole.
+    with EndpointClient(Endpoint(base_url, str(folder))) as client:
+        body = {"prompt": "the cat sat", "max_tokens": 6, "temperature": 0}
+        assert client.stream(body).text == completion_text(client.send(body))
+
+
 def in_process_greedy(folder: Path, prompt: str, max_new_tokens: int) -> str:
     import torch
     import transformers

@@ -30,6 +30,7 @@ from benchhub.store.tables import DatasetRow, EvaluationRow, ModelRow, SpeedRunR
 from benchhub.tasks.registry import get_task
 
 DEFAULT_BATCH_SIZES = (1, 8, 32)
+ENDPOINT = "openai"
 DEFAULT_SEQ_LENS = (32, 128)
 # Bounds that keep one synthetic batch (batch x length tokens) within reach of one machine's memory.
 MAX_BATCH_SIZE = 4096
@@ -86,6 +87,8 @@ def speed_run_row(run_id: str, model_row: ModelRow, dataset_row: DatasetRow, sta
             "threads_requested": threads, "timed_seconds": stat.seconds, "throughput_from": "p50",
             "budget": _budget_dict(budget), "packages": packages,
             **({"generation": stat.generation.to_dict()} if stat.generation is not None else {}),
+            # An endpoint's speed is its server's hardware and the network's; its inputs' lengths count words.
+            **({"measured_through": "endpoint", "seq_len_unit": "words"} if model_row.kind == ENDPOINT else {}),
             "model": {"kind": model_row.kind, "fingerprint": model_row.fingerprint, **model.info.extra},
         },
     )
@@ -169,9 +172,6 @@ def _plan(session: Session, model: ModelRow, dataset: DatasetRow | None) -> tupl
     """The dataset whose task and labels `model` runs with: the named one, else its newest evaluation's."""
     if model.kind == "predictions":
         raise InvalidInputError(f"Model {model.name!r} is a predictions file; it computes nothing, so it has no speed to bench.")
-    if model.kind == "openai":
-        raise InvalidInputError(f"Model {model.name!r} is an endpoint: its speed is its server's and the network's, and its "
-                                "answers come from a response cache once asked, so bench measures models that run here only.")
     if dataset is not None:
         return model, dataset
     newest = session.scalar(select(EvaluationRow).where(EvaluationRow.model_id == model.id).order_by(EvaluationRow.id.desc()))
@@ -185,10 +185,15 @@ def _plan(session: Session, model: ModelRow, dataset: DatasetRow | None) -> tupl
 def _load(artifacts: ArtifactStore, model: ModelRow, dataset: DatasetRow, threads: int | None) -> Subject:
     task = get_task(dataset.task)
     settings = model_settings(task, model.kind, {})
-    if threads is not None and settings:
+    if threads is not None and settings and model.kind != ENDPOINT:
         # Only network models take settings, and their loaders take `threads` next to the task's.
         settings["threads"] = threads
     loaded = load_model(model, dataset, artifacts=artifacts, train=train_split(artifacts, dataset), settings=settings)
+    if model.kind == ENDPOINT and getattr(loaded, "timed_predict", None) is None:
+        raise InvalidInputError(
+            f"Model {model.name!r} is an endpoint, and on {dataset.task} its answers are not streamed text, so they "
+            "would come from the response cache; bench times endpoints that generate text (summarization, "
+            "translation, generative answers), streamed past the cache: bench it on such a dataset.")
     return Subject(model.name, loaded, get_task(dataset.task), dataset_facts(dataset))
 
 

@@ -7,11 +7,13 @@ after the system prompt, and the server applies its own chat template. Greedy de
 sampling sends the temperature, top-p and each example's own seed (made of the sampling seed and the
 example's id, as locally; servers that ignore seeds sample as they like, which the provenance cannot
 know). Stop sequences go to the server and the text is cut at them again. Beam search is refused: the
-OpenAI API has none. Answers come from the client's cache where the same request was answered before.
+OpenAI API has none. Answers come from the client's cache where the same request was answered before;
+`bench` streams every request instead (`timed_predict`), bypassing the cache, to time the first token.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -22,6 +24,7 @@ from benchhub.models.endpoints import EndpointClient, completion_text
 from benchhub.models.generation import (
     Decoding,
     Prompting,
+    TokenTiming,
     cut_at_stop,
     example_seed,
     place,
@@ -88,6 +91,18 @@ class EndpointGenerator:
         answers = self.client.send_all([self.request(item) for item in items])
         self.info.extra["responses"] = {"sent": self.client.sent, "cached": self.client.cache.hits}
         return [cut_at_stop(completion_text(answer), self.decoding.stop).strip() for answer in answers]
+
+    def timed_predict(self, items: Sequence[EndpointPrompt]) -> tuple[list[str], TokenTiming]:
+        """`predict` as `bench` times it: every request streamed, `concurrency` at a time and never from the cache;
+        the first text of any of them is the call's first token, and the tokens are the servers' counts."""
+        bodies = [self.request(item) for item in items]
+        workers = max(1, min(self.client.endpoint.concurrency, len(bodies)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            answers = list(pool.map(self.client.stream, bodies))
+        firsts = [answer.first_at for answer in answers if answer.first_at is not None]
+        tokens = sum(answer.tokens or 0 for answer in answers)
+        return ([cut_at_stop(answer.text, self.decoding.stop).strip() for answer in answers],
+                TokenTiming(first_token_at=min(firsts) if firsts else None, generated_tokens=tokens))
 
     # Requests ----------------------------------------------------------------------------------
     def prompt_text(self, text: str) -> str:

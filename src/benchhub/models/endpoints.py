@@ -203,6 +203,34 @@ class EndpointClient:
         self.cache.put(key, answer)
         return answer
 
+    def stream(self, body: dict[str, Any]) -> Streamed:
+        """One request answered as a stream of Server-Sent Events, never from the cache nor retried: what `bench`
+        times (when the first text arrived, how many tokens came). A server that ignores `stream` and answers
+        whole gives the text and its usage, with no first-token time."""
+        import httpx
+
+        where = f"{self.endpoint.url} (model {self.endpoint.model!r})"
+        body = {"model": self.endpoint.model, **body, "stream": True, "stream_options": {"include_usage": True}}
+        try:
+            with self._http.stream("POST", self.endpoint.url, json=body) as response:
+                with self._lock:
+                    self.sent += 1
+                if response.status_code != 200:
+                    response.read()
+                    raise EndpointError(f"The endpoint {where} refused a streamed request: HTTP {response.status_code}: "
+                                        f"{_server_message(response)}. bench streams answers (stream: true) to time "
+                                        "their first token; a server that cannot stream cannot be benched.")
+                if not response.headers.get("content-type", "").startswith("text/event-stream"):
+                    response.read()
+                    answer = _answer_json(response, where)
+                    return Streamed(completion_text(answer), None, _completion_tokens(answer.get("usage")))
+                return _read_events(response.iter_lines(), where)
+        except httpx.TimeoutException:
+            raise EndpointError(f"The endpoint {where} sent no answer within {self.endpoint.timeout_seconds:g} s to a "
+                                "streamed request.") from None
+        except httpx.TransportError as error:
+            raise EndpointError(f"The endpoint {where} cannot be reached ({type(error).__name__}).") from None
+
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         import httpx
 
@@ -232,6 +260,47 @@ class EndpointClient:
             log.warning("endpoint %s: %s; retry %d in %.1f s", self.endpoint.url, problem, attempt, delay)
             self.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A streamed answer: its text, when its first text arrived (`time.perf_counter()`; None for an answer that
+    came whole), and its generated tokens (the server's usage count, else one per event that carried text)."""
+
+    text: str
+    first_at: float | None
+    tokens: int | None
+
+
+def _read_events(lines: Any, where: str) -> Streamed:
+    first_at, pieces, events, usage = None, [], 0, None
+    for line in lines:
+        if not line.startswith("data:"):
+            continue  # comments, event names, keep-alives, the blank lines between events
+        data = line[len("data:"):].strip()
+        if data == "[DONE]":
+            break
+        try:
+            event = json.loads(data)
+        except ValueError:
+            raise EndpointError(f"The endpoint {where} streamed an event that is not JSON ({data[:60]!r}); check that "
+                                "it is an OpenAI-compatible server.") from None
+        if not isinstance(event, dict):
+            continue
+        usage = event.get("usage") or usage
+        for choice in event.get("choices") or []:
+            delta = choice.get("delta") if isinstance(choice.get("delta"), dict) else {}
+            piece = choice.get("text") if "text" in choice else delta.get("content")
+            if piece:
+                first_at = first_at if first_at is not None else time.perf_counter()
+                pieces.append(str(piece))
+                events += 1
+    return Streamed("".join(pieces), first_at, _completion_tokens(usage) if usage else events)
+
+
+def _completion_tokens(usage: Any) -> int | None:
+    tokens = usage.get("completion_tokens") if isinstance(usage, dict) else None
+    return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) and tokens >= 0 else None
 
 
 def _answer_json(response: Any, where: str) -> dict[str, Any]:
