@@ -192,8 +192,8 @@ def _load(artifacts: ArtifactStore, model: ModelRow, dataset: DatasetRow, thread
     if model.kind == ENDPOINT and getattr(loaded, "timed_predict", None) is None:
         raise InvalidInputError(
             f"Model {model.name!r} is an endpoint, and on {dataset.task} its answers are not streamed text, so they "
-            "would come from the response cache; bench times endpoints that generate text (summarization, "
-            "translation, generative answers), streamed past the cache: bench it on such a dataset.")
+            "would come from the response cache; bench times endpoints that generate text, streamed past the cache: "
+            "bench it on a dataset of a family whose models write text.")
     return Subject(model.name, loaded, get_task(dataset.task), dataset_facts(dataset))
 
 
