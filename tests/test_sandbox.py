@@ -51,6 +51,14 @@ def sandbox_tasks() -> list[identities.Task]:
     return [task for task in identities.tasks() if task.real_uid >= identities.FIRST_UID and not task.zombie]
 
 
+def eventually(found, seconds: float = 3.0):
+    """`found()` once it is empty, or what it still finds after `seconds` (a PID namespace takes a moment to die)."""
+    deadline = time.monotonic() + seconds
+    while (left := found()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return left
+
+
 def test_find_isolation_names_bubblewrap_and_the_python_inside(isolation):
     assert isolation.kind == "bubblewrap"
     assert isolation.version.startswith("bubblewrap ")
@@ -100,7 +108,7 @@ def test_a_fork_bomb_is_bounded_by_the_process_limit_and_the_hub_stays_healthy(i
     assert outcome.status == "timeout" and outcome.detail == "timed out after 2 s (wall)"
     if identities.as_root():  # the bomb ran under a uid of its own, bounded: bwrap's two processes plus 8
         assert 2 < peak[0] <= limits.processes + SANDBOX_PROCESSES
-    assert sandbox_tasks() == []
+    assert eventually(sandbox_tasks) == []
     assert_hub_healthy(isolation)
 
 
@@ -110,6 +118,15 @@ def test_a_memory_bomb_ends_as_memory(isolation):
     outcome = run(grow, isolation)
     assert (outcome.status, outcome.detail) == ("memory", "MemoryError")
     assert_hub_healthy(isolation)
+
+
+def test_memory_that_no_rlimit_counts_is_refused(isolation):
+    memfd = run("import os\nos.memfd_create('hoard')\n", isolation)
+    assert (memfd.status, memfd.detail) == ("error", "PermissionError: [Errno 1] Operation not permitted")
+    shm = run("import ctypes, ctypes.util\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+              "assert libc.shmget(0, 100 << 20, 0o1600) >= 0, ctypes.get_errno()\n", isolation)
+    assert (shm.status, shm.detail) == ("failed", "AssertionError: line 3: assert libc.shmget(0, 100 << 20, 0o1600) "
+                                                  ">= 0, ctypes.get_errno(): 1")
 
 
 def test_an_infinite_loop_ends_at_the_cpu_limit_and_a_sleep_at_the_wall_limit(isolation):
@@ -192,8 +209,8 @@ def test_a_child_that_setsids_away_dies_with_the_sandbox(isolation):
                 continue
         return found
 
-    assert sleepers() == []
-    assert sandbox_tasks() == []
+    assert eventually(sleepers) == []
+    assert eventually(sandbox_tasks) == []
 
 
 def test_a_ctypes_crash_is_killed(isolation):

@@ -17,7 +17,6 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping
 
-from benchhub.execution.identities import Identity
 from benchhub.execution.outcome import Finished
 
 READ_BYTES = 1 << 16
@@ -25,9 +24,11 @@ TAIL_BYTES = 4096
 VERDICT_BYTES = 4096
 
 
-def run(command_for: Callable[[int], list[str]], *, program: bytes, identity: Identity, wall_seconds: float,
-        output_bytes: int, cwd: str, env: Mapping[str, str]) -> Finished:
-    """Runs `command_for(verdict_fd)` with `program` on stdin, as `identity`, and reports what it saw."""
+def run(command_for: Callable[[int], list[str]], *, program: bytes, wall_seconds: float, output_bytes: int, cwd: str,
+        env: Mapping[str, str], inherit: tuple[int, ...] = ()) -> Finished:
+    """Runs `command_for(verdict_fd)` with `program` on stdin (and the descriptors `inherit`) and reports what it saw. The command changes its own
+    uid (setpriv) where it needs to, so that `subprocess` may vfork: forking a hub that holds a model would copy
+    its page tables for every program."""
     stdin = os.memfd_create("program", os.MFD_CLOEXEC)
     verdict_read, verdict_write = os.pipe()
     try:
@@ -36,8 +37,7 @@ def run(command_for: Callable[[int], list[str]], *, program: bytes, identity: Id
         started = time.monotonic()
         process = subprocess.Popen(
             command_for(verdict_write), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=(verdict_write,), start_new_session=True, cwd=cwd, env=dict(env),
-            user=identity.uid, group=identity.uid, extra_groups=[] if identity.uid is not None else None)
+            pass_fds=(verdict_write, *inherit), start_new_session=True, cwd=cwd, env=dict(env))
     finally:
         os.close(stdin)
         os.close(verdict_write)

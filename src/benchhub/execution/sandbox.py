@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from benchhub.errors import InvalidInputError
-from benchhub.execution import bubblewrap, identities
+from benchhub.execution import bubblewrap, identities, seccomp
 from benchhub.execution.limits import SANDBOX_PROCESSES, Limits, prlimit_arguments
 from benchhub.execution.outcome import Finished, Outcome, judge
 from benchhub.execution.process import run
@@ -43,7 +43,6 @@ logger = logging.getLogger(__name__)
 
 HARNESS = (Path(__file__).with_name("harness.py")).read_text(encoding="utf-8")
 SYSTEM_PYTHON = "/usr/bin/python3"
-PRLIMIT_PATH = "/usr/bin/prlimit"
 # The probe names the interpreter and the site-packages folders it has, which the sandbox then hides.
 PROBE = ("import json, os, platform, site; print(json.dumps([platform.python_implementation(), "
          "platform.python_version(), [p for p in site.getsitepackages() if os.path.isdir(p)]]))")
@@ -71,9 +70,11 @@ class Isolation:
 class _Setup:
     isolation: Isolation
     prlimit: str
+    setpriv: str
     bwrap: str | None  # None: no sandbox
     interpreter: str
     hidden: tuple[str, ...]
+    seccomp: bytes | None = None
 
 
 _setups: dict[bool, _Setup] = {}
@@ -126,16 +127,21 @@ def _run(setup: _Setup, arguments: list[str], stdin: bytes, limits: Limits, inte
     interpreter = interpreter or setup.interpreter
     identity = identities.claim()
     scratch = None
+    inherit: tuple[int, ...] = ()
     try:
-        # RLIMIT_NPROC counts every task of the uid: what it holds already (the user's own processes, or the
-        # zombies of an earlier run not yet reaped) plus the program's allowance.
-        uid = os.getuid() if identity.uid is None else identity.uid
-        allowance = identities.tasks_of(uid) + limits.processes + (SANDBOX_PROCESSES if setup.bwrap else 0)
+        allowance = limits.processes + (SANDBOX_PROCESSES if setup.bwrap else 0)
+        if identity.uid is None:  # RLIMIT_NPROC counts every task of the user, the user's own processes too
+            allowance += identities.tasks_of(os.getuid())
         limit = [setup.prlimit, *prlimit_arguments(limits, nproc=allowance), "--"]
+        if identity.uid is not None:
+            limit = [setup.setpriv, f"--reuid={identity.uid}", f"--regid={identity.uid}", "--clear-groups", *limit]
         if setup.bwrap is not None:
+            inherit = (seccomp.memfd(setup.seccomp),) if setup.seccomp is not None else ()
+
             def command_for(verdict_fd: int) -> list[str]:
                 return [*limit, *bubblewrap.command(setup.bwrap, interpreter=interpreter, hidden=setup.hidden,
-                                                    argv=["-I", "-S", *arguments, str(verdict_fd)])]
+                                                    argv=["-I", "-S", *arguments, str(verdict_fd)],
+                                                    seccomp_fd=inherit[0] if inherit else None)]
             cwd, env = "/", bubblewrap.ENVIRONMENT
         else:
             scratch = tempfile.mkdtemp(prefix="benchhub-unsafe-")
@@ -145,10 +151,12 @@ def _run(setup: _Setup, arguments: list[str], stdin: bytes, limits: Limits, inte
             def command_for(verdict_fd: int) -> list[str]:
                 return [*limit, interpreter, "-I", "-S", *arguments, str(verdict_fd)]
             cwd, env = scratch, {**bubblewrap.ENVIRONMENT, "HOME": scratch, "TMPDIR": scratch}
-        return run(command_for, program=stdin, identity=identity, wall_seconds=limits.wall_seconds,
-                   output_bytes=limits.output_bytes, cwd=cwd, env=env)
+        return run(command_for, program=stdin, wall_seconds=limits.wall_seconds, output_bytes=limits.output_bytes,
+                   cwd=cwd, env=env, inherit=inherit)
     finally:
-        identities.release(identity)
+        for fd in inherit:
+            os.close(fd)
+        identities.release(identity, precise=setup.bwrap is None)
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -162,10 +170,7 @@ def _setup(*, unsafe: bool) -> _Setup:
 
 def _probe(*, unsafe: bool) -> _Setup:
     """The first interpreter that runs the probe in this kind of sandbox, or a one-line refusal."""
-    prlimit = shutil.which("prlimit") or (PRLIMIT_PATH if os.path.exists(PRLIMIT_PATH) else None)
-    if prlimit is None:
-        raise InvalidInputError("Code execution needs `prlimit` (util-linux) to set its limits, and it is not "
-                                "installed: apt-get install util-linux")
+    prlimit, setpriv = _tool("prlimit"), _tool("setpriv")
     bwrap = None
     if not unsafe:
         bwrap = bubblewrap.find_bwrap()
@@ -174,21 +179,34 @@ def _probe(*, unsafe: bool) -> _Setup:
                                     f"installed: {INSTALL}, {UNSAFE}")
     reasons = []
     for interpreter in _interpreters():
-        trial = _Setup(Isolation("none", "none", "none"), prlimit, bwrap, interpreter, ())
+        filter_program = seccomp.program() if bwrap else None
+        trial = _Setup(Isolation("none", "none", "none"), prlimit, setpriv, bwrap, interpreter, (), filter_program)
         finished = _run(trial, ["-c", PROBE], b"", PROBE_LIMITS)
         try:
             implementation, version, site_packages = json.loads(finished.last_output)
         except (ValueError, TypeError):
             reasons.append(f"{interpreter}: {finished.last_output or f'exit code {finished.returncode}'}")
             continue
-        isolation = Isolation("none", "none", f"{implementation} {version} ({interpreter})") if unsafe else \
-            Isolation("bubblewrap", bubblewrap.version(bwrap), f"{implementation} {version} ({interpreter})")
-        return _Setup(isolation, prlimit, bwrap, interpreter, tuple(site_packages) if bwrap else ())
+        python = f"{implementation} {version} ({interpreter})"
+        if bwrap is None:
+            return _Setup(Isolation("none", "none", python), prlimit, setpriv, None, interpreter, ())
+        version_line = bubblewrap.version(bwrap) + ("" if filter_program else " (no seccomp filter on this machine)")
+        return _Setup(Isolation("bubblewrap", version_line, python), prlimit, setpriv, bwrap, interpreter,
+                      tuple(site_packages), filter_program)
     if unsafe:
         raise InvalidInputError(f"No Python interpreter runs programs here: {'; '.join(reasons)}")
     raise InvalidInputError(f"bwrap is installed but cannot run a sandbox here ({'; '.join(reasons)}): check that "
                             f"user namespaces are allowed (sysctl kernel.unprivileged_userns_clone=1), or {INSTALL}, "
                             f"{UNSAFE}")
+
+
+def _tool(name: str) -> str:
+    """util-linux's `prlimit` or `setpriv` (Debian's util-linux is essential: always installed)."""
+    found = shutil.which(name) or (f"/usr/bin/{name}" if os.path.exists(f"/usr/bin/{name}") else None)
+    if found is None:
+        raise InvalidInputError(f"Code execution needs `{name}` (util-linux) to set its limits, and it is not "
+                                f"installed: apt-get install util-linux")
+    return found
 
 
 def _interpreters() -> list[str]:
