@@ -120,6 +120,18 @@ def test_a_memory_bomb_ends_as_memory(isolation):
     assert_hub_healthy(isolation)
 
 
+def test_processes_that_hold_more_memory_together_than_the_limit_are_killed(isolation):
+    program = ("import os, time\nfor _ in range(6):\n    if os.fork() == 0:\n        hoard = b'x' * (200 << 20)\n"
+               "        time.sleep(30)\n        os._exit(0)\ntime.sleep(30)\n")
+    outcome = run(program, isolation, Limits(wall_seconds=10.0, memory_mb=512))
+    if identities.as_root():
+        assert (outcome.status, outcome.detail) == ("memory", "killed: its processes held over 512 MB together")
+        assert outcome.seconds < 5.0
+    else:  # the user's own uid: only each process's address space is bounded
+        assert outcome.status == "timeout"
+    assert eventually(sandbox_tasks) == []
+
+
 def test_memory_that_no_rlimit_counts_is_refused(isolation):
     memfd = run("import os\nos.memfd_create('hoard')\n", isolation)
     assert (memfd.status, memfd.detail) == ("error", "PermissionError: [Errno 1] Operation not permitted")

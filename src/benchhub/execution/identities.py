@@ -29,6 +29,7 @@ FIRST_UID = 0x70000000  # above the ranges systemd and container tools allocate
 SLOTS = 4096
 LOCK_FOLDER = Path("/run/benchhub-sandbox")
 SWEEP_SECONDS = 2.0
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 _claimed: set[int] = set()
 _fds: dict[int, int] = {}  # the lock file descriptor of every claimed uid
@@ -181,6 +182,19 @@ def live_pids(uid: int, *, precise: bool) -> list[int]:
         except (FileNotFoundError, ProcessLookupError, IndexError):
             continue
     return found
+
+
+def resident_mb(uid: int) -> float:
+    """The resident memory of `uid`'s processes together (pages two of them share count twice)."""
+    pages = 0
+    for entry in os.scandir("/proc"):
+        try:
+            if entry.name.isdigit() and entry.stat().st_uid == uid:
+                with open(f"/proc/{entry.name}/statm", "rb") as statm:
+                    pages += int(statm.read().split()[1])
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+    return pages * PAGE_BYTES / (1024 * 1024)
 
 
 def sweep(uid: int, *, precise: bool) -> None:

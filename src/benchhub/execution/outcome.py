@@ -45,6 +45,7 @@ class Finished:
     seconds: float
     timed_out: bool = False
     output_over: bool = False
+    memory_over: bool = False
 
 
 def one_line(text: str) -> str:
@@ -65,6 +66,8 @@ def judge(finished: Finished, limits: Limits, *, signal_offset: int) -> Outcome:
     seconds = round(finished.seconds, 4)
     if finished.output_over:
         return Outcome("output-limit", f"output over the limit of {limits.output_bytes:,} bytes", seconds)
+    if finished.memory_over:
+        return Outcome("memory", f"killed: its processes held over {limits.memory_mb:,} MB together", seconds)
     if finished.timed_out:
         return Outcome("timeout", f"timed out after {limits.wall_seconds:g} s (wall)", seconds)
     verdict = _verdict(finished.verdict)

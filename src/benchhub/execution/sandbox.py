@@ -151,8 +151,12 @@ def _run(setup: _Setup, arguments: list[str], stdin: bytes, limits: Limits, inte
             def command_for(verdict_fd: int) -> list[str]:
                 return [*limit, interpreter, "-I", "-S", *arguments, str(verdict_fd)]
             cwd, env = scratch, {**bubblewrap.ENVIRONMENT, "HOME": scratch, "TMPDIR": scratch}
+        check = None
+        if identity.uid is not None:  # the uid is the run's alone: its processes' memory is the program's
+            def check() -> bool:
+                return identities.resident_mb(identity.uid) > limits.memory_mb  # type: ignore[arg-type]
         return run(command_for, program=stdin, wall_seconds=limits.wall_seconds, output_bytes=limits.output_bytes,
-                   cwd=cwd, env=env, inherit=inherit)
+                   cwd=cwd, env=env, inherit=inherit, check=check)
     finally:
         for fd in inherit:
             os.close(fd)
