@@ -80,6 +80,17 @@ def test_a_failing_assert_is_named_with_its_line(isolation):
     assert (outcome.status, outcome.detail) == ("failed", "AssertionError: line 6: assert candidate(1) == 2")
 
 
+def test_a_traceback_the_program_prints_shows_its_lines(isolation):
+    program = ("import traceback\n\n\ndef f():\n    assert 1 == 2\n\n\ntry:\n    f()\nexcept AssertionError:\n"
+               "    shown = traceback.format_exc()\nassert 'assert 1 == 2' not in shown, 'the line is shown'\n")
+    assert run(program, isolation).detail.endswith(": the line is shown")
+
+
+def test_a_program_that_patches_os_still_gets_its_verdict(isolation):
+    program = "import os\nos.write = os._exit = os.getpid = None\nassert 2 + 2 == 5\n"
+    assert run(program, isolation).detail == "AssertionError: line 3: assert 2 + 2 == 5"
+
+
 def test_a_syntax_error_and_an_exception_are_errors(isolation):
     assert run("def f(:\n    pass\n", isolation).as_dict() | {"seconds": 0} == {
         "status": "error", "detail": "SyntaxError: invalid syntax (line 1)", "seconds": 0}

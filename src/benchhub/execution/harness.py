@@ -56,6 +56,9 @@ def describe(error, lines, filename):
 
 
 def main():
+    # Taken before the program runs, so that a program that patches `os` (a test mocking os.write) cannot
+    # unwittingly break the report.
+    write, exit_now, getpid = os.write, os._exit, os.getpid
     verdict_fd = int(sys.argv[1])
     chunks = []
     while chunk := os.read(0, 1 << 20):
@@ -72,21 +75,21 @@ def main():
             file.write(source)
     except OSError:
         pass  # its tracebacks will show no lines; the verdict does not need the file
-    started_by = os.getpid()
+    started_by = getpid()
     try:
         exec(compile(text, filename, "exec"), {"__builtins__": builtins})
         status, detail = "passed", ""
     except BaseException as error:  # noqa: BLE001 - everything the program raises is its verdict
         status, detail = describe(error, lines, filename)
-    if os.getpid() != started_by:  # a child the program forked came back here: only the first process reports
-        os._exit(1)
+    if getpid() != started_by:  # a child the program forked came back here: only the first process reports
+        exit_now(1)
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:
             stream.flush()
         except BaseException:  # noqa: BLE001 - the program may have closed or replaced its streams
             pass
-    os.write(verdict_fd, f"{status}\t{detail}\n".encode("utf-8", errors="replace"))
-    os._exit(0 if status == "passed" else 1)
+    write(verdict_fd, f"{status}\t{detail}\n".encode("utf-8", errors="replace"))
+    exit_now(0 if status == "passed" else 1)
 
 
 if __name__ == "__main__":
