@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -221,19 +222,36 @@ def test_a_child_that_setsids_away_dies_with_the_sandbox(isolation):
                "import time\ntime.sleep(0.3)\nassert False, 'parent ends'\n")
     outcome = run(program, isolation)
     assert outcome.status == "failed"
-
-    def sleepers() -> list[str]:
-        found = []
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    found.append(pid)
-            except OSError:
-                continue
-        return found
-
-    assert eventually(sleepers) == []
+    assert eventually(lambda: processes_running(marker)) == []
     assert eventually(sandbox_tasks) == []
+
+
+def processes_running(marker: str) -> list[str]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["bubblewrap", "unsafe-no-sandbox"])
+def test_a_program_dies_with_the_hub_that_watches_it(unsafe):
+    marker = f"{time.time_ns() % 10**9}.75"
+    # The hub's own command line holds the marker reversed, so that only the sandbox's sleep matches it.
+    hub = ("from benchhub.execution.sandbox import Limits, execute, find_isolation\n"
+           f"marker = {marker[::-1]!r}[::-1]\n"
+           "execute(f\"import os\\nos.execv('/bin/sleep', ['sleep', '{marker}'])\\n\", "
+           f"limits=Limits(wall_seconds=120.0), isolation=find_isolation(unsafe_no_sandbox={unsafe}))\n")
+    process = subprocess.Popen([sys.executable, "-c", hub], env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        assert eventually(lambda: [] if processes_running(marker) else ["not started"], seconds=20.0) == []
+    finally:
+        process.kill()
+        process.wait()
+    assert eventually(lambda: processes_running(marker)) == []
 
 
 def test_a_ctypes_crash_is_killed(isolation):

@@ -17,6 +17,7 @@ bounds a fork bomb but shares the count with the user's other processes, and not
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import queue
 import signal
@@ -24,6 +25,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 FIRST_UID = 0x70000000  # above the ranges systemd and container tools allocate
 SLOTS = 4096
@@ -108,8 +111,8 @@ def _sweep_forever() -> None:
         identity = _to_sweep.get()
         try:
             _release(identity, precise=False)
-        except RuntimeError:  # an unkillable leftover keeps its uid claimed; the others go on
-            continue
+        except Exception:  # noqa: BLE001 - an unkillable leftover keeps its uid claimed; the sweeper goes on
+            logger.exception("could not sweep sandbox uid %s", identity.uid)
 
 
 def _forget_after_fork() -> None:

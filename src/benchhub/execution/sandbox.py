@@ -132,9 +132,11 @@ def _run(setup: _Setup, arguments: list[str], stdin: bytes, limits: Limits, inte
         allowance = limits.processes + (SANDBOX_PROCESSES if setup.bwrap else 0)
         if identity.uid is None:  # RLIMIT_NPROC counts every task of the user, the user's own processes too
             allowance += identities.tasks_of(os.getuid())
-        limit = [setup.prlimit, *prlimit_arguments(limits, nproc=allowance), "--"]
-        if identity.uid is not None:
-            limit = [setup.setpriv, f"--reuid={identity.uid}", f"--regid={identity.uid}", "--clear-groups", *limit]
+        # setpriv: SIGKILL when this thread's process dies (so a sandbox never outlives the hub that watches its
+        # wall time), and the run's own uid; then prlimit sets the rlimits, and execs bwrap.
+        become = [f"--reuid={identity.uid}", f"--regid={identity.uid}", "--clear-groups"] if identity.uid is not None else []
+        limit = [setup.setpriv, "--pdeathsig", "KILL", *become,
+                 setup.prlimit, *prlimit_arguments(limits, nproc=allowance), "--"]
         if setup.bwrap is not None:
             inherit = (seccomp.memfd(setup.seccomp),) if setup.seccomp is not None else ()
 
