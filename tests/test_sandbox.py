@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -285,6 +286,12 @@ def test_execute_all_runs_in_parallel_and_answers_in_input_order(isolation):
     assert execute_all([], limits=FAST, isolation=isolation) == []
     with pytest.raises(InvalidInputError, match="workers must be a whole number ≥ 1, got 0"):
         execute_all(programs, limits=FAST, isolation=isolation, workers=0)
+
+
+def test_what_crosses_processes_pickles(isolation):
+    # The local pool and Ray tasks send these to other processes.
+    for value in (FAST, isolation, run("assert 0, 'no'", isolation)):
+        assert pickle.loads(pickle.dumps(value)) == value
 
 
 def test_limits_refuse_what_cannot_be_a_limit():

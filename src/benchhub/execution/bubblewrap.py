@@ -26,15 +26,14 @@ def find_bwrap() -> str | None:
     return shutil.which(BWRAP) or (BWRAP_PATH if Path(BWRAP_PATH).exists() else None)
 
 
-def command(bwrap: str, *, interpreter: str, hidden: tuple[str, ...], argv: list[str],
-            seccomp_fd: int | None = None) -> list[str]:
-    """bwrap's arguments to run `interpreter argv...` in a fresh sandbox; `hidden` folders (site-packages) are
-    covered with empty tmpfs; bwrap reads the seccomp filter (`seccomp.py`) from `seccomp_fd`."""
+def command(bwrap: str, *, python: list[str], hidden: tuple[str, ...], seccomp_fd: int | None = None) -> list[str]:
+    """bwrap's arguments to run `python` (the interpreter and its arguments) in a fresh sandbox; `hidden` folders
+    (site-packages) are covered with empty tmpfs; bwrap reads the seccomp filter (`seccomp.py`) from `seccomp_fd`."""
     line = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
             "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev",
             "--size", str(FILE_MB * 1024 * 1024), "--tmpfs", "/tmp"]
-    prefix = _prefix(interpreter)
+    prefix = _prefix(python[0])
     if prefix is not None and not _under(prefix, "/usr"):
         line += ["--ro-bind", prefix, prefix]
     for folder in hidden:
@@ -44,7 +43,7 @@ def command(bwrap: str, *, interpreter: str, hidden: tuple[str, ...], argv: list
     line += ["--chdir", "/tmp", "--clearenv"]
     for name, value in ENVIRONMENT.items():
         line += ["--setenv", name, value]
-    return [*line, "--", interpreter, *argv]
+    return [*line, "--", *python]
 
 
 def _prefix(interpreter: str) -> str | None:

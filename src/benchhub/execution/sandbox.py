@@ -122,49 +122,54 @@ def execute_all(programs: Sequence[str], *, limits: Limits, isolation: Isolation
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _run(setup: _Setup, arguments: list[str], stdin: bytes, limits: Limits, interpreter: str | None = None) -> Finished:
-    """Runs `interpreter -I -S arguments... VERDICT_FD` with `stdin`, sandboxed as `setup` says, under `limits`."""
-    interpreter = interpreter or setup.interpreter
+def _run(setup: _Setup, arguments: list[str], stdin: bytes, limits: Limits) -> Finished:
+    """Runs `python -I -S arguments... VERDICT_FD` with `stdin`, sandboxed as `setup` says, under `limits`."""
     identity = identities.claim()
-    scratch = None
-    inherit: tuple[int, ...] = ()
+    scratch = tempfile.mkdtemp(prefix="benchhub-unsafe-") if setup.bwrap is None else None
+    inherit = (seccomp.memfd(setup.seccomp),) if setup.bwrap is not None and setup.seccomp is not None else ()
     try:
-        allowance = limits.processes + (SANDBOX_PROCESSES if setup.bwrap else 0)
-        if identity.uid is None:  # RLIMIT_NPROC counts every task of the user, the user's own processes too
-            allowance += identities.tasks_of(os.getuid())
-        # setpriv: SIGKILL when this thread's process dies (so a sandbox never outlives the hub that watches its
-        # wall time), and the run's own uid; then prlimit sets the rlimits, and execs bwrap.
-        become = [f"--reuid={identity.uid}", f"--regid={identity.uid}", "--clear-groups"] if identity.uid is not None else []
-        limit = [setup.setpriv, "--pdeathsig", "KILL", *become,
-                 setup.prlimit, *prlimit_arguments(limits, nproc=allowance), "--"]
-        if setup.bwrap is not None:
-            inherit = (seccomp.memfd(setup.seccomp),) if setup.seccomp is not None else ()
+        launcher = _launcher(setup, identity, limits)
 
-            def command_for(verdict_fd: int) -> list[str]:
-                return [*limit, *bubblewrap.command(setup.bwrap, interpreter=interpreter, hidden=setup.hidden,
-                                                    argv=["-I", "-S", *arguments, str(verdict_fd)],
-                                                    seccomp_fd=inherit[0] if inherit else None)]
+        def command_for(verdict_fd: int) -> list[str]:
+            python = [setup.interpreter, "-I", "-S", *arguments, str(verdict_fd)]
+            if setup.bwrap is None:
+                return [*launcher, *python]
+            return [*launcher, *bubblewrap.command(setup.bwrap, python=python, hidden=setup.hidden,
+                                                   seccomp_fd=inherit[0] if inherit else None)]
+
+        if scratch is None:
             cwd, env = "/", bubblewrap.ENVIRONMENT
         else:
-            scratch = tempfile.mkdtemp(prefix="benchhub-unsafe-")
             if identity.uid is not None:
                 os.chown(scratch, identity.uid, identity.uid)
-
-            def command_for(verdict_fd: int) -> list[str]:
-                return [*limit, interpreter, "-I", "-S", *arguments, str(verdict_fd)]
             cwd, env = scratch, {**bubblewrap.ENVIRONMENT, "HOME": scratch, "TMPDIR": scratch}
-        check = None
-        if identity.uid is not None:  # the uid is the run's alone: its processes' memory is the program's
-            def check() -> bool:
-                return identities.resident_mb(identity.uid) > limits.memory_mb  # type: ignore[arg-type]
         return run(command_for, program=stdin, wall_seconds=limits.wall_seconds, output_bytes=limits.output_bytes,
-                   cwd=cwd, env=env, inherit=inherit, check=check)
+                   cwd=cwd, env=env, inherit=inherit, check=_memory_check(identity, limits))
     finally:
         for fd in inherit:
             os.close(fd)
         identities.release(identity, precise=setup.bwrap is None)
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _launcher(setup: _Setup, identity: identities.Identity, limits: Limits) -> list[str]:
+    """setpriv (SIGKILL when this thread's process dies, so that nothing outlives the hub that watches its wall
+    time; the run's own uid), then prlimit (the rlimits), which execs what follows."""
+    allowance = limits.processes + (SANDBOX_PROCESSES if setup.bwrap else 0)
+    if identity.uid is None:  # RLIMIT_NPROC counts every task of the user, the user's own processes too
+        allowance += identities.tasks_of(os.getuid())
+    become = [] if identity.uid is None else [f"--reuid={identity.uid}", f"--regid={identity.uid}", "--clear-groups"]
+    return [setup.setpriv, "--pdeathsig", "KILL", *become, setup.prlimit,
+            *prlimit_arguments(limits, nproc=allowance), "--"]
+
+
+def _memory_check(identity: identities.Identity, limits: Limits) -> Callable[[], bool] | None:
+    """Whether the run's processes hold more than its memory together; only a uid of the run's own tells that."""
+    uid = identity.uid
+    if uid is None:
+        return None
+    return lambda: identities.resident_mb(uid) > limits.memory_mb
 
 
 def _setup(*, unsafe: bool) -> _Setup:
