@@ -5,6 +5,7 @@
     outcome.py     Outcome, and the verdict read from how a run ended
     harness.py     the runner inside the sandbox (stdlib only): exec()s the program, reports on a pipe
     bubblewrap.py  the bwrap command line: read-only system, private /tmp, no network, own PID namespace
+    seccomp.py     the system calls the sandbox refuses (memory no rlimit counts, rarely needed kernel surface)
     identities.py  one dedicated uid per concurrent run (when root), and the sweep of its processes
     process.py     one run: spawn, read output within its bounds, kill the whole sandbox at a limit
 """
