@@ -28,9 +28,9 @@ VERDICT_BYTES = 4096
 def run(command_for: Callable[[int], list[str]], *, program: bytes, wall_seconds: float, output_bytes: int, cwd: str,
         env: Mapping[str, str], inherit: tuple[int, ...] = (), check: Callable[[], bool] | None = None) -> Finished:
     """Runs `command_for(verdict_fd)` with `program` on stdin (and the descriptors `inherit`) and reports what it saw;
-    `check()`, asked every WATCH_SECONDS, True stops it for memory. The command changes its own
-    uid (setpriv) where it needs to, so that `subprocess` may vfork: forking a hub that holds a model would copy
-    its page tables for every program."""
+    `check()`, asked every WATCH_SECONDS, True stops it for memory. The command changes its own uid (setpriv) where
+    it needs to, so that `subprocess` may vfork: forking a hub that holds a model would copy its page tables for
+    every program."""
     stdin = os.memfd_create("program", os.MFD_CLOEXEC)
     verdict_read, verdict_write = os.pipe()
     try:
@@ -40,6 +40,9 @@ def run(command_for: Callable[[int], list[str]], *, program: bytes, wall_seconds
         process = subprocess.Popen(
             command_for(verdict_write), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             pass_fds=(verdict_write, *inherit), start_new_session=True, cwd=cwd, env=dict(env))
+    except BaseException:
+        os.close(verdict_read)
+        raise
     finally:
         os.close(stdin)
         os.close(verdict_write)
@@ -60,18 +63,30 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
+class _Seen:
+    """What the parent has read: how much output, its tail, and the verdict's first bytes."""
+
+    def __init__(self, output: int) -> None:
+        self.output, self.bytes, self.tail, self.verdict = output, 0, b"", b""
+
+    def take(self, fd: int, chunk: bytes) -> None:
+        if fd == self.output:
+            self.bytes += len(chunk)
+            self.tail = (self.tail + chunk)[-TAIL_BYTES:]
+        elif len(self.verdict) < VERDICT_BYTES:
+            self.verdict += chunk
+
+
 def _watch(process: subprocess.Popen, verdict_read: int, *, started: float, wall_seconds: float,
            output_bytes: int, check: Callable[[], bool] | None) -> Finished:
     output = process.stdout.fileno()  # type: ignore[union-attr]
+    seen = _Seen(output)
     pidfd = os.pidfd_open(process.pid)
-    deadline = started + wall_seconds
-    seen, tail, verdict = 0, b"", b""
+    deadline, next_check = started + wall_seconds, started + WATCH_SECONDS
     timed_out = output_over = memory_over = exited = False
-    next_check = started + WATCH_SECONDS
     with selectors.DefaultSelector() as selector:
-        selector.register(output, selectors.EVENT_READ)
-        selector.register(verdict_read, selectors.EVENT_READ)
-        selector.register(pidfd, selectors.EVENT_READ)
+        for fd in (output, verdict_read, pidfd):
+            selector.register(fd, selectors.EVENT_READ)
         try:
             while not exited:
                 now = time.monotonic()
@@ -83,45 +98,40 @@ def _watch(process: subprocess.Popen, verdict_read: int, *, started: float, wall
                         memory_over = True
                         break
                     next_check = now + WATCH_SECONDS
-                wait = min(deadline, next_check) - now if check is not None else deadline - now
+                wait = (min(deadline, next_check) if check is not None else deadline) - now
                 for key, _ in selector.select(max(wait, 0)):
                     if key.fd == pidfd:
                         exited = True
-                        continue
-                    chunk = os.read(key.fd, READ_BYTES)
-                    if not chunk:
+                    elif chunk := os.read(key.fd, READ_BYTES):
+                        seen.take(key.fd, chunk)
+                    else:
                         selector.unregister(key.fd)
-                    elif key.fd == output:
-                        seen += len(chunk)
-                        tail = (tail + chunk)[-TAIL_BYTES:]
-                    elif len(verdict) < VERDICT_BYTES:
-                        verdict += chunk
-                if seen > output_bytes:
+                if seen.bytes > output_bytes:
                     output_over = True
                     break
             if exited:  # what it wrote before it ended is in the pipes' buffers
                 for fd in (output, verdict_read):
-                    os.set_blocking(fd, False)
-                    for _ in range(64):
-                        try:
-                            chunk = os.read(fd, READ_BYTES)
-                        except BlockingIOError:
-                            break
-                        if not chunk:
-                            break
-                        if fd == output:
-                            seen += len(chunk)
-                            tail = (tail + chunk)[-TAIL_BYTES:]
-                        elif len(verdict) < VERDICT_BYTES:
-                            verdict += chunk
-                output_over = seen > output_bytes
+                    _drain(fd, seen)
+                output_over = seen.bytes > output_bytes
         finally:
             os.close(pidfd)
     _kill(process)  # the whole group; not yet reaped, so its id cannot have been reused
-    returncode = process.returncode
-    return Finished(returncode=returncode, verdict=verdict, last_output=_last_line(tail),
+    return Finished(returncode=process.returncode, verdict=seen.verdict, last_output=_last_line(seen.tail),
                     seconds=time.monotonic() - started, timed_out=timed_out, output_over=output_over,
                     memory_over=memory_over)
+
+
+def _drain(fd: int, seen: _Seen) -> None:
+    """Reads what `fd` holds now, without waiting (a descendant may hold it open), up to 64 reads."""
+    os.set_blocking(fd, False)
+    for _ in range(64):
+        try:
+            chunk = os.read(fd, READ_BYTES)
+        except BlockingIOError:
+            return
+        if not chunk:
+            return
+        seen.take(fd, chunk)
 
 
 def _kill(process: subprocess.Popen) -> None:
