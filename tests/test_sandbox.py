@@ -158,6 +158,9 @@ def test_an_infinite_loop_ends_at_the_cpu_limit_and_a_sleep_at_the_wall_limit(is
     spin = run("while True:\n    pass\n", isolation, Limits(wall_seconds=10.0, cpu_seconds=1.0))
     assert (spin.status, spin.detail) == ("timeout", "over the CPU time limit of 1 s")
     assert 1.0 <= spin.seconds < 5.0
+    stubborn = run("import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass\n", isolation,
+                   Limits(wall_seconds=10.0, cpu_seconds=1.0))
+    assert (stubborn.status, stubborn.detail) == ("timeout", "over the CPU time limit of 1 s (SIGKILL at the hard limit)")
     sleep = run("import time\ntime.sleep(60)\n", isolation, Limits(wall_seconds=1.0, cpu_seconds=10.0))
     assert (sleep.status, sleep.detail) == ("timeout", "timed out after 1 s (wall)")
     assert 1.0 <= sleep.seconds < 3.0

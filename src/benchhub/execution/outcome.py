@@ -80,6 +80,11 @@ def judge(finished: Finished, limits: Limits, *, signal_offset: int) -> Outcome:
     killed_by = -code if code < 0 else code - 128 if signal_offset and 128 < code < 128 + 65 else None
     if killed_by == signal.SIGXCPU:
         return Outcome("timeout", f"over the CPU time limit of {limits.cpu_seconds:g} s", seconds)
+    if killed_by == signal.SIGKILL and finished.seconds >= limits.cpu_seconds:
+        # The hard CPU limit, a second past the soft one, for a program that ignored SIGXCPU (nothing else of
+        # ours sends SIGKILL without saying so; a program that SIGKILLs itself that late is read the same).
+        return Outcome("timeout", f"over the CPU time limit of {limits.cpu_seconds:g} s (SIGKILL at the hard limit)",
+                       seconds)
     if killed_by == signal.SIGXFSZ:
         return Outcome("killed", f"killed by SIGXFSZ: a file over the limit of {FILE_MB} MB", seconds)
     if killed_by is not None:
