@@ -230,27 +230,31 @@ class Hub:
             return accounts_service.revoke_token(session, prefix)
 
     def evaluate(self, *, model: str, dataset: str, split: str = "test", batch_size: int = 32, max_length: int | None = None,
-                 use_cache: bool = True, progress: bool = True, **settings: Any) -> Evaluation:
+                 use_cache: bool = True, progress: bool = True, unsafe_no_sandbox: bool = False,
+                 **settings: Any) -> Evaluation:
         """Evaluates `model` on a split; an identical earlier evaluation is returned from the cache.
 
         Transformers settings default per task: `max_length` (512 for classification, 384 for QA) and,
         for question answering, `doc_stride=128`, `n_best=20`, `max_answer_length=30`, `null_threshold=0.0`.
+        `unsafe_no_sandbox` runs a code-running family's programs without isolation (logged, in the task config).
         """
         with self._sessions() as session:
             return evaluation_service.run_evaluation(
                 session, self.artifacts, model=model, dataset=dataset, split=split, batch_size=batch_size,
                 settings={"max_length": max_length, **settings}, use_cache=use_cache, show_progress=progress,
+                unsafe_no_sandbox=unsafe_no_sandbox,
             )
 
     def score(self, *, dataset: str, predictions: str | Path, split: str = "test",
-              na_probs: str | Path | None = None) -> dict[str, Any]:
-        """Scores a predictions file (and, for QA, optional no-answer probabilities) without storing anything."""
+              na_probs: str | Path | None = None, unsafe_no_sandbox: bool = False, **settings: Any) -> dict[str, Any]:
+        """Scores a predictions file (and, for QA, optional no-answer probabilities) without storing anything;
+        `settings` are the family's scoring settings (code generation's `wall_seconds`, `memory_mb`)."""
         from benchhub.evaluation.predictions_files import score_predictions_file
 
         with self._sessions() as session:
             return score_predictions_file(
                 session, self.artifacts, dataset=dataset, predictions=Path(predictions), split=split,
-                na_probs=Path(na_probs) if na_probs else None,
+                na_probs=Path(na_probs) if na_probs else None, settings=settings, unsafe_no_sandbox=unsafe_no_sandbox,
             )
 
     def leaderboard(self, *, dataset: str, split: str = "test", metric: str | None = None, top: int | None = None,

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from benchhub.cli.family_options import family_options, split_columns
-from benchhub.cli.shell import JsonOption, QuietOption, SplitOption
+from benchhub.cli.shell import JsonOption, QuietOption, SplitOption, UnsafeOption
 from benchhub.cli.shell import console as _console
 from benchhub.cli.shell import open_hub as _hub
 from benchhub.cli.shell import print_json as _print_json
@@ -292,6 +292,7 @@ def eval_command(
     ray_address: Annotated[Optional[str], typer.Option("--ray-address", help="--executor ray: 'auto' (the cluster `ray start` began on this machine) or HOST:PORT; default: RAY_ADDRESS if set, else a local Ray instance for this run.")] = None,
     cpus_per_job: Annotated[float, typer.Option("--cpus-per-job", help="--executor ray: CPUs each job asks for (also its thread count).")] = 1.0,
     gpus_per_job: Annotated[float, typer.Option("--gpus-per-job", help="--executor ray: GPUs each job asks for (fractions share one).")] = 0.0,
+    unsafe_no_sandbox: UnsafeOption = False,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
     family: Optional[dict[str, Any]] = None,
@@ -309,7 +310,13 @@ def eval_command(
         raise InvalidInputError(f"--batch-size must be an int in the range [1, inf). Got {batch_size} instead.")
     settings = dict(family or {})
     ray = RayOptions(ray_address, cpus_per_job, gpus_per_job)
-    if len(dataset) > 1 or executor is not None or max_parallel is not None or max_retries is not None or ray != RayOptions():
+    matrix = len(dataset) > 1 or executor is not None or max_parallel is not None or max_retries is not None or ray != RayOptions()
+    if unsafe_no_sandbox:
+        if matrix:
+            raise InvalidInputError("--unsafe-no-sandbox applies to one evaluation run here, not to a matrix; give one "
+                                    "--dataset and no --executor.")
+        _warn_unsandboxed()
+    if matrix:
         _run_matrix(model, dataset, split=split, batch_size=batch_size,
                     settings={"max_length": max_length, **settings}, executor=executor or "local",
                     max_parallel=max_parallel, max_retries=DEFAULT_RETRIES if max_retries is None else max_retries, ray=ray, use_cache=not no_cache, quiet=quiet,
@@ -320,7 +327,7 @@ def eval_command(
         for name in model:
             results.append(hub.evaluate(
                 model=name, dataset=dataset[0], split=split, batch_size=batch_size, max_length=max_length,
-                use_cache=not no_cache, progress=not quiet, **settings,
+                use_cache=not no_cache, progress=not quiet, unsafe_no_sandbox=unsafe_no_sandbox, **settings,
             ))
     for result in results:
         for note in result.provenance.get("model", {}).get("notes", []):
@@ -398,6 +405,42 @@ def score_command(
     percent = get_task(result["task"]).metric_scale > 1
     for name, metric in result["metrics"].items():
         typer.echo(f"  {name:<18} {metric_text(metric, scaled=percent)}")
+
+
+@app.command("execute")
+def execute_command(
+    generations: Annotated[Path, typer.Argument(metavar="GENERATIONS", help='A generations file, JSONL {"task_id", "completions": [...]} (what `predict` writes for a code-generation dataset).', show_default=False)],
+    dataset: Annotated[str, typer.Option("--dataset", help="The code-generation dataset whose hidden tests the completions run against.")],
+    split: SplitOption = "test",
+    wall_seconds: Annotated[Optional[float], typer.Option("--wall-seconds", help="Wall-clock (and CPU) limit of each program in seconds (default 10).")] = None,
+    memory_mb: Annotated[Optional[int], typer.Option("--memory-mb", help="Address-space limit of each program in MB (default 512).")] = None,
+    unsafe_no_sandbox: UnsafeOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a generations file's completions against a split's tests (in the sandbox) and print pass@k, as `eval` of
+    that file registered as a predictions model does; nothing is registered or stored."""
+    if unsafe_no_sandbox:
+        _warn_unsandboxed()
+    limits = {name: value for name, value in (("wall_seconds", wall_seconds), ("memory_mb", memory_mb)) if value is not None}
+    with _hub() as hub:
+        result = hub.score(dataset=dataset, predictions=generations, split=split, unsafe_no_sandbox=unsafe_no_sandbox,
+                           **limits)
+    if as_json:
+        _print_json(result)
+        return
+    from benchhub.cli.render import metric_text, rich_table
+    from benchhub.tasks.registry import get_task
+
+    typer.echo(f"{generations} on {dataset}/{split}:")
+    for name, metric in result["metrics"].items():
+        typer.echo(f"  {name:<18} {metric_text(metric, scaled=False)}")
+    for table in get_task(result["task"]).detail_tables(result["details"]):
+        _console().print(rich_table(table.title, table.header, table.rows))
+
+
+def _warn_unsandboxed() -> None:
+    typer.echo("warning: --unsafe-no-sandbox: model-written code runs WITHOUT isolation, with your user's access to "
+               "this machine; the evaluation records it.", err=True)
 
 
 @app.command("leaderboard")
