@@ -409,8 +409,8 @@ def score_command(
 
 @app.command("execute")
 def execute_command(
-    generations: Annotated[Path, typer.Argument(metavar="GENERATIONS", help='A generations file, JSONL {"task_id", "completions": [...]} (what `predict` writes for a code-generation dataset).', show_default=False)],
-    dataset: Annotated[str, typer.Option("--dataset", help="The code-generation dataset whose hidden tests the completions run against.")],
+    generations: Annotated[Path, typer.Argument(metavar="GENERATIONS", help='A generations file, JSONL {"task_id", "completions": [...]} (what `predict` writes for a code generation dataset).', show_default=False)],
+    dataset: Annotated[str, typer.Option("--dataset", help="The code generation dataset whose hidden tests the completions run against.")],
     split: SplitOption = "test",
     wall_seconds: Annotated[Optional[float], typer.Option("--wall-seconds", help="Wall-clock (and CPU) limit of each program in seconds (default 10).")] = None,
     memory_mb: Annotated[Optional[int], typer.Option("--memory-mb", help="Address-space limit of each program in MB (default 512).")] = None,
