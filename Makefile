@@ -15,9 +15,9 @@ PEER_VENV ?= benchmarks/.peer-venv
 PEER_SPEC ?= torch==2.13.0 transformers==4.57.6
 PEER_STAMP := $(PEER_VENV)/.peer-installed
 
-.PHONY: install demo test chromium bench peer-venv bench-qa clean
+.PHONY: install demo test chromium bubblewrap bench peer-venv bench-qa clean
 
-install: $(STAMP)
+install: $(STAMP) bubblewrap
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "The browser tests need chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+# Code execution (benchhub.execution) runs every program in a bubblewrap sandbox and refuses without one.
+bubblewrap:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; \
+	  else echo "Code execution needs bubblewrap, which is not installed: sudo apt-get install bubblewrap (until then benchhub refuses to execute programs)" >&2; fi; }
 
 bench: $(STAMP)
 	$(PY) benchmarks/eval_throughput.py

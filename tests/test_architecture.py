@@ -78,7 +78,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("use cases", frozenset({"hub", "demo", "catalog", "evaluation", "ranking", "inspection", "competitions", "accounts"})),
     ("engine", frozenset({"engine", "optimize", "report", "executors"})),
     ("task families", frozenset({"tasks"})),
-    ("foundations", frozenset({"models", "data", "metrics", "probes", "results", "units", "naming", "progress"})),
+    ("foundations", frozenset({"models", "data", "metrics", "probes", "execution", "results", "units", "naming", "progress"})),
     ("store", frozenset({"store"})),
     ("base", frozenset({"errors", "config", "_version"})),
 )

@@ -1,0 +1,60 @@
+"""The bwrap command line for one sandbox.
+
+Inside: /usr read-only (with the /bin, /lib, /lib64 links), the interpreter's prefix read-only at its own path
+when it lives outside /usr, its site-packages hidden under empty tmpfs, a fresh /proc of its own PID namespace,
+a minimal /dev, a private /tmp of FILE_MB, and nothing else of the host: no /etc, no /home, /root or /work, no
+hub folder or database. Every namespace is new (user, PID, network with only a loopback nobody else
+listens on, IPC, UTS, cgroup), user namespaces cannot be nested, the environment is cleared, and the program
+runs in a new session; with --die-with-parent the sandbox's init dies with bwrap, and the PID namespace, with
+every process in it, dies with its init.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from benchhub.execution.limits import FILE_MB
+
+BWRAP = "bwrap"
+BWRAP_PATH = "/usr/bin/bwrap"  # where Debian's bubblewrap puts it, for a PATH without /usr/bin
+ENVIRONMENT = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
+
+
+def find_bwrap() -> str | None:
+    return shutil.which(BWRAP) or (BWRAP_PATH if Path(BWRAP_PATH).exists() else None)
+
+
+def command(bwrap: str, *, interpreter: str, hidden: tuple[str, ...], argv: list[str]) -> list[str]:
+    """bwrap's arguments to run `interpreter argv...` in a fresh sandbox; `hidden` folders (site-packages) are
+    covered with empty tmpfs."""
+    line = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+            "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
+            "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev",
+            "--size", str(FILE_MB * 1024 * 1024), "--tmpfs", "/tmp"]
+    prefix = _prefix(interpreter)
+    if prefix is not None and not _under(prefix, "/usr"):
+        line += ["--ro-bind", prefix, prefix]
+    for folder in hidden:
+        line += ["--tmpfs", folder]
+    line += ["--chdir", "/tmp", "--clearenv"]
+    for name, value in ENVIRONMENT.items():
+        line += ["--setenv", name, value]
+    return [*line, "--", interpreter, *argv]
+
+
+def _prefix(interpreter: str) -> str | None:
+    """The folder an interpreter at PREFIX/bin/pythonX.Y lives in (its standard library is under PREFIX/lib)."""
+    path = Path(interpreter)
+    return str(path.parent.parent) if path.parent.name == "bin" else None
+
+
+def _under(path: str, folder: str) -> bool:
+    return Path(path) == Path(folder) or Path(folder) in Path(path).parents
+
+
+def version(bwrap: str) -> str:
+    """"bubblewrap 0.8.0", as `bwrap --version` prints it."""
+    result = subprocess.run([bwrap, "--version"], capture_output=True, text=True, timeout=10, check=False)
+    return result.stdout.strip() or f"bubblewrap (unknown version, {bwrap})"

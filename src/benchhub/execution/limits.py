@@ -1,0 +1,47 @@
+"""What one program may use, and the resource limits (`prlimit`) that enforce it.
+
+Time on the wall clock and the size of the output are watched by the parent (`process.py`); the rest are
+rlimits set on the process that becomes bwrap, which everything in the sandbox inherits: CPU seconds and
+address space per process, processes (and threads) per uid, file size, open files, no core dumps.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+from benchhub.errors import InvalidInputError
+
+FILE_MB = 64  # the largest file a program may write, and the size of its private /tmp
+OPEN_FILES = 256
+# bwrap runs as two processes (the monitor and the PID namespace's init) under the program's uid.
+SANDBOX_PROCESSES = 2
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per program: wall and CPU seconds, address space per process, processes, and stdout+stderr bytes kept (more
+    kills the program, "output-limit")."""
+
+    wall_seconds: float = 10.0
+    cpu_seconds: float = 10.0
+    memory_mb: int = 512
+    processes: int = 16
+    output_bytes: int = 1_000_000
+
+    def __post_init__(self) -> None:
+        for name, value in self.as_dict().items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+                raise InvalidInputError(f"Limits.{name} must be a positive number, got {value!r}; "
+                                        f"the default is {getattr(Limits, name)!r}")
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def prlimit_arguments(limits: Limits, *, nproc: int) -> list[str]:
+    """`prlimit` options for `limits`, `nproc` being the processes the uid may hold in all. CPU time ends with
+    SIGXCPU at the limit and SIGKILL a second later (for a program that ignores SIGXCPU)."""
+    cpu = max(1, math.ceil(limits.cpu_seconds))
+    return [f"--cpu={cpu}:{cpu + 1}", f"--as={limits.memory_mb * 1024 * 1024}", f"--nproc={nproc}",
+            f"--fsize={FILE_MB * 1024 * 1024}", f"--nofile={OPEN_FILES}", "--core=0"]

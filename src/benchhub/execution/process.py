@@ -1,0 +1,127 @@
+"""One run of a command that executes one program: spawned, read within its bounds, killed whole at a limit.
+
+The program goes in on stdin (a memfd, never a file in a shared folder); stdout and stderr share one pipe, of
+which the parent reads at most the output limit and keeps the last line; the verdict comes on a second pipe,
+whose descriptor number the command line names. The command runs in a session and process group of its own;
+at the wall-time or output limit the group is killed with SIGKILL (under bwrap that is bwrap itself, whose
+sandbox init dies with it, and with the init its PID namespace). The run ends when the command's process exits
+(a pidfd says when), not when the pipes close, so a descendant that keeps them open cannot hold the parent.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+
+from benchhub.execution.identities import Identity
+from benchhub.execution.outcome import Finished
+
+READ_BYTES = 1 << 16
+TAIL_BYTES = 4096
+VERDICT_BYTES = 4096
+
+
+def run(command_for: Callable[[int], list[str]], *, program: bytes, identity: Identity, wall_seconds: float,
+        output_bytes: int, cwd: str, env: Mapping[str, str]) -> Finished:
+    """Runs `command_for(verdict_fd)` with `program` on stdin, as `identity`, and reports what it saw."""
+    stdin = os.memfd_create("program", os.MFD_CLOEXEC)
+    verdict_read, verdict_write = os.pipe()
+    try:
+        _write_all(stdin, program)
+        os.lseek(stdin, 0, os.SEEK_SET)
+        started = time.monotonic()
+        process = subprocess.Popen(
+            command_for(verdict_write), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            pass_fds=(verdict_write,), start_new_session=True, cwd=cwd, env=dict(env),
+            user=identity.uid, group=identity.uid, extra_groups=[] if identity.uid is not None else None)
+    finally:
+        os.close(stdin)
+        os.close(verdict_write)
+    try:
+        return _watch(process, verdict_read, started=started, wall_seconds=wall_seconds, output_bytes=output_bytes)
+    finally:
+        os.close(verdict_read)
+        if process.stdout is not None:
+            process.stdout.close()
+        if process.returncode is None:
+            _kill(process)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _watch(process: subprocess.Popen, verdict_read: int, *, started: float, wall_seconds: float,
+           output_bytes: int) -> Finished:
+    output = process.stdout.fileno()  # type: ignore[union-attr]
+    pidfd = os.pidfd_open(process.pid)
+    deadline = started + wall_seconds
+    seen, tail, verdict = 0, b"", b""
+    timed_out = output_over = exited = False
+    with selectors.DefaultSelector() as selector:
+        selector.register(output, selectors.EVENT_READ)
+        selector.register(verdict_read, selectors.EVENT_READ)
+        selector.register(pidfd, selectors.EVENT_READ)
+        try:
+            while not exited:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    timed_out = True
+                    break
+                for key, _ in selector.select(remaining):
+                    if key.fd == pidfd:
+                        exited = True
+                        continue
+                    chunk = os.read(key.fd, READ_BYTES)
+                    if not chunk:
+                        selector.unregister(key.fd)
+                    elif key.fd == output:
+                        seen += len(chunk)
+                        tail = (tail + chunk)[-TAIL_BYTES:]
+                    elif len(verdict) < VERDICT_BYTES:
+                        verdict += chunk
+                if seen > output_bytes:
+                    output_over = True
+                    break
+            if exited:  # what it wrote before it ended is in the pipes' buffers
+                for fd in (output, verdict_read):
+                    os.set_blocking(fd, False)
+                    for _ in range(64):
+                        try:
+                            chunk = os.read(fd, READ_BYTES)
+                        except BlockingIOError:
+                            break
+                        if not chunk:
+                            break
+                        if fd == output:
+                            seen += len(chunk)
+                            tail = (tail + chunk)[-TAIL_BYTES:]
+                        elif len(verdict) < VERDICT_BYTES:
+                            verdict += chunk
+                output_over = seen > output_bytes
+        finally:
+            os.close(pidfd)
+    _kill(process)  # the whole group; not yet reaped, so its id cannot have been reused
+    returncode = process.returncode
+    return Finished(returncode=returncode, verdict=verdict, last_output=_last_line(tail),
+                    seconds=time.monotonic() - started, timed_out=timed_out, output_over=output_over)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    """Kills the process's group and reaps the process."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+def _last_line(tail: bytes) -> str:
+    lines = [line for line in tail.decode("utf-8", errors="replace").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""

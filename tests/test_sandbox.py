@@ -1,0 +1,271 @@
+"""The sandbox that runs code models' programs: real bubblewrap, real hostile programs, a hub that stays healthy.
+
+Each hostile program must end as a failed Outcome with the status its attack earns, leave nothing running, and
+leave this process (the hub) able to run the next program.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from benchhub.errors import InvalidInputError
+from benchhub.execution import bubblewrap, identities, sandbox
+from benchhub.execution.limits import SANDBOX_PROCESSES
+from benchhub.execution.sandbox import (
+    Isolation,
+    Limits,
+    Outcome,
+    execute,
+    execute_all,
+    find_isolation,
+)
+
+FAST = Limits(wall_seconds=5.0, cpu_seconds=2.0, memory_mb=256, processes=8, output_bytes=100_000)
+
+
+@pytest.fixture(scope="module")
+def isolation() -> Isolation:
+    return find_isolation()
+
+
+def run(program: str, isolation: Isolation, limits: Limits = FAST) -> Outcome:
+    return execute(program, limits=limits, isolation=isolation)
+
+
+def assert_hub_healthy(isolation: Isolation) -> None:
+    """This process still forks, and the next program runs and passes."""
+    assert subprocess.run(["true"], check=False).returncode == 0
+    assert run("assert sum(range(4)) == 6", isolation).status == "passed"
+
+
+def sandbox_tasks() -> list[identities.Task]:
+    """Live processes under the sandbox's uids (as root), or none."""
+    return [task for task in identities.tasks() if task.real_uid >= identities.FIRST_UID and not task.zombie]
+
+
+def test_find_isolation_names_bubblewrap_and_the_python_inside(isolation):
+    assert isolation.kind == "bubblewrap"
+    assert isolation.version.startswith("bubblewrap ")
+    assert isolation.python.startswith("CPython 3.")
+    assert isolation.as_dict() == {"kind": "bubblewrap", "version": isolation.version, "python": isolation.python}
+
+
+def test_a_passing_program_passes(isolation):
+    outcome = run("def add(a, b):\n    return a + b\n\n\nassert add(2, 3) == 5\nprint('fine')\n", isolation)
+    assert (outcome.status, outcome.detail, outcome.passed) == ("passed", "", True)
+    assert 0 < outcome.seconds < FAST.wall_seconds
+    assert outcome.as_dict() == {"status": "passed", "detail": "", "seconds": outcome.seconds}
+
+
+def test_a_failing_assert_is_named_with_its_line(isolation):
+    program = ('def inc(x):\n    return x + 2\n\n\ndef check(candidate):\n    assert candidate(1) == 2\n'
+               '    assert candidate(3) == 4\n\n\ncheck(inc)\n')
+    outcome = run(program, isolation)
+    assert (outcome.status, outcome.detail) == ("failed", "AssertionError: line 6: assert candidate(1) == 2")
+
+
+def test_a_syntax_error_and_an_exception_are_errors(isolation):
+    assert run("def f(:\n    pass\n", isolation).as_dict() | {"seconds": 0} == {
+        "status": "error", "detail": "SyntaxError: invalid syntax (line 1)", "seconds": 0}
+    assert run("x = 1 / 0\n", isolation).detail == "ZeroDivisionError: division by zero"
+    assert run("import sys\nsys.exit(0)\n", isolation).as_dict()["detail"] == "SystemExit: 0"
+    assert run("import os\nos._exit(0)\n", isolation).status == "error"  # exit code 0 without the harness's verdict
+
+
+def test_a_fork_bomb_is_bounded_by_the_process_limit_and_the_hub_stays_healthy(isolation):
+    bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    limits = Limits(wall_seconds=2.0, cpu_seconds=2.0, memory_mb=256, processes=8)
+    peak, done = [0], threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], sum(task.threads for task in sandbox_tasks()))
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        outcome = run(bomb, isolation, limits)
+    finally:
+        done.set()
+        watcher.join()
+    assert outcome.status == "timeout" and outcome.detail == "timed out after 2 s (wall)"
+    if identities.as_root():  # the bomb ran under a uid of its own, bounded: bwrap's two processes plus 8
+        assert 2 < peak[0] <= limits.processes + SANDBOX_PROCESSES
+    assert sandbox_tasks() == []
+    assert_hub_healthy(isolation)
+
+
+def test_a_memory_bomb_ends_as_memory(isolation):
+    assert run("x = bytearray(4 * 1024 ** 3)\n", isolation).status == "memory"
+    grow = "chunks = []\nwhile True:\n    chunks.append(bytearray(10 ** 7))\n"
+    outcome = run(grow, isolation)
+    assert (outcome.status, outcome.detail) == ("memory", "MemoryError")
+    assert_hub_healthy(isolation)
+
+
+def test_an_infinite_loop_ends_at_the_cpu_limit_and_a_sleep_at_the_wall_limit(isolation):
+    spin = run("while True:\n    pass\n", isolation, Limits(wall_seconds=10.0, cpu_seconds=1.0))
+    assert (spin.status, spin.detail) == ("timeout", "over the CPU time limit of 1 s")
+    assert 1.0 <= spin.seconds < 5.0
+    sleep = run("import time\ntime.sleep(60)\n", isolation, Limits(wall_seconds=1.0, cpu_seconds=10.0))
+    assert (sleep.status, sleep.detail) == ("timeout", "timed out after 1 s (wall)")
+    assert 1.0 <= sleep.seconds < 3.0
+
+
+def test_ten_gigabytes_on_stdout_end_at_the_output_limit(isolation):
+    flood = "import sys\nchunk = 'x' * 1_000_000\nfor _ in range(10_000):\n    sys.stdout.write(chunk)\n"
+    outcome = run(flood, isolation)
+    assert (outcome.status, outcome.detail) == ("output-limit", "output over the limit of 100,000 bytes")
+    assert outcome.seconds < 3.0
+    assert_hub_healthy(isolation)
+
+
+def test_a_socket_to_a_listening_port_on_this_machine_is_refused(isolation):
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        server.setblocking(False)
+        port = server.getsockname()[1]
+        program = f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
+        outcome = run(program, isolation)
+        with pytest.raises(BlockingIOError):
+            server.accept()  # nobody connected
+    assert (outcome.status, outcome.detail) == ("error", "ConnectionRefusedError: [Errno 111] Connection refused")
+    outside = run("import socket\nsocket.getaddrinfo('pypi.org', 443)\n", isolation)
+    assert outside.status == "error" and outside.detail.startswith("gaierror")
+
+
+def test_the_hub_database_other_tests_and_the_environment_are_out_of_reach(isolation, isolated_hub, tmp_path,
+                                                                          monkeypatch):
+    isolated_hub.mkdir(parents=True)
+    database = isolated_hub / "hub.db"
+    database.write_text("SQLite format 3 secret rows")
+    hidden = tmp_path / "problem_7_tests.py"
+    hidden.write_text("assert candidate(7) == 'hidden'\n")
+    monkeypatch.setenv("BENCHHUB_TOKEN", "token-that-must-not-leak")
+    for path in (database, hidden):
+        outcome = run(f"print(open({str(path)!r}).read())\n", isolation)
+        assert (outcome.status, outcome.detail) == (
+            "error", f"FileNotFoundError: [Errno 2] No such file or directory: '{path}'")
+    seen = run("import os\nassert False, (sorted(os.listdir('/')), dict(os.environ))\n", isolation)
+    assert seen.status == "failed"
+    assert "token-that-must-not-leak" not in seen.detail and "BENCHHUB" not in seen.detail
+    assert "['bin', 'dev', 'lib', 'lib64', 'proc', 'tmp', 'usr']" in seen.detail
+
+
+def test_killing_the_parent_and_everything_leaves_the_hub_running(isolation):
+    program = ("import os, signal\nfor target in (os.getppid(), 1, -1):\n    try:\n"
+               "        os.kill(target, signal.SIGKILL)\n    except OSError:\n        pass\n"
+               "assert False, 'still here'\n")
+    outcome = run(program, isolation)
+    assert (outcome.status, outcome.detail) == ("failed", "AssertionError: line 7: assert False, 'still here': still here")
+    shell = run("import subprocess\nsubprocess.run(['/bin/sh', '-c', 'kill -9 -1; kill -9 $PPID'])\nassert False\n",
+                isolation)
+    assert shell.status in ("failed", "killed")
+    assert_hub_healthy(isolation)
+
+
+def test_a_child_that_setsids_away_dies_with_the_sandbox(isolation):
+    marker = f"{time.time_ns() % 10**9}.25"  # a sleep no other process on this machine runs
+    program = (f"import os\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+               f"        os.execv('/bin/sleep', ['sleep', '{marker}'])\n    os._exit(0)\n"
+               "import time\ntime.sleep(0.3)\nassert False, 'parent ends'\n")
+    outcome = run(program, isolation)
+    assert outcome.status == "failed"
+
+    def sleepers() -> list[str]:
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(pid)
+            except OSError:
+                continue
+        return found
+
+    assert sleepers() == []
+    assert sandbox_tasks() == []
+
+
+def test_a_ctypes_crash_is_killed(isolation):
+    outcome = run("import ctypes\nctypes.string_at(0)\n", isolation)
+    assert (outcome.status, outcome.detail) == ("killed", "killed by SIGSEGV")
+    assert_hub_healthy(isolation)
+
+
+def test_the_system_is_read_only_and_tmp_is_private(isolation, tmp_path):
+    target = Path("/usr/lib/benchhub-sandbox-was-here")
+    outcome = run(f"open({str(target)!r}, 'w').write('x')\n", isolation)
+    assert (outcome.status, outcome.detail) == ("error", f"OSError: [Errno 30] Read-only file system: '{target}'")
+    assert not target.exists()
+    written = run("open('/tmp/scratch.txt', 'w').write('mine')\nassert open('/tmp/scratch.txt').read() == 'mine'\n",
+                  isolation)
+    assert written.status == "passed"
+    assert not Path("/tmp/scratch.txt").exists()
+    big = run("open('/tmp/big', 'wb').write(b'x' * (200 * 1024 * 1024))\n", isolation,
+              Limits(wall_seconds=5.0, cpu_seconds=5.0, memory_mb=512))
+    assert big.status in ("error", "memory") and big.detail.startswith(("OSError", "MemoryError"))
+
+
+def test_execute_all_runs_in_parallel_and_answers_in_input_order(isolation):
+    programs = [f"import time\ntime.sleep(0.2)\nassert {index} % 3 != 0, 'multiple of three'\n" for index in range(8)]
+    seen: list[tuple[int, int]] = []
+    outcomes = execute_all(programs, limits=FAST, isolation=isolation, workers=4,
+                           progress=lambda done, total: seen.append((done, total)))
+    assert [outcome.status for outcome in outcomes] == ["failed", "passed", "passed", "failed", "passed", "passed",
+                                                       "failed", "passed"]
+    assert seen == [(done, 8) for done in range(1, 9)]
+    assert execute_all([], limits=FAST, isolation=isolation) == []
+    with pytest.raises(InvalidInputError, match="workers must be a whole number ≥ 1, got 0"):
+        execute_all(programs, limits=FAST, isolation=isolation, workers=0)
+
+
+def test_limits_refuse_what_cannot_be_a_limit():
+    with pytest.raises(InvalidInputError, match=r"Limits.wall_seconds must be a positive number, got 0; the default"):
+        Limits(wall_seconds=0)
+    assert Limits().as_dict() == {"wall_seconds": 10.0, "cpu_seconds": 10.0, "memory_mb": 512, "processes": 16,
+                                  "output_bytes": 1_000_000}
+
+
+def test_without_bubblewrap_execution_is_refused_in_one_line(monkeypatch):
+    monkeypatch.setattr(sandbox, "_setups", {})
+    monkeypatch.setattr(bubblewrap, "BWRAP", "bwrap-that-is-not-installed")
+    monkeypatch.setattr(bubblewrap, "BWRAP_PATH", "/nonexistent/bwrap")
+    with pytest.raises(InvalidInputError, match=r"bwrap is not installed: install it with `apt-get install "
+                                                r"bubblewrap`.*--unsafe-no-sandbox") as refused:
+        find_isolation()
+    assert "\n" not in str(refused.value)
+
+
+def test_a_bwrap_that_cannot_sandbox_here_is_refused(monkeypatch):
+    monkeypatch.setattr(sandbox, "_setups", {})
+    monkeypatch.setattr(bubblewrap, "BWRAP", "/bin/false")
+    with pytest.raises(InvalidInputError, match=r"bwrap is installed but cannot run a sandbox here .*apt-get install "
+                                                r"bubblewrap.*--unsafe-no-sandbox"):
+        find_isolation()
+
+
+def test_unsafe_no_sandbox_runs_the_same_harness_and_says_so(caplog):
+    with caplog.at_level(logging.WARNING, logger="benchhub.execution.sandbox"):
+        unsafe = find_isolation(unsafe_no_sandbox=True)
+    assert (unsafe.kind, unsafe.version) == ("none", "none") and unsafe.python.startswith("CPython 3.")
+    assert "WITHOUT a sandbox" in caplog.text
+    outcomes = execute_all(["assert 1 + 1 == 2\n", "assert 1 + 1 == 3\n", "while True:\n    pass\n"],
+                           limits=Limits(wall_seconds=5.0, cpu_seconds=1.0), isolation=unsafe)
+    assert [(outcome.status, outcome.detail) for outcome in outcomes] == [
+        ("passed", ""), ("failed", "AssertionError: line 1: assert 1 + 1 == 3"),
+        ("timeout", "over the CPU time limit of 1 s")]
+
+
+def test_an_isolation_this_process_does_not_have_is_refused(isolation):
+    with pytest.raises(InvalidInputError, match="find_isolation\\(\\) on this machine gives its own"):
+        execute("assert True", limits=FAST, isolation=Isolation("bubblewrap", "bubblewrap 9.9", isolation.python))
