@@ -206,3 +206,22 @@ def test_a_tiny_causal_lm_draws_n_samples_that_no_batch_size_changes(humaneval, 
         assert any(len(set(completions)) > 1 for completions in runs[0].values())  # each sample has its own seed
         with pytest.raises(InvalidInputError, match=r"--samples 3 needs --do-sample"):
             hub.evaluate(model="tiny", dataset="he", progress=False, samples=3)
+
+
+def test_generation_and_execution_run_apart_and_stored_generations_execute_again(humaneval, tmp_path):
+    # Generate only: the split's released prompts, written as a generations file; nothing runs.
+    written = invoke("predict", "baseline:pass", "--dataset", "he", "-o", tmp_path / "generated.jsonl")
+    assert written["examples"] == 4 and written["inputs"] == "he/test"
+    lines = [json.loads(line) for line in (tmp_path / "generated.jsonl").read_text().splitlines()]
+    assert lines[0] == {"task_id": "Test/0", "completions": ["    pass\n"]}
+    executed = invoke("execute", tmp_path / "generated.jsonl", "--dataset", "he")
+    assert executed["metrics"]["pass@1"]["value"] == pytest.approx(1 / 4)
+    # An evaluation's stored generations, written out and executed again, give its numbers.
+    path = write_generations(tmp_path / "mixed.jsonl", MIXED)
+    assert runner.invoke(app, ["model", "add", "mixed", str(path)]).exit_code == 0
+    evaluation = invoke("eval", "--model", "mixed", "--dataset", "he")
+    invoke("predictions", "--model", "mixed", "--dataset", "he", "-o", tmp_path / "stored.jsonl")
+    assert [json.loads(line) for line in (tmp_path / "stored.jsonl").read_text().splitlines()] == \
+        [{"task_id": task_id, "completions": completions} for task_id, completions in MIXED.items()]
+    again = invoke("execute", tmp_path / "stored.jsonl", "--dataset", "he")
+    assert again["metrics"] == evaluation["metrics"] and again["details"]["statuses"] == evaluation["details"]["statuses"]

@@ -299,15 +299,26 @@ class Hub:
             return compare_models(session, self.artifacts, model_a=model_a, model_b=model_b, dataset=dataset,
                                   split=split, slice=slice, show_progress=progress)
 
-    def predict(self, model: str, inputs: str | Path, *, dataset: str, output: str | Path, batch_size: int = 32,
-                progress: bool = True, **settings: Any) -> dict[str, Any]:
+    def predict(self, model: str, inputs: str | Path | None, *, dataset: str, output: str | Path, batch_size: int = 32,
+                progress: bool = True, split: str = "test", **settings: Any) -> dict[str, Any]:
         """Runs `model` (for `dataset`'s family and labels) on a JSON-lines inputs file (as `benchmark inputs`
-        writes it) and writes a predictions file of that family to `output`; returns a summary."""
+        writes it; None: the released inputs of `dataset`'s `split`) and writes a predictions file of that family
+        to `output`, scoring nothing; returns a summary."""
         from benchhub.evaluation.predicting import predict_file
 
         with self._sessions() as session:
-            return predict_file(session, self.artifacts, model=model, dataset=dataset, inputs=Path(inputs),
-                                output=Path(output), batch_size=batch_size, settings=settings, show_progress=progress)
+            return predict_file(session, self.artifacts, model=model, dataset=dataset,
+                                inputs=Path(inputs) if inputs is not None else None, output=Path(output),
+                                batch_size=batch_size, settings=settings, show_progress=progress, split=split)
+
+    def write_predictions(self, *, model: str, dataset: str, output: str | Path, split: str = "test") -> dict[str, Any]:
+        """Writes the newest evaluation of `model` on the split as the family's predictions file (code generation's
+        generations: `benchhub execute` runs them again without generating); returns a summary."""
+        from benchhub.evaluation.predicting import write_stored_predictions
+
+        with self._sessions() as session:
+            return write_stored_predictions(session, self.artifacts, model=model, dataset=dataset, split=split,
+                                            output=Path(output))
 
     def finetune(self, base: str, *, dataset: str, split: str = "train", evaluate_on: str | None = "test",
                  name: str | None = None, epochs: float | None = None, learning_rate: float | None = None,

@@ -518,11 +518,20 @@ def predictions_command(
     slice: Annotated[Optional[str], typer.Option("--slice", help="Only a slice, as for `leaderboard --slice` (length=10-19, label=VALUE, column=NAME:VALUE).")] = None,
     sort: Annotated[str, typer.Option("--sort", help="split (split order), confidence (the most confident first: with --errors, the most confident errors), or -confidence.")] = "split",
     limit: Annotated[Optional[int], typer.Option("--limit", help="Show at most N rows.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Instead: write the evaluation's predictions as the family's predictions file (code generation: its generations, for `benchhub execute`).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show a model's per-example results (inputs, gold, predicted, scores) from its newest evaluation."""
     if limit is not None and limit < 1:
         raise InvalidInputError(f"--limit must be an int in the range [1, inf). Got {limit} instead.")
+    if output is not None:
+        with _hub() as hub:
+            summary = hub.write_predictions(model=model, dataset=dataset, split=split, output=output)
+        if as_json:
+            _print_json(summary)
+        else:
+            typer.echo(f"Wrote {summary['examples']} predictions of {model} on {dataset}/{split} to {summary['output']}.")
+        return
     with _hub() as hub:
         rows = hub.examples(model=model, dataset=dataset, split=split, errors=errors, gold=gold, predicted=predicted,
                             slice=slice, sort=sort)
@@ -543,19 +552,21 @@ def predictions_command(
 @family_options("evaluation")
 def predict_command(
     model: Annotated[str, typer.Argument(metavar="MODEL", help="A registered model or built-in baseline.", show_default=False)],
-    inputs: Annotated[Path, typer.Argument(metavar="INPUTS", help="JSON lines in the family's layout (what `benchmark inputs` writes).", show_default=False)],
     dataset: Annotated[str, typer.Option("--dataset", help="The dataset whose family and labels the model predicts (and whose train split fits baselines).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Predictions file to write (the family's format).")],
+    inputs: Annotated[Optional[Path], typer.Argument(metavar="[INPUTS]", help="JSON lines in the family's layout (what `benchmark inputs` writes); default: the released inputs of the dataset's --split.", show_default=False)] = None,
+    split: Annotated[str, typer.Option("--split", help="Without INPUTS: the dataset's split whose inputs the model runs on.")] = "test",
     batch_size: Annotated[int, typer.Option("--batch-size", help="Examples per batch.")] = 32,
     max_length: Annotated[Optional[int], typer.Option("--max-length", help="Longest input in tokens of transformers models, as for `eval`.")] = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
     family: Optional[dict[str, Any]] = None,
 ) -> None:
-    """Run a model on an inputs file and write a valid predictions file, to score or to submit to a benchmark."""
+    """Run a model on an inputs file (or a split's inputs) and write a valid predictions file, to score, to submit to
+    a benchmark, or to execute elsewhere (`benchhub execute`): nothing is scored here."""
     with _hub() as hub:
         summary = hub.predict(model, inputs, dataset=dataset, output=output, batch_size=batch_size, progress=not quiet,
-                              max_length=max_length, **(family or {}))
+                              max_length=max_length, split=split, **(family or {}))
     if as_json:
         _print_json(summary)
         return
