@@ -172,6 +172,21 @@ def test_unsafe_no_sandbox_is_a_per_run_flag_recorded_in_the_evaluation(humaneva
     assert evaluation["provenance"]["task_config"]["isolation"] == "none"
     assert evaluation["details"]["execution"]["isolation"]["kind"] == "none"
     assert evaluation["metrics"]["pass@1"]["value"] == pytest.approx(6 / 12)
+    # Boards mark it: the JSON row, the CLI's kind column and the web page.
+    board = invoke("leaderboard", "--dataset", "he", "--format", "json", flag="")
+    assert {row["model"]: row["unsandboxed"] for row in board["rows"]} == \
+        {"mixed": True, "baseline:pass": False, "baseline:retrieval": False}
+    table = runner.invoke(app, ["leaderboard", "--dataset", "he"])
+    assert "predictions, UNSANDBOXED" in table.stdout
+    from fastapi.testclient import TestClient
+
+    from benchhub.server import create_app
+    from benchhub.server.in_process_scoring import WorkerSettings
+
+    with Hub.open() as hub:
+        client = TestClient(create_app(hub.config, scoring=WorkerSettings(enabled=False)))
+        assert 'class="badge unsandboxed"' in client.get("/leaderboards/he").text
+        assert "ran without isolation (--unsafe-no-sandbox)" in client.get(f"/evaluations/{evaluation['id']}").text
     sandboxed = invoke("eval", "--model", "mixed", "--dataset", "he")
     assert sandboxed["task_config"]["isolation"] == "bubblewrap" and not sandboxed["cached"]
 
@@ -225,3 +240,15 @@ def test_generation_and_execution_run_apart_and_stored_generations_execute_again
         [{"task_id": task_id, "completions": completions} for task_id, completions in MIXED.items()]
     again = invoke("execute", tmp_path / "stored.jsonl", "--dataset", "he")
     assert again["metrics"] == evaluation["metrics"] and again["details"]["statuses"] == evaluation["details"]["statuses"]
+
+
+def test_the_bundled_sample_s_mbpp_problems_pass_with_their_own_code(tmp_path):
+    from importlib import resources
+
+    sample = Path(str(resources.files("benchhub") / "resources" / "code_generation_sample" / "mbpp_style.jsonl"))
+    rows = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines()]
+    with Hub.open() as hub:
+        hub.add_dataset("mbpp-sample", sample, task="code-generation")
+        perfect = write_generations(tmp_path / "perfect.jsonl", {row["task_id"]: [row["code"]] for row in rows})
+        result = hub.score(dataset="mbpp-sample", predictions=perfect)
+    assert result["metrics"]["pass@1"]["value"] == 1.0 and result["details"]["statuses"] == {"passed": len(rows)}
