@@ -7,10 +7,12 @@ already (stored rows re-scored) are not run again.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 from benchhub.data.records import Split
+from benchhub.progress import Progress
 from benchhub.tasks.code_generation.generations import Attempts
 from benchhub.tasks.code_generation.problems import ENTRY_POINT, TESTS, program
 from benchhub.tasks.code_generation.settings import UNSAFE, execution_settings
@@ -32,7 +34,11 @@ def executed(split: Split, attempts: Sequence[Attempts], settings: dict[str, Any
     seconds = float(chosen["wall_seconds"])
     limits = Limits(wall_seconds=seconds, cpu_seconds=seconds, memory_mb=int(chosen["memory_mb"]))
     programs = [program(split.texts[p], attempts[p].completions[i], tests[p], entry_points[p]) for p, i in pending]
-    for (p, i), outcome in zip(pending, execute_all(programs, limits=limits, isolation=isolation), strict=True):
+    # A bar on a terminal's stderr only (scoring has no --quiet of its own); jobs observe it either way.
+    with Progress("executing programs", len(programs), enabled=sys.stderr.isatty()) as progress:
+        done = execute_all(programs, limits=limits, isolation=isolation,
+                           progress=lambda finished, total: progress.advance(finished - progress.done))
+    for (p, i), outcome in zip(pending, done, strict=True):
         outcomes[p][i] = _plain(outcome.as_dict())
     return outcomes, {"isolation": isolation.as_dict(), "limits": limits.as_dict()}
 
