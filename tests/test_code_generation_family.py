@@ -252,3 +252,26 @@ def test_the_bundled_sample_s_mbpp_problems_pass_with_their_own_code(tmp_path):
         perfect = write_generations(tmp_path / "perfect.jsonl", {row["task_id"]: [row["code"]] for row in rows})
         result = hub.score(dataset="mbpp-sample", predictions=perfect)
     assert result["metrics"]["pass@1"]["value"] == 1.0 and result["details"]["statuses"] == {"passed": len(rows)}
+
+
+def test_an_endpoint_draws_n_samples_each_with_its_own_seed_and_human_eval_s_stops(humaneval):
+    from benchhub.models.generation import example_seed
+    from tests.test_endpoints import Scripted
+
+    answer = {"choices": [{"index": 0, "text": "    pass\n", "finish_reason": "stop"}]}
+    server = Scripted(lambda n, body, headers: (200, {}, answer, 0))
+    try:
+        with Hub.open() as hub:
+            hub.add_model("served", server.base_url, endpoint={"model": "coder"})
+            evaluation = hub.evaluate(model="served", dataset="he", progress=False, samples=3, do_sample=True,
+                                      temperature=0.8, top_p=0.95)
+    finally:
+        server.close()
+    bodies = [body for _, body, _ in server.requests]
+    assert len(bodies) == 12 and {body["prompt"] for body in bodies} == {row["prompt"] for row in HUMANEVAL_TEST}
+    assert all(body["stop"] == ["\nclass", "\ndef", "\n#", "\nif", "\nprint"] and body["temperature"] == 0.8
+               and body["top_p"] == 0.95 for body in bodies)
+    first = [body["seed"] for body in bodies if body["prompt"] == HUMANEVAL_TEST[0]["prompt"]]
+    assert sorted(first) == sorted(example_seed(0, f"Test/0\0{i}") for i in range(3))
+    assert evaluation.metrics["pass@1"]["value"] == pytest.approx(1 / 4)  # `pass` returns None: Test/1 only
+    assert evaluation.provenance["model"]["samples"] == 3
