@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -51,6 +53,14 @@ def sandbox_tasks() -> list[identities.Task]:
     return [task for task in identities.tasks() if task.real_uid >= identities.FIRST_UID and not task.zombie]
 
 
+def eventually(found, seconds: float = 3.0):
+    """`found()` once it is empty, or what it still finds after `seconds` (a PID namespace takes a moment to die)."""
+    deadline = time.monotonic() + seconds
+    while (left := found()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return left
+
+
 def test_find_isolation_names_bubblewrap_and_the_python_inside(isolation):
     assert isolation.kind == "bubblewrap"
     assert isolation.version.startswith("bubblewrap ")
@@ -70,6 +80,17 @@ def test_a_failing_assert_is_named_with_its_line(isolation):
                '    assert candidate(3) == 4\n\n\ncheck(inc)\n')
     outcome = run(program, isolation)
     assert (outcome.status, outcome.detail) == ("failed", "AssertionError: line 6: assert candidate(1) == 2")
+
+
+def test_a_traceback_the_program_prints_shows_its_lines(isolation):
+    program = ("import traceback\n\n\ndef f():\n    assert 1 == 2\n\n\ntry:\n    f()\nexcept AssertionError:\n"
+               "    shown = traceback.format_exc()\nassert 'assert 1 == 2' not in shown, 'the line is shown'\n")
+    assert run(program, isolation).detail.endswith(": the line is shown")
+
+
+def test_a_program_that_patches_os_still_gets_its_verdict(isolation):
+    program = "import os\nos.write = os._exit = os.getpid = None\nassert 2 + 2 == 5\n"
+    assert run(program, isolation).detail == "AssertionError: line 3: assert 2 + 2 == 5"
 
 
 def test_a_syntax_error_and_an_exception_are_errors(isolation):
@@ -100,7 +121,7 @@ def test_a_fork_bomb_is_bounded_by_the_process_limit_and_the_hub_stays_healthy(i
     assert outcome.status == "timeout" and outcome.detail == "timed out after 2 s (wall)"
     if identities.as_root():  # the bomb ran under a uid of its own, bounded: bwrap's two processes plus 8
         assert 2 < peak[0] <= limits.processes + SANDBOX_PROCESSES
-    assert sandbox_tasks() == []
+    assert eventually(sandbox_tasks) == []
     assert_hub_healthy(isolation)
 
 
@@ -110,6 +131,27 @@ def test_a_memory_bomb_ends_as_memory(isolation):
     outcome = run(grow, isolation)
     assert (outcome.status, outcome.detail) == ("memory", "MemoryError")
     assert_hub_healthy(isolation)
+
+
+def test_processes_that_hold_more_memory_together_than_the_limit_are_killed(isolation):
+    program = ("import os, time\nfor _ in range(6):\n    if os.fork() == 0:\n        hoard = b'x' * (200 << 20)\n"
+               "        time.sleep(30)\n        os._exit(0)\ntime.sleep(30)\n")
+    outcome = run(program, isolation, Limits(wall_seconds=10.0, memory_mb=512))
+    if identities.as_root():
+        assert (outcome.status, outcome.detail) == ("memory", "killed: its processes held over 512 MB together")
+        assert outcome.seconds < 5.0
+    else:  # the user's own uid: only each process's address space is bounded
+        assert outcome.status == "timeout"
+    assert eventually(sandbox_tasks) == []
+
+
+def test_memory_that_no_rlimit_counts_is_refused(isolation):
+    memfd = run("import os\nos.memfd_create('hoard')\n", isolation)
+    assert (memfd.status, memfd.detail) == ("error", "PermissionError: [Errno 1] Operation not permitted")
+    shm = run("import ctypes, ctypes.util\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+              "assert libc.shmget(0, 100 << 20, 0o1600) >= 0, ctypes.get_errno()\n", isolation)
+    assert (shm.status, shm.detail) == ("failed", "AssertionError: line 3: assert libc.shmget(0, 100 << 20, 0o1600) "
+                                                  ">= 0, ctypes.get_errno(): 1")
 
 
 def test_an_infinite_loop_ends_at_the_cpu_limit_and_a_sleep_at_the_wall_limit(isolation):
@@ -181,19 +223,36 @@ def test_a_child_that_setsids_away_dies_with_the_sandbox(isolation):
                "import time\ntime.sleep(0.3)\nassert False, 'parent ends'\n")
     outcome = run(program, isolation)
     assert outcome.status == "failed"
+    assert eventually(lambda: processes_running(marker)) == []
+    assert eventually(sandbox_tasks) == []
 
-    def sleepers() -> list[str]:
-        found = []
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    found.append(pid)
-            except OSError:
-                continue
-        return found
 
-    assert sleepers() == []
-    assert sandbox_tasks() == []
+def processes_running(marker: str) -> list[str]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["bubblewrap", "unsafe-no-sandbox"])
+def test_a_program_dies_with_the_hub_that_watches_it(unsafe):
+    marker = f"{time.time_ns() % 10**9}.75"
+    # The hub's own command line holds the marker reversed, so that only the sandbox's sleep matches it.
+    hub = ("from benchhub.execution.sandbox import Limits, execute, find_isolation\n"
+           f"marker = {marker[::-1]!r}[::-1]\n"
+           "execute(f\"import os\\nos.execv('/bin/sleep', ['sleep', '{marker}'])\\n\", "
+           f"limits=Limits(wall_seconds=120.0), isolation=find_isolation(unsafe_no_sandbox={unsafe}))\n")
+    process = subprocess.Popen([sys.executable, "-c", hub], env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        assert eventually(lambda: [] if processes_running(marker) else ["not started"], seconds=20.0) == []
+    finally:
+        process.kill()
+        process.wait()
+    assert eventually(lambda: processes_running(marker)) == []
 
 
 def test_a_ctypes_crash_is_killed(isolation):
@@ -227,6 +286,12 @@ def test_execute_all_runs_in_parallel_and_answers_in_input_order(isolation):
     assert execute_all([], limits=FAST, isolation=isolation) == []
     with pytest.raises(InvalidInputError, match="workers must be a whole number ≥ 1, got 0"):
         execute_all(programs, limits=FAST, isolation=isolation, workers=0)
+
+
+def test_what_crosses_processes_pickles(isolation):
+    # The local pool and Ray tasks send these to other processes.
+    for value in (FAST, isolation, run("assert 0, 'no'", isolation)):
+        assert pickle.loads(pickle.dumps(value)) == value
 
 
 def test_limits_refuse_what_cannot_be_a_limit():

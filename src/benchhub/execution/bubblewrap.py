@@ -4,8 +4,8 @@ Inside: /usr read-only (with the /bin, /lib, /lib64 links), the interpreter's pr
 when it lives outside /usr, its site-packages hidden under empty tmpfs, a fresh /proc of its own PID namespace,
 a minimal /dev, a private /tmp of FILE_MB, and nothing else of the host: no /etc, no /home, /root or /work, no
 hub folder or database. Every namespace is new (user, PID, network with only a loopback nobody else
-listens on, IPC, UTS, cgroup), user namespaces cannot be nested, the environment is cleared, and the program
-runs in a new session; with --die-with-parent the sandbox's init dies with bwrap, and the PID namespace, with
+listens on, IPC, UTS, cgroup), user namespaces cannot be nested, a few system calls are refused (`seccomp.py`),
+the environment is cleared, and the program runs in a new session; with --die-with-parent the sandbox's init dies with bwrap, and the PID namespace, with
 every process in it, dies with its init.
 """
 
@@ -26,22 +26,24 @@ def find_bwrap() -> str | None:
     return shutil.which(BWRAP) or (BWRAP_PATH if Path(BWRAP_PATH).exists() else None)
 
 
-def command(bwrap: str, *, interpreter: str, hidden: tuple[str, ...], argv: list[str]) -> list[str]:
-    """bwrap's arguments to run `interpreter argv...` in a fresh sandbox; `hidden` folders (site-packages) are
-    covered with empty tmpfs."""
+def command(bwrap: str, *, python: list[str], hidden: tuple[str, ...], seccomp_fd: int | None = None) -> list[str]:
+    """bwrap's arguments to run `python` (the interpreter and its arguments) in a fresh sandbox; `hidden` folders
+    (site-packages) are covered with empty tmpfs; bwrap reads the seccomp filter (`seccomp.py`) from `seccomp_fd`."""
     line = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
             "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev",
             "--size", str(FILE_MB * 1024 * 1024), "--tmpfs", "/tmp"]
-    prefix = _prefix(interpreter)
+    prefix = _prefix(python[0])
     if prefix is not None and not _under(prefix, "/usr"):
         line += ["--ro-bind", prefix, prefix]
     for folder in hidden:
         line += ["--tmpfs", folder]
+    if seccomp_fd is not None:
+        line += ["--seccomp", str(seccomp_fd)]
     line += ["--chdir", "/tmp", "--clearenv"]
     for name, value in ENVIRONMENT.items():
         line += ["--setenv", name, value]
-    return [*line, "--", interpreter, *argv]
+    return [*line, "--", *python]
 
 
 def _prefix(interpreter: str) -> str | None:

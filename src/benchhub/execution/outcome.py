@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -46,6 +45,7 @@ class Finished:
     seconds: float
     timed_out: bool = False
     output_over: bool = False
+    memory_over: bool = False
 
 
 def one_line(text: str) -> str:
@@ -66,6 +66,8 @@ def judge(finished: Finished, limits: Limits, *, signal_offset: int) -> Outcome:
     seconds = round(finished.seconds, 4)
     if finished.output_over:
         return Outcome("output-limit", f"output over the limit of {limits.output_bytes:,} bytes", seconds)
+    if finished.memory_over:
+        return Outcome("memory", f"killed: its processes held over {limits.memory_mb:,} MB together", seconds)
     if finished.timed_out:
         return Outcome("timeout", f"timed out after {limits.wall_seconds:g} s (wall)", seconds)
     verdict = _verdict(finished.verdict)
@@ -88,14 +90,11 @@ def judge(finished: Finished, limits: Limits, *, signal_offset: int) -> Outcome:
     return Outcome("error", one_line(f"exited with code {code} before its verdict{last}"), seconds)
 
 
-def _verdict(line: bytes) -> tuple[str, str] | None:
-    """(status, detail) from the harness's first verdict line, or None when there is none or it is malformed."""
-    first = line.split(b"\n", 1)[0]
-    try:
-        verdict = json.loads(first)
-        status, detail = verdict["status"], verdict["detail"]
-    except (ValueError, KeyError, TypeError):
-        return None
-    if status not in HARNESS_STATUSES or not isinstance(detail, str):
+def _verdict(lines: bytes) -> tuple[str, str] | None:
+    """(status, detail) from the harness's first verdict line, `STATUS<TAB>DETAIL`, or None when there is none or
+    it is malformed."""
+    first, newline, _ = lines.partition(b"\n")
+    status, tab, detail = first.decode("utf-8", errors="replace").partition("\t")
+    if not newline or not tab or status not in HARNESS_STATUSES:
         return None
     return status, detail

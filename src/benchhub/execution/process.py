@@ -3,7 +3,7 @@
 The program goes in on stdin (a memfd, never a file in a shared folder); stdout and stderr share one pipe, of
 which the parent reads at most the output limit and keeps the last line; the verdict comes on a second pipe,
 whose descriptor number the command line names. The command runs in a session and process group of its own;
-at the wall-time or output limit the group is killed with SIGKILL (under bwrap that is bwrap itself, whose
+at the wall-time or output limit, or when `check` says its memory is over, the group is killed with SIGKILL (under bwrap that is bwrap itself, whose
 sandbox init dies with it, and with the init its PID namespace). The run ends when the command's process exits
 (a pidfd says when), not when the pipes close, so a descendant that keeps them open cannot hold the parent.
 """
@@ -17,17 +17,20 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping
 
-from benchhub.execution.identities import Identity
 from benchhub.execution.outcome import Finished
 
+WATCH_SECONDS = 0.1  # how often `check` is asked
 READ_BYTES = 1 << 16
 TAIL_BYTES = 4096
 VERDICT_BYTES = 4096
 
 
-def run(command_for: Callable[[int], list[str]], *, program: bytes, identity: Identity, wall_seconds: float,
-        output_bytes: int, cwd: str, env: Mapping[str, str]) -> Finished:
-    """Runs `command_for(verdict_fd)` with `program` on stdin, as `identity`, and reports what it saw."""
+def run(command_for: Callable[[int], list[str]], *, program: bytes, wall_seconds: float, output_bytes: int, cwd: str,
+        env: Mapping[str, str], inherit: tuple[int, ...] = (), check: Callable[[], bool] | None = None) -> Finished:
+    """Runs `command_for(verdict_fd)` with `program` on stdin (and the descriptors `inherit`) and reports what it saw;
+    `check()`, asked every WATCH_SECONDS, True stops it for memory. The command changes its own
+    uid (setpriv) where it needs to, so that `subprocess` may vfork: forking a hub that holds a model would copy
+    its page tables for every program."""
     stdin = os.memfd_create("program", os.MFD_CLOEXEC)
     verdict_read, verdict_write = os.pipe()
     try:
@@ -36,13 +39,13 @@ def run(command_for: Callable[[int], list[str]], *, program: bytes, identity: Id
         started = time.monotonic()
         process = subprocess.Popen(
             command_for(verdict_write), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=(verdict_write,), start_new_session=True, cwd=cwd, env=dict(env),
-            user=identity.uid, group=identity.uid, extra_groups=[] if identity.uid is not None else None)
+            pass_fds=(verdict_write, *inherit), start_new_session=True, cwd=cwd, env=dict(env))
     finally:
         os.close(stdin)
         os.close(verdict_write)
     try:
-        return _watch(process, verdict_read, started=started, wall_seconds=wall_seconds, output_bytes=output_bytes)
+        return _watch(process, verdict_read, started=started, wall_seconds=wall_seconds, output_bytes=output_bytes,
+                      check=check)
     finally:
         os.close(verdict_read)
         if process.stdout is not None:
@@ -58,23 +61,30 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _watch(process: subprocess.Popen, verdict_read: int, *, started: float, wall_seconds: float,
-           output_bytes: int) -> Finished:
+           output_bytes: int, check: Callable[[], bool] | None) -> Finished:
     output = process.stdout.fileno()  # type: ignore[union-attr]
     pidfd = os.pidfd_open(process.pid)
     deadline = started + wall_seconds
     seen, tail, verdict = 0, b"", b""
-    timed_out = output_over = exited = False
+    timed_out = output_over = memory_over = exited = False
+    next_check = started + WATCH_SECONDS
     with selectors.DefaultSelector() as selector:
         selector.register(output, selectors.EVENT_READ)
         selector.register(verdict_read, selectors.EVENT_READ)
         selector.register(pidfd, selectors.EVENT_READ)
         try:
             while not exited:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                now = time.monotonic()
+                if now >= deadline:
                     timed_out = True
                     break
-                for key, _ in selector.select(remaining):
+                if check is not None and now >= next_check:
+                    if check():
+                        memory_over = True
+                        break
+                    next_check = now + WATCH_SECONDS
+                wait = min(deadline, next_check) - now if check is not None else deadline - now
+                for key, _ in selector.select(max(wait, 0)):
                     if key.fd == pidfd:
                         exited = True
                         continue
@@ -110,7 +120,8 @@ def _watch(process: subprocess.Popen, verdict_read: int, *, started: float, wall
     _kill(process)  # the whole group; not yet reaped, so its id cannot have been reused
     returncode = process.returncode
     return Finished(returncode=returncode, verdict=verdict, last_output=_last_line(tail),
-                    seconds=time.monotonic() - started, timed_out=timed_out, output_over=output_over)
+                    seconds=time.monotonic() - started, timed_out=timed_out, output_over=output_over,
+                    memory_over=memory_over)
 
 
 def _kill(process: subprocess.Popen) -> None:

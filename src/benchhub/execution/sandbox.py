@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from benchhub.errors import InvalidInputError
-from benchhub.execution import bubblewrap, identities
+from benchhub.execution import bubblewrap, identities, seccomp
 from benchhub.execution.limits import SANDBOX_PROCESSES, Limits, prlimit_arguments
 from benchhub.execution.outcome import Finished, Outcome, judge
 from benchhub.execution.process import run
@@ -43,7 +43,6 @@ logger = logging.getLogger(__name__)
 
 HARNESS = (Path(__file__).with_name("harness.py")).read_text(encoding="utf-8")
 SYSTEM_PYTHON = "/usr/bin/python3"
-PRLIMIT_PATH = "/usr/bin/prlimit"
 # The probe names the interpreter and the site-packages folders it has, which the sandbox then hides.
 PROBE = ("import json, os, platform, site; print(json.dumps([platform.python_implementation(), "
          "platform.python_version(), [p for p in site.getsitepackages() if os.path.isdir(p)]]))")
@@ -71,9 +70,11 @@ class Isolation:
 class _Setup:
     isolation: Isolation
     prlimit: str
+    setpriv: str
     bwrap: str | None  # None: no sandbox
     interpreter: str
     hidden: tuple[str, ...]
+    seccomp: bytes | None = None
 
 
 _setups: dict[bool, _Setup] = {}
@@ -121,36 +122,54 @@ def execute_all(programs: Sequence[str], *, limits: Limits, isolation: Isolation
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _run(setup: _Setup, arguments: list[str], stdin: bytes, limits: Limits, interpreter: str | None = None) -> Finished:
-    """Runs `interpreter -I -S arguments... VERDICT_FD` with `stdin`, sandboxed as `setup` says, under `limits`."""
-    interpreter = interpreter or setup.interpreter
+def _run(setup: _Setup, arguments: list[str], stdin: bytes, limits: Limits) -> Finished:
+    """Runs `python -I -S arguments... VERDICT_FD` with `stdin`, sandboxed as `setup` says, under `limits`."""
     identity = identities.claim()
-    scratch = None
+    scratch = tempfile.mkdtemp(prefix="benchhub-unsafe-") if setup.bwrap is None else None
+    inherit = (seccomp.memfd(setup.seccomp),) if setup.bwrap is not None and setup.seccomp is not None else ()
     try:
-        # RLIMIT_NPROC counts every task of the uid: what it holds already (the user's own processes, or the
-        # zombies of an earlier run not yet reaped) plus the program's allowance.
-        uid = os.getuid() if identity.uid is None else identity.uid
-        allowance = identities.tasks_of(uid) + limits.processes + (SANDBOX_PROCESSES if setup.bwrap else 0)
-        limit = [setup.prlimit, *prlimit_arguments(limits, nproc=allowance), "--"]
-        if setup.bwrap is not None:
-            def command_for(verdict_fd: int) -> list[str]:
-                return [*limit, *bubblewrap.command(setup.bwrap, interpreter=interpreter, hidden=setup.hidden,
-                                                    argv=["-I", "-S", *arguments, str(verdict_fd)])]
+        launcher = _launcher(setup, identity, limits)
+
+        def command_for(verdict_fd: int) -> list[str]:
+            python = [setup.interpreter, "-I", "-S", *arguments, str(verdict_fd)]
+            if setup.bwrap is None:
+                return [*launcher, *python]
+            return [*launcher, *bubblewrap.command(setup.bwrap, python=python, hidden=setup.hidden,
+                                                   seccomp_fd=inherit[0] if inherit else None)]
+
+        if scratch is None:
             cwd, env = "/", bubblewrap.ENVIRONMENT
         else:
-            scratch = tempfile.mkdtemp(prefix="benchhub-unsafe-")
             if identity.uid is not None:
                 os.chown(scratch, identity.uid, identity.uid)
-
-            def command_for(verdict_fd: int) -> list[str]:
-                return [*limit, interpreter, "-I", "-S", *arguments, str(verdict_fd)]
             cwd, env = scratch, {**bubblewrap.ENVIRONMENT, "HOME": scratch, "TMPDIR": scratch}
-        return run(command_for, program=stdin, identity=identity, wall_seconds=limits.wall_seconds,
-                   output_bytes=limits.output_bytes, cwd=cwd, env=env)
+        return run(command_for, program=stdin, wall_seconds=limits.wall_seconds, output_bytes=limits.output_bytes,
+                   cwd=cwd, env=env, inherit=inherit, check=_memory_check(identity, limits))
     finally:
-        identities.release(identity)
+        for fd in inherit:
+            os.close(fd)
+        identities.release(identity, precise=setup.bwrap is None)
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _launcher(setup: _Setup, identity: identities.Identity, limits: Limits) -> list[str]:
+    """setpriv (SIGKILL when this thread's process dies, so that nothing outlives the hub that watches its wall
+    time; the run's own uid), then prlimit (the rlimits), which execs what follows."""
+    allowance = limits.processes + (SANDBOX_PROCESSES if setup.bwrap else 0)
+    if identity.uid is None:  # RLIMIT_NPROC counts every task of the user, the user's own processes too
+        allowance += identities.tasks_of(os.getuid())
+    become = [] if identity.uid is None else [f"--reuid={identity.uid}", f"--regid={identity.uid}", "--clear-groups"]
+    return [setup.setpriv, "--pdeathsig", "KILL", *become, setup.prlimit,
+            *prlimit_arguments(limits, nproc=allowance), "--"]
+
+
+def _memory_check(identity: identities.Identity, limits: Limits) -> Callable[[], bool] | None:
+    """Whether the run's processes hold more than its memory together; only a uid of the run's own tells that."""
+    uid = identity.uid
+    if uid is None:
+        return None
+    return lambda: identities.resident_mb(uid) > limits.memory_mb
 
 
 def _setup(*, unsafe: bool) -> _Setup:
@@ -162,10 +181,7 @@ def _setup(*, unsafe: bool) -> _Setup:
 
 def _probe(*, unsafe: bool) -> _Setup:
     """The first interpreter that runs the probe in this kind of sandbox, or a one-line refusal."""
-    prlimit = shutil.which("prlimit") or (PRLIMIT_PATH if os.path.exists(PRLIMIT_PATH) else None)
-    if prlimit is None:
-        raise InvalidInputError("Code execution needs `prlimit` (util-linux) to set its limits, and it is not "
-                                "installed: apt-get install util-linux")
+    prlimit, setpriv = _tool("prlimit"), _tool("setpriv")
     bwrap = None
     if not unsafe:
         bwrap = bubblewrap.find_bwrap()
@@ -174,21 +190,34 @@ def _probe(*, unsafe: bool) -> _Setup:
                                     f"installed: {INSTALL}, {UNSAFE}")
     reasons = []
     for interpreter in _interpreters():
-        trial = _Setup(Isolation("none", "none", "none"), prlimit, bwrap, interpreter, ())
+        filter_program = seccomp.program() if bwrap else None
+        trial = _Setup(Isolation("none", "none", "none"), prlimit, setpriv, bwrap, interpreter, (), filter_program)
         finished = _run(trial, ["-c", PROBE], b"", PROBE_LIMITS)
         try:
             implementation, version, site_packages = json.loads(finished.last_output)
         except (ValueError, TypeError):
             reasons.append(f"{interpreter}: {finished.last_output or f'exit code {finished.returncode}'}")
             continue
-        isolation = Isolation("none", "none", f"{implementation} {version} ({interpreter})") if unsafe else \
-            Isolation("bubblewrap", bubblewrap.version(bwrap), f"{implementation} {version} ({interpreter})")
-        return _Setup(isolation, prlimit, bwrap, interpreter, tuple(site_packages) if bwrap else ())
+        python = f"{implementation} {version} ({interpreter})"
+        if bwrap is None:
+            return _Setup(Isolation("none", "none", python), prlimit, setpriv, None, interpreter, ())
+        version_line = bubblewrap.version(bwrap) + ("" if filter_program else " (no seccomp filter on this machine)")
+        return _Setup(Isolation("bubblewrap", version_line, python), prlimit, setpriv, bwrap, interpreter,
+                      tuple(site_packages), filter_program)
     if unsafe:
         raise InvalidInputError(f"No Python interpreter runs programs here: {'; '.join(reasons)}")
     raise InvalidInputError(f"bwrap is installed but cannot run a sandbox here ({'; '.join(reasons)}): check that "
                             f"user namespaces are allowed (sysctl kernel.unprivileged_userns_clone=1), or {INSTALL}, "
                             f"{UNSAFE}")
+
+
+def _tool(name: str) -> str:
+    """util-linux's `prlimit` or `setpriv` (Debian's util-linux is essential: always installed)."""
+    found = shutil.which(name) or (f"/usr/bin/{name}" if os.path.exists(f"/usr/bin/{name}") else None)
+    if found is None:
+        raise InvalidInputError(f"Code execution needs `{name}` (util-linux) to set its limits, and it is not "
+                                f"installed: apt-get install util-linux")
+    return found
 
 
 def _interpreters() -> list[str]:
