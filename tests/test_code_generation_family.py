@@ -275,3 +275,16 @@ def test_an_endpoint_draws_n_samples_each_with_its_own_seed_and_human_eval_s_sto
     assert sorted(first) == sorted(example_seed(0, f"Test/0\0{i}") for i in range(3))
     assert evaluation.metrics["pass@1"]["value"] == pytest.approx(1 / 4)  # `pass` returns None: Test/1 only
     assert evaluation.provenance["model"]["samples"] == 3
+
+
+def test_the_baselines_score_the_bundled_sample_as_its_data_card_says():
+    from importlib import resources
+
+    sample = Path(str(resources.files("benchhub") / "resources" / "code_generation_sample"))
+    with Hub.open() as hub:
+        hub.add_dataset("sample", task="code-generation",
+                        splits={"train": sample / "train.jsonl", "test": sample / "test.jsonl"})
+        board = hub.leaderboard(dataset="sample", progress=False)
+    values = {row.model: row.metrics["pass@1"]["value"] for row in board.rows}
+    assert values == {"baseline:retrieval": pytest.approx(6 / 40), "baseline:pass": 0.0}  # six train relatives
+    assert [row.model for row in board.rows] == ["baseline:retrieval", "baseline:pass"]
