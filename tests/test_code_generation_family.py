@@ -178,6 +178,9 @@ def test_unsafe_no_sandbox_is_a_per_run_flag_recorded_in_the_evaluation(humaneva
         {"mixed": True, "baseline:pass": False, "baseline:retrieval": False}
     table = runner.invoke(app, ["leaderboard", "--dataset", "he"])
     assert "predictions, UNSANDBOXED" in table.stdout
+    with Hub.open() as hub:
+        report = Path(hub.report_html(dataset="he", path=tmp_path / "report.html", progress=False))
+    assert "unsandboxed (--unsafe-no-sandbox)" in report.read_text(encoding="utf-8")
     from fastapi.testclient import TestClient
 
     from benchhub.server import create_app
