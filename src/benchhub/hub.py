@@ -230,27 +230,31 @@ class Hub:
             return accounts_service.revoke_token(session, prefix)
 
     def evaluate(self, *, model: str, dataset: str, split: str = "test", batch_size: int = 32, max_length: int | None = None,
-                 use_cache: bool = True, progress: bool = True, **settings: Any) -> Evaluation:
+                 use_cache: bool = True, progress: bool = True, unsafe_no_sandbox: bool = False,
+                 **settings: Any) -> Evaluation:
         """Evaluates `model` on a split; an identical earlier evaluation is returned from the cache.
 
         Transformers settings default per task: `max_length` (512 for classification, 384 for QA) and,
         for question answering, `doc_stride=128`, `n_best=20`, `max_answer_length=30`, `null_threshold=0.0`.
+        `unsafe_no_sandbox` runs a code-running family's programs without isolation (logged, in the task config).
         """
         with self._sessions() as session:
             return evaluation_service.run_evaluation(
                 session, self.artifacts, model=model, dataset=dataset, split=split, batch_size=batch_size,
                 settings={"max_length": max_length, **settings}, use_cache=use_cache, show_progress=progress,
+                unsafe_no_sandbox=unsafe_no_sandbox,
             )
 
     def score(self, *, dataset: str, predictions: str | Path, split: str = "test",
-              na_probs: str | Path | None = None) -> dict[str, Any]:
-        """Scores a predictions file (and, for QA, optional no-answer probabilities) without storing anything."""
+              na_probs: str | Path | None = None, unsafe_no_sandbox: bool = False, **settings: Any) -> dict[str, Any]:
+        """Scores a predictions file (and, for QA, optional no-answer probabilities) without storing anything;
+        `settings` are the family's scoring settings (code generation's `wall_seconds`, `memory_mb`)."""
         from benchhub.evaluation.predictions_files import score_predictions_file
 
         with self._sessions() as session:
             return score_predictions_file(
                 session, self.artifacts, dataset=dataset, predictions=Path(predictions), split=split,
-                na_probs=Path(na_probs) if na_probs else None,
+                na_probs=Path(na_probs) if na_probs else None, settings=settings, unsafe_no_sandbox=unsafe_no_sandbox,
             )
 
     def leaderboard(self, *, dataset: str, split: str = "test", metric: str | None = None, top: int | None = None,
@@ -295,15 +299,26 @@ class Hub:
             return compare_models(session, self.artifacts, model_a=model_a, model_b=model_b, dataset=dataset,
                                   split=split, slice=slice, show_progress=progress)
 
-    def predict(self, model: str, inputs: str | Path, *, dataset: str, output: str | Path, batch_size: int = 32,
-                progress: bool = True, **settings: Any) -> dict[str, Any]:
+    def predict(self, model: str, inputs: str | Path | None, *, dataset: str, output: str | Path, batch_size: int = 32,
+                progress: bool = True, split: str = "test", **settings: Any) -> dict[str, Any]:
         """Runs `model` (for `dataset`'s family and labels) on a JSON-lines inputs file (as `benchmark inputs`
-        writes it) and writes a predictions file of that family to `output`; returns a summary."""
+        writes it; None: the released inputs of `dataset`'s `split`) and writes a predictions file of that family
+        to `output`, scoring nothing; returns a summary."""
         from benchhub.evaluation.predicting import predict_file
 
         with self._sessions() as session:
-            return predict_file(session, self.artifacts, model=model, dataset=dataset, inputs=Path(inputs),
-                                output=Path(output), batch_size=batch_size, settings=settings, show_progress=progress)
+            return predict_file(session, self.artifacts, model=model, dataset=dataset,
+                                inputs=Path(inputs) if inputs is not None else None, output=Path(output),
+                                batch_size=batch_size, settings=settings, show_progress=progress, split=split)
+
+    def write_predictions(self, *, model: str, dataset: str, output: str | Path, split: str = "test") -> dict[str, Any]:
+        """Writes the newest evaluation of `model` on the split as the family's predictions file (code generation's
+        generations: `benchhub execute` runs them again without generating); returns a summary."""
+        from benchhub.evaluation.predicting import write_stored_predictions
+
+        with self._sessions() as session:
+            return write_stored_predictions(session, self.artifacts, model=model, dataset=dataset, split=split,
+                                            output=Path(output))
 
     def finetune(self, base: str, *, dataset: str, split: str = "train", evaluate_on: str | None = "test",
                  name: str | None = None, epochs: float | None = None, learning_rate: float | None = None,

@@ -102,6 +102,8 @@ class LeaderboardRow:
     # A built-in oracle that reads the references (e.g. summarization's extractive oracle): an upper bound, listed
     # after the models and never the leader or a baseline to beat.
     upper_bound: bool = False
+    # Its programs ran without a sandbox (`--unsafe-no-sandbox`, code generation): every view marks it.
+    unsandboxed: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from benchhub.cli.family_options import family_options, split_columns
-from benchhub.cli.shell import JsonOption, QuietOption, SplitOption
+from benchhub.cli.shell import JsonOption, QuietOption, SplitOption, UnsafeOption
 from benchhub.cli.shell import console as _console
 from benchhub.cli.shell import open_hub as _hub
 from benchhub.cli.shell import print_json as _print_json
@@ -292,6 +292,7 @@ def eval_command(
     ray_address: Annotated[Optional[str], typer.Option("--ray-address", help="--executor ray: 'auto' (the cluster `ray start` began on this machine) or HOST:PORT; default: RAY_ADDRESS if set, else a local Ray instance for this run.")] = None,
     cpus_per_job: Annotated[float, typer.Option("--cpus-per-job", help="--executor ray: CPUs each job asks for (also its thread count).")] = 1.0,
     gpus_per_job: Annotated[float, typer.Option("--gpus-per-job", help="--executor ray: GPUs each job asks for (fractions share one).")] = 0.0,
+    unsafe_no_sandbox: UnsafeOption = False,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
     family: Optional[dict[str, Any]] = None,
@@ -309,7 +310,13 @@ def eval_command(
         raise InvalidInputError(f"--batch-size must be an int in the range [1, inf). Got {batch_size} instead.")
     settings = dict(family or {})
     ray = RayOptions(ray_address, cpus_per_job, gpus_per_job)
-    if len(dataset) > 1 or executor is not None or max_parallel is not None or max_retries is not None or ray != RayOptions():
+    matrix = len(dataset) > 1 or executor is not None or max_parallel is not None or max_retries is not None or ray != RayOptions()
+    if unsafe_no_sandbox:
+        if matrix:
+            raise InvalidInputError("--unsafe-no-sandbox applies to one evaluation run here, not to a matrix; give one "
+                                    "--dataset and no --executor.")
+        _warn_unsandboxed()
+    if matrix:
         _run_matrix(model, dataset, split=split, batch_size=batch_size,
                     settings={"max_length": max_length, **settings}, executor=executor or "local",
                     max_parallel=max_parallel, max_retries=DEFAULT_RETRIES if max_retries is None else max_retries, ray=ray, use_cache=not no_cache, quiet=quiet,
@@ -320,7 +327,7 @@ def eval_command(
         for name in model:
             results.append(hub.evaluate(
                 model=name, dataset=dataset[0], split=split, batch_size=batch_size, max_length=max_length,
-                use_cache=not no_cache, progress=not quiet, **settings,
+                use_cache=not no_cache, progress=not quiet, unsafe_no_sandbox=unsafe_no_sandbox, **settings,
             ))
     for result in results:
         for note in result.provenance.get("model", {}).get("notes", []):
@@ -400,6 +407,42 @@ def score_command(
         typer.echo(f"  {name:<18} {metric_text(metric, scaled=percent)}")
 
 
+@app.command("execute")
+def execute_command(
+    generations: Annotated[Path, typer.Argument(metavar="GENERATIONS", help='A generations file, JSONL {"task_id", "completions": [...]} (what `predict` writes for a code generation dataset).', show_default=False)],
+    dataset: Annotated[str, typer.Option("--dataset", help="The code generation dataset whose hidden tests the completions run against.")],
+    split: SplitOption = "test",
+    wall_seconds: Annotated[Optional[float], typer.Option("--wall-seconds", help="Wall-clock (and CPU) limit of each program in seconds (default 10).")] = None,
+    memory_mb: Annotated[Optional[int], typer.Option("--memory-mb", help="Address-space limit of each program in MB (default 512).")] = None,
+    unsafe_no_sandbox: UnsafeOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a generations file's completions against a split's tests (in the sandbox) and print pass@k, as `eval` of
+    that file registered as a predictions model does; nothing is registered or stored."""
+    if unsafe_no_sandbox:
+        _warn_unsandboxed()
+    limits = {name: value for name, value in (("wall_seconds", wall_seconds), ("memory_mb", memory_mb)) if value is not None}
+    with _hub() as hub:
+        result = hub.score(dataset=dataset, predictions=generations, split=split, unsafe_no_sandbox=unsafe_no_sandbox,
+                           **limits)
+    if as_json:
+        _print_json(result)
+        return
+    from benchhub.cli.render import metric_text, rich_table
+    from benchhub.tasks.registry import get_task
+
+    typer.echo(f"{generations} on {dataset}/{split}:")
+    for name, metric in result["metrics"].items():
+        typer.echo(f"  {name:<18} {metric_text(metric, scaled=False)}")
+    for table in get_task(result["task"]).detail_tables(result["details"]):
+        _console().print(rich_table(table.title, table.header, table.rows))
+
+
+def _warn_unsandboxed() -> None:
+    typer.echo("warning: --unsafe-no-sandbox: model-written code runs WITHOUT isolation, with your user's access to "
+               "this machine; the evaluation records it.", err=True)
+
+
 @app.command("leaderboard")
 def leaderboard_command(
     dataset: Annotated[str, typer.Option("--dataset", help="Dataset name.")],
@@ -475,11 +518,20 @@ def predictions_command(
     slice: Annotated[Optional[str], typer.Option("--slice", help="Only a slice, as for `leaderboard --slice` (length=10-19, label=VALUE, column=NAME:VALUE).")] = None,
     sort: Annotated[str, typer.Option("--sort", help="split (split order), confidence (the most confident first: with --errors, the most confident errors), or -confidence.")] = "split",
     limit: Annotated[Optional[int], typer.Option("--limit", help="Show at most N rows.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Instead: write the evaluation's predictions as the family's predictions file (code generation: its generations, for `benchhub execute`).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show a model's per-example results (inputs, gold, predicted, scores) from its newest evaluation."""
     if limit is not None and limit < 1:
         raise InvalidInputError(f"--limit must be an int in the range [1, inf). Got {limit} instead.")
+    if output is not None:
+        with _hub() as hub:
+            summary = hub.write_predictions(model=model, dataset=dataset, split=split, output=output)
+        if as_json:
+            _print_json(summary)
+        else:
+            typer.echo(f"Wrote {summary['examples']} predictions of {model} on {dataset}/{split} to {summary['output']}.")
+        return
     with _hub() as hub:
         rows = hub.examples(model=model, dataset=dataset, split=split, errors=errors, gold=gold, predicted=predicted,
                             slice=slice, sort=sort)
@@ -500,19 +552,21 @@ def predictions_command(
 @family_options("evaluation")
 def predict_command(
     model: Annotated[str, typer.Argument(metavar="MODEL", help="A registered model or built-in baseline.", show_default=False)],
-    inputs: Annotated[Path, typer.Argument(metavar="INPUTS", help="JSON lines in the family's layout (what `benchmark inputs` writes).", show_default=False)],
     dataset: Annotated[str, typer.Option("--dataset", help="The dataset whose family and labels the model predicts (and whose train split fits baselines).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Predictions file to write (the family's format).")],
+    inputs: Annotated[Optional[Path], typer.Argument(metavar="[INPUTS]", help="JSON lines in the family's layout (what `benchmark inputs` writes); default: the released inputs of the dataset's --split.", show_default=False)] = None,
+    split: Annotated[str, typer.Option("--split", help="Without INPUTS: the dataset's split whose inputs the model runs on.")] = "test",
     batch_size: Annotated[int, typer.Option("--batch-size", help="Examples per batch.")] = 32,
     max_length: Annotated[Optional[int], typer.Option("--max-length", help="Longest input in tokens of transformers models, as for `eval`.")] = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
     family: Optional[dict[str, Any]] = None,
 ) -> None:
-    """Run a model on an inputs file and write a valid predictions file, to score or to submit to a benchmark."""
+    """Run a model on an inputs file (or a split's inputs) and write a valid predictions file, to score, to submit to
+    a benchmark, or to execute elsewhere (`benchhub execute`): nothing is scored here."""
     with _hub() as hub:
         summary = hub.predict(model, inputs, dataset=dataset, output=output, batch_size=batch_size, progress=not quiet,
-                              max_length=max_length, **(family or {}))
+                              max_length=max_length, split=split, **(family or {}))
     if as_json:
         _print_json(summary)
         return

@@ -94,7 +94,8 @@ def _kind(row: Any) -> str:
     """A row's kind as a board shows it: an oracle that reads the references says so."""
     if row.upper_bound:
         return "oracle (reads references)"
-    return "baseline" if row.baseline else row.kind
+    kind = "baseline" if row.baseline else row.kind
+    return f"{kind}, UNSANDBOXED" if getattr(row, "unsandboxed", False) else kind
 
 
 def value_text(metric: dict[str, Any] | None, *, scaled: bool) -> str:

@@ -14,6 +14,9 @@ state: dict[str, Any] = {"home": None}
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 SplitOption = Annotated[str, typer.Option("--split", help="Split to use.")]
+UnsafeOption = Annotated[bool, typer.Option(
+    "--unsafe-no-sandbox", help="Run model-written code (code generation) WITHOUT isolation, for this run only: logged, "
+                                "recorded in the evaluation's task config and provenance, and marked on boards.")]
 
 
 def open_hub():

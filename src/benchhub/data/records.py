@@ -37,10 +37,12 @@ class ColumnMapping:
 
 @dataclass(frozen=True)
 class DatasetFacts:
-    """What a task needs to know about the dataset beyond the split: its labels and options."""
+    """What a task needs to know about the dataset beyond the split: its labels and options, and, where an
+    evaluation scores, its task config (`settings`: what a family's scoring reads, e.g. code execution's limits)."""
 
     labels: list[str] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

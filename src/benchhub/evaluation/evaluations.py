@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -43,7 +44,7 @@ TRAIN_SPLIT = "train"
 def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str = "test",
                    batch_size: int = 32, settings: dict[str, Any] | None = None, use_cache: bool = True,
                    show_progress: bool = True, splits: dict[str, Split] | None = None, device: str | None = None,
-                   loaded: Any = None, output: Any = None) -> Evaluation:
+                   loaded: Any = None, output: Any = None, unsafe_no_sandbox: bool = False) -> Evaluation:
     """Returns the stored evaluation for this key, or runs the model and stores a new one.
 
     `settings` override the task's defaults for transformers models (max_length; for question
@@ -53,8 +54,10 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
     transformers or ONNX model (default: CUDA when available); it is recorded, not part of the key.
     `loaded` is this model already loaded for this dataset and settings (optimize has it from its gate),
     run instead of loading it again; `output` is what it gave on this split at `batch_size`, stored as it is.
+    `unsafe_no_sandbox` runs a family's code without isolation (`without_sandbox`), recorded in the task config.
     """
-    job = _job(session, artifacts, model=model, dataset=dataset, split=split, settings=settings)
+    job = _job(session, artifacts, model=model, dataset=dataset, split=split, settings=settings,
+               unsafe_no_sandbox=unsafe_no_sandbox)
     dataset_row, task, model_row, task_config, key = job
     if use_cache and (cached := _stored(session, job)) is not None:
         return cached
@@ -66,7 +69,8 @@ def run_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, da
                                 settings=placed)
     try:
         output = output or evaluate(
-            classifier, split_data, task=task, facts=dataset_facts(dataset_row), batch_size=batch_size,
+            classifier, split_data, task=task, facts=replace(dataset_facts(dataset_row), settings=task_config),
+            batch_size=batch_size,
             show_progress=show_progress, description=f"{model_row.name} on {dataset_row.name}/{split}",
         )
     except PredictionsFormatError as exc:
@@ -156,13 +160,14 @@ def remove_orphan_predictions(session: Session, artifacts: ArtifactStore, *, old
 
 
 def stored_evaluation(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str = "test",
-                      settings: dict[str, Any] | None = None) -> Evaluation | None:
+                      settings: dict[str, Any] | None = None, unsafe_no_sandbox: bool = False) -> Evaluation | None:
     """The stored evaluation `run_evaluation` would return from its cache, or None (no model is run)."""
-    return _stored(session, _job(session, artifacts, model=model, dataset=dataset, split=split, settings=settings))
+    return _stored(session, _job(session, artifacts, model=model, dataset=dataset, split=split, settings=settings,
+                                 unsafe_no_sandbox=unsafe_no_sandbox))
 
 
 def _job(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str, split: str,
-         settings: dict[str, Any] | None) -> tuple[DatasetRow, Any, ModelRow, dict[str, Any], str]:
+         settings: dict[str, Any] | None, unsafe_no_sandbox: bool = False) -> tuple[DatasetRow, Any, ModelRow, dict[str, Any], str]:
     """What fixes an evaluation: its dataset, task, model, task settings and cache key (names and split checked;
     a transformers or ONNX model's files checked against its fingerprint, so a cache hit is never stale)."""
     dataset_row = get_dataset_row(session, dataset)
@@ -171,6 +176,8 @@ def _job(session: Session, artifacts: ArtifactStore, *, model: str, dataset: str
     model_row = get_model_row(session, model)
     refresh_fingerprint(session, model_row, artifacts)
     task_config = model_settings(task, model_row.kind, settings or {})
+    if unsafe_no_sandbox:
+        task_config = without_sandbox(task, task_config)
     return dataset_row, task, model_row, task_config, cache_key(model_row, dataset_row, split, task, task_config)
 
 
@@ -191,7 +198,8 @@ def same_evaluation(statement: Any, key: str, model: ModelRow, dataset: DatasetR
 
 
 def model_settings(task: Any, kind: str, overrides: dict[str, Any]) -> dict[str, Any]:
-    """The task's model settings with the given overrides, for transformers, ONNX and endpoint models; other kinds take none."""
+    """The task's model settings with the given overrides, for transformers, ONNX and endpoint models; other kinds
+    take only the task's `scoring_settings` (most families have none)."""
     defaults = dict(task.transformers_defaults)
     given = {name: value for name, value in overrides.items() if value is not None}
     unknown = sorted(set(given) - set(defaults))
@@ -202,7 +210,21 @@ def model_settings(task: Any, kind: str, overrides: dict[str, Any]) -> dict[str,
         )
     for name, value in given.items():
         task.check_setting(name, value)
-    return {**defaults, **given} if kind in SETTINGS_KINDS else {}
+    chosen = {**defaults, **given}
+    return chosen if kind in SETTINGS_KINDS else {name: value for name, value in chosen.items() if name in task.scoring_settings}
+
+
+# The scoring setting that says how a family runs code (`isolation`), and its value without a sandbox.
+ISOLATION, NO_ISOLATION = "isolation", "none"
+
+
+def without_sandbox(task: Any, task_config: dict[str, Any]) -> dict[str, Any]:
+    """`task_config` with its code run without isolation (`--unsafe-no-sandbox`, a per-run choice never taken from
+    named settings); a family that runs no code refuses."""
+    if ISOLATION not in task_config:
+        raise InvalidInputError(f"--unsafe-no-sandbox applies to datasets whose scoring runs code; {task.name} "
+                                "datasets run none.")
+    return {**task_config, ISOLATION: NO_ISOLATION}
 
 
 def cache_key(model: ModelRow, dataset: DatasetRow, split: str, task: Any, task_config: dict[str, Any]) -> str:

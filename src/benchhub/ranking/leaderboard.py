@@ -31,6 +31,8 @@ from benchhub.catalog.models import BASELINE_PREFIX, builtin_registry
 from benchhub.data.records import DatasetFacts
 from benchhub.errors import BenchhubError, InvalidInputError
 from benchhub.evaluation.evaluations import (
+    ISOLATION,
+    NO_ISOLATION,
     TRAIN_SPLIT,
     dataset_facts,
     latest_evaluations,
@@ -155,6 +157,7 @@ def build_leaderboard(session: Session, artifacts: ArtifactStore, *, dataset: st
             robustness=robustness.get(evaluation.model_id),
             metric_rank=rank,
             upper_bound=evaluation.id in upper,
+            unsandboxed=(evaluation.task_config or {}).get(ISOLATION) == NO_ISOLATION,
         ))
     board = Leaderboard(dataset=dataset, split=split, task=task.name, metric=metric, rows=rows, notes=notes, slice=slice,
                         contamination=flags(dataset_row.contamination, split))

@@ -242,7 +242,8 @@ def _table(board: Leaderboard) -> str:
     for row in board.rows:
         cells = [
             _td(str(row.rank), numeric=True),
-            _td(escape(row.model)),
+            _td(escape(row.model) + (' <span class="badge">unsandboxed (--unsafe-no-sandbox)</span>'
+                                     if getattr(row, "unsandboxed", False) else "")),
             _td('<span class="badge">oracle · upper bound (reads the references)</span>' if row.upper_bound else
                 '<span class="badge">baseline</span>' if row.baseline else escape(row.kind)),
             _td(escape(_metric_text(board, row.metrics.get(board.metric))), numeric=True),

@@ -138,6 +138,10 @@ class Task(Protocol):
     column_roles: tuple[FamilyOption, ...]
     dataset_settings: tuple[FamilyOption, ...]
     evaluation_settings: tuple[FamilyOption, ...]
+    # The names of `transformers_defaults` that hold for every kind of model, predictions files and baselines too
+    # (they change how predictions are scored, not made: code execution's limits and isolation); every task config
+    # carries them, and `score` reads them from `DatasetFacts.settings`.
+    scoring_settings: frozenset[str]
 
     @property
     def metric_versions(self) -> dict[str, str]: ...
@@ -336,6 +340,7 @@ class TaskFamily:
     bench_question: str | None = None
     dataset_settings: tuple[FamilyOption, ...] = ()
     evaluation_settings: tuple[FamilyOption, ...] = ()
+    scoring_settings: frozenset[str] = frozenset()
     # Dataset options the family computes for itself from gold data, never shown by the server.
     internal_options: frozenset[str] = frozenset()
     # Whether a rules file (`benchhub model add NAME rules.yaml`) makes a baseline of this family.

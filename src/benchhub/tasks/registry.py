@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from benchhub.errors import InvalidInputError
 from benchhub.tasks.base import Task, has_head, head_suffixes
+from benchhub.tasks.code_generation.task import CodeGeneration
 from benchhub.tasks.generative_answers.task import GenerativeAnswers
 from benchhub.tasks.language_modeling.task import LanguageModeling
 from benchhub.tasks.multiple_choice.task import MultipleChoice
@@ -15,7 +16,7 @@ from benchhub.tasks.translation.task import Translation
 
 TASKS: dict[str, Task] = {task.name: task for task in (TextClassification(), QuestionAnswering(), TokenClassification(),
                                                         Summarization(), Translation(), MultipleChoice(),
-                                                        GenerativeAnswers(), LanguageModeling())}
+                                                        GenerativeAnswers(), LanguageModeling(), CodeGeneration())}
 # The family `dataset add` assumes when no --task is given.
 DEFAULT_TASK = TextClassification.name
 

@@ -1,0 +1,1 @@
+"""Code generation: completions run against hidden unit tests in a sandbox, scored by pass@k."""
