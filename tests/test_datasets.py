@@ -356,7 +356,7 @@ BAD_INPUTS = [
      InvalidInputError, r"^Give either one PATH or HUB_ID, or --split NAME=PATH once per split, not both\.$"),
     ("neither-source-nor-splits", lambda d: {}, InvalidInputError, r"^Give either one PATH or HUB_ID"),
     ("unknown-task", lambda d: {"source": write_csv(d / "d.csv", ROWS), "task": "speech-recognition"}, InvalidInputError,
-     r"^Unknown task 'speech-recognition'; available tasks: generative-answers, language-modeling, multiple-choice, question-answering, summarization, "
+     r"^Unknown task 'speech-recognition'; available tasks: code-generation, generative-answers, language-modeling, multiple-choice, question-answering, summarization, "
      r"text-classification, token-classification, translation\.$"),
     ("bad-split-name", lambda d: {"splits": {"my split": write_csv(d / "d.csv", ROWS)}}, DatasetFormatError,
      r"^Split name 'my split' is not allowed"),

@@ -137,7 +137,7 @@ def test_model_add_refuses_an_encoder_without_a_head(hub, tmp_path):
     with pytest.raises(InvalidInputError, match=(
         r"^.*encoder has no task head \(config\.json architectures: BertModel\); benchhub evaluates text-classification "
         r"\(\*ForSequenceClassification\); question-answering \(\*ForQuestionAnswering\); token-classification "
-        r"\(\*ForTokenClassification\); summarization, translation and generative-answers \(\*ForConditionalGeneration, "
+        r"\(\*ForTokenClassification\); summarization, translation, generative-answers and code-generation \(\*ForConditionalGeneration, "
         r"\*MTModel, \*ForSeq2SeqLM, \*ForCausalLM, \*LMHeadModel\); and multiple-choice and language-modeling "
         r"\(\*ForCausalLM, \*LMHeadModel\) heads, and a head transformers "
         r"would add now is random\. Fine-tune it first \(as `benchhub demo` fine-tunes MiniLM\) or compare against a "

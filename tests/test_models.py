@@ -371,7 +371,7 @@ def test_built_in_baseline_without_train_split_is_a_clear_error(tmp_path):
              r"baseline:context-only, baseline:question-only, baseline:always-no-answer, baseline:majority-tag, "
              r"baseline:memorization, baseline:feature-logreg, baseline:lead-3, baseline:random-3, baseline:extractive-oracle, "
              r"baseline:copy-source, baseline:majority-position, baseline:longest-choice, baseline:choices-only, "
-             r"baseline:majority-answer, baseline:nearest-question, baseline:ngram, baseline:uniform-bytes\.$")],
+             r"baseline:majority-answer, baseline:nearest-question, baseline:ngram, baseline:uniform-bytes, baseline:pass, baseline:retrieval\.$")],
     ids=["unknown-baseline", "unknown-model"],
 )
 def test_unknown_models_list_the_built_ins(name, message, hub):
