@@ -292,7 +292,8 @@ def test_execute_all_runs_in_parallel_and_answers_in_input_order(isolation):
 
 
 def test_what_crosses_processes_pickles(isolation):
-    # The local pool and Ray tasks send these to other processes.
+    # The local pool and Ray tasks send these to other processes. Only our own in-memory values are round-tripped
+    # here; nothing read from a file or a user is unpickled.
     for value in (FAST, isolation, run("assert 0, 'no'", isolation)):
         assert pickle.loads(pickle.dumps(value)) == value
 
