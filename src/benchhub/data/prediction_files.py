@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,34 @@ def json_objects(path: Path, text: str, *, keys: tuple[str, ...], example: str) 
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
+
+
+_MISSING = object()
+
+
+def placed_by_id(file_name: str, rows: Iterable[tuple[str, Any, Any]], ids: Sequence[Any], *, noun: str,
+                 lacking: str = "have no prediction",
+                 place: Callable[[str, Any, int, Any], Any] | None = None) -> list[Any]:
+    """Each row's value at its id's place, in split order. `rows` are (where, id, value); an id the split lacks,
+    one given twice and a split id no row gives are refused in one line, the first of them named, with `noun` for
+    an item ("example", "question"). `place(where, id, index, value)` checks a value against its item and returns
+    what is kept."""
+    position = {str(example_id): index for index, example_id in enumerate(ids)}
+    placed: list[Any] = [_MISSING] * len(ids)
+    article = "an" if noun[:1] in tuple("aeiou") else "a"
+    for where, raw_id, value in rows:
+        key = str(raw_id)
+        if key not in position:
+            raise unknown_id(where, raw_id, ids, f"{article} {noun}")
+        index = position[key]
+        if placed[index] is not _MISSING:
+            raise PredictionsFormatError(f"{where}: duplicate id {shown(raw_id)}; give each {noun} exactly once.")
+        placed[index] = value if place is None else place(where, raw_id, index, value)
+    missing = [example_id for example_id, value in zip(ids, placed) if value is _MISSING]
+    if missing:
+        raise PredictionsFormatError(f"{file_name}: {len(missing)} {noun}(s) {lacking}, first id {missing[0]!r}; "
+                                     f"give every {noun} exactly once.")
+    return placed
 
 
 def unknown_id(where: str, raw_id: Any, ids: Sequence[Any], what: str = "an example") -> PredictionsFormatError:

@@ -16,9 +16,9 @@ from benchhub.data.prediction_files import (
     MAX_BYTES,
     check_predictions_path,
     json_objects,
+    placed_by_id,
     read_predictions_text,
     shown,
-    unknown_id,
 )
 from benchhub.data.records import canonical_json
 from benchhub.errors import PredictionsFormatError
@@ -38,22 +38,9 @@ class Attempts:
 def read_generations(path: Path, *, ids: Sequence[Any], max_bytes: int = MAX_BYTES) -> list[Attempts]:
     """Each problem's completions, in split order."""
     path = Path(path)
-    position = {str(example_id): index for index, example_id in enumerate(ids)}
-    found: list[Attempts | None] = [None] * len(ids)
-    for where, raw_id, completions in read_generation_rows(path, max_bytes=max_bytes):
-        key = str(raw_id)
-        if key not in position:
-            raise unknown_id(where, raw_id, ids, "a problem")
-        if found[position[key]] is not None:
-            raise PredictionsFormatError(f"{where}: duplicate id {shown(raw_id)}; give each problem exactly once.")
-        found[position[key]] = Attempts(tuple(completions))
-    missing = [example_id for example_id, attempts in zip(ids, found) if attempts is None]
-    if missing:
-        raise PredictionsFormatError(
-            f"{path.name}: {len(missing)} problem(s) have no completions, first id {missing[0]!r}; "
-            "give every problem exactly once."
-        )
-    return [attempts for attempts in found if attempts is not None]
+    rows = ((where, raw_id, Attempts(tuple(completions)))
+            for where, raw_id, completions in read_generation_rows(path, max_bytes=max_bytes))
+    return placed_by_id(path.name, rows, ids, noun="problem", lacking="have no completions")
 
 
 def read_generation_rows(path: Path, *, max_bytes: int = MAX_BYTES) -> list[tuple[str, Any, list[str]]]:

@@ -16,9 +16,9 @@ from benchhub.data.prediction_files import (
     MAX_BYTES,
     check_predictions_path,
     json_objects,
+    placed_by_id,
     read_predictions_text,
     shown,
-    unknown_id,
 )
 from benchhub.data.records import canonical_json
 from benchhub.errors import PredictionsFormatError
@@ -29,20 +29,8 @@ EXAMPLE_LINE = '{"id": 0, "loglikelihood": -1234.5}'
 def read_loglikelihoods(path: Path, *, ids: Sequence[Any], max_bytes: int = MAX_BYTES) -> list[float]:
     """Each document's log-likelihood, in split order."""
     path = Path(path)
-    position = {str(example_id): index for index, example_id in enumerate(ids)}
-    found: list[float | None] = [None] * len(ids)
-    for where, raw_id, value in read_loglikelihood_lines(path, max_bytes=max_bytes):
-        key = str(raw_id)
-        if key not in position:
-            raise unknown_id(where, raw_id, ids, "a document")
-        if found[position[key]] is not None:
-            raise PredictionsFormatError(f"{where}: duplicate id {shown(raw_id)}; give each document exactly once.")
-        found[position[key]] = value
-    missing = [example_id for example_id, value in zip(ids, found) if value is None]
-    if missing:
-        raise PredictionsFormatError(f"{path.name}: {len(missing)} document(s) have no log-likelihood, first id "
-                                     f"{missing[0]!r}; give every document exactly once.")
-    return [value for value in found if value is not None]
+    return placed_by_id(path.name, read_loglikelihood_lines(path, max_bytes=max_bytes), ids,
+                        noun="document", lacking="have no log-likelihood")
 
 
 def read_loglikelihood_lines(path: Path, *, max_bytes: int = MAX_BYTES) -> list[tuple[str, Any, float]]:

@@ -18,9 +18,9 @@ from typing import Any, Sequence
 from benchhub.data.prediction_files import (
     MAX_BYTES,
     check_predictions_path,
+    placed_by_id,
     read_predictions_text,
     shown,
-    unknown_id,
 )
 from benchhub.data.readers import json_lines, load_json
 from benchhub.errors import PredictionsFormatError
@@ -36,32 +36,22 @@ def read_choice_predictions(path: Path, *, ids: Sequence[Any], choices: Sequence
                             max_bytes: int = MAX_BYTES) -> list[ChoicePrediction]:
     """Each question's prediction, in split order, checked against the split's ids and numbers of choices."""
     path = Path(path)
-    position = {str(example_id): index for index, example_id in enumerate(ids)}
-    found: list[ChoicePrediction | None] = [None] * len(ids)
-    for where, raw_id, layout, value in read_choice_lines(path, max_bytes=max_bytes):
-        key = str(raw_id)
-        if key not in position:
-            raise unknown_id(where, raw_id, ids, "a question")
-        index = position[key]
-        if found[index] is not None:
-            raise PredictionsFormatError(f"{where}: duplicate id {shown(raw_id)}; give each question exactly once.")
+
+    def place(where: str, raw_id: Any, index: int, line: tuple[str, Any]) -> ChoicePrediction:
+        layout, value = line
         count = len(choices[index])
         if layout == "choice":
             if value is not None and not 0 <= value < count:
                 raise PredictionsFormatError(f"{where}: choice {value} of id {shown(raw_id)} is out of range; "
                                              f"it has {count} choices, 0 to {count - 1}.")
-            found[index] = ChoicePrediction(value)
-        else:
-            if len(value) != count:
-                raise PredictionsFormatError(f"{where}: id {shown(raw_id)} has {len(value)} log-likelihoods for {count} "
-                                             "choices; give one per choice, in the choices' order.")
-            found[index] = ChoicePrediction.scored(tuple(value))
-    missing = [example_id for example_id, prediction in zip(ids, found) if prediction is None]
-    if missing:
-        raise PredictionsFormatError(
-            f"{path.name}: {len(missing)} question(s) have no prediction, first id {missing[0]!r}; give every question exactly once."
-        )
-    return [prediction for prediction in found if prediction is not None]
+            return ChoicePrediction(value)
+        if len(value) != count:
+            raise PredictionsFormatError(f"{where}: id {shown(raw_id)} has {len(value)} log-likelihoods for {count} "
+                                         "choices; give one per choice, in the choices' order.")
+        return ChoicePrediction.scored(tuple(value))
+
+    rows = ((where, raw_id, (layout, value)) for where, raw_id, layout, value in read_choice_lines(path, max_bytes=max_bytes))
+    return placed_by_id(path.name, rows, ids, noun="question", place=place)
 
 
 def read_choice_lines(path: Path, *, max_bytes: int = MAX_BYTES) -> list[Line]:

@@ -12,9 +12,8 @@ from typing import Any
 
 from benchhub.data.prediction_files import (
     MAX_BYTES,
+    placed_by_id,
     read_predictions_text,
-    shown,
-    unknown_id,
 )
 from benchhub.data.readers import load_json
 from benchhub.errors import PredictionsFormatError
@@ -59,19 +58,4 @@ def _read_object(path: Path, max_bytes: int) -> list[tuple[str, Any]]:
 
 
 def _align(path: Path, pairs: list[tuple[str, Any]], ids: list[Any]) -> list[Any]:
-    position = {str(example_id): index for index, example_id in enumerate(ids)}
-    values: list[Any] = [None] * len(ids)
-    seen: set[str] = set()
-    for key, value in pairs:
-        if key not in position:
-            raise unknown_id(path.name, key, ids, "a question")
-        if key in seen:
-            raise PredictionsFormatError(f"{path.name}: duplicate id {shown(key)}; give each question exactly once.")
-        seen.add(key)
-        values[position[key]] = value
-    missing = [example_id for example_id in ids if str(example_id) not in seen]
-    if missing:
-        raise PredictionsFormatError(
-            f"{path.name}: {len(missing)} question(s) have no prediction, first id {missing[0]!r}; give every question exactly once."
-        )
-    return values
+    return placed_by_id(path.name, ((path.name, key, value) for key, value in pairs), ids, noun="question")

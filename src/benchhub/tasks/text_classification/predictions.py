@@ -13,9 +13,9 @@ from typing import Any
 from benchhub.data.prediction_files import (
     MAX_BYTES,
     json_objects,
+    placed_by_id,
     read_predictions_text,
     shown,
-    unknown_id,
 )
 from benchhub.errors import PredictionsFormatError
 
@@ -65,27 +65,20 @@ def _csv_pairs(path: Path, text: str) -> list[tuple[str, Any, Any]]:
 
 
 def _align(path: Path, pairs: list[tuple[str, Any, Any]], ids: list[Any], labels: list[str]) -> list[str]:
-    position = {str(example_id): index for index, example_id in enumerate(ids)}
     allowed = set(labels)
-    predicted: list[str | None] = [None] * len(ids)
-    for where, raw_id, raw_label in pairs:
+
+    def checked(where: str, raw_id: Any, raw_label: Any) -> tuple[str, Any, Any]:
         if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
             raise PredictionsFormatError(f"{where}: id {shown(raw_id)} is not a string or integer.")
-        key = str(raw_id)
-        if key not in position:
-            raise unknown_id(where, raw_id, ids, "an example")
-        if predicted[position[key]] is not None:
-            raise PredictionsFormatError(f"{where}: duplicate id {shown(raw_id)}; give each example exactly once.")
+        return where, raw_id, raw_label
+
+    def place(where: str, raw_id: Any, index: int, raw_label: Any) -> str:
         label = _label_text(raw_label)
         if label not in allowed:
             raise PredictionsFormatError(f"{where}: label {shown(raw_label)} for id {shown(raw_id)} is not one of {sorted(allowed)}.")
-        predicted[position[key]] = label
-    missing = [example_id for example_id, label in zip(ids, predicted) if label is None]
-    if missing:
-        raise PredictionsFormatError(
-            f"{path.name}: {len(missing)} example(s) have no prediction, first id {missing[0]!r}; give every example exactly once."
-        )
-    return [label for label in predicted if label is not None]
+        return label
+
+    return placed_by_id(path.name, (checked(*pair) for pair in pairs), ids, noun="example", place=place)
 
 
 def _label_text(value: Any) -> str:

@@ -13,9 +13,9 @@ from benchhub.data.prediction_files import (
     MAX_BYTES,
     check_predictions_path,
     json_objects,
+    placed_by_id,
     read_predictions_text,
     shown,
-    unknown_id,
 )
 from benchhub.errors import PredictionsFormatError
 
@@ -25,22 +25,7 @@ EXAMPLE_LINE = '{"id": 0, "text": "The generated summary."}'
 def read_text_predictions(path: Path, *, ids: Sequence[Any], max_bytes: int = MAX_BYTES) -> list[str]:
     """Each example's generated text, in split order."""
     path = Path(path)
-    position = {str(example_id): index for index, example_id in enumerate(ids)}
-    texts: list[str | None] = [None] * len(ids)
-    for where, raw_id, text in read_text_pairs(path, max_bytes=max_bytes):
-        key = str(raw_id)
-        if key not in position:
-            raise unknown_id(where, raw_id, ids, "an example")
-        if texts[position[key]] is not None:
-            raise PredictionsFormatError(f"{where}: duplicate id {shown(raw_id)}; give each example exactly once.")
-        texts[position[key]] = text
-    missing = [example_id for example_id, text in zip(ids, texts) if text is None]
-    if missing:
-        raise PredictionsFormatError(
-            f"{path.name}: {len(missing)} example(s) have no prediction, first id {missing[0]!r}; "
-            "give every example exactly once."
-        )
-    return [text for text in texts if text is not None]
+    return placed_by_id(path.name, read_text_pairs(path, max_bytes=max_bytes), ids, noun="example")
 
 
 def read_text_pairs(path: Path, *, max_bytes: int = MAX_BYTES) -> list[tuple[str, Any, str]]:

@@ -15,9 +15,9 @@ from benchhub.data.prediction_files import (
     MAX_BYTES,
     check_predictions_path,
     json_objects,
+    placed_by_id,
     read_predictions_text,
     shown,
-    unknown_id,
 )
 from benchhub.errors import DatasetFormatError, PredictionsFormatError
 from benchhub.tasks.token_classification.conll import CONLL_SUFFIXES, read_conll
@@ -61,24 +61,13 @@ def read_tag_pairs(path: Path, *, max_bytes: int = MAX_BYTES) -> list[tuple[str,
 
 def _from_jsonl(path: Path, *, ids: Sequence[Any], tokens: Sequence[Sequence[str]], tags: Sequence[str],
                 max_bytes: int) -> list[list[str]]:
-    position = {str(example_id): index for index, example_id in enumerate(ids)}
     allowed = set(tags)
-    predicted: list[list[str] | None] = [None] * len(ids)
-    for where, raw_id, raw_tags in read_tag_pairs(path, max_bytes=max_bytes):
-        key = str(raw_id)
-        if key not in position:
-            raise unknown_id(where, raw_id, ids, "a sentence")
-        index = position[key]
-        if predicted[index] is not None:
-            raise PredictionsFormatError(f"{where}: duplicate id {shown(raw_id)}; give each sentence exactly once.")
+
+    def place(where: str, raw_id: Any, index: int, raw_tags: list[str]) -> list[str]:
         _check_tags(where, raw_id, raw_tags, len(tokens[index]), allowed)
-        predicted[index] = raw_tags
-    missing = [example_id for example_id, found in zip(ids, predicted) if found is None]
-    if missing:
-        raise PredictionsFormatError(
-            f"{path.name}: {len(missing)} sentence(s) have no prediction, first id {missing[0]!r}; give every sentence exactly once."
-        )
-    return [found for found in predicted if found is not None]
+        return raw_tags
+
+    return placed_by_id(path.name, read_tag_pairs(path, max_bytes=max_bytes), ids, noun="sentence", place=place)
 
 
 def _from_conll(path: Path, *, ids: Sequence[Any], tokens: Sequence[Sequence[str]], tags: Sequence[str],
