@@ -26,14 +26,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test,ray]"
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) bubblewrap
 	$(VENV)/bin/benchhub demo
 
 # The store tests run on SQLite and on PostgreSQL: at $$BENCHHUB_TEST_POSTGRES_URL when set, else on a
 # throwaway PostgreSQL 15 server that scripts/postgres.sh starts for the run and removes after it.
 # TEST_WORKERS pytest-xdist processes share the files (each file's tests stay in one process, with its fixtures).
 TEST_WORKERS ?= 2
-test: $(STAMP) chromium
+test: $(STAMP) chromium bubblewrap
 	bash scripts/postgres.sh run $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=40
 
 # The browser tests use Debian's chromium (Playwright's own browser download cannot work offline).

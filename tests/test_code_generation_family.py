@@ -291,3 +291,17 @@ def test_the_baselines_score_the_bundled_sample_as_its_data_card_says():
     values = {row.model: row.metrics["pass@1"]["value"] for row in board.rows}
     assert values == {"baseline:retrieval": pytest.approx(6 / 40), "baseline:pass": 0.0}  # six train relatives
     assert [row.model for row in board.rows] == ["baseline:retrieval", "baseline:pass"]
+
+
+def test_the_family_says_in_one_line_when_this_machine_cannot_run_its_programs(monkeypatch):
+    from benchhub.execution import bubblewrap, sandbox
+
+    family = get_task("code-generation")
+    assert family.unavailable() is None  # bwrap runs here, as make install sets it up
+    monkeypatch.setattr(sandbox, "_setups", {})
+    monkeypatch.setattr(bubblewrap, "BWRAP", "bwrap-that-is-not-installed")
+    monkeypatch.setattr(bubblewrap, "BWRAP_PATH", "/nonexistent/bwrap")
+    reason = family.unavailable()
+    assert reason is not None and "\n" not in reason
+    assert reason.startswith("Code execution runs every program in a bubblewrap sandbox, and bwrap is not installed")
+    assert get_task("summarization").unavailable() is None

@@ -153,6 +153,18 @@ def test_language_modeling_tour_trains_a_gpt_from_scratch_and_ranks_it_against_t
     verdict = next(line for line in lines if line.startswith("   rouge2: tiny-gpt-lm-sample"))
     assert ("clearly beats" in verdict) == (ours["ci_low"] > lead["ci_high"]) == written["beats_rival"]
     assert any(line.startswith("   it wrote for ") for line in lines)
+    # And it writes code for the code-generation sample, run in the sandbox against its tests, next to the baselines.
+    coded = tour["generates"]["code-generation"]
+    rows = {row.model: row for row in coded["leaderboard"].rows}
+    assert set(rows) == {"tiny-gpt-lm-sample", "baseline:retrieval", "baseline:pass"}
+    assert rows["baseline:retrieval"].metrics["pass@1"]["value"] == pytest.approx(0.15)  # its data card's six relatives
+    assert rows["baseline:pass"].metrics["pass@1"]["value"] == 0.0
+    assert coded["evaluation"].details["execution"]["isolation"]["kind"] == "bubblewrap"
+    assert any(line.startswith("8. the same model generating: code-generation of the bundled code-generation-sample")
+               for line in lines)
+    shown = [line for line in lines if line.startswith("   as `benchhub predictions` shows it: completion ")]
+    assert len(shown) == 1 and "; passed " in shown[0] and "; all passed " in shown[0]
+    assert any(line.startswith("9. report with the leaderboard") for line in lines)
     assert tour["report"].is_file()
     again: list[str] = []
     run_demo(hub, progress=False, echo=again.append, tasks=("language-modeling",), epochs=4.0)

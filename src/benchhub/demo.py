@@ -130,12 +130,18 @@ def _run_tour(hub: Hub, tour: Tour, base: Path, *, progress: bool, epochs: float
     result["probes"] = _probe(hub, tour, progress=progress, echo=echo)
     if tour.optimize:
         result["speed"] = _optimize_and_bench(hub, tour, progress=progress, echo=echo)
+    step = 9 if tour.optimize else 7
     for task, rival_name in tour.generates:
-        result.setdefault("generates", {})[task] = _generate(hub, tour, TASKS[task], rival_name, progress=progress,
-                                                             echo=echo, show=show)
+        family = TASKS[task]
+        if (reason := family.unavailable()) is not None:
+            echo(f"{step}. the same model generating: {task} skipped on this machine: {reason}")
+        else:
+            result.setdefault("generates", {})[task] = _generate(hub, tour, family, rival_name, step=step,
+                                                                 progress=progress, echo=echo, show=show)
+        step += 1
     result["report"] = hub.report_html(dataset=tour.dataset, path=hub.config.home / f"report-{tour.dataset}.html",
                                        progress=progress)
-    echo(f"{9 if tour.optimize else 8 if tour.generates else 7}. report with the leaderboard, robustness{' and an accuracy-vs-latency plot' if tour.optimize else ''} "
+    echo(f"{step}. report with the leaderboard, robustness{' and an accuracy-vs-latency plot' if tour.optimize else ''} "
          f"(opens offline): {result['report']}")
     return result
 
@@ -152,7 +158,7 @@ def _verdict(family: Task, metric: str, model: str, ours: dict[str, float], riva
     return False, f"{model} does NOT beat {rival_name}; a model this weak is not worth its cost here."
 
 
-def _generate(hub: Hub, tour: Tour, family: Task, rival_name: str, *, progress: bool, echo: Echo,
+def _generate(hub: Hub, tour: Tour, family: Task, rival_name: str, *, step: int, progress: bool, echo: Echo,
               show: Callable[[Leaderboard], None]) -> dict[str, Any]:
     """The tour's model evaluated on another family's bundled sample (a language model writing summaries), ranked
     next to that family's baselines, with the verdict against `rival_name`."""
@@ -169,7 +175,7 @@ def _generate(hub: Hub, tour: Tour, family: Task, rival_name: str, *, progress: 
                               max_length=PROMPT_TOKENS, max_new_tokens=GENERATED_TOKENS)
     board = hub.leaderboard(dataset=name, split="test", progress=progress)
     metric = family.primary_metric
-    echo(f"7. the same model generating: {family.name} of the bundled {name} ({hub.dataset(name).split('test').num_rows} test examples; "
+    echo(f"{step}. the same model generating: {family.name} of the bundled {name} ({hub.dataset(name).split('test').num_rows} test examples; "
          f"prompt {json.dumps(evaluation.provenance['model']['generation']['prompt_template'])}, greedy, "
          f"prompts of {evaluation.task_config['max_length']} tokens and {evaluation.task_config['max_new_tokens']} new tokens at most), "
          "next to its baselines:")
@@ -179,7 +185,10 @@ def _generate(hub: Hub, tour: Tour, family: Task, rival_name: str, *, progress: 
     separated, verdict = _verdict(family, metric, tour.model, ours, rival_name, rival)
     echo(f"   {metric}: {tour.model} {_interval(ours)} vs {rival_name} {_interval(rival)}: {verdict}")
     example = hub.predictions(model=tour.model, dataset=name)[0]
-    echo(f"   it wrote for {example['id']!r}: {json.dumps(example['predicted'][:160])}")
+    echo(f"   it wrote for {example['id']!r}: {json.dumps(family.value_text(example['predicted'])[:160])}")
+    header, (row,) = family.example_table([example])
+    judged = [f"{column} {value}" for column, value in zip(header, row) if column not in ("id", "input")]
+    echo(f"   as `benchhub predictions` shows it: {'; '.join(judged)}")
     return {"leaderboard": board, "evaluation": evaluation, "beats_rival": separated}
 
 

@@ -288,6 +288,10 @@ class Task(Protocol):
     def demo_lines(self, metrics: dict[str, dict[str, float]]) -> list[str]:
         """What the demo adds about a model's metrics beyond the ranking (e.g. the memorization gap)."""
 
+    def unavailable(self) -> str | None:
+        """Why this machine cannot score the family's datasets (a missing sandbox), as the refusal's one line; None
+        when it can."""
+
     def describe_splits(self, splits: list[Any], labels: list[str]) -> str:
         """One line on a registered dataset's splits, for the demo ("train 400, test 120 examples, 4 labels")."""
 
@@ -487,6 +491,9 @@ class TaskFamily:
 
     def demo_lines(self, metrics: dict[str, dict[str, float]]) -> list[str]:
         return []
+
+    def unavailable(self) -> str | None:
+        return None
 
     def describe_splits(self, splits: list[Any], labels: list[str]) -> str:
         return ", ".join(f"{s.name} {s.num_rows}" for s in splits) + f" examples, {len(labels)} labels"

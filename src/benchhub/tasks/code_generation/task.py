@@ -308,6 +308,16 @@ class CodeGeneration(TextToTextFamily):
             tables.append(DetailTable("Execution", ["field", "value"], rows))
         return tables
 
+    def unavailable(self) -> str | None:
+        """The sandbox's refusal where this machine has no working bubblewrap."""
+        from benchhub.execution.sandbox import find_isolation
+
+        try:
+            find_isolation()
+        except InvalidInputError as error:
+            return str(error)
+        return None
+
     def default_probes(self, facts: DatasetFacts) -> tuple[list[Any], list[Any]]:
         """None yet: the generation families' input rewrites would change a prompt's code."""
         return [], []

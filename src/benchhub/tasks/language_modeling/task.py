@@ -86,7 +86,8 @@ class LanguageModeling(TaskFamily):
     demo: DemoTour | None = DemoTour("lm-sample", "tiny-gpt-lm-sample", "language_modeling_sample",
                                      ("train.jsonl", "test.jsonl"), "baseline:ngram", "bits_per_byte",
                                      columns=(("id", "id"),), from_scratch=True,
-                                     generates=(("summarization", "baseline:lead-3"),))
+                                     generates=(("summarization", "baseline:lead-3"),
+                                                ("code-generation", "baseline:retrieval")))
     sample: Sample | None = Sample("language_modeling_sample", ("train.jsonl", "test.jsonl"), (("id", "id"),))
     n_resamples: int = 1000
     confidence: float = 0.95
