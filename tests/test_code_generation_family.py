@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from benchhub import Hub
 from benchhub.cli.app import app
 from benchhub.errors import InvalidInputError
+from benchhub.evaluation.evaluations import stored_evaluation
 from benchhub.tasks.registry import get_task
 from tests.fixtures.code_problems import (
     HUMANEVAL_TEST,
@@ -146,6 +147,18 @@ def test_mbpp_canonical_solutions_pass_and_limits_are_settings_in_the_key(tmp_pa
         assert hub.evaluate(model="perfect", dataset="mbpp", progress=False, wall_seconds=5.0).cached
         assert hub.evaluate(model="baseline:pass", dataset="mbpp", progress=False).metrics["pass@1"]["value"] == \
             pytest.approx(1 / 3)
+        # The sandbox and the Python inside are in the key: a program may pass on one Python and fail on another.
+        from benchhub.execution import sandbox
+
+        here = sandbox.find_isolation()
+        assert first.details["execution"]["isolation"] == here.as_dict()
+        elsewhere = sandbox.Isolation(here.kind, here.version, "CPython 3.99.0 (/usr/bin/python3)")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(sandbox, "find_isolation", lambda **_: elsewhere)
+            with hub._sessions() as session:
+                assert stored_evaluation(session, hub.artifacts, model="perfect", dataset="mbpp") is None
+        with hub._sessions() as session:
+            assert stored_evaluation(session, hub.artifacts, model="perfect", dataset="mbpp").id == first.id
         # No setting turns the sandbox off: only the per-run flag does.
         with pytest.raises(InvalidInputError, match=r"isolation 'none' cannot be set by name.*--unsafe-no-sandbox"):
             hub.evaluate(model="perfect", dataset="mbpp", progress=False, isolation="none")

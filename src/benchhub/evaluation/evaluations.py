@@ -228,7 +228,8 @@ def without_sandbox(task: Any, task_config: dict[str, Any]) -> dict[str, Any]:
 
 
 def cache_key(model: ModelRow, dataset: DatasetRow, split: str, task: Any, task_config: dict[str, Any]) -> str:
-    """SHA-256 of the model and dataset fingerprints, the split, and the task's name, version and config."""
+    """SHA-256 of the model and dataset fingerprints, the split, the task's name, version and config, and what of
+    the machine decides its scores (`Task.environment`, for families that have any)."""
     document = {
         "model": model.fingerprint,
         "dataset": dataset.fingerprint,
@@ -238,6 +239,8 @@ def cache_key(model: ModelRow, dataset: DatasetRow, split: str, task: Any, task_
         "metric_versions": task.metric_versions,
         "task_config": task_config,
     }
+    if environment := task.environment(task_config):
+        document["environment"] = environment
     return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
 
 

@@ -149,6 +149,10 @@ class Task(Protocol):
     def check_setting(self, name: str, value: Any) -> None:
         """Refuses a bad value of one of `transformers_defaults`, naming its option."""
 
+    def environment(self, task_config: dict[str, Any]) -> dict[str, Any]:
+        """What of this machine, beyond the settings, decides the scores (the sandbox's and Python's versions, where
+        scoring runs programs); it joins the cache key, so another environment evaluates again. Most families: {}."""
+
     # Data --------------------------------------------------------------------------------------
     def column_mapping(self, columns: dict[str, str | None]) -> ColumnMapping:
         """The mapping from the named source columns (role -> column; None takes the family's default)."""
@@ -377,6 +381,9 @@ class TaskFamily:
     def check_setting(self, name: str, value: Any) -> None:
         """Refuses a bad value of one of `transformers_defaults` (by default each is a count, at least 1)."""
         check_count(name, value, low=1)
+
+    def environment(self, task_config: dict[str, Any]) -> dict[str, Any]:
+        return {}
 
     def has_references(self, split: Split) -> bool:
         return split.labels is not None

@@ -40,8 +40,10 @@ from benchhub.tasks.code_generation.problems import (
 from benchhub.tasks.code_generation.settings import (
     CODE_SETTINGS,
     SCORING_SETTINGS,
+    UNSAFE,
     check_code_setting,
     code_defaults,
+    execution_settings,
 )
 from benchhub.tasks.text_to_text.family import TextToTextFamily, short
 
@@ -307,6 +309,14 @@ class CodeGeneration(TextToTextFamily):
             rows += [[f"limit {key}", str(value)] for key, value in limits.items()]
             tables.append(DetailTable("Execution", ["field", "value"], rows))
         return tables
+
+    def environment(self, task_config: dict[str, Any]) -> dict[str, Any]:
+        """The isolation that runs the programs, with bwrap's and the inside Python's versions (probed once per
+        process; refused in one line where bwrap is missing): a program may pass on one Python and fail on another."""
+        from benchhub.execution.sandbox import find_isolation
+
+        isolation = find_isolation(unsafe_no_sandbox=execution_settings(task_config)["isolation"] == UNSAFE)
+        return {"isolation": isolation.as_dict()}
 
     def unavailable(self) -> str | None:
         """The sandbox's refusal where this machine has no working bubblewrap."""
