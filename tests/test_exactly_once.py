@@ -94,3 +94,74 @@ def test_prediction_files_no_evaluation_names_are_removed_once_they_are_old(isol
             assert remove_orphan_predictions(session, hub.artifacts) == 2
         assert list(folder.iterdir()) == [named]
         assert hub.evaluate(model="baseline:majority", dataset="reviews", progress=False).id == stored.id
+
+
+def test_hubs_opened_in_several_threads_at_once_all_open(database_url, isolated_hub):
+    # Alembic publishes its context as module globals: two threads that upgraded at once broke each other
+    # (KeyError: 'script'); the upgrade now runs one at a time per process.
+    from benchhub import Hub
+
+    start, opened, errors = threading.Barrier(4), [], []
+
+    def open_one() -> None:
+        start.wait(timeout=30)
+        try:
+            opened.append(Hub.open(isolated_hub, database_url=database_url))
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(opened) == 4
+    for hub in opened:
+        assert hub.datasets() == []
+        hub.close()
+
+
+def test_two_registrations_of_one_name_at_once_keep_one_whole_dataset(open_hub, database_url, isolated_hub, tmp_path,
+                                                                       monkeypatch):
+    # Both pass the name check before either commits (held together at the fingerprint, which comes after it), so
+    # the loser meets the unique index. It used to replace the winner's folder and then remove it in its undo.
+    from benchhub.catalog import datasets as service
+    from benchhub.errors import NameTakenError
+
+    splits = {"train": write_jsonl(tmp_path / "train.jsonl", review_rows(20, seed=4, prefix="train")),
+              "test": write_jsonl(tmp_path / "test.jsonl", review_rows(40, seed=3, prefix="test"))}
+    met, real = threading.Barrier(2), service.dataset_fingerprint
+
+    def fingerprint(*args, **kwargs):
+        met.wait(timeout=30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "dataset_fingerprint", fingerprint)
+    hubs, outcomes = [open_hub(), open_hub()], {}
+
+    def register(index: int, exist_ok: bool) -> None:
+        try:
+            hubs[index].add_dataset("same", splits=splits, id_column="id", exist_ok=exist_ok)
+            outcomes[index] = "registered"
+        except NameTakenError as error:
+            outcomes[index] = str(error)
+
+    for exist_ok in (False, True):
+        threads = [threading.Thread(target=register, args=(index, exist_ok)) for index in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if not exist_ok:
+            assert sorted(outcomes.values()) == [
+                "A dataset named 'same' was registered at the same time by another request; choose another name, or "
+                "use that one.", "registered"]
+            folders = sorted(p.name for p in (isolated_hub / "artifacts" / "datasets").iterdir())
+            assert len(folders) == 1 and folders[0].startswith("same")  # the loser's folder is gone, the winner's whole
+            evaluation = open_hub().evaluate(model="baseline:majority", dataset="same", progress=False)
+            assert evaluation.metrics["accuracy"]["value"] == 0.5  # 20 positive and 20 negative test rows, read back
+            open_hub().remove_dataset("same", cascade=True)
+            outcomes.clear()
+        else:  # the same content again, at once: both get the one dataset
+            assert outcomes == {0: "registered", 1: "registered"}
+            assert [d.name for d in open_hub().datasets()] == ["same"]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from benchhub.catalog.contamination import (
@@ -68,11 +69,16 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
     fingerprint = dataset_fingerprint(task, labels, splits)
     if existing is not None:
         return _same_dataset(existing, fingerprint, options)
-    folder = ("datasets", name)
-    with artifacts.new_folder(*folder) as staging:
-        for split in splits.values():
-            split.write_jsonl(staging / f"{split.name}.jsonl")
-            split.write_columns(staging / f"{split.name}.columns.json")
+    # A folder of this registration's own: one racing it under the same name never writes or removes it.
+    folder = artifacts.claim_folder("datasets", name)
+    try:
+        with artifacts.new_folder(*folder) as staging:
+            for split in splits.values():
+                split.write_jsonl(staging / f"{split.name}.jsonl")
+                split.write_columns(staging / f"{split.name}.columns.json")
+    except BaseException:
+        artifacts.remove("/".join(folder))
+        raise
     row = DatasetRow(
         name=name, task=task, fingerprint=fingerprint, source=recorded_source or described, columns=mapping.to_dict(),
         labels=labels, options=options, folder="/".join(folder), owner_id=owner_id,
@@ -85,7 +91,17 @@ def add_dataset(session: Session, artifacts: ArtifactStore, name: str, *, task: 
         )
         for s in splits.values()
     ]
-    commit_or_undo(session, row, undo=lambda: artifacts.remove("/".join(folder)), check=(lambda: check(row)) if check else None)
+    try:
+        commit_or_undo(session, row, undo=lambda: artifacts.remove("/".join(folder)),
+                       check=(lambda: check(row)) if check else None)
+    except IntegrityError as exc:  # registered under this name by another process since the check above
+        winner = session.scalar(select(DatasetRow).where(DatasetRow.name == name))
+        if winner is None:
+            raise
+        if exist_ok:
+            return _same_dataset(winner, fingerprint, options)
+        raise NameTakenError(f"A dataset named {name!r} was registered at the same time by another request; "
+                             "choose another name, or use that one.") from exc
     return dataset_info(row)
 
 

@@ -33,15 +33,28 @@ class ArtifactStore:
         except ValueError:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
 
+    def claim_folder(self, *parts: str) -> tuple[str, ...]:
+        """Makes an empty folder at `parts`, or, where that exists (a registration racing this one, or one that left
+        its folder behind), beside it as NAME.XXXXXXXX; returns the parts of the one made, which only its caller
+        fills (`new_folder`) or removes."""
+        target = self.path(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.mkdir()
+            return parts
+        except FileExistsError:
+            return (*parts[:-1], Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent)).name)
+
     @contextmanager
     def new_folder(self, *parts: str) -> Iterator[Path]:
-        """Yields a temporary folder that becomes `parts` when the block succeeds."""
+        """Yields a temporary folder that becomes `parts` when the block succeeds (replacing what was there; an
+        empty folder, as `claim_folder` makes, is replaced in the same rename)."""
         target = self.path(*parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
             yield staging
-            if target.exists():
+            if target.exists() and not (target.is_dir() and not any(target.iterdir())):
                 shutil.rmtree(target)
             os.replace(staging, target)
         finally:

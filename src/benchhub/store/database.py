@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,11 +95,16 @@ def _postgresql_utc(dbapi_connection, _record) -> None:
     dbapi_connection.autocommit = autocommit
 
 
+# Alembic's commands publish their context as module globals (`alembic.context`, `alembic.op`), so two threads that
+# upgrade at once break each other (KeyError 'script'); one upgrade at a time per process.
+_upgrading = threading.Lock()
+
+
 def upgrade(engine: Engine) -> None:
     """Migrates the database to the newest schema (a no-op when it is current)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with _upgrading, engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
