@@ -38,7 +38,8 @@ class GenerationsModel:
 
 
 class SampledGenerator:
-    """n completions per problem from a generator whose items carry a sampling seed."""
+    """n completions per problem from a generator whose items carry a sampling seed; its `max_length` and
+    `timed_predict` (what `bench` and a models phase's measurements read) are the generator's."""
 
     def __init__(self, generator: Any, samples: int) -> None:
         self.generator, self.samples = generator, samples
@@ -57,5 +58,12 @@ class SampledGenerator:
     def length(self, item: Any) -> int:
         return self.generator.length(item)
 
+    @property
+    def max_length(self) -> int:
+        return self.generator.max_length
+
     def predict(self, items: Sequence[Any]) -> list[str]:
         return self.generator.predict(items)
+
+    def timed_predict(self, items: Sequence[Any]) -> tuple[list[str], Any]:
+        return self.generator.timed_predict(items)
