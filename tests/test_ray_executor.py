@@ -406,3 +406,30 @@ def test_a_matrix_of_language_models_on_generation_tasks_is_the_same_on_the_loca
             assert again.task_config["max_new_tokens"] == 6
     cached = run_matrix(hub_config, models=models, datasets=datasets, executor="ray", settings=settings, show_progress=False)
     assert {r.status for r in cached} == {"cached"}
+
+
+def test_a_matrix_with_code_generation_executes_programs_on_ray_as_on_the_local_pool(tmp_path):
+    from tests.fixtures.code_problems import write_generations
+
+    folder = SAMPLES / "code_generation_sample"
+    problems = [json.loads(line) for line in (folder / "test.jsonl").read_text(encoding="utf-8").splitlines()]
+    right = {row["task_id"] for row in problems[::3]}  # every third problem solved, the rest answered with None
+    generations = write_generations(tmp_path / "generations.jsonl", {
+        row["task_id"]: [row["canonical_solution"] if row["task_id"] in right else "    return None\n"]
+        for row in problems})
+    with Hub.open() as hub:  # on SQLite, as the matrix of language models above
+        hub_config = hub.config
+        hub.add_dataset("code", splits={"train": folder / "train.jsonl", "test": folder / "test.jsonl"},
+                        task="code-generation")
+        hub.add_model("generations", generations)
+    models = ["generations", "baseline:retrieval"]
+    local = run_matrix(hub_config, models=models, datasets=["code"], executor="local", max_parallel=2, show_progress=False)
+    # The data card's six train relatives for retrieval; the file's solved share for the generations.
+    assert [(r.model, r.status, r.metric, r.value) for r in local] == [
+        ("generations", "evaluated", "pass@1", pytest.approx(len(right) / len(problems), abs=1e-12)),
+        ("baseline:retrieval", "evaluated", "pass@1", pytest.approx(6 / len(problems), abs=1e-12))]
+    on_ray = run_matrix(hub_config, models=models, datasets=["code"], executor="ray", use_cache=False, show_progress=False)
+    assert [(r.status, r.value) for r in on_ray] == [("evaluated", r.value) for r in local]
+    with Hub(hub_config) as hub:
+        rows = {row["id"]: row for row in hub.predictions(model="generations", dataset="code")}
+    assert {i for i, row in rows.items() if row["samples"][0]["status"] == "passed"} == right  # ran in Ray's workers
