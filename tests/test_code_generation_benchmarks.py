@@ -192,3 +192,20 @@ def test_a_models_phase_runs_a_causal_lm_and_executes_its_completions_in_the_san
     measured = scored.measurements
     assert measured["runtime"] == "torch" and measured["probes"] == {} and measured["flip_rate"] is None
     assert measured["tokens_per_second"] > 0 and measured["seq_len"] == 128
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_models_phase_whose_settings_could_never_run_is_refused_at_creation_in_one_line(open_hub):
+    from benchhub.errors import InvalidInputError
+    from tests.fixtures.benchmarks import state
+
+    hub = open_hub()
+    hub.add_dataset("code", task="code-generation", splits={"train": SAMPLE / "train.jsonl", "test": SAMPLE / "test.jsonl"})
+    hub.create_user("admin", admin=True)
+    before = state(hub)
+    with pytest.raises(InvalidInputError) as caught:  # each submitted model would fail on its first problem
+        hub.create_benchmark(BENCH, dataset="code", user="admin", phases=[PhaseSpec("test", "test", takes="models")],
+                             settings={"model_settings": {"samples": 10}})
+    assert str(caught.value) == ("Setting 'model_settings': --samples 10 needs --do-sample: greedy decoding gives the "
+                                 "same completion every time.")
+    assert state(hub) == before

@@ -211,7 +211,10 @@ def model_settings(task: Any, kind: str, overrides: dict[str, Any]) -> dict[str,
     for name, value in given.items():
         task.check_setting(name, value)
     chosen = {**defaults, **given}
-    return chosen if kind in SETTINGS_KINDS else {name: value for name, value in chosen.items() if name in task.scoring_settings}
+    if kind not in SETTINGS_KINDS:
+        return {name: value for name, value in chosen.items() if name in task.scoring_settings}
+    task.check_settings(chosen)
+    return chosen
 
 
 # The scoring setting that says how a family runs code (`isolation`), and its value without a sandbox.

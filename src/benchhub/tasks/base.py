@@ -153,6 +153,10 @@ class Task(Protocol):
         """What of this machine, beyond the settings, decides the scores (the sandbox's and Python's versions, where
         scoring runs programs); it joins the cache key, so another environment evaluates again. Most families: {}."""
 
+    def check_settings(self, settings: dict[str, Any]) -> None:
+        """Refuses settings whose values are each allowed but not together (checked wherever `check_setting` is, once
+        per run of a model that takes settings: `eval`, a benchmark's `model_settings` at creation)."""
+
     # Data --------------------------------------------------------------------------------------
     def column_mapping(self, columns: dict[str, str | None]) -> ColumnMapping:
         """The mapping from the named source columns (role -> column; None takes the family's default)."""
@@ -384,6 +388,9 @@ class TaskFamily:
 
     def environment(self, task_config: dict[str, Any]) -> dict[str, Any]:
         return {}
+
+    def check_settings(self, settings: dict[str, Any]) -> None:
+        """Every combination of allowed values is allowed."""
 
     def has_references(self, split: Split) -> bool:
         return split.labels is not None

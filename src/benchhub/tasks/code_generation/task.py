@@ -151,6 +151,10 @@ class CodeGeneration(TextToTextFamily):
     def check_setting(self, name: str, value: Any) -> None:
         check_code_setting(name, value)
 
+    def check_settings(self, settings: dict[str, Any]) -> None:
+        """More than one sample needs sampling (greedy decoding repeats one completion)."""
+        _check_samples(settings)
+
     def load_network(self, folder: Path, facts: DatasetFacts, *, label_map: dict[str, str] | None,
                      settings: dict[str, Any], runtime: str) -> Model:
         """A causal (or seq2seq) LM drawing `samples` completions per problem."""
