@@ -1,7 +1,8 @@
-"""Hosted benchmarks of code generation: a hidden test phase over the bundled sample releases the prompts only, takes a
-generations file (right, wrong and one hostile completion), runs every program in the sandbox through the scoring
-worker and ranks each half by pass@1 and pass@10 as counted by hand; a models phase runs a submitted causal LM, whose
-completions are then executed and scored as the same model's evaluation scores them."""
+"""Hosted benchmarks of code generation: a hidden test phase over part of the bundled sample releases the prompts
+only, takes a generations file (right, wrong and one hostile completion), runs every program in the sandbox through
+the scoring worker and ranks each half by pass@1 and pass@10 as counted by hand; a models phase runs a submitted
+causal LM in its own process and executes the completions it wrote; settings no model could run with are refused
+when the benchmark is created."""
 
 from __future__ import annotations
 
