@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from benchhub.cli.app import app
 from benchhub.competitions.benchmarks import PhaseSpec, public_mask
+from benchhub.errors import PredictionsFormatError
 from benchhub.store.tables import BenchmarkRow
 from tests.fixtures.code_problems import write_generations, write_rows
 from tests.fixtures.model_submissions import archive_of
@@ -80,7 +81,8 @@ def test_a_hidden_phase_releases_prompts_executes_submissions_in_the_sandbox_and
         "train": SAMPLE / "train.jsonl", "test": write_rows(tmp_path / "test.jsonl", problems)})
     hub.create_user("admin", admin=True)
     hub.create_user("alice")
-    hub.create_benchmark(BENCH, dataset="code", user="admin", phases=[PhaseSpec("test", "test")])
+    hub.create_benchmark(BENCH, dataset="code", user="admin", phases=[PhaseSpec("test", "test")],
+                         settings={"model_settings": {"samples": N, "do_sample": True}})  # n of every submission
     token = hub.create_token("alice")[1]
     from benchhub.server import create_app
 
@@ -210,3 +212,37 @@ def test_a_models_phase_whose_settings_could_never_run_is_refused_at_creation_in
     assert str(caught.value) == ("Setting 'model_settings': --samples 10 needs --do-sample: greedy decoding gives the "
                                  "same completion every time.")
     assert state(hub) == before
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_submission_gives_the_benchmark_s_n_and_is_executed_under_its_limits(open_hub, tmp_path, monkeypatch):
+    # The benchmark's samples setting is every submission's n (so problems x n x wall_seconds bounds what one can
+    # make the worker run), and its wall_seconds holds for submitted files: a completion that sleeps 2 s before it
+    # answers (once) passes under the default 10 s and times out under the benchmark's 1 s.
+    from tests.fixtures.benchmarks import state
+
+    monkeypatch.setenv("BENCHHUB_IN_PROCESS_SCORING", "0")
+    hub = open_hub()
+    problems = sample_rows("test.jsonl")[:4]
+    hub.add_dataset("code", task="code-generation", splits={
+        "train": SAMPLE / "train.jsonl", "test": write_rows(tmp_path / "test.jsonl", problems)})
+    hub.create_user("admin", admin=True)
+    hub.create_user("alice")
+    hub.create_benchmark(BENCH, dataset="code", user="admin", phases=[PhaseSpec("dev", "test", labels_public=True)],
+                         settings={"model_settings": {"wall_seconds": 1.0}})
+    slow = "    import time\n    if not hasattr(time, 'slept'):\n        time.slept = time.sleep(2)\n"  # on the first call
+    chosen = {row["task_id"]: [(slow if p == 0 else "") + row["canonical_solution"]] for p, row in enumerate(problems)}
+    twice = write_generations(tmp_path / "twice.jsonl", {key: value * 2 for key, value in chosen.items()})
+    before = state(hub)
+    with pytest.raises(PredictionsFormatError) as refused:
+        hub.submit(BENCH, twice, user="alice", phase="dev")
+    assert str(refused.value) == ("twice.jsonl gives 2 completion(s) per problem, and this benchmark scores 1 (its "
+                                  "samples setting); give exactly 1 per problem.")
+    assert state(hub) == before
+    hub.submit(BENCH, write_generations(tmp_path / "once.jsonl", chosen), user="alice", phase="dev")
+    assert hub.run_worker(once=True) == 1
+    (scored,) = hub.submissions(BENCH, user="alice")
+    assert scored.status == "scored" and scored.public_metrics["pass@1"]["value"] == pytest.approx(3 / 4)
+    hub.add_model("slow-file", tmp_path / "once.jsonl")  # the catalog's default limit: the slow one passes
+    catalog = hub.evaluate(model="slow-file", dataset="code", progress=False)
+    assert catalog.metrics["pass@1"]["value"] == 1.0, hub.predictions(model="slow-file", dataset="code")[0]

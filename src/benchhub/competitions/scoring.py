@@ -50,7 +50,9 @@ def _score_file(session: Session, artifacts: ArtifactStore, submission: Submissi
     dataset_row = benchmark.dataset
     split = load_split(artifacts, dataset_row, phase.split)
     task = get_task(dataset_row.task)
-    facts = dataset_facts(dataset_row)
+    # The benchmark's scoring settings (code execution's limits) hold for every submission, files and models alike.
+    facts = replace(dataset_facts(dataset_row), settings=model_settings(
+        task, "predictions", benchmark.settings.get("model_settings") or {}))
     replay = _Replay(_predictions_model(dataset_row, path), split)
     details: dict[str, Any] = {"task": task.name, "task_version": task.version, "metric_versions": task.metric_versions}
     if phase.labels_public:

@@ -127,6 +127,7 @@ def submit(session: Session, artifacts: ArtifactStore, benchmark: str, *, actor_
             split = load_split(artifacts, bench.dataset, phase_row.split)
             check_submission_file(path, task=get_task(bench.task), split=split, labels=list(bench.dataset.labels),
                                   max_bytes=settings["max_bytes"])
+            get_task(bench.task).check_submission(path, settings=dict(settings.get("model_settings") or {}))
             stored = f"{folder}/{name}"
         if enrol:
             _enrol(session, bench, actor)

@@ -237,6 +237,11 @@ class Task(Protocol):
                                max_depth: int) -> None:
         """Raises `PredictionsFormatError` naming the first problem of a submitted predictions file."""
 
+    def check_submission(self, path: Path, *, settings: dict[str, Any]) -> None:
+        """Raises `PredictionsFormatError` where a predictions file that reads well asks what the benchmark's
+        settings (`model_settings`) do not (code generation: another number of completions per problem than its
+        `samples`, which also bounds the programs a submission runs)."""
+
     def baseline_classes(self) -> dict[str, type]:
         """Every built-in baseline of this family, by name."""
 
@@ -388,6 +393,9 @@ class TaskFamily:
 
     def environment(self, task_config: dict[str, Any]) -> dict[str, Any]:
         return {}
+
+    def check_submission(self, path: Path, *, settings: dict[str, Any]) -> None:
+        return None
 
     def check_settings(self, settings: dict[str, Any]) -> None:
         """Every combination of allowed values is allowed."""

@@ -192,6 +192,21 @@ class CodeGeneration(TextToTextFamily):
         check_json_lines(path, max_depth)
         read_generations(path, ids=split.ids, max_bytes=max_bytes)
 
+    def check_submission(self, path: Path, *, settings: dict[str, Any]) -> None:
+        """Every problem gives the benchmark's `samples` completions (default 1): boards compare pass@k at one n, and
+        problems × samples × wall_seconds bounds what a submission can make the scoring worker run."""
+        from benchhub.data.prediction_files import MAX_BYTES
+        from benchhub.errors import PredictionsFormatError
+        from benchhub.tasks.code_generation.generations import read_generation_rows
+
+        wanted = settings.get("samples", 1)
+        rows = read_generation_rows(path, max_bytes=MAX_BYTES)
+        given = len(rows[0][2])
+        if given != wanted:
+            raise PredictionsFormatError(
+                f"{path.name} gives {given} completion(s) per problem, and this benchmark scores {wanted} (its samples "
+                f"setting); give exactly {wanted} per problem.")
+
     def baseline_classes(self) -> dict[str, type]:
         from benchhub.tasks.code_generation.baselines import BASELINES
 
