@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass
 
 from benchhub.errors import InvalidInputError
 
-FILE_MB = 64  # the largest file a program may write, and the size of its private /tmp
+FILE_MB = 64  # the largest file a program may write, and the size of its private /tmp (and of /dev/shm)
 OPEN_FILES = 256
-# bwrap runs as two processes (the monitor and the PID namespace's init) under the program's uid.
+# Two processes run under the program's uid besides its own: bwrap's monitor and the harness (the PID namespace's init).
 SANDBOX_PROCESSES = 2
 
 
@@ -40,9 +40,14 @@ class Limits:
         return asdict(self)
 
 
+def cpu_rlimit(limits: Limits) -> int:
+    """RLIMIT_CPU's soft limit for `limits`, in whole seconds (the hard one is a second more)."""
+    return max(1, math.ceil(limits.cpu_seconds))
+
+
 def prlimit_arguments(limits: Limits, *, nproc: int) -> list[str]:
     """`prlimit` options for `limits`, `nproc` being the processes the uid may hold in all. CPU time ends with
     SIGXCPU at the limit and SIGKILL a second later (for a program that ignores SIGXCPU)."""
-    cpu = max(1, math.ceil(limits.cpu_seconds))
+    cpu = cpu_rlimit(limits)
     return [f"--cpu={cpu}:{cpu + 1}", f"--as={limits.memory_mb * 1024 * 1024}", f"--nproc={nproc}",
             f"--fsize={FILE_MB * 1024 * 1024}", f"--nofile={OPEN_FILES}", "--core=0"]
