@@ -55,7 +55,12 @@ from pathlib import Path
 
 from benchhub.errors import InvalidInputError
 from benchhub.execution import bubblewrap, identities, seccomp
-from benchhub.execution.limits import SANDBOX_PROCESSES, Limits, cpu_rlimit, prlimit_arguments
+from benchhub.execution.limits import (
+    SANDBOX_PROCESSES,
+    Limits,
+    cpu_rlimit,
+    prlimit_arguments,
+)
 from benchhub.execution.outcome import Finished, Outcome, judge
 from benchhub.execution.process import run
 
