@@ -79,7 +79,7 @@ UNSAFE = ("or pass --unsafe-no-sandbox to run the programs without isolation (re
 # The group's wall limit for the hub's watch, beyond its programs' own: the sandbox's start, and the clearing
 # between programs.
 START_SECONDS, CLEAR_SECONDS = 5.0, 1.0
-FRAME_BYTES = 1 << 16  # a frame the harness writes is JSON of a few kB; a longer line is not one
+FRAME_BYTES = 1 << 16  # a frame the harness writes is a line of a few kB; a longer one is not a frame
 
 __all__ = ["Isolation", "Limits", "Outcome", "execute", "execute_all", "execute_groups", "find_isolation"]
 
@@ -246,20 +246,22 @@ class _Frames:
             self.buffer = b""
 
     def _frame(self, line: bytes) -> None:
+        fields = line.split(b"\t")
         try:
-            frame = json.loads(line)
-            if isinstance(frame.get("start"), int) and 0 <= frame["start"] < self.count:
-                self.running, self.started = frame["start"], time.monotonic()
+            if fields[0] == b"start" and len(fields) == 2:
+                if 0 <= int(fields[1]) < self.count:
+                    self.running, self.started = int(fields[1]), time.monotonic()
                 return
-            index = frame["index"]
-            finished = Finished(returncode=int(frame["returncode"]), verdict=str(frame["verdict"]).encode("utf-8"),
-                                last_output=str(frame["last_output"]), seconds=float(frame["seconds"]),
-                                timed_out=frame["timed_out"] is True, output_over=frame["output_over"] is True)
-        except (ValueError, TypeError, KeyError, AttributeError, UnicodeError):
+            kind, index, returncode, seconds, timed_out, output_over, verdict, last_output = fields
+            finished = Finished(returncode=int(returncode), verdict=bytes.fromhex(verdict.decode("ascii")),
+                                last_output=bytes.fromhex(last_output.decode("ascii")).decode("utf-8", "replace"),
+                                seconds=float(seconds), timed_out=timed_out == b"1", output_over=output_over == b"1")
+            position = int(index)
+        except (ValueError, UnicodeError):
             return
-        if type(index) is int and 0 <= index < self.count and index not in self.outcomes:
-            self.outcomes[index] = outcome = judge(finished, self.limits, signal_offset=0)
-            self.report(index, outcome)
+        if kind == b"done" and 0 <= position < self.count and position not in self.outcomes:
+            self.outcomes[position] = outcome = judge(finished, self.limits, signal_offset=0)
+            self.report(position, outcome)
 
 
 def _framed(programs: list[bytes]) -> bytes:
