@@ -297,6 +297,8 @@ def test_what_crosses_processes_pickles(isolation):
     # here; nothing read from a file or a user is unpickled.
     for value in (FAST, isolation, run("assert 0, 'no'", isolation)):
         assert pickle.loads(pickle.dumps(value)) == value
+    for function in (execute, execute_all, execute_groups):  # by reference, as a Ray task or a pool sends them
+        assert pickle.loads(pickle.dumps(function)) is function
 
 
 def test_limits_refuse_what_cannot_be_a_limit():
