@@ -3,7 +3,7 @@ and writes one frame per program on the group's verdict pipe.
 
 It runs once per group as `python -I -S -c <this file's text> WALL_SECONDS CPU_SECONDS OUTPUT_BYTES VERDICT_FD`
 under the sandbox's interpreter, so it imports the standard library only, and of it only modules that start fast
-(no json, selectors or signal, whose imports cost a sandbox's start 5-9 ms each). stdin is `N\\n`, then N times
+(no json, selectors or signal, whose imports cost a sandbox's start 3-9 ms each). stdin is `N\\n`, then N times
 `LENGTH\\n` and that many bytes of program. On the verdict pipe, one line `start<TAB>i` as program i starts and one
 `done<TAB>i<TAB>RETURNCODE<TAB>SECONDS<TAB>TIMED_OUT<TAB>OUTPUT_OVER<TAB>VERDICT<TAB>LAST_OUTPUT` (the last two
 in hex) as it ends: what the hub needs to judge it (`outcome.judge`) as if it had run alone.
@@ -31,8 +31,9 @@ Isolation within a group, as far as one sandbox allows:
   its working folder, whose mode it restores, and /dev/shm; the rest of the sandbox is read-only) and starts the
   next program in a fresh child of its own, so nothing of one program is there for the next. SysV message queues,
   semaphores and POSIX message queues, which would outlive a program in the IPC namespace, are refused.
-Not in a PID namespace of its own (unsafe_no_sandbox) it cannot do that: it kills the child's process group only,
-and /dev/shm is the machine's, left alone.
+Not in a PID namespace of its own (unsafe_no_sandbox) it cannot do that: it kills the child's process group only
+(the hub sweeps the uid after the group, as root), and /dev/shm is the machine's, left alone; a program can kill
+it there, and the hub then runs the group's remaining programs again.
 """
 
 import _signal as signal  # signal's own module imports enum
