@@ -224,7 +224,8 @@ def _run_group(setup: _Setup, programs: list[str], limits: Limits, report: Calla
             seen = replace(finished, verdict=b"", seconds=time.monotonic() - frames.started)
             report(current[culprit], judge(seen, limits, signal_offset=128 if setup.bwrap else 0))
         else:
-            # The harness is gone, or could not go on: not the others' deed. The one it was running runs alone.
+            # The harness is gone, or could not go on: not the others' deed. The program it was running (or, between
+            # programs, the next one) runs alone, and the rest in a fresh sandbox.
             _run_group(setup, [programs[current[culprit]]], limits,
                        lambda _, outcome, index=current[culprit]: report(index, outcome))
         pending = [current[position] for position in left if position != culprit]
@@ -293,7 +294,7 @@ def _run(setup: _Setup, arguments: list[str], stdin: bytes, limits: Limits, *,
                 os.chown(scratch, identity.uid, identity.uid)
             cwd, env = scratch, {**bubblewrap.ENVIRONMENT, "HOME": scratch, "TMPDIR": scratch}
         return run(command_for, program=stdin, wall_seconds=limits.wall_seconds, output_bytes=limits.output_bytes,
-                   cwd=cwd, env=env, inherit=inherit, check=_memory_check(identity, limits.memory_mb),
+                   cwd=cwd, env=env, inherit=inherit, check=_memory_check(identity, limits),
                    verdicts=verdicts)
     finally:
         for fd in inherit:
@@ -314,12 +315,12 @@ def _launcher(setup: _Setup, identity: identities.Identity, limits: Limits) -> l
             *prlimit_arguments(limits, nproc=allowance), "--"]
 
 
-def _memory_check(identity: identities.Identity, memory_mb: int) -> Callable[[], bool] | None:
-    """Whether the run's processes hold more than `memory_mb` together; only a uid of the run's own tells that."""
+def _memory_check(identity: identities.Identity, limits: Limits) -> Callable[[], bool] | None:
+    """Whether the run's processes hold more than its memory together; only a uid of the run's own tells that."""
     uid = identity.uid
     if uid is None:
         return None
-    return lambda: identities.resident_mb(uid) > memory_mb
+    return lambda: identities.resident_mb(uid) > limits.memory_mb
 
 
 def _setup(*, unsafe: bool) -> _Setup:
