@@ -1,8 +1,11 @@
 """What one program may use, and the resource limits (`prlimit`) that enforce it.
 
-Time on the wall clock and the size of the output are watched by the parent (`process.py`); the rest are
-rlimits set on the process that becomes bwrap, which everything in the sandbox inherits: CPU seconds and
-address space per process, processes (and threads) per uid, file size, open files, no core dumps.
+Time on the wall clock and the size of the output are watched for each program by the harness (`harness.py`),
+and for the whole sandbox, as a backstop, by the parent (`process.py`), which also watches the memory of the
+sandbox's uid; the rest are rlimits set on the process that becomes bwrap, which everything in the sandbox
+inherits: CPU seconds (lowered to the program's own in each program's process) and address space per process,
+processes (and threads) per uid, file size, open files, no core dumps. A sandbox runs one program at a time, so
+what holds for the sandbox's uid holds for the program.
 """
 
 from __future__ import annotations
