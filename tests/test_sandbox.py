@@ -381,7 +381,10 @@ def test_a_background_process_and_files_do_not_reach_the_next_program_of_the_gro
              "assert [p for p in os.listdir('/proc') if p.isdigit()] == ['1', str(os.getpid())]\n")
     outcomes = run_group([leaves, finds], isolation)
     assert [(o.status, o.detail) for o in outcomes] == [("passed", ""), ("passed", "")]
-    assert run("open('/dev/null-not', 'w')\n", isolation).detail.startswith("OSError: [Errno 30] Read-only file system")
+    # Nothing else is writable: not /dev, nor the empty folders over the site-packages.
+    for folder in ("/dev", *sandbox._setup(unsafe=False).hidden):
+        written = run(f"open({folder + '/left'!r}, 'w')\n", isolation)
+        assert written.detail.startswith("OSError: [Errno 30] Read-only file system"), folder
 
 
 def test_a_program_cannot_kill_the_harness_and_one_that_breaks_its_group_breaks_only_itself(isolation):
