@@ -26,10 +26,10 @@ VERDICT_BYTES = 4096
 
 
 def run(command_for: Callable[[int], list[str]], *, program: bytes, wall_seconds: float, output_bytes: int, cwd: str,
-        env: Mapping[str, str], inherit: tuple[int, ...] = (), check: Callable[[], bool] | None = None,
+        env: Mapping[str, str], inherit: tuple[int, ...] = (), check: Callable[[int], bool] | None = None,
         verdicts: Callable[[bytes], None] | None = None) -> Finished:
     """Runs `command_for(verdict_fd)` with `program` on stdin (and the descriptors `inherit`) and reports what it saw;
-    `check()`, asked every WATCH_SECONDS, True stops it for memory; `verdicts(chunk)` takes what the verdict pipe
+    `check(pid)`, asked every WATCH_SECONDS with the command's process id, True stops it for memory; `verdicts(chunk)` takes what the verdict pipe
     gives as it comes (else its first VERDICT_BYTES are kept in the Finished). The command changes its own uid (setpriv) where
     it needs to, so that `subprocess` may vfork: forking a hub that holds a model would copy its page tables for
     every program."""
@@ -82,7 +82,7 @@ class _Seen:
 
 
 def _watch(process: subprocess.Popen, verdict_read: int, *, started: float, wall_seconds: float,
-           output_bytes: int, check: Callable[[], bool] | None, verdicts: Callable[[bytes], None] | None) -> Finished:
+           output_bytes: int, check: Callable[[int], bool] | None, verdicts: Callable[[bytes], None] | None) -> Finished:
     output = process.stdout.fileno()  # type: ignore[union-attr]
     seen = _Seen(output, verdicts)
     pidfd = os.pidfd_open(process.pid)
@@ -98,7 +98,7 @@ def _watch(process: subprocess.Popen, verdict_read: int, *, started: float, wall
                     timed_out = True
                     break
                 if check is not None and now >= next_check:
-                    if check():
+                    if check(process.pid):
                         memory_over = True
                         break
                     next_check = now + WATCH_SECONDS

@@ -294,7 +294,7 @@ def _run(setup: _Setup, arguments: list[str], stdin: bytes, limits: Limits, *,
                 os.chown(scratch, identity.uid, identity.uid)
             cwd, env = scratch, {**bubblewrap.ENVIRONMENT, "HOME": scratch, "TMPDIR": scratch}
         return run(command_for, program=stdin, wall_seconds=limits.wall_seconds, output_bytes=limits.output_bytes,
-                   cwd=cwd, env=env, inherit=inherit, check=_memory_check(identity, limits),
+                   cwd=cwd, env=env, inherit=inherit, check=_memory_check(identity, limits, sandboxed=setup.bwrap is not None),
                    verdicts=verdicts)
     finally:
         for fd in inherit:
@@ -315,12 +315,14 @@ def _launcher(setup: _Setup, identity: identities.Identity, limits: Limits) -> l
             *prlimit_arguments(limits, nproc=allowance), "--"]
 
 
-def _memory_check(identity: identities.Identity, limits: Limits) -> Callable[[], bool] | None:
-    """Whether the run's processes hold more than its memory together; only a uid of the run's own tells that."""
+def _memory_check(identity: identities.Identity, limits: Limits, *, sandboxed: bool) -> Callable[[int], bool] | None:
+    """Whether the program's processes hold more than its memory together; only a uid of the run's own tells that.
+    Left out: what runs them, the command `process.run` started (bwrap's monitor, or the harness without a sandbox)
+    and, in a sandbox, the monitor's child, the harness."""
     uid = identity.uid
     if uid is None:
         return None
-    return lambda: identities.resident_mb(uid) > limits.memory_mb
+    return lambda pid: identities.resident_mb(uid, apart=pid, apart_children=sandboxed) > limits.memory_mb
 
 
 def _setup(*, unsafe: bool) -> _Setup:
