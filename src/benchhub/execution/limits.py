@@ -25,8 +25,8 @@ SANDBOX_PROCESSES = 2
 class Limits:
     """Per program: wall and CPU seconds, memory (the address space of each process; as root, where the program has
     a uid of its own, also the resident memory of all its processes together, bwrap's monitor and the harness left
-    out, watched every 0.1 s), processes
-    (and threads), and stdout+stderr bytes read (more kills the program, "output-limit")."""
+    out, watched every 0.1 s), processes (and threads), and stdout+stderr bytes read (more kills the program,
+    "output-limit")."""
 
     wall_seconds: float = 10.0
     cpu_seconds: float = 10.0
