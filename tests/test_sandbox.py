@@ -433,6 +433,16 @@ def test_a_program_cannot_trace_or_read_the_harness(isolation):
         ("failed", "AssertionError: line 13: raise AssertionError('refused'): refused"), ("passed", "")]
 
 
+def test_ipc_objects_that_would_outlive_a_program_are_refused(isolation):
+    program = ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nrefused = []\n"
+               "for name, call in (('msgget', lambda: libc.msgget(0, 0o1600)),\n"
+               "                   ('semget', lambda: libc.semget(0, 1, 0o1600)),\n"
+               "                   ('mq_open', lambda: libc.mq_open(b'/left', 0o100 | 2, 0o600, None))):\n"
+               "    if call() == -1 and ctypes.get_errno() == 1:\n        refused.append(name)\n"
+               "assert False, refused\n")
+    assert run(program, isolation).detail.endswith(": ['msgget', 'semget', 'mq_open']")
+
+
 def test_an_infinite_loop_times_out_alone_and_the_group_goes_on(isolation):
     limits = Limits(wall_seconds=3.0, cpu_seconds=1.0, memory_mb=256)
     outcomes = run_group(["while True:\n    pass\n", "assert True\n", "assert 2 + 2 == 4\n"], isolation, limits)

@@ -30,7 +30,8 @@ def find_bwrap() -> str | None:
 
 def command(bwrap: str, *, python: list[str], hidden: tuple[str, ...], seccomp_fd: int | None = None) -> list[str]:
     """bwrap's arguments to run `python` (the interpreter and its arguments) in a fresh sandbox; `hidden` folders
-    (site-packages) are covered with empty read-only tmpfs; bwrap reads the seccomp filter (`seccomp.py`) from `seccomp_fd`."""
+    (site-packages) are covered with empty read-only tmpfs; bwrap reads the seccomp filter (`seccomp.py`) from
+    `seccomp_fd`."""
     size = str(FILE_MB * 1024 * 1024)
     line = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
             "--as-pid-1", "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",

@@ -2,9 +2,10 @@
 
 The programs go in on stdin (a memfd, never a file in a shared folder); stdout and stderr share one pipe, of
 which the parent reads at most the output limit and keeps the last line; the verdicts come on a second pipe,
-whose descriptor number the command line names, and go to `verdicts` as they come. The command runs in a session and process group of its own;
-at the wall-time or output limit, or when `check` says its memory is over, the group is killed with SIGKILL (under bwrap that is bwrap itself, whose
-sandbox init dies with it, and with the init its PID namespace). The run ends when the command's process exits
+whose descriptor number the command line names, and go to `verdicts` as they come. The command runs in a session
+and process group of its own; at the wall-time or output limit, or when `check` says its memory is over, the
+group is killed with SIGKILL (under bwrap that is bwrap itself, whose sandbox init, the harness, dies with it, and
+with the init its PID namespace). The run ends when the command's process exits
 (a pidfd says when), not when the pipes close, so a descendant that keeps them open cannot hold the parent.
 """
 
@@ -29,10 +30,10 @@ def run(command_for: Callable[[int], list[str]], *, program: bytes, wall_seconds
         env: Mapping[str, str], inherit: tuple[int, ...] = (), check: Callable[[int], bool] | None = None,
         verdicts: Callable[[bytes], None] | None = None) -> Finished:
     """Runs `command_for(verdict_fd)` with `program` on stdin (and the descriptors `inherit`) and reports what it saw;
-    `check(pid)`, asked every WATCH_SECONDS with the command's process id, True stops it for memory; `verdicts(chunk)` takes what the verdict pipe
-    gives as it comes (else its first VERDICT_BYTES are kept in the Finished). The command changes its own uid (setpriv) where
-    it needs to, so that `subprocess` may vfork: forking a hub that holds a model would copy its page tables for
-    every program."""
+    `check(pid)`, asked every WATCH_SECONDS with the command's process id, True stops it for memory;
+    `verdicts(chunk)` takes what the verdict pipe gives as it comes (else its first VERDICT_BYTES are kept in the
+    Finished). The command changes its own uid (setpriv) where it needs to, so that `subprocess` may vfork: forking
+    a hub that holds a model would copy its page tables for every program."""
     stdin = os.memfd_create("program", os.MFD_CLOEXEC)
     verdict_read, verdict_write = os.pipe()
     try:
@@ -82,7 +83,8 @@ class _Seen:
 
 
 def _watch(process: subprocess.Popen, verdict_read: int, *, started: float, wall_seconds: float,
-           output_bytes: int, check: Callable[[int], bool] | None, verdicts: Callable[[bytes], None] | None) -> Finished:
+           output_bytes: int, check: Callable[[int], bool] | None,
+           verdicts: Callable[[bytes], None] | None) -> Finished:
     output = process.stdout.fileno()  # type: ignore[union-attr]
     seen = _Seen(output, verdicts)
     pidfd = os.pidfd_open(process.pid)

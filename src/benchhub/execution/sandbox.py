@@ -211,8 +211,8 @@ def _run_group(setup: _Setup, programs: list[str], limits: Limits, report: Calla
         frames = _Frames(len(current), limits, lambda position, outcome: report(current[position], outcome))
         stdin = _framed([programs[index].encode("utf-8", errors="surrogatepass") for index in current])
         arguments = ["-c", HARNESS, f"{limits.wall_seconds!r}", str(cpu_rlimit(limits)), str(limits.output_bytes)]
-        group_limits = replace(limits, wall_seconds=len(current) * (limits.wall_seconds + CLEAR_SECONDS) + START_SECONDS,
-                               cpu_seconds=len(current) * limits.cpu_seconds + START_SECONDS)
+        group_limits = replace(limits, cpu_seconds=len(current) * limits.cpu_seconds + START_SECONDS,
+                               wall_seconds=len(current) * (limits.wall_seconds + CLEAR_SECONDS) + START_SECONDS)
         finished = _run(setup, arguments, stdin, group_limits, verdicts=frames.take)
         left = [position for position in range(len(current)) if position not in frames.outcomes]
         if not left:
@@ -294,8 +294,8 @@ def _run(setup: _Setup, arguments: list[str], stdin: bytes, limits: Limits, *,
                 os.chown(scratch, identity.uid, identity.uid)
             cwd, env = scratch, {**bubblewrap.ENVIRONMENT, "HOME": scratch, "TMPDIR": scratch}
         return run(command_for, program=stdin, wall_seconds=limits.wall_seconds, output_bytes=limits.output_bytes,
-                   cwd=cwd, env=env, inherit=inherit, check=_memory_check(identity, limits, sandboxed=setup.bwrap is not None),
-                   verdicts=verdicts)
+                   cwd=cwd, env=env, inherit=inherit, verdicts=verdicts,
+                   check=_memory_check(identity, limits, sandboxed=setup.bwrap is not None))
     finally:
         for fd in inherit:
             os.close(fd)

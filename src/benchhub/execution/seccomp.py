@@ -6,8 +6,9 @@ not how many) and SysV shared memory `shmget`/`shmat` (segments outlive their ma
 dies). Refused because they would let one program of a group reach the harness or leave state for the next
 (`harness.py`): `ptrace`, `process_vm_readv`/`process_vm_writev` and `pidfd_getfd` (the harness is not dumpable
 as well, which alone refuses them), SysV message queues and semaphores (`msgget`, `semget`) and POSIX message
-queues (`mq_open`), which outlive their process in the IPC namespace. Refused because the programs never need them and they are the kernel's most attacked surfaces:
-io_uring, `userfaultfd`, `bpf`, `perf_event_open` and the keyrings. Every other architecture's calls (i386
+queues (`mq_open`), which outlive their process in the IPC namespace. Refused because the programs never need
+them and they are the kernel's most attacked surfaces: io_uring, `userfaultfd`, `bpf`, `perf_event_open` and the
+keyrings. Every other architecture's calls (i386
 through int 0x80, x32 on x86_64) are refused too, so none of these is reachable by another number.
 
 The filter is classic BPF over `struct seccomp_data` (nr at offset 0, arch at 4), built here for x86_64 and
