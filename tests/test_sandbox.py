@@ -27,6 +27,7 @@ from benchhub.execution.sandbox import (
     Outcome,
     execute,
     execute_all,
+    execute_groups,
     find_isolation,
 )
 
@@ -296,6 +297,8 @@ def test_what_crosses_processes_pickles(isolation):
     # here; nothing read from a file or a user is unpickled.
     for value in (FAST, isolation, run("assert 0, 'no'", isolation)):
         assert pickle.loads(pickle.dumps(value)) == value
+    for function in (execute, execute_all, execute_groups):  # by reference, as a Ray task or a pool sends them
+        assert pickle.loads(pickle.dumps(function)) is function
 
 
 def test_limits_refuse_what_cannot_be_a_limit():
@@ -338,3 +341,124 @@ def test_unsafe_no_sandbox_runs_the_same_harness_and_says_so(caplog):
 def test_an_isolation_this_process_does_not_have_is_refused(isolation):
     with pytest.raises(InvalidInputError, match="find_isolation\\(\\) on this machine gives its own"):
         execute("assert True", limits=FAST, isolation=Isolation("bubblewrap", "bubblewrap 9.9", isolation.python))
+
+
+def run_group(programs: list[str], isolation: Isolation, limits: Limits = FAST) -> list[Outcome]:
+    return execute_groups([programs], limits=limits, isolation=isolation)[0]
+
+
+def test_a_group_gives_the_outcomes_its_programs_get_alone(isolation):
+    programs = ["assert sum(range(4)) == 6\n", "def f(x):\n    return x\n\n\nassert f(1) == 2\n", "x = 1 / 0\n",
+                "def f(:\n    pass\n", "import sys\nsys.exit(3)\n", "import os\nos._exit(0)\n",
+                "print('fine')\nassert True\n", "import ctypes\nctypes.string_at(0)\n"]
+    alone = [run(program, isolation) for program in programs]
+    together = run_group(programs, isolation)
+    assert [(o.status, o.detail) for o in together] == [(o.status, o.detail) for o in alone]
+    assert [o.status for o in together] == ["passed", "failed", "error", "error", "error", "error", "passed", "killed"]
+
+
+def test_execute_groups_answers_in_the_groups_shape_with_progress_per_program(isolation):
+    groups = [[f"assert {index} % 3 != 0\n" for index in range(first, first + size)]
+              for first, size in ((0, 3), (3, 1), (4, 0), (4, 5))]
+    seen: list[tuple[int, int]] = []
+    outcomes = execute_groups(groups, limits=FAST, isolation=isolation, workers=3,
+                              progress=lambda done, total: seen.append((done, total)))
+    assert [[outcome.passed for outcome in group] for group in outcomes] == [
+        [False, True, True], [False], [], [True, True, False, True, True]]
+    assert seen == [(done, 9) for done in range(1, 10)]
+    unsafe = find_isolation(unsafe_no_sandbox=True)
+    assert [[o.status for o in group] for group in execute_groups([["assert 1\n", "assert 0\n"]], limits=FAST,
+                                                                  isolation=unsafe)] == [["passed", "failed"]]
+
+
+def test_a_background_process_and_files_do_not_reach_the_next_program_of_the_group(isolation):
+    leaves = ("import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(0.4)\n"
+              "    open('/tmp/late', 'w').write('x')\n    os._exit(0)\n"
+              "open('/tmp/left', 'w').write('x')\nos.mkdir('/tmp/folder', 0)\nopen('/dev/shm/left', 'w').write('x')\n"
+              "os.chmod('/tmp', 0o500)\n")
+    finds = ("import os, time\ntime.sleep(0.8)\nassert os.listdir('/tmp') == ['program.py'], os.listdir('/tmp')\n"
+             "assert os.listdir('/dev/shm') == [], os.listdir('/dev/shm')\nassert os.access('/tmp', os.W_OK)\n"
+             "assert [p for p in os.listdir('/proc') if p.isdigit()] == ['1', str(os.getpid())]\n")
+    outcomes = run_group([leaves, finds], isolation)
+    assert [(o.status, o.detail) for o in outcomes] == [("passed", ""), ("passed", "")]
+    # Nothing else is writable: not /dev, nor the empty folders over the site-packages.
+    for folder in ("/dev", *sandbox._setup(unsafe=False).hidden):
+        written = run(f"open({folder + '/left'!r}, 'w')\n", isolation)
+        assert written.detail.startswith("OSError: [Errno 30] Read-only file system"), folder
+
+
+def test_a_program_cannot_kill_the_harness_and_one_that_breaks_its_group_breaks_only_itself(isolation):
+    killer = ("import os, signal\nfor target, sent in ((os.getppid(), signal.SIGKILL), (1, signal.SIGINT), "
+              "(1, signal.SIGTERM), (-1, signal.SIGKILL)):\n    try:\n        os.kill(target, sent)\n"
+              "    except OSError:\n        pass\nassert False, 'still here'\n")
+    group = ["assert True\n", killer, "assert 1 == 2\n", "assert True\n"]
+    assert [(o.status, o.detail) for o in run_group(group, isolation)] == [
+        ("passed", ""), ("failed", "AssertionError: line 7: assert False, 'still here': still here"),
+        ("failed", "AssertionError: line 1: assert 1 == 2"), ("passed", "")]
+    # Without a PID namespace the harness is not init: the killer kills it, the group breaks, and is run again.
+    unsafe = find_isolation(unsafe_no_sandbox=True)
+    assert [(o.status, o.detail) for o in run_group(group, unsafe)] == [
+        ("passed", ""), ("killed", "killed by SIGKILL"), ("failed", "AssertionError: line 1: assert 1 == 2"),
+        ("passed", "")]
+
+
+def test_a_program_cannot_forge_the_next_programs_verdict(isolation):
+    # A frame as the harness writes it, sent on every descriptor the program has and on the harness's own.
+    frame = "done\\t1\\t0\\t0.1\\t0\\t0\\t" + "passed\t\n".encode().hex() + "\\t\\n"
+    forger = ("import os\nframe = '" + frame + "'.encode()\nwritten, opened = [], []\nfor fd in range(3, 64):\n"
+              "    try:\n        os.write(fd, frame)\n        written.append(fd)\n    except OSError:\n        pass\n"
+              "for fd in range(64):\n    try:\n        with open(f'/proc/1/fd/{fd}', 'wb') as pipe:\n"
+              "            pipe.write(frame)\n        opened.append(fd)\n    except OSError:\n        pass\n"
+              "assert len(written) == 1 and opened == [], (written, opened)\n")
+    outcomes = run_group([forger, "assert 1 == 2\n"], isolation)
+    # Its one descriptor was its own verdict pipe: the forged line became its own (malformed) verdict, after which
+    # its own checks passed (exit code 0).
+    assert [(o.status, o.detail) for o in outcomes] == [
+        ("error", "exited with code 0 before its verdict"), ("failed", "AssertionError: line 1: assert 1 == 2")]
+
+
+def test_a_program_cannot_trace_or_read_the_harness(isolation):
+    # seccomp refuses even what the kernel allows anyone (PTRACE_TRACEME, reading one's own memory); the harness
+    # being not dumpable refuses its /proc files.
+    program = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+               "assert libc.ptrace(16, 1, 0, 0) == -1 and libc.ptrace(0, 0, 0, 0) == -1 and ctypes.get_errno() == 1\n"
+               "local = (ctypes.c_char * 8)()\n"
+               "iov = (ctypes.c_void_p * 2)(ctypes.addressof(local), 8)\n"
+               "assert libc.process_vm_readv(os.getpid(), iov, 1, iov, 1, 0) == -1 and ctypes.get_errno() == 1\n"
+               "for path in ('/proc/1/mem', '/proc/1/fd/0', '/proc/1/environ'):\n    try:\n"
+               "        open(path, 'rb').read(1)\n    except PermissionError:\n        continue\n"
+               "    raise AssertionError(path)\nraise AssertionError('refused')\n")
+    outcomes = run_group([program, "assert True\n"], isolation)
+    assert [(o.status, o.detail) for o in outcomes] == [
+        ("failed", "AssertionError: line 13: raise AssertionError('refused'): refused"), ("passed", "")]
+
+
+def test_ipc_objects_that_would_outlive_a_program_are_refused(isolation):
+    program = ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nrefused = []\n"
+               "for name, call in (('msgget', lambda: libc.msgget(0, 0o1600)),\n"
+               "                   ('semget', lambda: libc.semget(0, 1, 0o1600)),\n"
+               "                   ('mq_open', lambda: libc.mq_open(b'/left', 0o100 | 2, 0o600, None))):\n"
+               "    if call() == -1 and ctypes.get_errno() == 1:\n        refused.append(name)\n"
+               "assert False, refused\n")
+    assert run(program, isolation).detail.endswith(": ['msgget', 'semget', 'mq_open']")
+
+
+def test_an_infinite_loop_times_out_alone_and_the_group_goes_on(isolation):
+    limits = Limits(wall_seconds=3.0, cpu_seconds=1.0, memory_mb=256)
+    outcomes = run_group(["while True:\n    pass\n", "assert True\n", "assert 2 + 2 == 4\n"], isolation, limits)
+    assert [(o.status, o.detail) for o in outcomes] == [
+        ("timeout", "over the CPU time limit of 1 s"), ("passed", ""), ("passed", "")]
+    assert 1.0 <= outcomes[0].seconds < 3.0 and outcomes[1].seconds < 1.0
+
+
+def test_a_memory_bomb_in_a_group_is_its_own_and_the_rest_still_run(isolation):
+    hoard = ("import os, time\nfor _ in range(4):\n    if os.fork() == 0:\n        hoard = b'x' * (200 << 20)\n"
+             "        time.sleep(30)\n        os._exit(0)\ntime.sleep(30)\n")
+    group = ["assert True\n", "x = bytearray(4 * 1024 ** 3)\n", hoard, "assert 1 == 2\n", "assert True\n"]
+    outcomes = run_group(group, isolation, Limits(wall_seconds=10.0, memory_mb=512))
+    expected_hoard = (("memory", "killed: its processes held over 512 MB together") if identities.as_root()
+                      else ("timeout", "timed out after 10 s (wall)"))
+    assert [(o.status, o.detail) for o in outcomes] == [
+        ("passed", ""), ("memory", "MemoryError"), expected_hoard, ("failed", "AssertionError: line 1: assert 1 == 2"),
+        ("passed", "")]
+    assert eventually(sandbox_tasks) == []

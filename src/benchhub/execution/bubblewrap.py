@@ -1,12 +1,14 @@
 """The bwrap command line for one sandbox.
 
 Inside: /usr read-only (with the /bin, /lib, /lib64 links), the interpreter's prefix read-only at its own path
-when it lives outside /usr, its site-packages hidden under empty tmpfs, a fresh /proc of its own PID namespace,
-a minimal /dev, a private /tmp of FILE_MB, and nothing else of the host: no /etc, no /home, /root or /work, no
+when it lives outside /usr, its site-packages hidden under empty read-only tmpfs, a fresh /proc of its own PID
+namespace, a minimal read-only /dev, a private /tmp and /dev/shm of FILE_MB each (the only writable folders, which
+the harness empties between programs), and nothing else of the host: no /etc, no /home, /root or /work, no
 hub folder or database. Every namespace is new (user, PID, network with only a loopback nobody else
 listens on, IPC, UTS, cgroup), user namespaces cannot be nested, a few system calls are refused (`seccomp.py`),
-the environment is cleared, and the program runs in a new session; with --die-with-parent the sandbox's init dies with bwrap, and the PID namespace, with
-every process in it, dies with its init.
+the environment is cleared, and the harness runs in a new session as the PID namespace's init (--as-pid-1, so
+that no program inside can signal it, and its kill(-1) reaches all of them); with --die-with-parent it dies with
+bwrap, and the PID namespace, with every process in it, dies with its init.
 """
 
 from __future__ import annotations
@@ -28,16 +30,18 @@ def find_bwrap() -> str | None:
 
 def command(bwrap: str, *, python: list[str], hidden: tuple[str, ...], seccomp_fd: int | None = None) -> list[str]:
     """bwrap's arguments to run `python` (the interpreter and its arguments) in a fresh sandbox; `hidden` folders
-    (site-packages) are covered with empty tmpfs; bwrap reads the seccomp filter (`seccomp.py`) from `seccomp_fd`."""
+    (site-packages) are covered with empty read-only tmpfs; bwrap reads the seccomp filter (`seccomp.py`) from
+    `seccomp_fd`."""
+    size = str(FILE_MB * 1024 * 1024)
     line = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
-            "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
+            "--as-pid-1", "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev",
-            "--size", str(FILE_MB * 1024 * 1024), "--tmpfs", "/tmp"]
+            "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--size", size, "--tmpfs", "/tmp"]
     prefix = _prefix(python[0])
     if prefix is not None and not _under(prefix, "/usr"):
         line += ["--ro-bind", prefix, prefix]
     for folder in hidden:
-        line += ["--tmpfs", folder]
+        line += ["--tmpfs", folder, "--remount-ro", folder]
     if seccomp_fd is not None:
         line += ["--seccomp", str(seccomp_fd)]
     line += ["--chdir", "/tmp", "--clearenv"]

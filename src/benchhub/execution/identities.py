@@ -187,17 +187,26 @@ def live_pids(uid: int, *, precise: bool) -> list[int]:
     return found
 
 
-def resident_mb(uid: int) -> float:
-    """The resident memory of `uid`'s processes together (pages two of them share count twice)."""
+def resident_mb(uid: int, *, apart: int | None = None, apart_children: bool = False) -> float:
+    """The resident memory of `uid`'s processes together (pages two of them share count twice), but for the process
+    `apart` and, with `apart_children`, its children: the sandbox's own (bwrap's monitor and the harness)."""
     pages = 0
     for entry in os.scandir("/proc"):
         try:
             if entry.name.isdigit() and entry.stat().st_uid == uid:
+                pid = int(entry.name)
+                if apart is not None and (pid == apart or apart_children and _parent(pid) == apart):
+                    continue
                 with open(f"/proc/{entry.name}/statm", "rb") as statm:
                     pages += int(statm.read().split()[1])
         except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
             continue
     return pages * PAGE_BYTES / (1024 * 1024)
+
+
+def _parent(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        return int(stat.read().rpartition(b")")[2].split()[1])
 
 
 def sweep(uid: int, *, precise: bool) -> None:

@@ -1,7 +1,8 @@
-"""How a program ended (`Outcome`), judged from the harness's verdict, the exit status and the parent's limits.
+"""How a program ended (`Outcome`), judged from its verdict, its exit status and the limits enforced on it.
 
-"passed" needs both the harness's verdict "passed" and exit code 0; without a verdict the exit status decides
-(a signal is "killed", SIGXCPU a CPU "timeout"); a limit the parent enforced (wall time, output) wins over both.
+"passed" needs both the verdict "passed" and exit code 0; without a verdict the exit status decides (a signal is
+"killed", SIGXCPU a CPU "timeout"); a limit the harness or the parent enforced (wall time, output, memory) wins
+over both.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Finished:
-    """What the parent saw of one run: the exit status (a negative number is the signal that ended the process,
-    as `subprocess` reports it), the verdict line, the output's last line, and which of its limits it enforced."""
+    """What was seen of one run, by the harness for a program (its frame) or by the parent for a sandbox: the exit
+    status (a negative number is the signal that ended the process, as `subprocess` reports it), the verdict line,
+    the output's last line, and which limits were enforced."""
 
     returncode: int
     verdict: bytes

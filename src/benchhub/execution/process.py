@@ -1,10 +1,11 @@
-"""One run of a command that executes one program: spawned, read within its bounds, killed whole at a limit.
+"""One run of a command that executes a group of programs: spawned, read within its bounds, killed whole at a limit.
 
-The program goes in on stdin (a memfd, never a file in a shared folder); stdout and stderr share one pipe, of
-which the parent reads at most the output limit and keeps the last line; the verdict comes on a second pipe,
-whose descriptor number the command line names. The command runs in a session and process group of its own;
-at the wall-time or output limit, or when `check` says its memory is over, the group is killed with SIGKILL (under bwrap that is bwrap itself, whose
-sandbox init dies with it, and with the init its PID namespace). The run ends when the command's process exits
+The programs go in on stdin (a memfd, never a file in a shared folder); stdout and stderr share one pipe, of
+which the parent reads at most the output limit and keeps the last line; the verdicts come on a second pipe,
+whose descriptor number the command line names, and go to `verdicts` as they come. The command runs in a session
+and process group of its own; at the wall-time or output limit, or when `check` says its memory is over, the
+group is killed with SIGKILL (under bwrap that is bwrap itself, whose sandbox init, the harness, dies with it, and
+with the init its PID namespace). The run ends when the command's process exits
 (a pidfd says when), not when the pipes close, so a descendant that keeps them open cannot hold the parent.
 """
 
@@ -26,11 +27,13 @@ VERDICT_BYTES = 4096
 
 
 def run(command_for: Callable[[int], list[str]], *, program: bytes, wall_seconds: float, output_bytes: int, cwd: str,
-        env: Mapping[str, str], inherit: tuple[int, ...] = (), check: Callable[[], bool] | None = None) -> Finished:
+        env: Mapping[str, str], inherit: tuple[int, ...] = (), check: Callable[[int], bool] | None = None,
+        verdicts: Callable[[bytes], None] | None = None) -> Finished:
     """Runs `command_for(verdict_fd)` with `program` on stdin (and the descriptors `inherit`) and reports what it saw;
-    `check()`, asked every WATCH_SECONDS, True stops it for memory. The command changes its own uid (setpriv) where
-    it needs to, so that `subprocess` may vfork: forking a hub that holds a model would copy its page tables for
-    every program."""
+    `check(pid)`, asked every WATCH_SECONDS with the command's process id, True stops it for memory;
+    `verdicts(chunk)` takes what the verdict pipe gives as it comes (else its first VERDICT_BYTES are kept in the
+    Finished). The command changes its own uid (setpriv) where it needs to, so that `subprocess` may vfork: forking
+    a hub that holds a model would copy its page tables for every program."""
     stdin = os.memfd_create("program", os.MFD_CLOEXEC)
     verdict_read, verdict_write = os.pipe()
     try:
@@ -48,7 +51,7 @@ def run(command_for: Callable[[int], list[str]], *, program: bytes, wall_seconds
         os.close(verdict_write)
     try:
         return _watch(process, verdict_read, started=started, wall_seconds=wall_seconds, output_bytes=output_bytes,
-                      check=check)
+                      check=check, verdicts=verdicts)
     finally:
         os.close(verdict_read)
         if process.stdout is not None:
@@ -66,21 +69,24 @@ def _write_all(fd: int, data: bytes) -> None:
 class _Seen:
     """What the parent has read: how much output, its tail, and the verdict's first bytes."""
 
-    def __init__(self, output: int) -> None:
-        self.output, self.bytes, self.tail, self.verdict = output, 0, b"", b""
+    def __init__(self, output: int, verdicts: Callable[[bytes], None] | None) -> None:
+        self.output, self.bytes, self.tail, self.verdict, self.verdicts = output, 0, b"", b"", verdicts
 
     def take(self, fd: int, chunk: bytes) -> None:
         if fd == self.output:
             self.bytes += len(chunk)
             self.tail = (self.tail + chunk)[-TAIL_BYTES:]
+        elif self.verdicts is not None:
+            self.verdicts(chunk)
         elif len(self.verdict) < VERDICT_BYTES:
             self.verdict += chunk
 
 
 def _watch(process: subprocess.Popen, verdict_read: int, *, started: float, wall_seconds: float,
-           output_bytes: int, check: Callable[[], bool] | None) -> Finished:
+           output_bytes: int, check: Callable[[int], bool] | None,
+           verdicts: Callable[[bytes], None] | None) -> Finished:
     output = process.stdout.fileno()  # type: ignore[union-attr]
-    seen = _Seen(output)
+    seen = _Seen(output, verdicts)
     pidfd = os.pidfd_open(process.pid)
     deadline, next_check = started + wall_seconds, started + WATCH_SECONDS
     timed_out = output_over = memory_over = exited = False
@@ -94,7 +100,7 @@ def _watch(process: subprocess.Popen, verdict_read: int, *, started: float, wall
                     timed_out = True
                     break
                 if check is not None and now >= next_check:
-                    if check():
+                    if check(process.pid):
                         memory_over = True
                         break
                     next_check = now + WATCH_SECONDS

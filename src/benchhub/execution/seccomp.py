@@ -3,8 +3,12 @@
 Refused because they hold memory that no rlimit of the program's counts (so a program could take the machine's
 memory past `Limits.memory_mb`): `memfd_create` and `memfd_secret` (anonymous files: RLIMIT_FSIZE bounds each,
 not how many) and SysV shared memory `shmget`/`shmat` (segments outlive their mapping until the IPC namespace
-dies). Refused because the programs never need them and they are the kernel's most attacked surfaces:
-io_uring, `userfaultfd`, `bpf`, `perf_event_open` and the keyrings. Every other architecture's calls (i386
+dies). Refused because they would let one program of a group reach the harness or leave state for the next
+(`harness.py`): `ptrace`, `process_vm_readv`/`process_vm_writev` and `pidfd_getfd` (the harness is not dumpable
+as well, which alone refuses them), SysV message queues and semaphores (`msgget`, `semget`) and POSIX message
+queues (`mq_open`), which outlive their process in the IPC namespace. Refused because the programs never need
+them and they are the kernel's most attacked surfaces: io_uring, `userfaultfd`, `bpf`, `perf_event_open` and the
+keyrings. Every other architecture's calls (i386
 through int 0x80, x32 on x86_64) are refused too, so none of these is reachable by another number.
 
 The filter is classic BPF over `struct seccomp_data` (nr at offset 0, arch at 4), built here for x86_64 and
@@ -24,6 +28,8 @@ REFUSED = {  # name: (x86_64, aarch64)
     "io_uring_setup": (425, 425), "io_uring_enter": (426, 426), "io_uring_register": (427, 427),
     "userfaultfd": (323, 282), "bpf": (321, 280), "perf_event_open": (298, 241),
     "add_key": (248, 217), "request_key": (249, 218), "keyctl": (250, 219),
+    "ptrace": (101, 117), "process_vm_readv": (310, 270), "process_vm_writev": (311, 271), "pidfd_getfd": (438, 438),
+    "msgget": (68, 186), "semget": (64, 190), "mq_open": (240, 180),
 }
 X32_BIT = 0x40000000
 

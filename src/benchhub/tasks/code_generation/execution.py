@@ -1,8 +1,9 @@
 """Running every completion's program through the sandbox (`benchhub.execution.sandbox`), one worker per core.
 
-Each completion of each problem becomes one program (`problems.program`); all of them go to `execute_all` at once,
-and each sample's outcome comes back as a dict (status, detail, seconds). Completions whose outcomes are known
-already (stored rows re-scored) are not run again.
+Each completion of each problem becomes one program (`problems.program`); each problem's pending programs make
+one group, which shares one sandbox (its programs share their tests, and nothing of another problem's reaches
+it), and all groups go to `execute_groups` at once; each sample's outcome comes back as a dict (status, detail,
+seconds). Completions whose outcomes are known already (stored rows re-scored) are not run again.
 """
 
 from __future__ import annotations
@@ -27,19 +28,24 @@ def executed(split: Split, attempts: Sequence[Attempts], settings: dict[str, Any
                                             for a in attempts]
     if not pending:
         return outcomes, {}
-    from benchhub.execution.sandbox import Limits, execute_all, find_isolation
+    from benchhub.execution.sandbox import Limits, execute_groups, find_isolation
 
     chosen = execution_settings(settings)
     isolation = find_isolation(unsafe_no_sandbox=chosen["isolation"] == UNSAFE)  # logs a warning when unsafe
     seconds = float(chosen["wall_seconds"])
     limits = Limits(wall_seconds=seconds, cpu_seconds=seconds, memory_mb=int(chosen["memory_mb"]))
-    programs = [program(split.texts[p], attempts[p].completions[i], tests[p], entry_points[p]) for p, i in pending]
+    groups: dict[int, list[int]] = {}  # problem: its pending completions
+    for p, i in pending:
+        groups.setdefault(p, []).append(i)
+    programs = [[program(split.texts[p], attempts[p].completions[i], tests[p], entry_points[p]) for i in completions]
+                for p, completions in groups.items()]
     # A bar on a terminal's stderr only (scoring has no --quiet of its own); jobs observe it either way.
-    with Progress("executing programs", len(programs), enabled=sys.stderr.isatty()) as progress:
-        done = execute_all(programs, limits=limits, isolation=isolation,
-                           progress=lambda finished, total: progress.advance(finished - progress.done))
-    for (p, i), outcome in zip(pending, done, strict=True):
-        outcomes[p][i] = _plain(outcome.as_dict())
+    with Progress("executing programs", len(pending), enabled=sys.stderr.isatty()) as progress:
+        done = execute_groups(programs, limits=limits, isolation=isolation,
+                              progress=lambda finished, total: progress.advance(finished - progress.done))
+    for (p, completions), problem_outcomes in zip(groups.items(), done, strict=True):
+        for i, outcome in zip(completions, problem_outcomes, strict=True):
+            outcomes[p][i] = _plain(outcome.as_dict())
     return outcomes, {"isolation": isolation.as_dict(), "limits": limits.as_dict()}
 
 
