@@ -49,9 +49,28 @@ def assert_hub_healthy(isolation: Isolation) -> None:
     assert run("assert sum(range(4)) == 6", isolation).status == "passed"
 
 
+CLAIMED: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def record_claimed_uids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records the uids this test's sandboxes run as (as root): only their processes are its own, since other test
+    processes on this machine run sandboxes of their own at the same time."""
+    CLAIMED.clear()
+    real = identities.claim
+
+    def claim(*args, **kwargs):
+        identity = real(*args, **kwargs)
+        if identity.uid is not None:
+            CLAIMED.add(identity.uid)
+        return identity
+
+    monkeypatch.setattr(identities, "claim", claim)
+
+
 def sandbox_tasks() -> list[identities.Task]:
-    """Live processes under the sandbox's uids (as root), or none."""
-    return [task for task in identities.tasks() if task.real_uid >= identities.FIRST_UID and not task.zombie]
+    """Live processes under the uids of this test's sandboxes (as root), or none."""
+    return [task for task in identities.tasks() if task.real_uid in CLAIMED and not task.zombie]
 
 
 def eventually(found, seconds: float = 3.0):
