@@ -590,3 +590,17 @@ def test_scoring_jobs_are_taken_round_robin_across_benchmarks(open_hub, tmp_path
             submission = session.get(SubmissionRow, session.get(ScoringJobRow, job.job_id).submission_id)
             order.append(session.get(BenchmarkRow, submission.benchmark_id).name)
     assert order == [BENCHMARK, "second", BENCHMARK, BENCHMARK, BENCHMARK]  # the second's one job goes second, not fifth
+
+
+@SQLITE_ONLY
+def test_a_small_hidden_split_is_cut_into_two_halves_every_time(open_hub, tmp_path):
+    # One random seed leaves 4 examples all on one side 1 time in 8; the seed is drawn until both halves hold some.
+    hub = open_hub()
+    hub.add_dataset("small", id_column="id", splits={"test": write_jsonl(tmp_path / "small.jsonl", review_rows(4, seed=5, prefix="s"))})
+    hub.create_user("admin", admin=True)
+    for index in range(40):
+        hub.create_benchmark(f"small-{index}", dataset="small", phases=[PhaseSpec("test", "test")], user="admin")
+    with hub.session() as session:
+        seeds = session.scalars(select(BenchmarkRow.split_seed)).all()
+    ids = [f"s-{i}" for i in range(4)]
+    assert len(set(seeds)) == 40 and all(set(public_mask(seed, ids, 0.5)) == {True, False} for seed in seeds)

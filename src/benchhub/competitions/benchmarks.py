@@ -22,6 +22,7 @@ from benchhub.accounts.users import get_user as get_user_by_name
 from benchhub.catalog.datasets import get_dataset_row, load_split
 from benchhub.data.fewshot import fewshot_split
 from benchhub.errors import (
+    BenchhubError,
     ConflictError,
     InvalidInputError,
     NameTakenError,
@@ -167,7 +168,7 @@ def create_benchmark(session: Session, artifacts: ArtifactStore, name: str, *, a
         raise InvalidInputError(f"Primary metric {metric!r} is not reported for this dataset; choose one of {metrics}.")
     chosen = checked_settings(settings or {})
     check_model_settings(task, chosen["model_settings"])
-    seed = secrets.token_hex(16)
+    seed = _split_seed(artifacts, dataset_row, phases, chosen["public_fraction"])
     row = BenchmarkRow(
         name=name, title=title or name, description=description, dataset_id=dataset_row.id, task=dataset_row.task,
         primary_metric=metric, created_by=actor.id, settings=chosen, split_seed=seed,
@@ -306,6 +307,28 @@ def _check_input_release(dataset_row: DatasetRow, known: list[tuple[str, bool, s
                 f"them (it takes predictions files) and {withholder} takes models, whose inputs are never released; "
                 f"run models on a split no predictions phase uses (register a fresh split for it)."
             )
+
+
+SEED_DRAWS = 200
+
+
+def _split_seed(artifacts: ArtifactStore, dataset_row: Any, phases: Sequence[PhaseSpec], fraction: float) -> str:
+    """A secret seed that cuts every hidden split into a public and a private half, both non-empty. Random seeds are
+    drawn until one does (a split of n examples is all on one side with a chance of about 2 × 0.5^n, so a small
+    split would otherwise be refused by bad luck); where none does in SEED_DRAWS, the split is too small, and
+    `_phase_row` says so."""
+    hidden = {spec.split for spec in phases if not spec.labels_public}
+    ids = []
+    for name in sorted(hidden):
+        try:
+            ids.append(load_split(artifacts, dataset_row, name).ids)
+        except BenchhubError:
+            pass  # `_phase_row` names the missing split
+    for _ in range(SEED_DRAWS):
+        seed = secrets.token_hex(16)
+        if all(set(public_mask(seed, split_ids, fraction)) == {True, False} for split_ids in ids):
+            break
+    return seed
 
 
 def _phase_row(artifacts: ArtifactStore, dataset_row: Any, spec: PhaseSpec, seed: str, fraction: float) -> BenchmarkPhaseRow:
