@@ -115,10 +115,18 @@ def test_a_question_answering_model_is_scored_on_each_half_as_the_official_squad
             for i, q, c in zip(half.ids, half.texts, half.text_pairs)]
     predicted = json.loads(predicted_apart(hub, tiny_qa, rows, tmp_path / "oracle.json").read_text(encoding="utf-8"))
     assert len(predicted) == len(rows) and any(predicted.values())
+    # The model's no-answer probabilities are scored with its answers (the board's best_exact and best_f1), as the
+    # official script scores them given its --na-prob-file: the same folder evaluated in the catalog gives them.
+    hub.evaluate(model="oracle", dataset="sample", split="test", progress=False)
+    probability = {str(row["id"]): row["no_answer_probability"]
+                   for row in hub.predictions(model="oracle", dataset="sample", split="test")}
+    assert all(isinstance(value, float) for value in probability.values())
     for half, metrics in ((public, scored.public_metrics), (private, scored.private_metrics)):
-        expected, _, _ = official_v2_eval(squad_data(half), {str(i): predicted[str(i)] for i in half.ids})
+        ids = [str(i) for i in half.ids]
+        expected, _, _ = official_v2_eval(squad_data(half), {i: predicted[i] for i in ids},
+                                          na_prob_file={i: probability[i] for i in ids})
         assert expected["HasAns_total"] > 0 and expected["NoAns_total"] > 0
-        for name in ("exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "NoAns_f1"):
+        for name in ("exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "NoAns_f1", "best_exact", "best_f1"):
             assert metrics[name]["value"] == pytest.approx(expected[name], abs=1e-9), name
     assert scored.public_metrics["f1"]["value"] > 0
     # A question made unanswerable should change its answer: that probe is no invariance probe here.

@@ -53,6 +53,7 @@ RUN_BATCH_SIZE = 32
 # "allocate:MB" (holds MB of memory, then sleeps).
 FAULT_VARIABLE = "BENCHHUB_MODEL_SCORING_FAULT"
 PREDICTED, MEASURED, FAILED_FILE = "predicted", "measurements.json", "error.json"
+NA_PROBS = "na_probs.json"  # beside the predictions, where the family writes them (`Task.write_na_probs`)
 # Time the host's own measurements may take after the predictions are written, beyond the phase's limit.
 MEASURING_ALLOWANCE_SECONDS = 120
 
@@ -72,6 +73,7 @@ class ModelRun:
     predictions: Path
     measurements: dict[str, Any]
     folder: Path
+    na_probs: Path | None = None  # the no-answer probabilities of a QA model, scored with its answers
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -105,7 +107,9 @@ def run_submitted_model(*, model_folder: Path, runtime: str, split_path: Path, s
                                  f"the model's process ended without a result (exit code {ended.exitcode})")
         measured = json.loads((folder / MEASURED).read_text(encoding="utf-8"))
         measured["peak_memory_mb"] = round(max(ended.peak_memory_mb, measured.pop("own_memory_mb", None) or 0.0), 1)
-        return ModelRun(folder / measured.pop("predictions_file"), measured, folder)
+        na_probs = measured.pop("na_probs_file", None)
+        return ModelRun(folder / measured.pop("predictions_file"), measured, folder,
+                        folder / na_probs if na_probs else None)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -144,6 +148,7 @@ def run_in_child(model_folder: str, runtime: str, split_path: str, split_name: s
         predictions = task.collect(model, split, run, facts)
         name = f"predictions{Path(task.predictions_filename).suffix}"
         task.write_predictions(out / name, split, predictions, facts)
+        na_probs = NA_PROBS if task.write_na_probs(out / NA_PROBS, split, predictions) else None
         (out / PREDICTED).touch()
         budget = BenchBudget(warmup_calls=1, warmup_seconds=0.1, min_timings=5, min_seconds=0.3, max_seconds=10.0)
         seq_len = min(SEQ_LEN, getattr(model, "max_length", None) or SEQ_LEN)
@@ -161,7 +166,7 @@ def run_in_child(model_folder: str, runtime: str, split_path: str, split_name: s
             # No time over the hidden split: it would tell the total length of inputs never released.
             "seq_len": seq_len, "runtime": runtime, "load_seconds": round(loaded - started, 3),
             **_generation_measurements(by_batch[1].generation),
-            "machine": hardware(), "predictions_file": name,
+            "machine": hardware(), "predictions_file": name, "na_probs_file": na_probs,
         }
         (out / MEASURED).write_text(json.dumps({**measured, "own_memory_mb": own_memory_mb()}), encoding="utf-8")
     except BaseException as exc:  # noqa: BLE001 - the worker reads the cause; the participant sees a generic line

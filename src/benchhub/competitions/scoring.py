@@ -45,7 +45,8 @@ def score_submission(session: Session, artifacts: ArtifactStore, submission: Sub
     return _score_file(session, artifacts, submission, artifacts.path(submission.file_path))
 
 
-def _score_file(session: Session, artifacts: ArtifactStore, submission: SubmissionRow, path: Path) -> HalfScores:
+def _score_file(session: Session, artifacts: ArtifactStore, submission: SubmissionRow, path: Path,
+                na_probs: Path | None = None) -> HalfScores:
     benchmark, phase = submission.benchmark, submission.phase
     dataset_row = benchmark.dataset
     split = load_split(artifacts, dataset_row, phase.split)
@@ -53,7 +54,7 @@ def _score_file(session: Session, artifacts: ArtifactStore, submission: Submissi
     # The benchmark's scoring settings (code execution's limits) hold for every submission, files and models alike.
     facts = replace(dataset_facts(dataset_row), settings=model_settings(
         task, "predictions", benchmark.settings.get("model_settings") or {}))
-    replay = _Replay(_predictions_model(dataset_row, path), split)
+    replay = _Replay(_predictions_model(dataset_row, path, na_probs), split)
     details: dict[str, Any] = {"task": task.name, "task_version": task.version, "metric_versions": task.metric_versions}
     if phase.labels_public:
         return HalfScores(_metrics(replay, split, task, facts), None, {**details, "examples": {"public": len(split)}})
@@ -82,14 +83,14 @@ def _score_model(session: Session, artifacts: ArtifactStore, submission: Submiss
     session.commit()  # the model may run for minutes: no transaction stays open meanwhile
     run = run_submitted_model(**request)
     try:
-        scores = _score_file(session, artifacts, submission, run.predictions)
+        scores = _score_file(session, artifacts, submission, run.predictions, run.na_probs)
     finally:
         run.remove()
     return replace(scores, measurements=run.measurements)
 
 
-def _predictions_model(dataset_row: DatasetRow, path: Path) -> Model:
-    return get_task(dataset_row.task).predictions_model(path, dataset_facts(dataset_row))
+def _predictions_model(dataset_row: DatasetRow, path: Path, na_probs: Path | None = None) -> Model:
+    return get_task(dataset_row.task).predictions_model(path, dataset_facts(dataset_row), na_probs=na_probs)
 
 
 def _metrics(model: Model, split: Split, task: Task, facts: DatasetFacts) -> dict[str, Any]:

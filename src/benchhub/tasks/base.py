@@ -237,6 +237,10 @@ class Task(Protocol):
                                max_depth: int) -> None:
         """Raises `PredictionsFormatError` naming the first problem of a submitted predictions file."""
 
+    def write_na_probs(self, path: Path, split: Split, predictions: Any) -> bool:
+        """Writes the no-answer probabilities that go with a predictions file (`predictions_model`'s `na_probs`) where
+        the family's predictions carry them, and says whether it did (extractive QA's models; others: False)."""
+
     def check_submission(self, path: Path, *, settings: dict[str, Any]) -> None:
         """Raises `PredictionsFormatError` where a predictions file that reads well asks what the benchmark's
         settings (`model_settings`) do not (code generation: another number of completions per problem than its
@@ -393,6 +397,9 @@ class TaskFamily:
 
     def environment(self, task_config: dict[str, Any]) -> dict[str, Any]:
         return {}
+
+    def write_na_probs(self, path: Path, split: Split, predictions: Any) -> bool:
+        return False
 
     def check_submission(self, path: Path, *, settings: dict[str, Any]) -> None:
         return None

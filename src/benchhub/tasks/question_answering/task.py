@@ -260,6 +260,17 @@ class QuestionAnswering(TaskFamily):
                    for example_id, p in zip(split.ids, predictions, strict=True))
         path.write_text("{" + ", ".join(entries) + "}\n", encoding="utf-8")
 
+    def write_na_probs(self, path: Path, split: Split, predictions: list[QAPrediction]) -> bool:
+        """SQuAD's no-answer probability file {id: probability}, where every prediction has one (a model's do)."""
+        import json
+
+        if not predictions or any(p.no_answer_probability is None for p in predictions):
+            return False
+        entries = (f"{json.dumps(str(example_id), ensure_ascii=False)}: {float(p.no_answer_probability)!r}"
+                   for example_id, p in zip(split.ids, predictions, strict=True))
+        path.write_text("{" + ", ".join(entries) + "}\n", encoding="utf-8")
+        return True
+
     def bench_split(self, text: str, batch_size: int) -> Split:
         return Split(name="bench", ids=list(range(batch_size)), texts=[BENCH_QUESTION] * batch_size,
                      text_pairs=[text] * batch_size)
