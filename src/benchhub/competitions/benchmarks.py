@@ -168,7 +168,8 @@ def create_benchmark(session: Session, artifacts: ArtifactStore, name: str, *, a
         raise InvalidInputError(f"Primary metric {metric!r} is not reported for this dataset; choose one of {metrics}.")
     chosen = checked_settings(settings or {})
     check_model_settings(task, chosen["model_settings"])
-    seed = _split_seed(artifacts, dataset_row, phases, chosen["public_fraction"])
+    read: dict[str, Any] = {}  # the hidden splits the seed is drawn for, read once
+    seed = _split_seed(artifacts, dataset_row, phases, chosen["public_fraction"], read)
     row = BenchmarkRow(
         name=name, title=title or name, description=description, dataset_id=dataset_row.id, task=dataset_row.task,
         primary_metric=metric, created_by=actor.id, settings=chosen, split_seed=seed,
@@ -179,7 +180,7 @@ def create_benchmark(session: Session, artifacts: ArtifactStore, name: str, *, a
     _check_label_release(dataset_row, phases, over_dataset)
     _check_input_release(dataset_row, over_dataset)
     _check_fewshot_source(dataset_row, phases)
-    row.phases = [_phase_row(artifacts, dataset_row, spec, seed, chosen["public_fraction"]) for spec in phases]
+    row.phases = [_phase_row(artifacts, dataset_row, spec, seed, chosen["public_fraction"], read) for spec in phases]
     session.add(row)
     session.flush()
     session.add(BenchmarkMemberRow(benchmark_id=row.id, user_id=actor.id, role=MAINTAINER))
@@ -312,16 +313,18 @@ def _check_input_release(dataset_row: DatasetRow, known: list[tuple[str, bool, s
 SEED_DRAWS = 200
 
 
-def _split_seed(artifacts: ArtifactStore, dataset_row: Any, phases: Sequence[PhaseSpec], fraction: float) -> str:
+def _split_seed(artifacts: ArtifactStore, dataset_row: Any, phases: Sequence[PhaseSpec], fraction: float,
+                read: dict[str, Any]) -> str:
     """A secret seed that cuts every hidden split into a public and a private half, both non-empty. Random seeds are
     drawn until one does (a split of n examples is all on one side with a chance of about 2 × 0.5^n, so a small
     split would otherwise be refused by bad luck); where none does in SEED_DRAWS, the split is too small, and
-    `_phase_row` says so."""
+    `_phase_row` says so. The splits it reads are kept in `read`, by name."""
     hidden = {spec.split for spec in phases if not spec.labels_public}
     ids = []
     for name in sorted(hidden):
         try:
-            ids.append(load_split(artifacts, dataset_row, name).ids)
+            read[name] = load_split(artifacts, dataset_row, name)
+            ids.append(read[name].ids)
         except BenchhubError:
             pass  # `_phase_row` names the missing split
     for _ in range(SEED_DRAWS):
@@ -331,7 +334,8 @@ def _split_seed(artifacts: ArtifactStore, dataset_row: Any, phases: Sequence[Pha
     return seed
 
 
-def _phase_row(artifacts: ArtifactStore, dataset_row: Any, spec: PhaseSpec, seed: str, fraction: float) -> BenchmarkPhaseRow:
+def _phase_row(artifacts: ArtifactStore, dataset_row: Any, spec: PhaseSpec, seed: str, fraction: float,
+               read: dict[str, Any]) -> BenchmarkPhaseRow:
     check_name(spec.name, "Phase")
     if len(spec.name) > MAX_PHASE_NAME:
         raise InvalidInputError(f"Phase name {spec.name[:20]!r}... is {len(spec.name)} characters long; use at most {MAX_PHASE_NAME}.")
@@ -347,7 +351,7 @@ def _phase_row(artifacts: ArtifactStore, dataset_row: Any, spec: PhaseSpec, seed
     if spec.opens_at and spec.closes_at and spec.closes_at <= spec.opens_at:
         raise InvalidInputError(f"Phase {spec.name!r} closes ({spec.closes_at.isoformat()}) before it opens ({spec.opens_at.isoformat()}).")
     limits = _checked_takes(spec)
-    split = load_split(artifacts, dataset_row, spec.split)
+    split = load_split(artifacts, dataset_row, spec.split, read=read)
     if not get_task(dataset_row.task).has_references(split):
         raise InvalidInputError(f"Split {spec.split!r} has no labels, so phase {spec.name!r} could not score anything.")
     if not spec.labels_public:
